@@ -1,0 +1,13 @@
+# One image for the three services; docker-compose.yml picks the service by its command.
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1
+RUN pip install --no-cache-dir uv==0.13.8
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+COPY shared ./shared
+COPY services ./services
+RUN uv sync --frozen --no-dev
+ENV PATH="/app/.venv/bin:$PATH"
+RUN useradd --system --uid 10001 app
+USER app
+CMD ["python", "-m", "procuratorate"]

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to run and test the platform, and nothing twice:
+#   - PostgreSQL server (Debian package), Java 17 and Maven (Debian packages) when missing;
+#   - uv, pinned, in a private tool venv under .local/ (the system Python stays untouched);
+#   - the Python workspace, exactly as locked in uv.lock (.venv);
+#   - the Kafka broker jars from Maven Central (deploy/kafka/lib), via kafka.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+UV_VERSION="0.13.8"
+TOOLS="$ROOT/.local/tools"
+
+say() { echo "install: $*"; }
+
+apt_packages=()
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || apt_packages+=(postgresql)
+command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || apt_packages+=(maven)
+if ((${#apt_packages[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install: missing Debian packages; run: sudo apt-get install ${apt_packages[*]}" >&2
+    exit 1
+  fi
+  say "installing Debian packages: ${apt_packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+  # The Debian package creates and starts a 'main' cluster on 5432 we don't use; leave it be.
+fi
+
+PYTHON="$(command -v python3.11 || command -v python3 || true)"
+[[ -n "$PYTHON" ]] || { echo "install: Python 3.11 is missing: apt-get install python3" >&2; exit 1; }
+"$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null \
+  || { echo "install: Python 3.11 is required (found $("$PYTHON" --version))" >&2; exit 1; }
+
+if [[ ! -x "$TOOLS/bin/uv" ]] || [[ "$("$TOOLS/bin/uv" --version)" != "uv $UV_VERSION"* ]]; then
+  say "installing uv $UV_VERSION into .local/tools"
+  "$PYTHON" -m venv "$TOOLS"
+  "$TOOLS/bin/pip" install -q "uv==$UV_VERSION"
+fi
+
+say "syncing the Python workspace from uv.lock"
+UV_PYTHON_DOWNLOADS=never "$TOOLS/bin/uv" sync --frozen --python "$PYTHON" --quiet
+
+"$ROOT/deploy/local/kafka.sh" fetch

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Local single-node Kafka (KRaft, broker+controller in one JVM) for development and tests,
+# for machines without a Docker engine. See docs/architecture.md, "Running on these machines".
+#
+#   deploy/local/kafka.sh start|stop|status|logs [tail args, e.g. -f]|reset
+#
+# Listens on 127.0.0.1:${KAFKA_PORT:-59092} (controller ${KAFKA_CONTROLLER_PORT:-59093}).
+# The jars come from Maven Central via deploy/kafka/pom.xml (fetched once into deploy/kafka/lib);
+# all state lives in .local/kafka of this checkout (git-ignored).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+KAFKA_HOME="$ROOT/deploy/kafka"          # pom.xml, log4j2.properties, template, lib/
+DATA="$ROOT/.local/kafka"                # rendered config, cluster id, pid, logs, data/
+KAFKA_PORT="${KAFKA_PORT:-59092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-59093}"
+PID_FILE="$DATA/kafka.pid"
+OUT_FILE="$DATA/kafka.out"               # stdout/stderr of the JVM: warnings, errors, crashes
+LOG_FILE="$DATA/server.log"              # full INFO log (log4j2.properties)
+START_TIMEOUT=120
+STOP_TIMEOUT=30
+# The version is read from the POM so that bumping it there re-fetches the jars.
+KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_HOME/pom.xml")"
+
+die() { echo "kafka: $*" >&2; exit 1; }
+
+# Our broker's pid, if it is alive. Checks the command line too, so a stale pid file whose
+# number got reused by another process is not mistaken for the broker.
+broker_pid() {
+  local pid
+  pid="$(cat "$PID_FILE" 2>/dev/null)" || return 1
+  [[ -n "$pid" ]] && grep -qa 'kafka.Kafka' "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+}
+
+# True when something accepts TCP connections on the broker port (bash's /dev/tcp, no nc needed).
+port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$KAFKA_PORT" 2>/dev/null; }
+
+# kafka.out has the WARN/ERROR lines plus what the JVM prints outside log4j (crashes, bad
+# options), so its tail explains a failed start; server.log has the full INFO story.
+show_logs() {
+  echo "---- last 40 lines of $OUT_FILE (full log: $LOG_FILE)" >&2
+  tail -n 40 "$OUT_FILE" >&2 2>/dev/null || true
+}
+
+fetch_jars() {
+  # lib/ is complete once it holds the broker jar of the POM's version.
+  [[ -f "$KAFKA_HOME/lib/kafka_2.13-$KAFKA_VERSION.jar" ]] && return 0
+  command -v mvn >/dev/null || die "lib/ is empty and mvn is missing: apt-get install maven"
+  echo "kafka: fetching Kafka $KAFKA_VERSION jars from Maven Central (once)..."
+  # Download into lib.tmp and swap, so an interrupted download never looks complete and an
+  # old version's jars never stay on the classpath next to the new ones.
+  rm -rf "$KAFKA_HOME/lib.tmp"
+  mvn -q -B -f "$KAFKA_HOME/pom.xml" dependency:copy-dependencies \
+      -DoutputDirectory="$KAFKA_HOME/lib.tmp"
+  rm -rf "$KAFKA_HOME/lib"
+  mv "$KAFKA_HOME/lib.tmp" "$KAFKA_HOME/lib"
+}
+
+start() {
+  local pid
+  if pid="$(broker_pid)" && port_open; then
+    echo "kafka: already running on 127.0.0.1:$KAFKA_PORT (pid $pid)"; return 0
+  fi
+  if [[ -z "${pid:-}" ]]; then
+    port_open && die "port $KAFKA_PORT is taken by another process (set KAFKA_PORT to move)"
+
+    # Kafka 4.x needs Java 17+ ("1.8.0" parses as 1, too old).
+    local java_major=0
+    if command -v java >/dev/null; then
+      java_major="$(java -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n1)"
+    fi
+    (( ${java_major:-0} >= 17 )) ||
+      { echo "install OpenJDK 17: apt-get install openjdk-17-jre-headless" >&2; exit 1; }
+    fetch_jars
+    mkdir -p "$DATA"
+
+    # Re-rendered every start so KAFKA_PORT changes and template edits take effect.
+    sed -e "s|\${KAFKA_PORT}|$KAFKA_PORT|g" \
+        -e "s|\${KAFKA_CONTROLLER_PORT}|$KAFKA_CONTROLLER_PORT|g" \
+        -e "s|\${KAFKA_DATA}|$DATA|g" \
+        "$KAFKA_HOME/server.properties.template" > "$DATA/server.properties"
+
+    # Format the storage once; the cluster id is generated once and kept next to it.
+    if [[ ! -f "$DATA/data/meta.properties" ]]; then
+      [[ -s "$DATA/cluster.id" ]] ||
+        java -cp "$KAFKA_HOME/lib/*" kafka.tools.StorageTool random-uuid > "$DATA/cluster.id"
+      java -cp "$KAFKA_HOME/lib/*" -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" \
+          -Dkafka.logs.dir="$DATA" kafka.tools.StorageTool format --standalone \
+          -t "$(cat "$DATA/cluster.id")" -c "$DATA/server.properties" >/dev/null
+    fi
+
+    # Keep the previous run's log aside: readiness is read from a server.log of this run only.
+    if [[ -f "$LOG_FILE" ]]; then mv -f "$LOG_FILE" "$LOG_FILE.prev"; fi
+    # setsid + nohup: the broker outlives this shell and its terminal. Not being a process
+    # group leader here, setsid execs instead of forking, so $! is the JVM's pid.
+    setsid nohup java -Xms256m -Xmx768m -cp "$KAFKA_HOME/lib/*" \
+        -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" \
+        -Dkafka.logs.dir="$DATA" -Dkafka.console.level=WARN \
+        kafka.Kafka "$DATA/server.properties" > "$OUT_FILE" 2>&1 < /dev/null &
+    pid=$!
+    echo "$pid" > "$PID_FILE"
+    echo "kafka: started pid $pid, waiting for the broker on 127.0.0.1:$KAFKA_PORT..."
+  else
+    echo "kafka: pid $pid is up but the port does not answer yet, waiting..."
+  fi
+
+  # Ready = the broker says so in its log AND the port accepts connections.
+  local deadline=$((SECONDS + START_TIMEOUT))
+  while (( SECONDS < deadline )); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "kafka: the broker process died during startup" >&2; show_logs; rm -f "$PID_FILE"; exit 1
+    fi
+    if grep -qE 'Kafka Server started|Transitioning from RECOVERY to RUNNING' "$LOG_FILE" 2>/dev/null &&
+       port_open; then
+      echo "kafka: running on 127.0.0.1:$KAFKA_PORT (pid $pid)"; return 0
+    fi
+    sleep 0.5
+  done
+  echo "kafka: not ready after ${START_TIMEOUT}s (pid $pid left running; see logs)" >&2
+  show_logs; exit 1
+}
+
+stop() {
+  local pid
+  if ! pid="$(broker_pid)"; then
+    rm -f "$PID_FILE"; echo "kafka: not running"; return 0
+  fi
+  # SIGTERM lets the broker close its logs cleanly, so the next start skips log recovery.
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.5; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "kafka: still alive after ${STOP_TIMEOUT}s, sending SIGKILL"
+    kill -KILL "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  fi
+  rm -f "$PID_FILE"
+  echo "kafka: stopped"
+}
+
+status() {
+  local pid
+  if pid="$(broker_pid)" && port_open; then
+    echo "kafka: running on 127.0.0.1:$KAFKA_PORT (pid $pid)"; return 0
+  elif [[ -n "${pid:-}" ]]; then
+    echo "kafka: pid $pid alive but 127.0.0.1:$KAFKA_PORT does not answer (starting or stuck)"
+  else
+    echo "kafka: stopped (port $KAFKA_PORT)"
+  fi
+  return 3
+}
+
+case "${1:-}" in
+  start)  start ;;
+  stop)   stop ;;
+  status) status ;;
+  logs)   shift; exec tail -n 100 "$@" "$LOG_FILE" ;;
+  reset)  stop; rm -rf "$DATA"; echo "kafka: deleted $DATA" ;;
+  *)      echo "usage: $0 start|stop|status|logs [-f]|reset" >&2; exit 2 ;;
+esac

@@ -1,0 +1,41 @@
+"""Wiring of the aid_center service: the one place its parts are put together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from aid_center.db.tables import messaging, metadata
+from aid_center.handlers import event_handlers
+from aid_center.settings import AidCenterSettings
+from service_runtime.app import ServiceDefinition, build_app
+from service_runtime.settings import ServiceSettings
+
+
+def settings_from_env() -> AidCenterSettings:
+    return AidCenterSettings()
+
+
+def definition() -> ServiceDefinition:
+    def consumed(settings: ServiceSettings) -> list[str]:
+        return [settings.topic_procuratorate]
+
+    return ServiceDefinition(
+        name="aid-center",
+        title="aid_center",
+        description=(
+            "法律援助中心 — notice acceptance, roster, assignment, conflicts, termination, quality"
+        ),
+        migrations_dir=Path(__file__).parent / "migrations",
+        metadata=metadata,
+        tables=messaging,
+        own_topic=lambda settings: settings.topic_aid_center,
+        consumed_topics=consumed,
+        handlers=event_handlers,
+        routers=[],
+    )
+
+
+def create_app(settings: AidCenterSettings | None = None) -> FastAPI:
+    return build_app(definition(), settings or settings_from_env())

@@ -1,0 +1,4 @@
+from notifier.db.tables import metadata
+from service_runtime.migrations import run_env
+
+run_env(metadata)

@@ -1,0 +1,42 @@
+"""Wiring of the procuratorate service: the one place its parts are put together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from procuratorate.db.tables import messaging, metadata
+from procuratorate.handlers import event_handlers
+from procuratorate.settings import ProcuratorateSettings
+from service_runtime.app import ServiceDefinition, build_app
+from service_runtime.settings import ServiceSettings
+
+
+def settings_from_env() -> ProcuratorateSettings:
+    return ProcuratorateSettings()
+
+
+def definition() -> ServiceDefinition:
+    def consumed(settings: ServiceSettings) -> list[str]:
+        return [settings.topic_intake, settings.topic_aid_center]
+
+    return ServiceDefinition(
+        name="procuratorate",
+        title="procuratorate",
+        description=(
+            "人民检察院 — case, eligibility, rights notification, notice of defense, refusals, "
+            "file review, procedural decisions, plea records"
+        ),
+        migrations_dir=Path(__file__).parent / "migrations",
+        metadata=metadata,
+        tables=messaging,
+        own_topic=lambda settings: settings.topic_procuratorate,
+        consumed_topics=consumed,
+        handlers=event_handlers,
+        routers=[],
+    )
+
+
+def create_app(settings: ProcuratorateSettings | None = None) -> FastAPI:
+    return build_app(definition(), settings or settings_from_env())

@@ -1,0 +1,23 @@
+"""Delivery guarantees shared by every service: outbox, relay, inbox consumer, dead letters."""
+
+from defense_messaging.consumer import EventConsumer, Handler
+from defense_messaging.errors import PermanentEventError
+from defense_messaging.kafka_client import KafkaConnection
+from defense_messaging.outbox import EventPublisher, Outbox
+from defense_messaging.relay import OutboxRelay
+from defense_messaging.tables import MessagingTables, add_messaging_tables, create_messaging_tables
+from defense_messaging.topics import ensure_topics
+
+__all__ = [
+    "EventConsumer",
+    "EventPublisher",
+    "Handler",
+    "KafkaConnection",
+    "MessagingTables",
+    "Outbox",
+    "OutboxRelay",
+    "PermanentEventError",
+    "add_messaging_tables",
+    "create_messaging_tables",
+    "ensure_topics",
+]

@@ -1,0 +1,263 @@
+"""The one consumer loop every service uses: idempotent (inbox), dead letters, explicit offsets.
+
+For each message, in ONE database transaction: record ``(consumer, event_id)`` in the inbox
+and apply the handler's projection change and outbox writes. A duplicate event finds its inbox
+row and changes nothing. Offsets are committed per partition only after the database commit,
+so a crash re-delivers rather than loses. Auto-commit is off; a new group starts at the
+earliest offset.
+
+Failures:
+- the message breaks its contract (unparseable, unknown type, invalid payload) or the handler
+  raises :class:`PermanentEventError` → dead-lettered at once;
+- a transient failure (database or broker unreachable) → retried with backoff, forever, the
+  partition waits: skipping would lose the event;
+- any other handler exception → retried a few times, then dead-lettered, so one bug does not
+  stall the case's partition for everyone.
+
+A dead letter is written as a ``dead_letters`` row and an outbox message to ``<topic>.dlq`` in
+one transaction, so filing it is as reliable as any other event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from defense_messaging.errors import PermanentEventError, is_transient
+from defense_messaging.kafka_client import KafkaConnection
+from defense_messaging.outbox import Outbox
+from defense_messaging.tables import MessagingTables
+from defense_schemas import BaseEvent, ContractViolation, Envelope, decode_event
+from defense_schemas.topics import dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+
+
+@dataclass
+class ConsumerStats:
+    """Counters the service exposes as metrics."""
+
+    applied: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+
+
+class EventConsumer:
+    """Consumes ``topics`` as group ``group_id`` and applies ``handlers`` by event class."""
+
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        topics: list[str],
+        connection: KafkaConnection,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        outbox: Outbox,
+        handlers: Mapping[type[BaseEvent], Handler],
+        max_handler_attempts: int = 3,
+        max_backoff: float = 30.0,
+        batch_max_records: int = 500,
+        observer: Callable[[str, str, float], None] | None = None,
+    ) -> None:
+        self.group_id = group_id
+        self.topics = topics
+        self._connection = connection
+        self._sessions = sessions
+        self._tables = tables
+        self._outbox = outbox
+        self._handlers = dict(handlers)
+        self._max_handler_attempts = max_handler_attempts
+        self._max_backoff = max_backoff
+        self._batch_max_records = batch_max_records
+        self._observer = observer
+        self._stopping = False
+        self._consumer: AIOKafkaConsumer | None = None
+        self.stats = ConsumerStats()
+        self.started = asyncio.Event()
+
+    async def run(self) -> None:
+        """Consume until :meth:`stop`; on stop the current batch finishes and is committed."""
+        self._consumer = AIOKafkaConsumer(
+            *self.topics,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            max_poll_records=self._batch_max_records,
+            **self._connection.options(),
+        )
+        await self._consumer.start()
+        self.started.set()
+        try:
+            while not self._stopping:
+                batches = await self._consumer.getmany(timeout_ms=500)
+                for tp, records in batches.items():
+                    for record in records:
+                        await self._process(record)
+                    # Committed only now: every record above is durably applied or filed.
+                    await self._consumer.commit({tp: records[-1].offset + 1})
+        finally:
+            with contextlib.suppress(Exception):
+                await self._consumer.stop()
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def _process(self, record: ConsumerRecord) -> None:
+        started = time.perf_counter()
+        try:
+            envelope, event = decode_event(record.value)
+        except ContractViolation as exc:
+            await self._retrying(partial(self._dead_letter, record, "contract_violation", str(exc)))
+            self._observe("contract_violation", "dead_lettered", started)
+            return
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            # A valid event this service has no business with (e.g. another service's clock).
+            self._bump(skipped=1)
+            return
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                applied = await self._apply(record, envelope, event, handler)
+                self._bump(applied=int(applied), duplicates=int(not applied))
+                self._observe(envelope.event_type, "applied" if applied else "duplicate", started)
+                return
+            except PermanentEventError as exc:
+                await self._retrying(
+                    partial(self._dead_letter, record, "rejected", str(exc), envelope)
+                )
+                self._observe(envelope.event_type, "dead_lettered", started)
+                return
+            except Exception as exc:
+                if is_transient(exc):
+                    await self._backoff(attempts, exc, record)
+                    continue
+                if attempts >= self._max_handler_attempts:
+                    log.exception("handler failed %d times; dead-lettering", attempts)
+                    await self._retrying(
+                        partial(self._dead_letter, record, "handler_error", repr(exc), envelope)
+                    )
+                    self._observe(envelope.event_type, "dead_lettered", started)
+                    return
+                await self._backoff(attempts, exc, record)
+
+    async def _apply(
+        self, record: ConsumerRecord, envelope: Envelope, event: BaseEvent, handler: Handler
+    ) -> bool:
+        inbox = self._tables.inbox
+        async with self._sessions() as session, session.begin():
+            inserted = await session.scalar(
+                pg_insert(inbox)
+                .values(
+                    consumer=self.group_id,
+                    event_id=envelope.event_id,
+                    event_type=envelope.event_type,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                )
+                .on_conflict_do_nothing()
+                .returning(inbox.c.event_id)
+            )
+            if inserted is None:
+                return False  # seen before: the projection already holds its effect
+            await handler(session, envelope, event)
+        return True
+
+    async def _dead_letter(
+        self, record: ConsumerRecord, kind: str, reason: str, envelope: Envelope | None = None
+    ) -> None:
+        log.warning(
+            "dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason
+        )
+        key = record.key.decode(errors="replace") if record.key else ""
+        dead = self._tables.dead_letters
+        async with self._sessions() as session, session.begin():
+            new_id = await session.scalar(
+                pg_insert(dead)
+                .values(
+                    consumer=self.group_id,
+                    source_topic=record.topic,
+                    source_partition=record.partition,
+                    source_offset=record.offset,
+                    key=key or None,
+                    value=record.value or b"",
+                    event_id=str(envelope.event_id) if envelope else None,
+                    event_type=envelope.event_type if envelope else None,
+                    error_kind=kind,
+                    error=reason[:4000],
+                )
+                .on_conflict_do_nothing()
+                .returning(dead.c.id)
+            )
+            if new_id is None:
+                return  # filed already before a crash: the DLQ has it
+            await self._outbox.add_raw(
+                session,
+                topic=dead_letter_topic(record.topic),
+                key=key,
+                value=record.value or b"",
+                headers=[
+                    ("dlq.error_kind", kind),
+                    ("dlq.error", reason[:1000]),
+                    ("dlq.source_topic", record.topic),
+                    ("dlq.source_partition", str(record.partition)),
+                    ("dlq.source_offset", str(record.offset)),
+                    ("dlq.consumer", self.group_id),
+                ],
+            )
+        self._bump(dead_lettered=1)
+
+    async def _retrying(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Filing a dead letter needs the database: wait for it rather than drop the message."""
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                await action()
+                return
+            except Exception as exc:
+                if not is_transient(exc) and attempts >= self._max_handler_attempts:
+                    raise
+                await asyncio.sleep(min(0.2 * 2**attempts, self._max_backoff))
+
+    async def _backoff(self, attempts: int, exc: BaseException, record: ConsumerRecord) -> None:
+        delay = min(0.2 * 2**attempts, self._max_backoff)
+        log.warning(
+            "applying %s[%d]@%d failed (%s); retry %d in %.1fs",
+            record.topic,
+            record.partition,
+            record.offset,
+            exc,
+            attempts,
+            delay,
+        )
+        await asyncio.sleep(delay)
+
+    def _bump(
+        self, *, applied: int = 0, duplicates: int = 0, skipped: int = 0, dead_lettered: int = 0
+    ) -> None:
+        self.stats.applied += applied
+        self.stats.duplicates += duplicates
+        self.stats.skipped += skipped
+        self.stats.dead_lettered += dead_lettered
+
+    def _observe(self, event_type: str, outcome: str, started: float) -> None:
+        if self._observer is not None:
+            self._observer(event_type, outcome, time.perf_counter() - started)

@@ -1,0 +1,98 @@
+"""Operators' view of dead letters: list them, and replay one to its source topic.
+
+A replay puts the original bytes back on the source topic through the outbox (so it is as
+durable as any event) and stamps the row. Consumers that applied the event before skip it via
+their inbox; the one that dead-lettered it applies it now that the cause is fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_messaging.outbox import Outbox
+from defense_messaging.tables import MessagingTables
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    consumer: str
+    source_topic: str
+    source_partition: int
+    source_offset: int
+    key: str | None
+    event_id: str | None
+    event_type: str | None
+    error_kind: str
+    error: str
+    dead_lettered_at: datetime
+    replayed_at: datetime | None
+    value: bytes
+
+
+class DeadLetterNotFound(LookupError):
+    pass
+
+
+class AlreadyReplayed(RuntimeError):
+    pass
+
+
+async def list_dead_letters(
+    session: AsyncSession,
+    tables: MessagingTables,
+    *,
+    include_replayed: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[DeadLetter]:
+    table = tables.dead_letters
+    query = sa.select(table).order_by(table.c.id).limit(limit).offset(offset)
+    if not include_replayed:
+        query = query.where(table.c.replayed_at.is_(None))
+    rows = (await session.execute(query)).mappings().all()
+    return [DeadLetter(**row) for row in rows]
+
+
+async def replay_dead_letter(
+    session: AsyncSession, tables: MessagingTables, outbox: Outbox, dead_letter_id: int
+) -> DeadLetter:
+    """Re-publish one dead letter to its source topic; call inside a transaction."""
+    table = tables.dead_letters
+    row = (
+        (
+            await session.execute(
+                sa.select(table).where(table.c.id == dead_letter_id).with_for_update()
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        raise DeadLetterNotFound(dead_letter_id)
+    if row["replayed_at"] is not None:
+        raise AlreadyReplayed(dead_letter_id)
+    await outbox.add_raw(
+        session,
+        topic=row["source_topic"],
+        key=row["key"] or "",
+        value=row["value"],
+        headers=[("replayed_dead_letter", str(dead_letter_id))],
+    )
+    stamped = (
+        (
+            await session.execute(
+                sa.update(table)
+                .where(table.c.id == dead_letter_id)
+                .values(replayed_at=sa.func.now())
+                .returning(table)
+            )
+        )
+        .mappings()
+        .one()
+    )
+    return DeadLetter(**stamped)

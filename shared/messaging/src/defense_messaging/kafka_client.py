@@ -1,0 +1,33 @@
+"""Kafka client options in one place, so producer, consumer and admin agree on security."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class KafkaConnection:
+    bootstrap_servers: str
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+    ssl_cafile: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism:
+            opts["sasl_mechanism"] = self.sasl_mechanism
+            opts["sasl_plain_username"] = self.sasl_username
+            opts["sasl_plain_password"] = self.sasl_password
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            import ssl
+
+            opts["ssl_context"] = ssl.create_default_context(cafile=self.ssl_cafile)
+        opts.update(self.extra)
+        return opts

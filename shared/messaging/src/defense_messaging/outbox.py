@@ -1,0 +1,92 @@
+"""Transactional outbox: events are written in the same transaction as the state change.
+
+Nothing in the platform publishes to Kafka from a request handler. A handler adds its events
+to the outbox on the session it is already using; the commit makes the state change and the
+events durable together, and :class:`~defense_messaging.relay.OutboxRelay` publishes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_messaging.tables import MessagingTables
+from defense_schemas import BaseEvent, Envelope
+
+Headers = Sequence[tuple[str, str]]
+
+
+class Outbox:
+    def __init__(self, tables: MessagingTables, channel: str) -> None:
+        self._table = tables.outbox
+        self.channel = channel
+
+    async def add(self, session: AsyncSession, envelope: Envelope, topic: str) -> None:
+        """Queue ``envelope`` for ``topic``, keyed by its case id, in the caller's transaction."""
+        await self.add_raw(
+            session,
+            topic=topic,
+            key=str(envelope.case_id),
+            value=envelope.to_bytes(),
+            headers=[
+                ("event_type", envelope.event_type),
+                ("schema_version", str(envelope.schema_version)),
+                ("producer", envelope.producer),
+            ],
+            event_id=envelope.event_id,
+        )
+
+    async def add_raw(
+        self,
+        session: AsyncSession,
+        *,
+        topic: str,
+        key: str,
+        value: bytes,
+        headers: Headers = (),
+        event_id: object | None = None,
+    ) -> None:
+        """Queue an already-encoded message (dead letters, replays) in the caller's transaction."""
+        await session.execute(
+            sa.insert(self._table).values(
+                event_id=event_id,
+                topic=topic,
+                key=key,
+                value=value,
+                headers=[[name, text] for name, text in headers],
+            )
+        )
+        # NOTIFY inside the transaction is delivered on commit only: the relay wakes exactly
+        # when there is something it can see.
+        await session.execute(sa.select(sa.func.pg_notify(self.channel, "")))
+
+
+class EventPublisher:
+    """How a service emits its own events: build the envelope, queue it in the outbox."""
+
+    def __init__(self, outbox: Outbox, *, producer: str, topic: str) -> None:
+        self._outbox = outbox
+        self.producer = producer
+        self.topic = topic
+
+    async def publish(
+        self,
+        session: AsyncSession,
+        event: BaseEvent,
+        *,
+        case_id: UUID,
+        caused_by: Envelope | None = None,
+    ) -> Envelope:
+        """Queue ``event`` in the caller's transaction; it inherits ``caused_by``'s correlation."""
+        envelope = Envelope.for_event(
+            event,
+            case_id=case_id,
+            producer=self.producer,
+            correlation_id=caused_by.correlation_id if caused_by else None,
+            causation_id=caused_by.event_id if caused_by else None,
+        )
+        await self._outbox.add(session, envelope, self.topic)
+        return envelope

@@ -1,0 +1,165 @@
+"""Builds a service process: FastAPI app, database, migrations, topics, outbox relay, consumer.
+
+Every service is the same shape; what differs is given in a :class:`ServiceDefinition`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from defense_messaging import (
+    EventConsumer,
+    EventPublisher,
+    Handler,
+    MessagingTables,
+    Outbox,
+    OutboxRelay,
+    ensure_topics,
+)
+from defense_schemas import BaseEvent
+from service_runtime.database import create_engine, session_factory
+from service_runtime.errors import install_error_handlers
+from service_runtime.migrations import upgrade_to_head
+from service_runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The live parts of one service process, shared by its routes and handlers."""
+
+    definition: ServiceDefinition
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    outbox: Outbox
+    publisher: EventPublisher
+    producer: AIOKafkaProducer
+    relay: OutboxRelay | None = None
+    consumer: EventConsumer | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def tables(self) -> MessagingTables:
+        return self.definition.tables
+
+
+@dataclass
+class ServiceDefinition:
+    """What makes one service different from the others."""
+
+    name: str
+    """Service name: the event producer id, the consumer group, the outbox channel."""
+    migrations_dir: Path
+    metadata: sa.MetaData
+    tables: MessagingTables
+    own_topic: Callable[[ServiceSettings], str]
+    consumed_topics: Callable[[ServiceSettings], list[str]]
+    handlers: Callable[[Runtime], Mapping[type[BaseEvent], Handler]]
+    routers: list[APIRouter] = field(default_factory=list)
+    title: str = ""
+    description: str = ""
+
+
+def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await start_runtime(definition, settings)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await stop_runtime(runtime)
+
+    app = FastAPI(
+        title=definition.title or definition.name,
+        description=definition.description,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    from service_runtime.routes import health, ops
+
+    app.include_router(health.router)
+    app.include_router(ops.router)
+    for router in definition.routers:
+        app.include_router(router)
+    return app
+
+
+async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> Runtime:
+    url = str(settings.database_url)
+    await upgrade_to_head(definition.migrations_dir, url)
+    await ensure_topics(
+        settings.kafka,
+        {topic: settings.topic_partitions for topic in settings.all_topics},
+        replication_factor=settings.topic_replication_factor,
+    )
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    outbox = Outbox(definition.tables, channel=f"outbox_{definition.name.replace('-', '_')}")
+    producer = AIOKafkaProducer(
+        enable_idempotence=True,  # implies acks=all: a row is marked sent only when replicated
+        acks="all",
+        linger_ms=5,
+        **settings.kafka.options(),
+    )
+    await producer.start()
+    runtime = Runtime(
+        definition=definition,
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        outbox=outbox,
+        publisher=EventPublisher(
+            outbox, producer=definition.name, topic=definition.own_topic(settings)
+        ),
+        producer=producer,
+    )
+    runtime.relay = OutboxRelay(
+        engine,
+        producer,
+        definition.tables,
+        outbox.channel,
+        poll_interval=settings.outbox_poll_interval_seconds,
+    )
+    runtime.consumer = EventConsumer(
+        group_id=settings.consumer_group or definition.name,
+        topics=definition.consumed_topics(settings),
+        connection=settings.kafka,
+        sessions=sessions,
+        tables=definition.tables,
+        outbox=outbox,
+        handlers=definition.handlers(runtime),
+    )
+    runtime.tasks = [
+        asyncio.create_task(runtime.relay.run(), name=f"{definition.name}-relay"),
+        asyncio.create_task(runtime.consumer.run(), name=f"{definition.name}-consumer"),
+    ]
+    log.info("%s started", definition.name)
+    return runtime
+
+
+async def stop_runtime(runtime: Runtime) -> None:
+    """Graceful: the consumer finishes and commits its batch, the relay drains, then close."""
+    if runtime.consumer is not None:
+        runtime.consumer.stop()
+    if runtime.relay is not None:
+        runtime.relay.stop()
+    for task in runtime.tasks:
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=15)
+    with contextlib.suppress(Exception):
+        await runtime.producer.stop()
+    await runtime.engine.dispose()

@@ -1,0 +1,104 @@
+"""Fixtures for real Kafka and PostgreSQL, shared by every test in the repository.
+
+Each test session gets its own databases and topic names (a run id prefix), so tests never
+see a running development system's data, nor an earlier run's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from defense_schemas import topics
+from service_runtime.app import Runtime
+from service_runtime.settings import ServiceSettings
+from tests.infrastructure import Endpoints, endpoints
+
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Endpoints]:
+    with endpoints() as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def topic_names() -> dict[str, str]:
+    """This run's topic names, as settings fields."""
+    return {
+        "topic_intake": f"t{RUN_ID}.{topics.INTAKE_CASE_TRANSFERS}",
+        "topic_procuratorate": f"t{RUN_ID}.{topics.PROCURATORATE_EVENTS}",
+        "topic_aid_center": f"t{RUN_ID}.{topics.AID_CENTER_EVENTS}",
+        "topic_notifier": f"t{RUN_ID}.{topics.NOTIFIER_EVENTS}",
+    }
+
+
+@pytest.fixture(scope="session")
+async def scratch_database(infra: Endpoints) -> AsyncIterator[Callable[[str], Any]]:
+    """Creates a fresh database per call; all are dropped when the session ends."""
+    created: list[str] = []
+    admin = await asyncpg.connect(infra.pg_admin_url)
+
+    async def create(label: str) -> str:
+        name = f"t{RUN_ID}_{label}_{len(created)}"
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        base = infra.pg_admin_url.rsplit("/", 1)[0]
+        return f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+
+    yield create
+    for name in created:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@dataclass
+class RunningService:
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: ServiceSettings
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+
+@pytest.fixture(scope="session")
+def service_settings(
+    infra: Endpoints, topic_names: dict[str, str], scratch_database: Callable[[str], Any]
+) -> Callable[..., Any]:
+    """Settings for one service instance on this run's topics and a fresh database."""
+
+    async def make(settings_class: type[ServiceSettings], label: str, **overrides: Any) -> Any:
+        database_url = await scratch_database(label)
+        values: dict[str, Any] = {
+            "database_url": database_url,
+            "kafka_bootstrap_servers": infra.kafka_bootstrap,
+            "consumer_group": f"t{RUN_ID}-{label}",
+            "topic_partitions": 4,
+            "outbox_poll_interval_seconds": 0.2,
+            **topic_names,
+        }
+        values.update(overrides)
+        return settings_class(**values)
+
+    return make
+
+
+@asynccontextmanager
+async def run_service(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[RunningService]:
+    """Runs the app's whole lifespan (migrations, topics, relay, consumer) in this process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield RunningService(app=app, client=client, settings=settings)

@@ -1,0 +1,75 @@
+"""Where the tests find Kafka and PostgreSQL, in this order:
+
+1. environment variables ``DC_TEST_KAFKA_BOOTSTRAP`` and ``DC_TEST_PG_ADMIN_URL``;
+2. a Docker engine, through testcontainers (the official apache/kafka and postgres images);
+3. the local services the project's own scripts run (``deploy/local/*.sh start``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    kafka_bootstrap: str
+    pg_admin_url: str  # a superuser URL in libpq form: postgresql://user:pw@host:port/postgres
+    source: str
+
+
+def _docker_engine_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@contextmanager
+def _testcontainers() -> Iterator[Endpoints]:
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.postgres import PostgresContainer
+
+    with (
+        KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka,
+        PostgresContainer("postgres:15", username="postgres", password="postgres") as pg,
+    ):
+        host, port = pg.get_container_host_ip(), pg.get_exposed_port(5432)
+        yield Endpoints(
+            kafka_bootstrap=kafka.get_bootstrap_server(),
+            pg_admin_url=f"postgresql://postgres:postgres@{host}:{port}/postgres",
+            source="testcontainers",
+        )
+
+
+def _local() -> Endpoints:
+    for script in ("postgres.sh", "kafka.sh"):
+        subprocess.run([str(ROOT / "deploy" / "local" / script), "start"], check=True)
+    pg_port = os.environ.get("PG_PORT", "55432")
+    pg_password = os.environ.get("PG_ADMIN_PASSWORD", "postgres")
+    return Endpoints(
+        kafka_bootstrap=f"127.0.0.1:{os.environ.get('KAFKA_PORT', '59092')}",
+        pg_admin_url=f"postgresql://postgres:{pg_password}@127.0.0.1:{pg_port}/postgres",
+        source="local services",
+    )
+
+
+@contextmanager
+def endpoints() -> Iterator[Endpoints]:
+    kafka, pg = os.environ.get("DC_TEST_KAFKA_BOOTSTRAP"), os.environ.get("DC_TEST_PG_ADMIN_URL")
+    if kafka and pg:
+        yield Endpoints(kafka_bootstrap=kafka, pg_admin_url=pg, source="environment")
+    elif _docker_engine_answers():
+        with _testcontainers() as found:
+            yield found
+    else:
+        yield _local()

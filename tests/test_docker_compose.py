@@ -1,0 +1,57 @@
+"""docker-compose.yml cannot run here (no Docker engine), so its agreement with the code is
+checked by reading it: every service, its port and every environment variable it sets."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from aid_center.settings import AidCenterSettings
+from notifier.settings import NotifierSettings
+from procuratorate.settings import ProcuratorateSettings
+from service_runtime.settings import ServiceSettings
+from tests.infrastructure import ROOT
+
+SERVICES: dict[str, type[ServiceSettings]] = {
+    "procuratorate": ProcuratorateSettings,
+    "aid_center": AidCenterSettings,
+    "notifier": NotifierSettings,
+}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_broker_database_and_every_service(compose: dict) -> None:
+    assert set(compose["services"]) == {"kafka", "postgres", *SERVICES}
+    assert compose["services"]["kafka"]["image"].startswith("apache/kafka:")
+    assert compose["services"]["postgres"]["image"].startswith("postgres:")
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_service_environment_matches_its_settings(compose: dict, name: str) -> None:
+    settings_class = SERVICES[name]
+    prefix = settings_class.model_config["env_prefix"]
+    service = compose["services"][name]
+    environment = service["environment"]
+    known = {prefix + field.upper() for field in settings_class.model_fields}
+    assert set(environment) <= known, f"unknown variables: {set(environment) - known}"
+
+    settings = settings_class(
+        **{key.removeprefix(prefix).lower(): v for key, v in environment.items()}
+    )
+    assert service["command"] == ["python", "-m", name]
+    assert service["ports"] == [f"{settings.http_port}:{settings.http_port}"]
+    assert settings.http_port == settings_class().http_port, "compose and local ports differ"
+    assert settings.kafka_bootstrap_servers == "kafka:9092"
+
+    database = urlsplit(str(settings.database_url))
+    assert database.hostname == "postgres"
+    init_sql = (ROOT / "deploy" / "docker" / "init-databases.sql").read_text()
+    assert f"CREATE DATABASE {database.path.lstrip('/')} OWNER {database.username};" in init_sql
+    assert f"CREATE ROLE {database.username} LOGIN PASSWORD '{database.password}'" in init_sql
+    assert set(service["depends_on"]) == {"kafka", "postgres"}
