@@ -2,7 +2,8 @@
 # Local single-node Kafka (KRaft, broker+controller in one JVM) for development and tests,
 # for machines without a Docker engine. See docs/architecture.md, "Running on these machines".
 #
-#   deploy/local/kafka.sh start|stop|status|logs [tail args, e.g. -f]|reset
+#   deploy/local/kafka.sh start|stop|status|logs [tail args, e.g. -f]|reset|fetch
+#   (fetch only downloads the jars; deploy/local/install.sh calls it)
 #
 # Listens on 127.0.0.1:${KAFKA_PORT:-59092} (controller ${KAFKA_CONTROLLER_PORT:-59093}).
 # The jars come from Maven Central via deploy/kafka/pom.xml (fetched once into deploy/kafka/lib);
@@ -49,10 +50,14 @@ fetch_jars() {
   echo "kafka: fetching Kafka $KAFKA_VERSION jars from Maven Central (once)..."
   # Download into lib.tmp and swap, so an interrupted download never looks complete and an
   # old version's jars never stay on the classpath next to the new ones.
+  # Output is shown only on failure (Debian's mvn prints stray ANSI resets even with -q -B).
   rm -rf "$KAFKA_HOME/lib.tmp"
-  mvn -q -B -f "$KAFKA_HOME/pom.xml" dependency:copy-dependencies \
-      -DoutputDirectory="$KAFKA_HOME/lib.tmp"
-  rm -rf "$KAFKA_HOME/lib"
+  local out
+  if ! out="$(mvn -q -B -f "$KAFKA_HOME/pom.xml" dependency:copy-dependencies \
+                -DoutputDirectory="$KAFKA_HOME/lib.tmp" 2>&1)"; then
+    echo "$out" >&2; die "maven could not fetch the jars (network? proxy in ~/.m2/settings.xml?)"
+  fi
+  rm -rf "${KAFKA_HOME:?}/lib"
   mv "$KAFKA_HOME/lib.tmp" "$KAFKA_HOME/lib"
 }
 
@@ -84,9 +89,11 @@ start() {
     if [[ ! -f "$DATA/data/meta.properties" ]]; then
       [[ -s "$DATA/cluster.id" ]] ||
         java -cp "$KAFKA_HOME/lib/*" kafka.tools.StorageTool random-uuid > "$DATA/cluster.id"
-      java -cp "$KAFKA_HOME/lib/*" -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" \
-          -Dkafka.logs.dir="$DATA" kafka.tools.StorageTool format --standalone \
-          -t "$(cat "$DATA/cluster.id")" -c "$DATA/server.properties" >/dev/null
+      local out
+      if ! out="$(java -cp "$KAFKA_HOME/lib/*" kafka.tools.StorageTool format --standalone \
+                    -t "$(cat "$DATA/cluster.id")" -c "$DATA/server.properties" 2>&1)"; then
+        echo "$out" >&2; die "formatting $DATA/data failed"
+      fi
     fi
 
     # Keep the previous run's log aside: readiness is read from a server.log of this run only.
@@ -156,5 +163,6 @@ case "${1:-}" in
   status) status ;;
   logs)   shift; exec tail -n 100 "$@" "$LOG_FILE" ;;
   reset)  stop; rm -rf "$DATA"; echo "kafka: deleted $DATA" ;;
-  *)      echo "usage: $0 start|stop|status|logs [-f]|reset" >&2; exit 2 ;;
+  fetch)  fetch_jars ;;
+  *)      echo "usage: $0 start|stop|status|logs [-f]|reset|fetch" >&2; exit 2 ;;
 esac
