@@ -10,10 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from service_runtime.app import Runtime
+from service_runtime.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,3 +79,24 @@ def endpoints() -> Iterator[Endpoints]:
             yield found
     else:
         yield _local()
+
+
+@dataclass
+class RunningService:
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: ServiceSettings
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+
+@asynccontextmanager
+async def run_service(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[RunningService]:
+    """Runs the app's whole lifespan (migrations, topics, relay, consumer) in this process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield RunningService(app=app, client=client, settings=settings)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from aid_center.db.tables import messaging, metadata
+from aid_center.db.tables import metadata, platform
 from aid_center.handlers import event_handlers
 from aid_center.settings import AidCenterSettings
 from service_runtime.app import ServiceDefinition, build_app
@@ -29,7 +29,7 @@ def definition() -> ServiceDefinition:
         ),
         migrations_dir=Path(__file__).parent / "migrations",
         metadata=metadata,
-        tables=messaging,
+        tables=platform,
         own_topic=lambda settings: settings.topic_aid_center,
         consumed_topics=consumed,
         handlers=event_handlers,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from notifier.db.tables import messaging, metadata
+from notifier.db.tables import metadata, platform
 from notifier.handlers import event_handlers
 from notifier.settings import NotifierSettings
 from service_runtime.app import ServiceDefinition, build_app
@@ -27,7 +27,7 @@ def definition() -> ServiceDefinition:
         description="Deliveries to people and the deadline watch",
         migrations_dir=Path(__file__).parent / "migrations",
         metadata=metadata,
-        tables=messaging,
+        tables=platform,
         own_topic=lambda settings: settings.topic_notifier,
         consumed_topics=consumed,
         handlers=event_handlers,

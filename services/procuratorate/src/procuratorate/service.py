@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from procuratorate.db.tables import messaging, metadata
+from procuratorate.db.tables import metadata, platform
 from procuratorate.handlers import event_handlers
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.app import ServiceDefinition, build_app
@@ -30,7 +30,7 @@ def definition() -> ServiceDefinition:
         ),
         migrations_dir=Path(__file__).parent / "migrations",
         metadata=metadata,
-        tables=messaging,
+        tables=platform,
         own_topic=lambda settings: settings.topic_procuratorate,
         consumed_topics=consumed,
         handlers=event_handlers,

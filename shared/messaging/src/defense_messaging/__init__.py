@@ -5,7 +5,7 @@ from defense_messaging.errors import PermanentEventError
 from defense_messaging.kafka_client import KafkaConnection
 from defense_messaging.outbox import EventPublisher, Outbox
 from defense_messaging.relay import OutboxRelay
-from defense_messaging.tables import MessagingTables, add_messaging_tables, create_messaging_tables
+from defense_messaging.tables import MessagingTables, add_messaging_tables
 from defense_messaging.topics import ensure_topics
 
 __all__ = [
@@ -18,6 +18,5 @@ __all__ = [
     "OutboxRelay",
     "PermanentEventError",
     "add_messaging_tables",
-    "create_messaging_tables",
     "ensure_topics",
 ]

@@ -1,7 +1,7 @@
 """The messaging tables every service's database holds: outbox, inbox, dead letters.
 
-Each service calls :func:`add_messaging_tables` on its own ``MetaData`` and its first Alembic
-migration calls :func:`create_messaging_tables`, so the three services share one definition.
+Each service adds them to its own ``MetaData`` (through ``service_runtime.tables``), so the
+three services share one definition.
 """
 
 from __future__ import annotations
@@ -79,10 +79,3 @@ def add_messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         ),
     )
     return MessagingTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters)
-
-
-def create_messaging_tables(bind: sa.engine.Connection) -> None:
-    """Create the messaging tables on ``bind`` (called from a service's first migration)."""
-    metadata = sa.MetaData()
-    add_messaging_tables(metadata)
-    metadata.create_all(bind)

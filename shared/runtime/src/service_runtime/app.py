@@ -27,10 +27,13 @@ from defense_messaging import (
     ensure_topics,
 )
 from defense_schemas import BaseEvent
+from legal_calendar import LegalCalendar
+from service_runtime.calendar_store import load_calendar
 from service_runtime.database import create_engine, session_factory
 from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.settings import ServiceSettings
+from service_runtime.tables import PlatformTables
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +49,19 @@ class Runtime:
     outbox: Outbox
     publisher: EventPublisher
     producer: AIOKafkaProducer
+    calendar: LegalCalendar
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
     def tables(self) -> MessagingTables:
-        return self.definition.tables
+        return self.definition.tables.messaging
+
+    async def reload_calendar(self) -> None:
+        """Re-read the legal calendar after an operator's upload."""
+        async with self.sessions() as session:
+            self.calendar = await load_calendar(session, self.definition.tables.legal_calendar)
 
 
 @dataclass
@@ -63,7 +72,7 @@ class ServiceDefinition:
     """Service name: the event producer id, the consumer group, the outbox channel."""
     migrations_dir: Path
     metadata: sa.MetaData
-    tables: MessagingTables
+    tables: PlatformTables
     own_topic: Callable[[ServiceSettings], str]
     consumed_topics: Callable[[ServiceSettings], list[str]]
     handlers: Callable[[Runtime], Mapping[type[BaseEvent], Handler]]
@@ -108,7 +117,9 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
     )
     engine = create_engine(url)
     sessions = session_factory(engine)
-    outbox = Outbox(definition.tables, channel=f"outbox_{definition.name.replace('-', '_')}")
+    outbox = Outbox(
+        definition.tables.messaging, channel=f"outbox_{definition.name.replace('-', '_')}"
+    )
     producer = AIOKafkaProducer(
         enable_idempotence=True,  # implies acks=all: a row is marked sent only when replicated
         acks="all",
@@ -116,6 +127,8 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
         **settings.kafka.options(),
     )
     await producer.start()
+    async with sessions() as session:
+        calendar = await load_calendar(session, definition.tables.legal_calendar)
     runtime = Runtime(
         definition=definition,
         settings=settings,
@@ -126,11 +139,12 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
             outbox, producer=definition.name, topic=definition.own_topic(settings)
         ),
         producer=producer,
+        calendar=calendar,
     )
     runtime.relay = OutboxRelay(
         engine,
         producer,
-        definition.tables,
+        definition.tables.messaging,
         outbox.channel,
         poll_interval=settings.outbox_poll_interval_seconds,
     )
@@ -139,7 +153,7 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
         topics=definition.consumed_topics(settings),
         connection=settings.kafka,
         sessions=sessions,
-        tables=definition.tables,
+        tables=definition.tables.messaging,
         outbox=outbox,
         handlers=definition.handlers(runtime),
     )

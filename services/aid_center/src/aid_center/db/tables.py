@@ -1,10 +1,10 @@
-"""The aid_center's projection: its own tables plus the shared messaging tables."""
+"""The aid_center's projection: its own tables plus the tables every service has."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from defense_messaging import add_messaging_tables
+from service_runtime.tables import add_platform_tables
 
 metadata = sa.MetaData()
-messaging = add_messaging_tables(metadata)
+platform = add_platform_tables(metadata)

@@ -1,4 +1,4 @@
-"""Operators' endpoints shared by every service: dead letters (list, replay)."""
+"""Operators' endpoints shared by every service: dead letters, the legal calendar."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from defense_messaging.dead_letters import (
     list_dead_letters,
     replay_dead_letter,
 )
+from legal_calendar import CalendarYear, InvalidCalendarYear, parse_calendar_year
+from service_runtime.calendar_store import store_calendar_year
 from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import ERROR_RESPONSES, Conflict, NotFound
+from service_runtime.errors import ERROR_RESPONSES, Conflict, InvalidInput, NotFound
 
 router = APIRouter(prefix="/ops", tags=["operations"])
 
@@ -68,3 +70,48 @@ async def replay(dead_letter_id: int, runtime: RuntimeDep, session: SessionDep) 
     except AlreadyReplayed:
         raise Conflict(f"dead letter {dead_letter_id} was already replayed") from None
     return DeadLetterView.of(letter)
+
+
+class CalendarYearSummary(BaseModel):
+    year: int
+    holidays: int
+    makeup_workdays: int
+    source: str
+
+
+@router.get("/calendar", summary="Years the legal calendar holds, with their source")
+async def get_calendar(runtime: RuntimeDep) -> list[CalendarYearSummary]:
+    return [
+        CalendarYearSummary(
+            year=data.year,
+            holidays=len(data.holidays),
+            makeup_workdays=len(data.makeup_workdays),
+            source=data.source,
+        )
+        for data in sorted(runtime.calendar.years.values(), key=lambda data: data.year)
+    ]
+
+
+@router.put(
+    "/calendar/{year}",
+    summary="Load or correct one year's official holiday calendar (no release needed)",
+    responses=ERROR_RESPONSES,
+)
+async def put_calendar_year(
+    year: int, calendar_year: CalendarYear, runtime: RuntimeDep, session: SessionDep
+) -> CalendarYearSummary:
+    if calendar_year.year != year:
+        raise InvalidInput(f"body is for {calendar_year.year}, path says {year}", field="year")
+    try:
+        checked = parse_calendar_year(calendar_year.to_json())
+    except InvalidCalendarYear as exc:
+        raise InvalidInput(str(exc), field="body") from None
+    await store_calendar_year(session, runtime.definition.tables.legal_calendar, checked)
+    await session.commit()
+    await runtime.reload_calendar()
+    return CalendarYearSummary(
+        year=checked.year,
+        holidays=len(checked.holidays),
+        makeup_workdays=len(checked.makeup_workdays),
+        source=checked.source,
+    )

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
-from fastapi import FastAPI
 
 from defense_schemas import topics
-from service_runtime.app import Runtime
 from service_runtime.settings import ServiceSettings
 from tests.infrastructure import Endpoints, endpoints
 
@@ -61,18 +56,6 @@ async def scratch_database(infra: Endpoints) -> AsyncIterator[Callable[[str], An
     await admin.close()
 
 
-@dataclass
-class RunningService:
-    app: FastAPI
-    client: httpx.AsyncClient
-    settings: ServiceSettings
-
-    @property
-    def runtime(self) -> Runtime:
-        runtime: Runtime = self.app.state.runtime
-        return runtime
-
-
 @pytest.fixture(scope="session")
 def service_settings(
     infra: Endpoints, topic_names: dict[str, str], scratch_database: Callable[[str], Any]
@@ -93,12 +76,3 @@ def service_settings(
         return settings_class(**values)
 
     return make
-
-
-@asynccontextmanager
-async def run_service(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[RunningService]:
-    """Runs the app's whole lifespan (migrations, topics, relay, consumer) in this process."""
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
-            yield RunningService(app=app, client=client, settings=settings)

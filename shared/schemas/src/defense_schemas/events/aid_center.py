@@ -1,0 +1,229 @@
+"""Events the legal aid center publishes (topic `aid-center.events`).
+
+It owns the notice's acceptance, the lawyer and firm roster, assignment, replacement, conflict
+handling, termination, lawyers' activity, quality review and the duty-lawyer rota.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+
+from defense_schemas.base import BaseEvent
+from defense_schemas.events.common import DocumentNumber, Lawyer, given_exactly_when
+from defense_schemas.fields import Note, OrgName, PersonName, Reference, Unique
+from defense_schemas.topics import Producer
+from defense_schemas.vocabulary import (
+    ActivityKind,
+    AppointmentBasis,
+    AssignmentFailureReason,
+    ConflictKind,
+    NoticeItem,
+    QualityMeasure,
+    QualityRating,
+    ReplacementReason,
+    ServiceMode,
+    TerminationReason,
+)
+
+
+class AidCenterEvent(BaseEvent):
+    """An event published by the legal aid center (法律援助中心)."""
+
+    producer: ClassVar[Producer] = Producer.AID_CENTER
+
+
+class NoticeAccepted(AidCenterEvent):
+    """The center received a complete notice-of-defense letter and accepted it (受理). The 3 days
+    to assign a lawyer run from its receipt (Measures Art. 4, LAL Art. 36)."""
+
+    event_type = "NoticeAccepted"
+
+    notice_id: UUID = Field(description="The notice accepted.")
+    suspect_id: UUID = Field(description="The suspect the notice is for.")
+    received_at: AwareDatetime = Field(description="When the letter reached the center.")
+    accepted_at: AwareDatetime = Field(description="When the center accepted it.")
+    aid_case_number: Reference | None = Field(
+        default=None, description="The center's own case number for the aid (援助案号)."
+    )
+
+
+class SupplementRequested(AidCenterEvent):
+    """The letter or its materials are incomplete; the center asks the procuratorate to
+    supplement them (商请补充, Measures Art. 3)."""
+
+    event_type = "SupplementRequested"
+
+    notice_id: UUID = Field(description="The incomplete notice.")
+    suspect_id: UUID = Field(description="The suspect the notice is for.")
+    requested_at: AwareDatetime = Field(description="When the center asked.")
+    missing_items: Unique[NoticeItem] = Field(min_length=1, description="What is missing.")
+    detail: Note | None = Field(default=None, description="What exactly is needed.")
+
+
+class LawyerAssigned(AidCenterEvent):
+    """The center chose a lawyer and tells the procuratorate the lawyer's name, firm and contact
+    (Measures Art. 4; the choice follows Art. 12–13 and LAL Art. 26)."""
+
+    event_type = "LawyerAssigned"
+
+    assignment_id: UUID = Field(description="The assignment's id (指派).")
+    suspect_id: UUID = Field(description="The suspect to defend.")
+    basis: AppointmentBasis = Field(description="On the procuratorate's notice or on application.")
+    notice_id: UUID | None = Field(
+        default=None, validate_default=True, description="The notice, for basis `notice`."
+    )
+    application_id: UUID | None = Field(
+        default=None,
+        validate_default=True,
+        description="The forwarded application, for basis `application`.",
+    )
+    lawyer: Lawyer = Field(description="The appointed lawyer: name, firm and contact.")
+    assigned_at: AwareDatetime = Field(description="When the lawyer was assigned.")
+    continued_from_previous_stage: bool = Field(
+        default=False,
+        description="The lawyer of the previous stage continues (Measures Art. 13).",
+    )
+    document_number: DocumentNumber | None = Field(
+        default=None, description="The number of the letter informing the procuratorate (函告)."
+    )
+
+    @field_validator("notice_id")
+    @classmethod
+    def _notice_for_notice_basis(cls, value: UUID | None, info: ValidationInfo) -> UUID | None:
+        if "basis" in info.data:
+            on_notice = info.data["basis"] is AppointmentBasis.NOTICE
+            given_exactly_when(value, when=on_notice, what="basis `notice`")
+        return value
+
+    @field_validator("application_id")
+    @classmethod
+    def _application_for_application_basis(
+        cls, value: UUID | None, info: ValidationInfo
+    ) -> UUID | None:
+        if "basis" in info.data:
+            on_application = info.data["basis"] is AppointmentBasis.APPLICATION
+            given_exactly_when(value, when=on_application, what="basis `application`")
+        return value
+
+
+class ConflictReported(AidCenterEvent):
+    """A law firm's conflict check found a conflict in an assignment (利益冲突, Measures Art. 13):
+    the center reassigns to another firm."""
+
+    event_type = "ConflictReported"
+
+    assignment_id: UUID = Field(description="The conflicted assignment.")
+    suspect_id: UUID = Field(description="The suspect of that assignment.")
+    lawyer_id: UUID = Field(description="The assigned lawyer.")
+    firm_id: UUID = Field(description="The firm that found the conflict.")
+    kind: ConflictKind = Field(description="What kind of conflict.")
+    conflicting_suspect_ids: Unique[UUID] = Field(
+        default=(), description="Co-suspects the same firm already defends, if that is the cause."
+    )
+    reported_at: AwareDatetime = Field(description="When the firm reported it.")
+    detail: Note | None = Field(default=None, description="The firm's explanation.")
+
+
+class LawyerReplaced(AidCenterEvent):
+    """The center replaced an appointed lawyer with another (another firm after a conflict,
+    Measures Art. 13; another lawyer after a refusal or a justified change, Art. 5)."""
+
+    event_type = "LawyerReplaced"
+
+    suspect_id: UUID = Field(description="The suspect defended.")
+    previous_assignment_id: UUID = Field(description="The assignment that ends.")
+    assignment_id: UUID = Field(description="The new assignment's id.")
+    lawyer: Lawyer = Field(description="The new lawyer: name, firm and contact.")
+    reason: ReplacementReason = Field(description="Why the lawyer was replaced.")
+    replaced_at: AwareDatetime = Field(description="When the new lawyer was assigned.")
+    reappointment_request_id: UUID | None = Field(
+        default=None, description="The procuratorate's reappointment request, if one caused it."
+    )
+    detail: Note | None = Field(default=None, description="Circumstances of the replacement.")
+
+
+class AssignmentFailed(AidCenterEvent):
+    """The center could not find a lawyer to assign; the case needs escalation before the
+    3-day assignment clock runs out."""
+
+    event_type = "AssignmentFailed"
+
+    suspect_id: UUID = Field(description="The suspect still without a lawyer.")
+    notice_id: UUID | None = Field(default=None, description="The notice, if on notice.")
+    application_id: UUID | None = Field(
+        default=None, description="The application, if on application."
+    )
+    reason: AssignmentFailureReason = Field(description="Why no lawyer could be assigned.")
+    failed_at: AwareDatetime = Field(description="When the attempt failed.")
+    detail: Note | None = Field(default=None, description="What was tried.")
+
+
+class AidTerminated(AidCenterEvent):
+    """The center terminated legal aid for a suspect (终止法律援助决定)."""
+
+    event_type = "AidTerminated"
+
+    assignment_id: UUID = Field(description="The assignment terminated.")
+    suspect_id: UUID = Field(description="The suspect.")
+    reason: TerminationReason = Field(description="Why aid ended.")
+    terminated_at: AwareDatetime = Field(description="When the termination took effect.")
+    decision_number: Reference | None = Field(
+        default=None, description="The termination decision's document number."
+    )
+    detail: Note | None = Field(default=None, description="Circumstances of the termination.")
+
+
+class LawyerActivityLogged(AidCenterEvent):
+    """An appointed lawyer recorded work done on the case: meeting, file review, investigation,
+    written opinion (Measures Art. 7, 9; service standard, notice §五)."""
+
+    event_type = "LawyerActivityLogged"
+
+    activity_id: UUID = Field(description="The activity's id.")
+    assignment_id: UUID = Field(description="The assignment the work belongs to.")
+    suspect_id: UUID = Field(description="The suspect defended.")
+    lawyer_id: UUID = Field(description="The lawyer who did the work.")
+    kind: ActivityKind = Field(description="What was done.")
+    performed_on: date = Field(description="The day the work was done.")
+    duration_minutes: int | None = Field(
+        default=None, ge=1, le=1440, description="How long it took, if recorded."
+    )
+    note: Note | None = Field(default=None, description="What was done, briefly.")
+
+
+class QualityReviewRecorded(AidCenterEvent):
+    """The center reviewed the quality of an appointed lawyer's service (Measures Art. 14)."""
+
+    event_type = "QualityReviewRecorded"
+
+    review_id: UUID = Field(description="The review's id.")
+    assignment_id: UUID = Field(description="The assignment reviewed.")
+    suspect_id: UUID = Field(description="The suspect defended.")
+    lawyer_id: UUID = Field(description="The lawyer reviewed.")
+    measures: Unique[QualityMeasure] = Field(min_length=1, description="The measures used.")
+    rating: QualityRating = Field(description="The outcome.")
+    service_standard_met: bool = Field(
+        description="The stage had at least one meeting, a file review, an investigation and a "
+        "written opinion (national service standard, notice §五)."
+    )
+    reviewer: PersonName = Field(description="Who reviewed.")
+    reviewed_at: AwareDatetime = Field(description="When the review was completed.")
+    findings: Note | None = Field(default=None, description="The reviewer's findings.")
+
+
+class DutyLawyerAssigned(AidCenterEvent):
+    """A duty lawyer from the rota was assigned to give a suspect legal help or witness a plea
+    (值班律师, Measures Art. 15)."""
+
+    event_type = "DutyLawyerAssigned"
+
+    request_id: UUID = Field(description="The procuratorate's duty-lawyer request.")
+    suspect_id: UUID = Field(description="The suspect helped.")
+    lawyer: Lawyer = Field(description="The duty lawyer.")
+    work_station: OrgName = Field(description="The legal aid work station (法律援助工作站).")
+    mode: ServiceMode = Field(description="On site, by phone or online.")
+    assigned_at: AwareDatetime = Field(description="When the duty lawyer was assigned.")

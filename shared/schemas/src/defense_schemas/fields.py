@@ -1,0 +1,70 @@
+"""Constrained field types shared by every contract.
+
+Strings are stripped and must be non-empty, with a length bound that fits what they hold;
+sequences are tuples so a frozen event is immutable all the way down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Annotated, TypeVar
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+
+def _text(max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+PersonName = Annotated[str, _text(100)]
+"""A person's name as written on documents (姓名)."""
+
+OrgName = Annotated[str, _text(200)]
+"""An organisation's name, e.g. 天津市河东区人民检察院 or 天津市河东区法律援助中心."""
+
+District = Annotated[str, _text(50)]
+"""A district's code or name, e.g. 河东区."""
+
+Charge = Annotated[str, _text(100)]
+"""A suspected crime (罪名), e.g. 盗窃罪."""
+
+Place = Annotated[str, _text(300)]
+"""A place: a detention center's name or an address."""
+
+ContactInfo = Annotated[str, _text(200)]
+"""How to reach someone (联系方式): a phone number, e-mail address or postal address."""
+
+Reference = Annotated[str, _text(100)]
+"""An identifier issued by someone else: a document number, a recording reference."""
+
+IdentityNumber = Annotated[str, _text(64)]
+"""An identity document number: resident ID (居民身份证号码) or passport number."""
+
+ShortText = Annotated[str, _text(200)]
+"""A label or one-line description."""
+
+Note = Annotated[str, _text(4000)]
+"""Free text: a reason, an explanation, findings."""
+
+DocumentText = Annotated[str, _text(50_000)]
+"""The rendered text of an official document."""
+
+EventTypeName = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Z][A-Za-z0-9]*$")
+]
+"""An event type: PascalCase, past tense, e.g. `CaseReceived`."""
+
+
+H = TypeVar("H", bound=Hashable)
+
+
+def _unique(items: tuple[H, ...]) -> tuple[H, ...]:
+    if len(set(items)) != len(items):
+        raise ValueError("items must be unique")
+    return items
+
+
+Unique = Annotated[
+    tuple[H, ...], AfterValidator(_unique), Field(json_schema_extra={"uniqueItems": True})
+]
+"""A set carried as an array in its given order: duplicates are rejected."""
