@@ -7,15 +7,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from fastapi import FastAPI
 
 from service_runtime.app import Runtime
@@ -100,3 +102,44 @@ async def run_service(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield RunningService(app=app, client=client, settings=settings)
+
+
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    *,
+    until: Callable[[list[ConsumerRecord]], bool],
+    timeout: float = 30.0,
+) -> list[ConsumerRecord]:
+    """Reads ``topic`` from the beginning (no consumer group) until ``until(records)`` holds.
+
+    Fails the test with what it saw when the condition does not hold within ``timeout``.
+    """
+    # No group: the consumer takes every partition of the topic from its first offset.
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    records: list[ConsumerRecord] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    try:
+        while not until(records):
+            if loop.time() > deadline:
+                raise AssertionError(f"{topic}: condition not met; saw {len(records)} records")
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, what: str = "condition"
+) -> None:
+    """Polls ``check`` until it returns true; fails after ``timeout`` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)

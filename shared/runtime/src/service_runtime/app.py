@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
@@ -53,6 +54,7 @@ class Runtime:
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    background_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
     def tables(self) -> MessagingTables:
@@ -79,6 +81,10 @@ class ServiceDefinition:
     routers: list[APIRouter] = field(default_factory=list)
     title: str = ""
     description: str = ""
+    background: Callable[[Runtime], list[Coroutine[Any, Any, None]]] | None = None
+    """Extra long-running tasks of the service (workers, scanners): started after the
+    consumer, cancelled before it stops. Each must keep its work in database transactions, so
+    a cancellation mid-way rolls back and the work is picked up again."""
 
 
 def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
@@ -148,25 +154,38 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
         outbox.channel,
         poll_interval=settings.outbox_poll_interval_seconds,
     )
-    runtime.consumer = EventConsumer(
-        group_id=settings.consumer_group or definition.name,
-        topics=definition.consumed_topics(settings),
-        connection=settings.kafka,
-        sessions=sessions,
-        tables=definition.tables.messaging,
-        outbox=outbox,
-        handlers=definition.handlers(runtime),
-    )
-    runtime.tasks = [
-        asyncio.create_task(runtime.relay.run(), name=f"{definition.name}-relay"),
-        asyncio.create_task(runtime.consumer.run(), name=f"{definition.name}-consumer"),
-    ]
+    runtime.tasks = [asyncio.create_task(runtime.relay.run(), name=f"{definition.name}-relay")]
+    consumed = definition.consumed_topics(settings)
+    if consumed:
+        runtime.consumer = EventConsumer(
+            group_id=settings.consumer_group or definition.name,
+            topics=consumed,
+            connection=settings.kafka,
+            sessions=sessions,
+            tables=definition.tables.messaging,
+            outbox=outbox,
+            handlers=definition.handlers(runtime),
+        )
+        runtime.tasks.append(
+            asyncio.create_task(runtime.consumer.run(), name=f"{definition.name}-consumer")
+        )
+    if definition.background is not None:
+        runtime.background_tasks = [
+            asyncio.create_task(work, name=f"{definition.name}-background-{index}")
+            for index, work in enumerate(definition.background(runtime))
+        ]
     log.info("%s started", definition.name)
     return runtime
 
 
 async def stop_runtime(runtime: Runtime) -> None:
-    """Graceful: the consumer finishes and commits its batch, the relay drains, then close."""
+    """Graceful: background tasks are cancelled, the consumer finishes and commits its batch,
+    the relay drains, then close."""
+    for task in runtime.background_tasks:
+        task.cancel()
+    for task in runtime.background_tasks:
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=15)
     if runtime.consumer is not None:
         runtime.consumer.stop()
     if runtime.relay is not None:
