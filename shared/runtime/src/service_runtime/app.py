@@ -33,6 +33,7 @@ from service_runtime.calendar_store import load_calendar
 from service_runtime.database import create_engine, session_factory
 from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
+from service_runtime.observability import ServiceMetrics, request_metrics_middleware
 from service_runtime.settings import ServiceSettings
 from service_runtime.tables import PlatformTables
 
@@ -51,6 +52,7 @@ class Runtime:
     publisher: EventPublisher
     producer: AIOKafkaProducer
     calendar: LegalCalendar
+    metrics: ServiceMetrics
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -88,9 +90,11 @@ class ServiceDefinition:
 
 
 def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
+    metrics = ServiceMetrics(definition.name)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await start_runtime(definition, settings)
+        runtime = await start_runtime(definition, settings, metrics)
         app.state.runtime = runtime
         try:
             yield
@@ -104,16 +108,20 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    from service_runtime.routes import health, ops
+    app.middleware("http")(request_metrics_middleware(metrics))
+    from service_runtime.routes import health, observability, ops
 
     app.include_router(health.router)
     app.include_router(ops.router)
+    app.include_router(observability.router)
     for router in definition.routers:
         app.include_router(router)
     return app
 
 
-async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> Runtime:
+async def start_runtime(
+    definition: ServiceDefinition, settings: ServiceSettings, metrics: ServiceMetrics
+) -> Runtime:
     url = str(settings.database_url)
     await upgrade_to_head(definition.migrations_dir, url)
     await ensure_topics(
@@ -146,6 +154,7 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
         ),
         producer=producer,
         calendar=calendar,
+        metrics=metrics,
     )
     runtime.relay = OutboxRelay(
         engine,
@@ -153,6 +162,7 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
         definition.tables.messaging,
         outbox.channel,
         poll_interval=settings.outbox_poll_interval_seconds,
+        on_published=metrics.outbox_published.inc,
     )
     runtime.tasks = [asyncio.create_task(runtime.relay.run(), name=f"{definition.name}-relay")]
     consumed = definition.consumed_topics(settings)
@@ -165,6 +175,7 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
             tables=definition.tables.messaging,
             outbox=outbox,
             handlers=definition.handlers(runtime),
+            observer=metrics.observe_event,
         )
         runtime.tasks.append(
             asyncio.create_task(runtime.consumer.run(), name=f"{definition.name}-consumer")
