@@ -1,9 +1,7 @@
-"""Run the aid_center service: `python -m aid_center`."""
+"""Run the aid_center service: `python -m aid_center` (or `python -m aid_center create-topics`)."""
 
-import uvicorn
-
-from aid_center.service import create_app, settings_from_env
+from aid_center.service import definition, settings_from_env
+from service_runtime.cli import run_cli
 
 if __name__ == "__main__":
-    settings = settings_from_env()
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port)
+    run_cli(definition(), settings_from_env)

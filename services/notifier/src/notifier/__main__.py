@@ -1,9 +1,7 @@
-"""Run the notifier service: `python -m notifier`."""
+"""Run the notifier service: `python -m notifier` (or `python -m notifier create-topics`)."""
 
-import uvicorn
-
-from notifier.service import create_app, settings_from_env
+from notifier.service import definition, settings_from_env
+from service_runtime.cli import run_cli
 
 if __name__ == "__main__":
-    settings = settings_from_env()
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port)
+    run_cli(definition(), settings_from_env)

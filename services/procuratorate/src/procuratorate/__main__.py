@@ -1,9 +1,7 @@
-"""Run the procuratorate service: `python -m procuratorate`."""
+"""Run the procuratorate service: `python -m procuratorate` (or `python -m procuratorate create-topics`)."""
 
-import uvicorn
-
-from procuratorate.service import create_app, settings_from_env
+from procuratorate.service import definition, settings_from_env
+from service_runtime.cli import run_cli
 
 if __name__ == "__main__":
-    settings = settings_from_env()
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port)
+    run_cli(definition(), settings_from_env)

@@ -1,0 +1,41 @@
+"""Every service's command line (``python -m <service> [serve|create-topics]``).
+
+- ``serve`` (the default) runs the API, consumer and relay under uvicorn;
+- ``create-topics`` creates every platform topic and its dead-letter twin if missing, with the
+  names and partition counts of the service's settings (the service also does this at start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Callable
+
+import uvicorn
+
+from defense_messaging import ensure_topics
+from service_runtime.app import ServiceDefinition, build_app
+from service_runtime.settings import ServiceSettings
+
+
+def run_cli(definition: ServiceDefinition, settings_factory: Callable[[], ServiceSettings]) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m {definition.title or definition.name}")
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "create-topics"])
+    args = parser.parse_args()
+    settings = settings_factory()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "create-topics":
+        created = asyncio.run(
+            ensure_topics(
+                settings.kafka,
+                {topic: settings.topic_partitions for topic in settings.all_topics},
+                replication_factor=settings.topic_replication_factor,
+            )
+        )
+        for name in settings.all_topics:
+            print(f"{name}: {'created' if name in created else 'exists'}")
+        return
+    uvicorn.run(build_app(definition, settings), host=settings.http_host, port=settings.http_port)
