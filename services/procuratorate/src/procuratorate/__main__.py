@@ -1,4 +1,4 @@
-"""Run the procuratorate service: `python -m procuratorate` (or `python -m procuratorate create-topics`)."""
+"""Run the procuratorate service: `python -m procuratorate [serve|create-topics]`."""
 
 from procuratorate.service import definition, settings_from_env
 from service_runtime.cli import run_cli
