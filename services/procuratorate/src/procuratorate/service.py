@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from procuratorate.api import cases, defense, proceedings
 from procuratorate.db.tables import metadata, platform
 from procuratorate.handlers import event_handlers
 from procuratorate.settings import ProcuratorateSettings
@@ -34,7 +35,7 @@ def definition() -> ServiceDefinition:
         own_topic=lambda settings: settings.topic_procuratorate,
         consumed_topics=consumed,
         handlers=event_handlers,
-        routers=[],
+        routers=[cases.router, defense.router, proceedings.router],
     )
 
 

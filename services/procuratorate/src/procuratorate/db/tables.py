@@ -1,10 +1,207 @@
-"""The procuratorate's projection: its own tables plus the tables every service has."""
+"""The procuratorate's projection: its own tables plus the tables every service has.
+
+Facts the workflow reads back (cases, suspects, grounds, clocks, notices, defenders, bookings,
+decisions) have their own tables; every event emitted or consumed is also kept, whole, in the
+case's timeline, which is where the records that are only ever listed (opinions,
+consultations, plea witnesses, refusals) are read from.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from service_runtime.tables import add_platform_tables
 
 metadata = sa.MetaData()
 platform = add_platform_tables(metadata)
+
+TZ = sa.DateTime(timezone=True)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("case_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("transfer_number", sa.String(100), nullable=False),
+    sa.Column("transferring_agency", sa.String(200), nullable=False),
+    sa.Column("transferring_agency_kind", sa.String(40), nullable=False),
+    sa.Column("procuratorate_unit", sa.String(200), nullable=False),
+    sa.Column("district", sa.String(50), nullable=False, index=True),
+    sa.Column("charges", JSONB, nullable=False),
+    sa.Column("organisation_suspects", JSONB, nullable=False),
+    sa.Column("major_and_complex", sa.Boolean, nullable=False),
+    sa.Column("social_impact", sa.Boolean, nullable=False),
+    sa.Column("pilot_district", sa.Boolean, nullable=False),
+    sa.Column("receipt_kind", sa.String(60), nullable=False),
+    sa.Column("received_at", TZ, nullable=False, index=True),
+    # CPL Art. 172 / 175: the review period's current last day; null while returned for
+    # supplementary investigation or after the decision that ends the stage.
+    sa.Column("review_deadline", sa.Date),
+    sa.Column("review_deadline_provisional", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("review_status", sa.String(40), nullable=False),
+    sa.Column("extended", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("expedited", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("supplementary_investigations", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("prosecutor_name", sa.String(100)),
+    sa.Column("prosecutor_contact", sa.String(200)),
+)
+
+case_transfers = sa.Table(
+    "case_transfers",
+    metadata,
+    # The same transfer (agency + its transfer number) received twice is one case.
+    sa.Column("transferring_agency", sa.String(200), primary_key=True),
+    sa.Column("transfer_number", sa.String(100), primary_key=True),
+    sa.Column("case_id", UUID(as_uuid=True), sa.ForeignKey("cases.case_id"), nullable=False),
+    sa.Column("receipt_kind", sa.String(60), nullable=False),
+    sa.Column("received_at", TZ, nullable=False),
+)
+
+suspects = sa.Table(
+    "suspects",
+    metadata,
+    sa.Column("suspect_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column(
+        "case_id", UUID(as_uuid=True), sa.ForeignKey("cases.case_id"), nullable=False, index=True
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("facts", JSONB, nullable=False),  # SuspectParticulars, as last corrected
+    sa.Column("grounds", JSONB, nullable=False),  # the grounds that apply now
+    sa.Column("defense_status", sa.String(40), nullable=False),
+    sa.Column("decision", sa.String(40)),
+    sa.Column("decided_at", TZ),
+    sa.Column("rights_notified_at", TZ),
+    # Measures Art. 6: after a termination, a dismissal re-notifies on LAL grounds only.
+    sa.Column("aid_terminated", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("self_defense_permitted_at", TZ),
+)
+
+ground_discoveries = sa.Table(
+    "ground_discoveries",
+    metadata,
+    sa.Column(
+        "suspect_id", UUID(as_uuid=True), sa.ForeignKey("suspects.suspect_id"), primary_key=True
+    ),
+    sa.Column("ground", sa.String(60), primary_key=True),
+    sa.Column("discovered_at", TZ, nullable=False),
+)
+
+clocks = sa.Table(
+    "clocks",
+    metadata,
+    sa.Column("clock_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column(
+        "case_id", UUID(as_uuid=True), sa.ForeignKey("cases.case_id"), nullable=False, index=True
+    ),
+    sa.Column("suspect_id", UUID(as_uuid=True), index=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("subject", sa.String(100)),  # the ground, notice or request the clock is about
+    sa.Column("trigger_on", sa.Date, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("closes_at", TZ, nullable=False),
+    sa.Column("provisional", sa.Boolean, nullable=False),
+    sa.Column("missing_years", JSONB, nullable=False),
+    sa.Column("met_at", TZ),
+    sa.Column("outcome", sa.String(20)),
+)
+
+notice_counters = sa.Table(
+    "notice_counters",
+    metadata,
+    # One row per issuing unit and year, locked FOR UPDATE while a number is drawn: numbers
+    # are unique and gap-free because the draw commits or rolls back with the letter.
+    sa.Column("issuing_unit", sa.String(200), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last_sequence", sa.Integer, nullable=False),
+)
+
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("notice_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column(
+        "case_id", UUID(as_uuid=True), sa.ForeignKey("cases.case_id"), nullable=False, index=True
+    ),
+    sa.Column(
+        "suspect_id", UUID(as_uuid=True), sa.ForeignKey("suspects.suspect_id"), nullable=False
+    ),
+    sa.Column("issuing_unit", sa.String(200), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("document_number", sa.String(100), nullable=False),
+    sa.Column("letter", JSONB, nullable=False),
+    sa.Column("materials", JSONB, nullable=False),
+    sa.Column("sent_at", TZ, nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("missing_items", JSONB, nullable=False, server_default="[]"),
+    sa.Column("supplement_detail", sa.Text),
+    sa.Column("supplement_requested_at", TZ),
+    sa.UniqueConstraint("issuing_unit", "year", "sequence", name="uq_notice_number"),
+)
+
+defenders = sa.Table(
+    "defenders",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column(
+        "suspect_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("suspects.suspect_id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("kind", sa.String(20), nullable=False),  # appointed | retained | duty_lawyer
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("firm", sa.String(200)),
+    sa.Column("contact", sa.String(200)),
+    sa.Column("lawyer_id", UUID(as_uuid=True)),
+    sa.Column("assignment_id", UUID(as_uuid=True), index=True),
+    sa.Column("retention_id", UUID(as_uuid=True), index=True),
+    sa.Column("retained_by", sa.String(40)),
+    sa.Column("started_at", TZ, nullable=False),
+    sa.Column("ended_at", TZ),
+    sa.Column("end_reason", sa.String(60)),
+)
+
+file_reviews = sa.Table(
+    "file_reviews",
+    metadata,
+    sa.Column("request_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("case_id", UUID(as_uuid=True), sa.ForeignKey("cases.case_id"), nullable=False),
+    sa.Column("suspect_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("defender_name", sa.String(100), nullable=False),
+    sa.Column("requested_at", TZ, nullable=False),
+    sa.Column("scheduled_at", TZ),
+    sa.Column("review_starts_at", TZ),
+    sa.Column("location", sa.String(300)),
+    sa.Column("delay_explanation", sa.Text),
+)
+
+procedural_decisions = sa.Table(
+    "procedural_decisions",
+    metadata,
+    sa.Column("decision_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column(
+        "case_id", UUID(as_uuid=True), sa.ForeignKey("cases.case_id"), nullable=False, index=True
+    ),
+    sa.Column("kind", sa.String(60), nullable=False),
+    sa.Column("decided_at", TZ, nullable=False),
+    sa.Column("review_deadline", sa.Date),
+    sa.Column("round", sa.Integer),
+    sa.Column("document_number", sa.String(100)),
+    sa.Column("note", sa.Text),
+)
+
+timeline = sa.Table(
+    "timeline",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("case_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("suspect_id", UUID(as_uuid=True)),
+    sa.Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("producer", sa.String(200), nullable=False),
+    sa.Column("occurred_at", TZ, nullable=False),
+    sa.Column("payload", JSONB, nullable=False),
+)

@@ -1,13 +1,272 @@
-"""Event handlers: how the procuratorate's projection follows the events it consumes."""
+"""Event handlers: how the procuratorate's projection follows the events it consumes.
+
+- intake: an agency's CaseTransferred becomes CaseReceived (the same transfer twice: a no-op);
+- the aid center's events keep each suspect's current defender, the notices' state and the
+  assignment clock (Measures Art. 4) up to date, and go on the case's timeline.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
-from defense_messaging import Handler
-from defense_schemas import BaseEvent
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_messaging import Handler, PermanentEventError
+from defense_schemas import BaseEvent, Envelope
+from defense_schemas.events.aid_center import (
+    AidTerminated,
+    AssignmentFailed,
+    ConflictReported,
+    DutyLawyerAssigned,
+    LawyerActivityLogged,
+    LawyerAssigned,
+    LawyerReplaced,
+    NoticeAccepted,
+    QualityReviewRecorded,
+    SupplementRequested,
+)
+from defense_schemas.events.common import CaseParticulars, Lawyer
+from defense_schemas.events.intake import CaseTransferred
+from defense_schemas.vocabulary import (
+    AppointmentBasis,
+    ClockKind,
+    DefenseStatus,
+    ReceiptKind,
+    TransferKind,
+)
+from procuratorate.db.tables import defenders, notices, suspects
+from procuratorate.domain.clocks import THREE_DAYS
+from procuratorate.workflow.common import (
+    get_suspect,
+    record_on_timeline,
+    refresh_status,
+    settle_clocks,
+    start_clock,
+)
+from procuratorate.workflow.intake import receive_case
 from service_runtime.app import Runtime
+from service_runtime.errors import ApiError
+
+
+def _permanent(
+    handler: Callable[[AsyncSession, Envelope, Any], Awaitable[None]],
+) -> Handler:
+    """An event the workflow rejects (unknown case, forbidden by state) can never apply: it goes
+    to the dead-letter topic; database errors still propagate and are retried."""
+
+    async def wrapped(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+        try:
+            await handler(session, envelope, event)
+        except ApiError as error:
+            raise PermanentEventError(error.message) from error
+
+    return wrapped
 
 
 def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
-    return {}
+    async def on_case_transferred(
+        session: AsyncSession, envelope: Envelope, event: CaseTransferred
+    ) -> None:
+        particulars = CaseParticulars.model_validate(
+            event.model_dump(include=set(CaseParticulars.model_fields))
+        )
+        kind = (
+            ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION
+            if event.transfer_kind is TransferKind.AFTER_SUPPLEMENTARY_INVESTIGATION
+            else ReceiptKind.TRANSFER
+        )
+        # The materials are received when the transfer arrives, not when the agency sent it.
+        await receive_case(
+            session,
+            runtime,
+            particulars,
+            case_id=envelope.case_id,
+            received_at=max(envelope.occurred_at, event.transferred_at),
+            receipt_kind=kind,
+            caused_by=envelope,
+        )
+
+    async def suspect_of(session: AsyncSession, envelope: Envelope, suspect_id: Any) -> Any:
+        row = await get_suspect(session, envelope.case_id, suspect_id, lock=True)
+        await record_on_timeline(session, envelope, suspect_id)
+        return row
+
+    async def appoint(
+        session: AsyncSession,
+        envelope: Envelope,
+        suspect_id: Any,
+        *,
+        lawyer: Lawyer,
+        kind: DefenseStatus,
+        assignment_id: Any = None,
+        at: Any,
+    ) -> None:
+        await session.execute(
+            sa.insert(defenders).values(
+                suspect_id=suspect_id,
+                kind=kind.value,
+                name=lawyer.name,
+                firm=lawyer.firm_name,
+                contact=lawyer.contact,
+                lawyer_id=lawyer.lawyer_id,
+                assignment_id=assignment_id,
+                started_at=at,
+            )
+        )
+        await refresh_status(
+            session,
+            runtime,
+            case_id=envelope.case_id,
+            suspect_id=suspect_id,
+            at=at,
+            caused_by=envelope,
+        )
+
+    async def end_assignment(
+        session: AsyncSession, assignment_id: Any, at: Any, reason: str
+    ) -> None:
+        await session.execute(
+            sa.update(defenders)
+            .where(defenders.c.assignment_id == assignment_id, defenders.c.ended_at.is_(None))
+            .values(ended_at=at, end_reason=reason)
+        )
+
+    async def set_notice(session: AsyncSession, notice_id: Any, **values: Any) -> None:
+        if notice_id is not None:
+            await session.execute(
+                sa.update(notices).where(notices.c.notice_id == notice_id).values(**values)
+            )
+
+    async def on_notice_accepted(
+        session: AsyncSession, envelope: Envelope, event: NoticeAccepted
+    ) -> None:
+        await suspect_of(session, envelope, event.suspect_id)
+        await set_notice(session, event.notice_id, status="accepted")
+        # Measures Art. 4, LAL Art. 36: a lawyer within 3 days of the letter's receipt.
+        await start_clock(
+            session,
+            runtime,
+            case_id=envelope.case_id,
+            suspect_id=event.suspect_id,
+            kind=ClockKind.ASSIGNMENT,
+            started_at=event.received_at,
+            period=THREE_DAYS,
+            subject=str(event.notice_id),
+        )
+
+    async def on_supplement_requested(
+        session: AsyncSession, envelope: Envelope, event: SupplementRequested
+    ) -> None:
+        await suspect_of(session, envelope, event.suspect_id)
+        await set_notice(
+            session,
+            event.notice_id,
+            status="supplement_requested",
+            missing_items=[item.value for item in event.missing_items],
+            supplement_detail=event.detail,
+            supplement_requested_at=event.requested_at,
+        )
+
+    async def on_lawyer_assigned(
+        session: AsyncSession, envelope: Envelope, event: LawyerAssigned
+    ) -> None:
+        await suspect_of(session, envelope, event.suspect_id)
+        await set_notice(session, event.notice_id, status="lawyer_assigned")
+        await settle_clocks(
+            session, kind=ClockKind.ASSIGNMENT, suspect_id=event.suspect_id, at=event.assigned_at
+        )
+        kind = (
+            DefenseStatus.APPOINTED_ON_NOTICE
+            if event.basis is AppointmentBasis.NOTICE
+            else DefenseStatus.APPOINTED_ON_APPLICATION
+        )
+        await appoint(
+            session,
+            envelope,
+            event.suspect_id,
+            lawyer=event.lawyer,
+            kind=kind,
+            assignment_id=event.assignment_id,
+            at=event.assigned_at,
+        )
+
+    async def on_lawyer_replaced(
+        session: AsyncSession, envelope: Envelope, event: LawyerReplaced
+    ) -> None:
+        await suspect_of(session, envelope, event.suspect_id)
+        previous = (
+            await session.execute(
+                sa.select(defenders.c.kind).where(
+                    defenders.c.assignment_id == event.previous_assignment_id
+                )
+            )
+        ).scalar_one_or_none()
+        await end_assignment(
+            session, event.previous_assignment_id, event.replaced_at, event.reason.value
+        )
+        await appoint(
+            session,
+            envelope,
+            event.suspect_id,
+            lawyer=event.lawyer,
+            kind=DefenseStatus(previous or DefenseStatus.APPOINTED_ON_NOTICE.value),
+            assignment_id=event.assignment_id,
+            at=event.replaced_at,
+        )
+
+    async def on_aid_terminated(
+        session: AsyncSession, envelope: Envelope, event: AidTerminated
+    ) -> None:
+        await suspect_of(session, envelope, event.suspect_id)
+        await end_assignment(session, event.assignment_id, event.terminated_at, event.reason.value)
+        await session.execute(
+            sa.update(suspects)
+            .where(suspects.c.suspect_id == event.suspect_id)
+            .values(aid_terminated=True)
+        )
+        await refresh_status(
+            session,
+            runtime,
+            case_id=envelope.case_id,
+            suspect_id=event.suspect_id,
+            at=event.terminated_at,
+            caused_by=envelope,
+        )
+
+    async def on_assignment_failed(
+        session: AsyncSession, envelope: Envelope, event: AssignmentFailed
+    ) -> None:
+        await suspect_of(session, envelope, event.suspect_id)
+        await set_notice(session, event.notice_id, status="assignment_failed")
+
+    async def on_duty_lawyer_assigned(
+        session: AsyncSession, envelope: Envelope, event: DutyLawyerAssigned
+    ) -> None:
+        await suspect_of(session, envelope, event.suspect_id)
+        await appoint(
+            session,
+            envelope,
+            event.suspect_id,
+            lawyer=event.lawyer,
+            kind=DefenseStatus.DUTY_LAWYER_ONLY,
+            at=event.assigned_at,
+        )
+
+    async def on_timeline_only(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+        await suspect_of(session, envelope, event.suspect_id)
+
+    return {
+        CaseTransferred: _permanent(on_case_transferred),
+        NoticeAccepted: _permanent(on_notice_accepted),
+        SupplementRequested: _permanent(on_supplement_requested),
+        LawyerAssigned: _permanent(on_lawyer_assigned),
+        LawyerReplaced: _permanent(on_lawyer_replaced),
+        AidTerminated: _permanent(on_aid_terminated),
+        AssignmentFailed: _permanent(on_assignment_failed),
+        DutyLawyerAssigned: _permanent(on_duty_lawyer_assigned),
+        ConflictReported: _permanent(on_timeline_only),
+        LawyerActivityLogged: _permanent(on_timeline_only),
+        QualityReviewRecorded: _permanent(on_timeline_only),
+    }

@@ -118,6 +118,24 @@ class Lawyer(ContractModel):
     contact: ContactInfo = Field(description="The lawyer's phone number or e-mail.")
 
 
+class RecipientWishes(ContractModel):
+    """What the suspect (or guardian) asked for in the appointed lawyer (受援人意愿, Measures
+    Art. 12): the legal aid center honours it when it can and records why when it cannot."""
+
+    lawyer_name: PersonName | None = Field(
+        default=None, description="A lawyer the suspect asked for by name."
+    )
+    lawyer_license_number: Reference | None = Field(
+        default=None, description="That lawyer's practising certificate number (执业证号)."
+    )
+    lawyer_gender: Gender | None = Field(
+        default=None, description="The gender the suspect asked the lawyer to be."
+    )
+    language: ShortText | None = Field(
+        default=None, description="A language or dialect the lawyer should speak, e.g. 维吾尔语."
+    )
+
+
 class DefenderRef(ContractModel):
     """The suspect's defense lawyer acting in a step: appointed (an assignment) or retained (a
     retention). Exactly one of the two ids is given."""

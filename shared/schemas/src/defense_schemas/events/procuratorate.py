@@ -19,6 +19,7 @@ from defense_schemas.events.common import (
     DocumentNumber,
     Guardian,
     Officer,
+    RecipientWishes,
     RetainedCounsel,
     given_exactly_when,
 )
@@ -236,6 +237,11 @@ class DefenseNoticeSent(ProcuratorateEvent):
     letter: NoticeOfDefenseLetter = Field(description="The letter's content.")
     materials: tuple[ShortText, ...] = Field(
         default=(), description="The materials sent with the letter (通知辩护材料)."
+    )
+    recipient_wishes: RecipientWishes | None = Field(
+        default=None,
+        description="The suspect's wishes about the lawyer, if any were expressed (Measures "
+        "Art. 12).",
     )
 
 

@@ -1,0 +1,204 @@
+"""Cases (案件): intake from the procuratorate's own UI, the case view, the timeline, suspects'
+facts (eligibility is recomputed when they change) and the rights notification (Art. 3)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Response, status
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+
+from defense_schemas.events.common import (
+    CaseParticulars,
+    CloseRelative,
+    Guardian,
+    Officer,
+)
+from defense_schemas.events.procuratorate import InformedPerson, RightsNotified
+from defense_schemas.fields import Charge, ContactInfo, Place
+from defense_schemas.vocabulary import ClockKind, CustodyStatus, Disability, Ground, SentenceBand
+from procuratorate.api.views import CaseView, case_view
+from procuratorate.db.tables import suspects, timeline
+from procuratorate.workflow.common import emit, get_case, get_suspect, settle_clocks
+from procuratorate.workflow.intake import correct_facts, receive_case
+from service_runtime.deps import RuntimeDep, SessionDep
+from service_runtime.errors import ERROR_RESPONSES, InvalidInput
+
+router = APIRouter(prefix="/cases", tags=["cases"], responses=ERROR_RESPONSES)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CaseTransferIn(CaseParticulars):
+    """A case transferred for review, as entered in the procuratorate's UI: the same particulars
+    an agency's CaseTransferred carries, validated by the same model."""
+
+    case_id: UUID | None = Field(None, description="The case's id; minted when absent.")
+    received_at: AwareDatetime | None = Field(None, description="Receipt; now when absent.")
+    prosecutor: Officer | None = Field(None, description="The prosecutor handling the case.")
+
+
+@router.post(
+    "",
+    summary="Receive a case transferred for review (受理审查起诉)",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseView,
+    responses={200: {"description": "The same transfer was already received: the existing case"}},
+)
+async def post_case(
+    body: CaseTransferIn, session: SessionDep, runtime: RuntimeDep, response: Response
+) -> CaseView:
+    particulars = CaseParticulars.model_validate(
+        body.model_dump(include=set(CaseParticulars.model_fields))
+    )
+    receipt = await receive_case(
+        session,
+        runtime,
+        particulars,
+        case_id=body.case_id or uuid.uuid4(),
+        received_at=body.received_at or now(),
+        prosecutor=body.prosecutor,
+    )
+    if not receipt.created:
+        response.status_code = status.HTTP_200_OK
+    return await case_view(session, await get_case(session, receipt.case_id))
+
+
+@router.get("/{case_id}", summary="A case, its suspects, defenders, clocks and notices")
+async def get_case_view(case_id: UUID, session: SessionDep) -> CaseView:
+    return await case_view(session, await get_case(session, case_id))
+
+
+class TimelineEntry(BaseModel):
+    event_id: UUID
+    event_type: str
+    producer: str
+    occurred_at: datetime
+    suspect_id: UUID | None
+    payload: dict[str, Any]
+
+
+@router.get("/{case_id}/timeline", summary="Every event of the case, both sides, in order")
+async def get_timeline(case_id: UUID, session: SessionDep) -> list[TimelineEntry]:
+    await get_case(session, case_id)
+    rows = (
+        await session.execute(
+            sa.select(timeline).where(timeline.c.case_id == case_id).order_by(timeline.c.id)
+        )
+    ).all()
+    return [TimelineEntry.model_validate(row, from_attributes=True) for row in rows]
+
+
+class SuspectFactsPatch(BaseModel):
+    """Facts that came to light after receipt; only the fields given change."""
+
+    model_config = {"extra": "forbid"}
+
+    birth_date: date | None = None
+    disabilities: list[Disability] | None = None
+    limited_capacity: bool | None = None
+    likely_sentence: SentenceBand | None = None
+    pleads_guilty: bool | None = None
+    custody_status: CustodyStatus | None = None
+    place_of_detention_or_residence: Place | None = None
+    contacts: list[ContactInfo] | None = None
+    guardian: Guardian | None = None
+    close_relatives: list[CloseRelative] | None = None
+    charges: list[Charge] | None = Field(None, min_length=1)
+
+
+class Reassessment(BaseModel):
+    grounds: dict[UUID, list[Ground]] = Field(description="Every suspect's grounds now.")
+    discovered: dict[UUID, list[Ground]] = Field(description="Grounds newly found, by suspect.")
+
+
+@router.patch(
+    "/{case_id}/suspects/{suspect_id}",
+    summary="Correct a suspect's facts; eligibility of the whole case is recomputed",
+)
+async def patch_suspect(
+    case_id: UUID,
+    suspect_id: UUID,
+    body: SuspectFactsPatch,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Reassessment:
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    try:
+        discovered = await correct_facts(session, runtime, case_id, suspect_id, changes, at=now())
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise InvalidInput(first["msg"], field=".".join(map(str, first["loc"]))) from error
+    rows = (await session.execute(sa.select(suspects).where(suspects.c.case_id == case_id))).all()
+    return Reassessment(
+        grounds={row.suspect_id: row.grounds for row in rows},
+        discovered={k: list(v) for k, v in discovered.items()},
+    )
+
+
+class RightsNotificationIn(BaseModel):
+    informed: list[InformedPerson] = Field(min_length=1)
+    notified_at: AwareDatetime | None = None
+
+
+class RightsNotificationOut(BaseModel):
+    suspect_id: UUID
+    notified_at: datetime
+    legal_aid_warning_given: bool
+    in_time: bool
+
+
+@router.post(
+    "/{case_id}/suspects/{suspect_id}/rights-notification",
+    summary="Record that the suspect and relatives were told of the right to counsel (Art. 3)",
+)
+async def post_rights_notification(
+    case_id: UUID,
+    suspect_id: UUID,
+    body: RightsNotificationIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> RightsNotificationOut:
+    await get_case(session, case_id, lock=True)
+    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
+    at = body.notified_at or now()
+    grounds = tuple(Ground(g) for g in suspect.grounds)
+    await emit(
+        session,
+        runtime,
+        RightsNotified(
+            suspect_id=suspect_id,
+            notified_at=at,
+            informed=tuple(body.informed),
+            grounds=grounds,
+            # In the mandatory scope they are also told legal aid will appoint a lawyer.
+            legal_aid_warning_given=bool(grounds),
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    await session.execute(
+        sa.update(suspects)
+        .where(suspects.c.suspect_id == suspect_id)
+        .values(rights_notified_at=sa.func.coalesce(suspects.c.rights_notified_at, at))
+    )
+    await settle_clocks(session, kind=ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id, at=at)
+    from procuratorate.db.tables import clocks
+
+    outcome = await session.scalar(
+        sa.select(clocks.c.outcome).where(
+            clocks.c.suspect_id == suspect_id, clocks.c.kind == ClockKind.RIGHTS_NOTIFICATION.value
+        )
+    )
+    return RightsNotificationOut(
+        suspect_id=suspect_id,
+        notified_at=at,
+        legal_aid_warning_given=bool(grounds),
+        in_time=outcome == "met",
+    )

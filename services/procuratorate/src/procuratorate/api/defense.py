@@ -1,0 +1,247 @@
+"""A suspect's defense: the decision, the notice-of-defense letter and its supplements,
+refusals and reappointment, self-defense, private counsel (Measures Art. 3, 5, 6, 15)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from defense_schemas.events.common import Officer, RetainedCounsel
+from defense_schemas.events.procuratorate import NoticeOfDefenseLetter
+from defense_schemas.fields import Note, ShortText
+from defense_schemas.vocabulary import DefenseChoice, NoticeItem, PersonRole, RefusalOutcome
+from procuratorate.api.views import NoticeView
+from procuratorate.domain.letter_docx import letter_docx
+from procuratorate.workflow import defense
+from service_runtime.deps import RuntimeDep, SessionDep
+from service_runtime.errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/cases/{case_id}", tags=["defense"], responses=ERROR_RESPONSES)
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DecisionIn(BaseModel):
+    choice: DefenseChoice
+    decided_by: PersonRole = PersonRole.SUSPECT
+    decided_at: AwareDatetime | None = None
+    note: Note | None = None
+    case_handler: Officer | None = Field(
+        None, description="The letter's case handler; defaults to the case's prosecutor."
+    )
+    materials: list[ShortText] = Field(default_factory=list)
+
+
+class DecisionOut(BaseModel):
+    notice_id: UUID | None = Field(description="The letter sent, for a mandatory-scope suspect.")
+    duty_lawyer_request_id: UUID | None = Field(
+        description="The duty-lawyer request, for a suspect outside the scope (Art. 15)."
+    )
+
+
+@router.post(
+    "/suspects/{suspect_id}/defense-decision",
+    summary="Record the suspect's decision about a defender; send the letter or ask for a duty "
+    "lawyer",
+)
+async def post_decision(
+    case_id: UUID, suspect_id: UUID, body: DecisionIn, session: SessionDep, runtime: RuntimeDep
+) -> DecisionOut:
+    outcome = await defense.record_decision(
+        session,
+        runtime,
+        case_id,
+        suspect_id,
+        choice=body.choice,
+        decided_by=body.decided_by,
+        decided_at=body.decided_at or now(),
+        note=body.note,
+        case_handler=body.case_handler,
+        materials=tuple(body.materials),
+    )
+    return DecisionOut(**outcome)
+
+
+@router.get("/notices/{notice_id}", summary="A notice-of-defense letter and its state")
+async def get_notice(case_id: UUID, notice_id: UUID, session: SessionDep) -> NoticeView:
+    row = await defense.get_notice(session, case_id, notice_id)
+    return NoticeView.model_validate(row, from_attributes=True)
+
+
+@router.get(
+    "/notices/{notice_id}/letter.docx",
+    summary="The letter as a DOCX laid out like the annex form (通知辩护公函)",
+    response_class=Response,
+    responses={200: {"content": {DOCX: {}}, "description": "The letter"}},
+)
+async def get_letter_docx(case_id: UUID, notice_id: UUID, session: SessionDep) -> Response:
+    row = await defense.get_notice(session, case_id, notice_id)
+    letter = NoticeOfDefenseLetter.model_validate(row.letter)
+    return Response(
+        letter_docx(letter),
+        media_type=DOCX,
+        headers={"Content-Disposition": f'attachment; filename="notice-{notice_id}.docx"'},
+    )
+
+
+class SupplementIn(BaseModel):
+    items: list[NoticeItem] = Field(min_length=1)
+    added_materials: list[ShortText] = Field(default_factory=list)
+    supplemented_at: AwareDatetime | None = None
+
+
+class SupplementOut(BaseModel):
+    review_deadline: date
+    days_left: int
+    warning: str | None = Field(description="Set when little time is left before the deadline.")
+
+
+@router.post(
+    "/notices/{notice_id}/supplements",
+    summary="Supplement the letter at the aid center's request (Art. 3)",
+)
+async def post_supplement(
+    case_id: UUID, notice_id: UUID, body: SupplementIn, session: SessionDep, runtime: RuntimeDep
+) -> SupplementOut:
+    result = await defense.supplement_notice(
+        session,
+        runtime,
+        case_id,
+        notice_id,
+        items=tuple(dict.fromkeys(body.items)),
+        added_materials=tuple(body.added_materials),
+        at=body.supplemented_at or now(),
+    )
+    return SupplementOut(**result)
+
+
+class RefusalIn(BaseModel):
+    assignment_id: UUID
+    refusal_reason: Note
+    outcome: RefusalOutcome
+    explanation: Note | None = None
+
+
+class RefusalOut(BaseModel):
+    reappointment_request_id: UUID | None
+
+
+@router.post(
+    "/suspects/{suspect_id}/refusals",
+    summary="Rule on the suspect's refusal of the appointed lawyer (Art. 5)",
+)
+async def post_refusal(
+    case_id: UUID, suspect_id: UUID, body: RefusalIn, session: SessionDep, runtime: RuntimeDep
+) -> RefusalOut:
+    request_id = await defense.rule_refusal(
+        session,
+        runtime,
+        case_id,
+        suspect_id,
+        assignment_id=body.assignment_id,
+        refusal_reason=body.refusal_reason,
+        outcome=body.outcome,
+        explanation=body.explanation,
+        at=now(),
+    )
+    return RefusalOut(reappointment_request_id=request_id)
+
+
+class ReappointmentIn(BaseModel):
+    assignment_id: UUID
+
+
+@router.post(
+    "/suspects/{suspect_id}/reappointment-requests",
+    summary="Ask the center in writing to appoint another lawyer (另行指派, Art. 5)",
+)
+async def post_reappointment(
+    case_id: UUID, suspect_id: UUID, body: ReappointmentIn, session: SessionDep, runtime: RuntimeDep
+) -> RefusalOut:
+    request_id = await defense.request_reappointment(
+        session, runtime, case_id, suspect_id, assignment_id=body.assignment_id, at=now()
+    )
+    return RefusalOut(reappointment_request_id=request_id)
+
+
+class SelfDefenseIn(BaseModel):
+    statement: Note
+
+
+@router.post(
+    "/suspects/{suspect_id}/self-defense",
+    summary="Permit the suspect to defend themselves (Art. 5); 409 on LAL Art. 25(1) grounds",
+    status_code=204,
+)
+async def post_self_defense(
+    case_id: UUID, suspect_id: UUID, body: SelfDefenseIn, session: SessionDep, runtime: RuntimeDep
+) -> None:
+    await defense.permit_self_defense(
+        session, runtime, case_id, suspect_id, statement=body.statement, at=now()
+    )
+
+
+class CounselIn(BaseModel):
+    counsel: RetainedCounsel
+    retained_by: PersonRole = PersonRole.SUSPECT
+    suspect_accepts: bool | None = Field(
+        None, description="Required when a relative or guardian retained: the suspect's choice."
+    )
+
+
+class CounselOut(BaseModel):
+    retention_id: UUID | None = Field(description="None when the suspect declined the counsel.")
+
+
+@router.post(
+    "/suspects/{suspect_id}/private-counsel",
+    summary="Record counsel retained by the suspect or, with their consent, relatives (Art. 6)",
+)
+async def post_private_counsel(
+    case_id: UUID, suspect_id: UUID, body: CounselIn, session: SessionDep, runtime: RuntimeDep
+) -> CounselOut:
+    retention_id = await defense.retain_counsel(
+        session,
+        runtime,
+        case_id,
+        suspect_id,
+        counsel=body.counsel,
+        retained_by=body.retained_by,
+        suspect_accepts=body.suspect_accepts,
+        at=now(),
+    )
+    return CounselOut(retention_id=retention_id)
+
+
+class DismissalIn(BaseModel):
+    note: Note | None = None
+
+
+class DismissalOut(BaseModel):
+    renotify: bool = Field(description="Legal aid must be notified again (Art. 6).")
+    notice_id: UUID | None
+
+
+@router.post(
+    "/suspects/{suspect_id}/private-counsel/{retention_id}/dismissal",
+    summary="Record the dismissal of retained counsel; re-notify only on LAL Art. 25(1) grounds",
+)
+async def post_dismissal(
+    case_id: UUID,
+    suspect_id: UUID,
+    retention_id: UUID,
+    body: DismissalIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> DismissalOut:
+    result = await defense.dismiss_counsel(
+        session, runtime, case_id, suspect_id, retention_id, note=body.note, at=now()
+    )
+    return DismissalOut(**result)

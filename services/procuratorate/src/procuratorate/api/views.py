@@ -1,0 +1,147 @@
+"""Response models shared by the routes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procuratorate.db.tables import clocks, defenders, notices, suspects
+
+
+class ClockView(BaseModel):
+    kind: str
+    subject: str | None
+    trigger_on: date
+    due_on: date
+    closes_at: datetime
+    provisional: bool
+    missing_years: list[int]
+    met_at: datetime | None
+    outcome: str | None
+
+
+class DefenderView(BaseModel):
+    kind: str
+    name: str
+    firm: str | None
+    contact: str | None
+    assignment_id: UUID | None
+    retention_id: UUID | None
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+
+
+class NoticeView(BaseModel):
+    notice_id: UUID
+    suspect_id: UUID
+    document_number: str
+    sent_at: datetime
+    status: str
+    missing_items: list[str]
+    supplement_detail: str | None
+    letter: dict[str, Any]
+
+
+class SuspectView(BaseModel):
+    suspect_id: UUID
+    name: str
+    grounds: list[str]
+    defense_status: str
+    decision: str | None
+    rights_notified_at: datetime | None
+    self_defense_permitted_at: datetime | None
+    current_defender: DefenderView | None
+    defenders: list[DefenderView]
+    clocks: list[ClockView]
+    facts: dict[str, Any]
+
+
+class CaseView(BaseModel):
+    case_id: UUID
+    transfer_number: str
+    transferring_agency: str
+    procuratorate_unit: str
+    district: str
+    charges: list[str]
+    pilot_district: bool
+    received_at: datetime
+    receipt_kind: str
+    review_deadline: date | None
+    review_deadline_provisional: bool
+    review_status: str
+    extended: bool
+    expedited: bool
+    supplementary_investigations: int
+    major_and_complex: bool
+    social_impact: bool
+    suspects: list[SuspectView]
+    notices: list[NoticeView]
+    case_clocks: list[ClockView]
+
+
+def clock_view(row: Any) -> ClockView:
+    return ClockView.model_validate(row, from_attributes=True)
+
+
+async def case_view(session: AsyncSession, case: Any) -> CaseView:
+    suspect_rows = (
+        await session.execute(
+            sa.select(suspects)
+            .where(suspects.c.case_id == case.case_id)
+            .order_by(suspects.c.position)
+        )
+    ).all()
+    clock_rows = (
+        await session.execute(
+            sa.select(clocks).where(clocks.c.case_id == case.case_id).order_by(clocks.c.trigger_on)
+        )
+    ).all()
+    defender_rows = (
+        await session.execute(
+            sa.select(defenders)
+            .where(defenders.c.suspect_id.in_([s.suspect_id for s in suspect_rows]))
+            .order_by(defenders.c.id)
+        )
+    ).all()
+    notice_rows = (
+        await session.execute(
+            sa.select(notices).where(notices.c.case_id == case.case_id).order_by(notices.c.sent_at)
+        )
+    ).all()
+    views = []
+    for s in suspect_rows:
+        mine = [
+            DefenderView.model_validate(d, from_attributes=True)
+            for d in defender_rows
+            if d.suspect_id == s.suspect_id
+        ]
+        active = [d for d in mine if d.ended_at is None and d.kind != "duty_lawyer_only"]
+        active = active or [d for d in mine if d.ended_at is None]
+        views.append(
+            SuspectView(
+                suspect_id=s.suspect_id,
+                name=s.name,
+                grounds=s.grounds,
+                defense_status=s.defense_status,
+                decision=s.decision,
+                rights_notified_at=s.rights_notified_at,
+                self_defense_permitted_at=s.self_defense_permitted_at,
+                current_defender=active[-1] if active else None,
+                defenders=mine,
+                clocks=[clock_view(c) for c in clock_rows if c.suspect_id == s.suspect_id],
+                facts=s.facts,
+            )
+        )
+    data = {name: getattr(case, name) for name in CaseView.model_fields if hasattr(case, name)}
+    return CaseView(
+        **data,
+        suspects=views,
+        notices=[NoticeView.model_validate(n, from_attributes=True) for n in notice_rows],
+        case_clocks=[clock_view(c) for c in clock_rows if c.suspect_id is None],
+    )

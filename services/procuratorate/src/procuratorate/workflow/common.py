@@ -1,0 +1,215 @@
+"""What every workflow step shares: loading the case, emitting through the outbox (and the
+timeline), the clocks, the suspect's derived defense status."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_schemas import BaseEvent, Envelope
+from defense_schemas.events.procuratorate import DefenseStatusChanged
+from defense_schemas.vocabulary import ClockKind, ClockOutcome, DefenseStatus
+from legal_calendar import Deadline, Period, legal_date
+from procuratorate.db.tables import cases, clocks, defenders, suspects, timeline
+from procuratorate.domain.clocks import deadline
+from procuratorate.domain.policy import derive_status
+from procuratorate.settings import ProcuratorateSettings
+from service_runtime.app import Runtime
+from service_runtime.errors import NotFound
+
+
+def settings_of(runtime: Runtime) -> ProcuratorateSettings:
+    return cast(ProcuratorateSettings, runtime.settings)
+
+
+async def emit(
+    session: AsyncSession,
+    runtime: Runtime,
+    event: BaseEvent,
+    *,
+    case_id: UUID,
+    suspect_id: UUID | None = None,
+    caused_by: Envelope | None = None,
+) -> Envelope:
+    """Queue `event` in the outbox (same transaction as the state change) and on the timeline."""
+    envelope = await runtime.publisher.publish(session, event, case_id=case_id, caused_by=caused_by)
+    await record_on_timeline(session, envelope, suspect_id)
+    return envelope
+
+
+async def record_on_timeline(
+    session: AsyncSession, envelope: Envelope, suspect_id: UUID | None
+) -> None:
+    await session.execute(
+        pg_insert(timeline)
+        .values(
+            case_id=envelope.case_id,
+            suspect_id=suspect_id,
+            event_id=envelope.event_id,
+            event_type=envelope.event_type,
+            producer=envelope.producer,
+            occurred_at=envelope.occurred_at,
+            payload=envelope.payload,
+        )
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+
+
+async def get_case(session: AsyncSession, case_id: UUID, *, lock: bool = False) -> Any:
+    query = sa.select(cases).where(cases.c.case_id == case_id)
+    if lock:
+        # Serialises the steps of one case: decisions, counters, status changes.
+        query = query.with_for_update()
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        raise NotFound("case", case_id)
+    return row
+
+
+async def get_suspect(
+    session: AsyncSession, case_id: UUID, suspect_id: UUID, *, lock: bool = False
+) -> Any:
+    query = sa.select(suspects).where(
+        suspects.c.suspect_id == suspect_id, suspects.c.case_id == case_id
+    )
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        raise NotFound("suspect", suspect_id)
+    return row
+
+
+async def case_suspects(session: AsyncSession, case_id: UUID) -> list[Any]:
+    return list(
+        (
+            await session.execute(
+                sa.select(suspects)
+                .where(suspects.c.case_id == case_id)
+                .order_by(suspects.c.position)
+            )
+        ).all()
+    )
+
+
+async def start_clock(
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    case_id: UUID,
+    suspect_id: UUID | None,
+    kind: ClockKind,
+    started_at: datetime,
+    period: Period,
+    subject: str | None = None,
+) -> Deadline:
+    """Open a clock; its deadline is provisional (and says so) when the calendar lacks a year."""
+    due = deadline(legal_date(started_at), period, runtime.calendar)
+    await session.execute(
+        sa.insert(clocks).values(
+            clock_id=uuid.uuid4(),
+            case_id=case_id,
+            suspect_id=suspect_id,
+            kind=kind.value,
+            subject=subject,
+            trigger_on=due.trigger,
+            due_on=due.due_on,
+            closes_at=due.closes_at,
+            provisional=due.provisional,
+            missing_years=list(due.missing_years),
+        )
+    )
+    return due
+
+
+async def settle_clocks(
+    session: AsyncSession,
+    *,
+    kind: ClockKind,
+    at: datetime,
+    case_id: UUID | None = None,
+    suspect_id: UUID | None = None,
+    subject: str | None = None,
+    cancel: bool = False,
+) -> int:
+    """Close the open clocks of `kind` (for a suspect, a case or a subject): met, met late, or
+    cancelled when the duty fell away."""
+    conditions = [clocks.c.kind == kind.value, clocks.c.outcome.is_(None)]
+    if case_id is not None:
+        conditions.append(clocks.c.case_id == case_id)
+    if suspect_id is not None:
+        conditions.append(clocks.c.suspect_id == suspect_id)
+    if subject is not None:
+        conditions.append(clocks.c.subject == subject)
+    if cancel:
+        outcome: Any = ClockOutcome.CANCELLED.value
+    else:
+        outcome = sa.case(
+            (clocks.c.closes_at > at, ClockOutcome.MET.value), else_=ClockOutcome.MET_LATE.value
+        )
+    result = await session.execute(
+        sa.update(clocks).where(*conditions).values(met_at=at, outcome=outcome)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def active_defenders(session: AsyncSession, suspect_id: UUID) -> list[Any]:
+    return list(
+        (
+            await session.execute(
+                sa.select(defenders)
+                .where(defenders.c.suspect_id == suspect_id, defenders.c.ended_at.is_(None))
+                .order_by(defenders.c.id)
+            )
+        ).all()
+    )
+
+
+async def defense_lawyer(session: AsyncSession, suspect_id: UUID) -> Any | None:
+    """The suspect's defense lawyer now: retained counsel or an appointed lawyer (not a duty
+    lawyer, who gives legal help only)."""
+    for row in reversed(await active_defenders(session, suspect_id)):
+        if row.kind != DefenseStatus.DUTY_LAWYER_ONLY.value:
+            return row
+    return None
+
+
+async def refresh_status(
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    case_id: UUID,
+    suspect_id: UUID,
+    at: datetime,
+    caused_by: Envelope | None = None,
+) -> DefenseStatus:
+    """Derive the suspect's defense status from its defenders; emit DefenseStatusChanged."""
+    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
+    kinds = [row.kind for row in await active_defenders(session, suspect_id)]
+    status = derive_status(
+        kinds, self_defense_permitted=suspect.self_defense_permitted_at is not None
+    )
+    previous = DefenseStatus(suspect.defense_status)
+    if status is not previous:
+        await session.execute(
+            sa.update(suspects)
+            .where(suspects.c.suspect_id == suspect_id)
+            .values(defense_status=status.value)
+        )
+        await emit(
+            session,
+            runtime,
+            DefenseStatusChanged(
+                suspect_id=suspect_id, status=status, previous_status=previous, changed_at=at
+            ),
+            case_id=case_id,
+            suspect_id=suspect_id,
+            caused_by=caused_by,
+        )
+    return status

@@ -1,0 +1,650 @@
+"""The suspect's defense: decision, notice-of-defense letter (通知辩护公函), supplements,
+refusals, reappointment, self-defense, private counsel (Measures Art. 3, 5, 6, 15)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_schemas.events.common import (
+    DocumentNumber,
+    Guardian,
+    Officer,
+    RetainedCounsel,
+    SuspectParticulars,
+)
+from defense_schemas.events.procuratorate import (
+    DefenseDecisionRecorded,
+    DefenseNoticeSent,
+    DutyLawyerRequested,
+    LawyerRefusalRuled,
+    NoticeOfDefenseLetter,
+    NoticeSupplemented,
+    PrivateCounselDismissed,
+    PrivateCounselRetained,
+    ReappointmentRequested,
+    SelfDefensePermitted,
+)
+from defense_schemas.vocabulary import (
+    ClockKind,
+    DefenseChoice,
+    DefenseStatus,
+    DutyLawyerPurpose,
+    Ground,
+    NoticeItem,
+    PersonRole,
+    ReappointmentReason,
+    RefusalOutcome,
+)
+from legal_calendar import legal_date
+from procuratorate.db.tables import defenders, notice_counters, notices, suspects, timeline
+from procuratorate.domain.clocks import THREE_DAYS
+from procuratorate.domain.letter import render_text
+from procuratorate.domain.policy import renotify_after_dismissal, self_defense_refusal
+from procuratorate.workflow.common import (
+    active_defenders,
+    emit,
+    get_case,
+    get_suspect,
+    refresh_status,
+    settings_of,
+    settle_clocks,
+    start_clock,
+)
+from service_runtime.app import Runtime
+from service_runtime.errors import Conflict, InvalidInput, NotFound
+
+OPEN_NOTICE_STATUSES = ("sent", "accepted", "supplement_requested", "supplemented")
+
+
+async def next_document_number(session: AsyncSession, issuing_unit: str, year: int) -> int:
+    """Draw the next number of `issuing_unit` in `year`. The upsert locks the counter row until
+    the transaction ends, so concurrent letters wait, and a rolled-back letter gives its number
+    back: unique and gap-free."""
+    return int(
+        await session.scalar(
+            pg_insert(notice_counters)
+            .values(issuing_unit=issuing_unit, year=year, last_sequence=1)
+            .on_conflict_do_update(
+                index_elements=["issuing_unit", "year"],
+                set_={"last_sequence": notice_counters.c.last_sequence + 1},
+            )
+            .returning(notice_counters.c.last_sequence)
+        )
+        or 0
+    )
+
+
+async def record_decision(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    choice: DefenseChoice,
+    decided_by: PersonRole,
+    decided_at: datetime,
+    note: str | None,
+    case_handler: Officer | None,
+    materials: tuple[str, ...],
+) -> dict[str, Any]:
+    """Record the decision (记录在案); a mandatory-scope suspect retaining no one gets the letter
+    (Art. 3), an out-of-scope one without a defender a duty lawyer (Art. 15)."""
+    case = await get_case(session, case_id, lock=True)
+    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
+    decided = await emit(
+        session,
+        runtime,
+        DefenseDecisionRecorded(
+            suspect_id=suspect_id,
+            choice=choice,
+            decided_by=decided_by,
+            decided_at=decided_at,
+            note=note,
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    await session.execute(
+        sa.update(suspects)
+        .where(suspects.c.suspect_id == suspect_id)
+        .values(decision=choice.value, decided_at=decided_at)
+    )
+    outcome: dict[str, Any] = {"notice_id": None, "duty_lawyer_request_id": None}
+    if choice not in (DefenseChoice.NO_COUNSEL, DefenseChoice.APPLY_FOR_LEGAL_AID):
+        return outcome
+    if suspect.defense_status != DefenseStatus.NONE.value:
+        raise Conflict(
+            f"the suspect already has a defender ({suspect.defense_status})", field="choice"
+        )
+    if suspect.grounds:
+        # Measures Art. 3: the letter within 3 days of the decision.
+        await start_clock(
+            session,
+            runtime,
+            case_id=case_id,
+            suspect_id=suspect_id,
+            kind=ClockKind.NOTICE_DISPATCH,
+            started_at=decided_at,
+            period=THREE_DAYS,
+            subject="decision",
+        )
+        outcome["notice_id"] = await send_notice(
+            session,
+            runtime,
+            case,
+            suspect,
+            sent_at=decided_at,
+            case_handler=case_handler,
+            materials=materials,
+            caused_by=decided,
+        )
+    else:
+        outcome["duty_lawyer_request_id"] = await request_duty_lawyer(
+            session,
+            runtime,
+            case_id,
+            suspect_id,
+            at=decided_at,
+            purpose=DutyLawyerPurpose.LEGAL_HELP,
+        )
+    return outcome
+
+
+async def request_duty_lawyer(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    at: datetime,
+    purpose: DutyLawyerPurpose,
+    note: str | None = None,
+) -> UUID:
+    request_id = uuid.uuid4()
+    await emit(
+        session,
+        runtime,
+        DutyLawyerRequested(
+            request_id=request_id,
+            suspect_id=suspect_id,
+            purpose=purpose,
+            requested_at=at,
+            note=note,
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    return request_id
+
+
+async def send_notice(
+    session: AsyncSession,
+    runtime: Runtime,
+    case: Any,
+    suspect: Any,
+    *,
+    sent_at: datetime,
+    case_handler: Officer | None,
+    materials: tuple[str, ...] = (),
+    caused_by: Any = None,
+) -> UUID:
+    """Number, write and send the notice-of-defense letter with every field of the annex form."""
+    open_notice = await session.scalar(
+        sa.select(notices.c.notice_id).where(
+            notices.c.suspect_id == suspect.suspect_id,
+            notices.c.status.in_(OPEN_NOTICE_STATUSES),
+        )
+    )
+    if open_notice is not None:
+        raise Conflict(f"notice {open_notice} for this suspect is still open", field="choice")
+    handler = case_handler or (
+        Officer(name=case.prosecutor_name, contact=case.prosecutor_contact)
+        if case.prosecutor_name
+        else None
+    )
+    if handler is None:
+        raise InvalidInput(
+            "the letter names the case handler and contact: give case_handler "
+            "(no prosecutor is assigned to the case)",
+            field="case_handler",
+        )
+    settings = settings_of(runtime)
+    facts = SuspectParticulars.model_validate(suspect.facts)
+    grounds = tuple(Ground(g) for g in suspect.grounds)
+    unit = settings.issuing_unit(case.procuratorate_unit)
+    year = legal_date(sent_at).year
+    sequence = await next_document_number(session, unit, year)
+    guardian: Guardian | None = facts.guardian if Ground.MINOR in grounds else None
+    fields: dict[str, Any] = {
+        "document_number": DocumentNumber.of(unit, year, sequence).model_dump(),
+        "procuratorate_unit": case.procuratorate_unit,
+        "addressee_center": settings.aid_center_for(case.district),
+        "suspect_name": facts.name,
+        "charges": list(facts.charges),
+        "transferring_agency": case.transferring_agency,
+        "grounds": [g.value for g in grounds],
+        "place_of_detention_or_residence": facts.place_of_detention_or_residence,
+        "suspect_contact": facts.contacts[0] if facts.contacts else None,
+        "guardian": guardian.model_dump() if guardian else None,
+        "case_handler": handler.model_dump(),
+        "copy_number": settings.letter_copy_number,
+        "copy_label": settings.letter_copy_label,
+    }
+    letter = NoticeOfDefenseLetter.model_validate({**fields, "rendered_text": render_text(fields)})
+    notice_id = uuid.uuid4()
+    await session.execute(
+        sa.insert(notices).values(
+            notice_id=notice_id,
+            case_id=case.case_id,
+            suspect_id=suspect.suspect_id,
+            issuing_unit=unit,
+            year=year,
+            sequence=sequence,
+            document_number=letter.document_number.text,
+            letter=letter.model_dump(mode="json"),
+            materials=list(materials),
+            sent_at=sent_at,
+            status="sent",
+        )
+    )
+    await emit(
+        session,
+        runtime,
+        DefenseNoticeSent(
+            notice_id=notice_id,
+            suspect_id=suspect.suspect_id,
+            sent_at=sent_at,
+            letter=letter,
+            materials=materials,
+        ),
+        case_id=case.case_id,
+        suspect_id=suspect.suspect_id,
+        caused_by=caused_by,
+    )
+    # The letter meets every open dispatch clock of this suspect: the decision's and those of
+    # grounds discovered later.
+    await settle_clocks(
+        session, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect.suspect_id, at=sent_at
+    )
+    return notice_id
+
+
+async def get_notice(session: AsyncSession, case_id: UUID, notice_id: UUID) -> Any:
+    row = (
+        await session.execute(
+            sa.select(notices).where(notices.c.notice_id == notice_id, notices.c.case_id == case_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound("notice", notice_id)
+    return row
+
+
+async def supplement_notice(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    notice_id: UUID,
+    *,
+    items: tuple[NoticeItem, ...],
+    added_materials: tuple[str, ...],
+    at: datetime,
+) -> dict[str, Any]:
+    """Supplement at the center's request (Art. 3); warn when little review time is left."""
+    case = await get_case(session, case_id, lock=True)
+    notice = await get_notice(session, case_id, notice_id)
+    if notice.status != "supplement_requested":
+        raise Conflict(f"notice {notice_id} is {notice.status}; no supplement was requested")
+    if case.review_deadline is None:
+        raise Conflict(f"the review period of case {case_id} is not running ({case.review_status})")
+    await session.execute(
+        sa.update(notices)
+        .where(notices.c.notice_id == notice_id)
+        .values(
+            status="supplemented",
+            materials=list(notice.materials) + list(added_materials),
+        )
+    )
+    await emit(
+        session,
+        runtime,
+        NoticeSupplemented(
+            notice_id=notice_id,
+            suspect_id=notice.suspect_id,
+            supplemented_at=at,
+            supplemented_items=items,
+            added_materials=added_materials,
+            review_deadline=case.review_deadline,
+        ),
+        case_id=case_id,
+        suspect_id=notice.suspect_id,
+    )
+    days_left = (case.review_deadline - legal_date(at)).days
+    warning = None
+    threshold = settings_of(runtime).supplement_warning_days
+    if days_left < threshold:
+        warning = (
+            f"only {days_left} day(s) remain before the review deadline {case.review_deadline} "
+            f"(fewer than {threshold}): the center and the lawyer may lack time to work"
+        )
+    return {"days_left": days_left, "review_deadline": case.review_deadline, "warning": warning}
+
+
+async def _appointed(session: AsyncSession, suspect_id: UUID, assignment_id: UUID) -> Any:
+    for row in await active_defenders(session, suspect_id):
+        if row.assignment_id == assignment_id:
+            return row
+    raise Conflict(
+        f"assignment {assignment_id} is not an active appointment of this suspect",
+        field="assignment_id",
+    )
+
+
+async def rule_refusal(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    assignment_id: UUID,
+    refusal_reason: str,
+    outcome: RefusalOutcome,
+    explanation: str | None,
+    at: datetime,
+) -> UUID | None:
+    """Rule on a refusal (Art. 5). A justified change of lawyer goes to the center at once."""
+    await get_case(session, case_id, lock=True)
+    await get_suspect(session, case_id, suspect_id)
+    await _appointed(session, suspect_id, assignment_id)
+    ruled = await emit(
+        session,
+        runtime,
+        LawyerRefusalRuled(
+            suspect_id=suspect_id,
+            assignment_id=assignment_id,
+            refusal_reason=refusal_reason,
+            outcome=outcome,
+            ruled_at=at,
+            explanation=explanation,
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    if outcome is RefusalOutcome.CHANGE_OF_LAWYER:
+        return await _reappoint(
+            session,
+            runtime,
+            case_id,
+            suspect_id,
+            assignment_id,
+            ReappointmentReason.CHANGE_OF_LAWYER_ALLOWED,
+            at,
+            ruled,
+        )
+    return None
+
+
+async def _reappoint(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    assignment_id: UUID,
+    reason: ReappointmentReason,
+    at: datetime,
+    caused_by: Any = None,
+) -> UUID:
+    case = await get_case(session, case_id)
+    request_id = uuid.uuid4()
+    await emit(
+        session,
+        runtime,
+        ReappointmentRequested(
+            request_id=request_id,
+            suspect_id=suspect_id,
+            previous_assignment_id=assignment_id,
+            reason=reason,
+            requested_at=at,
+            addressee_center=settings_of(runtime).aid_center_for(case.district),
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+        caused_by=caused_by,
+    )
+    return request_id
+
+
+async def request_reappointment(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    assignment_id: UUID,
+    at: datetime,
+) -> UUID:
+    """The refusal was allowed and the suspect retained no one: ask the center in writing to
+    appoint another lawyer (另行指派, Art. 5)."""
+    await get_case(session, case_id, lock=True)
+    suspect = await get_suspect(session, case_id, suspect_id)
+    ruling = await session.scalar(
+        sa.select(timeline.c.payload["outcome"].astext)
+        .where(
+            timeline.c.suspect_id == suspect_id,
+            timeline.c.event_type == "LawyerRefusalRuled",
+            timeline.c.payload["assignment_id"].astext == str(assignment_id),
+        )
+        .order_by(timeline.c.id.desc())
+        .limit(1)
+    )
+    if ruling != RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL.value:
+        raise Conflict(
+            "another lawyer is requested only after a refusal of this assignment was allowed",
+            field="assignment_id",
+        )
+    if suspect.defense_status == DefenseStatus.RETAINED.value:
+        raise Conflict("the suspect retained counsel: no reappointment is needed")
+    return await _reappoint(
+        session,
+        runtime,
+        case_id,
+        suspect_id,
+        assignment_id,
+        ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED,
+        at,
+    )
+
+
+async def permit_self_defense(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    statement: str,
+    at: datetime,
+) -> None:
+    """Permit self-defense (Art. 5), unless the named policy forbids it on these grounds."""
+    await get_case(session, case_id, lock=True)
+    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
+    grounds = tuple(Ground(g) for g in suspect.grounds)
+    refusal = self_defense_refusal(settings_of(runtime).self_defense_policy, grounds)
+    if refusal is not None:
+        raise Conflict(refusal, field="grounds")
+    if suspect.self_defense_permitted_at is not None:
+        raise Conflict("self-defense is already permitted")
+    appointed = [
+        row for row in await active_defenders(session, suspect_id) if row.assignment_id is not None
+    ]
+    await session.execute(
+        sa.update(suspects)
+        .where(suspects.c.suspect_id == suspect_id)
+        .values(self_defense_permitted_at=at)
+    )
+    permitted = await emit(
+        session,
+        runtime,
+        SelfDefensePermitted(
+            suspect_id=suspect_id,
+            assignment_id=appointed[-1].assignment_id if appointed else None,
+            grounds=grounds,
+            statement=statement,
+            permitted_at=at,
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    await settle_clocks(
+        session, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
+    )
+    await refresh_status(
+        session, runtime, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=permitted
+    )
+
+
+async def retain_counsel(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    counsel: RetainedCounsel,
+    retained_by: PersonRole,
+    suspect_accepts: bool | None,
+    at: datetime,
+) -> UUID | None:
+    """Counsel retained by the suspect, or by a relative or guardian with the suspect's own
+    acceptance (Art. 6: the suspect's opinion decides). An active appointment is to end."""
+    await get_case(session, case_id, lock=True)
+    await get_suspect(session, case_id, suspect_id, lock=True)
+    if retained_by is not PersonRole.SUSPECT and suspect_accepts is None:
+        raise InvalidInput(
+            "counsel retained by a relative or guardian needs the suspect's own choice",
+            field="suspect_accepts",
+        )
+    if suspect_accepts is False:
+        await emit(
+            session,
+            runtime,
+            DefenseDecisionRecorded(
+                suspect_id=suspect_id,
+                choice=DefenseChoice.NO_COUNSEL,
+                decided_by=PersonRole.SUSPECT,
+                decided_at=at,
+                note=f"the suspect declined counsel {counsel.name} retained by {retained_by}",
+            ),
+            case_id=case_id,
+            suspect_id=suspect_id,
+        )
+        return None  # the suspect's refusal is on record; nothing is retained
+    appointed = [
+        row for row in await active_defenders(session, suspect_id) if row.assignment_id is not None
+    ]
+    retention_id = uuid.uuid4()
+    await session.execute(
+        sa.insert(defenders).values(
+            suspect_id=suspect_id,
+            kind=DefenseStatus.RETAINED.value,
+            name=counsel.name,
+            firm=counsel.law_firm,
+            contact=counsel.contact,
+            retention_id=retention_id,
+            retained_by=retained_by.value,
+            started_at=at,
+        )
+    )
+    retained = await emit(
+        session,
+        runtime,
+        PrivateCounselRetained(
+            retention_id=retention_id,
+            suspect_id=suspect_id,
+            counsel=counsel,
+            retained_by=retained_by,
+            retained_at=at,
+            active_assignment_id=appointed[-1].assignment_id if appointed else None,
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    await settle_clocks(
+        session, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
+    )
+    await refresh_status(
+        session, runtime, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=retained
+    )
+    return retention_id
+
+
+async def dismiss_counsel(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    retention_id: UUID,
+    *,
+    note: str | None,
+    at: datetime,
+) -> dict[str, Any]:
+    """The suspect dismissed retained counsel. After a termination of aid, the letter goes again
+    only on an LAL Art. 25(1) ground (Art. 6)."""
+    case = await get_case(session, case_id, lock=True)
+    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
+    updated = await session.execute(
+        sa.update(defenders)
+        .where(
+            defenders.c.suspect_id == suspect_id,
+            defenders.c.retention_id == retention_id,
+            defenders.c.ended_at.is_(None),
+        )
+        .values(ended_at=at, end_reason="dismissed")
+    )
+    if not updated.rowcount:  # type: ignore[attr-defined]
+        raise NotFound("active retention", retention_id)
+    dismissed = await emit(
+        session,
+        runtime,
+        PrivateCounselDismissed(
+            retention_id=retention_id, suspect_id=suspect_id, dismissed_at=at, note=note
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    status = await refresh_status(
+        session, runtime, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=dismissed
+    )
+    grounds = tuple(Ground(g) for g in suspect.grounds)
+    renotify = status is DefenseStatus.NONE and renotify_after_dismissal(
+        grounds, aid_was_terminated=suspect.aid_terminated
+    )
+    notice_id = None
+    if renotify:
+        await start_clock(
+            session,
+            runtime,
+            case_id=case_id,
+            suspect_id=suspect_id,
+            kind=ClockKind.NOTICE_DISPATCH,
+            started_at=at,
+            period=THREE_DAYS,
+            subject="dismissal",
+        )
+        if case.prosecutor_name:
+            refreshed = await get_suspect(session, case_id, suspect_id)
+            notice_id = await send_notice(
+                session,
+                runtime,
+                case,
+                refreshed,
+                sent_at=at,
+                case_handler=None,
+                caused_by=dismissed,
+            )
+    return {"renotify": renotify, "notice_id": notice_id}

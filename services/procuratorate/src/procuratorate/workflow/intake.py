@@ -1,0 +1,415 @@
+"""Case intake (受理审查起诉) and eligibility (应当通知辩护的情形), shared by the REST route and
+the consumer of the agencies' CaseTransferred: one validation, one CaseReceived."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_schemas import Envelope
+from defense_schemas.events.common import CaseParticulars, Officer, SuspectParticulars
+from defense_schemas.events.procuratorate import CaseReceived, EligibilityAssessed
+from defense_schemas.vocabulary import (
+    AssessmentTrigger,
+    ClockKind,
+    DefenseStatus,
+    Ground,
+    ReceiptKind,
+)
+from legal_calendar import legal_date
+from procuratorate.db.tables import (
+    case_transfers,
+    cases,
+    clocks,
+    defenders,
+    ground_discoveries,
+    suspects,
+)
+from procuratorate.domain.clocks import THREE_DAYS, deadline, review_period
+from procuratorate.domain.eligibility import (
+    CaseFacts,
+    eligibility_grounds,
+    in_pilot,
+    newly_discovered,
+)
+from procuratorate.workflow.common import (
+    case_suspects,
+    emit,
+    get_case,
+    refresh_status,
+    settings_of,
+    start_clock,
+)
+from service_runtime.app import Runtime
+from service_runtime.errors import Conflict
+
+
+@dataclass(frozen=True)
+class Receipt:
+    case_id: UUID
+    created: bool
+
+
+async def receive_case(
+    session: AsyncSession,
+    runtime: Runtime,
+    particulars: CaseParticulars,
+    *,
+    case_id: UUID,
+    received_at: datetime,
+    receipt_kind: ReceiptKind = ReceiptKind.TRANSFER,
+    prosecutor: Officer | None = None,
+    caused_by: Envelope | None = None,
+) -> Receipt:
+    """Receive a transfer. The same transfer (agency + transfer number) received again is the
+    case already received; a re-transfer after supplementary investigation restarts the review
+    period of the returned case (CPL Art. 175)."""
+    # Serialise receipts of one transfer: two deliveries at once still make one case.
+    await session.execute(
+        sa.select(
+            sa.func.pg_advisory_xact_lock(
+                sa.func.hashtext(
+                    particulars.transferring_agency + "|" + particulars.transfer_number
+                )
+            )
+        )
+    )
+    known = await session.scalar(
+        sa.select(case_transfers.c.case_id).where(
+            case_transfers.c.transferring_agency == particulars.transferring_agency,
+            case_transfers.c.transfer_number == particulars.transfer_number,
+        )
+    )
+    if known is not None:
+        return Receipt(known, created=False)
+    existing = await session.scalar(sa.select(cases.c.case_id).where(cases.c.case_id == case_id))
+    if receipt_kind is ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION:
+        if existing is None:
+            raise Conflict(
+                f"case {case_id} was never received, so it cannot be re-transferred",
+                field="transfer_kind",
+            )
+        await _restart_review(session, runtime, case_id, particulars, received_at, caused_by)
+        return Receipt(case_id, created=False)
+    if existing is not None:
+        raise Conflict(f"case id {case_id} is already used by another transfer", field="case_id")
+    ids = [s.suspect_id for s in particulars.suspects] + [
+        o.suspect_id for o in particulars.organisation_suspects
+    ]
+    taken = (
+        await session.scalars(
+            sa.select(suspects.c.suspect_id).where(suspects.c.suspect_id.in_(ids))
+        )
+    ).all()
+    if taken:
+        raise Conflict(f"suspect ids already belong to another case: {taken}", field="suspects")
+
+    settings = settings_of(runtime)
+    received_on = legal_date(received_at)
+    pilot = in_pilot(particulars.district, received_on, settings.pilot_districts)
+    review = deadline(received_on, review_period(), runtime.calendar)
+    await session.execute(
+        sa.insert(cases).values(
+            case_id=case_id,
+            transfer_number=particulars.transfer_number,
+            transferring_agency=particulars.transferring_agency,
+            transferring_agency_kind=particulars.transferring_agency_kind.value,
+            procuratorate_unit=particulars.procuratorate_unit,
+            district=particulars.district,
+            charges=list(particulars.charges),
+            organisation_suspects=[
+                o.model_dump(mode="json") for o in particulars.organisation_suspects
+            ],
+            major_and_complex=particulars.major_and_complex,
+            social_impact=particulars.social_impact,
+            pilot_district=pilot,
+            receipt_kind=receipt_kind.value,
+            received_at=received_at,
+            review_deadline=review.due_on,
+            review_deadline_provisional=review.provisional,
+            review_status="under_review",
+            prosecutor_name=prosecutor.name if prosecutor else None,
+            prosecutor_contact=prosecutor.contact if prosecutor else None,
+        )
+    )
+    await session.execute(
+        sa.insert(case_transfers).values(
+            transferring_agency=particulars.transferring_agency,
+            transfer_number=particulars.transfer_number,
+            case_id=case_id,
+            receipt_kind=receipt_kind.value,
+            received_at=received_at,
+        )
+    )
+    await start_clock(
+        session,
+        runtime,
+        case_id=case_id,
+        suspect_id=None,
+        kind=ClockKind.REVIEW_PERIOD,
+        started_at=received_at,
+        period=review_period(),
+    )
+    received = await emit(
+        session,
+        runtime,
+        CaseReceived(
+            **particulars.model_dump(),
+            receipt_kind=receipt_kind,
+            received_at=received_at,
+            review_deadline=review.due_on,
+            pilot_district=pilot,
+            prosecutor=prosecutor,
+        ),
+        case_id=case_id,
+        caused_by=caused_by,
+    )
+    for position, suspect in enumerate(particulars.suspects):
+        await session.execute(
+            sa.insert(suspects).values(
+                suspect_id=suspect.suspect_id,
+                case_id=case_id,
+                position=position,
+                name=suspect.name,
+                facts=suspect.model_dump(mode="json"),
+                grounds=[],
+                defense_status=DefenseStatus.NONE.value,
+            )
+        )
+        # Measures Art. 3, CPL Art. 34: inform each suspect within 3 days of receipt.
+        await start_clock(
+            session,
+            runtime,
+            case_id=case_id,
+            suspect_id=suspect.suspect_id,
+            kind=ClockKind.RIGHTS_NOTIFICATION,
+            started_at=received_at,
+            period=THREE_DAYS,
+        )
+        if suspect.retained_counsel is not None:
+            counsel = suspect.retained_counsel
+            await session.execute(
+                sa.insert(defenders).values(
+                    suspect_id=suspect.suspect_id,
+                    kind=DefenseStatus.RETAINED.value,
+                    name=counsel.name,
+                    firm=counsel.law_firm,
+                    contact=counsel.contact,
+                    retention_id=uuid.uuid4(),
+                    retained_by="transfer",
+                    started_at=received_at,
+                )
+            )
+            await refresh_status(
+                session,
+                runtime,
+                case_id=case_id,
+                suspect_id=suspect.suspect_id,
+                at=received_at,
+                caused_by=received,
+            )
+    await reassess(
+        session,
+        runtime,
+        case_id,
+        at=received_at,
+        trigger=AssessmentTrigger.CASE_RECEIVED,
+        caused_by=received,
+    )
+    return Receipt(case_id, created=True)
+
+
+async def _restart_review(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    particulars: CaseParticulars,
+    received_at: datetime,
+    caused_by: Envelope | None,
+) -> None:
+    case = await get_case(session, case_id, lock=True)
+    if case.review_status != "returned":
+        raise Conflict(
+            f"case {case_id} is {case.review_status}, not returned for supplementary investigation",
+            field="transfer_kind",
+        )
+    review = deadline(legal_date(received_at), review_period(), runtime.calendar)
+    await session.execute(
+        sa.update(cases)
+        .where(cases.c.case_id == case_id)
+        .values(
+            review_status="under_review",
+            received_at=received_at,
+            receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION.value,
+            review_deadline=review.due_on,
+            review_deadline_provisional=review.provisional,
+            extended=False,
+            expedited=False,
+        )
+    )
+    await session.execute(
+        sa.insert(case_transfers).values(
+            transferring_agency=particulars.transferring_agency,
+            transfer_number=particulars.transfer_number,
+            case_id=case_id,
+            receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION.value,
+            received_at=received_at,
+        )
+    )
+    await start_clock(
+        session,
+        runtime,
+        case_id=case_id,
+        suspect_id=None,
+        kind=ClockKind.REVIEW_PERIOD,
+        started_at=received_at,
+        period=review_period(),
+    )
+    await emit(
+        session,
+        runtime,
+        CaseReceived(
+            **particulars.model_dump(),
+            receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION,
+            received_at=received_at,
+            review_deadline=review.due_on,
+            pilot_district=case.pilot_district,
+            prosecutor=Officer(name=case.prosecutor_name, contact=case.prosecutor_contact)
+            if case.prosecutor_name
+            else None,
+        ),
+        case_id=case_id,
+        caused_by=caused_by,
+    )
+
+
+async def reassess(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    *,
+    at: datetime,
+    trigger: AssessmentTrigger,
+    caused_by: Envelope | None = None,
+) -> dict[UUID, tuple[Ground, ...]]:
+    """Recompute every suspect's grounds (a co-suspect's facts can change another's, Art. 2(b));
+    emit EligibilityAssessed where they changed, and start a 3-day notice clock for each ground
+    discovered while the suspect has no defender (the procuratorate's rules count the 3 days
+    from discovery). Returns the newly discovered grounds per suspect."""
+    case = await get_case(session, case_id, lock=True)
+    rows = await case_suspects(session, case_id)
+    people = [SuspectParticulars.model_validate(row.facts) for row in rows]
+    facts = CaseFacts(
+        district=case.district,
+        received_on=legal_date(case.received_at),
+        major_and_complex=case.major_and_complex,
+        social_impact=case.social_impact,
+    )
+    pilot_districts = settings_of(runtime).pilot_districts
+    discovered_by_suspect: dict[UUID, tuple[Ground, ...]] = {}
+    for row, person in zip(rows, people, strict=True):
+        others: Sequence[SuspectParticulars] = [p for p in people if p is not person]
+        grounds = eligibility_grounds(
+            person, facts, others, pilot_districts, assessed_on=legal_date(at)
+        )
+        previous = tuple(Ground(g) for g in row.grounds)
+        if trigger is not AssessmentTrigger.CASE_RECEIVED and grounds == previous:
+            continue
+        discovered = newly_discovered(previous, grounds)
+        await session.execute(
+            sa.update(suspects)
+            .where(suspects.c.suspect_id == row.suspect_id)
+            .values(grounds=[g.value for g in grounds])
+        )
+        for ground in discovered:
+            await session.execute(
+                sa.insert(ground_discoveries).values(
+                    suspect_id=row.suspect_id, ground=ground.value, discovered_at=at
+                )
+            )
+        await emit(
+            session,
+            runtime,
+            EligibilityAssessed(
+                suspect_id=row.suspect_id,
+                assessed_at=at,
+                trigger=trigger,
+                grounds=grounds,
+                discovered_grounds=discovered,
+                pilot_district=case.pilot_district,
+            ),
+            case_id=case_id,
+            suspect_id=row.suspect_id,
+            caused_by=caused_by,
+        )
+        if not grounds:
+            # Out of scope now: a pending duty to send the letter falls away.
+            await session.execute(
+                sa.update(clocks)
+                .where(
+                    clocks.c.suspect_id == row.suspect_id,
+                    clocks.c.kind == ClockKind.NOTICE_DISPATCH.value,
+                    clocks.c.outcome.is_(None),
+                )
+                .values(met_at=at, outcome="cancelled")
+            )
+        if (
+            trigger is AssessmentTrigger.NEW_INFORMATION
+            and discovered
+            and row.defense_status
+            in (DefenseStatus.NONE.value, DefenseStatus.DUTY_LAWYER_ONLY.value)
+        ):
+            for ground in discovered:
+                await start_clock(
+                    session,
+                    runtime,
+                    case_id=case_id,
+                    suspect_id=row.suspect_id,
+                    kind=ClockKind.NOTICE_DISPATCH,
+                    started_at=at,
+                    period=THREE_DAYS,
+                    subject=ground.value,
+                )
+        discovered_by_suspect[row.suspect_id] = discovered
+    return discovered_by_suspect
+
+
+async def correct_facts(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    changes: dict[str, Any],
+    *,
+    at: datetime,
+) -> dict[UUID, tuple[Ground, ...]]:
+    """A fact came to light (a disability, a withdrawn plea, a corrected birth date): store it and
+    reassess the whole case."""
+    await get_case(session, case_id, lock=True)
+    row = (
+        await session.execute(
+            sa.select(suspects).where(
+                suspects.c.suspect_id == suspect_id, suspects.c.case_id == case_id
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        from service_runtime.errors import NotFound
+
+        raise NotFound("suspect", suspect_id)
+    merged = SuspectParticulars.model_validate({**row.facts, **changes})
+    await session.execute(
+        sa.update(suspects)
+        .where(suspects.c.suspect_id == suspect_id)
+        .values(facts=merged.model_dump(mode="json"), name=merged.name)
+    )
+    return await reassess(
+        session, runtime, case_id, at=at, trigger=AssessmentTrigger.NEW_INFORMATION
+    )
