@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from aid_center.api import assignments, firms, lawyers, notices
 from aid_center.db.tables import metadata, platform
 from aid_center.handlers import event_handlers
 from aid_center.settings import AidCenterSettings
@@ -33,7 +34,7 @@ def definition() -> ServiceDefinition:
         own_topic=lambda settings: settings.topic_aid_center,
         consumed_topics=consumed,
         handlers=event_handlers,
-        routers=[],
+        routers=[firms.router, lawyers.router, notices.router, assignments.router],
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import PostgresDsn
+from pydantic import Field, PostgresDsn
 from pydantic_settings import SettingsConfigDict
 
 from service_runtime.settings import ServiceSettings
@@ -15,3 +15,21 @@ class AidCenterSettings(ServiceSettings):
         "postgresql+asyncpg://aid_center:aid_center@127.0.0.1:55432/aid_center"
     )
     http_port: int = 8102
+
+    required_materials: list[str] = Field(
+        default_factory=lambda: ["起诉意见书"],
+        description="Materials a notice must come with (通知辩护材料, Measures Art. 3); a notice "
+        "without one of them gets a SupplementRequested naming it. JSON list in the env var.",
+    )
+    meeting_flag_days: int = Field(
+        5,
+        ge=1,
+        description="Flag an assignment whose lawyer has not met the suspect this many days "
+        "after the assignment (Measures Art. 7: 及时会见).",
+    )
+    recent_assignment_window_days: int = Field(
+        90,
+        ge=1,
+        description="The window of 'recent assignments', the fair-spread tie-break after the "
+        "caseload ratio.",
+    )

@@ -1,10 +1,216 @@
-"""The aid_center's projection: its own tables plus the tables every service has."""
+"""The aid_center's projection: its own tables plus the tables every service has.
+
+- ``cases`` / ``suspects``: what the center knows of each case from ``CaseReceived``.
+- ``notices``: each notice-of-defense letter received, its check and the state of the aid it
+  asks for (awaiting a supplement, accepted, assigned, unassignable, closed).
+- ``law_firms`` / ``lawyers`` / ``lawyer_leaves``: the roster. A lawyer's caseload is never
+  stored: it is counted from live (``active``) assignments.
+- ``previous_stage_lawyers``: the lawyer the center appointed in the previous stage (continuity).
+- ``assignments``: every appointment, active or ended, with the engine's explanation.
+- ``conflict_reports``, ``activities``, ``quality_reviews``.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 
 from service_runtime.tables import add_platform_tables
 
 metadata = sa.MetaData()
 platform = add_platform_tables(metadata)
+
+UUID = pg.UUID(as_uuid=True)
+NOW = sa.func.now()
+
+
+def _created() -> sa.Column[object]:
+    return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW)
+
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("case_id", UUID, primary_key=True),
+    sa.Column("district", sa.Text, nullable=False),
+    sa.Column("procuratorate_unit", sa.Text, nullable=False),
+    sa.Column("transferring_agency", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    _created(),
+)
+
+suspects = sa.Table(
+    "suspects",
+    metadata,
+    sa.Column("suspect_id", UUID, primary_key=True),
+    sa.Column("case_id", UUID, sa.ForeignKey("cases.case_id"), nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("birth_date", sa.Date, nullable=False),
+    sa.Column("gender", sa.Text, nullable=False),
+    sa.Column("likely_sentence", sa.Text, nullable=False),
+    sa.Column("minor", sa.Boolean, nullable=False),
+    sa.Column("charges", pg.JSONB, nullable=False),
+    sa.Column("place_of_detention_or_residence", sa.Text, nullable=False),
+)
+
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("notice_id", UUID, primary_key=True),
+    sa.Column("case_id", UUID, nullable=False, index=True),
+    sa.Column("suspect_id", UUID, nullable=False, index=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("district", sa.Text, nullable=True),
+    sa.Column("document_number", sa.Text, nullable=False),
+    sa.Column("procuratorate_unit", sa.Text, nullable=False),
+    sa.Column("suspect_name", sa.Text, nullable=False),
+    sa.Column("grounds", pg.JSONB, nullable=False),
+    sa.Column("letter", pg.JSONB, nullable=False),
+    sa.Column("materials", pg.JSONB, nullable=False),
+    sa.Column("wishes", pg.JSONB, nullable=True),
+    sa.Column("missing_items", pg.JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("missing_materials", pg.JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("assignment_due_on", sa.Date, nullable=True),
+    sa.Column("assignment_due_provisional", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("unassignable_reason", sa.Text, nullable=True),
+    sa.Column("last_decision", pg.JSONB, nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
+)
+
+law_firms = sa.Table(
+    "law_firms",
+    metadata,
+    sa.Column("firm_id", UUID, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("district", sa.Text, nullable=True),
+    sa.Column("contact", sa.Text, nullable=False),
+    _created(),
+)
+
+lawyers = sa.Table(
+    "lawyers",
+    metadata,
+    sa.Column("lawyer_id", UUID, primary_key=True),
+    sa.Column("firm_id", UUID, sa.ForeignKey("law_firms.firm_id"), nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("license_number", sa.Text, nullable=False, unique=True),
+    sa.Column("contact", sa.Text, nullable=False),
+    sa.Column("gender", sa.Text, nullable=False),
+    sa.Column("criminal_practice_years", sa.Integer, nullable=False),
+    sa.Column("specialties", pg.JSONB, nullable=False),
+    sa.Column("districts", pg.JSONB, nullable=False),
+    sa.Column("languages", pg.JSONB, nullable=False),
+    sa.Column("max_concurrent_cases", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default="true"),
+    _created(),
+)
+
+lawyer_leaves = sa.Table(
+    "lawyer_leaves",
+    metadata,
+    sa.Column("leave_id", UUID, primary_key=True),
+    sa.Column("lawyer_id", UUID, sa.ForeignKey("lawyers.lawyer_id"), nullable=False, index=True),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    _created(),
+)
+
+previous_stage_lawyers = sa.Table(
+    "previous_stage_lawyers",
+    metadata,
+    sa.Column("suspect_id", UUID, primary_key=True),
+    sa.Column("lawyer_id", UUID, sa.ForeignKey("lawyers.lawyer_id"), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    _created(),
+)
+
+assignments = sa.Table(
+    "assignments",
+    metadata,
+    sa.Column("assignment_id", UUID, primary_key=True),
+    sa.Column("case_id", UUID, nullable=False, index=True),
+    sa.Column("suspect_id", UUID, nullable=False, index=True),
+    sa.Column("notice_id", UUID, sa.ForeignKey("notices.notice_id"), nullable=True),
+    sa.Column("lawyer_id", UUID, sa.ForeignKey("lawyers.lawyer_id"), nullable=False, index=True),
+    sa.Column("firm_id", UUID, sa.ForeignKey("law_firms.firm_id"), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("manual", sa.Boolean, nullable=False),
+    sa.Column("continued_from_previous_stage", sa.Boolean, nullable=False),
+    sa.Column("previous_assignment_id", UUID, nullable=True),
+    sa.Column("decision", pg.JSONB, nullable=False),
+    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("end_reason", sa.Text, nullable=True),
+    sa.Column("end_detail", sa.Text, nullable=True),
+    # One active appointment per suspect; and never one firm for two co-suspects of a case at
+    # the same time (Measures Art. 13 ¶2) — the database refuses it even if the code slipped.
+    sa.Index(
+        "uq_assignments_active_suspect",
+        "suspect_id",
+        unique=True,
+        postgresql_where=sa.text("status = 'active'"),
+    ),
+    sa.Index(
+        "uq_assignments_active_case_firm",
+        "case_id",
+        "firm_id",
+        unique=True,
+        postgresql_where=sa.text("status = 'active'"),
+    ),
+)
+
+conflict_reports = sa.Table(
+    "conflict_reports",
+    metadata,
+    sa.Column("report_id", UUID, primary_key=True),
+    sa.Column("assignment_id", UUID, sa.ForeignKey("assignments.assignment_id"), nullable=False),
+    sa.Column("suspect_id", UUID, nullable=False, index=True),
+    sa.Column("firm_id", UUID, sa.ForeignKey("law_firms.firm_id"), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("conflicting_suspect_ids", pg.JSONB, nullable=False),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("replacement_assignment_id", UUID, nullable=True),
+)
+
+activities = sa.Table(
+    "activities",
+    metadata,
+    sa.Column("activity_id", UUID, primary_key=True),
+    sa.Column(
+        "assignment_id",
+        UUID,
+        sa.ForeignKey("assignments.assignment_id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("lawyer_id", UUID, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("performed_on", sa.Date, nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("logged_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
+)
+
+quality_reviews = sa.Table(
+    "quality_reviews",
+    metadata,
+    sa.Column("review_id", UUID, primary_key=True),
+    sa.Column(
+        "assignment_id",
+        UUID,
+        sa.ForeignKey("assignments.assignment_id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("measures", pg.JSONB, nullable=False),
+    sa.Column("rating", sa.Text, nullable=False),
+    sa.Column("checklist", pg.JSONB, nullable=False),
+    sa.Column("service_standard_met", sa.Boolean, nullable=False),
+    sa.Column("reviewer", sa.Text, nullable=False),
+    sa.Column("findings", sa.Text, nullable=True),
+    sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=False),
+)

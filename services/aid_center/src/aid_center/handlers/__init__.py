@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from aid_center.handlers import aid_changes, cases, notices
 from defense_messaging import Handler
 from defense_schemas import BaseEvent
+from defense_schemas.events.procuratorate import (
+    CaseReceived,
+    DefenseNoticeSent,
+    LawyerRefusalRuled,
+    NoticeSupplemented,
+    PrivateCounselRetained,
+    ReappointmentRequested,
+    SelfDefensePermitted,
+)
 from service_runtime.app import Runtime
 
 
 def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
-    return {}
+    return {
+        CaseReceived: cases.on_case_received,
+        DefenseNoticeSent: notices.on_defense_notice_sent(runtime),
+        NoticeSupplemented: notices.on_notice_supplemented(runtime),
+        ReappointmentRequested: aid_changes.on_reappointment_requested(runtime),
+        LawyerRefusalRuled: aid_changes.on_lawyer_refusal_ruled(runtime),
+        SelfDefensePermitted: aid_changes.on_self_defense_permitted(runtime),
+        PrivateCounselRetained: aid_changes.on_private_counsel_retained(runtime),
+    }

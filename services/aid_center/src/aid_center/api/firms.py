@@ -1,0 +1,58 @@
+"""Law firms on the roster (律师事务所)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+
+from aid_center.db.tables import law_firms
+from service_runtime.deps import SessionDep
+from service_runtime.errors import ERROR_RESPONSES, Conflict, NotFound
+
+router = APIRouter(prefix="/firms", tags=["roster"], responses=ERROR_RESPONSES)
+
+
+class FirmIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, description="Registered name.")
+    district: str | None = Field(default=None, max_length=50, description="Where it sits.")
+    contact: str = Field(min_length=1, max_length=200, description="Phone or e-mail.")
+
+
+class FirmOut(FirmIn):
+    firm_id: UUID
+    created_at: datetime
+
+
+@router.post("", status_code=201, response_model=FirmOut, summary="Add a law firm")
+async def add_firm(body: FirmIn, session: SessionDep) -> FirmOut:
+    firm_id = uuid.uuid4()
+    try:
+        async with session.begin_nested():
+            await session.execute(sa.insert(law_firms).values(firm_id=firm_id, **body.model_dump()))
+    except IntegrityError as error:
+        raise Conflict(f"a firm named {body.name!r} exists", field="name") from error
+    return await get_firm(firm_id, session)
+
+
+@router.get("", response_model=list[FirmOut], summary="List law firms")
+async def list_firms(session: SessionDep) -> list[FirmOut]:
+    rows = await session.execute(sa.select(law_firms).order_by(law_firms.c.name))
+    return [FirmOut.model_validate(dict(r)) for r in rows.mappings()]
+
+
+@router.get("/{firm_id}", response_model=FirmOut, summary="One law firm")
+async def get_firm(firm_id: UUID, session: SessionDep) -> FirmOut:
+    row = (
+        (await session.execute(sa.select(law_firms).where(law_firms.c.firm_id == firm_id)))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("firm", firm_id)
+    return FirmOut.model_validate(dict(row))

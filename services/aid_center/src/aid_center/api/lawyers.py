@@ -1,0 +1,250 @@
+"""Lawyers on the roster, their leave, and the previous stage's lawyer (continuity).
+
+A lawyer's caseload is never stored: ``active_cases`` counts their live assignments.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+
+from aid_center.appointing import ACTIVE, now
+from aid_center.db.tables import (
+    assignments,
+    law_firms,
+    lawyer_leaves,
+    lawyers,
+    previous_stage_lawyers,
+)
+from defense_schemas.vocabulary import Gender
+from legal_calendar import legal_date
+from service_runtime.deps import SessionDep
+from service_runtime.errors import ERROR_RESPONSES, Conflict, InvalidInput, NotFound
+
+router = APIRouter(tags=["roster"], responses=ERROR_RESPONSES)
+
+Tag = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class LawyerIn(BaseModel):
+    firm_id: UUID = Field(description="The lawyer's law firm (所属单位).")
+    name: str = Field(min_length=1, max_length=100)
+    license_number: str = Field(
+        min_length=1, max_length=100, description="Practising certificate number (执业证号)."
+    )
+    contact: str = Field(min_length=1, max_length=200, description="Phone or e-mail.")
+    gender: Gender
+    criminal_practice_years: int = Field(
+        ge=0,
+        le=70,
+        description="Years of criminal practice (LAL Art. 26 needs 3+ for a "
+        "possible life or death sentence).",
+    )
+    specialties: list[Tag] = Field(
+        default_factory=list, description="E.g. `juvenile` (熟悉未成年人案件, Measures Art. 12)."
+    )
+    districts: list[Tag] = Field(
+        default_factory=list, description="Districts served; empty serves every district."
+    )
+    languages: list[Tag] = Field(default_factory=list, description="Languages or dialects.")
+    max_concurrent_cases: int = Field(
+        ge=1, le=100, description="Most legal-aid cases held at once."
+    )
+    active: bool = Field(default=True, description="Taking legal-aid cases.")
+
+
+class LawyerUpdate(BaseModel):
+    """Fields to change; omitted ones stay."""
+
+    contact: str | None = Field(default=None, min_length=1, max_length=200)
+    criminal_practice_years: int | None = Field(default=None, ge=0, le=70)
+    specialties: list[Tag] | None = None
+    districts: list[Tag] | None = None
+    languages: list[Tag] | None = None
+    max_concurrent_cases: int | None = Field(default=None, ge=1, le=100)
+    active: bool | None = None
+
+
+class LeaveIn(BaseModel):
+    starts_on: date
+    ends_on: date
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class LeaveOut(LeaveIn):
+    leave_id: UUID
+    lawyer_id: UUID
+
+
+class LawyerOut(LawyerIn):
+    lawyer_id: UUID
+    firm_name: str
+    active_cases: int = Field(description="Live legal-aid assignments (derived).")
+    on_leave_today: bool
+    leaves: list[LeaveOut]
+    created_at: datetime
+
+
+class PreviousStageLawyerIn(BaseModel):
+    lawyer_id: UUID = Field(description="The lawyer the center appointed in the previous stage.")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class PreviousStageLawyerOut(PreviousStageLawyerIn):
+    suspect_id: UUID
+
+
+async def _lawyer_out(session: SessionDep, lawyer_ids: list[UUID] | None = None) -> list[LawyerOut]:
+    active_cases = (
+        sa.select(sa.func.count())
+        .where(assignments.c.lawyer_id == lawyers.c.lawyer_id, assignments.c.status == ACTIVE)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(lawyers, law_firms.c.name.label("firm_name"), active_cases.label("active_cases"))
+        .join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
+        .order_by(lawyers.c.license_number)
+    )
+    if lawyer_ids is not None:
+        query = query.where(lawyers.c.lawyer_id.in_(lawyer_ids))
+    rows = (await session.execute(query)).mappings().all()
+    leaves_rows = (
+        await session.execute(
+            sa.select(lawyer_leaves)
+            .where(lawyer_leaves.c.lawyer_id.in_([r["lawyer_id"] for r in rows]))
+            .order_by(lawyer_leaves.c.starts_on)
+        )
+    ).mappings()
+    leaves: dict[UUID, list[LeaveOut]] = {}
+    for leave in leaves_rows:
+        leaves.setdefault(leave["lawyer_id"], []).append(LeaveOut.model_validate(dict(leave)))
+    today = legal_date(now())
+    return [
+        LawyerOut.model_validate(
+            {
+                **row,
+                "leaves": leaves.get(row["lawyer_id"], []),
+                "on_leave_today": any(
+                    lv.starts_on <= today <= lv.ends_on for lv in leaves.get(row["lawyer_id"], [])
+                ),
+            }
+        )
+        for row in rows
+    ]
+
+
+async def _one(session: SessionDep, lawyer_id: UUID) -> LawyerOut:
+    found = await _lawyer_out(session, [lawyer_id])
+    if not found:
+        raise NotFound("lawyer", lawyer_id)
+    return found[0]
+
+
+@router.post("/lawyers", status_code=201, response_model=LawyerOut, summary="Add a lawyer")
+async def add_lawyer(body: LawyerIn, session: SessionDep) -> LawyerOut:
+    if (
+        await session.scalar(
+            sa.select(law_firms.c.firm_id).where(law_firms.c.firm_id == body.firm_id)
+        )
+        is None
+    ):
+        raise InvalidInput(f"firm {body.firm_id} is not on the roster", field="firm_id")
+    lawyer_id = uuid.uuid4()
+    values = body.model_dump(mode="json")
+    values["firm_id"] = body.firm_id
+    try:
+        async with session.begin_nested():
+            await session.execute(sa.insert(lawyers).values(lawyer_id=lawyer_id, **values))
+    except IntegrityError as error:
+        raise Conflict(
+            f"licence number {body.license_number} is already on the roster",
+            field="license_number",
+        ) from error
+    return await _one(session, lawyer_id)
+
+
+@router.get("/lawyers", response_model=list[LawyerOut], summary="List lawyers with caseload")
+async def list_lawyers(
+    session: SessionDep, firm_id: Annotated[UUID | None, Query()] = None
+) -> list[LawyerOut]:
+    found = await _lawyer_out(session)
+    return [lawyer for lawyer in found if firm_id is None or lawyer.firm_id == firm_id]
+
+
+@router.get("/lawyers/{lawyer_id}", response_model=LawyerOut, summary="One lawyer")
+async def get_lawyer(lawyer_id: UUID, session: SessionDep) -> LawyerOut:
+    return await _one(session, lawyer_id)
+
+
+@router.patch("/lawyers/{lawyer_id}", response_model=LawyerOut, summary="Update a lawyer")
+async def update_lawyer(lawyer_id: UUID, body: LawyerUpdate, session: SessionDep) -> LawyerOut:
+    await _one(session, lawyer_id)
+    values = body.model_dump(exclude_unset=True, exclude_none=True)
+    if values:
+        await session.execute(
+            sa.update(lawyers).where(lawyers.c.lawyer_id == lawyer_id).values(**values)
+        )
+    return await _one(session, lawyer_id)
+
+
+@router.post(
+    "/lawyers/{lawyer_id}/leaves",
+    status_code=201,
+    response_model=LeaveOut,
+    summary="Record a leave period (no assignments while on leave)",
+)
+async def add_leave(lawyer_id: UUID, body: LeaveIn, session: SessionDep) -> LeaveOut:
+    await _one(session, lawyer_id)
+    if body.ends_on < body.starts_on:
+        raise InvalidInput("the leave ends before it starts", field="ends_on")
+    leave_id = uuid.uuid4()
+    await session.execute(
+        sa.insert(lawyer_leaves).values(leave_id=leave_id, lawyer_id=lawyer_id, **body.model_dump())
+    )
+    return LeaveOut(leave_id=leave_id, lawyer_id=lawyer_id, **body.model_dump())
+
+
+@router.delete(
+    "/lawyers/{lawyer_id}/leaves/{leave_id}", status_code=204, summary="Cancel a leave period"
+)
+async def cancel_leave(lawyer_id: UUID, leave_id: UUID, session: SessionDep) -> Response:
+    result = await session.execute(
+        sa.delete(lawyer_leaves).where(
+            lawyer_leaves.c.leave_id == leave_id, lawyer_leaves.c.lawyer_id == lawyer_id
+        )
+    )
+    if result.rowcount == 0:
+        raise NotFound("leave", leave_id)
+    return Response(status_code=204)
+
+
+@router.put(
+    "/suspects/{suspect_id}/previous-stage-lawyer",
+    response_model=PreviousStageLawyerOut,
+    summary="Record the lawyer the center appointed in the previous stage (continuity, Art. 13)",
+)
+async def set_previous_stage_lawyer(
+    suspect_id: UUID, body: PreviousStageLawyerIn, session: SessionDep
+) -> PreviousStageLawyerOut:
+    if (
+        await session.scalar(
+            sa.select(lawyers.c.lawyer_id).where(lawyers.c.lawyer_id == body.lawyer_id)
+        )
+        is None
+    ):
+        raise InvalidInput(f"lawyer {body.lawyer_id} is not on the roster", field="lawyer_id")
+    values = {"lawyer_id": body.lawyer_id, "note": body.note}
+    await session.execute(
+        pg_insert(previous_stage_lawyers)
+        .values(suspect_id=suspect_id, **values)
+        .on_conflict_do_update(index_elements=[previous_stage_lawyers.c.suspect_id], set_=values)
+    )
+    return PreviousStageLawyerOut(suspect_id=suspect_id, **values)

@@ -1,0 +1,122 @@
+"""Notices of defense received (通知辩护公函): their check, clock and aid state, and staff's
+assignment (automatic retry, or a lawyer chosen by hand)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from aid_center.appointing import NoticeStatus, appoint
+from aid_center.db.tables import notices
+from service_runtime.deps import RuntimeDep, SessionDep
+from service_runtime.errors import ERROR_RESPONSES, Conflict, NotFound
+
+router = APIRouter(prefix="/notices", tags=["notices"], responses=ERROR_RESPONSES)
+
+
+class NoticeOut(BaseModel):
+    notice_id: UUID
+    case_id: UUID
+    suspect_id: UUID
+    suspect_name: str
+    document_number: str
+    procuratorate_unit: str
+    district: str | None
+    status: str = Field(
+        description="supplement_requested, accepted, assigned, unassignable or closed."
+    )
+    grounds: list[str]
+    materials: list[str]
+    missing_items: list[str]
+    missing_materials: list[str]
+    wishes: dict[str, Any] | None
+    received_at: datetime
+    accepted_at: datetime | None
+    assignment_due_on: date | None = Field(
+        description="Last day to assign a lawyer: 3 days from receipt (Measures Art. 4)."
+    )
+    assignment_due_provisional: bool = Field(
+        description="The due date rests on a year without an official calendar."
+    )
+    unassignable_reason: str | None
+    last_decision: dict[str, Any] | None = Field(
+        description="The engine's last explanation: chosen, passed over and why."
+    )
+
+
+class AssignIn(BaseModel):
+    lawyer_id: UUID | None = Field(
+        default=None, description="Staff's choice; omitted runs the assignment engine again."
+    )
+    reason: str | None = Field(
+        default=None, max_length=1000, description="Why staff chose this lawyer."
+    )
+
+
+class AssignOut(BaseModel):
+    assignment_id: UUID | None
+    decision: dict[str, Any]
+
+
+async def _notice(session: SessionDep, notice_id: UUID) -> dict[str, Any]:
+    row = (
+        (await session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("notice", notice_id)
+    return dict(row)
+
+
+@router.get("", response_model=list[NoticeOut], summary="List notices (e.g. status=unassignable)")
+async def list_notices(
+    session: SessionDep,
+    status: Annotated[str | None, Query(description="Filter by status.")] = None,
+    case_id: Annotated[UUID | None, Query()] = None,
+) -> list[NoticeOut]:
+    query = sa.select(notices).order_by(notices.c.received_at)
+    if status is not None:
+        query = query.where(notices.c.status == status)
+    if case_id is not None:
+        query = query.where(notices.c.case_id == case_id)
+    return [NoticeOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()]
+
+
+@router.get("/{notice_id}", response_model=NoticeOut, summary="One notice")
+async def get_notice(notice_id: UUID, session: SessionDep) -> NoticeOut:
+    return NoticeOut.model_validate(await _notice(session, notice_id))
+
+
+@router.post(
+    "/{notice_id}/assignment",
+    response_model=AssignOut,
+    summary="Assign a lawyer to an accepted or unassignable notice (engine, or staff's choice)",
+    description="A lawyer chosen by staff may exceed roster limits (capacity, district), which "
+    "the decision records as waived; the law's rules are never waived: a firm defending a "
+    "co-suspect of the case (Measures Art. 13), LAL Art. 26 experience, leave → 409.",
+)
+async def assign(
+    notice_id: UUID, body: AssignIn, session: SessionDep, runtime: RuntimeDep
+) -> AssignOut:
+    notice = await _notice(session, notice_id)
+    if notice["status"] not in (NoticeStatus.ACCEPTED, NoticeStatus.UNASSIGNABLE):
+        raise Conflict(
+            f"notice {notice_id} is {notice['status']}; only an accepted or unassignable notice "
+            "gets a first assignment (replace an assigned lawyer through the assignment)",
+            field="status",
+        )
+    outcome = await appoint(
+        session,
+        runtime,
+        notice_id,
+        caused_by=None,
+        manual_lawyer_id=body.lawyer_id,
+        manual_reason=body.reason,
+    )
+    return AssignOut(assignment_id=outcome.assignment_id, decision=outcome.decision.explanation())

@@ -1,0 +1,468 @@
+"""Appointing, replacing and terminating: the service layer shared by handlers and routes.
+
+Each function runs inside the caller's transaction (the consumer's, or a route's) and writes its
+state change and its events (through the outbox) together. Work on one case is serialised by a
+transaction-scoped advisory lock on the case id, so two co-suspects can never be given lawyers
+of the same firm by concurrent transactions (Measures Art. 13); a partial unique index on
+``assignments (case_id, firm_id) WHERE status = 'active'`` backs that up.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aid_center.db.tables import (
+    assignments,
+    conflict_reports,
+    law_firms,
+    lawyer_leaves,
+    lawyers,
+    notices,
+    previous_stage_lawyers,
+    suspects,
+)
+from aid_center.domain.assignment import (
+    AssignmentDecision,
+    AssignmentNeed,
+    Candidate,
+    PassOverReason,
+    Wishes,
+    choose_lawyer,
+    hard_rule_failures,
+)
+from aid_center.settings import AidCenterSettings
+from defense_schemas import Envelope
+from defense_schemas.events.aid_center import (
+    AidTerminated,
+    AssignmentFailed,
+    LawyerAssigned,
+    LawyerReplaced,
+)
+from defense_schemas.events.common import Lawyer
+from defense_schemas.vocabulary import (
+    AppointmentBasis,
+    Gender,
+    Ground,
+    ReplacementReason,
+    SentenceBand,
+    TerminationReason,
+)
+from legal_calendar import legal_date
+from service_runtime.app import Runtime
+from service_runtime.errors import Conflict
+
+ACTIVE = "active"
+ENDED = "ended"
+
+
+class NoticeStatus:
+    """The state of the aid a notice asks for."""
+
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    ACCEPTED = "accepted"
+    ASSIGNED = "assigned"
+    UNASSIGNABLE = "unassignable"
+    CLOSED = "closed"
+
+
+# Rules staff cannot override by hand: the law's, not the roster's (Art. 13, LAL Art. 26).
+MANUAL_OVERRIDE_FORBIDDEN = {
+    PassOverReason.CO_SUSPECT_FIRM: "co_suspect_firm",
+    PassOverReason.FIRM_CONFLICT_REPORTED: "firm_conflict_reported",
+    PassOverReason.INSUFFICIENT_EXPERIENCE: "insufficient_experience",
+    PassOverReason.LAWYER_EXCLUDED: "lawyer_excluded",
+    PassOverReason.INACTIVE: "inactive",
+    PassOverReason.ON_LEAVE: "on_leave",
+}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def lock_case(session: AsyncSession, case_id: UUID) -> None:
+    """Serialise every appointment change of one case until the transaction ends."""
+    await session.execute(
+        sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(str(case_id), 0)))
+    )
+
+
+async def roster_candidates(
+    session: AsyncSession, *, at: datetime, recent_window_days: int
+) -> list[Candidate]:
+    """Every lawyer on the roster with caseload derived from live assignments."""
+    today = legal_date(at)
+    active_cases = (
+        sa.select(sa.func.count())
+        .where(assignments.c.lawyer_id == lawyers.c.lawyer_id, assignments.c.status == ACTIVE)
+        .scalar_subquery()
+    )
+    recent = (
+        sa.select(sa.func.count())
+        .where(
+            assignments.c.lawyer_id == lawyers.c.lawyer_id,
+            assignments.c.assigned_at >= at - timedelta(days=recent_window_days),
+        )
+        .scalar_subquery()
+    )
+    on_leave = sa.exists().where(
+        lawyer_leaves.c.lawyer_id == lawyers.c.lawyer_id,
+        lawyer_leaves.c.starts_on <= today,
+        lawyer_leaves.c.ends_on >= today,
+    )
+    rows = await session.execute(
+        sa.select(
+            lawyers,
+            active_cases.label("active_cases"),
+            recent.label("recent_assignments"),
+            on_leave.label("on_leave"),
+        )
+    )
+    return [
+        Candidate(
+            lawyer_id=row.lawyer_id,
+            name=row.name,
+            license_number=row.license_number,
+            firm_id=row.firm_id,
+            gender=Gender(row.gender),
+            criminal_practice_years=row.criminal_practice_years,
+            max_concurrent_cases=row.max_concurrent_cases,
+            active_cases=row.active_cases,
+            recent_assignments=row.recent_assignments,
+            specialties=frozenset(row.specialties),
+            languages=frozenset(row.languages),
+            districts=frozenset(row.districts),
+            on_leave=row.on_leave,
+            active=row.active,
+        )
+        for row in rows
+    ]
+
+
+async def build_need(
+    session: AsyncSession,
+    notice: Mapping[str, Any],
+    *,
+    excluded_lawyer_ids: frozenset[UUID] = frozenset(),
+) -> AssignmentNeed:
+    """What constrains the choice for the notice's suspect, read from the projection."""
+    suspect = (
+        (
+            await session.execute(
+                sa.select(suspects).where(suspects.c.suspect_id == notice["suspect_id"])
+            )
+        )
+        .mappings()
+        .first()
+    )
+    grounds = {Ground(g) for g in notice["grounds"]}
+    minor = Ground.MINOR in grounds or bool(suspect and suspect["minor"])
+    life_or_death = Ground.POSSIBLE_LIFE_OR_DEATH_SENTENCE in grounds or bool(
+        suspect and suspect["likely_sentence"] == SentenceBand.LIFE_OR_DEATH
+    )
+    co_suspect_rows = await session.execute(
+        sa.select(assignments.c.firm_id, assignments.c.suspect_id).where(
+            assignments.c.case_id == notice["case_id"],
+            assignments.c.status == ACTIVE,
+            assignments.c.suspect_id != notice["suspect_id"],
+        )
+    )
+    co_suspect_firms: dict[UUID, tuple[UUID, ...]] = {}
+    for firm_id, suspect_id in co_suspect_rows:
+        co_suspect_firms[firm_id] = (*co_suspect_firms.get(firm_id, ()), suspect_id)
+    conflicted = set(
+        (
+            await session.scalars(
+                sa.select(conflict_reports.c.firm_id).where(
+                    conflict_reports.c.suspect_id == notice["suspect_id"]
+                )
+            )
+        ).all()
+    )
+    previous = await session.scalar(
+        sa.select(previous_stage_lawyers.c.lawyer_id).where(
+            previous_stage_lawyers.c.suspect_id == notice["suspect_id"]
+        )
+    )
+    wishes_data = notice["wishes"] or {}
+    return AssignmentNeed(
+        suspect_id=notice["suspect_id"],
+        minor=minor,
+        possible_life_or_death=life_or_death,
+        district=notice["district"],
+        wishes=Wishes(
+            lawyer_license_number=wishes_data.get("lawyer_license_number"),
+            lawyer_name=wishes_data.get("lawyer_name"),
+            lawyer_gender=Gender(wishes_data["lawyer_gender"])
+            if wishes_data.get("lawyer_gender")
+            else None,
+            language=wishes_data.get("language"),
+        ),
+        previous_stage_lawyer_id=previous,
+        co_suspect_firms=co_suspect_firms,
+        conflicted_firm_ids=frozenset(conflicted),
+        excluded_lawyer_ids=excluded_lawyer_ids,
+    )
+
+
+def _manual_decision(
+    lawyer_id: UUID, need: AssignmentNeed, roster: list[Candidate], reason: str
+) -> AssignmentDecision:
+    """Staff chose the lawyer. The law's rules still hold (409); roster limits may be waived."""
+    chosen = next((c for c in roster if c.lawyer_id == lawyer_id), None)
+    if chosen is None:
+        raise Conflict(f"lawyer {lawyer_id} is not on the roster", field="lawyer_id")
+    failures = hard_rule_failures(chosen, need)
+    forbidden = [text for rule, text in failures if rule in MANUAL_OVERRIDE_FORBIDDEN]
+    if forbidden:
+        raise Conflict(
+            f"{chosen.name} cannot be assigned: " + "; ".join(forbidden), field="lawyer_id"
+        )
+    waived = [f"waived: {text}" for _, text in failures]
+    return AssignmentDecision(
+        chosen=chosen,
+        reasons=(f"manual assignment by staff: {reason}", *waived),
+        passed_over=(),
+        continued_from_previous_stage=chosen.lawyer_id == need.previous_stage_lawyer_id,
+    )
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """What an appointment attempt produced."""
+
+    decision: AssignmentDecision
+    assignment_id: UUID | None
+
+
+async def _lawyer_ref(session: AsyncSession, lawyer_id: UUID) -> Lawyer:
+    row = (
+        await session.execute(
+            sa.select(
+                lawyers.c.lawyer_id,
+                lawyers.c.name,
+                lawyers.c.contact,
+                law_firms.c.firm_id,
+                law_firms.c.name.label("firm_name"),
+            )
+            .join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
+            .where(lawyers.c.lawyer_id == lawyer_id)
+        )
+    ).one()
+    return Lawyer(
+        lawyer_id=row.lawyer_id,
+        name=row.name,
+        firm_id=row.firm_id,
+        firm_name=row.firm_name,
+        contact=row.contact,
+    )
+
+
+async def end_assignment(
+    session: AsyncSession, assignment_id: UUID, *, reason: str, detail: str | None, at: datetime
+) -> None:
+    await session.execute(
+        sa.update(assignments)
+        .where(assignments.c.assignment_id == assignment_id)
+        .values(status=ENDED, ended_at=at, end_reason=reason, end_detail=detail)
+    )
+
+
+async def appoint(
+    session: AsyncSession,
+    runtime: Runtime,
+    notice_id: UUID,
+    *,
+    caused_by: Envelope | None,
+    replacing: Mapping[str, Any] | None = None,
+    replacement_reason: ReplacementReason | None = None,
+    reappointment_request_id: UUID | None = None,
+    detail: str | None = None,
+    manual_lawyer_id: UUID | None = None,
+    manual_reason: str | None = None,
+) -> Appointment:
+    """Choose and record a lawyer for the notice's suspect and emit the outcome.
+
+    A first appointment emits ``LawyerAssigned``; a replacement (``replacing`` the active
+    assignment) ends the old one and emits ``LawyerReplaced``. When nobody qualifies the notice
+    becomes ``unassignable`` with the reasons, and ``AssignmentFailed`` is emitted: the clock's
+    watcher and staff see it at once rather than a silent wait.
+    """
+    settings = runtime.settings
+    assert isinstance(settings, AidCenterSettings)
+    notice = (
+        (await session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
+        .mappings()
+        .one()
+    )
+    await lock_case(session, notice["case_id"])
+    at = now()
+    excluded: frozenset[UUID] = frozenset()
+    if replacing is not None:
+        await end_assignment(
+            session,
+            replacing["assignment_id"],
+            reason=(replacement_reason or ReplacementReason.CHANGE_OF_LAWYER).value,
+            detail=detail,
+            at=at,
+        )
+        excluded = frozenset({replacing["lawyer_id"]})
+    need = await build_need(session, notice, excluded_lawyer_ids=excluded)
+    roster = await roster_candidates(
+        session, at=at, recent_window_days=settings.recent_assignment_window_days
+    )
+    if manual_lawyer_id is not None:
+        decision = _manual_decision(manual_lawyer_id, need, roster, manual_reason or "no reason")
+    else:
+        decision = choose_lawyer(need, roster)
+    explanation = decision.explanation()
+
+    if decision.chosen is None:
+        assert decision.failure is not None
+        reason_text = "; ".join((*decision.reasons, *decision.unmet_wishes))
+        await session.execute(
+            sa.update(notices)
+            .where(notices.c.notice_id == notice_id)
+            .values(
+                status=NoticeStatus.UNASSIGNABLE,
+                unassignable_reason=decision.failure.value,
+                last_decision=explanation,
+                updated_at=at,
+            )
+        )
+        await runtime.publisher.publish(
+            session,
+            AssignmentFailed(
+                suspect_id=notice["suspect_id"],
+                notice_id=notice_id,
+                reason=decision.failure,
+                failed_at=at,
+                detail=reason_text[:4000],
+            ),
+            case_id=notice["case_id"],
+            caused_by=caused_by,
+        )
+        return Appointment(decision, None)
+
+    chosen = decision.chosen
+    assignment_id = uuid.uuid4()
+    await session.execute(
+        sa.insert(assignments).values(
+            assignment_id=assignment_id,
+            case_id=notice["case_id"],
+            suspect_id=notice["suspect_id"],
+            notice_id=notice_id,
+            lawyer_id=chosen.lawyer_id,
+            firm_id=chosen.firm_id,
+            status=ACTIVE,
+            manual=manual_lawyer_id is not None,
+            continued_from_previous_stage=decision.continued_from_previous_stage,
+            previous_assignment_id=replacing["assignment_id"] if replacing else None,
+            decision=explanation,
+            assigned_at=at,
+        )
+    )
+    await session.execute(
+        sa.update(notices)
+        .where(notices.c.notice_id == notice_id)
+        .values(
+            status=NoticeStatus.ASSIGNED,
+            unassignable_reason=None,
+            last_decision=explanation,
+            updated_at=at,
+        )
+    )
+    lawyer = await _lawyer_ref(session, chosen.lawyer_id)
+    if replacing is None:
+        event: LawyerAssigned | LawyerReplaced = LawyerAssigned(
+            assignment_id=assignment_id,
+            suspect_id=notice["suspect_id"],
+            basis=AppointmentBasis.NOTICE,
+            notice_id=notice_id,
+            lawyer=lawyer,
+            assigned_at=at,
+            continued_from_previous_stage=decision.continued_from_previous_stage,
+        )
+    else:
+        event = LawyerReplaced(
+            suspect_id=notice["suspect_id"],
+            previous_assignment_id=replacing["assignment_id"],
+            assignment_id=assignment_id,
+            lawyer=lawyer,
+            reason=replacement_reason or ReplacementReason.CHANGE_OF_LAWYER,
+            replaced_at=at,
+            reappointment_request_id=reappointment_request_id,
+            detail=detail,
+        )
+    await runtime.publisher.publish(session, event, case_id=notice["case_id"], caused_by=caused_by)
+    return Appointment(decision, assignment_id)
+
+
+async def active_assignment(
+    session: AsyncSession, *, suspect_id: UUID, assignment_id: UUID | None = None
+) -> Mapping[str, Any] | None:
+    """The suspect's active assignment (the given one, if it is still active)."""
+    query = sa.select(assignments).where(
+        assignments.c.suspect_id == suspect_id, assignments.c.status == ACTIVE
+    )
+    if assignment_id is not None:
+        query = query.where(assignments.c.assignment_id == assignment_id)
+    return (await session.execute(query)).mappings().first()
+
+
+async def terminate(
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    case_id: UUID,
+    suspect_id: UUID,
+    assignment_id: UUID | None,
+    reason: TerminationReason,
+    detail: str | None,
+    caused_by: Envelope | None,
+) -> UUID | None:
+    """End legal aid for the suspect (终止法律援助): the active assignment ends, which releases
+    the lawyer's caseload, and ``AidTerminated`` is emitted. An open notice without a lawyer
+    yet is closed too (nothing to terminate, no lawyer to assign). Returns the assignment ended."""
+    await lock_case(session, case_id)
+    at = now()
+    current = await active_assignment(session, suspect_id=suspect_id)
+    await session.execute(
+        sa.update(notices)
+        .where(
+            notices.c.suspect_id == suspect_id,
+            notices.c.status != NoticeStatus.CLOSED,
+        )
+        .values(status=NoticeStatus.CLOSED, updated_at=at)
+    )
+    if current is None:
+        return None
+    if assignment_id is not None and current["assignment_id"] != assignment_id:
+        detail = (
+            f"{detail + '; ' if detail else ''}the event named assignment {assignment_id}, "
+            f"the active one is {current['assignment_id']}"
+        )
+    await end_assignment(
+        session, current["assignment_id"], reason=reason.value, detail=detail, at=at
+    )
+    await runtime.publisher.publish(
+        session,
+        AidTerminated(
+            assignment_id=current["assignment_id"],
+            suspect_id=suspect_id,
+            reason=reason,
+            terminated_at=at,
+            detail=detail,
+        ),
+        case_id=case_id,
+        caused_by=caused_by,
+    )
+    return current["assignment_id"]

@@ -1,0 +1,147 @@
+"""Changes to an appointment the procuratorate decides: another lawyer (Art. 5), termination
+because the suspect defends themselves (Art. 5) or retained counsel (Art. 6)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aid_center.appointing import active_assignment, appoint, terminate
+from defense_messaging import Handler, PermanentEventError
+from defense_schemas import Envelope
+from defense_schemas.events.procuratorate import (
+    LawyerRefusalRuled,
+    PrivateCounselRetained,
+    ReappointmentRequested,
+    SelfDefensePermitted,
+)
+from defense_schemas.vocabulary import (
+    ReappointmentReason,
+    RefusalOutcome,
+    ReplacementReason,
+    TerminationReason,
+)
+from service_runtime.app import Runtime
+
+log = logging.getLogger(__name__)
+
+_REPLACEMENT_FOR = {
+    ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED: (
+        ReplacementReason.REFUSAL_REAPPOINTMENT
+    ),
+    ReappointmentReason.CHANGE_OF_LAWYER_ALLOWED: ReplacementReason.CHANGE_OF_LAWYER,
+}
+
+
+async def _replace(
+    session: AsyncSession,
+    runtime: Runtime,
+    envelope: Envelope,
+    current: Mapping[str, Any],
+    reason: ReplacementReason,
+    *,
+    request_id: Any = None,
+    detail: str | None = None,
+) -> None:
+    if current["notice_id"] is None:
+        raise PermanentEventError(f"assignment {current['assignment_id']} has no notice")
+    await appoint(
+        session,
+        runtime,
+        current["notice_id"],
+        caused_by=envelope,
+        replacing=current,
+        replacement_reason=reason,
+        reappointment_request_id=request_id,
+        detail=detail,
+    )
+
+
+def on_reappointment_requested(runtime: Runtime) -> Handler:
+    """另行指派: the previous assignment ends and another lawyer (not the same one) is appointed.
+    When the assignment is no longer active (already replaced on the refusal ruling), nothing
+    more is done: one replacement per request."""
+
+    async def handle(
+        session: AsyncSession, envelope: Envelope, event: ReappointmentRequested
+    ) -> None:
+        current = await active_assignment(
+            session, suspect_id=event.suspect_id, assignment_id=event.previous_assignment_id
+        )
+        if current is None:
+            log.info("reappointment %s: assignment already ended", event.request_id)
+            return
+        await _replace(
+            session,
+            runtime,
+            envelope,
+            current,
+            _REPLACEMENT_FOR[event.reason],
+            request_id=event.request_id,
+        )
+
+    return handle
+
+
+def on_lawyer_refusal_ruled(runtime: Runtime) -> Handler:
+    """A justified request to change lawyer → the center appoints another at once (Art. 5 ¶2).
+    Other outcomes change nothing here: a rejected refusal keeps the lawyer; an allowed refusal
+    waits for the suspect's own counsel or the procuratorate's written reappointment request."""
+
+    async def handle(session: AsyncSession, envelope: Envelope, event: LawyerRefusalRuled) -> None:
+        if event.outcome is not RefusalOutcome.CHANGE_OF_LAWYER:
+            return
+        current = await active_assignment(
+            session, suspect_id=event.suspect_id, assignment_id=event.assignment_id
+        )
+        if current is None:
+            return
+        await _replace(
+            session,
+            runtime,
+            envelope,
+            current,
+            ReplacementReason.CHANGE_OF_LAWYER,
+            detail=event.refusal_reason,
+        )
+
+    return handle
+
+
+def on_self_defense_permitted(runtime: Runtime) -> Handler:
+    async def handle(
+        session: AsyncSession, envelope: Envelope, event: SelfDefensePermitted
+    ) -> None:
+        await terminate(
+            session,
+            runtime,
+            case_id=envelope.case_id,
+            suspect_id=event.suspect_id,
+            assignment_id=event.assignment_id,
+            reason=TerminationReason.SELF_DEFENSE_PERMITTED,
+            detail=event.statement,
+            caused_by=envelope,
+        )
+
+    return handle
+
+
+def on_private_counsel_retained(runtime: Runtime) -> Handler:
+    async def handle(
+        session: AsyncSession, envelope: Envelope, event: PrivateCounselRetained
+    ) -> None:
+        await terminate(
+            session,
+            runtime,
+            case_id=envelope.case_id,
+            suspect_id=event.suspect_id,
+            assignment_id=event.active_assignment_id,
+            reason=TerminationReason.COUNSEL_RETAINED,
+            detail=f"counsel retained: {event.counsel.name}",
+            caused_by=envelope,
+        )
+
+    return handle

@@ -1,0 +1,439 @@
+"""The aid center through the real broker and database, as the procuratorate drives it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from defense_schemas.events.aid_center import (
+    AidTerminated,
+    AssignmentFailed,
+    ConflictReported,
+    LawyerActivityLogged,
+    LawyerAssigned,
+    LawyerReplaced,
+    NoticeAccepted,
+    QualityReviewRecorded,
+    SupplementRequested,
+)
+from defense_schemas.events.common import RecipientWishes, RetainedCounsel
+from defense_schemas.events.procuratorate import (
+    CaseReceived,
+    DefenseNoticeSent,
+    NoticeSupplemented,
+    PrivateCounselRetained,
+    ReappointmentRequested,
+    SelfDefensePermitted,
+)
+from defense_schemas.examples import CASE, LETTER, PROSECUTOR, SUSPECTS
+from defense_schemas.vocabulary import (
+    Gender,
+    Ground,
+    NoticeItem,
+    PersonRole,
+    ReappointmentReason,
+    ReceiptKind,
+    SentenceBand,
+)
+from legal_calendar import CalendarDays, compute_deadline, legal_date
+from services.aid_center.tests.integration.center import Center, running_center
+
+pytestmark = pytest.mark.integration
+
+ADULT, MINOR = SUSPECTS  # 张某 (adult, denies guilt) and 李某某 (a minor with a guardian)
+
+
+def new_case(*, life_or_death: bool = False) -> tuple[UUID, CaseReceived, list[UUID]]:
+    """A fresh copy of the example case with new ids."""
+    suspects = [
+        s.model_copy(
+            update={
+                "suspect_id": uuid4(),
+                "likely_sentence": SentenceBand.LIFE_OR_DEATH
+                if life_or_death
+                else s.likely_sentence,
+            }
+        )
+        for s in (ADULT, MINOR)
+    ]
+    received = CaseReceived(
+        **{**dict(CASE), "suspects": tuple(suspects)},
+        receipt_kind=ReceiptKind.TRANSFER,
+        received_at=datetime.now(UTC),
+        review_deadline=datetime.now(UTC).date(),
+        pilot_district=True,
+        prosecutor=PROSECUTOR,
+    )
+    return uuid4(), received, [s.suspect_id for s in suspects]
+
+
+def notice_for(
+    suspect_id: UUID,
+    *,
+    minor: bool,
+    materials: tuple[str, ...] = ("起诉意见书",),
+    grounds: tuple[Ground, ...] | None = None,
+    wishes: RecipientWishes | None = None,
+) -> DefenseNoticeSent:
+    letter = LETTER
+    if not minor:
+        letter = LETTER.model_copy(
+            update={
+                "suspect_name": ADULT.name,
+                "guardian": None,
+                "grounds": grounds or (Ground.POSSIBLE_SENTENCE_3_YEARS_OR_MORE,),
+            }
+        )
+    elif grounds:
+        letter = LETTER.model_copy(update={"grounds": grounds})
+    return DefenseNoticeSent(
+        notice_id=uuid4(),
+        suspect_id=suspect_id,
+        sent_at=datetime.now(UTC),
+        letter=letter,
+        materials=materials,
+        recipient_wishes=wishes,
+    )
+
+
+async def add_firm(center: Center, name: str) -> str:
+    response = await center.client.post("/firms", json={"name": name, "contact": "022-1"})
+    assert response.status_code == 201, response.text
+    return str(response.json()["firm_id"])
+
+
+async def add_lawyer(center: Center, firm_id: str, license_number: str, **extra: Any) -> str:
+    body = {
+        "firm_id": firm_id,
+        "name": f"律师{license_number}",
+        "license_number": license_number,
+        "contact": f"138{license_number}",
+        "gender": "male",
+        "criminal_practice_years": 5,
+        "max_concurrent_cases": 3,
+        **extra,
+    }
+    response = await center.client.post("/lawyers", json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["lawyer_id"])
+
+
+async def test_notice_flows_to_lawyer_assigned_with_juvenile_specialist(
+    service_settings: Callable[..., Any],
+) -> None:
+    async with running_center(service_settings, "aid-flow") as center:
+        firm_a = await add_firm(center, "天津甲律师事务所")
+        firm_b = await add_firm(center, "天津乙律师事务所")
+        await add_lawyer(center, firm_a, "A001")
+        specialist = await add_lawyer(center, firm_b, "B001", specialties=["juvenile"])
+        case_id, received, (_, minor_id) = new_case()
+        await center.publish(received, case_id)
+        notice = notice_for(minor_id, minor=True)
+        await center.publish(notice, case_id)
+
+        accepted = await center.log.first(case_id, NoticeAccepted, notice_id=notice.notice_id)
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        assert str(assigned.lawyer.lawyer_id) == specialist
+        assert assigned.lawyer.firm_name == "天津乙律师事务所"
+        assert assigned.lawyer.contact == "138B001"
+        assert assigned.notice_id == notice.notice_id
+
+        body = (await center.client.get(f"/notices/{notice.notice_id}")).json()
+        assert body["status"] == "assigned"
+        expected = compute_deadline(
+            legal_date(accepted.received_at),
+            CalendarDays(3),
+            center.service.runtime.calendar,
+            allow_provisional=True,
+        )
+        assert body["assignment_due_on"] == expected.due_on.isoformat()
+        assert "juvenile specialist" in " ".join(body["last_decision"]["reasons"])
+        lawyer = (await center.client.get(f"/lawyers/{specialist}")).json()
+        assert lawyer["active_cases"] == 1
+
+        # The same event delivered again changes nothing (the inbox skips it).
+        before = len(center.log.of_case(case_id))
+        await center.publish(notice, case_id)
+        listing = (await center.client.get("/assignments", params={"case_id": str(case_id)})).json()
+        assert len(listing) == 1
+        assert len(center.log.of_case(case_id)) == before
+
+
+async def test_incomplete_notice_gets_supplement_request_then_assignment(
+    service_settings: Callable[..., Any],
+) -> None:
+    async with running_center(service_settings, "aid-supp") as center:
+        firm = await add_firm(center, "天津丙律师事务所")
+        await add_lawyer(center, firm, "C001")
+        case_id, received, (adult_id, _) = new_case()
+        await center.publish(received, case_id)
+        notice = notice_for(adult_id, minor=False, materials=("户籍证明",))
+        await center.publish(notice, case_id)
+
+        request: SupplementRequested = await center.log.first(case_id, SupplementRequested)
+        assert request.missing_items == (NoticeItem.CASE_MATERIALS,)
+        assert "起诉意见书" in (request.detail or "")
+        body = (await center.client.get(f"/notices/{notice.notice_id}")).json()
+        assert body["status"] == "supplement_requested"
+        assert body["missing_materials"] == ["起诉意见书"]
+
+        await center.publish(
+            NoticeSupplemented(
+                notice_id=notice.notice_id,
+                suspect_id=adult_id,
+                supplemented_at=datetime.now(UTC),
+                supplemented_items=(NoticeItem.CASE_MATERIALS,),
+                added_materials=("起诉意见书",),
+                review_deadline=received.review_deadline,
+            ),
+            case_id,
+        )
+        await center.log.first(case_id, NoticeAccepted)
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        assert assigned.suspect_id == adult_id
+
+
+async def test_conflict_reassigns_to_another_firm_and_override_refuses_co_suspect_firm(
+    service_settings: Callable[..., Any],
+) -> None:
+    async with running_center(service_settings, "aid-conflict") as center:
+        firm_a = await add_firm(center, "天津丁律师事务所")
+        firm_b = await add_firm(center, "天津戊律师事务所")
+        firm_c = await add_firm(center, "天津己律师事务所")
+        a1 = await add_lawyer(center, firm_a, "D001")
+        await add_lawyer(center, firm_a, "D002")
+        await add_lawyer(center, firm_b, "E001", max_concurrent_cases=9)
+        await add_lawyer(center, firm_c, "F001", max_concurrent_cases=9)
+        case_id, received, (adult_id, minor_id) = new_case()
+        await center.publish(received, case_id)
+        # The adult asks for D001 by licence number: honoured.
+        adult_notice = notice_for(
+            adult_id, minor=False, wishes=RecipientWishes(lawyer_license_number="D001")
+        )
+        await center.publish(adult_notice, case_id)
+        first: LawyerAssigned = await center.log.first(case_id, LawyerAssigned, suspect_id=adult_id)
+        assert str(first.lawyer.lawyer_id) == a1
+
+        # The minor's notice arrives; firm A's D002 is free but firm A defends the co-suspect.
+        minor_notice = notice_for(minor_id, minor=True)
+        await center.publish(minor_notice, case_id)
+        second: LawyerAssigned = await center.log.first(
+            case_id, LawyerAssigned, suspect_id=minor_id
+        )
+        assert str(second.lawyer.firm_id) != firm_a
+
+        # Firm of the minor's lawyer reports a conflict → another firm, never firm A either.
+        response = await center.client.post(
+            f"/assignments/{second.assignment_id}/conflicts",
+            json={"kind": "other_conflict", "detail": "本所代理被害人"},
+        )
+        assert response.status_code == 201, response.text
+        reported: ConflictReported = await center.log.first(case_id, ConflictReported)
+        assert reported.assignment_id == second.assignment_id
+        replaced: LawyerReplaced = await center.log.first(case_id, LawyerReplaced)
+        assert replaced.previous_assignment_id == second.assignment_id
+        assert replaced.lawyer.firm_id not in (second.lawyer.firm_id, UUID(firm_a))
+        old = (await center.client.get(f"/assignments/{second.assignment_id}")).json()
+        assert old["status"] == "ended" and old["end_reason"] == "conflict_of_interest"
+
+        # Staff try to put the adult's firm on the minor by hand: refused (Measures Art. 13).
+        response = await center.client.post(
+            f"/assignments/{replaced.assignment_id}/replacement",
+            json={"reason": "change_of_lawyer", "lawyer_id": (await lawyer_id(center, "D002"))},
+        )
+        assert response.status_code == 409
+        assert response.json()["detail"]["field"] == "lawyer_id"
+        assert "Art. 13" in response.json()["detail"]["message"]
+
+
+async def lawyer_id(center: Center, license_number: str) -> str:
+    lawyers = (await center.client.get("/lawyers")).json()
+    return next(x["lawyer_id"] for x in lawyers if x["license_number"] == license_number)
+
+
+async def test_self_defense_terminates_aid_and_releases_caseload(
+    service_settings: Callable[..., Any],
+) -> None:
+    async with running_center(service_settings, "aid-term") as center:
+        firm = await add_firm(center, "天津庚律师事务所")
+        chosen = await add_lawyer(center, firm, "G001")
+        case_id, received, (adult_id, _) = new_case()
+        await center.publish(received, case_id)
+        await center.publish(notice_for(adult_id, minor=False), case_id)
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        assert (await center.client.get(f"/lawyers/{chosen}")).json()["active_cases"] == 1
+
+        await center.publish(
+            SelfDefensePermitted(
+                suspect_id=adult_id,
+                assignment_id=assigned.assignment_id,
+                grounds=(Ground.POSSIBLE_SENTENCE_3_YEARS_OR_MORE,),
+                statement="本人坚持自行辩护",
+                permitted_at=datetime.now(UTC),
+            ),
+            case_id,
+        )
+        terminated: AidTerminated = await center.log.first(case_id, AidTerminated)
+        assert terminated.assignment_id == assigned.assignment_id
+        assert terminated.reason.value == "self_defense_permitted"
+        assert (await center.client.get(f"/lawyers/{chosen}")).json()["active_cases"] == 0
+
+
+async def test_life_sentence_with_only_juniors_is_unassignable_and_visible(
+    service_settings: Callable[..., Any],
+) -> None:
+    async with running_center(service_settings, "aid-unassign") as center:
+        firm = await add_firm(center, "天津辛律师事务所")
+        await add_lawyer(center, firm, "H001", criminal_practice_years=1, gender=Gender.FEMALE)
+        case_id, received, (adult_id, _) = new_case(life_or_death=True)
+        await center.publish(received, case_id)
+        notice = notice_for(
+            adult_id, minor=False, grounds=(Ground.POSSIBLE_LIFE_OR_DEATH_SENTENCE,)
+        )
+        await center.publish(notice, case_id)
+        failed: AssignmentFailed = await center.log.first(case_id, AssignmentFailed)
+        assert failed.reason.value == "no_qualified_lawyer"
+        listed = (await center.client.get("/notices", params={"status": "unassignable"})).json()
+        assert [n["notice_id"] for n in listed] == [str(notice.notice_id)]
+        passed = listed[0]["last_decision"]["passed_over"]
+        assert passed[0]["reasons"] == ["insufficient_experience"]
+
+        # Staff cannot override LAL Art. 26 either.
+        response = await center.client.post(
+            f"/notices/{notice.notice_id}/assignment",
+            json={"lawyer_id": await lawyer_id(center, "H001"), "reason": "urgent"},
+        )
+        assert response.status_code == 409
+
+
+async def test_rest_errors_name_the_problem(service_settings: Callable[..., Any]) -> None:
+    async with running_center(service_settings, "aid-errors") as center:
+        assert (await center.client.get(f"/notices/{uuid4()}")).status_code == 404
+        assert (await center.client.get(f"/assignments/{uuid4()}")).status_code == 404
+        response = await center.client.post(
+            "/lawyers",
+            json={
+                "firm_id": str(uuid4()),
+                "name": "某",
+                "license_number": "X1",
+                "contact": "1",
+                "gender": "male",
+                "criminal_practice_years": 3,
+                "max_concurrent_cases": 2,
+            },
+        )
+        assert response.status_code == 400 and response.json()["detail"]["field"] == "firm_id"
+        response = await center.client.post("/firms", json={"contact": "1"})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "name"]
+        firm = await add_firm(center, "天津壬律师事务所")
+        assert (
+            await center.client.post("/firms", json={"name": "天津壬律师事务所", "contact": "1"})
+        ).status_code == 409
+        lawyer = await add_lawyer(center, firm, "J001")
+        response = await center.client.post(
+            f"/lawyers/{lawyer}/leaves", json={"starts_on": "2026-03-10", "ends_on": "2026-03-01"}
+        )
+        assert response.status_code == 400 and response.json()["detail"]["field"] == "ends_on"
+
+
+async def test_reappointment_and_private_counsel(service_settings: Callable[..., Any]) -> None:
+    async with running_center(service_settings, "aid-reappoint") as center:
+        firm_a = await add_firm(center, "天津癸律师事务所")
+        firm_b = await add_firm(center, "天津子律师事务所")
+        first_lawyer = await add_lawyer(center, firm_a, "K001")
+        await add_lawyer(center, firm_b, "K002", max_concurrent_cases=5)
+        case_id, received, (adult_id, _) = new_case()
+        await center.publish(received, case_id)
+        await center.publish(notice_for(adult_id, minor=False), case_id)
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        assert str(assigned.lawyer.lawyer_id) == first_lawyer
+
+        request_id = uuid4()
+        await center.publish(
+            ReappointmentRequested(
+                request_id=request_id,
+                suspect_id=adult_id,
+                previous_assignment_id=assigned.assignment_id,
+                reason=ReappointmentReason.CHANGE_OF_LAWYER_ALLOWED,
+                requested_at=datetime.now(UTC),
+                addressee_center="天津市河东区法律援助中心",
+            ),
+            case_id,
+        )
+        replaced: LawyerReplaced = await center.log.first(case_id, LawyerReplaced)
+        assert replaced.reappointment_request_id == request_id
+        assert str(replaced.lawyer.lawyer_id) != first_lawyer  # never the refused lawyer again
+
+        await center.publish(
+            PrivateCounselRetained(
+                retention_id=uuid4(),
+                suspect_id=adult_id,
+                counsel=RetainedCounsel(name="孙律师", contact="13800000003"),
+                retained_by=PersonRole.SUSPECT,
+                retained_at=datetime.now(UTC),
+                active_assignment_id=replaced.assignment_id,
+            ),
+            case_id,
+        )
+        ended: AidTerminated = await center.log.first(case_id, AidTerminated)
+        assert ended.assignment_id == replaced.assignment_id
+        assert ended.reason.value == "counsel_retained"
+        notice = (await center.client.get("/notices", params={"case_id": str(case_id)})).json()
+        assert notice[0]["status"] == "closed"
+
+
+async def test_activity_log_quality_review_and_meeting_flag(
+    service_settings: Callable[..., Any],
+) -> None:
+    async with running_center(service_settings, "aid-quality", meeting_flag_days=1) as center:
+        firm = await add_firm(center, "天津丑律师事务所")
+        await add_lawyer(center, firm, "L001")
+        case_id, received, (adult_id, _) = new_case()
+        await center.publish(received, case_id)
+        await center.publish(notice_for(adult_id, minor=False), case_id)
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        path = f"/assignments/{assigned.assignment_id}"
+        today = legal_date(datetime.now(UTC)).isoformat()
+
+        response = await center.client.post(
+            f"{path}/activities", json={"kind": "meeting", "performed_on": "2000-01-01"}
+        )
+        assert response.status_code == 400
+        assert response.json()["detail"]["field"] == "performed_on"
+        for kind in ("meeting", "file_review"):
+            response = await center.client.post(
+                f"{path}/activities", json={"kind": kind, "performed_on": today}
+            )
+            assert response.status_code == 201, response.text
+        logged = await center.log.wait_for(
+            lambda events: [e for _, e in events if isinstance(e, LawyerActivityLogged)]
+        )
+        assert {e.kind.value for e in logged} >= {"meeting"}
+
+        response = await center.client.post(
+            f"{path}/quality-reviews",
+            json={
+                "measures": ["file_inspection", "recipient_follow_up"],
+                "rating": "needs_improvement",
+                "reviewer": "质量监督员",
+            },
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert body["checklist"] == {
+            "meeting": True,
+            "file_review": True,
+            "investigation": False,
+            "written_opinion": False,
+        }
+        review: QualityReviewRecorded = await center.log.first(case_id, QualityReviewRecorded)
+        assert review.service_standard_met is False
+
+        # Assigned today and met today: nothing overdue.
+        overdue = (await center.client.get("/assignments/overdue-meetings")).json()
+        assert overdue == []
