@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
+from notifier.api import clocks, deliveries, templates
 from notifier.db.tables import metadata, platform
 from notifier.handlers import event_handlers
 from notifier.settings import NotifierSettings
-from service_runtime.app import ServiceDefinition, build_app
+from notifier.workers.deadlines import run_deadline_scanner
+from notifier.workers.delivery import channels_from, run_delivery_worker
+from service_runtime.app import Runtime, ServiceDefinition, build_app
 from service_runtime.settings import ServiceSettings
 
 
@@ -17,21 +22,33 @@ def settings_from_env() -> NotifierSettings:
     return NotifierSettings()
 
 
+def background(runtime: Runtime) -> list[Coroutine[Any, Any, None]]:
+    """The delivery worker and the deadline scanner."""
+    settings = runtime.settings
+    assert isinstance(settings, NotifierSettings)
+    return [
+        run_delivery_worker(runtime, channels_from(settings)),
+        run_deadline_scanner(runtime),
+    ]
+
+
 def definition() -> ServiceDefinition:
     def consumed(settings: ServiceSettings) -> list[str]:
-        return [settings.topic_intake, settings.topic_procuratorate, settings.topic_aid_center]
+        # The agencies' intake is the procuratorate's to read: its CaseReceived carries all.
+        return [settings.topic_procuratorate, settings.topic_aid_center]
 
     return ServiceDefinition(
         name="notifier",
         title="notifier",
-        description="Deliveries to people and the deadline watch",
+        description="Deliveries to people (e-mail, SMS, signed webhooks) and the deadline watch",
         migrations_dir=Path(__file__).parent / "migrations",
         metadata=metadata,
         tables=platform,
         own_topic=lambda settings: settings.topic_notifier,
         consumed_topics=consumed,
         handlers=event_handlers,
-        routers=[],
+        routers=[deliveries.router, templates.router, clocks.router],
+        background=background,
     )
 
 

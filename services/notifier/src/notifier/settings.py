@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import PostgresDsn
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PostgresDsn, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from service_runtime.settings import ServiceSettings
@@ -15,3 +19,43 @@ class NotifierSettings(ServiceSettings):
         "postgresql+asyncpg://notifier:notifier@127.0.0.1:55432/notifier"
     )
     http_port: int = 8103
+
+    # --- e-mail ---
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "通知服务 <notifier@defense-coverage.local>"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_start_tls: bool = False
+
+    # --- SMS ---
+    sms_gateway: Literal["file", "http"] = Field(
+        "file", description="`http` posts to sms_gateway_url; `file` writes sms_file_path"
+    )
+    sms_gateway_url: str | None = None
+    sms_gateway_token: SecretStr | None = None
+    sms_file_path: Path = Path(tempfile.gettempdir()) / "defense-coverage" / "notifier-sms.jsonl"
+
+    # --- webhooks to agency systems ---
+    webhook_secret: SecretStr = Field(
+        SecretStr("change-me"), description="HMAC-SHA256 key shared with the agency systems"
+    )
+    procuratorate_webhook_url: str | None = Field(
+        None, description="The procuratorate's system, for messages addressed to the agency"
+    )
+    aid_center_webhook_url: str | None = Field(
+        None, description="The legal aid center's system, for messages addressed to the agency"
+    )
+
+    # --- the delivery worker ---
+    delivery_poll_interval_seconds: float = Field(1.0, gt=0)
+    delivery_max_attempts: int = Field(6, ge=1, le=1000)
+    delivery_backoff_base_seconds: float = Field(30.0, gt=0)
+    delivery_backoff_max_seconds: float = Field(3600.0, gt=0)
+    delivery_batch_size: int = Field(20, ge=1)
+
+    # --- the deadline watch ---
+    deadline_lead_days: int = Field(
+        1, ge=0, description="DeadlineApproaching this many days before the due day"
+    )
+    deadline_scan_interval_seconds: float = Field(60.0, gt=0)

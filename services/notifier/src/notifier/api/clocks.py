@@ -1,0 +1,85 @@
+"""The deadline board (期限看板): open clocks by due day, overdue first."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from defense_schemas.vocabulary import ClockKind, ClockOutcome, ResponsibleParty
+from legal_calendar import closes_at, legal_date
+from notifier.db.tables import clocks
+from service_runtime.deps import SessionDep
+
+router = APIRouter(prefix="/clocks", tags=["deadline watch"])
+
+
+class ClockView(BaseModel):
+    clock_id: UUID
+    case_id: UUID
+    kind: ClockKind
+    suspect_id: UUID | None
+    responsible: ResponsibleParty
+    agency: str | None = Field(description="The responsible organisation, when known.")
+    district: str | None
+    started_on: date
+    due_on: date
+    provisional: bool = Field(description="The calendar lacked a year; the due day is a guess.")
+    reason: str | None
+    open: bool
+    overdue: bool = Field(description="The period closed while the clock is open.")
+    days_left: int = Field(description="Days after today until the due day; negative if overdue.")
+    approaching_sent_at: datetime | None
+    breached_at: datetime | None
+    outcome: ClockOutcome | None
+    stopped_at: datetime | None
+
+
+@router.get(
+    "",
+    summary="The deadline board",
+    description="Open clocks (or all, with `include_stopped`), overdue first, then by due day.",
+    response_model=list[ClockView],
+)
+async def board(
+    session: SessionDep,
+    district: Annotated[str | None, Query(description="e.g. 河东区")] = None,
+    agency: Annotated[str | None, Query(description="The responsible organisation")] = None,
+    responsible: ResponsibleParty | None = None,
+    kind: ClockKind | None = None,
+    case_id: UUID | None = None,
+    include_stopped: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[ClockView]:
+    now = datetime.now(UTC)
+    today = legal_date(now)
+    query = sa.select(clocks)
+    if not include_stopped:
+        query = query.where(clocks.c.status == "open")
+    for column, value in (
+        (clocks.c.district, district),
+        (clocks.c.agency, agency),
+        (clocks.c.responsible, responsible.value if responsible else None),
+        (clocks.c.kind, kind.value if kind else None),
+        (clocks.c.case_id, case_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    overdue = sa.and_(clocks.c.status == "open", clocks.c.due_on < today)
+    query = query.order_by(
+        sa.case((overdue, 0), else_=1), clocks.c.due_on, clocks.c.case_id, clocks.c.kind
+    ).limit(limit)
+    rows = (await session.execute(query)).mappings().all()
+    return [
+        ClockView(
+            **{k: row[k] for k in ClockView.model_fields if k in row},
+            open=row["status"] == "open",
+            overdue=row["status"] == "open" and now >= closes_at(row["due_on"]),
+            days_left=(row["due_on"] - today).days,
+        )
+        for row in rows
+    ]

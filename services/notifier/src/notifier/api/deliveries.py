@@ -1,0 +1,99 @@
+"""The delivery log (送达记录) per case: what was sent to whom, through which channel, and how
+many attempts it took."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from defense_schemas.vocabulary import DeliveryChannel, RecipientRole
+from notifier.db.tables import cases, deliveries
+from service_runtime.deps import SessionDep
+from service_runtime.errors import ERROR_RESPONSES, NotFound
+
+router = APIRouter(tags=["deliveries"])
+
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+
+
+class DeliveryView(BaseModel):
+    notification_id: UUID
+    case_id: UUID
+    suspect_id: UUID | None
+    about_event_id: UUID = Field(description="The event the message reports.")
+    about_event_type: str
+    recipient_role: RecipientRole
+    recipient_name: str | None
+    channel: DeliveryChannel
+    address: str
+    subject: str
+    body: str
+    status: DeliveryStatus = Field(
+        description="`pending` (waiting for its next attempt), `delivered`, or `failed` (gave up)"
+    )
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    delivered_at: datetime | None
+    failed_at: datetime | None
+
+
+class DeliveryLog(BaseModel):
+    case_id: UUID
+    delivered: int
+    failed: int
+    pending: int
+    deliveries: list[DeliveryView]
+
+
+@router.get(
+    "/cases/{case_id}/deliveries",
+    summary="The delivery log of a case",
+    response_model=DeliveryLog,
+    responses={404: ERROR_RESPONSES[404]},
+)
+async def case_deliveries(
+    case_id: UUID, session: SessionDep, status: DeliveryStatus | None = None
+) -> DeliveryLog:
+    known = await session.scalar(sa.select(cases.c.case_id).where(cases.c.case_id == case_id))
+    if known is None:
+        raise NotFound("case", case_id)
+    query = sa.select(deliveries).where(deliveries.c.case_id == case_id)
+    if status is not None:
+        query = query.where(deliveries.c.status == status)
+    rows = (await session.execute(query.order_by(deliveries.c.created_at))).mappings().all()
+    views = [DeliveryView.model_validate(dict(row)) for row in rows]
+    return DeliveryLog(
+        case_id=case_id,
+        delivered=sum(v.status == "delivered" for v in views),
+        failed=sum(v.status == "failed" for v in views),
+        pending=sum(v.status == "pending" for v in views),
+        deliveries=views,
+    )
+
+
+@router.get(
+    "/deliveries/{notification_id}",
+    summary="One delivery",
+    response_model=DeliveryView,
+    responses={404: ERROR_RESPONSES[404]},
+)
+async def one_delivery(notification_id: UUID, session: SessionDep) -> DeliveryView:
+    row = (
+        (
+            await session.execute(
+                sa.select(deliveries).where(deliveries.c.notification_id == notification_id)
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        raise NotFound("delivery", notification_id)
+    return DeliveryView.model_validate(dict(row))

@@ -1,0 +1,102 @@
+"""Message templates (通知模板), editable without a release.
+
+A template is Jinja2 text rendered in a sandbox. Names: `case.transfer_number`,
+`case.procuratorate_unit`, `case.district`, `suspect_name`, `recipient_name`, `event_type`, and
+`event.<field>` for the event's payload; the filter `cn_date` prints a date in Chinese. An edit
+takes effect for the next event; jobs already created keep their text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from notifier.db.tables import templates
+from notifier.domain.templates import TemplateProblem, render, sample_context
+from service_runtime.deps import SessionDep
+from service_runtime.errors import ERROR_RESPONSES, InvalidInput, NotFound
+
+router = APIRouter(prefix="/templates", tags=["templates"])
+
+
+class TemplateView(BaseModel):
+    event_type: str = Field(description="The event the message reports, or `*` (any).")
+    recipient_role: str = Field(description="The recipient's role, or `*` (any).")
+    subject: str
+    body: str
+    version: int = Field(description="Incremented by every edit.")
+    updated_at: datetime
+
+
+class TemplateEdit(BaseModel):
+    subject: str = Field(min_length=1, max_length=500)
+    body: str = Field(min_length=1, max_length=20_000)
+
+
+@router.get("", summary="Every template", response_model=list[TemplateView])
+async def list_templates(session: SessionDep) -> list[TemplateView]:
+    rows = await session.execute(
+        sa.select(templates).order_by(templates.c.event_type, templates.c.recipient_role)
+    )
+    return [TemplateView.model_validate(dict(row)) for row in rows.mappings()]
+
+
+async def _one(session: SessionDep, event_type: str, recipient_role: str) -> TemplateView:
+    row = (
+        (
+            await session.execute(
+                sa.select(templates).where(
+                    templates.c.event_type == event_type,
+                    templates.c.recipient_role == recipient_role,
+                )
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        raise NotFound("template", f"{event_type}/{recipient_role}")
+    return TemplateView.model_validate(dict(row))
+
+
+@router.get(
+    "/{event_type}/{recipient_role}",
+    summary="One template",
+    response_model=TemplateView,
+    responses={404: ERROR_RESPONSES[404]},
+)
+async def get_template(event_type: str, recipient_role: str, session: SessionDep) -> TemplateView:
+    return await _one(session, event_type, recipient_role)
+
+
+@router.put(
+    "/{event_type}/{recipient_role}",
+    summary="Edit a template",
+    description="The new text is checked (syntax, sandbox, known names) before it is stored.",
+    response_model=TemplateView,
+    responses={400: ERROR_RESPONSES[400], 404: ERROR_RESPONSES[404]},
+)
+async def edit_template(
+    event_type: str, recipient_role: str, edit: TemplateEdit, session: SessionDep
+) -> TemplateView:
+    await _one(session, event_type, recipient_role)
+    try:
+        render(edit.subject, edit.body, sample_context())
+    except TemplateProblem as problem:
+        raise InvalidInput(
+            f"template does not render: {problem.message}", field=problem.part
+        ) from problem
+    await session.execute(
+        sa.update(templates)
+        .where(templates.c.event_type == event_type, templates.c.recipient_role == recipient_role)
+        .values(
+            subject=edit.subject,
+            body=edit.body,
+            version=templates.c.version + 1,
+            updated_at=sa.func.now(),
+        )
+    )
+    return await _one(session, event_type, recipient_role)

@@ -1,0 +1,477 @@
+"""The deadline watch's rules: which event starts, moves or stops which clock (期限).
+
+Pure: :func:`clock_changes` takes an event, what the notifier already knows about the case
+(:class:`CaseView`) and the legal calendar, and returns the changes to apply. Period arithmetic
+is the shared ``legal_calendar``'s (CPL Art. 105, Measures Art. 8); it is never redone here.
+
+The clocks (ClockKind):
+- rights_notification — 3 days from the case's receipt (Measures Art. 3, CPL Art. 34);
+- notice_dispatch — 3 days from the decision not to retain counsel, or from the discovery of a
+  ground for a suspect who already decided so (Measures Art. 3; the procuratorate's rules
+  Art. 42);
+- assignment — 3 days from the letter's receipt (Measures Art. 4, LAL Art. 36), restarted by a
+  supplement (the letter was incomplete until then) and started again by a written request to
+  appoint another lawyer (Measures Art. 5);
+- file_review — 3 working days from the lawyer's request when not arranged at once (Art. 8);
+- written_opinion — before the review period ends (Art. 9): due on the review deadline;
+- review_period — the last day the case carries (CPL Art. 172, 175): set by the procuratorate
+  on receipt, shortened by the expedited procedure, moved by an extension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from defense_schemas import BaseEvent
+from defense_schemas.events import aid_center as aid
+from defense_schemas.events import procuratorate as pr
+from defense_schemas.vocabulary import (
+    ClockKind,
+    ClockOutcome,
+    DefenseChoice,
+    ProceduralDecisionKind,
+    ReceiptKind,
+    ResponsibleParty,
+)
+from legal_calendar import (
+    CalendarDays,
+    LegalCalendar,
+    Period,
+    WorkingDays,
+    closes_at,
+    compute_deadline,
+    legal_date,
+)
+
+THREE_DAYS = CalendarDays(3)
+THREE_WORKING_DAYS = WorkingDays(3)
+
+
+@dataclass(frozen=True)
+class ClockKey:
+    """Identifies one clock of a case: its kind, its suspect (none for the review period) and,
+    where a suspect can have several at once (file review requests), the subject's id."""
+
+    kind: ClockKind
+    suspect_id: UUID | None = None
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Start the clock, or move its due day when it is already running."""
+
+    key: ClockKey
+    responsible: ResponsibleParty
+    started_on: date
+    due_on: date
+    provisional: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the clock: the duty was done (`met`), or it fell away (`cancelled`)."""
+
+    key: ClockKey
+    duty_done: bool
+    at: datetime
+    reason: str
+
+
+ClockChange = Schedule | Stop
+
+
+@dataclass
+class SuspectView:
+    """What the watch knows about one suspect, from earlier events."""
+
+    in_scope: bool | None = None  # None: not assessed yet
+    decided_no_counsel: bool = False
+    notice_sent: bool = False
+    has_defender: bool = False  # appointed lawyer, retained counsel or permitted self-defense
+    lawyer_assigned: bool = False
+
+
+@dataclass
+class CaseView:
+    """What the watch knows about a case: its suspects and which clocks are open."""
+
+    review_deadline: date | None = None
+    suspects: dict[UUID, SuspectView] = field(default_factory=dict)
+    open_clocks: set[ClockKey] = field(default_factory=set)
+
+    def suspect(self, suspect_id: UUID) -> SuspectView:
+        return self.suspects.get(suspect_id, SuspectView())
+
+
+def _within(trigger: datetime, period: Period, calendar: LegalCalendar) -> tuple[date, date, bool]:
+    """The triggering legal day, the due day, and whether the calendar had to guess."""
+    started_on = legal_date(trigger)
+    deadline = compute_deadline(started_on, period, calendar, allow_provisional=True)
+    return started_on, deadline.due_on, deadline.provisional
+
+
+def _schedule(
+    key: ClockKey,
+    responsible: ResponsibleParty,
+    trigger: datetime,
+    period: Period,
+    calendar: LegalCalendar,
+    reason: str,
+) -> Schedule:
+    started_on, due_on, provisional = _within(trigger, period, calendar)
+    return Schedule(key, responsible, started_on, due_on, provisional, reason)
+
+
+def _stop_open(
+    view: CaseView, keys: Iterable[ClockKey], *, duty_done: bool, at: datetime, reason: str
+) -> list[ClockChange]:
+    return [Stop(key, duty_done, at, reason) for key in keys if key in view.open_clocks]
+
+
+def _open_of_kind(view: CaseView, kind: ClockKind) -> list[ClockKey]:
+    return sorted(
+        (key for key in view.open_clocks if key.kind is kind),
+        key=lambda key: (str(key.suspect_id), key.subject),
+    )
+
+
+def _review_deadline_moved(
+    view: CaseView, due_on: date, at: datetime, reason: str
+) -> list[ClockChange]:
+    """The review period's last day is also the written opinions' (Measures Art. 9)."""
+    started_on = min(legal_date(at), due_on)
+    changes: list[ClockChange] = [
+        Schedule(
+            ClockKey(ClockKind.REVIEW_PERIOD),
+            ResponsibleParty.PROCURATORATE,
+            started_on,
+            due_on,
+            False,
+            reason,
+        )
+    ]
+    for key in _open_of_kind(view, ClockKind.WRITTEN_OPINION):
+        changes.append(Schedule(key, ResponsibleParty.LAWYER, started_on, due_on, False, reason))
+    return changes
+
+
+def _defender_found(view: CaseView, suspect_id: UUID, at: datetime, why: str) -> list[ClockChange]:
+    """Counsel retained or self-defense permitted: the letter and the assignment fall away."""
+    keys = [
+        ClockKey(ClockKind.NOTICE_DISPATCH, suspect_id),
+        ClockKey(ClockKind.ASSIGNMENT, suspect_id),
+    ]
+    return _stop_open(view, keys, duty_done=False, at=at, reason=why)
+
+
+def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> list[ClockChange]:
+    """The clock changes `event` causes, given what is known of its case."""
+    match event:
+        case pr.CaseReceived():
+            reason = f"case received ({event.receipt_kind.value}), review period ends " + str(
+                event.review_deadline
+            )
+            changes: list[ClockChange] = []
+            # Each receipt restarts the review period (CPL Art. 172, 175; a change of
+            # jurisdiction restarts it at the new procuratorate).
+            changes += _review_deadline_moved(
+                view, event.review_deadline, event.received_at, reason
+            )
+            if event.receipt_kind is not ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION:
+                # A re-transfer returns to the procuratorate that already informed the suspect.
+                for suspect in event.suspects:
+                    changes.append(
+                        _schedule(
+                            ClockKey(ClockKind.RIGHTS_NOTIFICATION, suspect.suspect_id),
+                            ResponsibleParty.PROCURATORATE,
+                            event.received_at,
+                            THREE_DAYS,
+                            calendar,
+                            "inform of the right to counsel within 3 days of receipt "
+                            "(Measures Art. 3)",
+                        )
+                    )
+            for suspect in event.suspects:
+                known = view.suspect(suspect.suspect_id)
+                key = ClockKey(ClockKind.WRITTEN_OPINION, suspect.suspect_id)
+                if known.lawyer_assigned and key not in view.open_clocks:
+                    changes.append(
+                        Schedule(
+                            key,
+                            ResponsibleParty.LAWYER,
+                            min(legal_date(event.received_at), event.review_deadline),
+                            event.review_deadline,
+                            False,
+                            "written opinion before the restarted review period ends (Art. 9)",
+                        )
+                    )
+            return changes
+
+        case pr.RightsNotified():
+            key = ClockKey(ClockKind.RIGHTS_NOTIFICATION, event.suspect_id)
+            return _stop_open(
+                view, [key], duty_done=True, at=event.notified_at, reason="rights notified"
+            )
+
+        case pr.EligibilityAssessed():
+            key = ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id)
+            if not event.grounds:
+                return _stop_open(
+                    view, [key], duty_done=False, at=event.assessed_at, reason="out of scope"
+                )
+            suspect = view.suspect(event.suspect_id)
+            if (
+                event.discovered_grounds
+                and suspect.decided_no_counsel
+                and not suspect.notice_sent
+                and not suspect.has_defender
+            ):
+                # The 3 days run from the ground's discovery (procuratorate rules Art. 42).
+                return [
+                    _schedule(
+                        key,
+                        ResponsibleParty.PROCURATORATE,
+                        event.assessed_at,
+                        THREE_DAYS,
+                        calendar,
+                        "ground discovered for a suspect without counsel: send the letter "
+                        "within 3 days",
+                    )
+                ]
+            return []
+
+        case pr.DefenseDecisionRecorded():
+            key = ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id)
+            suspect = view.suspect(event.suspect_id)
+            if event.choice is DefenseChoice.NO_COUNSEL:
+                if suspect.in_scope and not suspect.notice_sent:
+                    return [
+                        _schedule(
+                            key,
+                            ResponsibleParty.PROCURATORATE,
+                            event.decided_at,
+                            THREE_DAYS,
+                            calendar,
+                            "no counsel retained: send the notice-of-defense letter within "
+                            "3 days (Measures Art. 3)",
+                        )
+                    ]
+                return []
+            return _stop_open(
+                view, [key], duty_done=False, at=event.decided_at, reason=event.choice.value
+            )
+
+        case pr.DefenseNoticeSent():
+            changes = _stop_open(
+                view,
+                [ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id)],
+                duty_done=True,
+                at=event.sent_at,
+                reason="notice-of-defense letter sent",
+            )
+            # Electronic document flow: the center receives the letter when it is sent.
+            changes.append(
+                _schedule(
+                    ClockKey(ClockKind.ASSIGNMENT, event.suspect_id),
+                    ResponsibleParty.AID_CENTER,
+                    event.sent_at,
+                    THREE_DAYS,
+                    calendar,
+                    "assign a lawyer within 3 days of receiving the letter (Measures Art. 4)",
+                )
+            )
+            return changes
+
+        case aid.NoticeAccepted():
+            return [
+                _schedule(
+                    ClockKey(ClockKind.ASSIGNMENT, event.suspect_id),
+                    ResponsibleParty.AID_CENTER,
+                    event.received_at,
+                    THREE_DAYS,
+                    calendar,
+                    "letter received by the center (Measures Art. 4, LAL Art. 36)",
+                )
+            ]
+
+        case pr.NoticeSupplemented():
+            key = ClockKey(ClockKind.ASSIGNMENT, event.suspect_id)
+            if key not in view.open_clocks:
+                return []
+            return [
+                _schedule(
+                    key,
+                    ResponsibleParty.AID_CENTER,
+                    event.supplemented_at,
+                    THREE_DAYS,
+                    calendar,
+                    "letter supplemented: 3 days from the complete letter (Measures Art. 3-4)",
+                )
+            ]
+
+        case pr.ReappointmentRequested():
+            return [
+                _schedule(
+                    ClockKey(ClockKind.ASSIGNMENT, event.suspect_id),
+                    ResponsibleParty.AID_CENTER,
+                    event.requested_at,
+                    THREE_DAYS,
+                    calendar,
+                    "appoint another lawyer (Measures Art. 5, LAL Art. 36)",
+                )
+            ]
+
+        case aid.LawyerAssigned() | aid.LawyerReplaced():
+            at = event.assigned_at if isinstance(event, aid.LawyerAssigned) else event.replaced_at
+            changes = _stop_open(
+                view,
+                [ClockKey(ClockKind.ASSIGNMENT, event.suspect_id)],
+                duty_done=True,
+                at=at,
+                reason="lawyer assigned",
+            )
+            key = ClockKey(ClockKind.WRITTEN_OPINION, event.suspect_id)
+            if view.review_deadline is not None and key not in view.open_clocks:
+                changes.append(
+                    Schedule(
+                        key,
+                        ResponsibleParty.LAWYER,
+                        min(legal_date(at), view.review_deadline),
+                        view.review_deadline,
+                        False,
+                        "written opinion before the review period ends (Measures Art. 9)",
+                    )
+                )
+            return changes
+
+        case aid.AidTerminated():
+            return _stop_open(
+                view,
+                [ClockKey(ClockKind.WRITTEN_OPINION, event.suspect_id)],
+                duty_done=False,
+                at=event.terminated_at,
+                reason=f"aid terminated ({event.reason.value})",
+            )
+
+        case pr.PrivateCounselRetained():
+            return _defender_found(
+                view, event.suspect_id, event.retained_at, "counsel retained (Measures Art. 6)"
+            )
+
+        case pr.SelfDefensePermitted():
+            return _defender_found(
+                view, event.suspect_id, event.permitted_at, "self-defense permitted (Art. 5)"
+            )
+
+        case pr.FileReviewRequested():
+            return [
+                _schedule(
+                    ClockKey(ClockKind.FILE_REVIEW, event.suspect_id, str(event.request_id)),
+                    ResponsibleParty.PROCURATORATE,
+                    event.requested_at,
+                    THREE_WORKING_DAYS,
+                    calendar,
+                    "arrange file review within 3 working days (Measures Art. 8)",
+                )
+            ]
+
+        case pr.FileReviewScheduled():
+            key = ClockKey(ClockKind.FILE_REVIEW, event.suspect_id, str(event.request_id))
+            return _stop_open(
+                view, [key], duty_done=True, at=event.scheduled_at, reason="file review arranged"
+            )
+
+        case pr.WrittenOpinionReceived():
+            key = ClockKey(ClockKind.WRITTEN_OPINION, event.suspect_id)
+            return _stop_open(
+                view, [key], duty_done=True, at=event.received_at, reason="written opinion received"
+            )
+
+        case pr.ExpeditedProcedureApplied():
+            return _review_deadline_moved(
+                view,
+                event.review_deadline,
+                event.decided_at,
+                "expedited procedure: review period shortened (CPL Art. 172)",
+            )
+
+        case pr.ProceduralDecisionMade():
+            return _procedural_decision(view, event)
+
+    return []
+
+
+def _procedural_decision(view: CaseView, event: pr.ProceduralDecisionMade) -> list[ClockChange]:
+    at = event.decided_at
+    if event.kind is ProceduralDecisionKind.EXTENSION:
+        assert event.review_deadline is not None  # the contract requires it for an extension
+        return _review_deadline_moved(
+            view, event.review_deadline, at, "review period extended (CPL Art. 172)"
+        )
+    # Every other decision ends the review period at this procuratorate: indictment and
+    # non-prosecution decide the case; a return suspends it until re-transfer (CPL Art. 175),
+    # a change of jurisdiction hands it to another procuratorate. All are the decision the
+    # period is for, made in time or late.
+    changes = _stop_open(
+        view,
+        [ClockKey(ClockKind.REVIEW_PERIOD)],
+        duty_done=True,
+        at=at,
+        reason=f"procedural decision: {event.kind.value}",
+    )
+    # The opinion was due before the decision; once it is made the duty falls away (a new one
+    # starts on re-transfer).
+    changes += _stop_open(
+        view,
+        _open_of_kind(view, ClockKind.WRITTEN_OPINION),
+        duty_done=False,
+        at=at,
+        reason=f"review ended by {event.kind.value}",
+    )
+    return changes
+
+
+def stop_outcome(stop: Stop, due_on: date) -> ClockOutcome:
+    """Met on time if done before the period closed (00:00 after the due day), else late."""
+    if not stop.duty_done:
+        return ClockOutcome.CANCELLED
+    return ClockOutcome.MET if stop.at < closes_at(due_on) else ClockOutcome.MET_LATE
+
+
+class Alert(StrEnum):
+    APPROACHING = "approaching"
+    BREACHED = "breached"
+
+
+def alert_due(
+    due_on: date,
+    now: datetime,
+    lead_days: int,
+    *,
+    approaching_sent: bool,
+    breached_sent: bool,
+) -> Alert | None:
+    """The alert an open clock needs at `now`, if any.
+
+    A breach is when the period closed (00:00 Asia/Shanghai after the due day) with the clock
+    still open. A reminder is for the last `lead_days` days before the due day. A breach found
+    before its reminder was sent replaces the reminder (a late reminder is noise).
+    """
+    if breached_sent:
+        return None
+    if now >= closes_at(due_on):
+        return Alert.BREACHED
+    if not approaching_sent and legal_date(now) >= due_on - timedelta(days=lead_days):
+        return Alert.APPROACHING
+    return None
+
+
+def days_left(due_on: date, now: datetime) -> int:
+    """Whole days left after today (0 on the due day itself)."""
+    return max((due_on - legal_date(now)).days, 0)

@@ -1,0 +1,1 @@
+"""The notifier's background tasks: the delivery worker and the deadline scanner."""

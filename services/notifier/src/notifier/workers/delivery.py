@@ -1,0 +1,194 @@
+"""The delivery worker: sends pending jobs, retries failures with exponential backoff.
+
+One job per transaction: the row is claimed with ``FOR UPDATE SKIP LOCKED`` (replicas never
+send the same job twice at once), sent, and its outcome and event (NotificationDelivered /
+NotificationFailed, through the outbox) committed together. A crash between the channel's
+acceptance and the commit re-sends the job later: delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_schemas.events.notifier import NotificationDelivered, NotificationFailed
+from defense_schemas.vocabulary import DeliveryChannel, RecipientRole
+from notifier.channels import Channels, DeliveryError, OutgoingMessage
+from notifier.channels.email import SmtpChannel
+from notifier.channels.sms import FileSmsGateway, HttpSmsGateway, SmsChannel, SmsGateway
+from notifier.channels.webhook import WebhookChannel
+from notifier.db.publishing import publish_in_thread
+from notifier.db.tables import deliveries
+from notifier.domain.deliveries import retry_delay
+from notifier.settings import NotifierSettings
+from service_runtime.app import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def channels_from(settings: NotifierSettings) -> Channels:
+    """The channels the settings describe."""
+    gateway: SmsGateway
+    if settings.sms_gateway == "http":
+        if not settings.sms_gateway_url:
+            raise ValueError("NOTIFIER_SMS_GATEWAY_URL is required with sms_gateway=http")
+        token = (
+            settings.sms_gateway_token.get_secret_value() if settings.sms_gateway_token else None
+        )
+        gateway = HttpSmsGateway(settings.sms_gateway_url, token)
+    else:
+        gateway = FileSmsGateway(Path(settings.sms_file_path))
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return {
+        DeliveryChannel.EMAIL: SmtpChannel(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_sender,
+            username=settings.smtp_username,
+            password=password,
+            start_tls=settings.smtp_start_tls,
+        ),
+        DeliveryChannel.SMS: SmsChannel(gateway),
+        DeliveryChannel.WEBHOOK: WebhookChannel(settings.webhook_secret.get_secret_value()),
+    }
+
+
+async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSettings) -> bool:
+    """Send the most overdue pending job, if any; True when one was handled."""
+    async with runtime.sessions() as session, session.begin():
+        row = (
+            (
+                await session.execute(
+                    sa.select(deliveries)
+                    .where(
+                        deliveries.c.status == "pending",
+                        deliveries.c.next_attempt_at <= datetime.now(UTC),
+                    )
+                    .order_by(deliveries.c.next_attempt_at)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            .mappings()
+            .one_or_none()
+        )
+        if row is None:
+            return False
+        attempt = row["attempts"] + 1
+        message = OutgoingMessage(
+            address=row["address"],
+            recipient_name=row["recipient_name"],
+            subject=row["subject"],
+            body=row["body"],
+            metadata={
+                "notification_id": str(row["notification_id"]),
+                "case_id": str(row["case_id"]),
+                "about_event_id": str(row["about_event_id"]),
+                "about_event_type": row["about_event_type"],
+                "recipient_role": row["recipient_role"],
+            },
+        )
+        channel = channels[DeliveryChannel(row["channel"])]
+        try:
+            await channel.send(message)
+        except DeliveryError as error:
+            await _failed(session, runtime, settings, row, attempt, str(error))
+        except Exception as error:  # a channel bug must not stall every other job
+            log.exception("channel %s raised", row["channel"])
+            await _failed(session, runtime, settings, row, attempt, repr(error))
+        else:
+            await _delivered(session, runtime, row, attempt)
+        return True
+
+
+def _common(row: sa.RowMapping, attempt: int) -> dict[str, object]:
+    return {
+        "notification_id": row["notification_id"],
+        "suspect_id": row["suspect_id"],
+        "about_event_id": row["about_event_id"],
+        "about_event_type": row["about_event_type"],
+        "recipient_role": RecipientRole(row["recipient_role"]),
+        "recipient_name": row["recipient_name"],
+        "channel": DeliveryChannel(row["channel"]),
+        "address": row["address"],
+        "attempt": attempt,
+    }
+
+
+async def _delivered(
+    session: AsyncSession, runtime: Runtime, row: sa.RowMapping, attempt: int
+) -> None:
+    now = datetime.now(UTC)
+    await session.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.notification_id == row["notification_id"])
+        .values(status="delivered", attempts=attempt, delivered_at=now, next_attempt_at=None)
+    )
+    await publish_in_thread(
+        runtime,
+        session,
+        NotificationDelivered(**_common(row, attempt), delivered_at=now),  # type: ignore[arg-type]
+        case_id=row["case_id"],
+        correlation_id=row["correlation_id"],
+        causation_id=row["about_event_id"],
+    )
+
+
+async def _failed(
+    session: AsyncSession,
+    runtime: Runtime,
+    settings: NotifierSettings,
+    row: sa.RowMapping,
+    attempt: int,
+    error: str,
+) -> None:
+    now = datetime.now(UTC)
+    will_retry = attempt < settings.delivery_max_attempts
+    values: dict[str, object] = {"attempts": attempt, "last_error": error[:4000]}
+    if will_retry:
+        values["next_attempt_at"] = now + retry_delay(
+            attempt, settings.delivery_backoff_base_seconds, settings.delivery_backoff_max_seconds
+        )
+    else:
+        values |= {"status": "failed", "failed_at": now, "next_attempt_at": None}
+    log.warning("delivery %s attempt %d failed: %s", row["notification_id"], attempt, error)
+    await session.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.notification_id == row["notification_id"])
+        .values(values)
+    )
+    await publish_in_thread(
+        runtime,
+        session,
+        NotificationFailed(  # type: ignore[arg-type]
+            **_common(row, attempt), failed_at=now, error=error[:4000], will_retry=will_retry
+        ),
+        case_id=row["case_id"],
+        correlation_id=row["correlation_id"],
+        causation_id=row["about_event_id"],
+    )
+
+
+async def run_delivery_worker(runtime: Runtime, channels: Channels) -> None:
+    """Forever: send what is due, then sleep for the poll interval."""
+    settings = runtime.settings
+    assert isinstance(settings, NotifierSettings)
+    while True:
+        try:
+            handled = 0
+            while handled < settings.delivery_batch_size and await deliver_one(
+                runtime, channels, settings
+            ):
+                handled += 1
+            if handled == settings.delivery_batch_size:
+                continue  # more may be due: no sleep
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database may be briefly unreachable: keep going
+            log.exception("delivery worker pass failed")
+        await asyncio.sleep(settings.delivery_poll_interval_seconds)

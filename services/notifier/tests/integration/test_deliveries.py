@@ -1,0 +1,213 @@
+"""Deliveries through the real protocols: SMTP (aiosmtpd), a signed webhook to a local HTTP
+receiver, SMS through the file gateway; retries and NotificationFailed on a dead channel."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from defense_schemas import examples as ex
+from defense_schemas.events import aid_center as aid
+from defense_schemas.events import procuratorate as pr
+from defense_schemas.events.common import Lawyer, Officer
+from defense_schemas.vocabulary import ReceiptKind, TerminationReason
+from notifier.service import create_app
+from tests.infrastructure import run_service
+
+from .helpers import SmtpServer, TopicReader, WebhookReceiver, eventually, free_port, publish, wrap
+
+pytestmark = pytest.mark.integration
+
+PROSECUTOR = Officer(name="王检察官", contact="wang@hedong.jcy.example")
+LAWYER = Lawyer(**{**ex.LAWYER.model_dump(), "contact": "chen@firm-a.example"})
+
+
+def case_received() -> pr.CaseReceived:
+    return pr.CaseReceived(
+        **dict(ex.CASE),
+        receipt_kind=ReceiptKind.TRANSFER,
+        received_at=ex.at(2, 15),
+        review_deadline=date(2026, 4, 2),
+        pilot_district=True,
+        prosecutor=PROSECUTOR,
+    )
+
+
+async def case_known(client: Any, case_id: Any) -> None:
+    """Wait until CaseReceived was applied: the two services' topics are not ordered with
+    each other, and the contacts come from CaseReceived."""
+    await eventually(
+        lambda: client.get("/clocks", params={"case_id": str(case_id)}),
+        lambda response: response.status_code == 200 and len(response.json()) > 0,
+    )
+
+
+def lawyer_assigned() -> aid.LawyerAssigned:
+    return aid.LawyerAssigned(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        basis="notice",
+        notice_id=ex.NOTICE,
+        lawyer=LAWYER,
+        assigned_at=ex.at(6),
+    )
+
+
+async def test_each_channel_delivers_once_even_when_the_event_is_redelivered(
+    notifier_settings: Callable[..., Any], tmp_path: Path
+) -> None:
+    sms_file = tmp_path / "sms.jsonl"
+    with SmtpServer() as smtp:
+        async with WebhookReceiver(secret="test-secret") as agency:
+            settings = await notifier_settings(
+                "deliveries",
+                smtp_port=smtp.port,
+                sms_file_path=sms_file,
+                procuratorate_webhook_url=agency.url,
+            )
+            bootstrap = settings.kafka_bootstrap_servers
+            case_id = uuid4()
+            async with run_service(create_app(settings), settings) as svc:
+                client = svc.client
+                # Templates are edited without a release; a broken one is refused.
+                edited = await client.put(
+                    "/templates/LawyerAssigned/lawyer",
+                    json={
+                        "subject": "【指派】{{ suspect_name }}",
+                        "body": "{{ recipient_name }}：请接案。",
+                    },
+                )
+                assert edited.status_code == 200, edited.text
+                assert edited.json()["version"] == 2
+                bad = await client.put(
+                    "/templates/LawyerAssigned/lawyer",
+                    json={"subject": "x", "body": "{{ event.__class__.__mro__ }}"},
+                )
+                assert bad.status_code == 400
+                assert bad.json()["detail"]["field"] == "body"
+                missing = await client.put(
+                    "/templates/NoSuchEvent/lawyer", json={"subject": "x", "body": "y"}
+                )
+                assert missing.status_code == 404
+                assert (await client.get(f"/cases/{uuid4()}/deliveries")).status_code == 404
+
+                assigned = wrap(lawyer_assigned(), case_id, "aid-center")
+                await publish(
+                    bootstrap,
+                    settings.topic_procuratorate,
+                    [wrap(case_received(), case_id, "procuratorate")],
+                )
+                await case_known(client, case_id)
+                await publish(bootstrap, settings.topic_aid_center, [assigned])
+
+                async def log() -> dict[str, Any]:
+                    response = await client.get(f"/cases/{case_id}/deliveries")
+                    return response.json() if response.status_code == 200 else {}
+
+                first = await eventually(log, lambda body: body.get("delivered") == 3)
+                assert {(d["recipient_role"], d["channel"]) for d in first["deliveries"]} == {
+                    ("lawyer", "email"),
+                    ("prosecutor", "email"),
+                    ("procuratorate", "webhook"),
+                }
+                assert all(d["attempts"] == 1 for d in first["deliveries"])
+
+                # SMTP: the lawyer's message uses the edited template.
+                to_lawyer = [m for m in smtp.messages if "chen@firm-a.example" in m["To"]]
+                assert len(to_lawyer) == 1
+                assert to_lawyer[0]["Subject"] == "【指派】李某某"
+                assert "陈律师：请接案。" in to_lawyer[0].get_content()
+                to_prosecutor = [m for m in smtp.messages if "wang@hedong" in m["To"]]
+                assert "陈律师" in to_prosecutor[0].get_content()
+                # The agency system verified the HMAC signature.
+                assert agency.rejected == 0
+                assert len(agency.received) == 1
+                assert agency.received[0]["about_event_type"] == "LawyerAssigned"
+
+                # The same event again (a redelivery), then aid ends: relatives are told.
+                await publish(
+                    bootstrap,
+                    settings.topic_aid_center,
+                    [
+                        assigned,
+                        wrap(
+                            aid.AidTerminated(
+                                assignment_id=ex.ASSIGNMENT,
+                                suspect_id=ex.LI,
+                                reason=TerminationReason.COUNSEL_RETAINED,
+                                terminated_at=ex.at(9),
+                            ),
+                            case_id,
+                            "aid-center",
+                        ),
+                    ],
+                )
+                final = await eventually(log, lambda body: body.get("delivered") == 5)
+                kinds = [(d["about_event_type"], d["recipient_role"]) for d in final["deliveries"]]
+                assert kinds.count(("LawyerAssigned", "lawyer")) == 1
+                assert ("AidTerminated", "guardian") in kinds
+                assert ("AidTerminated", "lawyer") in kinds
+                sms = [json.loads(line) for line in sms_file.read_text().splitlines()]
+                assert [s["phone"] for s in sms] == ["13900000003"]
+                assert "法律援助已于2026年3月9日" in sms[0]["text"]
+                assert len(to_lawyer) == 1 and len(agency.received) == 1
+
+                async with TopicReader(
+                    bootstrap, settings.topic_notifier, case_id, settings.topic_partitions
+                ) as reader:
+                    await eventually(
+                        reader.read, lambda _: len(reader.of_type("NotificationDelivered")) == 5
+                    )
+                delivered = reader.of_type("NotificationDelivered")
+                assert {e["payload"]["notification_id"] for e in delivered} == {
+                    d["notification_id"] for d in final["deliveries"]
+                }
+                assert all(e["causation_id"] == e["payload"]["about_event_id"] for e in delivered)
+
+
+async def test_a_dead_channel_is_retried_with_backoff_then_reported_failed(
+    notifier_settings: Callable[..., Any],
+) -> None:
+    settings = await notifier_settings("failing", smtp_port=free_port(), delivery_max_attempts=3)
+    bootstrap = settings.kafka_bootstrap_servers
+    case_id = uuid4()
+    async with run_service(create_app(settings), settings) as svc:
+        await publish(
+            bootstrap,
+            settings.topic_procuratorate,
+            [wrap(case_received(), case_id, "procuratorate")],
+        )
+        await case_known(svc.client, case_id)
+        await publish(
+            bootstrap, settings.topic_aid_center, [wrap(lawyer_assigned(), case_id, "aid-center")]
+        )
+
+        async def log() -> dict[str, Any]:
+            response = await svc.client.get(f"/cases/{case_id}/deliveries")
+            return response.json() if response.status_code == 200 else {}
+
+        body = await eventually(log, lambda b: b.get("failed") == 2)
+        for delivery in body["deliveries"]:
+            assert delivery["status"] == "failed"
+            assert delivery["attempts"] == 3
+            assert "SMTP" in delivery["last_error"]
+            assert delivery["next_attempt_at"] is None
+        async with TopicReader(
+            bootstrap, settings.topic_notifier, case_id, settings.topic_partitions
+        ) as reader:
+            await eventually(reader.read, lambda _: len(reader.of_type("NotificationFailed")) == 6)
+        failed = [e["payload"] for e in reader.of_type("NotificationFailed")]
+        by_notification: dict[str, list[tuple[int, bool]]] = {}
+        for payload in failed:
+            by_notification.setdefault(payload["notification_id"], []).append(
+                (payload["attempt"], payload["will_retry"])
+            )
+        for attempts in by_notification.values():
+            assert sorted(attempts) == [(1, True), (2, True), (3, False)]
+        assert reader.of_type("NotificationDelivered") == []

@@ -1,0 +1,263 @@
+"""The deadline watch's rules, event by event, without a database."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from defense_schemas import examples as ex
+from defense_schemas.events import aid_center as aid
+from defense_schemas.events import procuratorate as pr
+from defense_schemas.vocabulary import (
+    ClockKind,
+    ClockOutcome,
+    DefenseChoice,
+    PersonRole,
+    ProceduralDecisionKind,
+    ReceiptKind,
+    ResponsibleParty,
+)
+from legal_calendar import load_bundled_calendar
+from notifier.domain.clocks import (
+    Alert,
+    CaseView,
+    ClockKey,
+    Schedule,
+    Stop,
+    SuspectView,
+    alert_due,
+    clock_changes,
+    stop_outcome,
+)
+
+CAL = load_bundled_calendar()
+SH = timezone(timedelta(hours=8))
+
+
+def received(day: date, receipt: ReceiptKind = ReceiptKind.TRANSFER) -> pr.CaseReceived:
+    return pr.CaseReceived(
+        **dict(ex.CASE),
+        receipt_kind=receipt,
+        received_at=datetime(day.year, day.month, day.day, 15, tzinfo=SH),
+        review_deadline=date(2026, 4, 2),
+        pilot_district=True,
+        prosecutor=ex.PROSECUTOR,
+    )
+
+
+def test_case_received_starts_rights_clocks_and_review_period() -> None:
+    changes = clock_changes(received(date(2026, 3, 2)), CaseView(), CAL)
+    by_key = {c.key: c for c in changes if isinstance(c, Schedule)}
+    rights = by_key[ClockKey(ClockKind.RIGHTS_NOTIFICATION, ex.ZHANG)]
+    # Received Mon 2026-03-02: the 3 days end Thu 03-05 (CPL Art. 105).
+    assert (rights.started_on, rights.due_on) == (date(2026, 3, 2), date(2026, 3, 5))
+    assert rights.responsible is ResponsibleParty.PROCURATORATE
+    assert ClockKey(ClockKind.RIGHTS_NOTIFICATION, ex.LI) in by_key
+    assert by_key[ClockKey(ClockKind.REVIEW_PERIOD)].due_on == date(2026, 4, 2)
+
+
+def test_three_days_ending_on_a_weekend_move_to_monday() -> None:
+    # Received Thu 2026-03-05: day 3 is Sun 03-08, a rest day -> Mon 03-09.
+    changes = clock_changes(received(date(2026, 3, 5)), CaseView(), CAL)
+    rights = next(c for c in changes if c.key == ClockKey(ClockKind.RIGHTS_NOTIFICATION, ex.ZHANG))
+    assert isinstance(rights, Schedule) and rights.due_on == date(2026, 3, 9)
+
+
+def test_retransfer_restarts_review_period_but_not_rights_notification() -> None:
+    changes = clock_changes(
+        received(date(2026, 3, 2), ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION),
+        CaseView(),
+        CAL,
+    )
+    assert [c.key.kind for c in changes] == [ClockKind.REVIEW_PERIOD]
+
+
+def test_rights_notified_stops_the_open_clock_as_met() -> None:
+    key = ClockKey(ClockKind.RIGHTS_NOTIFICATION, ex.LI)
+    event = pr.RightsNotified(
+        suspect_id=ex.LI,
+        notified_at=ex.at(3),
+        informed=(pr.InformedPerson(role=PersonRole.SUSPECT, name="李某某"),),
+        legal_aid_warning_given=True,
+    )
+    [stop] = clock_changes(event, CaseView(open_clocks={key}), CAL)
+    assert isinstance(stop, Stop) and stop.duty_done and stop.key == key
+    assert stop_outcome(stop, date(2026, 3, 5)) is ClockOutcome.MET
+    assert stop_outcome(stop, date(2026, 3, 2)) is ClockOutcome.MET_LATE
+
+
+def test_a_stop_for_a_clock_that_is_not_open_changes_nothing() -> None:
+    event = pr.RightsNotified(
+        suspect_id=ex.LI,
+        notified_at=ex.at(3),
+        informed=(pr.InformedPerson(role=PersonRole.SUSPECT, name="李某某"),),
+        legal_aid_warning_given=True,
+    )
+    assert clock_changes(event, CaseView(), CAL) == []
+
+
+def decision(choice: DefenseChoice) -> pr.DefenseDecisionRecorded:
+    return pr.DefenseDecisionRecorded(
+        suspect_id=ex.LI, choice=choice, decided_by=PersonRole.SUSPECT, decided_at=ex.at(4)
+    )
+
+
+def test_no_counsel_in_scope_starts_notice_dispatch_out_of_scope_does_not() -> None:
+    in_scope = CaseView(suspects={ex.LI: SuspectView(in_scope=True)})
+    [start] = clock_changes(decision(DefenseChoice.NO_COUNSEL), in_scope, CAL)
+    assert isinstance(start, Schedule)
+    assert start.key == ClockKey(ClockKind.NOTICE_DISPATCH, ex.LI)
+    assert start.due_on == date(2026, 3, 7 + 2)  # Wed 03-04 + 3 = Sat 03-07 -> Mon 03-09
+    out = CaseView(suspects={ex.LI: SuspectView(in_scope=False)})
+    assert clock_changes(decision(DefenseChoice.NO_COUNSEL), out, CAL) == []
+
+
+def test_ground_discovered_later_starts_notice_dispatch_from_its_discovery() -> None:
+    view = CaseView(suspects={ex.ZHANG: SuspectView(in_scope=False, decided_no_counsel=True)})
+    event = pr.EligibilityAssessed(
+        suspect_id=ex.ZHANG,
+        assessed_at=ex.at(10),
+        trigger="new_information",
+        grounds=("visual_hearing_or_speech_disability",),
+        discovered_grounds=("visual_hearing_or_speech_disability",),
+        pilot_district=True,
+    )
+    [start] = clock_changes(event, view, CAL)
+    assert isinstance(start, Schedule)
+    assert (start.started_on, start.due_on) == (date(2026, 3, 10), date(2026, 3, 13))
+
+
+def test_notice_sent_meets_dispatch_and_starts_assignment() -> None:
+    key = ClockKey(ClockKind.NOTICE_DISPATCH, ex.LI)
+    event = pr.DefenseNoticeSent(
+        notice_id=ex.NOTICE, suspect_id=ex.LI, sent_at=ex.at(5), letter=ex.LETTER
+    )
+    stop, start = clock_changes(event, CaseView(open_clocks={key}), CAL)
+    assert isinstance(stop, Stop) and stop.duty_done
+    assert isinstance(start, Schedule)
+    assert start.key == ClockKey(ClockKind.ASSIGNMENT, ex.LI)
+    assert start.responsible is ResponsibleParty.AID_CENTER
+
+
+def test_lawyer_assigned_meets_assignment_and_starts_written_opinion() -> None:
+    key = ClockKey(ClockKind.ASSIGNMENT, ex.LI)
+    event = aid.LawyerAssigned(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        basis="notice",
+        notice_id=ex.NOTICE,
+        lawyer=ex.LAWYER,
+        assigned_at=ex.at(6),
+    )
+    view = CaseView(review_deadline=date(2026, 4, 2), open_clocks={key})
+    stop, start = clock_changes(event, view, CAL)
+    assert isinstance(stop, Stop) and stop.duty_done
+    assert isinstance(start, Schedule)
+    assert start.key == ClockKey(ClockKind.WRITTEN_OPINION, ex.LI)
+    assert start.due_on == date(2026, 4, 2)
+    assert start.responsible is ResponsibleParty.LAWYER
+
+
+def test_file_review_is_three_working_days_across_a_weekend() -> None:
+    event = pr.FileReviewRequested(
+        request_id=ex.example_id("req"),
+        suspect_id=ex.LI,
+        defender=ex.APPOINTED,
+        requested_at=ex.at(5),  # Thu 2026-03-05
+    )
+    [start] = clock_changes(event, CaseView(), CAL)
+    assert isinstance(start, Schedule)
+    assert start.due_on == date(2026, 3, 10)  # Fri, Mon, Tue
+    assert start.key.subject == str(ex.example_id("req"))
+
+
+def test_extension_moves_review_period_and_open_written_opinions() -> None:
+    opinion = ClockKey(ClockKind.WRITTEN_OPINION, ex.LI)
+    review = ClockKey(ClockKind.REVIEW_PERIOD)
+    event = pr.ProceduralDecisionMade(
+        decision_id=ex.example_id("d"),
+        kind=ProceduralDecisionKind.EXTENSION,
+        suspect_ids=(ex.LI,),
+        decided_at=ex.at(30),
+        review_deadline=date(2026, 4, 17),
+    )
+    changes = clock_changes(event, CaseView(open_clocks={opinion, review}), CAL)
+    assert {(c.key, c.due_on) for c in changes if isinstance(c, Schedule)} == {
+        (review, date(2026, 4, 17)),
+        (opinion, date(2026, 4, 17)),
+    }
+
+
+def test_indictment_meets_review_period_and_cancels_pending_opinions() -> None:
+    opinion = ClockKey(ClockKind.WRITTEN_OPINION, ex.LI)
+    review = ClockKey(ClockKind.REVIEW_PERIOD)
+    event = pr.ProceduralDecisionMade(
+        decision_id=ex.example_id("d"),
+        kind=ProceduralDecisionKind.INDICTMENT,
+        suspect_ids=(ex.LI,),
+        decided_at=ex.at(30),
+    )
+    changes = clock_changes(event, CaseView(open_clocks={opinion, review}), CAL)
+    assert {(c.key, c.duty_done) for c in changes if isinstance(c, Stop)} == {
+        (review, True),
+        (opinion, False),
+    }
+
+
+def test_counsel_retained_cancels_the_letter_and_the_assignment() -> None:
+    keys = {ClockKey(ClockKind.NOTICE_DISPATCH, ex.ZHANG), ClockKey(ClockKind.ASSIGNMENT, ex.ZHANG)}
+    event = pr.PrivateCounselRetained(
+        retention_id=ex.RETENTION,
+        suspect_id=ex.ZHANG,
+        counsel={"name": "刘律师", "contact": "13700000000"},
+        retained_by=PersonRole.SUSPECT,
+        retained_at=ex.at(4),
+    )
+    changes = clock_changes(event, CaseView(open_clocks=keys), CAL)
+    assert {c.key for c in changes} == keys
+    assert all(isinstance(c, Stop) and not c.duty_done for c in changes)
+
+
+def test_alerts_reminder_in_lead_time_then_breach_after_the_day_closes() -> None:
+    due = date(2026, 3, 5)
+    assert (
+        alert_due(
+            due, datetime(2026, 3, 3, 12, tzinfo=SH), 1, approaching_sent=False, breached_sent=False
+        )
+        is None
+    )
+    assert (
+        alert_due(
+            due,
+            datetime(2026, 3, 4, 0, 1, tzinfo=SH),
+            1,
+            approaching_sent=False,
+            breached_sent=False,
+        )
+        is Alert.APPROACHING
+    )
+    assert (
+        alert_due(
+            due,
+            datetime(2026, 3, 5, 23, 59, tzinfo=SH),
+            1,
+            approaching_sent=True,
+            breached_sent=False,
+        )
+        is None
+    )
+    assert (
+        alert_due(
+            due,
+            datetime(2026, 3, 6, 0, 0, tzinfo=SH),
+            1,
+            approaching_sent=True,
+            breached_sent=False,
+        )
+        is Alert.BREACHED
+    )
+    assert (
+        alert_due(
+            due, datetime(2026, 3, 9, tzinfo=SH), 1, approaching_sent=True, breached_sent=True
+        )
+        is None
+    )

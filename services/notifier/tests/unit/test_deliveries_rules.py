@@ -1,0 +1,98 @@
+"""Who hears about what, channels, backoff, templates and webhook signatures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from defense_schemas import examples as ex
+from defense_schemas.events import aid_center as aid
+from defense_schemas.vocabulary import DeliveryChannel, RecipientRole, TerminationReason
+from notifier.domain.deliveries import Contact, channel_for, recipients_for, retry_delay
+from notifier.domain.signature import sign, verify
+from notifier.domain.templates import TemplateProblem, cn_date, render, sample_context
+
+CONTACTS = [
+    Contact(RecipientRole.PROSECUTOR, "王检察官", "wang@hedong.jcy.example"),
+    Contact(RecipientRole.LAWYER, "陈律师", "chen@firm-a.example", ex.LI),
+    Contact(RecipientRole.GUARDIAN, "李某", "13900000003", ex.LI),
+    Contact(RecipientRole.CLOSE_RELATIVE, "张某某", "13900000001", ex.ZHANG),
+    Contact(RecipientRole.CLOSE_RELATIVE, "某某", "天津市某区某路1号", ex.LI),
+]
+
+
+def test_channel_is_read_off_the_address() -> None:
+    assert channel_for("chen@firm-a.example") is DeliveryChannel.EMAIL
+    assert channel_for("13900000003") is DeliveryChannel.SMS
+    assert channel_for("022-24000000") is DeliveryChannel.SMS
+    assert channel_for("https://jcy.example/hooks") is DeliveryChannel.WEBHOOK
+    assert channel_for("天津市某区某路1号") is None
+
+
+def test_lawyer_assigned_reaches_lawyer_prosecutor_and_procuratorate_system() -> None:
+    event = aid.LawyerAssigned(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        basis="notice",
+        notice_id=ex.NOTICE,
+        lawyer=ex.LAWYER,
+        assigned_at=ex.at(6),
+    )
+    hooks = {RecipientRole.PROCURATORATE: "https://jcy.example/hooks"}
+    found = {(r.role, r.channel) for r in recipients_for(event, CONTACTS, hooks)}
+    assert found == {
+        (RecipientRole.LAWYER, DeliveryChannel.EMAIL),
+        (RecipientRole.PROSECUTOR, DeliveryChannel.EMAIL),
+        (RecipientRole.PROCURATORATE, DeliveryChannel.WEBHOOK),
+    }
+
+
+def test_aid_terminated_reaches_this_suspects_family_only_where_reachable() -> None:
+    event = aid.AidTerminated(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        reason=TerminationReason.COUNSEL_RETAINED,
+        terminated_at=ex.at(8),
+    )
+    found = {(r.role, r.address) for r in recipients_for(event, CONTACTS, {})}
+    # Zhang's relative is another suspect's; a postal address has no channel.
+    assert found == {
+        (RecipientRole.GUARDIAN, "13900000003"),
+        (RecipientRole.LAWYER, "chen@firm-a.example"),
+    }
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [retry_delay(n, 30, 100) for n in (1, 2, 3, 4)] == [
+        timedelta(seconds=30),
+        timedelta(seconds=60),
+        timedelta(seconds=100),
+        timedelta(seconds=100),
+    ]
+
+
+def test_templates_render_chinese_dates_and_refuse_unsafe_or_unknown_names() -> None:
+    message = render(
+        "通知：{{ suspect_name }}",
+        "期限至{{ d | cn_date }}",
+        {"suspect_name": "张某", "d": "2026-04-02"},
+    )
+    assert (message.subject, message.body) == ("通知：张某", "期限至2026年4月2日")
+    assert cn_date("2026-03-02T07:00:00Z") == "2026年3月2日 15:00"
+    with pytest.raises(TemplateProblem) as unsafe:
+        render("x", "{{ event.__class__.__mro__ }}", sample_context())
+    assert unsafe.value.part == "body"
+    with pytest.raises(TemplateProblem) as unknown:
+        render("{{ nobody }}", "x", sample_context())
+    assert unknown.value.part == "subject"
+    with pytest.raises(TemplateProblem):
+        render("x", "{% if %}", sample_context())
+
+
+def test_webhook_signature_covers_timestamp_and_body() -> None:
+    signature = sign("secret", 1700000000, b'{"a":1}')
+    assert signature.startswith("sha256=")
+    assert verify("secret", 1700000000, b'{"a":1}', signature)
+    assert not verify("secret", 1700000001, b'{"a":1}', signature)
+    assert not verify("other", 1700000000, b'{"a":1}', signature)
