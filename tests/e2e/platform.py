@@ -1,0 +1,56 @@
+"""The three real services running in-process together on topics of their own."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aid_center.service import create_app as aid_center_app
+from aid_center.settings import AidCenterSettings
+from notifier.service import create_app as notifier_app
+from notifier.settings import NotifierSettings
+from procuratorate.service import create_app as procuratorate_app
+from procuratorate.settings import ProcuratorateSettings
+from tests.infrastructure import RunningService, run_service
+
+
+@dataclass
+class Platform:
+    procuratorate: RunningService
+    aid_center: RunningService
+    notifier: RunningService
+
+
+@contextlib.asynccontextmanager
+async def running_platform(
+    service_settings: Callable[..., Any], label: str, **overrides: Any
+) -> AsyncIterator[Platform]:
+    suffix = f"{label}-{uuid.uuid4().hex[:6]}"
+    topics = {
+        "topic_intake": f"e2e-{suffix}.intake.case-transfers",
+        "topic_procuratorate": f"e2e-{suffix}.procuratorate.events",
+        "topic_aid_center": f"e2e-{suffix}.aid-center.events",
+        "topic_notifier": f"e2e-{suffix}.notifier.events",
+    }
+    procuratorate = await service_settings(
+        ProcuratorateSettings, "procuratorate", consumer_group=f"e2e-{suffix}-p", **topics
+    )
+    aid_center = await service_settings(
+        AidCenterSettings, "aid_center", consumer_group=f"e2e-{suffix}-a", **topics
+    )
+    notifier = await service_settings(
+        NotifierSettings, "notifier", consumer_group=f"e2e-{suffix}-n", **topics, **overrides
+    )
+    async with (
+        run_service(procuratorate_app(procuratorate), procuratorate) as p,
+        run_service(aid_center_app(aid_center), aid_center) as a,
+        run_service(notifier_app(notifier), notifier) as n,
+    ):
+        for service in (p, a, n):
+            consumer = service.runtime.consumer
+            assert consumer is not None
+            await consumer.started.wait()
+        yield Platform(procuratorate=p, aid_center=a, notifier=n)
