@@ -1,0 +1,176 @@
+"""Loads the demo data set into a running system (``./devctl up`` calls it).
+
+The data file (default ``deploy/demo/tianjin.json``; another city is another file) gives the
+legal aid center's roster and the cases. Cases arrive the way real ones do: as
+``CaseTransferred`` events that a transferring agency's system publishes on the intake topic.
+The procuratorate's staff then record rights notification and the suspects' decisions over its
+REST API, and the rest of the workflow runs by itself. Ids are derived from the data, so
+loading twice changes nothing.
+
+    .venv/bin/python deploy/local/demo_data.py [path/to/data.json]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from defense_schemas import Envelope
+from defense_schemas.events.intake import CaseTransferred
+from legal_calendar import LEGAL_TIMEZONE
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_NAMESPACE = uuid.UUID("6f1d1a52-93f3-4c1a-9d7e-0d5c3b1e9a10")
+PROCURATORATE = "http://127.0.0.1:8101"
+AID_CENTER = "http://127.0.0.1:8102"
+KAFKA = "127.0.0.1:59092"
+INTAKE_TOPIC = "intake.case-transfers"
+
+
+def _id(*parts: str) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, "/".join(parts))
+
+
+def load_roster(data: dict[str, Any], client: httpx.Client) -> None:
+    existing = {firm["name"]: firm["firm_id"] for firm in _ok(client.get(f"{AID_CENTER}/firms"))}
+    for firm in data["firms"]:
+        if firm["name"] not in existing:
+            existing[firm["name"]] = _ok(client.post(f"{AID_CENTER}/firms", json=firm))["firm_id"]
+    licences = {lawyer["license_number"] for lawyer in _ok(client.get(f"{AID_CENTER}/lawyers"))}
+    for lawyer in data["lawyers"]:
+        if lawyer["license_number"] in licences:
+            continue
+        body = {key: value for key, value in lawyer.items() if key != "firm"}
+        _ok(
+            client.post(f"{AID_CENTER}/lawyers", json={**body, "firm_id": existing[lawyer["firm"]]})
+        )
+    print(f"demo: roster has {len(data['firms'])} firms and {len(data['lawyers'])} lawyers")
+
+
+def transfer(case: dict[str, Any], transferred_at: datetime) -> tuple[uuid.UUID, CaseTransferred]:
+    case_id = _id("case", case["transfer_number"])
+    suspects = [
+        {
+            "suspect_id": str(_id("suspect", case["transfer_number"], suspect["name"])),
+            "disabilities": [],
+            "limited_capacity": False,
+            **{key: value for key, value in suspect.items() if key != "decision"},
+        }
+        for suspect in case["suspects"]
+    ]
+    fields = {
+        key: case[key]
+        for key in (
+            "transfer_number",
+            "transferring_agency",
+            "transferring_agency_kind",
+            "procuratorate_unit",
+            "district",
+            "charges",
+            "major_and_complex",
+            "social_impact",
+        )
+    }
+    event = CaseTransferred.model_validate(
+        {
+            **fields,
+            "suspects": suspects,
+            "transfer_kind": "initial",
+            "transferred_at": transferred_at,
+        }
+    )
+    return case_id, event
+
+
+async def publish_transfers(data: dict[str, Any], now: datetime) -> list[uuid.UUID]:
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, enable_idempotence=True)
+    await producer.start()
+    case_ids = []
+    try:
+        for case in data["cases"]:
+            case_id, event = transfer(case, now)
+            envelope = Envelope.for_event(event, case_id=case_id, producer=case["agency_system"])
+            await producer.send_and_wait(INTAKE_TOPIC, envelope.to_bytes(), key=envelope.key)
+            case_ids.append(case_id)
+    finally:
+        await producer.stop()
+    print(f"demo: {len(case_ids)} case transfers published on {INTAKE_TOPIC}")
+    return case_ids
+
+
+def record_decisions(
+    data: dict[str, Any], case_ids: list[uuid.UUID], now: datetime, client: httpx.Client
+) -> None:
+    for case, case_id in zip(data["cases"], case_ids, strict=True):
+        view = _wait_for_case(client, case_id)
+        for suspect in case["suspects"]:
+            if suspect.get("decision") is None:
+                continue  # left open on purpose: the ledger shows the gap
+            suspect_id = _id("suspect", case["transfer_number"], suspect["name"])
+            url = f"{PROCURATORATE}/cases/{case_id}/suspects/{suspect_id}"
+            informed = [{"role": "suspect", "name": suspect["name"]}]
+            if suspect.get("guardian"):
+                informed.append({"role": "guardian", "name": suspect["guardian"]["name"]})
+            current = next(s for s in view["suspects"] if s["suspect_id"] == str(suspect_id))
+            if current.get("rights_notified_at") is None:
+                _ok(
+                    client.post(
+                        f"{url}/rights-notification",
+                        json={"informed": informed, "notified_at": now.isoformat()},
+                    )
+                )
+            if current.get("decision") is None:
+                _ok(
+                    client.post(
+                        f"{url}/defense-decision",
+                        json={
+                            "choice": suspect["decision"],
+                            "decided_at": (now + timedelta(minutes=5)).isoformat(),
+                            "materials": ["起诉意见书"],
+                            "case_handler": case["prosecutor"],
+                        },
+                    )
+                )
+        print(f"demo: {case['transfer_number']}: {case['label']}")
+
+
+def _wait_for_case(client: httpx.Client, case_id: uuid.UUID) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        response = client.get(f"{PROCURATORATE}/cases/{case_id}")
+        if response.status_code == 200:
+            return dict(response.json())
+        time.sleep(0.3)
+    raise SystemExit(f"demo: case {case_id} never reached the procuratorate")
+
+
+def _ok(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise SystemExit(
+            f"demo: {response.request.method} {response.request.url}: "
+            f"{response.status_code} {response.text}"
+        )
+    return response.json()
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "deploy" / "demo" / "tianjin.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    now = datetime.now(LEGAL_TIMEZONE).replace(microsecond=0)
+    with httpx.Client(timeout=10) as client:
+        load_roster(data, client)
+        case_ids = asyncio.run(publish_transfers(data, now))
+        record_decisions(data, case_ids, now, client)
+
+
+if __name__ == "__main__":
+    main()
