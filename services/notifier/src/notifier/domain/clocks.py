@@ -225,12 +225,12 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                 return _stop_open(
                     view, [key], duty_done=False, at=event.assessed_at, reason="out of scope"
                 )
-            suspect = view.suspect(event.suspect_id)
+            assessed = view.suspect(event.suspect_id)
             if (
                 event.discovered_grounds
-                and suspect.decided_no_counsel
-                and not suspect.notice_sent
-                and not suspect.has_defender
+                and assessed.decided_no_counsel
+                and not assessed.notice_sent
+                and not assessed.has_defender
             ):
                 # The 3 days run from the ground's discovery (procuratorate rules Art. 42).
                 return [
@@ -248,9 +248,9 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
 
         case pr.DefenseDecisionRecorded():
             key = ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id)
-            suspect = view.suspect(event.suspect_id)
+            deciding = view.suspect(event.suspect_id)
             if event.choice is DefenseChoice.NO_COUNSEL:
-                if suspect.in_scope and not suspect.notice_sent:
+                if deciding.in_scope and not deciding.notice_sent:
                     return [
                         _schedule(
                             key,
