@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aid_center.db.tables import (
+    applications,
     assignments,
     conflict_reports,
     law_firms,
@@ -243,7 +244,7 @@ class Appointment:
     assignment_id: UUID | None
 
 
-async def _lawyer_ref(session: AsyncSession, lawyer_id: UUID) -> Lawyer:
+async def lawyer_ref(session: AsyncSession, lawyer_id: UUID) -> Lawyer:
     row = (
         await session.execute(
             sa.select(
@@ -276,11 +277,62 @@ async def end_assignment(
     )
 
 
+@dataclass(frozen=True)
+class AidRequest:
+    """What an appointment answers: the procuratorate's notice (通知辩护) or the suspect's
+    application forwarded by the procuratorate (申请指派). Both share the aid state."""
+
+    basis: AppointmentBasis
+    request_id: UUID
+    row: Mapping[str, Any]
+
+    @property
+    def table(self) -> sa.Table:
+        return notices if self.basis is AppointmentBasis.NOTICE else applications
+
+    @property
+    def key(self) -> sa.ColumnElement[bool]:
+        column = "notice_id" if self.basis is AppointmentBasis.NOTICE else "application_id"
+        return self.table.c[column] == self.request_id
+
+    @property
+    def need_source(self) -> Mapping[str, Any]:
+        """The fields ``build_need`` reads; an application carries no grounds or wishes (the
+        suspect's facts come from the case as received)."""
+        if self.basis is AppointmentBasis.NOTICE:
+            return self.row
+        return {**self.row, "grounds": [], "wishes": None}
+
+
+async def load_request(
+    session: AsyncSession, *, notice_id: UUID | None, application_id: UUID | None
+) -> AidRequest:
+    if notice_id is not None:
+        row = (
+            (await session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
+            .mappings()
+            .one()
+        )
+        return AidRequest(AppointmentBasis.NOTICE, notice_id, dict(row))
+    assert application_id is not None, "an appointment answers a notice or an application"
+    row = (
+        (
+            await session.execute(
+                sa.select(applications).where(applications.c.application_id == application_id)
+            )
+        )
+        .mappings()
+        .one()
+    )
+    return AidRequest(AppointmentBasis.APPLICATION, application_id, dict(row))
+
+
 async def appoint(
     session: AsyncSession,
     runtime: Runtime,
-    notice_id: UUID,
+    notice_id: UUID | None,
     *,
+    application_id: UUID | None = None,
     caused_by: Envelope | None,
     replacing: Mapping[str, Any] | None = None,
     replacement_reason: ReplacementReason | None = None,
@@ -289,7 +341,8 @@ async def appoint(
     manual_lawyer_id: UUID | None = None,
     manual_reason: str | None = None,
 ) -> Appointment:
-    """Choose and record a lawyer for the notice's suspect and emit the outcome.
+    """Choose and record a lawyer for the suspect of the notice (or of the application, when
+    ``notice_id`` is None and ``application_id`` is given) and emit the outcome.
 
     A first appointment emits ``LawyerAssigned``; a replacement (``replacing`` the active
     assignment) ends the old one and emits ``LawyerReplaced``. When nobody qualifies the notice
@@ -298,11 +351,8 @@ async def appoint(
     """
     settings = runtime.settings
     assert isinstance(settings, AidCenterSettings)
-    notice = (
-        (await session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
-        .mappings()
-        .one()
-    )
+    request = await load_request(session, notice_id=notice_id, application_id=application_id)
+    notice = request.row
     await lock_case(session, notice["case_id"])
     at = now()
     excluded: frozenset[UUID] = frozenset()
@@ -315,7 +365,7 @@ async def appoint(
             at=at,
         )
         excluded = frozenset({replacing["lawyer_id"]})
-    need = await build_need(session, notice, excluded_lawyer_ids=excluded)
+    need = await build_need(session, request.need_source, excluded_lawyer_ids=excluded)
     roster = await roster_candidates(
         session, at=at, recent_window_days=settings.recent_assignment_window_days
     )
@@ -329,8 +379,8 @@ async def appoint(
         assert decision.failure is not None
         reason_text = "; ".join((*decision.reasons, *decision.unmet_wishes))
         await session.execute(
-            sa.update(notices)
-            .where(notices.c.notice_id == notice_id)
+            sa.update(request.table)
+            .where(request.key)
             .values(
                 status=NoticeStatus.UNASSIGNABLE,
                 unassignable_reason=decision.failure.value,
@@ -343,6 +393,7 @@ async def appoint(
             AssignmentFailed(
                 suspect_id=notice["suspect_id"],
                 notice_id=notice_id,
+                application_id=application_id if notice_id is None else None,
                 reason=decision.failure,
                 failed_at=at,
                 detail=reason_text[:4000],
@@ -360,6 +411,7 @@ async def appoint(
             case_id=notice["case_id"],
             suspect_id=notice["suspect_id"],
             notice_id=notice_id,
+            application_id=application_id if notice_id is None else None,
             lawyer_id=chosen.lawyer_id,
             firm_id=chosen.firm_id,
             status=ACTIVE,
@@ -371,8 +423,8 @@ async def appoint(
         )
     )
     await session.execute(
-        sa.update(notices)
-        .where(notices.c.notice_id == notice_id)
+        sa.update(request.table)
+        .where(request.key)
         .values(
             status=NoticeStatus.ASSIGNED,
             unassignable_reason=None,
@@ -380,13 +432,14 @@ async def appoint(
             updated_at=at,
         )
     )
-    lawyer = await _lawyer_ref(session, chosen.lawyer_id)
+    lawyer = await lawyer_ref(session, chosen.lawyer_id)
     if replacing is None:
         event: LawyerAssigned | LawyerReplaced = LawyerAssigned(
             assignment_id=assignment_id,
             suspect_id=notice["suspect_id"],
-            basis=AppointmentBasis.NOTICE,
+            basis=request.basis,
             notice_id=notice_id,
+            application_id=application_id if notice_id is None else None,
             lawyer=lawyer,
             assigned_at=at,
             continued_from_previous_stage=decision.continued_from_previous_stage,
@@ -415,7 +468,8 @@ async def active_assignment(
     )
     if assignment_id is not None:
         query = query.where(assignments.c.assignment_id == assignment_id)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row is not None else None
 
 
 async def terminate(
@@ -428,21 +482,30 @@ async def terminate(
     reason: TerminationReason,
     detail: str | None,
     caused_by: Envelope | None,
+    decision_number: str | None = None,
 ) -> UUID | None:
     """End legal aid for the suspect (终止法律援助): the active assignment ends, which releases
-    the lawyer's caseload, and ``AidTerminated`` is emitted. An open notice without a lawyer
-    yet is closed too (nothing to terminate, no lawyer to assign). Returns the assignment ended."""
+    the lawyer's caseload, and ``AidTerminated`` is emitted. An open notice or application
+    without a lawyer yet is closed too, with the reason and detail kept on it (visible over
+    REST as ``closed_reason``): ``AidTerminated`` names an assignment, so none is emitted when
+    no lawyer was ever assigned. Returns the assignment ended."""
     await lock_case(session, case_id)
     at = now()
     current = await active_assignment(session, suspect_id=suspect_id)
-    await session.execute(
-        sa.update(notices)
-        .where(
-            notices.c.suspect_id == suspect_id,
-            notices.c.status != NoticeStatus.CLOSED,
+    for table in (notices, applications):
+        await session.execute(
+            sa.update(table)
+            .where(table.c.suspect_id == suspect_id, table.c.status != NoticeStatus.CLOSED)
+            .values(
+                status=NoticeStatus.CLOSED,
+                closed_reason=reason.value,
+                closed_detail=detail
+                if current is not None
+                else f"{detail + '; ' if detail else ''}closed before any lawyer was assigned",
+                closed_at=at,
+                updated_at=at,
+            )
         )
-        .values(status=NoticeStatus.CLOSED, updated_at=at)
-    )
     if current is None:
         return None
     if assignment_id is not None and current["assignment_id"] != assignment_id:
@@ -460,9 +523,62 @@ async def terminate(
             suspect_id=suspect_id,
             reason=reason,
             terminated_at=at,
+            decision_number=decision_number,
             detail=detail,
         ),
         case_id=case_id,
         caused_by=caused_by,
     )
     return current["assignment_id"]
+
+
+class StageOutcome:
+    """What became of an assignment when the case left the review stage (Measures Art. 13 ¶1:
+    the same lawyer may go on defending in the trial stage)."""
+
+    CONTINUES_TO_TRIAL = "continues_to_trial"
+    ENDED_AT_INDICTMENT = "ended_at_indictment"
+
+
+async def record_handover(
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    case_id: UUID,
+    suspect_id: UUID,
+    continues: bool,
+    court: str,
+    handed_over_at: datetime,
+    detail: str,
+    caused_by: Envelope | None,
+) -> UUID | None:
+    """Indicted and handed over: the active assignment either continues into the trial stage
+    (stays active, so it still counts in the lawyer's caseload) or ends with ``AidTerminated``
+    (``stage_ended``). Returns the assignment concerned, if any."""
+    await lock_case(session, case_id)
+    current = await active_assignment(session, suspect_id=suspect_id)
+    if current is None:
+        return None
+    values = {"trial_court": court, "handed_over_at": handed_over_at}
+    if continues:
+        await session.execute(
+            sa.update(assignments)
+            .where(assignments.c.assignment_id == current["assignment_id"])
+            .values(stage_outcome=StageOutcome.CONTINUES_TO_TRIAL, **values)
+        )
+        return UUID(str(current["assignment_id"]))
+    await session.execute(
+        sa.update(assignments)
+        .where(assignments.c.assignment_id == current["assignment_id"])
+        .values(stage_outcome=StageOutcome.ENDED_AT_INDICTMENT, **values)
+    )
+    return await terminate(
+        session,
+        runtime,
+        case_id=case_id,
+        suspect_id=suspect_id,
+        assignment_id=current["assignment_id"],
+        reason=TerminationReason.STAGE_ENDED,
+        detail=detail,
+        caused_by=caused_by,
+    )

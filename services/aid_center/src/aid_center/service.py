@@ -6,7 +6,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from aid_center.api import assignments, firms, lawyers, notices
+from aid_center.api import (
+    applications,
+    assignments,
+    duty_requests,
+    firms,
+    lawyers,
+    notices,
+    work_stations,
+)
 from aid_center.db.tables import metadata, platform
 from aid_center.handlers import event_handlers
 from aid_center.settings import AidCenterSettings
@@ -34,7 +42,15 @@ def definition() -> ServiceDefinition:
         own_topic=lambda settings: settings.topic_aid_center,
         consumed_topics=consumed,
         handlers=event_handlers,
-        routers=[firms.router, lawyers.router, notices.router, assignments.router],
+        routers=[
+            firms.router,
+            lawyers.router,
+            notices.router,
+            applications.router,
+            assignments.router,
+            work_stations.router,
+            duty_requests.router,
+        ],
     )
 
 

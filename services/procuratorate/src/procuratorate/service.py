@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from procuratorate.api import cases, defense, proceedings
+from procuratorate.api import cases, defense, defense_work, ledger, proceedings
 from procuratorate.db.tables import metadata, platform
 from procuratorate.handlers import event_handlers
 from procuratorate.settings import ProcuratorateSettings
@@ -35,7 +35,13 @@ def definition() -> ServiceDefinition:
         own_topic=lambda settings: settings.topic_procuratorate,
         consumed_topics=consumed,
         handlers=event_handlers,
-        routers=[cases.router, defense.router, proceedings.router],
+        routers=[
+            cases.router,
+            defense.router,
+            defense_work.router,
+            proceedings.router,
+            ledger.router,
+        ],
     )
 
 

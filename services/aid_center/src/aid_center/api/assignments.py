@@ -40,6 +40,7 @@ class AssignmentOut(BaseModel):
     case_id: UUID
     suspect_id: UUID
     notice_id: UUID | None
+    application_id: UUID | None = Field(description="The application, when on application.")
     lawyer_id: UUID
     firm_id: UUID
     status: str = Field(description="active or ended.")
@@ -51,6 +52,11 @@ class AssignmentOut(BaseModel):
     ended_at: datetime | None
     end_reason: str | None
     end_detail: str | None
+    stage_outcome: str | None = Field(
+        description="At indictment (StageHandedOver): continues_to_trial or ended_at_indictment."
+    )
+    trial_court: str | None = Field(description="The court the case went to, when handed over.")
+    handed_over_at: datetime | None
 
 
 class ReplacementIn(BaseModel):
@@ -157,7 +163,14 @@ async def list_assignments(
     response_model=list[OverdueMeeting],
     summary="Active assignments whose lawyer has not met the suspect N days after assignment",
 )
-async def overdue_meetings(session: SessionDep, runtime: RuntimeDep) -> list[OverdueMeeting]:
+async def overdue_meetings(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    as_of: Annotated[
+        date | None,
+        Query(description="The legal date to judge on (default: today, Asia/Shanghai)."),
+    ] = None,
+) -> list[OverdueMeeting]:
     settings = runtime.settings
     assert isinstance(settings, AidCenterSettings)
     met = sa.exists().where(
@@ -167,7 +180,7 @@ async def overdue_meetings(session: SessionDep, runtime: RuntimeDep) -> list[Ove
     rows = await session.execute(
         sa.select(assignments, met.label("met")).where(assignments.c.status == ACTIVE)
     )
-    today = legal_date(now())
+    today = as_of or legal_date(now())
     flagged = []
     for row in rows.mappings():
         assigned_on = legal_date(row["assigned_at"])
@@ -207,12 +220,15 @@ async def replace(
     assignment_id: UUID, body: ReplacementIn, session: SessionDep, runtime: RuntimeDep
 ) -> ReplacementOut:
     current = await _active(session, assignment_id)
-    if current["notice_id"] is None:
-        raise Conflict("the assignment has no notice to reassign", field="assignment_id")
+    if current["notice_id"] is None and current["application_id"] is None:
+        raise Conflict(
+            "the assignment has neither notice nor application to reassign", field="assignment_id"
+        )
     outcome = await appoint(
         session,
         runtime,
         current["notice_id"],
+        application_id=current["application_id"],
         caused_by=None,
         replacing=current,
         replacement_reason=body.reason,
@@ -240,8 +256,10 @@ async def report_conflict(
     assignment_id: UUID, body: ConflictIn, session: SessionDep, runtime: RuntimeDep
 ) -> ConflictOut:
     current = await _active(session, assignment_id)
-    if current["notice_id"] is None:
-        raise Conflict("the assignment has no notice to reassign", field="assignment_id")
+    if current["notice_id"] is None and current["application_id"] is None:
+        raise Conflict(
+            "the assignment has neither notice nor application to reassign", field="assignment_id"
+        )
     if body.kind is ConflictKind.CO_SUSPECT_SAME_FIRM and not body.conflicting_suspect_ids:
         raise InvalidInput(
             "name the co-suspects the firm already defends", field="conflicting_suspect_ids"
@@ -279,6 +297,7 @@ async def report_conflict(
         session,
         runtime,
         current["notice_id"],
+        application_id=current["application_id"],
         caused_by=reported,
         replacing=current,
         replacement_reason=ReplacementReason.CONFLICT_OF_INTEREST,

@@ -47,6 +47,11 @@ class NoticeOut(BaseModel):
     last_decision: dict[str, Any] | None = Field(
         description="The engine's last explanation: chosen, passed over and why."
     )
+    closed_reason: str | None = Field(
+        description="Why the aid ended (a termination reason), also when no lawyer was assigned."
+    )
+    closed_detail: str | None
+    closed_at: datetime | None
 
 
 class AssignIn(BaseModel):

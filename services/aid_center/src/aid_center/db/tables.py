@@ -8,6 +8,10 @@
 - ``previous_stage_lawyers``: the lawyer the center appointed in the previous stage (continuity).
 - ``assignments``: every appointment, active or ended, with the engine's explanation.
 - ``conflict_reports``, ``activities``, ``quality_reviews``.
+- ``applications``: legal-aid applications forwarded by the procuratorate (申请指派), with the
+  same aid state as a notice.
+- ``work_stations`` / ``duty_shifts`` / ``duty_requests``: the duty-lawyer rota (值班律师,
+  Measures Art. 15) and each request for a duty lawyer with its outcome.
 """
 
 from __future__ import annotations
@@ -76,6 +80,30 @@ notices = sa.Table(
     sa.Column("assignment_due_provisional", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("unassignable_reason", sa.Text, nullable=True),
     sa.Column("last_decision", pg.JSONB, nullable=True),
+    sa.Column("closed_reason", sa.Text, nullable=True),
+    sa.Column("closed_detail", sa.Text, nullable=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
+)
+
+applications = sa.Table(
+    "applications",
+    metadata,
+    sa.Column("application_id", UUID, primary_key=True),
+    sa.Column("case_id", UUID, nullable=False, index=True),
+    sa.Column("suspect_id", UUID, nullable=False, index=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("district", sa.Text, nullable=True),
+    sa.Column("applied_by", sa.Text, nullable=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("forwarded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("addressee_center", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("unassignable_reason", sa.Text, nullable=True),
+    sa.Column("last_decision", pg.JSONB, nullable=True),
+    sa.Column("closed_reason", sa.Text, nullable=True),
+    sa.Column("closed_detail", sa.Text, nullable=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
 )
 
@@ -134,6 +162,7 @@ assignments = sa.Table(
     sa.Column("case_id", UUID, nullable=False, index=True),
     sa.Column("suspect_id", UUID, nullable=False, index=True),
     sa.Column("notice_id", UUID, sa.ForeignKey("notices.notice_id"), nullable=True),
+    sa.Column("application_id", UUID, sa.ForeignKey("applications.application_id"), nullable=True),
     sa.Column("lawyer_id", UUID, sa.ForeignKey("lawyers.lawyer_id"), nullable=False, index=True),
     sa.Column("firm_id", UUID, sa.ForeignKey("law_firms.firm_id"), nullable=False),
     sa.Column("status", sa.Text, nullable=False),
@@ -145,6 +174,10 @@ assignments = sa.Table(
     sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("end_reason", sa.Text, nullable=True),
     sa.Column("end_detail", sa.Text, nullable=True),
+    # At indictment (StageHandedOver): continues_to_trial, with the court; ended otherwise.
+    sa.Column("stage_outcome", sa.Text, nullable=True),
+    sa.Column("trial_court", sa.Text, nullable=True),
+    sa.Column("handed_over_at", sa.DateTime(timezone=True), nullable=True),
     # One active appointment per suspect; and never one firm for two co-suspects of a case at
     # the same time (Measures Art. 13 ¶2) — the database refuses it even if the code slipped.
     sa.Index(
@@ -213,4 +246,51 @@ quality_reviews = sa.Table(
     sa.Column("reviewer", sa.Text, nullable=False),
     sa.Column("findings", sa.Text, nullable=True),
     sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+work_stations = sa.Table(
+    "work_stations",
+    metadata,
+    sa.Column("station_id", UUID, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("district", sa.Text, nullable=False),
+    sa.Column("host_kind", sa.Text, nullable=False),
+    sa.Column("host_name", sa.Text, nullable=False),
+    sa.Column("contact", sa.Text, nullable=True),
+    _created(),
+)
+
+duty_shifts = sa.Table(
+    "duty_shifts",
+    metadata,
+    sa.Column("shift_id", UUID, primary_key=True),
+    sa.Column(
+        "station_id", UUID, sa.ForeignKey("work_stations.station_id"), nullable=False, index=True
+    ),
+    sa.Column("lawyer_id", UUID, sa.ForeignKey("lawyers.lawyer_id"), nullable=False, index=True),
+    sa.Column("on_date", sa.Date, nullable=False, index=True),
+    sa.Column("mode", sa.Text, nullable=False),
+    _created(),
+    sa.UniqueConstraint("station_id", "lawyer_id", "on_date", name="uq_duty_shift"),
+)
+
+duty_requests = sa.Table(
+    "duty_requests",
+    metadata,
+    sa.Column("request_id", UUID, primary_key=True),
+    sa.Column("case_id", UUID, nullable=False, index=True),
+    sa.Column("suspect_id", UUID, nullable=False, index=True),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("requested_station", sa.Text, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("shift_id", UUID, sa.ForeignKey("duty_shifts.shift_id"), nullable=True),
+    sa.Column("station_id", UUID, nullable=True),
+    sa.Column("lawyer_id", UUID, nullable=True, index=True),
+    sa.Column("mode", sa.Text, nullable=True),
+    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("unassigned_reason", sa.Text, nullable=True),
+    sa.Column("decision", pg.JSONB, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
 )

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aid_center.handlers import aid_changes, cases, notices
+from aid_center.handlers import aid_changes, applications, cases, duty, notices, stage
 from defense_messaging import Handler
 from defense_schemas import BaseEvent
 from defense_schemas.events.procuratorate import (
     CaseReceived,
     DefenseNoticeSent,
+    DutyLawyerRequested,
     LawyerRefusalRuled,
+    LegalAidApplicationForwarded,
     NoticeSupplemented,
     PrivateCounselRetained,
+    ProceduralDecisionMade,
     ReappointmentRequested,
     SelfDefensePermitted,
+    StageHandedOver,
 )
 from service_runtime.app import Runtime
 
@@ -28,4 +32,8 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
         LawyerRefusalRuled: aid_changes.on_lawyer_refusal_ruled(runtime),
         SelfDefensePermitted: aid_changes.on_self_defense_permitted(runtime),
         PrivateCounselRetained: aid_changes.on_private_counsel_retained(runtime),
+        LegalAidApplicationForwarded: applications.on_application_forwarded(runtime),
+        ProceduralDecisionMade: stage.on_procedural_decision(runtime),
+        StageHandedOver: stage.on_stage_handed_over(runtime),
+        DutyLawyerRequested: duty.on_duty_lawyer_requested(runtime),
     }

@@ -46,12 +46,15 @@ async def _replace(
     request_id: Any = None,
     detail: str | None = None,
 ) -> None:
-    if current["notice_id"] is None:
-        raise PermanentEventError(f"assignment {current['assignment_id']} has no notice")
+    if current["notice_id"] is None and current["application_id"] is None:
+        raise PermanentEventError(
+            f"assignment {current['assignment_id']} has neither notice nor application"
+        )
     await appoint(
         session,
         runtime,
         current["notice_id"],
+        application_id=current["application_id"],
         caused_by=envelope,
         replacing=current,
         replacement_reason=reason,

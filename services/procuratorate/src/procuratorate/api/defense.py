@@ -44,12 +44,16 @@ class DecisionOut(BaseModel):
     duty_lawyer_request_id: UUID | None = Field(
         description="The duty-lawyer request, for a suspect outside the scope (Art. 15)."
     )
+    legal_aid_application_id: UUID | None = Field(
+        description="The application forwarded to the center, for a suspect outside the scope "
+        "who applied for legal aid (申请指派)."
+    )
 
 
 @router.post(
     "/suspects/{suspect_id}/defense-decision",
-    summary="Record the suspect's decision about a defender; send the letter or ask for a duty "
-    "lawyer",
+    summary="Record the suspect's decision about a defender; send the letter, forward an "
+    "application for legal aid, or ask for a duty lawyer",
 )
 async def post_decision(
     case_id: UUID, suspect_id: UUID, body: DecisionIn, session: SessionDep, runtime: RuntimeDep

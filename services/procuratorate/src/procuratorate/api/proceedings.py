@@ -11,16 +11,20 @@ from uuid import UUID
 import sqlalchemy as sa
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from defense_schemas import Envelope
 from defense_schemas.events.common import SuspectParticulars
 from defense_schemas.events.procuratorate import (
     ExpeditedProcedureApplied,
     PleaAgreementWitnessed,
     ProceduralDecisionMade,
+    StageHandedOver,
 )
 from defense_schemas.fields import Note, OrgName, PersonName, Reference
 from defense_schemas.vocabulary import (
     ClockKind,
+    DefenseStatus,
     ProceduralDecisionKind,
     WitnessMode,
     WitnessRole,
@@ -42,6 +46,8 @@ from procuratorate.workflow.common import (
     settle_clocks,
     start_clock,
 )
+from procuratorate.workflow.defense_work import defender_ref
+from service_runtime.app import Runtime
 from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import ERROR_RESPONSES, Conflict, InvalidInput
 
@@ -58,6 +64,9 @@ class DecisionIn(BaseModel):
     decided_at: AwareDatetime | None = None
     document_number: Reference | None = None
     receiving_unit: OrgName | None = Field(None, description="For a jurisdiction change only.")
+    court: OrgName | None = Field(
+        None, description="For an indictment only: the court the case is handed over to."
+    )
     note: Note | None = None
 
 
@@ -70,7 +79,8 @@ class DecisionOut(BaseModel):
 
 @router.post(
     "/procedural-decisions",
-    summary="Make a procedural decision; it moves the review deadline (Art. 10, CPL 172/175)",
+    summary="Make a procedural decision; it moves the review deadline (Art. 10, CPL 172/175); "
+    "an indictment (court required) hands each suspect over with its defender",
 )
 async def post_procedural_decision(
     case_id: UUID, body: DecisionIn, session: SessionDep, runtime: RuntimeDep
@@ -138,6 +148,8 @@ async def post_procedural_decision(
         raise InvalidInput(
             "receiving_unit is given exactly for a jurisdiction change", field="receiving_unit"
         )
+    if (kind is ProceduralDecisionKind.INDICTMENT) != (body.court is not None):
+        raise InvalidInput("court is given exactly for an indictment", field="court")
     decision_id = uuid.uuid4()
     await session.execute(sa.update(cases).where(cases.c.case_id == case_id).values(**values))
     await session.execute(
@@ -152,7 +164,7 @@ async def post_procedural_decision(
             note=body.note,
         )
     )
-    await emit(
+    decided = await emit(
         session,
         runtime,
         ProceduralDecisionMade(
@@ -168,6 +180,18 @@ async def post_procedural_decision(
         ),
         case_id=case_id,
     )
+    if kind is ProceduralDecisionKind.INDICTMENT:
+        assert body.court is not None
+        await hand_over(
+            session,
+            runtime,
+            case_id,
+            ids,
+            court=body.court,
+            indictment_number=body.document_number,
+            at=at,
+            caused_by=decided,
+        )
     case = await get_case(session, case_id)
     return DecisionOut(
         decision_id=decision_id,
@@ -175,6 +199,39 @@ async def post_procedural_decision(
         review_deadline=case.review_deadline,
         supplementary_investigation_round=round_,
     )
+
+
+async def hand_over(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_ids: list[UUID],
+    *,
+    court: str,
+    indictment_number: str | None,
+    at: datetime,
+    caused_by: Envelope,
+) -> None:
+    """At indictment the court is told of each suspect's defense, so the trial-stage system can
+    pick the case up and the same lawyer may continue (Measures Art. 13)."""
+    for suspect_id in suspect_ids:
+        suspect = await get_suspect(session, case_id, suspect_id)
+        lawyer = await defense_lawyer(session, suspect_id)
+        await emit(
+            session,
+            runtime,
+            StageHandedOver(
+                suspect_id=suspect_id,
+                court=court,
+                indictment_number=indictment_number,
+                handed_over_at=at,
+                defense_status=DefenseStatus(suspect.defense_status),
+                defender=defender_ref(lawyer) if lawyer is not None else None,
+            ),
+            case_id=case_id,
+            suspect_id=suspect_id,
+            caused_by=caused_by,
+        )
 
 
 class ExpeditedIn(BaseModel):

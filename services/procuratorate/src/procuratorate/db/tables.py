@@ -1,9 +1,9 @@
 """The procuratorate's projection: its own tables plus the tables every service has.
 
 Facts the workflow reads back (cases, suspects, grounds, clocks, notices, defenders, bookings,
-decisions) have their own tables; every event emitted or consumed is also kept, whole, in the
-case's timeline, which is where the records that are only ever listed (opinions,
-consultations, plea witnesses, refusals) are read from.
+decisions, written opinions) have their own tables; every event emitted or consumed is also
+kept, whole, in the case's timeline, which is where the records that are only ever listed
+(consultations, plea witnesses, refusals) are read from.
 """
 
 from __future__ import annotations
@@ -204,4 +204,26 @@ timeline = sa.Table(
     sa.Column("producer", sa.String(200), nullable=False),
     sa.Column("occurred_at", TZ, nullable=False),
     sa.Column("payload", JSONB, nullable=False),
+)
+
+written_opinions = sa.Table(
+    "written_opinions",
+    metadata,
+    # Measures Art. 9: each opinion with its time against the review deadline then in force.
+    sa.Column("opinion_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column(
+        "case_id", UUID(as_uuid=True), sa.ForeignKey("cases.case_id"), nullable=False, index=True
+    ),
+    sa.Column(
+        "suspect_id", UUID(as_uuid=True), sa.ForeignKey("suspects.suspect_id"), nullable=False
+    ),
+    sa.Column("defender_name", sa.String(100), nullable=False),
+    sa.Column("assignment_id", UUID(as_uuid=True)),
+    sa.Column("retention_id", UUID(as_uuid=True)),
+    sa.Column("received_at", TZ, nullable=False),
+    # Null while the case is returned for supplementary investigation (no period running).
+    sa.Column("review_deadline", sa.Date),
+    sa.Column("on_time", sa.Boolean, nullable=False),
+    sa.Column("covers_plea_matters", sa.Boolean, nullable=False),
+    sa.Column("copy_filed", sa.Boolean, nullable=False),
 )

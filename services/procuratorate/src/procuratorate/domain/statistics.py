@@ -1,12 +1,25 @@
 """Unified statistical definitions of the work ledger (工作台账, notice §三–四): computed the same
-way for every district and period."""
+way for every district and period.
+
+Definitions (one place, used by the ledger, the statistics and the export):
+- covered: any defense status but `none` (duty-lawyer help counts for coverage, Art. 15);
+- mandatory covered: a mandatory-scope suspect with a defense lawyer or a permitted
+  self-defense; duty-lawyer help does not satisfy the mandatory scope (Measures Art. 2, 15);
+- a clock is on time when met before its exclusive close instant; cancelled clocks (the duty
+  fell away) count nowhere; an open clock past its close instant is overdue;
+- terminations: every termination of aid (AidTerminated), by its reason;
+- lawyer workload: the appointments (通知辩护 or 申请指派) each lawyer received, and how many are
+  still active.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
 
 from defense_schemas.vocabulary import DefenseStatus
 
@@ -17,6 +30,17 @@ class ClockRecord:
     closes_at: datetime
     met_at: datetime | None
     cancelled: bool = False
+    clock_id: UUID | None = None
+    """A case-level clock (the review period) is shown on each of its suspects' records and
+    counted once: records sharing a clock id are one clock."""
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """An appointed lawyer's assignment to a suspect, for the workload."""
+
+    lawyer: str  # the lawyer's name and firm, as the center reported them
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -25,6 +49,9 @@ class SuspectRecord:
     status: DefenseStatus
     in_mandatory_scope: bool
     clocks: tuple[ClockRecord, ...] = ()
+    received_on: date | None = None
+    terminations: tuple[str, ...] = ()
+    appointments: tuple[Appointment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +66,13 @@ class ClockRate:
         return self.on_time / self.settled if self.settled else None
 
 
+@dataclass(frozen=True)
+class LawyerLoad:
+    lawyer: str
+    appointments: int
+    active: int
+
+
 @dataclass
 class Statistics:
     suspects: int = 0
@@ -47,6 +81,8 @@ class Statistics:
     mandatory_covered: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     clocks: list[ClockRate] = field(default_factory=list)
+    terminations: dict[str, int] = field(default_factory=dict)
+    lawyer_workload: list[LawyerLoad] = field(default_factory=list)
 
     @property
     def coverage_rate(self) -> float | None:
@@ -69,7 +105,10 @@ def is_overdue(clock: ClockRecord, now: datetime) -> bool:
 def compute_statistics(records: Iterable[SuspectRecord], now: datetime) -> Statistics:
     stats = Statistics()
     statuses: Counter[str] = Counter()
+    terminations: Counter[str] = Counter()
     per_clock: dict[str, list[int]] = {}
+    per_lawyer: dict[str, list[int]] = {}
+    seen_clocks: set[UUID] = set()
     for record in records:
         stats.suspects += 1
         statuses[record.status.value] += 1
@@ -81,7 +120,16 @@ def compute_statistics(records: Iterable[SuspectRecord], now: datetime) -> Stati
             stats.mandatory_covered += (
                 covered and record.status is not DefenseStatus.DUTY_LAWYER_ONLY
             )
+        terminations.update(record.terminations)
+        for appointment in record.appointments:
+            load = per_lawyer.setdefault(appointment.lawyer, [0, 0])
+            load[0] += 1
+            load[1] += appointment.active
         for clock in record.clocks:
+            if clock.clock_id is not None:
+                if clock.clock_id in seen_clocks:
+                    continue
+                seen_clocks.add(clock.clock_id)
             counts = per_clock.setdefault(clock.kind, [0, 0, 0])
             if clock.cancelled:
                 continue
@@ -92,4 +140,50 @@ def compute_statistics(records: Iterable[SuspectRecord], now: datetime) -> Stati
                 counts[2] += 1
     stats.by_status = dict(sorted(statuses.items()))
     stats.clocks = [ClockRate(kind, *counts) for kind, counts in sorted(per_clock.items())]
+    stats.terminations = dict(sorted(terminations.items()))
+    stats.lawyer_workload = [
+        LawyerLoad(lawyer, total, active)
+        for lawyer, (total, active) in sorted(per_lawyer.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    ]
     return stats
+
+
+class Granularity(StrEnum):
+    """The statistical period a suspect is counted in, by the case's receipt (受理) date."""
+
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+    ALL = "all"
+
+
+def period_label(day: date | None, granularity: Granularity) -> str:
+    """`2026-03`, `2026-Q1`, `2026`, or `all`."""
+    if granularity is Granularity.ALL or day is None:
+        return "all"
+    if granularity is Granularity.YEAR:
+        return f"{day.year}"
+    if granularity is Granularity.QUARTER:
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+@dataclass(frozen=True)
+class Group:
+    district: str
+    period: str
+    statistics: Statistics
+
+
+def group_statistics(
+    records: Iterable[SuspectRecord], now: datetime, granularity: Granularity
+) -> list[Group]:
+    """The statistics of each district in each period, ordered by district then period."""
+    buckets: dict[tuple[str, str], list[SuspectRecord]] = {}
+    for record in records:
+        key = (record.district, period_label(record.received_on, granularity))
+        buckets.setdefault(key, []).append(record)
+    return [
+        Group(district, period, compute_statistics(members, now))
+        for (district, period), members in sorted(buckets.items())
+    ]

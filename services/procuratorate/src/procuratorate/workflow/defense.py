@@ -24,6 +24,7 @@ from defense_schemas.events.procuratorate import (
     DefenseNoticeSent,
     DutyLawyerRequested,
     LawyerRefusalRuled,
+    LegalAidApplicationForwarded,
     NoticeOfDefenseLetter,
     NoticeSupplemented,
     PrivateCounselDismissed,
@@ -95,7 +96,8 @@ async def record_decision(
     materials: tuple[str, ...],
 ) -> dict[str, Any]:
     """Record the decision (记录在案); a mandatory-scope suspect retaining no one gets the letter
-    (Art. 3), an out-of-scope one without a defender a duty lawyer (Art. 15)."""
+    (Art. 3); outside the scope, an application for legal aid is forwarded to the center (申请
+    指派), and a suspect who neither retains nor applies gets a duty lawyer (Art. 15)."""
     case = await get_case(session, case_id, lock=True)
     suspect = await get_suspect(session, case_id, suspect_id, lock=True)
     decided = await emit(
@@ -116,7 +118,11 @@ async def record_decision(
         .where(suspects.c.suspect_id == suspect_id)
         .values(decision=choice.value, decided_at=decided_at)
     )
-    outcome: dict[str, Any] = {"notice_id": None, "duty_lawyer_request_id": None}
+    outcome: dict[str, Any] = {
+        "notice_id": None,
+        "duty_lawyer_request_id": None,
+        "legal_aid_application_id": None,
+    }
     if choice not in (DefenseChoice.NO_COUNSEL, DefenseChoice.APPLY_FOR_LEGAL_AID):
         return outcome
     if suspect.defense_status != DefenseStatus.NONE.value:
@@ -145,6 +151,18 @@ async def record_decision(
             materials=materials,
             caused_by=decided,
         )
+    elif choice is DefenseChoice.APPLY_FOR_LEGAL_AID:
+        # Outside the mandatory scope the suspect may still apply (申请指派): the procuratorate
+        # forwards the application to the center, which decides (LAL Art. 39).
+        outcome["legal_aid_application_id"] = await forward_application(
+            session,
+            runtime,
+            case,
+            suspect_id,
+            applied_by=decided_by,
+            applied_at=decided_at,
+            caused_by=decided,
+        )
     else:
         outcome["duty_lawyer_request_id"] = await request_duty_lawyer(
             session,
@@ -155,6 +173,35 @@ async def record_decision(
             purpose=DutyLawyerPurpose.LEGAL_HELP,
         )
     return outcome
+
+
+async def forward_application(
+    session: AsyncSession,
+    runtime: Runtime,
+    case: Any,
+    suspect_id: UUID,
+    *,
+    applied_by: PersonRole,
+    applied_at: datetime,
+    caused_by: Any = None,
+) -> UUID:
+    application_id = uuid.uuid4()
+    await emit(
+        session,
+        runtime,
+        LegalAidApplicationForwarded(
+            application_id=application_id,
+            suspect_id=suspect_id,
+            applied_by=applied_by,
+            applied_at=applied_at,
+            forwarded_at=applied_at,
+            addressee_center=settings_of(runtime).aid_center_for(case.district),
+        ),
+        case_id=case.case_id,
+        suspect_id=suspect_id,
+        caused_by=caused_by,
+    )
+    return application_id
 
 
 async def request_duty_lawyer(

@@ -535,6 +535,11 @@ class SentencingConsultationHeld(ProcuratorateEvent):
     recording_ref: Reference = Field(
         description="The reference of the audio-video recording (同步录音录像)."
     )
+    lawyer_attendance: WitnessMode | None = Field(
+        default=None,
+        description="Whether the lawyer took part on site (`in_person`) or remotely by video "
+        "(`remote_video`); absent where it was not recorded.",
+    )
 
 
 class PleaAgreementWitnessed(ProcuratorateEvent):

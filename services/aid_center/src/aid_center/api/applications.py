@@ -1,0 +1,105 @@
+"""Legal-aid applications forwarded by the procuratorate (申请指派): their aid state, and staff's
+assignment (engine retry or a lawyer chosen by hand, the same rules as for a notice)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from aid_center.api.notices import AssignIn, AssignOut
+from aid_center.appointing import NoticeStatus, appoint
+from aid_center.db.tables import applications
+from service_runtime.deps import RuntimeDep, SessionDep
+from service_runtime.errors import ERROR_RESPONSES, Conflict, NotFound
+
+router = APIRouter(prefix="/applications", tags=["applications"], responses=ERROR_RESPONSES)
+
+
+class ApplicationOut(BaseModel):
+    application_id: UUID
+    case_id: UUID
+    suspect_id: UUID
+    status: str = Field(description="accepted, assigned, unassignable or closed.")
+    district: str | None
+    applied_by: str
+    applied_at: datetime
+    forwarded_at: datetime
+    addressee_center: str
+    received_at: datetime
+    unassignable_reason: str | None
+    last_decision: dict[str, Any] | None = Field(
+        description="The engine's last explanation: chosen, passed over and why."
+    )
+    closed_reason: str | None = Field(description="Why the aid ended (a termination reason).")
+    closed_detail: str | None
+    closed_at: datetime | None
+
+
+async def _application(session: SessionDep, application_id: UUID) -> dict[str, Any]:
+    row = (
+        (
+            await session.execute(
+                sa.select(applications).where(applications.c.application_id == application_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("application", application_id)
+    return dict(row)
+
+
+@router.get("", response_model=list[ApplicationOut], summary="List applications")
+async def list_applications(
+    session: SessionDep,
+    status: Annotated[str | None, Query(description="Filter by status.")] = None,
+    case_id: Annotated[UUID | None, Query()] = None,
+) -> list[ApplicationOut]:
+    query = sa.select(applications).order_by(applications.c.received_at)
+    if status is not None:
+        query = query.where(applications.c.status == status)
+    if case_id is not None:
+        query = query.where(applications.c.case_id == case_id)
+    return [
+        ApplicationOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()
+    ]
+
+
+@router.get("/{application_id}", response_model=ApplicationOut, summary="One application")
+async def get_application(application_id: UUID, session: SessionDep) -> ApplicationOut:
+    return ApplicationOut.model_validate(await _application(session, application_id))
+
+
+@router.post(
+    "/{application_id}/assignment",
+    response_model=AssignOut,
+    summary="Assign a lawyer to an accepted or unassignable application (engine, or staff)",
+    description="The same rules as for a notice: roster limits may be waived by staff, the "
+    "law's rules never (Measures Art. 13, LAL Art. 26, leave → 409).",
+)
+async def assign(
+    application_id: UUID, body: AssignIn, session: SessionDep, runtime: RuntimeDep
+) -> AssignOut:
+    application = await _application(session, application_id)
+    if application["status"] not in (NoticeStatus.ACCEPTED, NoticeStatus.UNASSIGNABLE):
+        raise Conflict(
+            f"application {application_id} is {application['status']}; only an accepted or "
+            "unassignable application gets a first assignment",
+            field="status",
+        )
+    outcome = await appoint(
+        session,
+        runtime,
+        None,
+        application_id=application_id,
+        caused_by=None,
+        manual_lawyer_id=body.lawyer_id,
+        manual_reason=body.reason,
+    )
+    return AssignOut(assignment_id=outcome.assignment_id, decision=outcome.decision.explanation())

@@ -1,0 +1,88 @@
+"""Requests for a duty lawyer (值班律师) received from the procuratorate and their outcome; an
+unassigned request stays listed (``status=unassigned``) with the reasons until staff retry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from aid_center.appointing import now
+from aid_center.db.tables import duty_requests
+from aid_center.duty_rota import DutyRequestStatus, assign_duty_lawyer
+from legal_calendar import legal_date
+from service_runtime.deps import RuntimeDep, SessionDep
+from service_runtime.errors import ERROR_RESPONSES, Conflict, NotFound
+
+router = APIRouter(prefix="/duty-requests", tags=["duty lawyers"], responses=ERROR_RESPONSES)
+
+
+class DutyRequestOut(BaseModel):
+    request_id: UUID
+    case_id: UUID
+    suspect_id: UUID
+    purpose: str = Field(description="legal_help or plea_witness.")
+    requested_at: datetime
+    requested_station: str | None = Field(description="The station the procuratorate named.")
+    note: str | None
+    status: str = Field(description="assigned or unassigned.")
+    shift_id: UUID | None
+    station_id: UUID | None
+    lawyer_id: UUID | None
+    mode: str | None
+    assigned_at: datetime | None
+    unassigned_reason: str | None = Field(description="nobody_on_rota or nobody_available.")
+    decision: dict[str, Any] = Field(description="Chosen, passed over and why.")
+
+
+async def _request(session: SessionDep, request_id: UUID) -> dict[str, Any]:
+    row = (
+        (
+            await session.execute(
+                sa.select(duty_requests).where(duty_requests.c.request_id == request_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("duty request", request_id)
+    return dict(row)
+
+
+@router.get("", response_model=list[DutyRequestOut], summary="List duty-lawyer requests")
+async def list_requests(
+    session: SessionDep,
+    status: Annotated[str | None, Query(description="assigned or unassigned.")] = None,
+    case_id: Annotated[UUID | None, Query()] = None,
+) -> list[DutyRequestOut]:
+    query = sa.select(duty_requests).order_by(duty_requests.c.requested_at)
+    if status is not None:
+        query = query.where(duty_requests.c.status == status)
+    if case_id is not None:
+        query = query.where(duty_requests.c.case_id == case_id)
+    return [
+        DutyRequestOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()
+    ]
+
+
+@router.get("/{request_id}", response_model=DutyRequestOut, summary="One duty-lawyer request")
+async def get_request(request_id: UUID, session: SessionDep) -> DutyRequestOut:
+    return DutyRequestOut.model_validate(await _request(session, request_id))
+
+
+@router.post(
+    "/{request_id}/assignment",
+    response_model=DutyRequestOut,
+    summary="Retry an unassigned request against today's rota (after the rota was completed)",
+)
+async def retry(request_id: UUID, session: SessionDep, runtime: RuntimeDep) -> DutyRequestOut:
+    request = await _request(session, request_id)
+    if request["status"] == DutyRequestStatus.ASSIGNED:
+        raise Conflict(f"duty request {request_id} already has a duty lawyer", field="status")
+    await assign_duty_lawyer(session, runtime, request, on_date=legal_date(now()), caused_by=None)
+    return DutyRequestOut.model_validate(await _request(session, request_id))

@@ -1,0 +1,220 @@
+"""Legal aid work stations (法律援助工作站) and their duty-lawyer rota (值班表), Measures Art. 15
+and the notice's §三: stations in procuratorates and detention centers, a duty lawyer per day
+serving on site, by phone or online."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+
+from aid_center.db.tables import duty_requests, duty_shifts, lawyers, work_stations
+from defense_schemas.vocabulary import ServiceMode
+from service_runtime.deps import SessionDep
+from service_runtime.errors import ERROR_RESPONSES, Conflict, InvalidInput, NotFound
+
+router = APIRouter(tags=["duty lawyers"], responses=ERROR_RESPONSES)
+
+MAX_SHIFT_SPAN_DAYS = 366
+
+
+class HostKind(StrEnum):
+    """Where the work station sits: a procuratorate (检察院), a detention center (看守所), a
+    court (法院) or elsewhere."""
+
+    PROCURATORATE = "procuratorate"
+    DETENTION_CENTER = "detention_center"
+    COURT = "court"
+    OTHER = "other"
+
+
+class WorkStationIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, description="The station's name, as requested.")
+    district: str = Field(min_length=1, max_length=50, description="The district it serves.")
+    host_kind: HostKind
+    host_name: str = Field(min_length=1, max_length=200, description="The hosting organ.")
+    contact: str | None = Field(default=None, max_length=200)
+
+
+class WorkStationOut(WorkStationIn):
+    station_id: UUID
+    created_at: datetime
+
+
+class ShiftsIn(BaseModel):
+    lawyer_id: UUID
+    starts_on: date = Field(description="First day of duty.")
+    ends_on: date = Field(description="Last day of duty (inclusive); the same day for one day.")
+    mode: ServiceMode = Field(description="On site (现场), by phone (电话) or online (网络).")
+
+
+class ShiftOut(BaseModel):
+    shift_id: UUID
+    station_id: UUID
+    station_name: str
+    lawyer_id: UUID
+    lawyer_name: str
+    on_date: date
+    mode: ServiceMode
+
+
+async def _station(session: SessionDep, station_id: UUID) -> dict[str, object]:
+    row = (
+        (
+            await session.execute(
+                sa.select(work_stations).where(work_stations.c.station_id == station_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("work station", station_id)
+    return dict(row)
+
+
+@router.post(
+    "/work-stations", status_code=201, response_model=WorkStationOut, summary="Add a work station"
+)
+async def add_station(body: WorkStationIn, session: SessionDep) -> WorkStationOut:
+    station_id = uuid.uuid4()
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                sa.insert(work_stations).values(station_id=station_id, **body.model_dump())
+            )
+    except IntegrityError as error:
+        raise Conflict(f"a work station named {body.name!r} exists", field="name") from error
+    return WorkStationOut.model_validate(await _station(session, station_id))
+
+
+@router.get("/work-stations", response_model=list[WorkStationOut], summary="List work stations")
+async def list_stations(
+    session: SessionDep, district: Annotated[str | None, Query()] = None
+) -> list[WorkStationOut]:
+    query = sa.select(work_stations).order_by(work_stations.c.name)
+    if district is not None:
+        query = query.where(work_stations.c.district == district)
+    return [
+        WorkStationOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()
+    ]
+
+
+@router.get("/work-stations/{station_id}", response_model=WorkStationOut, summary="One station")
+async def get_station(station_id: UUID, session: SessionDep) -> WorkStationOut:
+    return WorkStationOut.model_validate(await _station(session, station_id))
+
+
+def _shift_query() -> sa.Select[tuple[object, ...]]:
+    return (
+        sa.select(
+            duty_shifts.c.shift_id,
+            duty_shifts.c.station_id,
+            work_stations.c.name.label("station_name"),
+            duty_shifts.c.lawyer_id,
+            lawyers.c.name.label("lawyer_name"),
+            duty_shifts.c.on_date,
+            duty_shifts.c.mode,
+        )
+        .join(work_stations, work_stations.c.station_id == duty_shifts.c.station_id)
+        .join(lawyers, lawyers.c.lawyer_id == duty_shifts.c.lawyer_id)
+        .order_by(duty_shifts.c.on_date, work_stations.c.name, lawyers.c.license_number)
+    )
+
+
+@router.post(
+    "/work-stations/{station_id}/shifts",
+    status_code=201,
+    response_model=list[ShiftOut],
+    summary="Put a lawyer on the station's rota for each day of a period",
+    description="One shift per day from starts_on to ends_on. A lawyer already on this "
+    "station's rota on one of those days → 409; an unknown lawyer → 400.",
+)
+async def add_shifts(station_id: UUID, body: ShiftsIn, session: SessionDep) -> list[ShiftOut]:
+    await _station(session, station_id)
+    if body.ends_on < body.starts_on:
+        raise InvalidInput("ends_on is before starts_on", field="ends_on")
+    if (body.ends_on - body.starts_on).days >= MAX_SHIFT_SPAN_DAYS:
+        raise InvalidInput(f"at most {MAX_SHIFT_SPAN_DAYS} days at once", field="ends_on")
+    known = await session.scalar(
+        sa.select(lawyers.c.lawyer_id).where(lawyers.c.lawyer_id == body.lawyer_id)
+    )
+    if known is None:
+        raise InvalidInput(f"lawyer {body.lawyer_id} is not on the roster", field="lawyer_id")
+    days = [
+        body.starts_on + timedelta(days=n) for n in range((body.ends_on - body.starts_on).days + 1)
+    ]
+    ids = [uuid.uuid4() for _ in days]
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                sa.insert(duty_shifts),
+                [
+                    {
+                        "shift_id": shift_id,
+                        "station_id": station_id,
+                        "lawyer_id": body.lawyer_id,
+                        "on_date": day,
+                        "mode": body.mode.value,
+                    }
+                    for shift_id, day in zip(ids, days, strict=True)
+                ],
+            )
+    except IntegrityError as error:
+        raise Conflict(
+            "the lawyer is already on this station's rota on one of those days",
+            field="starts_on",
+        ) from error
+    rows = await session.execute(_shift_query().where(duty_shifts.c.shift_id.in_(ids)))
+    return [ShiftOut.model_validate(dict(r)) for r in rows.mappings()]
+
+
+@router.get(
+    "/duty-rota",
+    response_model=list[ShiftOut],
+    summary="The duty-lawyer rota: shifts between two dates, optionally of one station",
+)
+async def rota(
+    session: SessionDep,
+    starts_on: Annotated[date, Query(description="First day.")],
+    ends_on: Annotated[date | None, Query(description="Last day; default starts_on.")] = None,
+    station_id: Annotated[UUID | None, Query()] = None,
+    lawyer_id: Annotated[UUID | None, Query()] = None,
+) -> list[ShiftOut]:
+    last = ends_on or starts_on
+    if last < starts_on:
+        raise InvalidInput("ends_on is before starts_on", field="ends_on")
+    query = _shift_query().where(duty_shifts.c.on_date.between(starts_on, last))
+    if station_id is not None:
+        query = query.where(duty_shifts.c.station_id == station_id)
+    if lawyer_id is not None:
+        query = query.where(duty_shifts.c.lawyer_id == lawyer_id)
+    return [ShiftOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()]
+
+
+@router.delete(
+    "/duty-shifts/{shift_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Take a shift off the rota (409 once a request was served on it)",
+)
+async def delete_shift(shift_id: UUID, session: SessionDep) -> Response:
+    exists = await session.scalar(
+        sa.select(duty_shifts.c.shift_id).where(duty_shifts.c.shift_id == shift_id)
+    )
+    if exists is None:
+        raise NotFound("duty shift", shift_id)
+    used = await session.scalar(
+        sa.select(sa.func.count()).where(duty_requests.c.shift_id == shift_id)
+    )
+    if used:
+        raise Conflict("a request was served on this shift; it stays on record", field="shift_id")
+    await session.execute(sa.delete(duty_shifts).where(duty_shifts.c.shift_id == shift_id))
+    return Response(status_code=204)

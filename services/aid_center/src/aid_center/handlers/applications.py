@@ -1,0 +1,53 @@
+"""Legal-aid applications forwarded by the procuratorate (转交申请 → 申请指派).
+
+A suspect outside the mandatory scope applied for legal aid; the center appoints a lawyer with
+the same engine and the same rules as on a notice (Art. 12–13, LAL Art. 26), and the
+``LawyerAssigned`` it emits has basis ``application`` and the application's id.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aid_center.appointing import NoticeStatus, appoint, now
+from aid_center.db.tables import applications, cases
+from defense_messaging import Handler
+from defense_schemas import Envelope
+from defense_schemas.events.procuratorate import LegalAidApplicationForwarded
+from service_runtime.app import Runtime
+
+
+def on_application_forwarded(runtime: Runtime) -> Handler:
+    async def handle(
+        session: AsyncSession, envelope: Envelope, event: LegalAidApplicationForwarded
+    ) -> None:
+        known = await session.scalar(
+            sa.select(applications.c.application_id).where(
+                applications.c.application_id == event.application_id
+            )
+        )
+        if known is not None:
+            return  # the same application again under another event id
+        district = await session.scalar(
+            sa.select(cases.c.district).where(cases.c.case_id == envelope.case_id)
+        )
+        await session.execute(
+            sa.insert(applications).values(
+                application_id=event.application_id,
+                case_id=envelope.case_id,
+                suspect_id=event.suspect_id,
+                status=NoticeStatus.ACCEPTED,
+                district=district,
+                applied_by=event.applied_by.value,
+                applied_at=event.applied_at,
+                forwarded_at=event.forwarded_at,
+                addressee_center=event.addressee_center,
+                received_at=now(),
+            )
+        )
+        await appoint(
+            session, runtime, None, application_id=event.application_id, caused_by=envelope
+        )
+
+    return handle

@@ -1,0 +1,238 @@
+"""The work ledger (工作台账) and its statistics, one definition for every district and period
+(notice §三–四; domain "The work ledger and statistics"), and the ledger's XLSX export."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
+
+from defense_schemas.vocabulary import DefenseStatus, Ground
+from procuratorate.domain.ledger import LedgerLine, ledger_workbook
+from procuratorate.domain.statistics import (
+    Granularity,
+    Statistics,
+    compute_statistics,
+    group_statistics,
+)
+from procuratorate.workflow.ledger import LedgerFilter, load_ledger
+from service_runtime.deps import SessionDep
+from service_runtime.errors import ERROR_RESPONSES, InvalidInput
+
+router = APIRouter(tags=["ledger"], responses=ERROR_RESPONSES)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ledger_filter(
+    district: Annotated[str | None, Query(description="Only this district (所属区).")] = None,
+    status: Annotated[
+        DefenseStatus | None, Query(description="Only suspects with this defense status.")
+    ] = None,
+    received_from: Annotated[
+        date | None, Query(description="Cases received on or after this day (Asia/Shanghai).")
+    ] = None,
+    received_to: Annotated[
+        date | None, Query(description="Cases received on or before this day (Asia/Shanghai).")
+    ] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(
+            description="true: only suspects with a clock (theirs or the case's review period) "
+            "open past its deadline; false: only those without."
+        ),
+    ] = None,
+) -> LedgerFilter:
+    if received_from and received_to and received_from > received_to:
+        raise InvalidInput("the period ends before it starts", field="received_to")
+    return LedgerFilter(
+        district=district,
+        status=status,
+        received_from=received_from,
+        received_to=received_to,
+        overdue=overdue,
+    )
+
+
+FilterDep = Annotated[LedgerFilter, Depends(ledger_filter)]
+
+
+class LedgerClockView(BaseModel):
+    kind: str
+    scope: str = Field(description="`suspect`, or `case` for the review period.")
+    subject: str | None
+    trigger_on: date
+    due_on: date
+    closes_at: datetime
+    provisional: bool
+    met_at: datetime | None
+    outcome: str | None = Field(description="met, met_late, cancelled; null while open.")
+    overdue: bool = Field(description="Open past its deadline now.")
+
+
+class LedgerDefenderView(BaseModel):
+    kind: str
+    name: str
+    firm: str | None
+    contact: str | None
+    started_at: datetime
+
+
+class LedgerRow(BaseModel):
+    case_id: UUID
+    transfer_number: str
+    procuratorate_unit: str
+    district: str
+    received_at: datetime
+    review_status: str
+    review_deadline: date | None
+    suspect_id: UUID
+    suspect_name: str
+    defense_status: DefenseStatus
+    grounds: list[Ground]
+    in_mandatory_scope: bool
+    current_defender: LedgerDefenderView | None
+    clocks: list[LedgerClockView]
+    terminations: list[str] = Field(description="Reasons of every termination of aid.")
+    overdue: bool
+
+
+def ledger_row(line: LedgerLine) -> LedgerRow:
+    data = asdict(line)
+    data.pop("appointments")
+    return LedgerRow(**data, in_mandatory_scope=line.in_mandatory_scope, overdue=line.overdue)
+
+
+@router.get(
+    "/ledger",
+    summary="The work ledger (工作台账): every suspect's defense status, grounds and clocks",
+)
+async def get_ledger(criteria: FilterDep, session: SessionDep) -> list[LedgerRow]:
+    return [ledger_row(line) for line in await load_ledger(session, criteria, now())]
+
+
+class ClockRateView(BaseModel):
+    kind: str
+    settled: int = Field(description="Clocks met, on time or late (cancelled ones excluded).")
+    on_time: int
+    overdue_open: int = Field(description="Clocks still open past their deadline.")
+    on_time_rate: float | None = Field(description="on_time / settled; null when none settled.")
+
+
+class LawyerLoadView(BaseModel):
+    lawyer: str
+    appointments: int
+    active: int
+
+
+class StatisticsView(BaseModel):
+    suspects: int
+    covered: int = Field(description="Suspects with any defense status but `none`.")
+    coverage_rate: float | None
+    mandatory_scope: int = Field(description="Suspects with at least one ground.")
+    mandatory_covered: int = Field(
+        description="Of those, with a defense lawyer or permitted self-defense (a duty lawyer "
+        "does not satisfy the mandatory scope)."
+    )
+    mandatory_coverage_rate: float | None
+    by_status: dict[str, int]
+    clocks: list[ClockRateView] = Field(description="On-time rate per clock kind.")
+    terminations: dict[str, int] = Field(description="Terminations of aid by reason.")
+    lawyer_workload: list[LawyerLoadView] = Field(
+        description="Appointments per appointed lawyer (name and firm)."
+    )
+
+
+def statistics_view(stats: Statistics) -> StatisticsView:
+    return StatisticsView(
+        suspects=stats.suspects,
+        covered=stats.covered,
+        coverage_rate=stats.coverage_rate,
+        mandatory_scope=stats.mandatory_scope,
+        mandatory_covered=stats.mandatory_covered,
+        mandatory_coverage_rate=stats.mandatory_coverage_rate,
+        by_status=stats.by_status,
+        clocks=[
+            ClockRateView(
+                kind=rate.kind,
+                settled=rate.settled,
+                on_time=rate.on_time,
+                overdue_open=rate.overdue_open,
+                on_time_rate=rate.on_time_rate,
+            )
+            for rate in stats.clocks
+        ],
+        terminations=stats.terminations,
+        lawyer_workload=[LawyerLoadView(**asdict(load)) for load in stats.lawyer_workload],
+    )
+
+
+class StatisticsGroupView(BaseModel):
+    district: str
+    period: str = Field(description="e.g. 2026-03, 2026-Q1, 2026, or all.")
+    statistics: StatisticsView
+
+
+class StatisticsOut(BaseModel):
+    granularity: Granularity
+    total: StatisticsView = Field(description="Every suspect the filter selects.")
+    groups: list[StatisticsGroupView] = Field(description="By district and period.")
+
+
+GranularityQuery = Annotated[
+    Granularity, Query(description="The period suspects are grouped by (case receipt date).")
+]
+
+
+@router.get(
+    "/statistics",
+    summary="Coverage, on-time rate per clock, terminations and lawyer workload, by district "
+    "and period",
+)
+async def get_statistics(
+    criteria: FilterDep, session: SessionDep, granularity: GranularityQuery = Granularity.MONTH
+) -> StatisticsOut:
+    at = now()
+    records = [line.record() for line in await load_ledger(session, criteria, at)]
+    return StatisticsOut(
+        granularity=granularity,
+        total=statistics_view(compute_statistics(records, at)),
+        groups=[
+            StatisticsGroupView(
+                district=group.district,
+                period=group.period,
+                statistics=statistics_view(group.statistics),
+            )
+            for group in group_statistics(records, at, granularity)
+        ],
+    )
+
+
+@router.get(
+    "/ledger.xlsx",
+    summary="The ledger as an XLSX workbook (工作台账, 期限明细, 统计), Chinese headers",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "The workbook"}},
+)
+async def get_ledger_xlsx(
+    criteria: FilterDep, session: SessionDep, granularity: GranularityQuery = Granularity.MONTH
+) -> Response:
+    at = now()
+    lines = await load_ledger(session, criteria, at)
+    records = [line.record() for line in lines]
+    groups = [
+        (g.district, g.period, g.statistics) for g in group_statistics(records, at, granularity)
+    ]
+    return Response(
+        ledger_workbook(lines, groups),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'},
+    )

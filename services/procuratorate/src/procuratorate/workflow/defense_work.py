@@ -1,0 +1,373 @@
+"""The defense lawyer's work the procuratorate records: file review (阅卷, Measures Art. 8),
+written opinions (书面辩护意见, Art. 9) and sentencing consultations (量刑协商, Art. 11)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_schemas.events.common import DefenderRef, SuspectParticulars
+from defense_schemas.events.procuratorate import (
+    FileReviewRequested,
+    FileReviewScheduled,
+    LawyerOpinion,
+    SentencingConsultationHeld,
+    WrittenOpinionReceived,
+)
+from defense_schemas.vocabulary import ClockKind, ClockOutcome, OpinionResponse, WitnessMode
+from legal_calendar import closes_at, legal_date
+from procuratorate.db.tables import clocks, file_reviews, procedural_decisions, written_opinions
+from procuratorate.domain.clocks import FILE_REVIEW
+from procuratorate.workflow.common import (
+    defense_lawyer,
+    emit,
+    get_case,
+    get_suspect,
+    settle_clocks,
+    start_clock,
+)
+from service_runtime.app import Runtime
+from service_runtime.errors import Conflict, InvalidInput, NotFound
+
+STAGE_ENDED = ("indicted", "non_prosecuted", "transferred_out")
+
+
+async def acting_lawyer(session: AsyncSession, suspect_id: UUID, *, field: str) -> Any:
+    """The suspect's appointed or retained defense lawyer; 409 when there is none (a duty lawyer
+    gives legal help only and does not review files, write opinions or negotiate sentences)."""
+    lawyer = await defense_lawyer(session, suspect_id)
+    if lawyer is None or (lawyer.assignment_id is None and lawyer.retention_id is None):
+        raise Conflict("the suspect has no appointed or retained defense lawyer", field=field)
+    return lawyer
+
+
+def defender_ref(lawyer: Any) -> DefenderRef:
+    if lawyer.assignment_id is not None:
+        return DefenderRef(name=lawyer.name, assignment_id=lawyer.assignment_id)
+    return DefenderRef(name=lawyer.name, retention_id=lawyer.retention_id)
+
+
+async def request_file_review(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    requested_at: datetime,
+) -> dict[str, Any]:
+    """The lawyer asks to review the files: recorded, with the Art. 8 clock (at the latest
+    within 3 working days of the request)."""
+    case = await get_case(session, case_id, lock=True)
+    await get_suspect(session, case_id, suspect_id)
+    if case.review_status in STAGE_ENDED:
+        raise Conflict(f"the review stage has ended ({case.review_status})")
+    lawyer = await acting_lawyer(session, suspect_id, field="suspect_id")
+    request_id = uuid.uuid4()
+    await session.execute(
+        sa.insert(file_reviews).values(
+            request_id=request_id,
+            case_id=case_id,
+            suspect_id=suspect_id,
+            defender_name=lawyer.name,
+            requested_at=requested_at,
+        )
+    )
+    due = await start_clock(
+        session,
+        runtime,
+        case_id=case_id,
+        suspect_id=suspect_id,
+        kind=ClockKind.FILE_REVIEW,
+        started_at=requested_at,
+        period=FILE_REVIEW,
+        subject=str(request_id),
+    )
+    await emit(
+        session,
+        runtime,
+        FileReviewRequested(
+            request_id=request_id,
+            suspect_id=suspect_id,
+            defender=defender_ref(lawyer),
+            requested_at=requested_at,
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    return {
+        "request_id": request_id,
+        "suspect_id": suspect_id,
+        "defender_name": lawyer.name,
+        "requested_at": requested_at,
+        "latest_review_date": due.due_on,
+        "provisional": due.provisional,
+    }
+
+
+async def get_file_review(session: AsyncSession, case_id: UUID, request_id: UUID) -> Any:
+    row = (
+        await session.execute(
+            sa.select(file_reviews).where(
+                file_reviews.c.request_id == request_id, file_reviews.c.case_id == case_id
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound("file review request", request_id)
+    return row
+
+
+async def schedule_file_review(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    request_id: UUID,
+    *,
+    scheduled_at: datetime,
+    review_starts_at: datetime | None,
+    location: str,
+    delay_explanation: str | None,
+) -> dict[str, Any]:
+    """Arrange the review (Art. 8): at once, or — explaining why — on a day within 3 working
+    days of the request. A later day is refused (400) rather than recorded as a breach."""
+    await get_case(session, case_id, lock=True)
+    request = await get_file_review(session, case_id, request_id)
+    if request.scheduled_at is not None:
+        raise Conflict(f"file review {request_id} is already arranged")
+    starts_at = review_starts_at or scheduled_at
+    if starts_at < request.requested_at:
+        raise InvalidInput(
+            "the review cannot start before it was requested", field="review_starts_at"
+        )
+    clock = (
+        await session.execute(
+            sa.select(clocks).where(
+                clocks.c.kind == ClockKind.FILE_REVIEW.value, clocks.c.subject == str(request_id)
+            )
+        )
+    ).one()
+    prompt = legal_date(starts_at) == legal_date(request.requested_at)
+    if not prompt and not (delay_explanation and delay_explanation.strip()):
+        raise InvalidInput(
+            "a review not arranged at once needs the reason it could not be (Measures Art. 8)",
+            field="delay_explanation",
+        )
+    if starts_at >= clock.closes_at:
+        raise InvalidInput(
+            f"the review must take place within 3 working days of the request, by "
+            f"{clock.due_on.isoformat()} (Measures Art. 8)",
+            field="review_starts_at",
+        )
+    explanation = None if prompt else delay_explanation
+    await session.execute(
+        sa.update(file_reviews)
+        .where(file_reviews.c.request_id == request_id)
+        .values(
+            scheduled_at=scheduled_at,
+            review_starts_at=starts_at,
+            location=location,
+            delay_explanation=explanation,
+        )
+    )
+    # The duty is the review itself taking place in time: the clock is met at its start.
+    await settle_clocks(
+        session,
+        kind=ClockKind.FILE_REVIEW,
+        subject=str(request_id),
+        case_id=case_id,
+        at=starts_at,
+    )
+    await emit(
+        session,
+        runtime,
+        FileReviewScheduled(
+            request_id=request_id,
+            suspect_id=request.suspect_id,
+            scheduled_at=scheduled_at,
+            review_starts_at=starts_at,
+            location=location,
+            delay_explanation=explanation,
+        ),
+        case_id=case_id,
+        suspect_id=request.suspect_id,
+    )
+    return {
+        "request_id": request_id,
+        "review_starts_at": starts_at,
+        "location": location,
+        "prompt": prompt,
+        "delay_explanation": explanation,
+        "latest_review_date": clock.due_on,
+    }
+
+
+async def list_file_reviews(session: AsyncSession, case_id: UUID) -> list[Any]:
+    await get_case(session, case_id)
+    return list(
+        (
+            await session.execute(
+                sa.select(file_reviews, clocks.c.due_on.label("latest_review_date"))
+                .join(
+                    clocks,
+                    sa.and_(
+                        clocks.c.kind == ClockKind.FILE_REVIEW.value,
+                        clocks.c.subject == sa.cast(file_reviews.c.request_id, sa.String),
+                    ),
+                )
+                .where(file_reviews.c.case_id == case_id)
+                .order_by(file_reviews.c.requested_at)
+            )
+        ).all()
+    )
+
+
+async def receive_written_opinion(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    received_at: datetime,
+    covers_plea_matters: bool,
+    copy_filed: bool,
+) -> dict[str, Any]:
+    """Record the lawyer's written opinion against the review deadline (Art. 9). While the case
+    is returned for supplementary investigation no period runs, so it is in time; after the
+    decision that ended the stage it is refused."""
+    case = await get_case(session, case_id, lock=True)
+    suspect = await get_suspect(session, case_id, suspect_id)
+    lawyer = await acting_lawyer(session, suspect_id, field="suspect_id")
+    if case.review_status in STAGE_ENDED:
+        ended_at = await session.scalar(
+            sa.select(sa.func.max(procedural_decisions.c.decided_at)).where(
+                procedural_decisions.c.case_id == case_id
+            )
+        )
+        if ended_at is None or received_at >= ended_at:
+            raise Conflict(
+                f"the review stage ended ({case.review_status}) before the opinion was received",
+                field="received_at",
+            )
+    deadline = case.review_deadline
+    on_time = deadline is None or received_at < closes_at(deadline)
+    opinion_id = uuid.uuid4()
+    await session.execute(
+        sa.insert(written_opinions).values(
+            opinion_id=opinion_id,
+            case_id=case_id,
+            suspect_id=suspect_id,
+            defender_name=lawyer.name,
+            assignment_id=lawyer.assignment_id,
+            retention_id=lawyer.retention_id,
+            received_at=received_at,
+            review_deadline=deadline,
+            on_time=on_time,
+            covers_plea_matters=covers_plea_matters,
+            copy_filed=copy_filed,
+        )
+    )
+    if deadline is not None:
+        # The Art. 9 clock, settled as it is recorded, so the ledger and the on-time rate see it.
+        await session.execute(
+            sa.insert(clocks).values(
+                clock_id=uuid.uuid4(),
+                case_id=case_id,
+                suspect_id=suspect_id,
+                kind=ClockKind.WRITTEN_OPINION.value,
+                subject=str(opinion_id),
+                trigger_on=legal_date(case.received_at),
+                due_on=deadline,
+                closes_at=closes_at(deadline),
+                provisional=case.review_deadline_provisional,
+                missing_years=[],
+                met_at=received_at,
+                outcome=(ClockOutcome.MET if on_time else ClockOutcome.MET_LATE).value,
+            )
+        )
+    await emit(
+        session,
+        runtime,
+        WrittenOpinionReceived(
+            opinion_id=opinion_id,
+            suspect_id=suspect_id,
+            defender=defender_ref(lawyer),
+            received_at=received_at,
+            covers_plea_matters=covers_plea_matters,
+            copy_filed=copy_filed,
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    warnings = []
+    facts = SuspectParticulars.model_validate(suspect.facts)
+    if facts.pleads_guilty and not covers_plea_matters:
+        warnings.append("in a plea case the opinion should address the matters of CPL Art. 173(2)")
+    if not copy_filed:
+        warnings.append("a copy of the opinion is to be placed in the case file (Art. 9)")
+    return {
+        "opinion_id": opinion_id,
+        "defender_name": lawyer.name,
+        "received_at": received_at,
+        "review_deadline": deadline,
+        "on_time": on_time,
+        "warnings": warnings,
+    }
+
+
+async def hold_sentencing_consultation(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    held_at: datetime,
+    recommendation: str,
+    opinions: tuple[LawyerOpinion, ...],
+    recording_ref: str,
+    lawyer_attendance: WitnessMode,
+) -> UUID:
+    """A plea case's sentencing consultation with the defense lawyer, each opinion answered,
+    recorded on audio-video (Art. 11). Only with an appointed or retained lawyer."""
+    case = await get_case(session, case_id, lock=True)
+    suspect = await get_suspect(session, case_id, suspect_id)
+    if case.review_status in STAGE_ENDED:
+        raise Conflict(f"the review stage has ended ({case.review_status})")
+    facts = SuspectParticulars.model_validate(suspect.facts)
+    if not facts.pleads_guilty:
+        raise Conflict(
+            "the suspect does not admit guilt and accept punishment (认罪认罚): there is no "
+            "sentencing consultation",
+            field="suspect_id",
+        )
+    lawyer = await acting_lawyer(session, suspect_id, field="suspect_id")
+    for index, opinion in enumerate(opinions):
+        if opinion.response is OpinionResponse.EXPLAINED and not (
+            opinion.explanation and opinion.explanation.strip()
+        ):
+            raise InvalidInput(
+                "an opinion not adopted must be answered with an explanation (Art. 11)",
+                field=f"opinions.{index}.explanation",
+            )
+    consultation_id = uuid.uuid4()
+    await emit(
+        session,
+        runtime,
+        SentencingConsultationHeld(
+            consultation_id=consultation_id,
+            suspect_id=suspect_id,
+            defender=defender_ref(lawyer),
+            held_at=held_at,
+            recommendation=recommendation,
+            opinions=opinions,
+            recording_ref=recording_ref,
+            lawyer_attendance=lawyer_attendance,
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    return consultation_id

@@ -1,0 +1,170 @@
+"""Reading the work ledger (工作台账) out of the projection: every suspect with its defense status,
+grounds, defenders, clocks and terminations, filtered by district, status, period and overdue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_schemas.vocabulary import DefenseStatus, Ground
+from legal_calendar import LEGAL_TIMEZONE
+from procuratorate.db.tables import cases, clocks, defenders, suspects, timeline
+from procuratorate.domain.ledger import (
+    LedgerClock,
+    LedgerDefender,
+    LedgerLine,
+    clock_overdue,
+    current_defender,
+)
+from procuratorate.domain.statistics import Appointment
+
+APPOINTED = (
+    DefenseStatus.APPOINTED_ON_NOTICE.value,
+    DefenseStatus.APPOINTED_ON_APPLICATION.value,
+)
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    district: str | None = None
+    status: DefenseStatus | None = None
+    received_from: date | None = None
+    received_to: date | None = None  # inclusive
+    overdue: bool | None = None
+
+
+def _start_of(day: date) -> datetime:
+    """The first instant of a legal (Asia/Shanghai) date."""
+    return datetime.combine(day, time(), tzinfo=LEGAL_TIMEZONE)
+
+
+async def load_ledger(
+    session: AsyncSession, criteria: LedgerFilter, now: datetime
+) -> list[LedgerLine]:
+    query = (
+        sa.select(
+            cases.c.case_id,
+            cases.c.transfer_number,
+            cases.c.procuratorate_unit,
+            cases.c.district,
+            cases.c.received_at,
+            cases.c.review_status,
+            cases.c.review_deadline,
+            suspects.c.suspect_id,
+            suspects.c.name,
+            suspects.c.defense_status,
+            suspects.c.grounds,
+        )
+        .join(suspects, suspects.c.case_id == cases.c.case_id)
+        .order_by(cases.c.received_at, cases.c.case_id, suspects.c.position)
+    )
+    if criteria.district is not None:
+        query = query.where(cases.c.district == criteria.district)
+    if criteria.status is not None:
+        query = query.where(suspects.c.defense_status == criteria.status.value)
+    if criteria.received_from is not None:
+        query = query.where(cases.c.received_at >= _start_of(criteria.received_from))
+    if criteria.received_to is not None:
+        query = query.where(
+            cases.c.received_at < _start_of(criteria.received_to + timedelta(days=1))
+        )
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return []
+    case_ids = list({row.case_id for row in rows})
+    suspect_ids = [row.suspect_id for row in rows]
+
+    clock_rows = (
+        await session.execute(
+            sa.select(clocks)
+            .where(clocks.c.case_id.in_(case_ids))
+            .order_by(clocks.c.trigger_on, clocks.c.due_on)
+        )
+    ).all()
+    suspect_clocks: dict[Any, list[LedgerClock]] = {}
+    case_clocks: dict[Any, list[LedgerClock]] = {}
+    for c in clock_rows:
+        clock = LedgerClock(
+            clock_id=c.clock_id,
+            scope="case" if c.suspect_id is None else "suspect",
+            kind=c.kind,
+            subject=c.subject,
+            trigger_on=c.trigger_on,
+            due_on=c.due_on,
+            closes_at=c.closes_at,
+            provisional=c.provisional,
+            met_at=c.met_at,
+            outcome=c.outcome,
+            overdue=clock_overdue(c.closes_at, c.met_at, c.outcome, now),
+        )
+        if c.suspect_id is None:
+            case_clocks.setdefault(c.case_id, []).append(clock)
+        else:
+            suspect_clocks.setdefault(c.suspect_id, []).append(clock)
+
+    defender_rows = (
+        await session.execute(
+            sa.select(defenders)
+            .where(defenders.c.suspect_id.in_(suspect_ids))
+            .order_by(defenders.c.id)
+        )
+    ).all()
+    by_suspect: dict[Any, list[Any]] = {}
+    for d in defender_rows:
+        by_suspect.setdefault(d.suspect_id, []).append(d)
+
+    termination_rows = (
+        await session.execute(
+            sa.select(timeline.c.suspect_id, timeline.c.payload["reason"].astext.label("reason"))
+            .where(
+                timeline.c.event_type == "AidTerminated",
+                timeline.c.suspect_id.in_(suspect_ids),
+            )
+            .order_by(timeline.c.id)
+        )
+    ).all()
+    terminations: dict[Any, list[str]] = {}
+    for t in termination_rows:
+        terminations.setdefault(t.suspect_id, []).append(t.reason)
+
+    lines = []
+    for row in rows:
+        mine = by_suspect.get(row.suspect_id, [])
+        views = [
+            LedgerDefender(
+                kind=d.kind, name=d.name, firm=d.firm, contact=d.contact, started_at=d.started_at
+            )
+            for d in mine
+        ]
+        line = LedgerLine(
+            case_id=row.case_id,
+            transfer_number=row.transfer_number,
+            procuratorate_unit=row.procuratorate_unit,
+            district=row.district,
+            received_at=row.received_at,
+            review_status=row.review_status,
+            review_deadline=row.review_deadline,
+            suspect_id=row.suspect_id,
+            suspect_name=row.name,
+            defense_status=DefenseStatus(row.defense_status),
+            grounds=tuple(Ground(g) for g in row.grounds),
+            current_defender=current_defender(views, [d.ended_at is not None for d in mine]),
+            clocks=tuple(suspect_clocks.get(row.suspect_id, []))
+            + tuple(case_clocks.get(row.case_id, [])),
+            terminations=tuple(terminations.get(row.suspect_id, [])),
+            appointments=tuple(
+                Appointment(
+                    lawyer=f"{d.name}（{d.firm}）" if d.firm else d.name,
+                    active=d.ended_at is None,
+                )
+                for d in mine
+                if d.kind in APPOINTED
+            ),
+        )
+        if criteria.overdue is None or line.overdue == criteria.overdue:
+            lines.append(line)
+    return lines

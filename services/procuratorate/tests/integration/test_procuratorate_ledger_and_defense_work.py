@@ -1,0 +1,417 @@
+"""The lawyer's work (Art. 8, 9, 11), the hand-over at indictment, applications for legal aid,
+letter numbering across cases, and the work ledger with its statistics and XLSX export — end to
+end through the real broker and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from openpyxl import load_workbook
+
+from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned
+from procuratorate.domain.ledger import LEDGER_HEADERS
+from procuratorate.service import create_app
+from procuratorate.settings import ProcuratorateSettings
+from tests.infrastructure import RunningService, run_service
+
+sys.path.insert(0, str(Path(__file__).parent))
+from procuratorate_factories import NOW, aid_center, case, eventually, lawyer, published, suspect
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def service(service_settings: Callable[..., Any]) -> AsyncIterator[RunningService]:
+    settings = await service_settings(ProcuratorateSettings, "procuratorate_ledger")
+    async with run_service(create_app(settings), settings) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def producer(service: RunningService) -> AsyncIterator[AIOKafkaProducer]:
+    kafka = AIOKafkaProducer(bootstrap_servers=service.settings.kafka_bootstrap_servers)
+    await kafka.start()
+    yield kafka
+    await kafka.stop()
+
+
+async def test_file_review_opinions_consultation_and_hand_over(service: RunningService) -> None:
+    client = service.client
+    person = suspect(name="刘一")
+    view = (await client.post("/cases", json=case(person, district="红桥区"))).json()
+    case_id = view["case_id"]
+    url = f"/cases/{case_id}/suspects/{person['suspect_id']}"
+
+    # Without a defense lawyer there is no file review and no consultation.
+    no_lawyer = await client.post(f"{url}/file-review-requests", json={})
+    assert no_lawyer.status_code == 409, no_lawyer.text
+    consultation = {
+        "recommendation": "有期徒刑八个月",
+        "recording_ref": "录像-2026-0001",
+        "lawyer_attendance": "remote_video",
+        "opinions": [{"opinion": "有自首情节", "response": "adopted"}],
+    }
+    assert (
+        await client.post(f"{url}/sentencing-consultations", json=consultation)
+    ).status_code == 409
+
+    retained = await client.post(
+        f"{url}/private-counsel",
+        json={"counsel": {"name": "钱律师", "law_firm": "某所", "contact": "13700000000"}},
+    )
+    retention_id = retained.json()["retention_id"]
+
+    # Art. 8: requested on Thursday 2026-03-05 → at the latest Tuesday 2026-03-10.
+    requested = await client.post(
+        f"{url}/file-review-requests", json={"requested_at": "2026-03-05T10:00:00+08:00"}
+    )
+    assert requested.status_code == 201, requested.text
+    request = requested.json()
+    assert request["latest_review_date"] == "2026-03-10" and request["defender_name"] == "钱律师"
+    scheduling = f"/cases/{case_id}/file-review-requests/{request['request_id']}/scheduling"
+    too_late = await client.post(
+        scheduling,
+        json={
+            "location": "案件管理中心阅卷室",
+            "review_starts_at": "2026-03-11T09:00:00+08:00",
+            "delay_explanation": "卷宗在鉴定中",
+        },
+    )
+    assert too_late.status_code == 400 and too_late.json()["detail"]["field"] == "review_starts_at"
+    unexplained = await client.post(
+        scheduling,
+        json={"location": "阅卷室", "review_starts_at": "2026-03-09T09:00:00+08:00"},
+    )
+    assert unexplained.status_code == 400
+    assert unexplained.json()["detail"]["field"] == "delay_explanation"
+    deferred = await client.post(
+        scheduling,
+        json={
+            "location": "阅卷室",
+            "review_starts_at": "2026-03-10T09:00:00+08:00",
+            "delay_explanation": "卷宗在鉴定中",
+            "scheduled_at": "2026-03-05T11:00:00+08:00",
+        },
+    )
+    assert deferred.status_code == 200, deferred.text
+    assert deferred.json()["prompt"] is False
+    assert (await client.post(scheduling, json={"location": "阅卷室"})).status_code == 409
+    assert (
+        await client.post(
+            f"/cases/{case_id}/file-review-requests/{uuid.uuid4()}/scheduling",
+            json={"location": "阅卷室"},
+        )
+    ).status_code == 404
+
+    second = (
+        await client.post(
+            f"{url}/file-review-requests", json={"requested_at": "2026-03-16T09:00:00+08:00"}
+        )
+    ).json()
+    at_once = await client.post(
+        f"/cases/{case_id}/file-review-requests/{second['request_id']}/scheduling",
+        json={"location": "电子阅卷系统", "scheduled_at": "2026-03-16T10:00:00+08:00"},
+    )
+    assert at_once.json()["prompt"] is True and at_once.json()["delay_explanation"] is None
+    reviews = (await client.get(f"/cases/{case_id}/file-review-requests")).json()
+    assert [r["location"] for r in reviews] == ["阅卷室", "电子阅卷系统"]
+
+    # Art. 9: against the review deadline 2026-04-02.
+    in_time = await client.post(
+        f"{url}/written-opinions",
+        json={"received_at": "2026-03-20T10:00:00+08:00", "covers_plea_matters": True},
+    )
+    assert in_time.status_code == 201, in_time.text
+    assert in_time.json()["on_time"] is True and in_time.json()["review_deadline"] == "2026-04-02"
+    assert in_time.json()["warnings"] == []
+    late = await client.post(
+        f"{url}/written-opinions", json={"received_at": "2026-04-03T09:00:00+08:00"}
+    )
+    assert late.json()["on_time"] is False
+    assert "173(2)" in late.json()["warnings"][0]  # a plea case: the opinion should cover them
+
+    # Art. 11.
+    unanswered = {
+        **consultation,
+        "opinions": [{"opinion": "应适用缓刑", "response": "explained"}],
+    }
+    bad = await client.post(f"{url}/sentencing-consultations", json=unanswered)
+    assert bad.status_code == 400 and bad.json()["detail"]["field"] == "opinions.0.explanation"
+    held = await client.post(f"{url}/sentencing-consultations", json=consultation)
+    assert held.status_code == 201, held.text
+
+    # Indictment: the court is named, and each suspect is handed over with its defender.
+    decisions = f"/cases/{case_id}/procedural-decisions"
+    no_court = await client.post(decisions, json={"kind": "indictment"})
+    assert no_court.status_code == 400 and no_court.json()["detail"]["field"] == "court"
+    indicted = await client.post(
+        decisions,
+        json={
+            "kind": "indictment",
+            "court": "天津市红桥区人民法院",
+            "document_number": "津红检刑诉〔2026〕5号",
+            "decided_at": "2026-04-05T10:00:00+08:00",
+        },
+    )
+    assert indicted.status_code == 200, indicted.text
+    after = await client.post(f"{url}/written-opinions", json={})
+    assert after.status_code == 409
+
+    handed = await eventually(lambda: published(service, case_id, "StageHandedOver"))
+    payload = handed[0]["payload"]
+    assert payload["court"] == "天津市红桥区人民法院"
+    assert payload["defense_status"] == "retained"
+    assert payload["defender"] == {
+        "name": "钱律师",
+        "assignment_id": None,
+        "retention_id": retention_id,
+    }
+    held_event = (await published(service, case_id, "SentencingConsultationHeld"))[0]
+    assert held_event["payload"]["lawyer_attendance"] == "remote_video"
+    assert len(await published(service, case_id, "FileReviewScheduled")) == 2
+
+    rows = (await client.get("/ledger", params={"district": "红桥区"})).json()
+    outcomes = sorted((c["kind"], c["outcome"]) for c in rows[0]["clocks"])
+    assert ("file_review", "met") in outcomes and outcomes.count(("file_review", "met")) == 2
+    assert ("written_opinion", "met") in outcomes and ("written_opinion", "met_late") in outcomes
+    assert ("review_period", "met_late") in outcomes  # indicted after 2026-04-02
+
+
+async def test_ledger_filters_statistics_and_xlsx(
+    service: RunningService, producer: AIOKafkaProducer
+) -> None:
+    client = service.client
+    district = "河北区"  # not a pilot district: only LAL Art. 25(1) grounds
+    minor = suspect(
+        name="王小明",
+        birth_date="2010-01-01",
+        guardian={"name": "王大明", "relationship": "父亲", "contact": "13800000000"},
+    )
+    adult = suspect(name="李四")
+    first = (
+        await client.post(
+            "/cases",
+            json=case(minor, adult, district=district, received_at="2026-03-02T09:00:00+08:00"),
+        )
+    ).json()
+    deaf = suspect(name="赵五", disabilities=["hearing"])
+    second = (
+        await client.post(
+            "/cases", json=case(deaf, district=district, received_at="2026-04-10T09:00:00+08:00")
+        )
+    ).json()
+    elsewhere = suspect(
+        name="孙六", retained_counsel={"name": "周律师", "law_firm": "某所", "contact": "1"}
+    )
+    await client.post("/cases", json=case(elsewhere, district="东丽区"))
+
+    # The minor: letter, appointment, then counsel retained and aid terminated.
+    notice_id = (
+        await client.post(
+            f"/cases/{first['case_id']}/suspects/{minor['suspect_id']}/defense-decision",
+            json={"choice": "no_counsel", "decided_at": "2026-03-03T10:00:00+08:00"},
+        )
+    ).json()["notice_id"]
+    assignment_id = uuid.uuid4()
+    await aid_center(
+        service,
+        producer,
+        first["case_id"],
+        LawyerAssigned(
+            assignment_id=assignment_id,
+            suspect_id=uuid.UUID(minor["suspect_id"]),
+            basis="notice",
+            notice_id=uuid.UUID(notice_id),
+            lawyer=lawyer("赵律师"),
+            assigned_at=NOW,
+        ),
+    )
+
+    async def appointed() -> Any:
+        rows = (await client.get("/ledger", params={"status": "appointed_on_notice"})).json()
+        return [r for r in rows if r["suspect_id"] == minor["suspect_id"]]
+
+    row = (await eventually(appointed))[0]
+    assert row["current_defender"]["name"] == "赵律师"
+    await client.post(
+        f"/cases/{first['case_id']}/suspects/{minor['suspect_id']}/private-counsel",
+        json={"counsel": {"name": "钱律师", "law_firm": "另一所", "contact": "1"}},
+    )
+    await aid_center(
+        service,
+        producer,
+        first["case_id"],
+        AidTerminated(
+            assignment_id=assignment_id,
+            suspect_id=uuid.UUID(minor["suspect_id"]),
+            reason="counsel_retained",
+            terminated_at=NOW,
+        ),
+    )
+
+    # The adult, outside the scope, applies for legal aid: the application is forwarded.
+    applied = await client.post(
+        f"/cases/{first['case_id']}/suspects/{adult['suspect_id']}/defense-decision",
+        json={"choice": "apply_for_legal_aid", "decided_by": "close_relative"},
+    )
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["legal_aid_application_id"] and applied.json()["notice_id"] is None
+    assert applied.json()["duty_lawyer_request_id"] is None
+    forwarded = await eventually(
+        lambda: published(service, first["case_id"], "LegalAidApplicationForwarded")
+    )
+    assert forwarded[0]["payload"]["addressee_center"] == "河北区法律援助中心"
+    assert forwarded[0]["payload"]["applied_by"] == "close_relative"
+
+    # The deaf suspect: told of the rights in time; the case is indicted (review period met).
+    await client.post(
+        f"/cases/{second['case_id']}/suspects/{deaf['suspect_id']}/rights-notification",
+        json={
+            "informed": [{"role": "suspect", "name": "赵五"}],
+            "notified_at": "2026-04-11T10:00:00+08:00",
+        },
+    )
+    indicted = await client.post(
+        f"/cases/{second['case_id']}/procedural-decisions",
+        json={
+            "kind": "indictment",
+            "court": "天津市河北区人民法院",
+            "decided_at": "2026-04-20T10:00:00+08:00",
+        },
+    )
+    assert indicted.status_code == 200, indicted.text
+    handed = await eventually(lambda: published(service, second["case_id"], "StageHandedOver"))
+    assert handed[0]["payload"]["defense_status"] == "none"
+    assert handed[0]["payload"]["defender"] is None
+
+    async def terminated() -> Any:
+        rows = (await client.get("/ledger", params={"district": district})).json()
+        return len(rows) == 3 and rows[0]["terminations"] == ["counsel_retained"] and rows
+
+    rows = await eventually(terminated)
+    assert [(r["suspect_name"], r["defense_status"], r["grounds"]) for r in rows] == [
+        ("王小明", "retained", ["minor"]),
+        ("李四", "none", []),
+        ("赵五", "none", ["visual_hearing_or_speech_disability"]),
+    ]
+    assert rows[0]["current_defender"]["name"] == "钱律师"
+    # The first case's rights notifications and review period are open past their deadlines.
+    assert [r["overdue"] for r in rows] == [True, True, False]
+
+    async def names(**params: Any) -> list[str]:
+        response = await client.get("/ledger", params={"district": district, **params})
+        assert response.status_code == 200, response.text
+        return [r["suspect_name"] for r in response.json()]
+
+    assert await names(status="retained") == ["王小明"]
+    assert await names(received_from="2026-04-01", received_to="2026-04-30") == ["赵五"]
+    assert await names(received_to="2026-03-02") == ["王小明", "李四"]
+    assert await names(overdue="true") == ["王小明", "李四"]
+    assert await names(overdue="false") == ["赵五"]
+    assert "孙六" in [r["suspect_name"] for r in (await client.get("/ledger")).json()]
+    backwards = await client.get(
+        "/ledger", params={"received_from": "2026-05-01", "received_to": "2026-04-01"}
+    )
+    assert backwards.status_code == 400 and backwards.json()["detail"]["field"] == "received_to"
+    assert (await client.get("/ledger", params={"status": "lost"})).status_code == 422
+
+    stats = (await client.get("/statistics", params={"district": district})).json()
+    total = stats["total"]
+    assert (total["suspects"], total["covered"], total["mandatory_scope"]) == (3, 1, 2)
+    assert total["mandatory_covered"] == 1 and total["mandatory_coverage_rate"] == 0.5
+    assert total["terminations"] == {"counsel_retained": 1}
+    assert total["lawyer_workload"] == [
+        {"lawyer": "赵律师（天津某律师事务所）", "appointments": 1, "active": 0}
+    ]
+    clocks = {c["kind"]: c for c in total["clocks"]}
+    assert (clocks["rights_notification"]["settled"], clocks["rights_notification"]["on_time"]) == (
+        1,
+        1,
+    )
+    assert clocks["rights_notification"]["overdue_open"] == 2
+    # One review period per case, though the first case has two suspects.
+    review = clocks["review_period"]
+    assert (review["settled"], review["on_time"], review["overdue_open"]) == (1, 1, 1)
+    assert clocks["notice_dispatch"]["on_time_rate"] == 1.0
+    assert [(g["district"], g["period"], g["statistics"]["suspects"]) for g in stats["groups"]] == [
+        (district, "2026-03", 2),
+        (district, "2026-04", 1),
+    ]
+    by_quarter = (
+        await client.get("/statistics", params={"district": district, "granularity": "quarter"})
+    ).json()
+    assert [(g["period"], g["statistics"]["suspects"]) for g in by_quarter["groups"]] == [
+        ("2026-Q1", 2),
+        ("2026-Q2", 1),
+    ]
+
+    export = await client.get("/ledger.xlsx", params={"district": district})
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    workbook = load_workbook(io.BytesIO(export.content))
+    assert workbook.sheetnames == ["工作台账", "期限明细", "统计"]
+    sheet = list(workbook["工作台账"].iter_rows(values_only=True))
+    assert sheet[0] == LEDGER_HEADERS
+    assert [(r[6], r[7], r[8]) for r in sheet[1:]] == [
+        ("王小明", "委托辩护", "未成年人"),
+        ("李四", "尚无辩护人", "不属于应当通知辩护情形"),
+        ("赵五", "尚无辩护人", "视力、听力、言语残疾人"),
+    ]
+    assert sheet[1][3] == "2026-03-02 09:00" and sheet[1][9] == "钱律师"
+    summary = {
+        (r[0], r[1], r[2]): r[3] for r in workbook["统计"].iter_rows(min_row=2, values_only=True)
+    }
+    assert summary[(district, "2026-03", "犯罪嫌疑人数")] == 2
+    assert summary[(district, "2026-03", "终止法律援助：另行委托辩护人")] == 1
+
+
+async def test_letter_numbers_are_gap_free_across_cases_of_one_unit(
+    service: RunningService,
+) -> None:
+    """Concurrent letters of DIFFERENT cases (no shared case row to serialise on) of one
+    issuing unit still draw 1..N without gaps or duplicates."""
+    unit = f"天津市测试{uuid.uuid4().hex[:8]}人民检察院"
+    minors = [suspect(name=f"少年{i}", birth_date="2010-06-01") for i in range(8)]
+    views = await asyncio.gather(
+        *(
+            client_post_case(service, case(m, procuratorate_unit=unit, district="蓟州区"))
+            for m in minors
+        )
+    )
+    responses = await asyncio.gather(
+        *(
+            service.client.post(
+                f"/cases/{view['case_id']}/suspects/{m['suspect_id']}/defense-decision",
+                json={"choice": "no_counsel", "decided_at": "2026-03-03T10:00:00+08:00"},
+            )
+            for view, m in zip(views, minors, strict=True)
+        )
+    )
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    numbers = []
+    for view, response in zip(views, responses, strict=True):
+        notice = (
+            await service.client.get(
+                f"/cases/{view['case_id']}/notices/{response.json()['notice_id']}"
+            )
+        ).json()
+        numbers.append(notice["letter"]["document_number"])
+    assert sorted(n["sequence"] for n in numbers) == list(range(1, 9))
+    assert len({n["text"] for n in numbers}) == 8
+    assert all(n["text"].startswith(f"{unit}〔2026〕") for n in numbers)
+
+
+async def client_post_case(service: RunningService, body: dict[str, Any]) -> Any:
+    response = await service.client.post("/cases", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
