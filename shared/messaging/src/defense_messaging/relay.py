@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -124,7 +124,7 @@ class OutboxRelay:
                 await result
         return len(rows)
 
-    async def _send(self, rows: list[Any]) -> None:
+    async def _send(self, rows: Sequence[Any]) -> None:
         futures = []
         for row in rows:
             futures.append(

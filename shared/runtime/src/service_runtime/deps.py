@@ -23,4 +23,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent. FastAPI's default ("request") commits
+# after it, so a client could be told 201 before the write is visible (or when it then fails).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
