@@ -7,11 +7,13 @@ events durable together, and :class:`~defense_messaging.relay.OutboxRelay` publi
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import SessionTransaction
 
 from defense_messaging.tables import MessagingTables
 from defense_schemas import BaseEvent, Envelope
@@ -23,6 +25,7 @@ class Outbox:
     def __init__(self, tables: MessagingTables, channel: str) -> None:
         self._table = tables.outbox
         self.channel = channel
+        self._notified: weakref.WeakSet[SessionTransaction] = weakref.WeakSet()
 
     async def add(self, session: AsyncSession, envelope: Envelope, topic: str) -> None:
         """Queue ``envelope`` for ``topic``, keyed by its case id, in the caller's transaction."""
@@ -60,8 +63,13 @@ class Outbox:
             )
         )
         # NOTIFY inside the transaction is delivered on commit only: the relay wakes exactly
-        # when there is something it can see.
-        await session.execute(sa.select(sa.func.pg_notify(self.channel, "")))
+        # when there is something it can see. Once per transaction is enough (PostgreSQL folds
+        # repeats anyway), and saves a round trip for every further event of the transaction.
+        transaction = session.sync_session.get_transaction()
+        if transaction is None or transaction not in self._notified:
+            await session.execute(sa.select(sa.func.pg_notify(self.channel, "")))
+            if transaction is not None:
+                self._notified.add(transaction)
 
 
 class EventPublisher:
