@@ -21,6 +21,8 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from fastapi import FastAPI
 
 from service_runtime.app import Runtime
+from service_runtime.security.principal import Principal, Role
+from service_runtime.security.tokens import token_for
 from service_runtime.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +145,27 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.1)
+
+
+def bearer(
+    settings: ServiceSettings,
+    role: Role | str,
+    *,
+    agency: str | None = None,
+    lawyer_id: str | None = None,
+    subject: str | None = None,
+) -> dict[str, str]:
+    """Request headers with a token the service running with ``settings`` accepts."""
+    role = Role(role)
+    principal = Principal(
+        subject=subject or f"test-{role.value}",
+        role=role,
+        agency=agency,
+        lawyer_id=lawyer_id,
+    )
+    return {"Authorization": f"Bearer {token_for(settings, principal)}"}
+
+
+def operator(settings: ServiceSettings) -> dict[str, str]:
+    """Headers of an operator (the /ops routes)."""
+    return bearer(settings, Role.OPERATOR)

@@ -27,6 +27,8 @@ from aiokafka import AIOKafkaProducer
 from defense_schemas import Envelope
 from defense_schemas.events.intake import CaseTransferred
 from legal_calendar import LEGAL_TIMEZONE
+from service_runtime.security.principal import Principal, Role
+from service_runtime.security.tokens import issue_token
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_NAMESPACE = uuid.UUID("6f1d1a52-93f3-4c1a-9d7e-0d5c3b1e9a10")
@@ -36,22 +38,44 @@ KAFKA = "127.0.0.1:59092"
 INTAKE_TOPIC = "intake.case-transfers"
 
 
+def _as(role: Role, agency: str) -> dict[str, str]:
+    """Headers of a demo user; the token is signed with the local default secret, which the
+    services started by deploy/local accept."""
+    token = issue_token(Principal(subject=f"demo-{role.value}", role=role, agency=agency))
+    return {"Authorization": f"Bearer {token}"}
+
+
+AID_CENTER_STAFF = _as(Role.AID_CENTER_STAFF, "河东区法律援助中心")
+
+
 def _id(*parts: str) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, "/".join(parts))
 
 
 def load_roster(data: dict[str, Any], client: httpx.Client) -> None:
-    existing = {firm["name"]: firm["firm_id"] for firm in _ok(client.get(f"{AID_CENTER}/firms"))}
+    existing = {
+        firm["name"]: firm["firm_id"]
+        for firm in _ok(client.get(f"{AID_CENTER}/firms", headers=AID_CENTER_STAFF))
+    }
     for firm in data["firms"]:
         if firm["name"] not in existing:
-            existing[firm["name"]] = _ok(client.post(f"{AID_CENTER}/firms", json=firm))["firm_id"]
-    licences = {lawyer["license_number"] for lawyer in _ok(client.get(f"{AID_CENTER}/lawyers"))}
+            existing[firm["name"]] = _ok(
+                client.post(f"{AID_CENTER}/firms", json=firm, headers=AID_CENTER_STAFF)
+            )["firm_id"]
+    licences = {
+        lawyer["license_number"]
+        for lawyer in _ok(client.get(f"{AID_CENTER}/lawyers", headers=AID_CENTER_STAFF))
+    }
     for lawyer in data["lawyers"]:
         if lawyer["license_number"] in licences:
             continue
         body = {key: value for key, value in lawyer.items() if key != "firm"}
         _ok(
-            client.post(f"{AID_CENTER}/lawyers", json={**body, "firm_id": existing[lawyer["firm"]]})
+            client.post(
+                f"{AID_CENTER}/lawyers",
+                json={**body, "firm_id": existing[lawyer["firm"]]},
+                headers=AID_CENTER_STAFF,
+            )
         )
     print(f"demo: roster has {len(data['firms'])} firms and {len(data['lawyers'])} lawyers")
 
@@ -111,7 +135,8 @@ def record_decisions(
     data: dict[str, Any], case_ids: list[uuid.UUID], now: datetime, client: httpx.Client
 ) -> None:
     for case, case_id in zip(data["cases"], case_ids, strict=True):
-        view = _wait_for_case(client, case_id)
+        staff = _as(Role.PROCURATORATE_STAFF, case["procuratorate_unit"])  # the case's own unit
+        view = _wait_for_case(client, case_id, staff)
         for suspect in case["suspects"]:
             if suspect.get("decision") is None:
                 continue  # left open on purpose: the ledger shows the gap
@@ -126,6 +151,7 @@ def record_decisions(
                     client.post(
                         f"{url}/rights-notification",
                         json={"informed": informed, "notified_at": now.isoformat()},
+                        headers=staff,
                     )
                 )
             if current.get("decision") is None:
@@ -138,15 +164,18 @@ def record_decisions(
                             "materials": ["起诉意见书"],
                             "case_handler": case["prosecutor"],
                         },
+                        headers=staff,
                     )
                 )
         print(f"demo: {case['transfer_number']}: {case['label']}")
 
 
-def _wait_for_case(client: httpx.Client, case_id: uuid.UUID) -> dict[str, Any]:
+def _wait_for_case(
+    client: httpx.Client, case_id: uuid.UUID, headers: dict[str, str]
+) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        response = client.get(f"{PROCURATORATE}/cases/{case_id}")
+        response = client.get(f"{PROCURATORATE}/cases/{case_id}", headers=headers)
         if response.status_code == 200:
             return dict(response.json())
         time.sleep(0.3)

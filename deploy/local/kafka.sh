@@ -7,14 +7,27 @@
 #
 # Listens on 127.0.0.1:${KAFKA_PORT:-59092} (controller ${KAFKA_CONTROLLER_PORT:-59093}).
 # The jars come from Maven Central via deploy/kafka/pom.xml (fetched once into deploy/kafka/lib);
-# all state lives in .local/kafka of this checkout (git-ignored).
+# all state lives in .local/kafka of this checkout (git-ignored), or in $KAFKA_DATA_DIR.
+#
+# SASL/SCRAM (issue 7): KAFKA_SASL=1 adds a second listener, SASL_PLAINTEXT on
+# 127.0.0.1:${KAFKA_SASL_PORT:-59094}, accepting SCRAM-SHA-512 only, with the users of
+# KAFKA_SCRAM_USERS ("name:password,name2:password2"; default defense:defense-local-secret).
+# The PLAINTEXT listener stays for the broker itself and local tools. A second instance for
+# tests runs beside the shared one with its own ports and data folder, e.g.
+#   KAFKA_SASL=1 KAFKA_PORT=59195 KAFKA_CONTROLLER_PORT=59196 KAFKA_SASL_PORT=59194 \
+#   KAFKA_DATA_DIR=.local/kafka-sasl deploy/local/kafka.sh start
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 KAFKA_HOME="$ROOT/deploy/kafka"          # pom.xml, log4j2.properties, template, lib/
-DATA="$ROOT/.local/kafka"                # rendered config, cluster id, pid, logs, data/
+DATA="${KAFKA_DATA_DIR:-$ROOT/.local/kafka}"   # rendered config, cluster id, pid, logs, data/
+[[ "$DATA" = /* ]] || DATA="$ROOT/$DATA"
 KAFKA_PORT="${KAFKA_PORT:-59092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-59093}"
+KAFKA_SASL="${KAFKA_SASL:-0}"
+KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-59094}"
+KAFKA_SCRAM_USERS="${KAFKA_SCRAM_USERS:-defense:defense-local-secret}"
+KAFKA_HEAP_MAX="${KAFKA_HEAP_MAX:-768m}"
 PID_FILE="$DATA/kafka.pid"
 OUT_FILE="$DATA/kafka.out"               # stdout/stderr of the JVM: warnings, errors, crashes
 LOG_FILE="$DATA/server.log"              # full INFO log (log4j2.properties)
@@ -80,18 +93,38 @@ start() {
     mkdir -p "$DATA"
 
     # Re-rendered every start so KAFKA_PORT changes and template edits take effect.
+    local sasl_listener="" sasl_map=""
+    if [[ "$KAFKA_SASL" == 1 ]]; then
+      sasl_listener=",SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT"
+      sasl_map=",SASL_PLAINTEXT:SASL_PLAINTEXT"
+    fi
     sed -e "s|\${KAFKA_PORT}|$KAFKA_PORT|g" \
         -e "s|\${KAFKA_CONTROLLER_PORT}|$KAFKA_CONTROLLER_PORT|g" \
         -e "s|\${KAFKA_DATA}|$DATA|g" \
+        -e "s|\${SASL_LISTENER}|$sasl_listener|g" \
+        -e "s|\${SASL_PROTOCOL_MAP}|$sasl_map|g" \
         "$KAFKA_HOME/server.properties.template" > "$DATA/server.properties"
+    if [[ "$KAFKA_SASL" == 1 ]]; then
+      cat "$KAFKA_HOME/sasl.properties" >> "$DATA/server.properties"
+    fi
 
     # Format the storage once; the cluster id is generated once and kept next to it.
+    # SCRAM credentials live in the cluster metadata: a fresh storage gets them at format time.
+    local scram_args=() fresh=0
     if [[ ! -f "$DATA/data/meta.properties" ]]; then
+      fresh=1
       [[ -s "$DATA/cluster.id" ]] ||
         java -cp "$KAFKA_HOME/lib/*" kafka.tools.StorageTool random-uuid > "$DATA/cluster.id"
+      if [[ "$KAFKA_SASL" == 1 ]]; then
+        local user
+        for user in ${KAFKA_SCRAM_USERS//,/ }; do
+          scram_args+=(--add-scram "SCRAM-SHA-512=[name=${user%%:*},password=${user#*:}]")
+        done
+      fi
       local out
       if ! out="$(java -cp "$KAFKA_HOME/lib/*" kafka.tools.StorageTool format --standalone \
-                    -t "$(cat "$DATA/cluster.id")" -c "$DATA/server.properties" 2>&1)"; then
+                    -t "$(cat "$DATA/cluster.id")" -c "$DATA/server.properties" \
+                    "${scram_args[@]}" 2>&1)"; then
         echo "$out" >&2; die "formatting $DATA/data failed"
       fi
     fi
@@ -100,7 +133,7 @@ start() {
     if [[ -f "$LOG_FILE" ]]; then mv -f "$LOG_FILE" "$LOG_FILE.prev"; fi
     # setsid + nohup: the broker outlives this shell and its terminal. Not being a process
     # group leader here, setsid execs instead of forking, so $! is the JVM's pid.
-    setsid nohup java -Xms256m -Xmx768m -cp "$KAFKA_HOME/lib/*" \
+    setsid nohup java -Xms256m "-Xmx$KAFKA_HEAP_MAX" -cp "$KAFKA_HOME/lib/*" \
         -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" \
         -Dkafka.logs.dir="$DATA" -Dkafka.console.level=WARN \
         kafka.Kafka "$DATA/server.properties" > "$OUT_FILE" 2>&1 < /dev/null &
@@ -119,12 +152,32 @@ start() {
     fi
     if grep -qE 'Kafka Server started|Transitioning from RECOVERY to RUNNING' "$LOG_FILE" 2>/dev/null &&
        port_open; then
-      echo "kafka: running on 127.0.0.1:$KAFKA_PORT (pid $pid)"; return 0
+      # A storage formatted before SASL was switched on has no SCRAM users yet: add them.
+      if [[ "$KAFKA_SASL" == 1 && "${fresh:-0}" == 0 ]]; then add_scram_users; fi
+      echo "kafka: running on 127.0.0.1:$KAFKA_PORT (pid $pid)$(sasl_note)"; return 0
     fi
     sleep 0.5
   done
   echo "kafka: not ready after ${START_TIMEOUT}s (pid $pid left running; see logs)" >&2
   show_logs; exit 1
+}
+
+sasl_note() {
+  [[ "$KAFKA_SASL" == 1 ]] && echo ", SASL_PLAINTEXT/SCRAM-SHA-512 on 127.0.0.1:$KAFKA_SASL_PORT"
+  return 0
+}
+
+# Creates or updates the SCRAM users through the PLAINTEXT listener (idempotent).
+add_scram_users() {
+  local user out
+  for user in ${KAFKA_SCRAM_USERS//,/ }; do
+    if ! out="$(java -cp "$KAFKA_HOME/lib/*" kafka.admin.ConfigCommand \
+                  --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter --entity-type users \
+                  --entity-name "${user%%:*}" \
+                  --add-config "SCRAM-SHA-512=[password=${user#*:}]" 2>&1)"; then
+      echo "$out" >&2; die "could not create SCRAM user ${user%%:*}"
+    fi
+  done
 }
 
 stop() {

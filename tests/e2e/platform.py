@@ -14,7 +14,8 @@ from notifier.service import create_app as notifier_app
 from notifier.settings import NotifierSettings
 from procuratorate.service import create_app as procuratorate_app
 from procuratorate.settings import ProcuratorateSettings
-from tests.infrastructure import RunningService, run_service
+from service_runtime.security.principal import Role
+from tests.infrastructure import RunningService, bearer, operator, run_service
 
 
 @dataclass
@@ -49,6 +50,15 @@ async def running_platform(
         run_service(aid_center_app(aid_center), aid_center) as a,
         run_service(notifier_app(notifier), notifier) as n,
     ):
+        # Each API is called as the people who use it: Hedong's procuratorate staff, the aid
+        # center's staff, an operator for the notifier.
+        p.client.headers.update(
+            bearer(procuratorate, Role.PROCURATORATE_STAFF, agency="天津市河东区人民检察院")
+        )
+        a.client.headers.update(
+            bearer(aid_center, Role.AID_CENTER_STAFF, agency="河东区法律援助中心")
+        )
+        n.client.headers.update(operator(notifier))
         for service in (p, a, n):
             consumer = service.runtime.consumer
             assert consumer is not None

@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from tests.e2e.platform import running_platform
-from tests.infrastructure import RunningService, eventually
+from tests.infrastructure import RunningService, eventually, operator
 
 pytestmark = pytest.mark.integration
 
@@ -158,7 +158,11 @@ async def test_each_service_dead_letters_garbage_on_every_topic_it_consumes(
             async def filed(
                 service: RunningService = service, expected: set[str] = expected
             ) -> bool:
-                letters = (await service.client.get("/ops/dead-letters")).json()
+                letters = (
+                    await service.client.get(
+                        "/ops/dead-letters", headers=operator(service.settings)
+                    )
+                ).json()
                 return {letter["source_topic"] for letter in letters} == expected
 
             await eventually(filed, what=f"{name} to dead-letter garbage on {sorted(expected)}")

@@ -17,7 +17,13 @@ from defense_schemas import Envelope, dead_letter_topic
 from service_runtime.app import build_app
 from service_runtime.database import create_engine, session_factory
 from service_runtime.migrations import upgrade_to_head
-from tests.infrastructure import RunningService, eventually, read_topic, run_service
+from tests.infrastructure import (
+    RunningService,
+    eventually,
+    operator,
+    read_topic,
+    run_service,
+)
 from tests.messaging import probe
 from tests.messaging.probe import ProbeSettings, applied, decision, platform
 
@@ -292,6 +298,7 @@ async def test_operators_list_and_replay_a_dead_letter_once_its_cause_is_fixed(
         what="the handler bug to be dead-lettered",
     )
     client = running_probe.client
+    client.headers.update(operator(running_probe.settings))
     listed = (await client.get("/ops/dead-letters")).json()
     assert [letter["event_id"] for letter in listed] == [str(envelope.event_id)]
     assert listed[0]["error_kind"] == "handler_error"

@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from service_runtime.app import build_app
-from tests.infrastructure import RunningService, eventually, run_service
+from tests.infrastructure import RunningService, eventually, operator, run_service
 from tests.messaging import probe
 from tests.messaging.test_delivery_guarantees import _envelope, _own_topics
 
@@ -27,7 +27,7 @@ async def running_probe(service_settings: Any) -> AsyncIterator[RunningService]:
 
 
 async def _total_lag(service: RunningService, topic: str) -> int:
-    response = await service.client.get("/ops/lag")
+    response = await service.client.get("/ops/lag", headers=operator(service.settings))
     assert response.status_code == 200, response.text
     return sum(row["lag"] for row in response.json() if row["topic"] == topic)
 

@@ -21,6 +21,19 @@ from aid_center.settings import AidCenterSettings
 from service_runtime.app import ServiceDefinition, build_app
 from service_runtime.settings import ServiceSettings
 
+# What routes expose of suspects' and lawyers' personal data (for the audit log).
+_NOTICE = ("suspect_name", "place_of_detention_or_residence", "letter")
+PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "/notices": _NOTICE,
+    "/notices/{notice_id}": _NOTICE,
+    "/applications": ("applied_by",),
+    "/applications/{application_id}": ("applied_by",),
+    "/lawyers": ("contact",),
+    "/lawyers/{lawyer_id}": ("contact",),
+    "/firms": ("contact",),
+    "/firms/{firm_id}": ("contact",),
+}
+
 
 def settings_from_env() -> AidCenterSettings:
     return AidCenterSettings()
@@ -51,6 +64,8 @@ def definition() -> ServiceDefinition:
             work_stations.router,
             duty_requests.router,
         ],
+        audited=True,
+        personal_fields=PERSONAL_FIELDS,
     )
 
 

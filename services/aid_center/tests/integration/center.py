@@ -14,7 +14,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aid_center.service import create_app
 from aid_center.settings import AidCenterSettings
 from defense_schemas import BaseEvent, Envelope, decode_event
-from tests.infrastructure import RunningService, run_service
+from service_runtime.security.principal import Role
+from tests.infrastructure import RunningService, bearer, run_service
+
+CENTER = "河东区法律援助中心"
 
 
 @dataclass
@@ -96,6 +99,8 @@ async def running_center(
         **overrides,
     )
     async with run_service(create_app(settings), settings) as service:
+        # The center's staff call the API (a lawyer's calls pass headers of their own).
+        service.client.headers.update(bearer(settings, Role.AID_CENTER_STAFF, agency=CENTER))
         consumer = AIOKafkaConsumer(
             enable_auto_commit=False, group_id=None, **settings.kafka.options()
         )

@@ -49,6 +49,12 @@ def definition() -> ServiceDefinition:
         handlers=event_handlers,
         routers=[deliveries.router, templates.router, clocks.router],
         background=background,
+        audited=True,
+        personal_fields={
+            # Deliveries carry the recipient's address (phone, e-mail) and the message text.
+            "/cases/{case_id}/deliveries": ("address", "body"),
+            "/deliveries/{notification_id}": ("address", "body"),
+        },
     )
 
 

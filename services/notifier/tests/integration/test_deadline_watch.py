@@ -14,7 +14,7 @@ from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import PersonRole, ReceiptKind
 from notifier.service import create_app
 from notifier.workers.deadlines import scan_deadlines
-from tests.infrastructure import run_service
+from tests.infrastructure import operator, run_service
 
 from .helpers import TopicReader, eventually, publish, wrap
 
@@ -50,6 +50,7 @@ async def test_restart_with_open_clocks_neither_loses_nor_repeats_an_alert(
         legal_aid_warning_given=True,
     )
     async with run_service(create_app(settings), settings) as svc:
+        svc.client.headers.update(operator(settings))  # operators may use every route
         await publish(
             bootstrap,
             settings.topic_procuratorate,
@@ -82,6 +83,7 @@ async def test_restart_with_open_clocks_neither_loses_nor_repeats_an_alert(
 
     # A new process on the same database: the flag survived, nothing is repeated.
     async with run_service(create_app(settings), settings) as svc:
+        svc.client.headers.update(operator(settings))  # operators may use every route
         again = await scan_deadlines(svc.runtime, datetime(2026, 3, 4, 9, tzinfo=SH))
         assert again.approaching == [] and again.breached == []
         # The period closes at 00:00 after the due day: the breach, once.

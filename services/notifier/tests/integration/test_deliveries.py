@@ -18,7 +18,7 @@ from defense_schemas.events import procuratorate as pr
 from defense_schemas.events.common import Lawyer, Officer
 from defense_schemas.vocabulary import ReceiptKind, TerminationReason
 from notifier.service import create_app
-from tests.infrastructure import run_service
+from tests.infrastructure import operator, run_service
 
 from .helpers import SmtpServer, TopicReader, WebhookReceiver, eventually, free_port, publish, wrap
 
@@ -74,6 +74,7 @@ async def test_each_channel_delivers_once_even_when_the_event_is_redelivered(
             bootstrap = settings.kafka_bootstrap_servers
             case_id = uuid4()
             async with run_service(create_app(settings), settings) as svc:
+                svc.client.headers.update(operator(settings))  # operators may use every route
                 client = svc.client
                 # Templates are edited without a release; a broken one is refused.
                 edited = await client.put(
@@ -178,6 +179,7 @@ async def test_a_dead_channel_is_retried_with_backoff_then_reported_failed(
     bootstrap = settings.kafka_bootstrap_servers
     case_id = uuid4()
     async with run_service(create_app(settings), settings) as svc:
+        svc.client.headers.update(operator(settings))  # operators may use every route
         await publish(
             bootstrap,
             settings.topic_procuratorate,

@@ -13,6 +13,26 @@ from procuratorate.settings import ProcuratorateSettings
 from service_runtime.app import ServiceDefinition, build_app
 from service_runtime.settings import ServiceSettings
 
+# What the case routes expose or change of the suspects' personal data (for the audit log).
+_SUSPECT = (
+    "name",
+    "id_number",
+    "contacts",
+    "place_of_detention_or_residence",
+    "guardian",
+    "close_relatives",
+)
+PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "/cases": _SUSPECT,
+    "/cases/{case_id}": _SUSPECT,
+    "/cases/{case_id}/timeline": _SUSPECT,
+    "/cases/{case_id}/suspects/{suspect_id}": _SUSPECT,
+    "/cases/{case_id}/notices/{notice_id}": ("name", "place_of_detention_or_residence"),
+    "/cases/{case_id}/notices/{notice_id}/letter.docx": ("name", "place_of_detention_or_residence"),
+    "/ledger": ("name",),
+    "/ledger.xlsx": ("name",),
+}
+
 
 def settings_from_env() -> ProcuratorateSettings:
     return ProcuratorateSettings()
@@ -42,6 +62,8 @@ def definition() -> ServiceDefinition:
             proceedings.router,
             ledger.router,
         ],
+        audited=True,
+        personal_fields=PERSONAL_FIELDS,
     )
 
 

@@ -20,7 +20,8 @@ from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned
 from procuratorate.domain.ledger import LEDGER_HEADERS
 from procuratorate.service import create_app
 from procuratorate.settings import ProcuratorateSettings
-from tests.infrastructure import RunningService, run_service
+from service_runtime.security.principal import Role
+from tests.infrastructure import RunningService, bearer, run_service
 
 sys.path.insert(0, str(Path(__file__).parent))
 from procuratorate_factories import NOW, aid_center, case, eventually, lawyer, published, suspect
@@ -28,10 +29,16 @@ from procuratorate_factories import NOW, aid_center, case, eventually, lawyer, p
 pytestmark = pytest.mark.integration
 
 
+def staff(settings: Any, unit: str = "天津市河东区人民检察院") -> dict[str, str]:
+    return bearer(settings, Role.PROCURATORATE_STAFF, agency=unit)
+
+
 @pytest.fixture(scope="module")
 async def service(service_settings: Callable[..., Any]) -> AsyncIterator[RunningService]:
     settings = await service_settings(ProcuratorateSettings, "procuratorate_ledger")
     async with run_service(create_app(settings), settings) as running:
+        # The cases of these tests are Hedong's (河东): its staff call the API.
+        running.client.headers.update(staff(settings))
         yield running
 
 
@@ -381,10 +388,13 @@ async def test_letter_numbers_are_gap_free_across_cases_of_one_unit(
     """Concurrent letters of DIFFERENT cases (no shared case row to serialise on) of one
     issuing unit still draw 1..N without gaps or duplicates."""
     unit = f"天津市测试{uuid.uuid4().hex[:8]}人民检察院"
+    as_unit = staff(service.settings, unit)  # that unit's own staff
     minors = [suspect(name=f"少年{i}", birth_date="2010-06-01") for i in range(8)]
     views = await asyncio.gather(
         *(
-            client_post_case(service, case(m, procuratorate_unit=unit, district="蓟州区"))
+            client_post_case(
+                service, case(m, procuratorate_unit=unit, district="蓟州区"), headers=as_unit
+            )
             for m in minors
         )
     )
@@ -393,6 +403,7 @@ async def test_letter_numbers_are_gap_free_across_cases_of_one_unit(
             service.client.post(
                 f"/cases/{view['case_id']}/suspects/{m['suspect_id']}/defense-decision",
                 json={"choice": "no_counsel", "decided_at": "2026-03-03T10:00:00+08:00"},
+                headers=as_unit,
             )
             for view, m in zip(views, minors, strict=True)
         )
@@ -402,7 +413,8 @@ async def test_letter_numbers_are_gap_free_across_cases_of_one_unit(
     for view, response in zip(views, responses, strict=True):
         notice = (
             await service.client.get(
-                f"/cases/{view['case_id']}/notices/{response.json()['notice_id']}"
+                f"/cases/{view['case_id']}/notices/{response.json()['notice_id']}",
+                headers=as_unit,
             )
         ).json()
         numbers.append(notice["letter"]["document_number"])
@@ -411,7 +423,9 @@ async def test_letter_numbers_are_gap_free_across_cases_of_one_unit(
     assert all(n["text"].startswith(f"{unit}〔2026〕") for n in numbers)
 
 
-async def client_post_case(service: RunningService, body: dict[str, Any]) -> Any:
-    response = await service.client.post("/cases", json=body)
+async def client_post_case(
+    service: RunningService, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Any:
+    response = await service.client.post("/cases", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()

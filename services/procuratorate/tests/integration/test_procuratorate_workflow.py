@@ -24,7 +24,8 @@ from defense_schemas.events.aid_center import (
 from defense_schemas.events.intake import CaseTransferred
 from procuratorate.service import create_app
 from procuratorate.settings import ProcuratorateSettings
-from tests.infrastructure import RunningService, run_service
+from service_runtime.security.principal import Role
+from tests.infrastructure import RunningService, bearer, run_service
 
 sys.path.insert(0, str(Path(__file__).parent))
 from procuratorate_factories import (
@@ -41,10 +42,16 @@ from procuratorate_factories import (
 pytestmark = pytest.mark.integration
 
 
+def staff(settings: Any, unit: str = "天津市河东区人民检察院") -> dict[str, str]:
+    return bearer(settings, Role.PROCURATORATE_STAFF, agency=unit)
+
+
 @pytest.fixture(scope="module")
 async def service(service_settings: Callable[..., Any]) -> AsyncIterator[RunningService]:
     settings = await service_settings(ProcuratorateSettings, "procuratorate")
     async with run_service(create_app(settings), settings) as running:
+        # The cases of these tests are Hedong's (河东): its staff call the API.
+        running.client.headers.update(staff(settings))
         yield running
 
 
@@ -80,6 +87,12 @@ async def test_malformed_case_names_the_field(service: RunningService) -> None:
     assert response.status_code == 422
     assert "birth_date" in json.dumps(response.json()["detail"])
     assert (await service.client.get(f"/cases/{uuid.uuid4()}")).status_code == 404
+
+
+async def test_a_nul_character_is_refused_naming_the_field(service: RunningService) -> None:
+    response = await service.client.post("/cases", json=case(suspect(name="张\u0000三")))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "suspects", 0, "name"]
 
 
 async def test_kafka_intake_makes_one_case_from_a_duplicate_transfer(
@@ -346,10 +359,12 @@ async def test_notice_numbers_are_unique_and_gap_free_under_concurrency(
     service: RunningService,
 ) -> None:
     people = [suspect(name=f"嫌疑人{i}", pleads_guilty=False) for i in range(8)]
+    xiqing = staff(service.settings, "天津市西青区人民检察院")  # a case of Xiqing's (西青)
     view = (
         await service.client.post(
             "/cases",
             json=case(*people, procuratorate_unit="天津市西青区人民检察院", district="西青区"),
+            headers=xiqing,
         )
     ).json()
     responses = await asyncio.gather(
@@ -357,12 +372,17 @@ async def test_notice_numbers_are_unique_and_gap_free_under_concurrency(
             service.client.post(
                 f"/cases/{view['case_id']}/suspects/{p['suspect_id']}/defense-decision",
                 json={"choice": "no_counsel", "decided_at": "2026-03-03T10:00:00+08:00"},
+                headers=xiqing,
             )
             for p in people
         )
     )
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
-    notices = (await service.client.get(f"/cases/{view['case_id']}")).json()["notices"]
+    # Hedong's staff do not see Xiqing's case at all.
+    assert (await service.client.get(f"/cases/{view['case_id']}")).status_code == 404
+    notices = (await service.client.get(f"/cases/{view['case_id']}", headers=xiqing)).json()[
+        "notices"
+    ]
     sequences = sorted(n["letter"]["document_number"]["sequence"] for n in notices)
     assert sequences == list(range(1, 9))
 
@@ -394,7 +414,7 @@ async def test_procedural_decisions_move_the_review_deadline(
                 "transferred_at": "2026-05-04T09:00:00+08:00",
             }
         )
-        await publish(producer, service.settings.topic_intake, event, uuid.UUID(case_id), "psb")
+        await publish(producer, service.settings.topic_intake, event, uuid.UUID(case_id), "tj-psb-hedong")
 
         async def under_review() -> Any:
             got = (await service.client.get(f"/cases/{case_id}")).json()

@@ -242,3 +242,24 @@ def test_ledger_workbook_has_chinese_headers_and_a_row_per_suspect() -> None:
     summary = {row[2]: row[3] for row in workbook["统计"].iter_rows(min_row=2, values_only=True)}
     assert summary["犯罪嫌疑人数"] == 1 and summary["应当通知辩护覆盖率"] == 1.0
     assert summary["送达通知辩护公函超期未办"] == 1
+
+
+def test_ledger_workbook_keeps_a_row_whose_text_has_control_characters() -> None:
+    line = LedgerLine(
+        case_id=uuid.uuid4(),
+        transfer_number="津公东诉字〔2026〕2号",
+        procuratorate_unit="天津市河东区人民检察院",
+        district="河东区",
+        received_at=datetime(2026, 3, 2, 1, tzinfo=UTC),
+        review_status="under_review",
+        review_deadline=date(2026, 4, 2),
+        suspect_id=uuid.uuid4(),
+        suspect_name="王\x01小明",  # as another agency's system sent it
+        defense_status=DefenseStatus.NONE,
+        grounds=(),
+        current_defender=None,
+        clocks=(),
+    )
+    workbook = load_workbook(io.BytesIO(ledger_workbook([line])))
+    rows = list(workbook["工作台账"].iter_rows(values_only=True))
+    assert rows[1][6] == "王\ufffd小明"

@@ -7,7 +7,8 @@ so a crash re-delivers rather than loses. Auto-commit is off; a new group starts
 earliest offset.
 
 Failures:
-- the message breaks its contract (unparseable, unknown type, invalid payload) or the handler
+- the message breaks its contract (unparseable, unknown type, invalid payload), breaks the
+  inbound policy (too large, a producer not allowed for its type), or the handler
   raises :class:`PermanentEventError` → dead-lettered at once;
 - a transient failure (database or broker unreachable) → retried with backoff, forever, the
   partition waits: skipping would lose the event;
@@ -44,6 +45,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from defense_messaging.errors import PermanentEventError, is_transient
+from defense_messaging.inbound import InboundPolicy, check_inbound
 from defense_messaging.kafka_client import KafkaConnection
 from defense_messaging.outbox import Outbox
 from defense_messaging.tables import MessagingTables
@@ -51,6 +53,11 @@ from defense_schemas import BaseEvent, ContractViolation, Envelope, decode_event
 from defense_schemas.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
+
+
+class InboundRefused(Exception):
+    """The message breaks deployment policy (size, allowed producers): dead-lettered."""
+
 
 Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 
@@ -82,6 +89,7 @@ class EventConsumer:
         max_backoff: float = 30.0,
         batch_max_records: int = 500,
         transaction_max_records: int = 200,
+        inbound: InboundPolicy | None = None,
         observer: Callable[[str, str, float], None] | None = None,
     ) -> None:
         self.group_id = group_id
@@ -95,6 +103,7 @@ class EventConsumer:
         self._max_backoff = max_backoff
         self._batch_max_records = batch_max_records
         self._transaction_max_records = transaction_max_records
+        self._inbound = inbound or InboundPolicy()
         self._observer = observer
         self._stopping = False
         self._consumer: AIOKafkaConsumer | None = None
@@ -159,7 +168,7 @@ class EventConsumer:
         """Apply ``records`` in one transaction; raises (and rolls back) on any failure."""
         decoded = []
         for record in records:
-            envelope, event = decode_event(record.value)  # ContractViolation: the careful path
+            envelope, event = self._decode(record)  # a refusal: the careful path files it
             decoded.append((record, envelope, event, self._handlers.get(type(event))))
         wanted = [item for item in decoded if item[3] is not None]
         outcomes: list[tuple[str, str]] = []
@@ -203,10 +212,14 @@ class EventConsumer:
     async def _process(self, record: ConsumerRecord) -> None:
         started = time.perf_counter()
         try:
-            envelope, event = decode_event(record.value)
+            envelope, event = self._decode(record)
         except ContractViolation as exc:
             await self._retrying(partial(self._dead_letter, record, "contract_violation", str(exc)))
             self._observe("contract_violation", "dead_lettered", started)
+            return
+        except InboundRefused as exc:
+            await self._retrying(partial(self._dead_letter, record, "inbound_refused", str(exc)))
+            self._observe("inbound_refused", "dead_lettered", started)
             return
         handler = self._handlers.get(type(event))
         if handler is None:
@@ -239,6 +252,15 @@ class EventConsumer:
                     self._observe(envelope.event_type, "dead_lettered", started)
                     return
                 await self._backoff(attempts, exc, record)
+
+    def _decode(self, record: ConsumerRecord) -> tuple[Envelope, BaseEvent]:
+        """Untrusted bytes to a valid event: size first, then the contract, then who sent it."""
+        if reason := check_inbound(record.value, None, self._inbound):
+            raise InboundRefused(reason)
+        envelope, event = decode_event(record.value)
+        if reason := check_inbound(record.value, envelope, self._inbound):
+            raise InboundRefused(reason)
+        return envelope, event
 
     async def _apply(
         self, record: ConsumerRecord, envelope: Envelope, event: BaseEvent, handler: Handler

@@ -34,6 +34,12 @@ from service_runtime.database import create_engine, session_factory
 from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.observability import ServiceMetrics, request_metrics_middleware
+from service_runtime.request_guards import reject_nul_characters
+from service_runtime.security.audit_http import audit_middleware
+from service_runtime.security.defaults import local_defaults_in_use
+from service_runtime.security.fields import FieldCipher
+from service_runtime.security.personal import SESSION_CIPHER
+from service_runtime.security.tokens import TokenVerifier
 from service_runtime.settings import ServiceSettings
 from service_runtime.tables import PlatformTables
 
@@ -87,6 +93,11 @@ class ServiceDefinition:
     """Extra long-running tasks of the service (workers, scanners): started after the
     consumer, cancelled before it stops. Each must keep its work in database transactions, so
     a cancellation mid-way rolls back and the work is picked up again."""
+    audited: bool = False
+    """Every API request is written to the hash-chained ``audit_log`` (its migrations must
+    create it: ``service_runtime.security.audit.create_audit_log``)."""
+    personal_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Route template → the personal-data fields it exposes or changes, for the audit log."""
 
 
 def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
@@ -108,7 +119,19 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # Built here, not in the lifespan: a bad key configuration fails at once, at build time.
+    app.state.token_verifier = TokenVerifier.from_settings(settings)
+    FieldCipher.from_settings(settings)  # likewise for the personal-data keys
+    if defaults := local_defaults_in_use(settings):
+        log.warning(
+            "%s runs with the published LOCAL security defaults (%s): never do this with real data",
+            definition.name,
+            ", ".join(defaults),
+        )
+    app.middleware("http")(reject_nul_characters)
     app.middleware("http")(request_metrics_middleware(metrics))
+    if definition.audited:
+        app.middleware("http")(audit_middleware(definition.name, definition.personal_fields))
     from service_runtime.routes import health, observability, ops
 
     app.include_router(health.router)
@@ -130,7 +153,8 @@ async def start_runtime(
         replication_factor=settings.topic_replication_factor,
     )
     engine = create_engine(url)
-    sessions = session_factory(engine)
+    # Every session can seal and open personal data (security.personal).
+    sessions = session_factory(engine, info={SESSION_CIPHER: FieldCipher.from_settings(settings)})
     outbox = Outbox(
         definition.tables.messaging, channel=f"outbox_{definition.name.replace('-', '_')}"
     )
@@ -176,6 +200,7 @@ async def start_runtime(
             outbox=outbox,
             handlers=definition.handlers(runtime),
             observer=metrics.observe_event,
+            inbound=settings.inbound_policy,
         )
         runtime.tasks.append(
             asyncio.create_task(runtime.consumer.run(), name=f"{definition.name}-consumer")

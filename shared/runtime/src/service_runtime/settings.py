@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import Field, PostgresDsn
+from pydantic import Field, PostgresDsn, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from defense_messaging import KafkaConnection
+from defense_messaging.inbound import InboundPolicy
 from defense_schemas import topics
+from service_runtime.security.defaults import (
+    LOCAL_AUDIENCE,
+    LOCAL_FIELD_KEY,
+    LOCAL_FIELD_KEY_ID,
+    LOCAL_ISSUER,
+    LOCAL_JWT_SECRET,
+    LOCAL_LOOKUP_KEY,
+    LOCAL_TRUSTED_AGENCY_PRODUCERS,
+)
 
 
 class ServiceSettings(BaseSettings):
@@ -38,6 +48,42 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_seconds: float = Field(1.0, gt=0)
     log_level: str = "INFO"
 
+    # Authentication (issue 7). The defaults are for a developer's machine only: a deployment
+    # sets a secret of its own, or an OIDC provider's JWKS URL (then only RS256 is accepted).
+    auth_jwt_secret: SecretStr = Field(
+        SecretStr(LOCAL_JWT_SECRET), description="HS256 key for bearer tokens (local default)"
+    )
+    auth_issuer: str = Field(LOCAL_ISSUER, description="required `iss` of bearer tokens")
+    auth_audience: str = Field(LOCAL_AUDIENCE, description="required `aud` of bearer tokens")
+    auth_jwks_url: str | None = Field(
+        None, description="an OIDC provider's JWKS URL; when set, tokens are RS256 only"
+    )
+    auth_leeway_seconds: int = Field(30, ge=0, le=300, description="clock skew allowed on exp")
+
+    # Personal data at rest: AES-256-GCM keys by id (base64 of 32 bytes, JSON object in the
+    # environment); new values are encrypted with `field_key_id`, old ids still decrypt.
+    field_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {LOCAL_FIELD_KEY_ID: SecretStr(LOCAL_FIELD_KEY)},
+        description="key id → base64 32-byte AES key (local default)",
+    )
+    field_key_id: str = Field(LOCAL_FIELD_KEY_ID, description="the key new values use")
+    lookup_key: SecretStr = Field(
+        SecretStr(LOCAL_LOOKUP_KEY),
+        description="HMAC-SHA256 key (base64) of the keyed hashes used to find encrypted values",
+    )
+
+    # Inbound events from other agencies are untrusted (issue 7, item 6).
+    inbound_max_message_bytes: int = Field(
+        1_048_576, ge=1024, description="larger messages are dead-lettered unread"
+    )
+    inbound_allowed_producers: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            event: list(ids) for event, ids in LOCAL_TRUSTED_AGENCY_PRODUCERS.items()
+        },
+        description="event type → producer ids allowed to publish it (`*` = any); an agency "
+        "event type not listed is refused (JSON object)",
+    )
+
     @property
     def kafka(self) -> KafkaConnection:
         return KafkaConnection(
@@ -47,6 +93,15 @@ class ServiceSettings(BaseSettings):
             sasl_username=self.kafka_sasl_username,
             sasl_password=self.kafka_sasl_password,
             ssl_cafile=self.kafka_ssl_cafile,
+        )
+
+    @property
+    def inbound_policy(self) -> InboundPolicy:
+        return InboundPolicy(
+            max_message_bytes=self.inbound_max_message_bytes,
+            allowed_producers={
+                event: frozenset(ids) for event, ids in self.inbound_allowed_producers.items()
+            },
         )
 
     @property

@@ -11,13 +11,19 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from aid_center.api.access import STAFF
 from aid_center.api.notices import AssignIn, AssignOut
 from aid_center.appointing import NoticeStatus, appoint
 from aid_center.db.tables import applications
 from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import ERROR_RESPONSES, Conflict, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, NotFound
 
-router = APIRouter(prefix="/applications", tags=["applications"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/applications",
+    tags=["applications"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[STAFF],
+)
 
 
 class ApplicationOut(BaseModel):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from aid_center.api.access import OWN_ASSIGNMENT, STAFF, STAFF_OR_LAWYER, StaffOrLawyer, lawyer_uuid
 from aid_center.appointing import ACTIVE, appoint, now
 from aid_center.db.tables import activities, assignments, conflict_reports, quality_reviews
 from aid_center.domain.quality import meeting_overdue, service_standard_checklist
@@ -30,9 +31,15 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import legal_date
 from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import ERROR_RESPONSES, Conflict, InvalidInput, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
 
-router = APIRouter(prefix="/assignments", tags=["assignments"], responses=ERROR_RESPONSES)
+# Staff and lawyers pass the router; each route narrows it (lawyers: their own work only).
+router = APIRouter(
+    prefix="/assignments",
+    tags=["assignments"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[STAFF_OR_LAWYER],
+)
 
 
 class AssignmentOut(BaseModel):
@@ -140,12 +147,15 @@ async def _assignment(session: SessionDep, assignment_id: UUID) -> dict[str, Any
 @router.get("", response_model=list[AssignmentOut], summary="List assignments")
 async def list_assignments(
     session: SessionDep,
+    principal: StaffOrLawyer,
     suspect_id: Annotated[UUID | None, Query()] = None,
     case_id: Annotated[UUID | None, Query()] = None,
     lawyer_id: Annotated[UUID | None, Query()] = None,
     status: Annotated[str | None, Query(description="active or ended")] = None,
 ) -> list[AssignmentOut]:
     query = sa.select(assignments).order_by(assignments.c.assigned_at)
+    if (own := lawyer_uuid(principal)) is not None:
+        query = query.where(assignments.c.lawyer_id == own)  # a lawyer sees their own only
     for column, value in (
         (assignments.c.suspect_id, suspect_id),
         (assignments.c.case_id, case_id),
@@ -160,6 +170,7 @@ async def list_assignments(
 
 @router.get(
     "/overdue-meetings",
+    dependencies=[STAFF],
     response_model=list[OverdueMeeting],
     summary="Active assignments whose lawyer has not met the suspect N days after assignment",
 )
@@ -199,7 +210,12 @@ async def overdue_meetings(
     return flagged
 
 
-@router.get("/{assignment_id}", response_model=AssignmentOut, summary="One assignment")
+@router.get(
+    "/{assignment_id}",
+    response_model=AssignmentOut,
+    summary="One assignment",
+    dependencies=[OWN_ASSIGNMENT],
+)
 async def get_assignment(assignment_id: UUID, session: SessionDep) -> AssignmentOut:
     return AssignmentOut.model_validate(await _assignment(session, assignment_id))
 
@@ -213,6 +229,7 @@ async def _active(session: SessionDep, assignment_id: UUID) -> dict[str, Any]:
 
 @router.post(
     "/{assignment_id}/replacement",
+    dependencies=[STAFF],
     response_model=ReplacementOut,
     summary="Replace the appointed lawyer (another lawyer; Measures Art. 5, 14)",
 )
@@ -245,6 +262,7 @@ async def replace(
 
 @router.post(
     "/{assignment_id}/conflicts",
+    dependencies=[STAFF],
     status_code=201,
     response_model=ConflictOut,
     summary="A law firm reports a conflict of interest → reassignment to ANOTHER firm",
@@ -318,6 +336,7 @@ async def report_conflict(
 
 @router.post(
     "/{assignment_id}/activities",
+    dependencies=[OWN_ASSIGNMENT],
     status_code=201,
     response_model=ActivityOut,
     summary="Log the lawyer's work: meeting, file review, investigation, written opinion",
@@ -372,7 +391,10 @@ async def log_activity(
 
 
 @router.get(
-    "/{assignment_id}/activities", response_model=list[ActivityOut], summary="The lawyer's work"
+    "/{assignment_id}/activities",
+    response_model=list[ActivityOut],
+    summary="The lawyer's work",
+    dependencies=[OWN_ASSIGNMENT],
 )
 async def list_activities(assignment_id: UUID, session: SessionDep) -> list[ActivityOut]:
     await _assignment(session, assignment_id)
@@ -386,6 +408,7 @@ async def list_activities(assignment_id: UUID, session: SessionDep) -> list[Acti
 
 @router.post(
     "/{assignment_id}/quality-reviews",
+    dependencies=[STAFF],
     status_code=201,
     response_model=QualityReviewOut,
     summary="Record a quality review (Measures Art. 14) with the service-standard checklist",
@@ -443,6 +466,7 @@ async def review_quality(
 
 @router.get(
     "/{assignment_id}/quality-reviews",
+    dependencies=[STAFF],
     response_model=list[QualityReviewOut],
     summary="Quality reviews of an assignment",
 )

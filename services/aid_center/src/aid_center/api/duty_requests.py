@@ -11,14 +11,20 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from aid_center.api.access import STAFF
 from aid_center.appointing import now
 from aid_center.db.tables import duty_requests
 from aid_center.duty_rota import DutyRequestStatus, assign_duty_lawyer
 from legal_calendar import legal_date
 from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import ERROR_RESPONSES, Conflict, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, NotFound
 
-router = APIRouter(prefix="/duty-requests", tags=["duty lawyers"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/duty-requests",
+    tags=["duty lawyers"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[STAFF],
+)
 
 
 class DutyRequestOut(BaseModel):

@@ -11,11 +11,17 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
+from aid_center.api.access import STAFF
 from aid_center.db.tables import law_firms
 from service_runtime.deps import SessionDep
-from service_runtime.errors import ERROR_RESPONSES, Conflict, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, NotFound
 
-router = APIRouter(prefix="/firms", tags=["roster"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/firms",
+    tags=["roster"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[STAFF],
+)
 
 
 class FirmIn(BaseModel):

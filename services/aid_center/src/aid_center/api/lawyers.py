@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
+from aid_center.api.access import STAFF
 from aid_center.appointing import ACTIVE, now
 from aid_center.db.tables import (
     assignments,
@@ -27,9 +28,13 @@ from aid_center.db.tables import (
 from defense_schemas.vocabulary import Gender
 from legal_calendar import legal_date
 from service_runtime.deps import SessionDep
-from service_runtime.errors import ERROR_RESPONSES, Conflict, InvalidInput, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
 
-router = APIRouter(tags=["roster"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    tags=["roster"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[STAFF],
+)
 
 Tag = Annotated[str, Field(min_length=1, max_length=50)]
 

@@ -11,12 +11,18 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from aid_center.api.access import STAFF
 from aid_center.appointing import NoticeStatus, appoint
 from aid_center.db.tables import notices
 from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import ERROR_RESPONSES, Conflict, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, NotFound
 
-router = APIRouter(prefix="/notices", tags=["notices"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/notices",
+    tags=["notices"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[STAFF],
+)
 
 
 class NoticeOut(BaseModel):

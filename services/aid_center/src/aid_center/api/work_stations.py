@@ -15,12 +15,17 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
+from aid_center.api.access import STAFF
 from aid_center.db.tables import duty_requests, duty_shifts, lawyers, work_stations
 from defense_schemas.vocabulary import ServiceMode
 from service_runtime.deps import SessionDep
-from service_runtime.errors import ERROR_RESPONSES, Conflict, InvalidInput, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
 
-router = APIRouter(tags=["duty lawyers"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    tags=["duty lawyers"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[STAFF],
+)
 
 MAX_SHIFT_SPAN_DAYS = 366
 

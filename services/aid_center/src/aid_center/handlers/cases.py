@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aid_center.db.personal import seal_place
 from aid_center.db.tables import cases, suspects
 from aid_center.domain.minors import is_minor_on
 from defense_schemas import Envelope
@@ -37,7 +38,9 @@ async def on_case_received(session: AsyncSession, envelope: Envelope, event: Cas
             # are authoritative, this is the center's own reading for the specialist preference.
             "minor": is_minor_on(suspect.birth_date, received_on),
             "charges": list(suspect.charges),
-            "place_of_detention_or_residence": suspect.place_of_detention_or_residence,
+            "place_of_detention_or_residence": seal_place(
+                session, suspect.suspect_id, suspect.place_of_detention_or_residence
+            ),
         }
         await session.execute(
             pg_insert(suspects)

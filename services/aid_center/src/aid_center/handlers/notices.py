@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aid_center.appointing import NoticeStatus, appoint, now
+from aid_center.db.personal import open_letter, seal_letter
 from aid_center.db.tables import cases, notices
 from aid_center.domain.notice_intake import LetterFacts, NoticeCheck, check_notice
 from aid_center.settings import AidCenterSettings
@@ -136,7 +137,7 @@ def on_defense_notice_sent(runtime: Runtime) -> Handler:
                 procuratorate_unit=event.letter.procuratorate_unit,
                 suspect_name=event.letter.suspect_name,
                 grounds=[g.value for g in event.letter.grounds],
-                letter=letter,
+                letter=seal_letter(session, event.notice_id, letter),
                 materials=list(event.materials),
                 wishes=event.recipient_wishes.model_dump(mode="json")
                 if event.recipient_wishes
@@ -167,9 +168,12 @@ def on_notice_supplemented(runtime: Runtime) -> Handler:
         letter: dict[str, Any] = (
             event.revised_letter.model_dump(mode="json")
             if event.revised_letter
-            else dict(notice["letter"])
+            else open_letter(session, event.notice_id, dict(notice["letter"]))
         )
-        values: dict[str, Any] = {"materials": materials, "letter": letter}
+        values: dict[str, Any] = {
+            "materials": materials,
+            "letter": seal_letter(session, event.notice_id, letter),
+        }
         if event.revised_letter is not None:
             values["grounds"] = [g.value for g in event.revised_letter.grounds]
             values["suspect_name"] = event.revised_letter.suspect_name

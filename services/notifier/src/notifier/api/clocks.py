@@ -12,10 +12,17 @@ from pydantic import BaseModel, Field
 
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, ResponsibleParty
 from legal_calendar import closes_at, legal_date
+from notifier.api.access import BOARD_READERS
 from notifier.db.tables import clocks
 from service_runtime.deps import SessionDep
+from service_runtime.errors import AUTH_RESPONSES
 
-router = APIRouter(prefix="/clocks", tags=["deadline watch"])
+router = APIRouter(
+    prefix="/clocks",
+    tags=["deadline watch"],
+    responses=AUTH_RESPONSES,
+    dependencies=[BOARD_READERS],
+)
 
 
 class ClockView(BaseModel):

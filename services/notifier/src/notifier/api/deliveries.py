@@ -12,11 +12,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from defense_schemas.vocabulary import DeliveryChannel, RecipientRole
+from notifier.api.access import BOARD_READERS
 from notifier.db.tables import cases, deliveries
 from service_runtime.deps import SessionDep
-from service_runtime.errors import ERROR_RESPONSES, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
 
-router = APIRouter(tags=["deliveries"])
+router = APIRouter(tags=["deliveries"], responses=AUTH_RESPONSES, dependencies=[BOARD_READERS])
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 

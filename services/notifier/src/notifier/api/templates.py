@@ -14,12 +14,15 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from notifier.api.access import OPERATORS
 from notifier.db.tables import templates
 from notifier.domain.templates import TemplateProblem, render, sample_context
 from service_runtime.deps import SessionDep
-from service_runtime.errors import ERROR_RESPONSES, InvalidInput, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput, NotFound
 
-router = APIRouter(prefix="/templates", tags=["templates"])
+router = APIRouter(
+    prefix="/templates", tags=["templates"], responses=AUTH_RESPONSES, dependencies=[OPERATORS]
+)
 
 
 class TemplateView(BaseModel):

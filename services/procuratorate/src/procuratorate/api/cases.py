@@ -21,14 +21,21 @@ from defense_schemas.events.common import (
 from defense_schemas.events.procuratorate import InformedPerson, RightsNotified
 from defense_schemas.fields import Charge, ContactInfo, Place
 from defense_schemas.vocabulary import ClockKind, CustodyStatus, Disability, Ground, SentenceBand
+from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, Staff
 from procuratorate.api.views import CaseView, case_view
+from procuratorate.db.personal import open_payload
 from procuratorate.db.tables import suspects, timeline
 from procuratorate.workflow.common import emit, get_case, get_suspect, settle_clocks
 from procuratorate.workflow.intake import correct_facts, receive_case
 from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import ERROR_RESPONSES, InvalidInput
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Forbidden, InvalidInput
 
-router = APIRouter(prefix="/cases", tags=["cases"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/cases",
+    tags=["cases"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[STAFF],
+)
 
 
 def now() -> datetime:
@@ -52,8 +59,15 @@ class CaseTransferIn(CaseParticulars):
     responses={200: {"description": "The same transfer was already received: the existing case"}},
 )
 async def post_case(
-    body: CaseTransferIn, session: SessionDep, runtime: RuntimeDep, response: Response
+    body: CaseTransferIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    response: Response,
+    staff: Staff,
 ) -> CaseView:
+    if body.procuratorate_unit != staff.agency:
+        # Staff receive cases for their own unit only (承办检察院).
+        raise Forbidden(f"staff of {staff.agency} may not receive a case for another unit")
     particulars = CaseParticulars.model_validate(
         body.model_dump(include=set(CaseParticulars.model_fields))
     )
@@ -70,7 +84,11 @@ async def post_case(
     return await case_view(session, await get_case(session, receipt.case_id))
 
 
-@router.get("/{case_id}", summary="A case, its suspects, defenders, clocks and notices")
+@router.get(
+    "/{case_id}",
+    summary="A case, its suspects, defenders, clocks and notices",
+    dependencies=[IN_CALLERS_UNIT],
+)
 async def get_case_view(case_id: UUID, session: SessionDep) -> CaseView:
     return await case_view(session, await get_case(session, case_id))
 
@@ -84,7 +102,11 @@ class TimelineEntry(BaseModel):
     payload: dict[str, Any]
 
 
-@router.get("/{case_id}/timeline", summary="Every event of the case, both sides, in order")
+@router.get(
+    "/{case_id}/timeline",
+    summary="Every event of the case, both sides, in order",
+    dependencies=[IN_CALLERS_UNIT],
+)
 async def get_timeline(case_id: UUID, session: SessionDep) -> list[TimelineEntry]:
     await get_case(session, case_id)
     rows = (
@@ -92,7 +114,17 @@ async def get_timeline(case_id: UUID, session: SessionDep) -> list[TimelineEntry
             sa.select(timeline).where(timeline.c.case_id == case_id).order_by(timeline.c.id)
         )
     ).all()
-    return [TimelineEntry.model_validate(row, from_attributes=True) for row in rows]
+    return [
+        TimelineEntry(
+            event_id=row.event_id,
+            event_type=row.event_type,
+            producer=row.producer,
+            occurred_at=row.occurred_at,
+            suspect_id=row.suspect_id,
+            payload=open_payload(session, row),
+        )
+        for row in rows
+    ]
 
 
 class SuspectFactsPatch(BaseModel):
@@ -120,6 +152,7 @@ class Reassessment(BaseModel):
 
 @router.patch(
     "/{case_id}/suspects/{suspect_id}",
+    dependencies=[IN_CALLERS_UNIT],
     summary="Correct a suspect's facts; eligibility of the whole case is recomputed",
 )
 async def patch_suspect(
@@ -156,6 +189,7 @@ class RightsNotificationOut(BaseModel):
 
 @router.post(
     "/{case_id}/suspects/{suspect_id}/rights-notification",
+    dependencies=[IN_CALLERS_UNIT],
     summary="Record that the suspect and relatives were told of the right to counsel (Art. 3)",
 )
 async def post_rights_notification(

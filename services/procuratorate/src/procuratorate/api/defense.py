@@ -13,13 +13,20 @@ from defense_schemas.events.common import Officer, RetainedCounsel
 from defense_schemas.events.procuratorate import NoticeOfDefenseLetter
 from defense_schemas.fields import Note, ShortText
 from defense_schemas.vocabulary import DefenseChoice, NoticeItem, PersonRole, RefusalOutcome
+from procuratorate.api.access import IN_CALLERS_UNIT, STAFF
 from procuratorate.api.views import NoticeView
 from procuratorate.domain.letter_docx import letter_docx
 from procuratorate.workflow import defense
 from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import ERROR_RESPONSES
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 
-router = APIRouter(prefix="/cases/{case_id}", tags=["defense"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/cases/{case_id}",
+    tags=["defense"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    # Staff only, and only for a case of their own unit (another unit\'s case is a 404).
+    dependencies=[STAFF, IN_CALLERS_UNIT],
+)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -13,11 +13,18 @@ from pydantic import AwareDatetime, BaseModel, Field
 from defense_schemas.events.procuratorate import LawyerOpinion
 from defense_schemas.fields import Note, Place, Reference
 from defense_schemas.vocabulary import WitnessMode
+from procuratorate.api.access import IN_CALLERS_UNIT, STAFF
 from procuratorate.workflow import defense_work
 from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import ERROR_RESPONSES
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 
-router = APIRouter(prefix="/cases/{case_id}", tags=["defense work"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/cases/{case_id}",
+    tags=["defense work"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    # Staff only, and only for a case of their own unit (another unit\'s case is a 404).
+    dependencies=[STAFF, IN_CALLERS_UNIT],
+)
 
 
 def now() -> datetime:

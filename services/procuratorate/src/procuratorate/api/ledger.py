@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from defense_schemas.vocabulary import DefenseStatus, Ground
+from procuratorate.api.access import STAFF, Staff
 from procuratorate.domain.ledger import LedgerLine, ledger_workbook
 from procuratorate.domain.statistics import (
     Granularity,
@@ -21,9 +22,11 @@ from procuratorate.domain.statistics import (
 )
 from procuratorate.workflow.ledger import LedgerFilter, load_ledger
 from service_runtime.deps import SessionDep
-from service_runtime.errors import ERROR_RESPONSES, InvalidInput
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput
 
-router = APIRouter(tags=["ledger"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    tags=["ledger"], responses={**ERROR_RESPONSES, **AUTH_RESPONSES}, dependencies=[STAFF]
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,6 +36,7 @@ def now() -> datetime:
 
 
 def ledger_filter(
+    staff: Staff,
     district: Annotated[str | None, Query(description="Only this district (所属区).")] = None,
     status: Annotated[
         DefenseStatus | None, Query(description="Only suspects with this defense status.")
@@ -54,6 +58,8 @@ def ledger_filter(
     if received_from and received_to and received_from > received_to:
         raise InvalidInput("the period ends before it starts", field="received_to")
     return LedgerFilter(
+        # The caller's own unit only: the ledger is the unit's (issue 7, object level).
+        procuratorate_unit=staff.agency,
         district=district,
         status=status,
         received_from=received_from,

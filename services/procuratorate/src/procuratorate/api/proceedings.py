@@ -30,6 +30,8 @@ from defense_schemas.vocabulary import (
     WitnessRole,
 )
 from legal_calendar import legal_date
+from procuratorate.api.access import IN_CALLERS_UNIT, STAFF
+from procuratorate.db.personal import open_facts
 from procuratorate.db.tables import cases, procedural_decisions
 from procuratorate.domain.clocks import (
     MAX_SUPPLEMENTARY_INVESTIGATIONS,
@@ -49,9 +51,15 @@ from procuratorate.workflow.common import (
 from procuratorate.workflow.defense_work import defender_ref
 from service_runtime.app import Runtime
 from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import ERROR_RESPONSES, Conflict, InvalidInput
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput
 
-router = APIRouter(prefix="/cases/{case_id}", tags=["proceedings"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/cases/{case_id}",
+    tags=["proceedings"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    # Staff only, and only for a case of their own unit (another unit\'s case is a 404).
+    dependencies=[STAFF, IN_CALLERS_UNIT],
+)
 
 
 def now() -> datetime:
@@ -257,7 +265,7 @@ async def post_expedited(
     bands = []
     for suspect_id in body.suspect_ids:
         row = await get_suspect(session, case_id, suspect_id)
-        facts = SuspectParticulars.model_validate(row.facts)
+        facts = SuspectParticulars.model_validate(open_facts(session, row))
         if not facts.pleads_guilty:
             raise Conflict(
                 f"suspect {suspect_id} does not admit guilt and accept punishment (认罪认罚)",

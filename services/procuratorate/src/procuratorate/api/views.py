@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procuratorate.db.personal import open_facts
 from procuratorate.db.tables import clocks, defenders, notices, suspects
 
 
@@ -135,7 +136,7 @@ async def case_view(session: AsyncSession, case: Any) -> CaseView:
                 current_defender=active[-1] if active else None,
                 defenders=mine,
                 clocks=[clock_view(c) for c in clock_rows if c.suspect_id == s.suspect_id],
-                facts=s.facts,
+                facts=open_facts(session, s),
             )
         )
     data = {name: getattr(case, name) for name in CaseView.model_fields if hasattr(case, name)}

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -243,6 +244,15 @@ def statistics_rows(district: str, period: str, stats: Statistics) -> list[tuple
     return rows
 
 
+def _cells(*values: object) -> tuple[object, ...]:
+    """Text as a worksheet can hold it: XML forbids most control characters, and text that came
+    from another agency's system may carry them."""
+    return tuple(
+        ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+        for value in values
+    )
+
+
 def ledger_workbook(
     lines: Sequence[LedgerLine], statistics: Sequence[tuple[str, str, Statistics]] = ()
 ) -> bytes:
@@ -255,7 +265,7 @@ def ledger_workbook(
     for line in lines:
         defender = line.current_defender
         ledger.append(
-            (
+            _cells(
                 line.procuratorate_unit,
                 line.district,
                 line.transfer_number,
@@ -276,7 +286,7 @@ def ledger_workbook(
     for line in lines:
         for clock in line.clocks:
             clocks.append(
-                (
+                _cells(
                     line.transfer_number,
                     line.suspect_name,
                     CLOCK_LABELS.get(clock.kind, clock.kind),
@@ -292,7 +302,7 @@ def ledger_workbook(
     summary.append(STATISTICS_HEADERS)
     for district, period, stats in statistics:
         for row in statistics_rows(district, period, stats):
-            summary.append(row)
+            summary.append(_cells(*row))
     for sheet, headers in (
         (ledger, LEDGER_HEADERS),
         (clocks, CLOCK_HEADERS),

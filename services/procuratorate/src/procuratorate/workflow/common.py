@@ -16,6 +16,7 @@ from defense_schemas import BaseEvent, Envelope
 from defense_schemas.events.procuratorate import DefenseStatusChanged
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, DefenseStatus
 from legal_calendar import Deadline, Period, legal_date
+from procuratorate.db.personal import seal_payload
 from procuratorate.db.tables import cases, clocks, defenders, suspects, timeline
 from procuratorate.domain.clocks import deadline
 from procuratorate.domain.policy import derive_status
@@ -55,7 +56,7 @@ async def record_on_timeline(
             event_type=envelope.event_type,
             producer=envelope.producer,
             occurred_at=envelope.occurred_at,
-            payload=envelope.payload,
+            payload=seal_payload(session, envelope.event_id, dict(envelope.payload)),
         )
         .on_conflict_do_nothing(index_elements=["event_id"])
     )

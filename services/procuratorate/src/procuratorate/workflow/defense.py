@@ -44,6 +44,7 @@ from defense_schemas.vocabulary import (
     RefusalOutcome,
 )
 from legal_calendar import legal_date
+from procuratorate.db.personal import open_facts
 from procuratorate.db.tables import defenders, notice_counters, notices, suspects, timeline
 from procuratorate.domain.clocks import THREE_DAYS
 from procuratorate.domain.letter import render_text
@@ -263,7 +264,7 @@ async def send_notice(
             field="case_handler",
         )
     settings = settings_of(runtime)
-    facts = SuspectParticulars.model_validate(suspect.facts)
+    facts = SuspectParticulars.model_validate(open_facts(session, suspect))
     grounds = tuple(Ground(g) for g in suspect.grounds)
     unit = settings.issuing_unit(case.procuratorate_unit)
     year = legal_date(sent_at).year

@@ -21,6 +21,7 @@ from defense_schemas.events.procuratorate import (
 )
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, OpinionResponse, WitnessMode
 from legal_calendar import closes_at, legal_date
+from procuratorate.db.personal import open_facts
 from procuratorate.db.tables import clocks, file_reviews, procedural_decisions, written_opinions
 from procuratorate.domain.clocks import FILE_REVIEW
 from procuratorate.workflow.common import (
@@ -304,7 +305,7 @@ async def receive_written_opinion(
         suspect_id=suspect_id,
     )
     warnings = []
-    facts = SuspectParticulars.model_validate(suspect.facts)
+    facts = SuspectParticulars.model_validate(open_facts(session, suspect))
     if facts.pleads_guilty and not covers_plea_matters:
         warnings.append("in a plea case the opinion should address the matters of CPL Art. 173(2)")
     if not copy_filed:
@@ -337,7 +338,7 @@ async def hold_sentencing_consultation(
     suspect = await get_suspect(session, case_id, suspect_id)
     if case.review_status in STAGE_ENDED:
         raise Conflict(f"the review stage has ended ({case.review_status})")
-    facts = SuspectParticulars.model_validate(suspect.facts)
+    facts = SuspectParticulars.model_validate(open_facts(session, suspect))
     if not facts.pleads_guilty:
         raise Conflict(
             "the suspect does not admit guilt and accept punishment (认罪认罚): there is no "

@@ -24,6 +24,7 @@ from defense_schemas.vocabulary import (
     ReceiptKind,
 )
 from legal_calendar import legal_date
+from procuratorate.db.personal import open_facts, seal_facts
 from procuratorate.db.tables import (
     case_transfers,
     cases,
@@ -178,7 +179,7 @@ async def receive_case(
                 case_id=case_id,
                 position=position,
                 name=suspect.name,
-                facts=suspect.model_dump(mode="json"),
+                facts=seal_facts(session, suspect.suspect_id, suspect.model_dump(mode="json")),
                 grounds=[],
                 defense_status=DefenseStatus.NONE.value,
             )
@@ -305,7 +306,7 @@ async def reassess(
     from discovery). Returns the newly discovered grounds per suspect."""
     case = await get_case(session, case_id, lock=True)
     rows = await case_suspects(session, case_id)
-    people = [SuspectParticulars.model_validate(row.facts) for row in rows]
+    people = [SuspectParticulars.model_validate(open_facts(session, row)) for row in rows]
     facts = CaseFacts(
         district=case.district,
         received_on=legal_date(case.received_at),
@@ -404,11 +405,14 @@ async def correct_facts(
         from service_runtime.errors import NotFound
 
         raise NotFound("suspect", suspect_id)
-    merged = SuspectParticulars.model_validate({**row.facts, **changes})
+    merged = SuspectParticulars.model_validate({**open_facts(session, row), **changes})
     await session.execute(
         sa.update(suspects)
         .where(suspects.c.suspect_id == suspect_id)
-        .values(facts=merged.model_dump(mode="json"), name=merged.name)
+        .values(
+            facts=seal_facts(session, suspect_id, merged.model_dump(mode="json")),
+            name=merged.name,
+        )
     )
     return await reassess(
         session, runtime, case_id, at=at, trigger=AssessmentTrigger.NEW_INFORMATION

@@ -30,6 +30,7 @@ APPOINTED = (
 
 @dataclass(frozen=True)
 class LedgerFilter:
+    procuratorate_unit: str | None = None
     district: str | None = None
     status: DefenseStatus | None = None
     received_from: date | None = None
@@ -62,6 +63,8 @@ async def load_ledger(
         .join(suspects, suspects.c.case_id == cases.c.case_id)
         .order_by(cases.c.received_at, cases.c.case_id, suspects.c.position)
     )
+    if criteria.procuratorate_unit is not None:
+        query = query.where(cases.c.procuratorate_unit == criteria.procuratorate_unit)
     if criteria.district is not None:
         query = query.where(cases.c.district == criteria.district)
     if criteria.status is not None:

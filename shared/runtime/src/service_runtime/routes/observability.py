@@ -7,7 +7,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from service_runtime.deps import RuntimeDep
+from service_runtime.errors import AUTH_RESPONSES
 from service_runtime.observability import PartitionLag, consumer_lag
+from service_runtime.security.deps import require_roles
+from service_runtime.security.principal import Role
 
 router = APIRouter(tags=["operations"])
 
@@ -34,11 +37,14 @@ async def _lag(runtime: RuntimeDep) -> list[PartitionLag]:
 @router.get(
     "/ops/lag",
     summary="Per consumer group, topic and partition: committed offset, end offset, lag",
+    dependencies=[require_roles(Role.OPERATOR)],
+    responses=AUTH_RESPONSES,
 )
 async def get_lag(runtime: RuntimeDep) -> list[PartitionLagView]:
     return [PartitionLagView(**vars(item)) for item in await _lag(runtime)]
 
 
+# Open like /health and /ready: scraped by Prometheus from inside the network, no case data.
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(runtime: RuntimeDep) -> Response:
     await runtime.metrics.refresh_outbox(runtime.engine, runtime.tables)

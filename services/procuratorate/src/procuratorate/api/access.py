@@ -1,0 +1,39 @@
+"""Who may use the procuratorate's API (issue 7): its own staff, and each only for the cases of
+their own unit (承办检察院).
+
+Function level: every router admits ``procuratorate_staff`` only (``STAFF``). Object level: a
+route under ``/cases/{case_id}`` first checks, in one query, that the case belongs to the
+caller's unit; another unit's case is a 404, exactly like a case that does not exist, so its
+existence is not disclosed. Lists (the ledger, statistics) filter by the unit in their query.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import Depends
+
+from procuratorate.db.tables import cases
+from service_runtime.deps import SessionDep
+from service_runtime.errors import NotFound
+from service_runtime.security.deps import require_roles
+from service_runtime.security.principal import Principal, Role
+
+STAFF = require_roles(Role.PROCURATORATE_STAFF)
+Staff = Annotated[Principal, STAFF]
+
+
+async def case_of_callers_unit(case_id: UUID, staff: Staff, session: SessionDep) -> UUID:
+    found = await session.scalar(
+        sa.select(cases.c.case_id).where(
+            cases.c.case_id == case_id, cases.c.procuratorate_unit == staff.agency
+        )
+    )
+    if found is None:
+        raise NotFound("case", case_id)
+    return case_id
+
+
+IN_CALLERS_UNIT = Depends(case_of_callers_unit)

@@ -1,0 +1,162 @@
+"""Every route of every service against every role (issue 7): no token → 401, a role the
+route does not admit → 403, an admitted role → past the gate (whatever the route then says).
+
+The expected roles are written out here, route by route, as the specification; a route added
+without an entry fails ``test_every_route_has_an_expected_audience``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from aid_center.service import create_app as aid_center_app
+from aid_center.settings import AidCenterSettings
+from notifier.service import create_app as notifier_app
+from notifier.settings import NotifierSettings
+from procuratorate.service import create_app as procuratorate_app
+from procuratorate.settings import ProcuratorateSettings
+from service_runtime.security.principal import Role
+from tests.infrastructure import RunningService, bearer, run_service
+
+pytestmark = pytest.mark.integration
+
+P, A, L, OP = Role.PROCURATORATE_STAFF, Role.AID_CENTER_STAFF, Role.LAWYER, Role.OPERATOR
+OPEN = {
+    "/health",
+    "/ready",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+}
+CLAIMS = {
+    P: {"agency": "天津市河东区人民检察院"},
+    A: {"agency": "河东区法律援助中心"},
+    L: {"lawyer_id": str(uuid.uuid4())},
+    OP: {},
+}
+
+# (service, path pattern) → roles admitted; the first matching pattern wins.
+AUDIENCE: dict[str, list[tuple[str, set[Role]]]] = {
+    "procuratorate": [
+        (r"^/ops/", {OP}),
+        (r"^/(cases|ledger|statistics|ledger\.xlsx)", {P}),
+    ],
+    "aid_center": [
+        (r"^/ops/", {OP}),
+        # A lawyer's own work: their assignments and the activity log.
+        (r"^GET /assignments$", {A, L}),
+        (r"^GET /assignments/\{assignment_id\}$", {A, L}),
+        (r"^(GET|POST) /assignments/\{assignment_id\}/activities$", {A, L}),
+        (r"^/", {A}),
+    ],
+    "notifier": [
+        (r"^/ops/", {OP}),
+        (r"^/templates", {OP}),
+        (r"^/(clocks|cases/\{case_id\}/deliveries|deliveries)", {P, A, OP}),
+    ],
+}
+
+FACTORIES = {
+    "procuratorate": (procuratorate_app, ProcuratorateSettings),
+    "aid_center": (aid_center_app, AidCenterSettings),
+    "notifier": (notifier_app, NotifierSettings),
+}
+
+
+def _routes(app: Any) -> list[tuple[str, str]]:
+    """Every operation the service publishes (its OpenAPI document lists them all)."""
+    return sorted(
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        if path not in OPEN
+        for method in operations
+    )
+
+
+def _audience(service: str, method: str, path: str) -> set[Role] | None:
+    for pattern, roles in AUDIENCE[service]:
+        if re.search(pattern, f"{method} {path}") or re.search(pattern, path):
+            return roles
+    return None
+
+
+def _concrete(path: str) -> str:
+    values = {"year": "2031", "event_type": "CaseReceived", "recipient_role": "lawyer"}
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), str(uuid.uuid4())), path)
+
+
+@pytest.fixture(scope="module")
+async def services(service_settings: Any) -> AsyncIterator[dict[str, RunningService]]:
+    running: dict[str, RunningService] = {}
+    stack = []
+    for name, (factory, settings_class) in FACTORIES.items():
+        suffix = f"matrix-{name}-{uuid.uuid4().hex[:6]}"
+        settings = await service_settings(
+            settings_class,
+            f"matrix_{name}",
+            consumer_group=suffix,
+            topic_partitions=1,
+            topic_intake=f"{suffix}.intake",
+            topic_procuratorate=f"{suffix}.procuratorate",
+            topic_aid_center=f"{suffix}.aid-center",
+            topic_notifier=f"{suffix}.notifier",
+        )
+        context = run_service(factory(settings), settings)
+        running[name] = await context.__aenter__()
+        stack.append(context)
+    yield running
+    for context in reversed(stack):
+        await context.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize("service", list(FACTORIES))
+def test_every_route_has_an_expected_audience(service: str) -> None:
+    factory, _ = FACTORIES[service]
+    app = factory()
+    missing = [f"{m} {p}" for m, p in _routes(app) if _audience(service, m, p) is None]
+    assert missing == []
+    assert len(_routes(app)) > 5
+
+
+@pytest.mark.parametrize("service", list(FACTORIES))
+async def test_every_route_admits_exactly_its_roles(
+    services: dict[str, RunningService], service: str
+) -> None:
+    running = services[service]
+    client, settings = running.client, running.settings
+    tokens = {role: bearer(settings, role, **CLAIMS[role]) for role in Role}
+    wrong: list[str] = []
+    routes = _routes(running.app)
+    assert routes, "no routes found"
+    for method, path in routes:
+        admitted = _audience(service, method, path) or set()
+        url = _concrete(path)
+        body = {} if method in {"POST", "PUT", "PATCH"} else None
+        anonymous = await client.request(method, url, json=body, headers={})
+        if anonymous.status_code != 401:
+            wrong.append(f"{method} {path} without a token: {anonymous.status_code}")
+        for role in Role:
+            response = await client.request(method, url, json=body, headers=tokens[role])
+            if role in admitted and response.status_code in (401, 403):
+                wrong.append(f"{method} {path} as {role.value}: refused {response.status_code}")
+            if role not in admitted and response.status_code != 403:
+                wrong.append(f"{method} {path} as {role.value}: {response.status_code}, not 403")
+    assert wrong == []
+
+
+async def test_a_lawyer_lists_only_their_own_assignments(
+    services: dict[str, RunningService],
+) -> None:
+    running = services["aid_center"]
+    lawyer = bearer(running.settings, L, lawyer_id=str(uuid.uuid4()))
+    response = await running.client.get(
+        "/assignments", params={"lawyer_id": str(uuid.uuid4())}, headers=lawyer
+    )
+    assert response.status_code == 200 and response.json() == []
