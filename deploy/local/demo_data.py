@@ -17,7 +17,7 @@ import json
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,48 @@ def load_roster(data: dict[str, Any], client: httpx.Client) -> None:
     print(f"demo: roster has {len(data['firms'])} firms and {len(data['lawyers'])} lawyers")
 
 
+def load_duty_rota(data: dict[str, Any], today: date, client: httpx.Client) -> None:
+    """Duty lawyers' work stations (法律援助工作站) and their rota from today (Art. 15)."""
+    lawyers = {
+        lawyer["license_number"]: lawyer["lawyer_id"]
+        for lawyer in _ok(client.get(f"{AID_CENTER}/lawyers", headers=AID_CENTER_STAFF))
+    }
+    stations = {
+        station["name"]: station["station_id"]
+        for station in _ok(client.get(f"{AID_CENTER}/work-stations", headers=AID_CENTER_STAFF))
+    }
+    rota = _ok(
+        client.get(
+            f"{AID_CENTER}/duty-rota",
+            params={"starts_on": today.isoformat(), "ends_on": today.isoformat()},
+            headers=AID_CENTER_STAFF,
+        )
+    )
+    for station in data.get("work_stations", []):
+        body = {key: value for key, value in station.items() if key != "duty"}
+        if station["name"] not in stations:
+            stations[station["name"]] = _ok(
+                client.post(f"{AID_CENTER}/work-stations", json=body, headers=AID_CENTER_STAFF)
+            )["station_id"]
+        station_id = stations[station["name"]]
+        if any(shift["station_id"] == station_id for shift in rota):
+            continue  # the rota was loaded before
+        for duty in station["duty"]:
+            _ok(
+                client.post(
+                    f"{AID_CENTER}/work-stations/{station_id}/shifts",
+                    json={
+                        "lawyer_id": lawyers[duty["lawyer"]],
+                        "starts_on": today.isoformat(),
+                        "ends_on": (today + timedelta(days=duty["days"] - 1)).isoformat(),
+                        "mode": duty["mode"],
+                    },
+                    headers=AID_CENTER_STAFF,
+                )
+            )
+    print(f"demo: {len(data.get('work_stations', []))} duty-lawyer work station(s) on the rota")
+
+
 def transfer(case: dict[str, Any], transferred_at: datetime) -> tuple[uuid.UUID, CaseTransferred]:
     case_id = _id("case", case["transfer_number"])
     suspects = [
@@ -121,7 +163,7 @@ async def publish_transfers(data: dict[str, Any], now: datetime) -> list[uuid.UU
     case_ids = []
     try:
         for case in data["cases"]:
-            case_id, event = transfer(case, now)
+            case_id, event = transfer(case, now - timedelta(minutes=10))
             envelope = Envelope.for_event(event, case_id=case_id, producer=case["agency_system"])
             await producer.send_and_wait(INTAKE_TOPIC, envelope.to_bytes(), key=envelope.key)
             case_ids.append(case_id)
@@ -150,7 +192,10 @@ def record_decisions(
                 _ok(
                     client.post(
                         f"{url}/rights-notification",
-                        json={"informed": informed, "notified_at": now.isoformat()},
+                        json={
+                            "informed": informed,
+                            "notified_at": (now - timedelta(minutes=5)).isoformat(),
+                        },
                         headers=staff,
                     )
                 )
@@ -160,7 +205,7 @@ def record_decisions(
                         f"{url}/defense-decision",
                         json={
                             "choice": suspect["decision"],
-                            "decided_at": (now + timedelta(minutes=5)).isoformat(),
+                            "decided_at": now.isoformat(),
                             "materials": ["起诉意见书"],
                             "case_handler": case["prosecutor"],
                         },
@@ -197,6 +242,7 @@ def main() -> None:
     now = datetime.now(LEGAL_TIMEZONE).replace(microsecond=0)
     with httpx.Client(timeout=10) as client:
         load_roster(data, client)
+        load_duty_rota(data, now.date(), client)
         case_ids = asyncio.run(publish_transfers(data, now))
         record_decisions(data, case_ids, now, client)
 

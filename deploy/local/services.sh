@@ -30,7 +30,7 @@ pid_of() {
     && echo "$pid"
 }
 
-ready() { curl -fsS -o /dev/null "http://127.0.0.1:$(port_of "$1")/ready"; }
+ready() { curl -fs -o /dev/null "http://127.0.0.1:$(port_of "$1")/ready"; }
 
 start() {
   mkdir -p "$RUN"
