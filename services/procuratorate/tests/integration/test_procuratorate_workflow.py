@@ -414,7 +414,9 @@ async def test_procedural_decisions_move_the_review_deadline(
                 "transferred_at": "2026-05-04T09:00:00+08:00",
             }
         )
-        await publish(producer, service.settings.topic_intake, event, uuid.UUID(case_id), "tj-psb-hedong")
+        await publish(
+            producer, service.settings.topic_intake, event, uuid.UUID(case_id), "tj-psb-hedong"
+        )
 
         async def under_review() -> Any:
             got = (await service.client.get(f"/cases/{case_id}")).json()
