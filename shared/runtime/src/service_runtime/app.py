@@ -146,7 +146,10 @@ async def start_runtime(
     definition: ServiceDefinition, settings: ServiceSettings, metrics: ServiceMetrics
 ) -> Runtime:
     url = str(settings.database_url)
-    await upgrade_to_head(definition.migrations_dir, url)
+    # Revisions that encrypt existing rows need the service's keys.
+    await upgrade_to_head(
+        definition.migrations_dir, url, field_cipher=FieldCipher.from_settings(settings)
+    )
     await ensure_topics(
         settings.kafka,
         {topic: settings.topic_partitions for topic in settings.all_topics},

@@ -11,20 +11,43 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from service_runtime.security.fields import FieldCipher
+from service_runtime.settings import ServiceSettings
+
 # Two replicas starting together must not both run the same migration.
 MIGRATION_ADVISORY_LOCK = 0x0DC_A1E
 
 
-def alembic_config(migrations_dir: Path, database_url: str) -> Config:
+# ``config.attributes`` key of the service's FieldCipher: a revision that encrypts existing
+# rows reads it (``field_cipher_of(context.config)``).
+FIELD_CIPHER = "field_cipher"
+
+
+def alembic_config(
+    migrations_dir: Path, database_url: str, *, field_cipher: FieldCipher | None = None
+) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("sqlalchemy.url", database_url)
+    if field_cipher is not None:
+        config.attributes[FIELD_CIPHER] = field_cipher
     return config
 
 
-async def upgrade_to_head(migrations_dir: Path, database_url: str) -> None:
+def field_cipher_of(config: Config, settings_class: type[ServiceSettings]) -> FieldCipher:
+    """The cipher the service passed to its migrations, or (alembic run by hand) the one its
+    settings in the environment describe."""
+    cipher = config.attributes.get(FIELD_CIPHER)
+    if cipher is None:
+        cipher = FieldCipher.from_settings(settings_class.model_validate({}))
+    return cipher  # type: ignore[no-any-return]
+
+
+async def upgrade_to_head(
+    migrations_dir: Path, database_url: str, *, field_cipher: FieldCipher | None = None
+) -> None:
     """Apply every pending migration; safe to call from inside a running event loop."""
-    config = alembic_config(migrations_dir, database_url)
+    config = alembic_config(migrations_dir, database_url, field_cipher=field_cipher)
     # env.py runs its own event loop, which cannot nest in ours: give it a thread.
     await asyncio.to_thread(command.upgrade, config, "head")
 

@@ -1,4 +1,5 @@
-"""The deadline board (期限看板): open clocks by due day, overdue first."""
+"""The deadline board (期限看板): open clocks by due day, overdue first; each caller sees the
+clocks of the cases of their own agency (api/access.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, ResponsibleParty
 from legal_calendar import closes_at, legal_date
-from notifier.api.access import BOARD_READERS
+from notifier.api.access import BOARD_READERS, BoardReader, visible_to
 from notifier.db.tables import clocks
 from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES
@@ -53,6 +54,7 @@ class ClockView(BaseModel):
     response_model=list[ClockView],
 )
 async def board(
+    reader: BoardReader,
     session: SessionDep,
     district: Annotated[str | None, Query(description="e.g. 河东区")] = None,
     agency: Annotated[str | None, Query(description="The responsible organisation")] = None,
@@ -64,7 +66,7 @@ async def board(
 ) -> list[ClockView]:
     now = datetime.now(UTC)
     today = legal_date(now)
-    query = sa.select(clocks)
+    query = sa.select(clocks).where(visible_to(reader, clocks.c.case_id))
     if not include_stopped:
         query = query.where(clocks.c.status == "open")
     for column, value in (

@@ -1,5 +1,6 @@
 """The delivery log (送达记录) per case: what was sent to whom, through which channel, and how
-many attempts it took."""
+many attempts it took. Only the cases of the caller's agency (api/access.py); the address and
+message are decrypted for the response."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from defense_schemas.vocabulary import DeliveryChannel, RecipientRole
-from notifier.api.access import BOARD_READERS
+from notifier.api.access import BOARD_READERS, BoardReader, visible_to
+from notifier.db.personal import open_delivery
 from notifier.db.tables import cases, deliveries
 from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
+from service_runtime.security.personal import cipher_of
 
 router = APIRouter(tags=["deliveries"], responses=AUTH_RESPONSES, dependencies=[BOARD_READERS])
 
@@ -60,16 +63,21 @@ class DeliveryLog(BaseModel):
     responses={404: ERROR_RESPONSES[404]},
 )
 async def case_deliveries(
-    case_id: UUID, session: SessionDep, status: DeliveryStatus | None = None
+    case_id: UUID, reader: BoardReader, session: SessionDep, status: DeliveryStatus | None = None
 ) -> DeliveryLog:
-    known = await session.scalar(sa.select(cases.c.case_id).where(cases.c.case_id == case_id))
+    known = await session.scalar(
+        sa.select(cases.c.case_id).where(
+            cases.c.case_id == case_id, visible_to(reader, cases.c.case_id)
+        )
+    )
     if known is None:
         raise NotFound("case", case_id)
     query = sa.select(deliveries).where(deliveries.c.case_id == case_id)
     if status is not None:
         query = query.where(deliveries.c.status == status)
     rows = (await session.execute(query.order_by(deliveries.c.created_at))).mappings().all()
-    views = [DeliveryView.model_validate(dict(row)) for row in rows]
+    cipher = cipher_of(session)
+    views = [DeliveryView.model_validate(open_delivery(cipher, row)) for row in rows]
     return DeliveryLog(
         case_id=case_id,
         delivered=sum(v.status == "delivered" for v in views),
@@ -85,11 +93,16 @@ async def case_deliveries(
     response_model=DeliveryView,
     responses={404: ERROR_RESPONSES[404]},
 )
-async def one_delivery(notification_id: UUID, session: SessionDep) -> DeliveryView:
+async def one_delivery(
+    notification_id: UUID, reader: BoardReader, session: SessionDep
+) -> DeliveryView:
     row = (
         (
             await session.execute(
-                sa.select(deliveries).where(deliveries.c.notification_id == notification_id)
+                sa.select(deliveries).where(
+                    deliveries.c.notification_id == notification_id,
+                    visible_to(reader, deliveries.c.case_id),
+                )
             )
         )
         .mappings()
@@ -97,4 +110,4 @@ async def one_delivery(notification_id: UUID, session: SessionDep) -> DeliveryVi
     )
     if row is None:
         raise NotFound("delivery", notification_id)
-    return DeliveryView.model_validate(dict(row))
+    return DeliveryView.model_validate(open_delivery(cipher_of(session), row))

@@ -47,7 +47,7 @@ contacts = sa.Table(
     sa.Column("suspect_id", UUID(as_uuid=True), nullable=True),
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=True),
-    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("address", sa.Text, nullable=False, comment="encrypted (db/personal.py)"),
     sa.Column("source_event_id", UUID(as_uuid=True), nullable=False),
     comment="The contacts projection: who can be reached for a case, from the events",
 )
@@ -76,7 +76,9 @@ deliveries = sa.Table(
     sa.Column("recipient_role", sa.Text, nullable=False),
     sa.Column("recipient_name", sa.Text, nullable=True),
     sa.Column("channel", sa.Text, nullable=False),
+    # address, recipient_name, subject and body are encrypted (db/personal.py).
     sa.Column("address", sa.Text, nullable=False),
+    sa.Column("address_hash", sa.Text, nullable=False, comment="keyed hash of the address"),
     sa.Column("subject", sa.Text, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False, server_default="pending"),
@@ -87,7 +89,11 @@ deliveries = sa.Table(
     sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
     sa.UniqueConstraint(
-        "about_event_id", "recipient_role", "address", "channel", name="uq_delivery_per_recipient"
+        "about_event_id",
+        "recipient_role",
+        "address_hash",
+        "channel",
+        name="uq_delivery_per_recipient",
     ),
     sa.Index(
         "ix_deliveries_due", "next_attempt_at", postgresql_where=sa.text("status = 'pending'")

@@ -2,7 +2,8 @@
 
 The job row is the durable promise to deliver: it is committed with the inbox row, so a
 redelivered event finds its inbox row and creates nothing, and the unique key
-(event, recipient, channel) guards any other path to a second job.
+(event, recipient, keyed hash of the address, channel) guards any other path to a second
+job. The address, name and message are stored encrypted (db/personal.py).
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas import BaseEvent, Envelope
 from defense_schemas.vocabulary import RecipientRole
+from notifier.db.personal import address_hash, seal_delivery
 from notifier.db.tables import cases, deliveries, suspects, templates
 from notifier.domain.deliveries import Recipient, recipients_for
 from notifier.domain.templates import Message, TemplateProblem, render
 from notifier.handlers.projection import case_contacts
 from notifier.settings import NotifierSettings
+from service_runtime.security.personal import cipher_of
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +110,20 @@ async def plan_deliveries(
     known = await case_contacts(session, envelope.case_id)
     created: list[UUID] = []
     now = datetime.now(UTC)
+    cipher = cipher_of(session)
     for recipient in recipients_for(event, known, agency_webhooks(settings)):
         message = await compose(session, envelope, event, recipient)
         notification_id = uuid4()
+        personal = seal_delivery(
+            cipher,
+            notification_id,
+            {
+                "recipient_name": recipient.name,
+                "address": recipient.address,
+                "subject": message.subject,
+                "body": message.body,
+            },
+        )
         result = await session.execute(
             pg_insert(deliveries)
             .values(
@@ -120,12 +134,10 @@ async def plan_deliveries(
                 about_event_type=event.event_type,
                 correlation_id=envelope.correlation_id,
                 recipient_role=recipient.role.value,
-                recipient_name=recipient.name,
                 channel=recipient.channel.value,
-                address=recipient.address,
-                subject=message.subject,
-                body=message.body,
+                address_hash=address_hash(cipher, recipient.address),
                 next_attempt_at=now,
+                **personal,
             )
             .on_conflict_do_nothing(constraint="uq_delivery_per_recipient")
             .returning(deliveries.c.notification_id)

@@ -19,9 +19,13 @@ from defense_schemas.vocabulary import (
     RecipientRole,
     TerminationReason,
 )
+from notifier.db.personal import open_contact, seal_contact
 from notifier.db.tables import cases, clocks, contacts, suspects
 from notifier.domain.clocks import CaseView, ClockKey, SuspectView
 from notifier.domain.deliveries import Contact, contacts_from
+from service_runtime.security.personal import cipher_of
+
+CONTACT_ID_SEQUENCE = sa.func.pg_get_serial_sequence("contacts", "id")
 
 
 async def ensure_case(session: AsyncSession, case_id: UUID) -> None:
@@ -72,8 +76,9 @@ async def _set_suspect(
     )
 
 
-async def record_facts(session: AsyncSession, envelope: Envelope, event: BaseEvent) -> None:
-    """Update cases, suspects and contacts from `event`."""
+async def record_facts(session: AsyncSession, envelope: Envelope, event: BaseEvent) -> int:
+    """Update cases, suspects and contacts from `event`; returns how many contacts (personal
+    data, stored encrypted) it wrote."""
     case_id = envelope.case_id
     await ensure_case(session, case_id)
     match event:
@@ -140,17 +145,26 @@ async def record_facts(session: AsyncSession, envelope: Envelope, event: BaseEve
     found, replaced = contacts_from(event)
     for role, suspect_id in replaced:
         await _forget(session, case_id, role, suspect_id)
+    cipher = cipher_of(session)
     for contact in found:
+        # The id is the associated data of the sealed fields: take it before the insert.
+        contact_id: int = (
+            await session.execute(sa.select(sa.func.nextval(CONTACT_ID_SEQUENCE)))
+        ).scalar_one()
+        personal = seal_contact(
+            cipher, contact_id, {"name": contact.name, "address": contact.address}
+        )
         await session.execute(
             sa.insert(contacts).values(
+                id=contact_id,
                 case_id=case_id,
                 suspect_id=contact.suspect_id,
                 role=contact.role.value,
-                name=contact.name,
-                address=contact.address,
                 source_event_id=envelope.event_id,
+                **personal,
             )
         )
+    return len(found)
 
 
 async def forget_lawyer(session: AsyncSession, case_id: UUID, suspect_id: UUID) -> None:
@@ -183,7 +197,9 @@ async def case_contacts(session: AsyncSession, case_id: UUID) -> list[Contact]:
     rows = await session.execute(
         sa.select(contacts).where(contacts.c.case_id == case_id).order_by(contacts.c.id)
     )
+    cipher = cipher_of(session)
+    opened = [open_contact(cipher, row) for row in rows.mappings()]
     return [
         Contact(RecipientRole(row["role"]), row["name"], row["address"], row["suspect_id"])
-        for row in rows.mappings()
+        for row in opened
     ]

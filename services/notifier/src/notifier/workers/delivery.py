@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,11 +24,13 @@ from notifier.channels import Channels, DeliveryError, OutgoingMessage
 from notifier.channels.email import SmtpChannel
 from notifier.channels.sms import FileSmsGateway, HttpSmsGateway, SmsChannel, SmsGateway
 from notifier.channels.webhook import WebhookChannel
+from notifier.db.personal import open_delivery
 from notifier.db.publishing import publish_in_thread
 from notifier.db.tables import deliveries
 from notifier.domain.deliveries import retry_delay
 from notifier.settings import NotifierSettings
 from service_runtime.app import Runtime
+from service_runtime.security.personal import cipher_of
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +65,7 @@ def channels_from(settings: NotifierSettings) -> Channels:
 async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSettings) -> bool:
     """Send the most overdue pending job, if any; True when one was handled."""
     async with runtime.sessions() as session, session.begin():
-        row = (
+        claimed = (
             (
                 await session.execute(
                     sa.select(deliveries)
@@ -77,8 +81,9 @@ async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSe
             .mappings()
             .one_or_none()
         )
-        if row is None:
+        if claimed is None:
             return False
+        row = open_delivery(cipher_of(session), claimed)  # decrypted only to send
         attempt = row["attempts"] + 1
         message = OutgoingMessage(
             address=row["address"],
@@ -106,7 +111,7 @@ async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSe
         return True
 
 
-def _common(row: sa.RowMapping, attempt: int) -> dict[str, object]:
+def _common(row: Mapping[str, Any], attempt: int) -> dict[str, object]:
     return {
         "notification_id": row["notification_id"],
         "suspect_id": row["suspect_id"],
@@ -121,7 +126,7 @@ def _common(row: sa.RowMapping, attempt: int) -> dict[str, object]:
 
 
 async def _delivered(
-    session: AsyncSession, runtime: Runtime, row: sa.RowMapping, attempt: int
+    session: AsyncSession, runtime: Runtime, row: Mapping[str, Any], attempt: int
 ) -> None:
     now = datetime.now(UTC)
     await session.execute(
@@ -143,7 +148,7 @@ async def _failed(
     session: AsyncSession,
     runtime: Runtime,
     settings: NotifierSettings,
-    row: sa.RowMapping,
+    row: Mapping[str, Any],
     attempt: int,
     error: str,
 ) -> None:

@@ -36,6 +36,7 @@ from defense_schemas.vocabulary import (
     ReceiptKind,
     TransferKind,
 )
+from procuratorate.db.personal import SUSPECT_PERSONAL
 from procuratorate.db.tables import defenders, notices, suspects
 from procuratorate.domain.clocks import THREE_DAYS
 from procuratorate.workflow.common import (
@@ -48,6 +49,9 @@ from procuratorate.workflow.common import (
 from procuratorate.workflow.intake import receive_case
 from service_runtime.app import Runtime
 from service_runtime.errors import ApiError
+from service_runtime.security.audit_events import audited_handler
+
+INTAKE_FIELDS = ("suspect.name", *(f"suspect.{key}" for key in SUSPECT_PERSONAL))
 
 
 def _permanent(
@@ -258,7 +262,10 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
         await suspect_of(session, envelope, event.suspect_id)
 
     return {
-        CaseTransferred: _permanent(on_case_transferred),
+        # The intake writes the suspects' personal data: audited in the same transaction.
+        CaseTransferred: _permanent(
+            audited_handler(runtime, on_case_transferred, fields=INTAKE_FIELDS)
+        ),
         NoticeAccepted: _permanent(on_notice_accepted),
         SupplementRequested: _permanent(on_supplement_requested),
         LawyerAssigned: _permanent(on_lawyer_assigned),

@@ -1,0 +1,81 @@
+"""Personal data in the notifier's tables is stored encrypted (issue 7).
+
+- ``contacts``: the address (phone, e-mail) and the person's name, sealed with the row's id as
+  associated data (``contacts.address|<id>``);
+- ``deliveries``: the address, the recipient's name and the rendered subject and body (they
+  name the suspect, the lawyer's phone…), sealed with the notification id.
+
+The per-recipient uniqueness of a delivery (one job per event, recipient, address, channel) goes
+through ``address_hash``, the keyed hash of the address: equal addresses still collide, and the
+column reveals nothing without the lookup key. The field names below are also the associated
+data of revision 0004, which encrypted the rows written before it: never rename them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from service_runtime.security.fields import FieldCipher
+
+CONTACT_FIELDS = ("address", "name")
+DELIVERY_FIELDS = ("address", "recipient_name", "subject", "body")
+ADDRESS_PURPOSE = "notifier.recipient_address"
+
+
+def address_hash(cipher: FieldCipher, address: str) -> str:
+    return cipher.lookup_hash(address, purpose=ADDRESS_PURPOSE)
+
+
+def _seal(
+    cipher: FieldCipher,
+    table: str,
+    fields: tuple[str, ...],
+    record_id: object,
+    values: Mapping[str, Any],
+) -> dict[str, Any]:
+    sealed = dict(values)
+    for name in fields:
+        if name in sealed:
+            sealed[name] = cipher.encrypt_optional(
+                sealed[name], field=f"{table}.{name}", record_id=record_id
+            )
+    return sealed
+
+
+def _open(
+    cipher: FieldCipher,
+    table: str,
+    fields: tuple[str, ...],
+    record_id: object,
+    row: Mapping[Any, Any],
+) -> dict[str, Any]:
+    opened = dict(row)
+    for name in fields:
+        if name in opened:
+            opened[name] = cipher.decrypt_optional(
+                opened[name], field=f"{table}.{name}", record_id=record_id
+            )
+    return opened
+
+
+def seal_contact(cipher: FieldCipher, contact_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
+    return _seal(cipher, "contacts", CONTACT_FIELDS, contact_id, values)
+
+
+def open_contact(cipher: FieldCipher, row: Mapping[Any, Any]) -> dict[str, Any]:
+    return _open(cipher, "contacts", CONTACT_FIELDS, row["id"], row)
+
+
+def seal_delivery(
+    cipher: FieldCipher, notification_id: UUID, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    return _seal(cipher, "deliveries", DELIVERY_FIELDS, notification_id, values)
+
+
+def open_delivery(cipher: FieldCipher, row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A ``deliveries`` row with its personal fields decrypted (``address_hash`` dropped)."""
+    opened = _open(cipher, "deliveries", DELIVERY_FIELDS, row["notification_id"], row)
+    opened.pop("address_hash", None)
+    return opened
