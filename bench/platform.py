@@ -9,8 +9,23 @@ from pathlib import Path
 import httpx
 
 from bench.infra import Sandbox, ServiceProcess, service_env
+from service_runtime.security.principal import Principal, Role
+from service_runtime.security.tokens import issue_token
 
 SERVICES = ("procuratorate", "aid_center", "notifier")
+
+# Who the bench's client is at each service (issue 7: every route wants a bearer token). The
+# services run with the local token defaults, which ``issue_token`` signs with; the units are the
+# workload's (bench/workload.py), as in the end-to-end test (tests/e2e/platform.py).
+CALLERS = {
+    "procuratorate": Principal(
+        subject="bench", role=Role.PROCURATORATE_STAFF, agency="天津市河东区人民检察院"
+    ),
+    "aid_center": Principal(
+        subject="bench", role=Role.AID_CENTER_STAFF, agency="河东区法律援助中心"
+    ),
+    "notifier": Principal(subject="bench", role=Role.OPERATOR),
+}
 
 
 @dataclass
@@ -21,7 +36,12 @@ class BenchPlatform:
 
     def client(self, name: str) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-        return httpx.AsyncClient(base_url=self.services[name].url, timeout=120.0, limits=limits)
+        return httpx.AsyncClient(
+            base_url=self.services[name].url,
+            timeout=120.0,
+            limits=limits,
+            headers={"Authorization": f"Bearer {issue_token(CALLERS[name])}"},
+        )
 
     @property
     def workflow_topics(self) -> list[str]:

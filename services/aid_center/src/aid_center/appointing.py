@@ -96,10 +96,28 @@ async def lock_case(session: AsyncSession, case_id: UUID) -> None:
     )
 
 
-async def roster_candidates(
-    session: AsyncSession, *, at: datetime, recent_window_days: int
-) -> list[Candidate]:
-    """Every lawyer on the roster with caseload derived from live assignments."""
+@dataclass(frozen=True)
+class Roster:
+    """The roster as the engine sees it, and the rows it came from (for the chosen lawyer's
+    reference in the event, without a second query)."""
+
+    candidates: list[Candidate]
+    rows: dict[UUID, Any]
+
+    def lawyer(self, lawyer_id: UUID) -> Lawyer:
+        row = self.rows[lawyer_id]
+        return Lawyer(
+            lawyer_id=row.lawyer_id,
+            name=row.name,
+            firm_id=row.firm_id,
+            firm_name=row.firm_name,
+            contact=row.contact,
+        )
+
+
+async def load_roster(session: AsyncSession, *, at: datetime, recent_window_days: int) -> Roster:
+    """Every lawyer on the roster with caseload derived from live assignments, in one query;
+    the firm's name is joined in so the chosen lawyer needs no second look-up."""
     today = legal_date(at)
     active_cases = (
         sa.select(sa.func.count())
@@ -119,33 +137,43 @@ async def roster_candidates(
         lawyer_leaves.c.starts_on <= today,
         lawyer_leaves.c.ends_on >= today,
     )
-    rows = await session.execute(
-        sa.select(
-            lawyers,
-            active_cases.label("active_cases"),
-            recent.label("recent_assignments"),
-            on_leave.label("on_leave"),
+    rows = (
+        await session.execute(
+            sa.select(
+                lawyers,
+                law_firms.c.name.label("firm_name"),
+                active_cases.label("active_cases"),
+                recent.label("recent_assignments"),
+                on_leave.label("on_leave"),
+            ).join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
         )
+    ).all()
+    return Roster(
+        candidates=[
+            Candidate(
+                lawyer_id=row.lawyer_id,
+                name=row.name,
+                license_number=row.license_number,
+                firm_id=row.firm_id,
+                gender=Gender(row.gender),
+                criminal_practice_years=row.criminal_practice_years,
+                max_concurrent_cases=row.max_concurrent_cases,
+                active_cases=row.active_cases,
+                recent_assignments=row.recent_assignments,
+                specialties=frozenset(row.specialties),
+                languages=frozenset(row.languages),
+                districts=frozenset(row.districts),
+                on_leave=row.on_leave,
+                active=row.active,
+            )
+            for row in rows
+        ],
+        rows={row.lawyer_id: row for row in rows},
     )
-    return [
-        Candidate(
-            lawyer_id=row.lawyer_id,
-            name=row.name,
-            license_number=row.license_number,
-            firm_id=row.firm_id,
-            gender=Gender(row.gender),
-            criminal_practice_years=row.criminal_practice_years,
-            max_concurrent_cases=row.max_concurrent_cases,
-            active_cases=row.active_cases,
-            recent_assignments=row.recent_assignments,
-            specialties=frozenset(row.specialties),
-            languages=frozenset(row.languages),
-            districts=frozenset(row.districts),
-            on_leave=row.on_leave,
-            active=row.active,
-        )
-        for row in rows
-    ]
+
+
+def _uuids(values: list[Any] | None) -> list[UUID]:
+    return [UUID(str(value)) for value in values or ()]
 
 
 async def build_need(
@@ -154,48 +182,55 @@ async def build_need(
     *,
     excluded_lawyer_ids: frozenset[UUID] = frozenset(),
 ) -> AssignmentNeed:
-    """What constrains the choice for the notice's suspect, read from the projection."""
-    suspect = (
-        (
-            await session.execute(
-                sa.select(suspects).where(suspects.c.suspect_id == notice["suspect_id"])
-            )
+    """What constrains the choice for the notice's suspect, read from the projection in one
+    query: the suspect's facts, co-suspects' firms, reported conflicts, the previous lawyer."""
+    suspect_id = notice["suspect_id"]
+    of_suspect = suspects.c.suspect_id == suspect_id
+    # Both arrays come from one aggregate pass over the same rows, so they pair up by position.
+    co_suspects = (
+        sa.select(
+            sa.func.array_agg(assignments.c.firm_id).label("firm_ids"),
+            sa.func.array_agg(assignments.c.suspect_id).label("suspect_ids"),
         )
-        .mappings()
-        .first()
-    )
-    grounds = {Ground(g) for g in notice["grounds"]}
-    minor = Ground.MINOR in grounds or bool(suspect and suspect["minor"])
-    life_or_death = Ground.POSSIBLE_LIFE_OR_DEATH_SENTENCE in grounds or bool(
-        suspect and suspect["likely_sentence"] == SentenceBand.LIFE_OR_DEATH
-    )
-    co_suspect_rows = await session.execute(
-        sa.select(assignments.c.firm_id, assignments.c.suspect_id).where(
+        .where(
             assignments.c.case_id == notice["case_id"],
             assignments.c.status == ACTIVE,
-            assignments.c.suspect_id != notice["suspect_id"],
+            assignments.c.suspect_id != suspect_id,
         )
+        .subquery("co_suspects")
+    )
+    row = (
+        await session.execute(
+            sa.select(
+                sa.select(suspects.c.minor).where(of_suspect).scalar_subquery().label("minor"),
+                sa.select(suspects.c.likely_sentence)
+                .where(of_suspect)
+                .scalar_subquery()
+                .label("likely_sentence"),
+                co_suspects.c.firm_ids,
+                co_suspects.c.suspect_ids,
+                sa.select(sa.func.array_agg(conflict_reports.c.firm_id))
+                .where(conflict_reports.c.suspect_id == suspect_id)
+                .scalar_subquery()
+                .label("conflicted"),
+                sa.select(previous_stage_lawyers.c.lawyer_id)
+                .where(previous_stage_lawyers.c.suspect_id == suspect_id)
+                .scalar_subquery()
+                .label("previous"),
+            ).select_from(co_suspects)
+        )
+    ).one()
+    grounds = {Ground(g) for g in notice["grounds"]}
+    minor = Ground.MINOR in grounds or bool(row.minor)
+    life_or_death = Ground.POSSIBLE_LIFE_OR_DEATH_SENTENCE in grounds or (
+        row.likely_sentence == SentenceBand.LIFE_OR_DEATH
     )
     co_suspect_firms: dict[UUID, tuple[UUID, ...]] = {}
-    for firm_id, suspect_id in co_suspect_rows:
-        co_suspect_firms[firm_id] = (*co_suspect_firms.get(firm_id, ()), suspect_id)
-    conflicted = set(
-        (
-            await session.scalars(
-                sa.select(conflict_reports.c.firm_id).where(
-                    conflict_reports.c.suspect_id == notice["suspect_id"]
-                )
-            )
-        ).all()
-    )
-    previous = await session.scalar(
-        sa.select(previous_stage_lawyers.c.lawyer_id).where(
-            previous_stage_lawyers.c.suspect_id == notice["suspect_id"]
-        )
-    )
+    for firm_id, co_suspect_id in zip(_uuids(row.firm_ids), _uuids(row.suspect_ids), strict=True):
+        co_suspect_firms[firm_id] = (*co_suspect_firms.get(firm_id, ()), co_suspect_id)
     wishes_data = notice["wishes"] or {}
     return AssignmentNeed(
-        suspect_id=notice["suspect_id"],
+        suspect_id=suspect_id,
         minor=minor,
         possible_life_or_death=life_or_death,
         district=notice["district"],
@@ -207,9 +242,9 @@ async def build_need(
             else None,
             language=wishes_data.get("language"),
         ),
-        previous_stage_lawyer_id=previous,
+        previous_stage_lawyer_id=row.previous,
         co_suspect_firms=co_suspect_firms,
-        conflicted_firm_ids=frozenset(conflicted),
+        conflicted_firm_ids=frozenset(_uuids(row.conflicted)),
         excluded_lawyer_ids=excluded_lawyer_ids,
     )
 
@@ -366,9 +401,10 @@ async def appoint(
         )
         excluded = frozenset({replacing["lawyer_id"]})
     need = await build_need(session, request.need_source, excluded_lawyer_ids=excluded)
-    roster = await roster_candidates(
+    loaded = await load_roster(
         session, at=at, recent_window_days=settings.recent_assignment_window_days
     )
+    roster = loaded.candidates
     if manual_lawyer_id is not None:
         decision = _manual_decision(manual_lawyer_id, need, roster, manual_reason or "no reason")
     else:
@@ -432,7 +468,7 @@ async def appoint(
             updated_at=at,
         )
     )
-    lawyer = await lawyer_ref(session, chosen.lawyer_id)
+    lawyer = loaded.lawyer(chosen.lawyer_id)
     if replacing is None:
         event: LawyerAssigned | LawyerReplaced = LawyerAssigned(
             assignment_id=assignment_id,

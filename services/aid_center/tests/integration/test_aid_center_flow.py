@@ -437,3 +437,25 @@ async def test_activity_log_quality_review_and_meeting_flag(
         # Assigned today and met today: nothing overdue.
         overdue = (await center.client.get("/assignments/overdue-meetings")).json()
         assert overdue == []
+
+
+async def test_previous_stage_lawyer_continues_on_a_new_notice(
+    service_settings: Callable[..., Any],
+) -> None:
+    """Continuity (Art. 13): the lawyer recorded for the previous stage is appointed again."""
+    async with running_center(service_settings, "aid-prev") as center:
+        firm = await add_firm(center, "天津庚律师事务所")
+        await add_lawyer(center, firm, "G001")
+        previous = await add_lawyer(center, firm, "G002")
+        case_id, received, (adult_id, _) = new_case()
+        await center.publish(received, case_id)
+        response = await center.client.put(
+            f"/suspects/{adult_id}/previous-stage-lawyer", json={"lawyer_id": previous}
+        )
+        assert response.status_code == 200, response.text
+        await center.publish(notice_for(adult_id, minor=False), case_id)
+
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        assert str(assigned.lawyer.lawyer_id) == previous
+        assert assigned.continued_from_previous_stage is True
+        assert assigned.lawyer.firm_name == "天津庚律师事务所"

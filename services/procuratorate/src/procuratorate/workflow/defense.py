@@ -268,10 +268,8 @@ async def send_notice(
     grounds = tuple(Ground(g) for g in suspect.grounds)
     unit = settings.issuing_unit(case.procuratorate_unit)
     year = legal_date(sent_at).year
-    sequence = await next_document_number(session, unit, year)
     guardian: Guardian | None = facts.guardian if Ground.MINOR in grounds else None
     fields: dict[str, Any] = {
-        "document_number": DocumentNumber.of(unit, year, sequence).model_dump(),
         "procuratorate_unit": case.procuratorate_unit,
         "addressee_center": settings.aid_center_for(case.district),
         "suspect_name": facts.name,
@@ -285,6 +283,17 @@ async def send_notice(
         "copy_number": settings.letter_copy_number,
         "copy_label": settings.letter_copy_label,
     }
+    # The letter meets every open dispatch clock of this suspect: the decision's and those of
+    # grounds discovered later. Settled before the number is drawn (nothing reads the clocks in
+    # between; the transaction commits or rolls back as a whole).
+    await settle_clocks(
+        session, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect.suspect_id, at=sent_at
+    )
+    # The number last: drawing it locks the unit's counter row until the transaction ends, and
+    # every letter of the unit waits on that lock. So the only work left after it is what needs
+    # the number (the letter, its row, its event); the caller must not add work after this call.
+    sequence = await next_document_number(session, unit, year)
+    fields = {"document_number": DocumentNumber.of(unit, year, sequence).model_dump(), **fields}
     letter = NoticeOfDefenseLetter.model_validate({**fields, "rendered_text": render_text(fields)})
     notice_id = uuid.uuid4()
     await session.execute(
@@ -315,11 +324,6 @@ async def send_notice(
         case_id=case.case_id,
         suspect_id=suspect.suspect_id,
         caused_by=caused_by,
-    )
-    # The letter meets every open dispatch clock of this suspect: the decision's and those of
-    # grounds discovered later.
-    await settle_clocks(
-        session, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect.suspect_id, at=sent_at
     )
     return notice_id
 
