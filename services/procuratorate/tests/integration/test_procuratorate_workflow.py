@@ -81,6 +81,16 @@ async def test_rest_intake_is_idempotent_per_transfer(service: RunningService) -
     assert len(received) == 1
 
 
+async def test_case_received_does_not_carry_id_numbers(service: RunningService) -> None:
+    view = (
+        await service.client.post("/cases", json=case(suspect(id_number="120102199001011234")))
+    ).json()
+    received = await eventually(lambda: published(service, view["case_id"], "CaseReceived"))
+    assert received[0]["payload"]["suspects"][0]["id_number"] is None
+    stored = (await service.client.get(f"/cases/{view['case_id']}")).json()["suspects"][0]
+    assert stored["facts"]["id_number"] == "120102199001011234"
+
+
 async def test_malformed_case_names_the_field(service: RunningService) -> None:
     body = case(suspect(birth_date="not a date"))
     response = await service.client.post("/cases", json=body)

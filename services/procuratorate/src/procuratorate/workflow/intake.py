@@ -162,7 +162,7 @@ async def receive_case(
         session,
         runtime,
         CaseReceived(
-            **particulars.model_dump(),
+            **shared_particulars(particulars),
             receipt_kind=receipt_kind,
             received_at=received_at,
             review_deadline=review.due_on,
@@ -277,7 +277,7 @@ async def _restart_review(
         session,
         runtime,
         CaseReceived(
-            **particulars.model_dump(),
+            **shared_particulars(particulars),
             receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION,
             received_at=received_at,
             review_deadline=review.due_on,
@@ -289,6 +289,15 @@ async def _restart_review(
         case_id=case_id,
         caused_by=caused_by,
     )
+
+
+def shared_particulars(particulars: CaseParticulars) -> dict[str, Any]:
+    """The case as CaseReceived tells it to the other services: without the suspects' ID
+    numbers, which neither the aid center nor the notifier needs (personal data travels only
+    where the receiver needs it); the number stays in this service's encrypted facts."""
+    data = particulars.model_dump()
+    data["suspects"] = [{**suspect, "id_number": None} for suspect in data["suspects"]]
+    return data
 
 
 async def reassess(
