@@ -128,10 +128,11 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
             definition.name,
             ", ".join(defaults),
         )
-    app.middleware("http")(reject_nul_characters)
-    app.middleware("http")(request_metrics_middleware(metrics))
+    # Plain ASGI middleware; the last added is the outermost: audit, metrics, NUL guard.
+    app.add_middleware(reject_nul_characters)
+    app.add_middleware(request_metrics_middleware(metrics))
     if definition.audited:
-        app.middleware("http")(audit_middleware(definition.name, definition.personal_fields))
+        app.add_middleware(audit_middleware(definition.name, definition.personal_fields))
     from service_runtime.routes import health, observability, ops
 
     app.include_router(health.router)

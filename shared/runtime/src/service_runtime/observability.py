@@ -7,16 +7,17 @@ nothing polls Kafka or the database in the background.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from fastapi import Request, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from defense_messaging import KafkaConnection, MessagingTables
 
@@ -117,21 +118,39 @@ class ServiceMetrics:
         self.dead_letters.set(dead_count or 0)
 
 
-def request_metrics_middleware(
-    metrics: ServiceMetrics,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    async def middleware(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        # The route template, not the raw path: ids must not explode the label space.
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
-        metrics.request_seconds.labels(request.method, route).observe(time.perf_counter() - started)
-        return response
+def request_metrics_middleware(metrics: ServiceMetrics) -> Callable[[ASGIApp], ASGIApp]:
+    """The request metrics around an app, for ``FastAPI.add_middleware``."""
+    return functools.partial(RequestMetrics, metrics=metrics)
 
-    return middleware
+
+class RequestMetrics:
+    """Counts each request and observes its latency up to the start of the response.
+
+    Plain ASGI, not ``BaseHTTPMiddleware``: that one runs every request through a task group
+    and memory streams, a cost paid on each request, ``/health`` included."""
+
+    def __init__(self, app: ASGIApp, *, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def send_observed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                method = scope["method"]
+                # The route template, not the raw path: ids must not explode the label space.
+                route = getattr(scope.get("route"), "path", "unmatched")
+                self.metrics.requests.labels(method, route, str(message["status"])).inc()
+                self.metrics.request_seconds.labels(method, route).observe(
+                    time.perf_counter() - started
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_observed)
 
 
 async def consumer_lag(

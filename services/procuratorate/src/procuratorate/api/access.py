@@ -5,6 +5,9 @@ Function level: every router admits ``procuratorate_staff`` only (``STAFF``). Ob
 route under ``/cases/{case_id}`` first checks, in one query, that the case belongs to the
 caller's unit; another unit's case is a 404, exactly like a case that does not exist, so its
 existence is not disclosed. Lists (the ledger, statistics) filter by the unit in their query.
+
+Every write route's workflow begins by locking the case row; for a write the check's query
+takes that lock and hands the row to the workflow, so the case is read once, not twice.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from typing import Annotated
 from uuid import UUID
 
 import sqlalchemy as sa
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from procuratorate.db.tables import cases
+from procuratorate.workflow.common import hand_over_locked_case
 from service_runtime.deps import SessionDep
 from service_runtime.errors import NotFound
 from service_runtime.security.deps import require_roles
@@ -25,14 +29,23 @@ STAFF = require_roles(Role.PROCURATORATE_STAFF)
 Staff = Annotated[Principal, STAFF]
 
 
-async def case_of_callers_unit(case_id: UUID, staff: Staff, session: SessionDep) -> UUID:
-    found = await session.scalar(
-        sa.select(cases.c.case_id).where(
-            cases.c.case_id == case_id, cases.c.procuratorate_unit == staff.agency
-        )
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def case_of_callers_unit(
+    case_id: UUID, staff: Staff, session: SessionDep, request: Request
+) -> UUID:
+    query = sa.select(cases).where(
+        cases.c.case_id == case_id, cases.c.procuratorate_unit == staff.agency
     )
-    if found is None:
+    write = request.method in _WRITES
+    if write:
+        query = query.with_for_update()
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
         raise NotFound("case", case_id)
+    if write:
+        hand_over_locked_case(session, row)
     return case_id
 
 

@@ -11,6 +11,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from fastapi import APIRouter, Response, status
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas.events.common import (
     CaseParticulars,
@@ -24,7 +25,7 @@ from defense_schemas.vocabulary import ClockKind, CustodyStatus, Disability, Gro
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, Staff
 from procuratorate.api.views import CaseView, case_view
 from procuratorate.db.personal import open_payload
-from procuratorate.db.tables import suspects, timeline
+from procuratorate.db.tables import clocks, suspects, timeline
 from procuratorate.workflow.common import emit, get_case, get_suspect, settle_clocks
 from procuratorate.workflow.intake import correct_facts, receive_case
 from service_runtime.deps import RuntimeDep, SessionDep
@@ -81,7 +82,8 @@ async def post_case(
     )
     if not receipt.created:
         response.status_code = status.HTTP_200_OK
-    return await case_view(session, await get_case(session, receipt.case_id))
+    case = receipt.case if receipt.case is not None else await get_case(session, receipt.case_id)
+    return await case_view(session, case)
 
 
 @router.get(
@@ -222,17 +224,22 @@ async def post_rights_notification(
         .where(suspects.c.suspect_id == suspect_id)
         .values(rights_notified_at=sa.func.coalesce(suspects.c.rights_notified_at, at))
     )
-    await settle_clocks(session, kind=ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id, at=at)
-    from procuratorate.db.tables import clocks
-
-    outcome = await session.scalar(
-        sa.select(clocks.c.outcome).where(
-            clocks.c.suspect_id == suspect_id, clocks.c.kind == ClockKind.RIGHTS_NOTIFICATION.value
-        )
+    settled = await settle_clocks(
+        session, kind=ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id, at=at
     )
+    # A repeated notification finds the clock closed already: its outcome is read instead.
+    outcome = settled[0] if settled else await _rights_clock_outcome(session, suspect_id)
     return RightsNotificationOut(
         suspect_id=suspect_id,
         notified_at=at,
         legal_aid_warning_given=bool(grounds),
         in_time=outcome == "met",
+    )
+
+
+async def _rights_clock_outcome(session: AsyncSession, suspect_id: UUID) -> str | None:
+    return await session.scalar(
+        sa.select(clocks.c.outcome).where(
+            clocks.c.suspect_id == suspect_id, clocks.c.kind == ClockKind.RIGHTS_NOTIFICATION.value
+        )
     )

@@ -62,7 +62,20 @@ async def record_on_timeline(
     )
 
 
+_LOCKED_CASE = "procuratorate.locked_case"
+
+
+def hand_over_locked_case(session: AsyncSession, row: Any) -> None:
+    """The case row was just read and locked in the session's transaction (by the route's
+    access check): the first ``get_case(lock=True)`` takes it instead of reading it again."""
+    session.info[_LOCKED_CASE] = row
+
+
 async def get_case(session: AsyncSession, case_id: UUID, *, lock: bool = False) -> Any:
+    # Only the first read may take the handed-over row: later the case may have been written.
+    handed_over = session.info.pop(_LOCKED_CASE, None)
+    if lock and handed_over is not None and handed_over.case_id == case_id:
+        return handed_over
     query = sa.select(cases).where(cases.c.case_id == case_id)
     if lock:
         # Serialises the steps of one case: decisions, counters, status changes.
@@ -111,22 +124,44 @@ async def start_clock(
     subject: str | None = None,
 ) -> Deadline:
     """Open a clock; its deadline is provisional (and says so) when the calendar lacks a year."""
-    due = deadline(legal_date(started_at), period, runtime.calendar)
-    await session.execute(
-        sa.insert(clocks).values(
-            clock_id=uuid.uuid4(),
-            case_id=case_id,
-            suspect_id=suspect_id,
-            kind=kind.value,
-            subject=subject,
-            trigger_on=due.trigger,
-            due_on=due.due_on,
-            closes_at=due.closes_at,
-            provisional=due.provisional,
-            missing_years=list(due.missing_years),
-        )
+    row, due = clock_row(
+        runtime,
+        case_id=case_id,
+        suspect_id=suspect_id,
+        kind=kind,
+        started_at=started_at,
+        period=period,
+        subject=subject,
     )
+    await session.execute(sa.insert(clocks).values(row))
     return due
+
+
+def clock_row(
+    runtime: Runtime,
+    *,
+    case_id: UUID,
+    suspect_id: UUID | None,
+    kind: ClockKind,
+    started_at: datetime,
+    period: Period,
+    subject: str | None = None,
+) -> tuple[dict[str, Any], Deadline]:
+    """The ``clocks`` row :func:`start_clock` writes, for opening several clocks in one insert."""
+    due = deadline(legal_date(started_at), period, runtime.calendar)
+    row = {
+        "clock_id": uuid.uuid4(),
+        "case_id": case_id,
+        "suspect_id": suspect_id,
+        "kind": kind.value,
+        "subject": subject,
+        "trigger_on": due.trigger,
+        "due_on": due.due_on,
+        "closes_at": due.closes_at,
+        "provisional": due.provisional,
+        "missing_years": list(due.missing_years),
+    }
+    return row, due
 
 
 async def settle_clocks(
@@ -138,9 +173,9 @@ async def settle_clocks(
     suspect_id: UUID | None = None,
     subject: str | None = None,
     cancel: bool = False,
-) -> int:
+) -> list[str]:
     """Close the open clocks of `kind` (for a suspect, a case or a subject): met, met late, or
-    cancelled when the duty fell away."""
+    cancelled when the duty fell away. Returns the outcomes given."""
     conditions = [clocks.c.kind == kind.value, clocks.c.outcome.is_(None)]
     if case_id is not None:
         conditions.append(clocks.c.case_id == case_id)
@@ -154,10 +189,13 @@ async def settle_clocks(
         outcome = sa.case(
             (clocks.c.closes_at > at, ClockOutcome.MET.value), else_=ClockOutcome.MET_LATE.value
         )
-    result = await session.execute(
-        sa.update(clocks).where(*conditions).values(met_at=at, outcome=outcome)
+    result = await session.scalars(
+        sa.update(clocks)
+        .where(*conditions)
+        .values(met_at=at, outcome=outcome)
+        .returning(clocks.c.outcome)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return list(result)
 
 
 async def active_defenders(session: AsyncSession, suspect_id: UUID) -> list[Any]:

@@ -412,7 +412,7 @@ async def rule_refusal(
     at: datetime,
 ) -> UUID | None:
     """Rule on a refusal (Art. 5). A justified change of lawyer goes to the center at once."""
-    await get_case(session, case_id, lock=True)
+    case = await get_case(session, case_id, lock=True)
     await get_suspect(session, case_id, suspect_id)
     await _appointed(session, suspect_id, assignment_id)
     ruled = await emit(
@@ -433,7 +433,7 @@ async def rule_refusal(
         return await _reappoint(
             session,
             runtime,
-            case_id,
+            case,
             suspect_id,
             assignment_id,
             ReappointmentReason.CHANGE_OF_LAWYER_ALLOWED,
@@ -446,14 +446,14 @@ async def rule_refusal(
 async def _reappoint(
     session: AsyncSession,
     runtime: Runtime,
-    case_id: UUID,
+    case: Any,
     suspect_id: UUID,
     assignment_id: UUID,
     reason: ReappointmentReason,
     at: datetime,
     caused_by: Any = None,
 ) -> UUID:
-    case = await get_case(session, case_id)
+    """``case``: its row, as the caller locked it."""
     request_id = uuid.uuid4()
     await emit(
         session,
@@ -466,7 +466,7 @@ async def _reappoint(
             requested_at=at,
             addressee_center=settings_of(runtime).aid_center_for(case.district),
         ),
-        case_id=case_id,
+        case_id=case.case_id,
         suspect_id=suspect_id,
         caused_by=caused_by,
     )
@@ -484,7 +484,7 @@ async def request_reappointment(
 ) -> UUID:
     """The refusal was allowed and the suspect retained no one: ask the center in writing to
     appoint another lawyer (另行指派, Art. 5)."""
-    await get_case(session, case_id, lock=True)
+    case = await get_case(session, case_id, lock=True)
     suspect = await get_suspect(session, case_id, suspect_id)
     ruling = await session.scalar(
         sa.select(timeline.c.payload["outcome"].astext)
@@ -506,7 +506,7 @@ async def request_reappointment(
     return await _reappoint(
         session,
         runtime,
-        case_id,
+        case,
         suspect_id,
         assignment_id,
         ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -36,12 +36,14 @@ from procuratorate.db.tables import (
 from procuratorate.domain.clocks import THREE_DAYS, deadline, review_period
 from procuratorate.domain.eligibility import (
     CaseFacts,
+    PilotDistrict,
     eligibility_grounds,
     in_pilot,
     newly_discovered,
 )
 from procuratorate.workflow.common import (
     case_suspects,
+    clock_row,
     emit,
     get_case,
     refresh_status,
@@ -56,6 +58,8 @@ from service_runtime.errors import Conflict
 class Receipt:
     case_id: UUID
     created: bool
+    case: Any | None = None
+    """The ``cases`` row as written, when the receipt created the case."""
 
 
 async def receive_case(
@@ -82,33 +86,22 @@ async def receive_case(
             )
         )
     )
-    known = await session.scalar(
-        sa.select(case_transfers.c.case_id).where(
-            case_transfers.c.transferring_agency == particulars.transferring_agency,
-            case_transfers.c.transfer_number == particulars.transfer_number,
-        )
-    )
+    ids = [s.suspect_id for s in particulars.suspects] + [
+        o.suspect_id for o in particulars.organisation_suspects
+    ]
+    known, existing, taken = await _earlier_receipts(session, particulars, case_id, ids)
     if known is not None:
         return Receipt(known, created=False)
-    existing = await session.scalar(sa.select(cases.c.case_id).where(cases.c.case_id == case_id))
     if receipt_kind is ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION:
-        if existing is None:
+        if not existing:
             raise Conflict(
                 f"case {case_id} was never received, so it cannot be re-transferred",
                 field="transfer_kind",
             )
         await _restart_review(session, runtime, case_id, particulars, received_at, caused_by)
         return Receipt(case_id, created=False)
-    if existing is not None:
+    if existing:
         raise Conflict(f"case id {case_id} is already used by another transfer", field="case_id")
-    ids = [s.suspect_id for s in particulars.suspects] + [
-        o.suspect_id for o in particulars.organisation_suspects
-    ]
-    taken = (
-        await session.scalars(
-            sa.select(suspects.c.suspect_id).where(suspects.c.suspect_id.in_(ids))
-        )
-    ).all()
     if taken:
         raise Conflict(f"suspect ids already belong to another case: {taken}", field="suspects")
 
@@ -116,30 +109,49 @@ async def receive_case(
     received_on = legal_date(received_at)
     pilot = in_pilot(particulars.district, received_on, settings.pilot_districts)
     review = deadline(received_on, review_period(), runtime.calendar)
-    await session.execute(
-        sa.insert(cases).values(
-            case_id=case_id,
-            transfer_number=particulars.transfer_number,
-            transferring_agency=particulars.transferring_agency,
-            transferring_agency_kind=particulars.transferring_agency_kind.value,
-            procuratorate_unit=particulars.procuratorate_unit,
+    facts = [suspect.model_dump(mode="json") for suspect in particulars.suspects]
+    # The first assessment needs nothing from the database: the suspects' rows are written
+    # with their grounds rather than written, read back and updated.
+    people = [SuspectParticulars.model_validate(item) for item in facts]
+    grounds = assess(
+        people,
+        CaseFacts(
             district=particulars.district,
-            charges=list(particulars.charges),
-            organisation_suspects=[
-                o.model_dump(mode="json") for o in particulars.organisation_suspects
-            ],
+            received_on=received_on,
             major_and_complex=particulars.major_and_complex,
             social_impact=particulars.social_impact,
-            pilot_district=pilot,
-            receipt_kind=receipt_kind.value,
-            received_at=received_at,
-            review_deadline=review.due_on,
-            review_deadline_provisional=review.provisional,
-            review_status="under_review",
-            prosecutor_name=prosecutor.name if prosecutor else None,
-            prosecutor_contact=prosecutor.contact if prosecutor else None,
-        )
+        ),
+        settings.pilot_districts,
+        assessed_on=received_on,
     )
+    case = (
+        await session.execute(
+            sa.insert(cases)
+            .values(
+                case_id=case_id,
+                transfer_number=particulars.transfer_number,
+                transferring_agency=particulars.transferring_agency,
+                transferring_agency_kind=particulars.transferring_agency_kind.value,
+                procuratorate_unit=particulars.procuratorate_unit,
+                district=particulars.district,
+                charges=list(particulars.charges),
+                organisation_suspects=[
+                    o.model_dump(mode="json") for o in particulars.organisation_suspects
+                ],
+                major_and_complex=particulars.major_and_complex,
+                social_impact=particulars.social_impact,
+                pilot_district=pilot,
+                receipt_kind=receipt_kind.value,
+                received_at=received_at,
+                review_deadline=review.due_on,
+                review_deadline_provisional=review.provisional,
+                review_status="under_review",
+                prosecutor_name=prosecutor.name if prosecutor else None,
+                prosecutor_contact=prosecutor.contact if prosecutor else None,
+            )
+            .returning(cases)
+        )
+    ).one()
     await session.execute(
         sa.insert(case_transfers).values(
             transferring_agency=particulars.transferring_agency,
@@ -149,8 +161,24 @@ async def receive_case(
             received_at=received_at,
         )
     )
-    await start_clock(
-        session,
+    if particulars.suspects:
+        await session.execute(
+            sa.insert(suspects).values(
+                [
+                    {
+                        "suspect_id": suspect.suspect_id,
+                        "case_id": case_id,
+                        "position": position,
+                        "name": suspect.name,
+                        "facts": seal_facts(session, suspect.suspect_id, facts[position]),
+                        "grounds": [g.value for g in grounds[position]],
+                        "defense_status": DefenseStatus.NONE.value,
+                    }
+                    for position, suspect in enumerate(particulars.suspects)
+                ]
+            )
+        )
+    review_clock, _ = clock_row(
         runtime,
         case_id=case_id,
         suspect_id=None,
@@ -158,6 +186,19 @@ async def receive_case(
         started_at=received_at,
         period=review_period(),
     )
+    # Measures Art. 3, CPL Art. 34: inform each suspect within 3 days of receipt.
+    notification_clocks = [
+        clock_row(
+            runtime,
+            case_id=case_id,
+            suspect_id=suspect.suspect_id,
+            kind=ClockKind.RIGHTS_NOTIFICATION,
+            started_at=received_at,
+            period=THREE_DAYS,
+        )[0]
+        for suspect in particulars.suspects
+    ]
+    await session.execute(sa.insert(clocks).values([review_clock, *notification_clocks]))
     received = await emit(
         session,
         runtime,
@@ -172,28 +213,7 @@ async def receive_case(
         case_id=case_id,
         caused_by=caused_by,
     )
-    for position, suspect in enumerate(particulars.suspects):
-        await session.execute(
-            sa.insert(suspects).values(
-                suspect_id=suspect.suspect_id,
-                case_id=case_id,
-                position=position,
-                name=suspect.name,
-                facts=seal_facts(session, suspect.suspect_id, suspect.model_dump(mode="json")),
-                grounds=[],
-                defense_status=DefenseStatus.NONE.value,
-            )
-        )
-        # Measures Art. 3, CPL Art. 34: inform each suspect within 3 days of receipt.
-        await start_clock(
-            session,
-            runtime,
-            case_id=case_id,
-            suspect_id=suspect.suspect_id,
-            kind=ClockKind.RIGHTS_NOTIFICATION,
-            started_at=received_at,
-            period=THREE_DAYS,
-        )
+    for suspect in particulars.suspects:
         if suspect.retained_counsel is not None:
             counsel = suspect.retained_counsel
             await session.execute(
@@ -216,15 +236,54 @@ async def receive_case(
                 at=received_at,
                 caused_by=received,
             )
-    await reassess(
-        session,
-        runtime,
-        case_id,
-        at=received_at,
-        trigger=AssessmentTrigger.CASE_RECEIVED,
-        caused_by=received,
+    # Every ground is new at receipt; nothing is open yet that being out of scope would cancel.
+    discoveries = [
+        {"suspect_id": suspect.suspect_id, "ground": ground.value, "discovered_at": received_at}
+        for suspect, found in zip(particulars.suspects, grounds, strict=True)
+        for ground in found
+    ]
+    if discoveries:
+        await session.execute(sa.insert(ground_discoveries).values(discoveries))
+    for suspect, found in zip(particulars.suspects, grounds, strict=True):
+        await emit(
+            session,
+            runtime,
+            EligibilityAssessed(
+                suspect_id=suspect.suspect_id,
+                assessed_at=received_at,
+                trigger=AssessmentTrigger.CASE_RECEIVED,
+                grounds=found,
+                discovered_grounds=found,
+                pilot_district=pilot,
+            ),
+            case_id=case_id,
+            suspect_id=suspect.suspect_id,
+            caused_by=received,
+        )
+    return Receipt(case_id, created=True, case=case)
+
+
+async def _earlier_receipts(
+    session: AsyncSession, particulars: CaseParticulars, case_id: UUID, suspect_ids: list[UUID]
+) -> tuple[UUID | None, bool, list[UUID] | None]:
+    """In one query: the case this transfer was received as, whether ``case_id`` is taken, and
+    which of ``suspect_ids`` already belong to a case."""
+    known = (
+        sa.select(case_transfers.c.case_id)
+        .where(
+            case_transfers.c.transferring_agency == particulars.transferring_agency,
+            case_transfers.c.transfer_number == particulars.transfer_number,
+        )
+        .scalar_subquery()
     )
-    return Receipt(case_id, created=True)
+    existing = sa.exists().where(cases.c.case_id == case_id)
+    taken = (
+        sa.select(sa.func.array_agg(suspects.c.suspect_id))
+        .where(suspects.c.suspect_id.in_(suspect_ids))
+        .scalar_subquery()
+    )
+    row = (await session.execute(sa.select(known, existing, taken))).one()
+    return row[0], bool(row[1]), row[2]
 
 
 async def _restart_review(
@@ -300,10 +359,30 @@ def shared_particulars(particulars: CaseParticulars) -> dict[str, Any]:
     return data
 
 
+def assess(
+    people: Sequence[SuspectParticulars],
+    case: CaseFacts,
+    pilot_districts: Sequence[PilotDistrict],
+    *,
+    assessed_on: date,
+) -> list[tuple[Ground, ...]]:
+    """Every suspect's grounds, in order: a co-suspect's facts can change another's (Art. 2(b))."""
+    return [
+        eligibility_grounds(
+            person,
+            case,
+            [p for p in people if p is not person],
+            pilot_districts,
+            assessed_on=assessed_on,
+        )
+        for person in people
+    ]
+
+
 async def reassess(
     session: AsyncSession,
     runtime: Runtime,
-    case_id: UUID,
+    case: Any,
     *,
     at: datetime,
     trigger: AssessmentTrigger,
@@ -312,8 +391,9 @@ async def reassess(
     """Recompute every suspect's grounds (a co-suspect's facts can change another's, Art. 2(b));
     emit EligibilityAssessed where they changed, and start a 3-day notice clock for each ground
     discovered while the suspect has no defender (the procuratorate's rules count the 3 days
-    from discovery). Returns the newly discovered grounds per suspect."""
-    case = await get_case(session, case_id, lock=True)
+    from discovery). Returns the newly discovered grounds per suspect. ``case``: its row, locked
+    by the caller."""
+    case_id = case.case_id
     rows = await case_suspects(session, case_id)
     people = [SuspectParticulars.model_validate(open_facts(session, row)) for row in rows]
     facts = CaseFacts(
@@ -322,13 +402,11 @@ async def reassess(
         major_and_complex=case.major_and_complex,
         social_impact=case.social_impact,
     )
-    pilot_districts = settings_of(runtime).pilot_districts
+    assessed = assess(
+        people, facts, settings_of(runtime).pilot_districts, assessed_on=legal_date(at)
+    )
     discovered_by_suspect: dict[UUID, tuple[Ground, ...]] = {}
-    for row, person in zip(rows, people, strict=True):
-        others: Sequence[SuspectParticulars] = [p for p in people if p is not person]
-        grounds = eligibility_grounds(
-            person, facts, others, pilot_districts, assessed_on=legal_date(at)
-        )
+    for row, grounds in zip(rows, assessed, strict=True):
         previous = tuple(Ground(g) for g in row.grounds)
         if trigger is not AssessmentTrigger.CASE_RECEIVED and grounds == previous:
             continue
@@ -402,7 +480,7 @@ async def correct_facts(
 ) -> dict[UUID, tuple[Ground, ...]]:
     """A fact came to light (a disability, a withdrawn plea, a corrected birth date): store it and
     reassess the whole case."""
-    await get_case(session, case_id, lock=True)
+    case = await get_case(session, case_id, lock=True)
     row = (
         await session.execute(
             sa.select(suspects).where(
@@ -423,6 +501,4 @@ async def correct_facts(
             name=merged.name,
         )
     )
-    return await reassess(
-        session, runtime, case_id, at=at, trigger=AssessmentTrigger.NEW_INFORMATION
-    )
+    return await reassess(session, runtime, case, at=at, trigger=AssessmentTrigger.NEW_INFORMATION)

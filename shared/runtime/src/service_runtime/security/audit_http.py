@@ -12,11 +12,13 @@ Not audited: ``/health``, ``/ready``, ``/metrics`` and the OpenAPI pages, which 
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from uuid import UUID
 
-from fastapi import Request, Response
+from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_runtime.security.audit import Actor, AuditEntry, append_audit
 
@@ -39,25 +41,48 @@ def outcome_of(status: int) -> str:
 
 def audit_middleware(
     service: str, personal_fields: Mapping[str, tuple[str, ...]]
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    """``personal_fields``: route template → names of the personal-data fields it exposes or
-    changes (``/cases/{case_id}`` → id_number, contacts…), recorded with each entry."""
+) -> Callable[[ASGIApp], ASGIApp]:
+    """The audit log around an app, for ``FastAPI.add_middleware``. ``personal_fields``: route
+    template → names of the personal-data fields it exposes or changes (``/cases/{case_id}`` →
+    id_number, contacts…), recorded with each entry."""
+    return functools.partial(AuditMiddleware, service=service, personal_fields=personal_fields)
 
-    async def middleware(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.url.path in NOT_AUDITED:
-            return await call_next(request)
+
+class AuditMiddleware:
+    """Writes the entry when the route's response starts, and only then passes the start on:
+    if the entry cannot be written, nothing of the response has left and the caller gets a
+    500. Plain ASGI, not ``BaseHTTPMiddleware``: that one runs every request through a task
+    group and memory streams, a cost paid on each request."""
+
+    def __init__(
+        self, app: ASGIApp, *, service: str, personal_fields: Mapping[str, tuple[str, ...]]
+    ) -> None:
+        self.app = app
+        self.service = service
+        self.personal_fields = personal_fields
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in NOT_AUDITED:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        recorded = False
+
+        async def send_after_recording(message: Message) -> None:
+            nonlocal recorded
+            if message["type"] == "http.response.start" and not recorded:
+                recorded = True  # first: a failed write raises through the app, not retried below
+                await self._record(request, message["status"])
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
+            await self.app(scope, receive, send_after_recording)
         except Exception:
-            await _record(request, 500)
+            if not recorded:
+                await self._record(request, 500)
             raise
-        await _record(request, status)
-        return response
 
-    async def _record(request: Request, status: int) -> None:
+    async def _record(self, request: Request, status: int) -> None:
         route = getattr(request.scope.get("route"), "path", None) or "unmatched"
         params = request.scope.get("path_params") or {}
         principal = getattr(request.state, "principal", None)
@@ -68,7 +93,7 @@ def audit_middleware(
             outcome=outcome_of(status),
             case_id=_uuid(params.get("case_id")),
             record_id=record_ids[-1] if record_ids else None,
-            fields=personal_fields.get(route, ()),
+            fields=self.personal_fields.get(route, ()),
         )
         runtime = request.app.state.runtime
         async with runtime.sessions() as session, session.begin():
@@ -77,10 +102,8 @@ def audit_middleware(
                 runtime.definition.tables.audit_log,
                 principal or ANONYMOUS,
                 entry,
-                service=service,
+                service=self.service,
             )
-
-    return middleware
 
 
 def _uuid(value: object) -> UUID | None:

@@ -1,0 +1,92 @@
+"""The audit middleware at the edges: a route that raises is audited as an error, and when the
+entry cannot be written the caller gets a 500 and nothing of the route's answer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from procuratorate.service import create_app
+from procuratorate.settings import ProcuratorateSettings
+from service_runtime.security import audit_http
+from service_runtime.security.principal import Role
+from tests.infrastructure import bearer
+
+pytestmark = pytest.mark.integration
+
+HEDONG = "天津市河东区人民检察院"
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+async def service(service_settings: Any) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    suffix = f"audit-mw-{uuid.uuid4().hex[:6]}"
+    settings = await service_settings(
+        ProcuratorateSettings,
+        "audit_mw",
+        consumer_group=suffix,
+        topic_partitions=1,
+        topic_intake=f"{suffix}.intake",
+        topic_procuratorate=f"{suffix}.procuratorate",
+        topic_aid_center=f"{suffix}.aid-center",
+        topic_notifier=f"{suffix}.notifier",
+    )
+    app = create_app(settings)
+
+    async def fails(case_id: uuid.UUID) -> None:
+        raise Boom("the route failed")
+
+    async def answers(case_id: uuid.UUID) -> dict[str, str]:
+        return {"secret": "the route's answer"}
+
+    app.add_api_route("/cases/{case_id}/fails", fails, methods=["POST"])
+    app.add_api_route("/cases/{case_id}/answers", answers, methods=["GET"])
+    async with app.router.lifespan_context(app):
+        # As a server does: an exception the app lets out becomes the server's own 500.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://service",
+            headers=bearer(settings, Role.PROCURATORATE_STAFF, agency=HEDONG, subject="u-mw"),
+        ) as client:
+            yield app, client
+
+
+async def _outcomes(app: Any, case_id: uuid.UUID) -> list[tuple[str, str, str]]:
+    runtime = app.state.runtime
+    table = runtime.definition.tables.audit_log
+    async with runtime.sessions() as session:
+        rows = await session.execute(
+            sa.select(table).where(table.c.case_id == case_id).order_by(table.c.id)
+        )
+        return [(row.action, row.resource, row.outcome) for row in rows]
+
+
+async def test_a_route_that_raises_is_audited_as_an_error(service: Any) -> None:
+    app, client = service
+    case_id = uuid.uuid4()
+    response = await client.post(f"/cases/{case_id}/fails")
+    assert response.status_code == 500
+    assert await _outcomes(app, case_id) == [("write", "/cases/{case_id}/fails", "error")]
+
+
+async def test_an_entry_that_cannot_be_written_withholds_the_answer(
+    service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, client = service
+
+    async def refuse(*args: Any, **kwargs: Any) -> None:
+        raise Boom("the audit log is unavailable")
+
+    monkeypatch.setattr(audit_http, "append_audit", refuse)
+    response = await client.get(f"/cases/{uuid.uuid4()}/answers")
+    assert response.status_code == 500
+    assert "the route's answer" not in response.text
