@@ -27,11 +27,13 @@ from defense_schemas.events import procuratorate as pr
 from defense_schemas.events.common import Lawyer, Officer
 from defense_schemas.vocabulary import ReceiptKind
 from notifier.db.personal import open_delivery
-from notifier.handlers.deliveries import plan_deliveries
+from notifier.handlers.batch import ProjectionBatch
+from notifier.handlers.deliveries import insert_deliveries, plan_deliveries
 from notifier.service import create_app
 from notifier.settings import NotifierSettings
 from service_runtime.migrations import alembic_config
 from service_runtime.security.fields import FieldCipher
+from service_runtime.security.personal import cipher_of
 from service_runtime.security.principal import Role
 from tests.infrastructure import ROOT, RunningService, bearer, operator, run_service
 from tests.security.audit_cli import verify_audit_cli
@@ -175,8 +177,10 @@ async def test_one_job_per_recipient_still_holds_through_the_keyed_hash(
 ) -> None:
     running, assigned = notifier
     async with running.runtime.sessions() as session, session.begin():
-        again = await plan_deliveries(session, running.settings, assigned, ASSIGNED)  # type: ignore[arg-type]
-    assert again == []
+        batch = await ProjectionBatch.load(session, [assigned.case_id])
+        jobs = plan_deliveries(batch, cipher_of(session), running.settings, assigned, ASSIGNED)  # type: ignore[arg-type]
+        again = await insert_deliveries(session, jobs)
+    assert jobs and again == set()
 
 
 async def test_each_agency_sees_the_clocks_and_deliveries_of_its_own_cases(

@@ -1,6 +1,13 @@
 """Delivery guarantees shared by every service: outbox, relay, inbox consumer, dead letters."""
 
-from defense_messaging.consumer import EventConsumer, Handler
+from defense_messaging.consumer import (
+    Applied,
+    EventApplier,
+    EventConsumer,
+    Handler,
+    PerEventHandlers,
+    as_applier,
+)
 from defense_messaging.errors import PermanentEventError
 from defense_messaging.kafka_client import KafkaConnection
 from defense_messaging.outbox import EventPublisher, Outbox
@@ -9,6 +16,8 @@ from defense_messaging.tables import MessagingTables, add_messaging_tables
 from defense_messaging.topics import ensure_topics
 
 __all__ = [
+    "Applied",
+    "EventApplier",
     "EventConsumer",
     "EventPublisher",
     "Handler",
@@ -16,7 +25,9 @@ __all__ = [
     "MessagingTables",
     "Outbox",
     "OutboxRelay",
+    "PerEventHandlers",
     "PermanentEventError",
     "add_messaging_tables",
+    "as_applier",
     "ensure_topics",
 ]

@@ -19,8 +19,9 @@ A dead letter is written as a ``dead_letters`` row and an outbox message to ``<t
 one transaction, so filing it is as reliable as any other event.
 
 Batching (the throughput path): the records a poll returns for one partition are applied
-together, in ONE transaction: one multi-row inbox insert says which events are new, their
-handlers run in offset order, one commit, then the offset. Every guarantee above holds per
+together, in ONE transaction: one multi-row inbox insert says which events are new, the
+service's :class:`EventApplier` gets them all in offset order (so it can load and write a
+batch's rows set-wise), one commit, then the offset. Every guarantee above holds per
 event: each keeps its own inbox row, a duplicate (even within the batch) is skipped, the
 offset follows the commit, order within a partition (so per case) is kept. When anything in
 the batch fails — a contract violation, a rejection, a bug, the database — the whole
@@ -35,10 +36,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -60,6 +61,41 @@ class InboundRefused(Exception):
 
 
 Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+
+Applied = Sequence[tuple[Envelope, BaseEvent]]
+
+
+@runtime_checkable
+class EventApplier(Protocol):
+    """How a service applies consumed events, inside the consumer's transaction.
+
+    ``apply`` gets the new events of one transaction in offset order (one event on the careful
+    path, a partition's batch on the fast one) and must keep every effect in ``session``. A
+    projection that loads and writes a batch's rows in a few set-based statements implements
+    this directly; :class:`PerEventHandlers` adapts a handler per event class.
+    """
+
+    def handles(self, event: BaseEvent) -> bool: ...
+
+    async def apply(self, session: AsyncSession, events: Applied) -> None: ...
+
+
+class PerEventHandlers:
+    """An :class:`EventApplier` that runs each event's handler in turn."""
+
+    def __init__(self, handlers: Mapping[type[BaseEvent], Handler]) -> None:
+        self._handlers = dict(handlers)
+
+    def handles(self, event: BaseEvent) -> bool:
+        return type(event) in self._handlers
+
+    async def apply(self, session: AsyncSession, events: Applied) -> None:
+        for envelope, event in events:
+            await self._handlers[type(event)](session, envelope, event)
+
+
+def as_applier(handlers: Mapping[type[BaseEvent], Handler] | EventApplier) -> EventApplier:
+    return handlers if isinstance(handlers, EventApplier) else PerEventHandlers(handlers)
 
 
 @dataclass
@@ -84,11 +120,11 @@ class EventConsumer:
         sessions: async_sessionmaker[AsyncSession],
         tables: MessagingTables,
         outbox: Outbox,
-        handlers: Mapping[type[BaseEvent], Handler],
+        handlers: Mapping[type[BaseEvent], Handler] | EventApplier,
         max_handler_attempts: int = 3,
         max_backoff: float = 30.0,
-        batch_max_records: int = 500,
-        transaction_max_records: int = 200,
+        batch_max_records: int = 2000,
+        transaction_max_records: int = 1000,
         inbound: InboundPolicy | None = None,
         observer: Callable[[str, str, float], None] | None = None,
     ) -> None:
@@ -98,7 +134,7 @@ class EventConsumer:
         self._sessions = sessions
         self._tables = tables
         self._outbox = outbox
-        self._handlers = dict(handlers)
+        self._applier = as_applier(handlers)
         self._max_handler_attempts = max_handler_attempts
         self._max_backoff = max_backoff
         self._batch_max_records = batch_max_records
@@ -169,44 +205,44 @@ class EventConsumer:
         decoded = []
         for record in records:
             envelope, event = self._decode(record)  # a refusal: the careful path files it
-            decoded.append((record, envelope, event, self._handlers.get(type(event))))
-        wanted = [item for item in decoded if item[3] is not None]
+            decoded.append((record, envelope, event, self._applier.handles(event)))
+        wanted = [item for item in decoded if item[3]]
         outcomes: list[tuple[str, str]] = []
         inbox = self._tables.inbox
         async with self._sessions() as session, session.begin():
             new: set[Any] = set()
             if wanted:
+                # One statement for the batch; executemany form, so it is compiled once.
                 new = set(
                     (
                         await session.scalars(
-                            pg_insert(inbox)
-                            .values(
-                                [
-                                    {
-                                        "consumer": self.group_id,
-                                        "event_id": envelope.event_id,
-                                        "event_type": envelope.event_type,
-                                        "topic": record.topic,
-                                        "partition": record.partition,
-                                        "offset": record.offset,
-                                    }
-                                    for record, envelope, _, _ in wanted
-                                ]
-                            )
-                            .on_conflict_do_nothing()
-                            .returning(inbox.c.event_id)
+                            pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id),
+                            [
+                                {
+                                    "consumer": self.group_id,
+                                    "event_id": envelope.event_id,
+                                    "event_type": envelope.event_type,
+                                    "topic": record.topic,
+                                    "partition": record.partition,
+                                    "offset": record.offset,
+                                }
+                                for record, envelope, _, _ in wanted
+                            ],
                         )
                     ).all()
                 )
-            for _, envelope, event, handler in decoded:
-                if handler is None:
+            to_apply: list[tuple[Envelope, BaseEvent]] = []
+            for _, envelope, event, handled in decoded:
+                if not handled:
                     outcomes.append((envelope.event_type, "skipped"))
                 elif envelope.event_id in new:
                     new.discard(envelope.event_id)  # the same event twice in a batch: apply once
-                    await handler(session, envelope, event)
+                    to_apply.append((envelope, event))
                     outcomes.append((envelope.event_type, "applied"))
                 else:
                     outcomes.append((envelope.event_type, "duplicate"))
+            if to_apply:
+                await self._applier.apply(session, to_apply)
         return outcomes
 
     async def _process(self, record: ConsumerRecord) -> None:
@@ -221,8 +257,7 @@ class EventConsumer:
             await self._retrying(partial(self._dead_letter, record, "inbound_refused", str(exc)))
             self._observe("inbound_refused", "dead_lettered", started)
             return
-        handler = self._handlers.get(type(event))
-        if handler is None:
+        if not self._applier.handles(event):
             # A valid event this service has no business with (e.g. another service's clock).
             self._bump(skipped=1)
             return
@@ -230,7 +265,7 @@ class EventConsumer:
         while True:
             attempts += 1
             try:
-                applied = await self._apply(record, envelope, event, handler)
+                applied = await self._apply(record, envelope, event)
                 self._bump(applied=int(applied), duplicates=int(not applied))
                 self._observe(envelope.event_type, "applied" if applied else "duplicate", started)
                 return
@@ -262,9 +297,7 @@ class EventConsumer:
             raise InboundRefused(reason)
         return envelope, event
 
-    async def _apply(
-        self, record: ConsumerRecord, envelope: Envelope, event: BaseEvent, handler: Handler
-    ) -> bool:
+    async def _apply(self, record: ConsumerRecord, envelope: Envelope, event: BaseEvent) -> bool:
         inbox = self._tables.inbox
         async with self._sessions() as session, session.begin():
             inserted = await session.scalar(
@@ -282,7 +315,7 @@ class EventConsumer:
             )
             if inserted is None:
                 return False  # seen before: the projection already holds its effect
-            await handler(session, envelope, event)
+            await self._applier.apply(session, [(envelope, event)])
         return True
 
     async def _dead_letter(

@@ -29,17 +29,28 @@ class Outbox:
 
     async def add(self, session: AsyncSession, envelope: Envelope, topic: str) -> None:
         """Queue ``envelope`` for ``topic``, keyed by its case id, in the caller's transaction."""
-        await self.add_raw(
+        await self.add_many(session, [(envelope, topic)])
+
+    async def add_many(
+        self, session: AsyncSession, messages: Sequence[tuple[Envelope, str]]
+    ) -> None:
+        """Queue several envelopes in one statement; the relay publishes them in this order."""
+        await self._insert(
             session,
-            topic=topic,
-            key=str(envelope.case_id),
-            value=envelope.to_bytes(),
-            headers=[
-                ("event_type", envelope.event_type),
-                ("schema_version", str(envelope.schema_version)),
-                ("producer", envelope.producer),
+            [
+                {
+                    "event_id": envelope.event_id,
+                    "topic": topic,
+                    "key": str(envelope.case_id),
+                    "value": envelope.to_bytes(),
+                    "headers": [
+                        ["event_type", envelope.event_type],
+                        ["schema_version", str(envelope.schema_version)],
+                        ["producer", envelope.producer],
+                    ],
+                }
+                for envelope, topic in messages
             ],
-            event_id=envelope.event_id,
         )
 
     async def add_raw(
@@ -53,15 +64,20 @@ class Outbox:
         event_id: object | None = None,
     ) -> None:
         """Queue an already-encoded message (dead letters, replays) in the caller's transaction."""
-        await session.execute(
-            sa.insert(self._table).values(
-                event_id=event_id,
-                topic=topic,
-                key=key,
-                value=value,
-                headers=[[name, text] for name, text in headers],
-            )
-        )
+        row = {
+            "event_id": event_id,
+            "topic": topic,
+            "key": key,
+            "value": value,
+            "headers": [[name, text] for name, text in headers],
+        }
+        await self._insert(session, [row])
+
+    async def _insert(self, session: AsyncSession, rows: list[dict[str, object]]) -> None:
+        if not rows:
+            return
+        # A list of parameters (not .values(rows)): compiled once, sent as one multi-row insert.
+        await session.execute(sa.insert(self._table), rows)
         # NOTIFY inside the transaction is delivered on commit only: the relay wakes exactly
         # when there is something it can see. Once per transaction is enough (PostgreSQL folds
         # repeats anyway), and saves a round trip for every further event of the transaction.
@@ -89,12 +105,22 @@ class EventPublisher:
         caused_by: Envelope | None = None,
     ) -> Envelope:
         """Queue ``event`` in the caller's transaction; it inherits ``caused_by``'s correlation."""
-        envelope = Envelope.for_event(
+        envelope = self.envelope(event, case_id=case_id, caused_by=caused_by)
+        await self._outbox.add(session, envelope, self.topic)
+        return envelope
+
+    def envelope(
+        self, event: BaseEvent, *, case_id: UUID, caused_by: Envelope | None = None
+    ) -> Envelope:
+        """The envelope :meth:`publish` would queue, for :meth:`publish_many`."""
+        return Envelope.for_event(
             event,
             case_id=case_id,
             producer=self.producer,
             correlation_id=caused_by.correlation_id if caused_by else None,
             causation_id=caused_by.event_id if caused_by else None,
         )
-        await self._outbox.add(session, envelope, self.topic)
-        return envelope
+
+    async def publish_many(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        """Queue envelopes built by :meth:`envelope`, in order, in one statement."""
+        await self._outbox.add_many(session, [(envelope, self.topic) for envelope in envelopes])

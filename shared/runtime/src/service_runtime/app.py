@@ -19,12 +19,14 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from defense_messaging import (
+    EventApplier,
     EventConsumer,
     EventPublisher,
     Handler,
     MessagingTables,
     Outbox,
     OutboxRelay,
+    as_applier,
     ensure_topics,
 )
 from defense_schemas import BaseEvent
@@ -35,6 +37,7 @@ from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.observability import ServiceMetrics, request_metrics_middleware
 from service_runtime.request_guards import reject_nul_characters
+from service_runtime.security.audit_events import AuditedApplier
 from service_runtime.security.audit_http import audit_middleware
 from service_runtime.security.defaults import local_defaults_in_use
 from service_runtime.security.fields import FieldCipher
@@ -85,7 +88,9 @@ class ServiceDefinition:
     tables: PlatformTables
     own_topic: Callable[[ServiceSettings], str]
     consumed_topics: Callable[[ServiceSettings], list[str]]
-    handlers: Callable[[Runtime], Mapping[type[BaseEvent], Handler]]
+    handlers: Callable[[Runtime], Mapping[type[BaseEvent], Handler] | EventApplier]
+    """How consumed events are applied: a handler per event class, or an applier that takes a
+    transaction's events together (defense_messaging.EventApplier)."""
     routers: list[APIRouter] = field(default_factory=list)
     title: str = ""
     description: str = ""
@@ -202,7 +207,7 @@ async def start_runtime(
             sessions=sessions,
             tables=definition.tables.messaging,
             outbox=outbox,
-            handlers=definition.handlers(runtime),
+            handlers=_applier(definition, runtime),
             observer=metrics.observe_event,
             inbound=settings.inbound_policy,
         )
@@ -216,6 +221,11 @@ async def start_runtime(
         ]
     log.info("%s started", definition.name)
     return runtime
+
+
+def _applier(definition: ServiceDefinition, runtime: Runtime) -> EventApplier:
+    applier = as_applier(definition.handlers(runtime))
+    return AuditedApplier(runtime, applier) if definition.audited else applier
 
 
 async def stop_runtime(runtime: Runtime) -> None:

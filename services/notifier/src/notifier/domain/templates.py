@@ -7,12 +7,13 @@ imports), with undefined names an error rather than silently empty text.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from legal_calendar import LEGAL_TIMEZONE
@@ -53,12 +54,19 @@ class Message:
     body: str
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    """Compiling costs far more than rendering, and a handful of templates serve every event;
+    an edited template is new text, so it compiles anew."""
+    return _ENV.from_string(source)
+
+
 def render(subject: str, body: str, context: Mapping[str, Any]) -> Message:
     """Render a template's subject and body; raises :class:`TemplateProblem` naming the part."""
     rendered: dict[str, str] = {}
     for part, source in (("subject", subject), ("body", body)):
         try:
-            rendered[part] = _ENV.from_string(source).render(**context).strip()
+            rendered[part] = _compiled(source).render(**context).strip()
         except TemplateError as error:  # includes SecurityError and UndefinedError
             raise TemplateProblem(part, str(error.message or error)) from error
     return Message(subject=rendered["subject"], body=rendered["body"])

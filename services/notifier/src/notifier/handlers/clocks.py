@@ -1,116 +1,96 @@
-"""Applying clock changes to the watch's table and publishing them (ClockScheduled,
-ClockStopped) in the same transaction."""
+"""Applying clock changes to the watch's open clocks (in the batch) and the events that say so
+(ClockScheduled, ClockStopped), queued in the same transaction."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from uuid import UUID, uuid4
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from defense_messaging import EventPublisher
 from defense_schemas import Envelope
 from defense_schemas.events.notifier import ClockScheduled, ClockStopped
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, ResponsibleParty
-from notifier.db.tables import cases, clocks, suspects
 from notifier.domain.clocks import ClockChange, ClockKey, Schedule, Stop, stop_outcome
-from service_runtime.app import Runtime
+from notifier.handlers.batch import ProjectionBatch, Row
 
 
-def _key_clause(case_id: UUID, key: ClockKey) -> sa.ColumnElement[bool]:
-    suspect = (
-        clocks.c.suspect_id.is_(None)
-        if key.suspect_id is None
-        else clocks.c.suspect_id == key.suspect_id
-    )
-    return sa.and_(
-        clocks.c.case_id == case_id,
-        clocks.c.kind == key.kind.value,
-        suspect,
-        clocks.c.subject == key.subject,
-        clocks.c.status == "open",
-    )
-
-
-async def _agency(
-    session: AsyncSession, case_id: UUID, key: ClockKey, responsible: ResponsibleParty
+def _agency(
+    batch: ProjectionBatch, case_id: UUID, key: ClockKey, responsible: ResponsibleParty
 ) -> tuple[str | None, str | None]:
     """The responsible organisation (for the board's filter) and the case's district."""
-    case = (
-        await session.execute(
-            sa.select(cases.c.procuratorate_unit, cases.c.district).where(
-                cases.c.case_id == case_id
-            )
-        )
-    ).one()
+    case = batch.case(case_id)
     if responsible is ResponsibleParty.PROCURATORATE or key.suspect_id is None:
-        return case.procuratorate_unit, case.district
-    suspect = (
-        await session.execute(
-            sa.select(suspects.c.aid_center, suspects.c.lawyer_firm).where(
-                suspects.c.case_id == case_id, suspects.c.suspect_id == key.suspect_id
-            )
-        )
-    ).one_or_none()
+        return case["procuratorate_unit"], case["district"]
+    suspect = batch.suspect(case_id, key.suspect_id)
     if suspect is None:
-        return None, case.district
+        return None, case["district"]
     agency = (
-        suspect.aid_center if responsible is ResponsibleParty.AID_CENTER else suspect.lawyer_firm
+        suspect["aid_center"]
+        if responsible is ResponsibleParty.AID_CENTER
+        else suspect["lawyer_firm"]
     )
-    return agency, case.district
+    return agency, case["district"]
 
 
-async def apply_clock_changes(
-    session: AsyncSession, runtime: Runtime, envelope: Envelope, changes: list[ClockChange]
-) -> None:
-    case_id = envelope.case_id
+def apply_clock_changes(
+    batch: ProjectionBatch,
+    publisher: EventPublisher,
+    envelope: Envelope,
+    changes: list[ClockChange],
+) -> list[Envelope]:
+    """Change the batch's clocks; returns the events to publish, in order."""
+    published = []
     for change in changes:
-        row = (
-            (
-                await session.execute(
-                    sa.select(clocks).where(_key_clause(case_id, change.key)).with_for_update()
-                )
-            )
-            .mappings()
-            .one_or_none()
-        )
+        row = batch.open_clock(envelope.case_id, change.key)
         if isinstance(change, Schedule):
-            await _schedule(session, runtime, envelope, change, row)
+            scheduled = _schedule(batch, publisher, envelope, change, row)
+            if scheduled is not None:
+                published.append(scheduled)
         elif row is not None:
-            await _stop(session, runtime, envelope, change, row)
+            published.append(_stop(batch, publisher, envelope, change, row))
+    return published
 
 
-async def _schedule(
-    session: AsyncSession,
-    runtime: Runtime,
+def _schedule(
+    batch: ProjectionBatch,
+    publisher: EventPublisher,
     envelope: Envelope,
     change: Schedule,
-    row: sa.RowMapping | None,
-) -> None:
-    agency, district = await _agency(session, envelope.case_id, change.key, change.responsible)
+    row: Row | None,
+) -> Envelope | None:
+    case_id = envelope.case_id
+    agency, district = _agency(batch, case_id, change.key, change.responsible)
     if row is None:
         clock_id = uuid4()
-        await session.execute(
-            sa.insert(clocks).values(
-                clock_id=clock_id,
-                case_id=envelope.case_id,
-                kind=change.key.kind.value,
-                suspect_id=change.key.suspect_id,
-                subject=change.key.subject,
-                responsible=change.responsible.value,
-                agency=agency,
-                district=district,
-                started_on=change.started_on,
-                due_on=change.due_on,
-                provisional=change.provisional,
-                reason=change.reason,
-                trigger_event_id=envelope.event_id,
-                correlation_id=envelope.correlation_id,
-            )
+        batch.start_clock(
+            case_id,
+            change.key,
+            {
+                "clock_id": clock_id,
+                "case_id": case_id,
+                "kind": change.key.kind.value,
+                "suspect_id": change.key.suspect_id,
+                "subject": change.key.subject,
+                "responsible": change.responsible.value,
+                "agency": agency,
+                "district": district,
+                "started_on": change.started_on,
+                "due_on": change.due_on,
+                "provisional": change.provisional,
+                "reason": change.reason,
+                "trigger_event_id": envelope.event_id,
+                "correlation_id": envelope.correlation_id,
+                "status": "open",
+                "approaching_sent_at": None,
+                "breached_at": None,
+                "outcome": None,
+                "stopped_at": None,
+                "stop_event_id": None,
+            },
         )
     else:
         if row["due_on"] == change.due_on and row["responsible"] == change.responsible.value:
-            return  # nothing moved
+            return None  # nothing moved
         clock_id = row["clock_id"]
         values: dict[str, object] = {
             "responsible": change.responsible.value,
@@ -124,9 +104,8 @@ async def _schedule(
         if change.due_on > row["due_on"]:
             # Alerts are about a due day: a later one deserves its own reminder and breach.
             values |= {"approaching_sent_at": None, "breached_at": None}
-        await session.execute(sa.update(clocks).where(clocks.c.clock_id == clock_id).values(values))
-    await runtime.publisher.publish(
-        session,
+        batch.change_clock(case_id, change.key, **values)
+    return publisher.envelope(
         ClockScheduled(
             clock_id=clock_id,
             kind=change.key.kind,
@@ -137,29 +116,26 @@ async def _schedule(
             trigger_event_id=envelope.event_id,
             reason=change.reason[:4000],
         ),
-        case_id=envelope.case_id,
+        case_id=case_id,
         caused_by=envelope,
     )
 
 
-async def _stop(
-    session: AsyncSession, runtime: Runtime, envelope: Envelope, change: Stop, row: sa.RowMapping
-) -> None:
+def _stop(
+    batch: ProjectionBatch, publisher: EventPublisher, envelope: Envelope, change: Stop, row: Row
+) -> Envelope:
     outcome = stop_outcome(change, row["due_on"])
     if outcome is ClockOutcome.MET and row["breached_at"] is not None:
         outcome = ClockOutcome.MET_LATE  # a breach was announced; the record must agree
-    await session.execute(
-        sa.update(clocks)
-        .where(clocks.c.clock_id == row["clock_id"])
-        .values(
-            status="stopped",
-            outcome=outcome.value,
-            stopped_at=change.at,
-            stop_event_id=envelope.event_id,
-        )
+    batch.change_clock(
+        envelope.case_id,
+        change.key,
+        status="stopped",
+        outcome=outcome.value,
+        stopped_at=change.at,
+        stop_event_id=envelope.event_id,
     )
-    await runtime.publisher.publish(
-        session,
+    return publisher.envelope(
         ClockStopped(
             clock_id=row["clock_id"],
             kind=ClockKind(row["kind"]),
@@ -172,7 +148,3 @@ async def _stop(
         case_id=envelope.case_id,
         caused_by=envelope,
     )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -23,6 +23,7 @@ import asyncio
 import hashlib
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -165,7 +166,21 @@ async def append_audit(
     """Append ``entry`` inside the session's current transaction; returns the row written.
 
     The advisory lock is held until that transaction ends: keep it short after this call."""
-    who = Actor.of(actor) if isinstance(actor, Principal) else actor
+    (row,) = await append_audit_many(session, table, [(actor, entry)], service=service, now=now)
+    return row
+
+
+async def append_audit_many(
+    session: AsyncSession,
+    table: sa.Table,
+    entries: Sequence[tuple[Actor | Principal, AuditEntry]],
+    *,
+    service: str,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Append ``entries`` in order, in one lock, one read of the head and one insert."""
+    if not entries:
+        return []
     await session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
     head = (
         await session.execute(
@@ -173,26 +188,32 @@ async def append_audit(
         )
     ).first()
     prev_id, prev_hash = (head.id, head.hash) if head is not None else (0, GENESIS_HASH)
-    row: dict[str, Any] = {
-        "id": prev_id + 1,
-        # Microseconds are all PostgreSQL keeps: hash what will be read back.
-        "occurred_at": (now or datetime.now(UTC)).astimezone(UTC),
-        "service": service,
-        "subject": who.subject,
-        "role": who.role,
-        "agency": who.agency,
-        "lawyer_id": who.lawyer_id,
-        "resource": entry.resource,
-        "action": entry.action,
-        "case_id": entry.case_id,
-        "record_id": entry.record_id,
-        "fields": list(entry.fields),
-        "outcome": entry.outcome,
-        "prev_hash": prev_hash,
-    }
-    row["hash"] = chain_hash(prev_hash, row)
-    await session.execute(sa.insert(table).values(**row))
-    return row
+    # Microseconds are all PostgreSQL keeps: hash what will be read back.
+    occurred_at = (now or datetime.now(UTC)).astimezone(UTC)
+    rows: list[dict[str, Any]] = []
+    for actor, entry in entries:
+        who = Actor.of(actor) if isinstance(actor, Principal) else actor
+        prev_id += 1
+        row: dict[str, Any] = {
+            "id": prev_id,
+            "occurred_at": occurred_at,
+            "service": service,
+            "subject": who.subject,
+            "role": who.role,
+            "agency": who.agency,
+            "lawyer_id": who.lawyer_id,
+            "resource": entry.resource,
+            "action": entry.action,
+            "case_id": entry.case_id,
+            "record_id": entry.record_id,
+            "fields": list(entry.fields),
+            "outcome": entry.outcome,
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = prev_hash = chain_hash(prev_hash, row)
+        rows.append(row)
+    await session.execute(sa.insert(table), rows)
+    return rows
 
 
 @dataclass(frozen=True)

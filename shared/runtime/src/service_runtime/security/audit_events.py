@@ -2,9 +2,11 @@
 
 No person is behind a consumed event: the actor is ``Actor.system(<consumer group>)``, the
 resource the event type, the record the event id. The entry is appended in the consumer's own
-transaction, after the write, so it commits or rolls back with it (a redelivered event skipped
-by the inbox writes neither). Appending takes the chain-head advisory lock until that
-transaction commits: fine for one partition's batch.
+transaction, so it commits or rolls back with the write (a redelivered event skipped by the
+inbox writes neither). Under the consumer (:class:`AuditedApplier`) the entries are queued and
+the transaction's whole batch of them is appended last, in one statement: appending takes the
+chain-head advisory lock until the commit, and REST requests' audit entries wait for it, so it is
+taken as late as possible rather than at the batch's first event.
 
     DefenseNoticeSent: audited_handler(runtime, on_notice, fields=("letter",))
 """
@@ -16,8 +18,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from defense_messaging import Applied, EventApplier
 from defense_schemas import BaseEvent, Envelope
-from service_runtime.security.audit import Actor, AuditEntry, append_audit
+from service_runtime.security.audit import Actor, AuditEntry, append_audit, append_audit_many
+
+_PENDING = "pending_event_audit"  # session.info key: the entries queued in this transaction
 
 EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 
@@ -36,18 +41,24 @@ async def audit_event_write(
     fields: tuple[str, ...],
     resource: str | None = None,
 ) -> None:
-    """Record that applying ``event`` wrote the personal-data ``fields`` of its case."""
+    """Record that applying ``event`` wrote the personal-data ``fields`` of its case: queued
+    for the end of the transaction under the consumer, appended at once elsewhere."""
+    entry = AuditEntry(
+        resource=resource or f"event:{event.event_type}",
+        action="write",
+        case_id=envelope.case_id,
+        record_id=str(envelope.event_id),
+        fields=fields,
+    )
+    pending: list[AuditEntry] | None = session.info.get(_PENDING)
+    if pending is not None:
+        pending.append(entry)
+        return
     await append_audit(
         session,
         runtime.definition.tables.audit_log,
         system_actor(runtime),
-        AuditEntry(
-            resource=resource or f"event:{event.event_type}",
-            action="write",
-            case_id=envelope.case_id,
-            record_id=str(envelope.event_id),
-            fields=fields,
-        ),
+        entry,
         service=runtime.definition.name,
     )
 
@@ -62,3 +73,29 @@ def audited_handler(
         await audit_event_write(session, runtime, envelope, event, fields=fields, resource=resource)
 
     return wrapped
+
+
+class AuditedApplier:
+    """The service's applier, then its queued audit entries, appended in one go before commit."""
+
+    def __init__(self, runtime: Any, inner: EventApplier) -> None:
+        self._runtime = runtime
+        self._inner = inner
+
+    def handles(self, event: BaseEvent) -> bool:
+        return self._inner.handles(event)
+
+    async def apply(self, session: AsyncSession, events: Applied) -> None:
+        pending: list[AuditEntry] = []
+        session.info[_PENDING] = pending
+        try:
+            await self._inner.apply(session, events)
+        finally:
+            del session.info[_PENDING]
+        actor = system_actor(self._runtime)
+        await append_audit_many(
+            session,
+            self._runtime.definition.tables.audit_log,
+            [(actor, entry) for entry in pending],
+            service=self._runtime.definition.name,
+        )

@@ -1,0 +1,130 @@
+"""Applying a transaction's events together (the consumer's fast path) leaves exactly what
+applying them one transaction at a time leaves: the same cases, suspects, contacts, clocks,
+delivery jobs, published clock events and an intact audit chain. The batch reads its rows once
+and writes them in a few statements (handlers/batch.py); this is the proof that it changes
+nothing but the number of round trips."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from defense_schemas import Envelope, decode_event
+from defense_schemas import examples as ex
+from notifier.db.personal import open_contact, open_delivery
+from notifier.db.tables import cases, clocks, contacts, deliveries, platform, suspects
+from notifier.handlers import CONSUMED, NotifierProjection
+from notifier.service import create_app
+from service_runtime.security.audit import verify_chain
+from service_runtime.security.audit_events import AuditedApplier
+from service_runtime.security.personal import cipher_of
+from tests.infrastructure import RunningService, run_service
+
+pytestmark = pytest.mark.integration
+
+CASES = [uuid.uuid4() for _ in range(3)]
+
+
+def interleaved_history() -> list[tuple[Envelope, Any]]:
+    """Every example event of the two agencies for three cases, the cases interleaved."""
+    consumed = [event for event in ex.EXAMPLES if type(event) in CONSUMED]
+    history = []
+    for event in consumed:
+        for case_id in CASES:
+            envelope = Envelope.for_event(
+                event, case_id=case_id, producer=event.producer.value, occurred_at=ex.at(2, 9)
+            )
+            history.append((envelope, event))
+    return history
+
+
+async def snapshot(running: RunningService) -> dict[str, Any]:
+    """What the projection holds, without the ids each run draws anew."""
+    async with running.runtime.sessions() as session:
+        cipher = cipher_of(session)
+
+        async def rows(query: Any) -> list[dict[str, Any]]:
+            return [dict(row) for row in (await session.execute(query)).mappings()]
+
+        case_rows = await rows(sa.select(cases).order_by(cases.c.case_id))
+        suspect_rows = await rows(
+            sa.select(suspects).order_by(suspects.c.case_id, suspects.c.suspect_id)
+        )
+        contact_rows = [
+            open_contact(cipher, row)
+            for row in await rows(sa.select(contacts).order_by(contacts.c.case_id, contacts.c.id))
+        ]
+        clock_rows = await rows(
+            sa.select(clocks).order_by(
+                clocks.c.case_id, clocks.c.kind, clocks.c.suspect_id, clocks.c.started_on
+            )
+        )
+        delivery_rows = [
+            open_delivery(cipher, row)
+            for row in await rows(
+                sa.select(deliveries).order_by(
+                    deliveries.c.about_event_id,
+                    deliveries.c.recipient_role,
+                    deliveries.c.channel,
+                    deliveries.c.address_hash,
+                )
+            )
+        ]
+        outbox = platform.messaging.outbox
+        published = [
+            decode_event(value)
+            for value in (await session.scalars(sa.select(outbox.c.value).order_by(outbox.c.id)))
+        ]
+        audit = await session.scalar(sa.select(sa.func.count()).select_from(platform.audit_log))
+        chain = await verify_chain(await session.connection())
+    drop = {"id", "clock_id", "notification_id", "updated_at", "created_at", "next_attempt_at"}
+    # The delivery worker may already have sent some: the jobs are compared, not their fate.
+    fate = {"status", "attempts", "last_error", "delivered_at", "failed_at"}
+    return {
+        "cases": [{k: v for k, v in r.items() if k not in drop} for r in case_rows],
+        "suspects": suspect_rows,
+        "contacts": [{k: v for k, v in r.items() if k not in drop} for r in contact_rows],
+        "clocks": [{k: v for k, v in r.items() if k not in drop} for r in clock_rows],
+        "deliveries": [{k: v for k, v in r.items() if k not in drop | fate} for r in delivery_rows],
+        "published": [
+            (
+                envelope.event_type,
+                envelope.case_id,
+                envelope.causation_id,
+                event.model_dump(exclude={"clock_id"}),
+            )
+            for envelope, event in published
+            if envelope.event_type.startswith("Clock")  # the worker's own come when they come
+        ],
+        "audit_entries": audit,
+        "chain_intact": chain.intact,
+    }
+
+
+async def test_a_batch_leaves_what_one_event_at_a_time_leaves(
+    notifier_settings: Callable[..., Any],
+) -> None:
+    history = interleaved_history()
+    assert len(history) >= 60, "the examples should exercise most of the projection"
+    results = []
+    for label, batches in (
+        ("one_by_one", [[item] for item in history]),
+        ("together", [history]),
+    ):
+        settings = await notifier_settings(f"batch_{label}")
+        async with run_service(create_app(settings), settings) as running:
+            applier = AuditedApplier(running.runtime, NotifierProjection(running.runtime))
+            for batch in batches:
+                async with running.runtime.sessions() as session, session.begin():
+                    await applier.apply(session, batch)
+            results.append(await snapshot(running))
+    one_by_one, together = results
+    assert one_by_one["clocks"] and one_by_one["deliveries"] and one_by_one["contacts"]
+    assert one_by_one["published"] and one_by_one["audit_entries"] > 0
+    assert together["chain_intact"] and one_by_one["chain_intact"]
+    for table in one_by_one:
+        assert together[table] == one_by_one[table], table
