@@ -89,11 +89,17 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# Built once (every appointment change runs it); the case's key is bound at execution.
+_LOCK_CASE = sa.select(
+    sa.func.pg_advisory_xact_lock(
+        sa.func.hashtextextended(sa.bindparam("case_key", type_=sa.String), 0)
+    )
+)
+
+
 async def lock_case(session: AsyncSession, case_id: UUID) -> None:
     """Serialise every appointment change of one case until the transaction ends."""
-    await session.execute(
-        sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(str(case_id), 0)))
-    )
+    await session.execute(_LOCK_CASE, {"case_key": str(case_id)})
 
 
 @dataclass(frozen=True)
@@ -115,10 +121,10 @@ class Roster:
         )
 
 
-async def load_roster(session: AsyncSession, *, at: datetime, recent_window_days: int) -> Roster:
-    """Every lawyer on the roster with caseload derived from live assignments, in one query;
-    the firm's name is joined in so the chosen lawyer needs no second look-up."""
-    today = legal_date(at)
+def _roster_query() -> sa.Subquery:
+    """Every lawyer on the roster with caseload derived from live assignments (correlated
+    counts over ``ix_assignments_lawyer_id``); the firm's name is joined in so the chosen lawyer
+    needs no second look-up. Parameters: ``today``, ``recent_since``."""
     active_cases = (
         sa.select(sa.func.count())
         .where(assignments.c.lawyer_id == lawyers.c.lawyer_id, assignments.c.status == ACTIVE)
@@ -128,63 +134,32 @@ async def load_roster(session: AsyncSession, *, at: datetime, recent_window_days
         sa.select(sa.func.count())
         .where(
             assignments.c.lawyer_id == lawyers.c.lawyer_id,
-            assignments.c.assigned_at >= at - timedelta(days=recent_window_days),
+            assignments.c.assigned_at >= sa.bindparam("recent_since"),
         )
         .scalar_subquery()
     )
     on_leave = sa.exists().where(
         lawyer_leaves.c.lawyer_id == lawyers.c.lawyer_id,
-        lawyer_leaves.c.starts_on <= today,
-        lawyer_leaves.c.ends_on >= today,
+        lawyer_leaves.c.starts_on <= sa.bindparam("today"),
+        lawyer_leaves.c.ends_on >= sa.bindparam("today"),
     )
-    rows = (
-        await session.execute(
-            sa.select(
-                lawyers,
-                law_firms.c.name.label("firm_name"),
-                active_cases.label("active_cases"),
-                recent.label("recent_assignments"),
-                on_leave.label("on_leave"),
-            ).join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
+    return (
+        sa.select(
+            lawyers,
+            law_firms.c.name.label("firm_name"),
+            active_cases.label("active_cases"),
+            recent.label("recent_assignments"),
+            on_leave.label("on_leave"),
         )
-    ).all()
-    return Roster(
-        candidates=[
-            Candidate(
-                lawyer_id=row.lawyer_id,
-                name=row.name,
-                license_number=row.license_number,
-                firm_id=row.firm_id,
-                gender=Gender(row.gender),
-                criminal_practice_years=row.criminal_practice_years,
-                max_concurrent_cases=row.max_concurrent_cases,
-                active_cases=row.active_cases,
-                recent_assignments=row.recent_assignments,
-                specialties=frozenset(row.specialties),
-                languages=frozenset(row.languages),
-                districts=frozenset(row.districts),
-                on_leave=row.on_leave,
-                active=row.active,
-            )
-            for row in rows
-        ],
-        rows={row.lawyer_id: row for row in rows},
+        .join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
+        .subquery("roster")
     )
 
 
-def _uuids(values: list[Any] | None) -> list[UUID]:
-    return [UUID(str(value)) for value in values or ()]
-
-
-async def build_need(
-    session: AsyncSession,
-    notice: Mapping[str, Any],
-    *,
-    excluded_lawyer_ids: frozenset[UUID] = frozenset(),
-) -> AssignmentNeed:
-    """What constrains the choice for the notice's suspect, read from the projection in one
-    query: the suspect's facts, co-suspects' firms, reported conflicts, the previous lawyer."""
-    suspect_id = notice["suspect_id"]
+def _need_query() -> sa.Subquery:
+    """What constrains the choice for the suspect, as one row: the suspect's facts, co-suspects'
+    firms, reported conflicts, the previous lawyer. Parameters: ``suspect_id``, ``case_id``."""
+    suspect_id: sa.BindParameter[Any] = sa.bindparam("suspect_id")
     of_suspect = suspects.c.suspect_id == suspect_id
     # Both arrays come from one aggregate pass over the same rows, so they pair up by position.
     co_suspects = (
@@ -193,33 +168,55 @@ async def build_need(
             sa.func.array_agg(assignments.c.suspect_id).label("suspect_ids"),
         )
         .where(
-            assignments.c.case_id == notice["case_id"],
+            assignments.c.case_id == sa.bindparam("case_id"),
             assignments.c.status == ACTIVE,
             assignments.c.suspect_id != suspect_id,
         )
         .subquery("co_suspects")
     )
-    row = (
-        await session.execute(
-            sa.select(
-                sa.select(suspects.c.minor).where(of_suspect).scalar_subquery().label("minor"),
-                sa.select(suspects.c.likely_sentence)
-                .where(of_suspect)
-                .scalar_subquery()
-                .label("likely_sentence"),
-                co_suspects.c.firm_ids,
-                co_suspects.c.suspect_ids,
-                sa.select(sa.func.array_agg(conflict_reports.c.firm_id))
-                .where(conflict_reports.c.suspect_id == suspect_id)
-                .scalar_subquery()
-                .label("conflicted"),
-                sa.select(previous_stage_lawyers.c.lawyer_id)
-                .where(previous_stage_lawyers.c.suspect_id == suspect_id)
-                .scalar_subquery()
-                .label("previous"),
-            ).select_from(co_suspects)
+    return (
+        sa.select(
+            sa.select(suspects.c.minor).where(of_suspect).scalar_subquery().label("minor"),
+            sa.select(suspects.c.likely_sentence)
+            .where(of_suspect)
+            .scalar_subquery()
+            .label("likely_sentence"),
+            co_suspects.c.firm_ids,
+            co_suspects.c.suspect_ids,
+            sa.select(sa.func.array_agg(conflict_reports.c.firm_id))
+            .where(conflict_reports.c.suspect_id == suspect_id)
+            .scalar_subquery()
+            .label("conflicted"),
+            sa.select(previous_stage_lawyers.c.lawyer_id)
+            .where(previous_stage_lawyers.c.suspect_id == suspect_id)
+            .scalar_subquery()
+            .label("previous"),
         )
-    ).one()
+        .select_from(co_suspects)
+        .subquery("need")
+    )
+
+
+def _need_and_roster_query() -> sa.Select[Any]:
+    """The need's single row outer-joined to every lawyer: an empty roster still yields the
+    need's row, with no lawyer in it."""
+    need = _need_query()
+    roster = _roster_query()
+    return sa.select(need, roster).select_from(need.outerjoin(roster, sa.true()))
+
+
+# Built once: constructing this statement and its cache key cost more than its round trip, so
+# every appointment executes the same object with its own parameters.
+_NEED_AND_ROSTER = _need_and_roster_query()
+
+
+def _uuids(values: list[Any] | None) -> list[UUID]:
+    return [UUID(str(value)) for value in values or ()]
+
+
+def _need_of(
+    row: Any, notice: Mapping[str, Any], excluded_lawyer_ids: frozenset[UUID]
+) -> AssignmentNeed:
     grounds = {Ground(g) for g in notice["grounds"]}
     minor = Ground.MINOR in grounds or bool(row.minor)
     life_or_death = Ground.POSSIBLE_LIFE_OR_DEATH_SENTENCE in grounds or (
@@ -230,7 +227,7 @@ async def build_need(
         co_suspect_firms[firm_id] = (*co_suspect_firms.get(firm_id, ()), co_suspect_id)
     wishes_data = notice["wishes"] or {}
     return AssignmentNeed(
-        suspect_id=suspect_id,
+        suspect_id=notice["suspect_id"],
         minor=minor,
         possible_life_or_death=life_or_death,
         district=notice["district"],
@@ -246,6 +243,53 @@ async def build_need(
         co_suspect_firms=co_suspect_firms,
         conflicted_firm_ids=frozenset(_uuids(row.conflicted)),
         excluded_lawyer_ids=excluded_lawyer_ids,
+    )
+
+
+def _candidate(row: Any) -> Candidate:
+    return Candidate(
+        lawyer_id=row.lawyer_id,
+        name=row.name,
+        license_number=row.license_number,
+        firm_id=row.firm_id,
+        gender=Gender(row.gender),
+        criminal_practice_years=row.criminal_practice_years,
+        max_concurrent_cases=row.max_concurrent_cases,
+        active_cases=row.active_cases,
+        recent_assignments=row.recent_assignments,
+        specialties=frozenset(row.specialties),
+        languages=frozenset(row.languages),
+        districts=frozenset(row.districts),
+        on_leave=row.on_leave,
+        active=row.active,
+    )
+
+
+async def load_need_and_roster(
+    session: AsyncSession,
+    notice: Mapping[str, Any],
+    *,
+    at: datetime,
+    recent_window_days: int,
+    excluded_lawyer_ids: frozenset[UUID] = frozenset(),
+) -> tuple[AssignmentNeed, Roster]:
+    """What constrains the choice and whom it is made from, in one round trip. Both come from
+    one snapshot, taken after the caller's case lock."""
+    rows = (
+        await session.execute(
+            _NEED_AND_ROSTER,
+            {
+                "suspect_id": notice["suspect_id"],
+                "case_id": notice["case_id"],
+                "today": legal_date(at),
+                "recent_since": at - timedelta(days=recent_window_days),
+            },
+        )
+    ).all()
+    on_roster = [row for row in rows if row.lawyer_id is not None]
+    return _need_of(rows[0], notice, excluded_lawyer_ids), Roster(
+        candidates=[_candidate(row) for row in on_roster],
+        rows={row.lawyer_id: row for row in on_roster},
     )
 
 
@@ -332,34 +376,33 @@ class AidRequest:
 
     @property
     def need_source(self) -> Mapping[str, Any]:
-        """The fields ``build_need`` reads; an application carries no grounds or wishes (the
+        """The fields the need is built from; an application carries no grounds or wishes (the
         suspect's facts come from the case as received)."""
         if self.basis is AppointmentBasis.NOTICE:
             return self.row
         return {**self.row, "grounds": [], "wishes": None}
+
+    @classmethod
+    def of(
+        cls, row: Mapping[Any, Any], *, notice_id: UUID | None, application_id: UUID | None
+    ) -> AidRequest:
+        """The request whose row the caller holds (read, or just written with RETURNING)."""
+        if notice_id is not None:
+            return cls(AppointmentBasis.NOTICE, notice_id, dict(row))
+        assert application_id is not None, "an appointment answers a notice or an application"
+        return cls(AppointmentBasis.APPLICATION, application_id, dict(row))
 
 
 async def load_request(
     session: AsyncSession, *, notice_id: UUID | None, application_id: UUID | None
 ) -> AidRequest:
     if notice_id is not None:
-        row = (
-            (await session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
-            .mappings()
-            .one()
-        )
-        return AidRequest(AppointmentBasis.NOTICE, notice_id, dict(row))
-    assert application_id is not None, "an appointment answers a notice or an application"
-    row = (
-        (
-            await session.execute(
-                sa.select(applications).where(applications.c.application_id == application_id)
-            )
-        )
-        .mappings()
-        .one()
-    )
-    return AidRequest(AppointmentBasis.APPLICATION, application_id, dict(row))
+        query = sa.select(notices).where(notices.c.notice_id == notice_id)
+    else:
+        assert application_id is not None, "an appointment answers a notice or an application"
+        query = sa.select(applications).where(applications.c.application_id == application_id)
+    row = (await session.execute(query)).mappings().one()
+    return AidRequest.of(row, notice_id=notice_id, application_id=application_id)
 
 
 async def appoint(
@@ -375,6 +418,7 @@ async def appoint(
     detail: str | None = None,
     manual_lawyer_id: UUID | None = None,
     manual_reason: str | None = None,
+    request_row: Mapping[Any, Any] | None = None,
 ) -> Appointment:
     """Choose and record a lawyer for the suspect of the notice (or of the application, when
     ``notice_id`` is None and ``application_id`` is given) and emit the outcome.
@@ -383,10 +427,16 @@ async def appoint(
     assignment) ends the old one and emits ``LawyerReplaced``. When nobody qualifies the notice
     becomes ``unassignable`` with the reasons, and ``AssignmentFailed`` is emitted: the clock's
     watcher and staff see it at once rather than a silent wait.
+
+    ``request_row`` is the notice's (or application's) row when the caller has just written it
+    in this transaction: it is not read again.
     """
     settings = runtime.settings
     assert isinstance(settings, AidCenterSettings)
-    request = await load_request(session, notice_id=notice_id, application_id=application_id)
+    if request_row is not None:
+        request = AidRequest.of(request_row, notice_id=notice_id, application_id=application_id)
+    else:
+        request = await load_request(session, notice_id=notice_id, application_id=application_id)
     notice = request.row
     await lock_case(session, notice["case_id"])
     at = now()
@@ -400,9 +450,12 @@ async def appoint(
             at=at,
         )
         excluded = frozenset({replacing["lawyer_id"]})
-    need = await build_need(session, request.need_source, excluded_lawyer_ids=excluded)
-    loaded = await load_roster(
-        session, at=at, recent_window_days=settings.recent_assignment_window_days
+    need, loaded = await load_need_and_roster(
+        session,
+        request.need_source,
+        at=at,
+        recent_window_days=settings.recent_assignment_window_days,
+        excluded_lawyer_ids=excluded,
     )
     roster = loaded.candidates
     if manual_lawyer_id is not None:
@@ -441,8 +494,9 @@ async def appoint(
 
     chosen = decision.chosen
     assignment_id = uuid.uuid4()
-    await session.execute(
-        sa.insert(assignments).values(
+    new_assignment = (
+        sa.insert(assignments)
+        .values(
             assignment_id=assignment_id,
             case_id=notice["case_id"],
             suspect_id=notice["suspect_id"],
@@ -457,7 +511,11 @@ async def appoint(
             decision=explanation,
             assigned_at=at,
         )
+        .cte("new_assignment")
     )
+    # The assignment and the request's new state in one statement (the insert runs as a
+    # data-modifying WITH, to completion, even though the update does not read it); the
+    # partial unique index behind Art. 13 still refuses it as before.
     await session.execute(
         sa.update(request.table)
         .where(request.key)
@@ -467,6 +525,7 @@ async def appoint(
             last_decision=explanation,
             updated_at=at,
         )
+        .add_cte(new_assignment)
     )
     lawyer = loaded.lawyer(chosen.lawyer_id)
     if replacing is None:

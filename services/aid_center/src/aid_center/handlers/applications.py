@@ -8,6 +8,7 @@ the same engine and the same rules as on a notice (Art. 12–13, LAL Art. 26), a
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aid_center.appointing import NoticeStatus, appoint, now
@@ -22,32 +23,42 @@ def on_application_forwarded(runtime: Runtime) -> Handler:
     async def handle(
         session: AsyncSession, envelope: Envelope, event: LegalAidApplicationForwarded
     ) -> None:
-        known = await session.scalar(
-            sa.select(applications.c.application_id).where(
-                applications.c.application_id == event.application_id
+        # One statement stores the application with the case's district and hands the row
+        # back; an application already stored inserts nothing and returns no row.
+        application = (
+            (
+                await session.execute(
+                    pg_insert(applications)
+                    .values(
+                        application_id=event.application_id,
+                        case_id=envelope.case_id,
+                        suspect_id=event.suspect_id,
+                        status=NoticeStatus.ACCEPTED,
+                        district=sa.select(cases.c.district)
+                        .where(cases.c.case_id == envelope.case_id)
+                        .scalar_subquery(),
+                        applied_by=event.applied_by.value,
+                        applied_at=event.applied_at,
+                        forwarded_at=event.forwarded_at,
+                        addressee_center=event.addressee_center,
+                        received_at=now(),
+                    )
+                    .on_conflict_do_nothing(index_elements=[applications.c.application_id])
+                    .returning(*applications.c)
+                )
             )
+            .mappings()
+            .first()
         )
-        if known is not None:
+        if application is None:
             return  # the same application again under another event id
-        district = await session.scalar(
-            sa.select(cases.c.district).where(cases.c.case_id == envelope.case_id)
-        )
-        await session.execute(
-            sa.insert(applications).values(
-                application_id=event.application_id,
-                case_id=envelope.case_id,
-                suspect_id=event.suspect_id,
-                status=NoticeStatus.ACCEPTED,
-                district=district,
-                applied_by=event.applied_by.value,
-                applied_at=event.applied_at,
-                forwarded_at=event.forwarded_at,
-                addressee_center=event.addressee_center,
-                received_at=now(),
-            )
-        )
         await appoint(
-            session, runtime, None, application_id=event.application_id, caused_by=envelope
+            session,
+            runtime,
+            None,
+            application_id=event.application_id,
+            caused_by=envelope,
+            request_row=application,
         )
 
     return handle

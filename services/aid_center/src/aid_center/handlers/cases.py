@@ -21,14 +21,16 @@ async def on_case_received(session: AsyncSession, envelope: Envelope, event: Cas
         "transferring_agency": event.transferring_agency,
         "received_at": event.received_at,
     }
-    await session.execute(
+    received_case = (
         pg_insert(cases)
         .values(case_id=envelope.case_id, **values)
         .on_conflict_do_update(index_elements=[cases.c.case_id], set_=values)
+        .cte("received_case")
     )
     received_on = legal_date(event.received_at)
-    for suspect in event.suspects:
-        row = {
+    rows = [
+        {
+            "suspect_id": suspect.suspect_id,
             "case_id": envelope.case_id,
             "name": suspect.name,
             "birth_date": suspect.birth_date,
@@ -42,8 +44,20 @@ async def on_case_received(session: AsyncSession, envelope: Envelope, event: Cas
                 session, suspect.suspect_id, suspect.place_of_detention_or_residence
             ),
         }
-        await session.execute(
-            pg_insert(suspects)
-            .values(suspect_id=suspect.suspect_id, **row)
-            .on_conflict_do_update(index_elements=[suspects.c.suspect_id], set_=row)
-        )
+        for suspect in event.suspects
+    ]
+    # The case and all its suspects in one statement: the case's upsert is a data-modifying
+    # WITH, and the suspects' foreign key is checked at the end of the statement, when the case
+    # is there. One multi-row upsert is safe because the contract makes suspect ids unique
+    # within the event (a row cannot be upserted twice by one statement).
+    upsert_suspects = pg_insert(suspects).values(rows)
+    await session.execute(
+        upsert_suspects.on_conflict_do_update(
+            index_elements=[suspects.c.suspect_id],
+            set_={
+                column: upsert_suspects.excluded[column]
+                for column in rows[0]
+                if column != "suspect_id"
+            },
+        ).add_cte(received_case)
+    )

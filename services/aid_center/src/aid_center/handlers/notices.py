@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aid_center.appointing import NoticeStatus, appoint, now
@@ -45,26 +47,36 @@ def _settings(runtime: Runtime) -> AidCenterSettings:
     return settings
 
 
-async def _decide(
+def _decision(check: NoticeCheck, at: datetime) -> dict[str, Any]:
+    """The notice's columns once checked: what is missing, or accepted. Written with the
+    notice's other columns in the one statement that stores them."""
+    if not check.complete:
+        return {
+            "status": NoticeStatus.SUPPLEMENT_REQUESTED,
+            "missing_items": [item.value for item in check.missing_items],
+            "missing_materials": list(check.missing_materials),
+            "updated_at": at,
+        }
+    return {
+        "status": NoticeStatus.ACCEPTED,
+        "missing_items": [],
+        "missing_materials": [],
+        "accepted_at": at,
+        "updated_at": at,
+    }
+
+
+async def _announce(
     session: AsyncSession,
     runtime: Runtime,
     envelope: Envelope,
-    notice: Mapping[str, Any],
+    notice: Mapping[Any, Any],
     check: NoticeCheck,
+    at: datetime,
 ) -> None:
-    """Ask for a supplement naming exactly what is missing, or accept and appoint."""
-    at = now()
+    """Emit the decision ``notice`` (the row as written) carries: a supplement request naming
+    exactly what is missing, or the acceptance and then the appointment."""
     if not check.complete:
-        await session.execute(
-            sa.update(notices)
-            .where(notices.c.notice_id == notice["notice_id"])
-            .values(
-                status=NoticeStatus.SUPPLEMENT_REQUESTED,
-                missing_items=[item.value for item in check.missing_items],
-                missing_materials=list(check.missing_materials),
-                updated_at=at,
-            )
-        )
         await runtime.publisher.publish(
             session,
             SupplementRequested(
@@ -78,17 +90,6 @@ async def _decide(
             caused_by=envelope,
         )
         return
-    await session.execute(
-        sa.update(notices)
-        .where(notices.c.notice_id == notice["notice_id"])
-        .values(
-            status=NoticeStatus.ACCEPTED,
-            missing_items=[],
-            missing_materials=[],
-            accepted_at=at,
-            updated_at=at,
-        )
-    )
     await runtime.publisher.publish(
         session,
         NoticeAccepted(
@@ -101,7 +102,7 @@ async def _decide(
         caused_by=envelope,
     )
     # Assignment runs at once, inside this transaction: the 3-day clock is already running.
-    await appoint(session, runtime, notice["notice_id"], caused_by=envelope)
+    await appoint(session, runtime, notice["notice_id"], caused_by=envelope, request_row=notice)
 
 
 async def _notice(session: AsyncSession, notice_id: object) -> Mapping[str, Any] | None:
@@ -112,47 +113,63 @@ async def _notice(session: AsyncSession, notice_id: object) -> Mapping[str, Any]
     )
 
 
+# One statement stores the letter with its check's outcome and the case's district, and hands
+# the row back; a letter already stored (the same one again under another event id) inserts
+# nothing and returns no row. Built once: the columns' values are bound at execution.
+_STORE_NOTICE = (
+    pg_insert(notices)
+    .values(
+        district=sa.select(cases.c.district)
+        .where(cases.c.case_id == sa.bindparam("district_of_case"))
+        .scalar_subquery()
+    )
+    .on_conflict_do_nothing(index_elements=[notices.c.notice_id])
+    .returning(*notices.c)
+)
+
+
 def on_defense_notice_sent(runtime: Runtime) -> Handler:
     async def handle(session: AsyncSession, envelope: Envelope, event: DefenseNoticeSent) -> None:
-        if await _notice(session, event.notice_id) is not None:
-            return  # the same letter again under another event id: already handled
         received_at = now()
         # The clock the center must keep; computed by the shared legal calendar, provisional
         # (and flagged) when the year's official calendar is not loaded.
         deadline = compute_deadline(
             legal_date(received_at), ASSIGNMENT_PERIOD, runtime.calendar, allow_provisional=True
         )
-        district = await session.scalar(
-            sa.select(cases.c.district).where(cases.c.case_id == envelope.case_id)
-        )
         letter = event.letter.model_dump(mode="json")
-        await session.execute(
-            sa.insert(notices).values(
-                notice_id=event.notice_id,
-                case_id=envelope.case_id,
-                suspect_id=event.suspect_id,
-                status=NoticeStatus.ACCEPTED,
-                district=district,
-                document_number=event.letter.document_number.text,
-                procuratorate_unit=event.letter.procuratorate_unit,
-                suspect_name=event.letter.suspect_name,
-                grounds=[g.value for g in event.letter.grounds],
-                letter=seal_letter(session, event.notice_id, letter),
-                materials=list(event.materials),
-                wishes=event.recipient_wishes.model_dump(mode="json")
-                if event.recipient_wishes
-                else None,
-                received_at=received_at,
-                assignment_due_on=deadline.due_on,
-                assignment_due_provisional=deadline.provisional,
-            )
-        )
-        notice = await _notice(session, event.notice_id)
-        assert notice is not None
         check = check_notice(
             letter_facts(letter), event.materials, _settings(runtime).required_materials
         )
-        await _decide(session, runtime, envelope, notice, check)
+        at = now()
+        stored = await session.execute(
+            _STORE_NOTICE,
+            {
+                "notice_id": event.notice_id,
+                "case_id": envelope.case_id,
+                "suspect_id": event.suspect_id,
+                "district_of_case": envelope.case_id,
+                "document_number": event.letter.document_number.text,
+                "procuratorate_unit": event.letter.procuratorate_unit,
+                "suspect_name": event.letter.suspect_name,
+                "grounds": [g.value for g in event.letter.grounds],
+                "letter": seal_letter(session, event.notice_id, letter),
+                "materials": list(event.materials),
+                "wishes": event.recipient_wishes.model_dump(mode="json")
+                if event.recipient_wishes
+                else None,
+                "received_at": received_at,
+                "assignment_due_on": deadline.due_on,
+                "assignment_due_provisional": deadline.provisional,
+                # Every key of both outcomes, so the statement's columns (and its cache entry)
+                # are the same for each letter.
+                "accepted_at": None,
+                **_decision(check, at),
+            },
+        )
+        notice = stored.mappings().first()
+        if notice is None:
+            return  # the same letter again under another event id: already handled
+        await _announce(session, runtime, envelope, notice, check, at)
 
     return handle
 
@@ -177,14 +194,23 @@ def on_notice_supplemented(runtime: Runtime) -> Handler:
         if event.revised_letter is not None:
             values["grounds"] = [g.value for g in event.revised_letter.grounds]
             values["suspect_name"] = event.revised_letter.suspect_name
-        await session.execute(
-            sa.update(notices).where(notices.c.notice_id == event.notice_id).values(**values)
-        )
+        update = sa.update(notices).where(notices.c.notice_id == event.notice_id)
         if notice["status"] != NoticeStatus.SUPPLEMENT_REQUESTED:
-            return  # nothing was outstanding: keep the supplement, decide nothing again
-        notice = await _notice(session, event.notice_id)
-        assert notice is not None
+            # Nothing was outstanding: keep the supplement, decide nothing again.
+            await session.execute(update.values(**values))
+            return
         check = check_notice(letter_facts(letter), materials, _settings(runtime).required_materials)
-        await _decide(session, runtime, envelope, notice, check)
+        at = now()
+        # The supplement and the new check's outcome in one update, which returns the row.
+        decided = (
+            (
+                await session.execute(
+                    update.values(**values, **_decision(check, at)).returning(*notices.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        await _announce(session, runtime, envelope, decided, check, at)
 
     return handle
