@@ -35,6 +35,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--rate-seconds", type=float, default=5.0, help="fixed-rate duration")
     parser.add_argument("--baseline-messages", type=int, default=50_000)
     parser.add_argument(
+        "--rebuild-events", type=int, default=20_000, help="history replayed by the rebuild"
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="run the services under py-spy; print summaries"
     )
     parser.add_argument("--skip", action="append", default=[], choices=["rate", "rebuild"])
@@ -88,7 +91,9 @@ async def main() -> None:
             await pipeline.wait_quiet(platform)
             if "rebuild" not in args.skip:
                 say("rebuild of the notifier's projection")
-                results["rebuild"] = await rebuild.rebuild_notifier(platform, profile_dir)
+                results["rebuild"] = await rebuild.rebuild_notifier(
+                    platform, profile_dir, events=args.rebuild_events
+                )
                 say(json.dumps(results["rebuild"]))
         finally:
             await observer.stop()
