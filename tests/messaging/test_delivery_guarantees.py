@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
@@ -139,6 +140,34 @@ async def test_the_same_event_delivered_twice_changes_the_projection_once(
         lambda: _stat_at_least(running_probe, "duplicates", 1), what="the second delivery"
     )
     assert await _count(running_probe, applied, applied.c.event_id == envelope.event_id) == 1
+
+
+async def test_events_are_still_applied_after_the_database_dropped_every_connection(
+    running_probe: RunningService, infra: Any
+) -> None:
+    """The pool does not ping before each use (a round trip per transaction): a connection the
+    server closed fails once, is retried as transient, and the pool reconnects."""
+    settings = running_probe.settings
+    first, second = _envelope("before the restart"), _envelope("after the restart")
+    await _produce(settings, settings.topic_procuratorate, (first.key, first.to_bytes()))
+    await eventually(lambda: _count(running_probe, applied, applied.c.event_id == first.event_id))
+    database = str(settings.database_url).rsplit("/", 1)[1]
+    admin = await asyncpg.connect(infra.pg_admin_url)
+    try:
+        closed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1",
+            database,
+        )
+    finally:
+        await admin.close()
+    assert closed >= 1  # the pool's idle connections, as after a database restart
+    await _produce(settings, settings.topic_procuratorate, (second.key, second.to_bytes()))
+    await eventually(
+        lambda: _count(running_probe, applied, applied.c.event_id == second.event_id),
+        what="the event after the connections were dropped",
+    )
+    health = await running_probe.client.get("/ready")
+    assert health.status_code == 200, health.text
 
 
 async def _stat_at_least(service: RunningService, name: str, value: int) -> bool:

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import (
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    # pre_ping: after a database restart the pool hands out live connections, not dead ones.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping: it is a round trip on every transaction. After a database restart the first
+    # statement on a dead connection fails (a consumer retries it as transient, a request
+    # answers 500 once) and SQLAlchemy then drops every connection the pool held before.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=False)
 
 
 def session_factory(
