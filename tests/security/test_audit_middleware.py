@@ -1,8 +1,10 @@
-"""The audit middleware at the edges: a route that raises is audited as an error, and when the
-entry cannot be written the caller gets a 500 and nothing of the route's answer."""
+"""The audit middleware at the edges: a route that raises is audited as an error, when the
+entry cannot be written the caller gets a 500 and nothing of the route's answer, and the
+entries of concurrent requests, appended together, each land once in an intact chain."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,7 +15,8 @@ import sqlalchemy as sa
 
 from procuratorate.service import create_app
 from procuratorate.settings import ProcuratorateSettings
-from service_runtime.security import audit_http
+from service_runtime.security import audit
+from service_runtime.security.audit import verify_chain
 from service_runtime.security.principal import Role
 from tests.infrastructure import bearer
 
@@ -86,7 +89,30 @@ async def test_an_entry_that_cannot_be_written_withholds_the_answer(
     async def refuse(*args: Any, **kwargs: Any) -> None:
         raise Boom("the audit log is unavailable")
 
-    monkeypatch.setattr(audit_http, "append_audit", refuse)
+    monkeypatch.setattr(audit, "append_audit_many", refuse)
     response = await client.get(f"/cases/{uuid.uuid4()}/answers")
     assert response.status_code == 500
     assert "the route's answer" not in response.text
+
+
+async def test_concurrent_requests_are_each_audited_once_in_an_intact_chain(
+    service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, client = service
+    appended: list[int] = []
+    append_many = audit.append_audit_many
+
+    async def counting(session: Any, table: Any, entries: Any, **kwargs: Any) -> Any:
+        appended.append(len(entries))
+        return await append_many(session, table, entries, **kwargs)
+
+    monkeypatch.setattr(audit, "append_audit_many", counting)
+    cases = [uuid.uuid4() for _ in range(30)]
+    responses = await asyncio.gather(*(client.get(f"/cases/{c}/answers") for c in cases))
+    assert all(response.status_code == 200 for response in responses)
+    for case_id in cases:
+        assert await _outcomes(app, case_id) == [("read", "/cases/{case_id}/answers", "ok")]
+    assert sum(appended) == 30
+    assert len(appended) < 30, "concurrent entries share transactions"
+    async with app.state.runtime.engine.connect() as connection:
+        assert (await verify_chain(connection)).intact

@@ -31,7 +31,12 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from service_runtime.security.principal import Principal
 
@@ -214,6 +219,52 @@ async def append_audit_many(
         rows.append(row)
     await session.execute(sa.insert(table), rows)
     return rows
+
+
+class GroupAppender:
+    """Appends the entries of concurrent callers together, each caller waiting for its own.
+
+    Every entry costs the chain's lock, a read of its head and a commit; concurrent requests
+    would take the lock one after another and each wait for the others' commits. Here the first
+    caller starts a writer, callers arriving meanwhile queue, and the writer appends each queue
+    in one transaction (group commit). :meth:`append` returns only once its entry is committed
+    and raises if it could not be, so an entry is still durable before its response leaves."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], table: sa.Table, *, service: str
+    ) -> None:
+        self.sessions = sessions
+        self._table = table
+        self._service = service
+        self._queue: list[tuple[Actor | Principal, AuditEntry, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def append(self, actor: Actor | Principal, entry: AuditEntry) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((actor, entry, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
+        await done
+
+    async def _write_queued(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                async with self.sessions() as session, session.begin():
+                    await append_audit_many(
+                        session,
+                        self._table,
+                        [(actor, entry) for actor, entry, _ in batch],
+                        service=self._service,
+                    )
+            except Exception as exc:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for *_, done in batch:
+                    if not done.done():  # a caller that went away still got its entry
+                        done.set_result(None)
 
 
 @dataclass(frozen=True)

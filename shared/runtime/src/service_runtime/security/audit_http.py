@@ -4,8 +4,9 @@ A middleware, so no route can forget it: after the route answered it appends who
 verified principal, or ``anonymous``), what (the route template, read or write, the case and
 record ids from the path, the personal-data fields the route exposes) and the outcome (from the
 status: ``ok``, ``unauthenticated``, ``denied``, ``not_found``, ``rejected``, ``error``) — so
-refused and failed attempts are recorded too. The entry is written in a transaction of its own,
-before the response leaves; if it cannot be written the caller gets a 500, not the data.
+refused and failed attempts are recorded too. The entry is committed before the response
+leaves, in a transaction shared with the entries of concurrent requests (``GroupAppender``);
+if it cannot be written the caller gets a 500, not the data.
 
 Not audited: ``/health``, ``/ready``, ``/metrics`` and the OpenAPI pages, which carry no case data.
 """
@@ -20,7 +21,7 @@ from uuid import UUID
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service_runtime.security.audit import Actor, AuditEntry, append_audit
+from service_runtime.security.audit import Actor, AuditEntry, GroupAppender
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class AuditMiddleware:
         self.app = app
         self.service = service
         self.personal_fields = personal_fields
+        self._appender: GroupAppender | None = None  # needs the runtime: made at first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in NOT_AUDITED:
@@ -96,14 +98,12 @@ class AuditMiddleware:
             fields=self.personal_fields.get(route, ()),
         )
         runtime = request.app.state.runtime
-        async with runtime.sessions() as session, session.begin():
-            await append_audit(
-                session,
-                runtime.definition.tables.audit_log,
-                principal or ANONYMOUS,
-                entry,
-                service=self.service,
+        if self._appender is None or self._appender.sessions is not runtime.sessions:
+            # One per runtime: an app restarted in the same process has a new engine.
+            self._appender = GroupAppender(
+                runtime.sessions, runtime.definition.tables.audit_log, service=self.service
             )
+        await self._appender.append(principal or ANONYMOUS, entry)
 
 
 def _uuid(value: object) -> UUID | None:
