@@ -19,6 +19,10 @@ class NotifierSettings(ServiceSettings):
         "postgresql+asyncpg://notifier:notifier@127.0.0.1:55432/notifier"
     )
     http_port: int = 8103
+    # Messages and the deadline watch are not a hot path: waiting up to 100 ms for 64 KiB of
+    # events lets a busy notifier apply them in batches of dozens (handlers/batch.py).
+    consumer_fetch_min_bytes: int = Field(65_536, ge=1)
+    consumer_fetch_max_wait_ms: int = Field(100, ge=0, le=10_000)
 
     # --- e-mail ---
     smtp_host: str = "127.0.0.1"

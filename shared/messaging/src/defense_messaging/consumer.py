@@ -18,11 +18,12 @@ Failures:
 A dead letter is written as a ``dead_letters`` row and an outbox message to ``<topic>.dlq`` in
 one transaction, so filing it is as reliable as any other event.
 
-Batching (the throughput path): the records a poll returns for one partition are applied
-together, in ONE transaction: one multi-row inbox insert says which events are new, the
+Batching (the throughput path): the records a poll returns (up to 1000 at a time, from any
+partitions, each partition's in offset order) are applied together, in ONE transaction: one
+multi-row inbox insert says which events are new, the
 service's :class:`EventApplier` gets them all in offset order (so it can load and write a
-batch's rows set-wise), one commit, then the offset. Every guarantee above holds per
-event: each keeps its own inbox row, a duplicate (even within the batch) is skipped, the
+batch's rows set-wise), one commit, then the partitions' offsets. Every guarantee above holds
+per event: each keeps its own inbox row, a duplicate (even within the batch) is skipped, the
 offset follows the commit, order within a partition (so per case) is kept. When anything in
 the batch fails — a contract violation, a rejection, a bug, the database — the whole
 transaction is rolled back and the same records are applied one at a time by the path above,
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -126,6 +127,8 @@ class EventConsumer:
         batch_max_records: int = 2000,
         transaction_max_records: int = 1000,
         inbound: InboundPolicy | None = None,
+        fetch_min_bytes: int = 1,
+        fetch_max_wait_ms: int = 500,
         observer: Callable[[str, str, float], None] | None = None,
     ) -> None:
         self.group_id = group_id
@@ -140,6 +143,7 @@ class EventConsumer:
         self._batch_max_records = batch_max_records
         self._transaction_max_records = transaction_max_records
         self._inbound = inbound or InboundPolicy()
+        self._fetch = {"fetch_min_bytes": fetch_min_bytes, "fetch_max_wait_ms": fetch_max_wait_ms}
         self._observer = observer
         self._stopping = False
         self._consumer: AIOKafkaConsumer | None = None
@@ -155,6 +159,7 @@ class EventConsumer:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             max_poll_records=self._batch_max_records,
+            **self._fetch,
             **self._connection.options(),
         )
         await self._consumer.start()
@@ -162,13 +167,18 @@ class EventConsumer:
         try:
             while not self._stopping:
                 batches = await self._consumer.getmany(timeout_ms=500)
-                for tp, records in batches.items():
-                    step = self._transaction_max_records
-                    for start in range(0, len(records), step):
-                        chunk = records[start : start + step]
-                        await self._process_batch(chunk)
-                        # Committed only now: every record above is durably applied or filed.
-                        await self._consumer.commit({tp: chunk[-1].offset + 1})
+                # All partitions' records in one list, each partition's in offset order: one
+                # transaction for the lot, not one per partition (a light load spreads a
+                # poll's few records over many partitions).
+                records = [record for polled in batches.values() for record in polled]
+                step = self._transaction_max_records
+                for start in range(0, len(records), step):
+                    chunk = records[start : start + step]
+                    await self._process_batch(chunk)
+                    # Committed only now: every record above is durably applied or filed.
+                    await self._consumer.commit(
+                        {TopicPartition(r.topic, r.partition): r.offset + 1 for r in chunk}
+                    )
         finally:
             with contextlib.suppress(Exception):
                 await self._consumer.stop()
@@ -177,7 +187,7 @@ class EventConsumer:
         self._stopping = True
 
     async def _process_batch(self, records: list[ConsumerRecord]) -> None:
-        """Records of one partition, in order: together if all goes well, else one by one."""
+        """A poll's records (each partition's in order): together, or one by one on failure."""
         if len(records) > 1:
             started = time.perf_counter()
             try:

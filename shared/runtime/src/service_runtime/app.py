@@ -210,6 +210,8 @@ async def start_runtime(
             handlers=_applier(definition, runtime),
             observer=metrics.observe_event,
             inbound=settings.inbound_policy,
+            fetch_min_bytes=settings.consumer_fetch_min_bytes,
+            fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         )
         runtime.tasks.append(
             asyncio.create_task(runtime.consumer.run(), name=f"{definition.name}-consumer")

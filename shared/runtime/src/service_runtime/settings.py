@@ -42,6 +42,15 @@ class ServiceSettings(BaseSettings):
     consumer_group: str | None = Field(
         None, description="Kafka consumer group; defaults to the service name"
     )
+    # A fetch returns as soon as one byte is there: lowest latency, but under load a consumer
+    # then applies its events a handful at a time, paying a transaction's fixed cost for each
+    # handful. A service off the critical path may wait a little to apply larger batches.
+    consumer_fetch_min_bytes: int = Field(
+        1, ge=1, description="the broker holds a fetch until this much is there…"
+    )
+    consumer_fetch_max_wait_ms: int = Field(
+        500, ge=0, le=10_000, description="…or until this long has passed"
+    )
 
     http_host: str = "127.0.0.1"
     http_port: int = 8000
