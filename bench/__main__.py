@@ -28,10 +28,15 @@ from bench.workload import build_roster
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     # Defaults keep one run under ~5 minutes on the 2-core machine. The latency target is set at
-    # 100 notices/s, but the procuratorate's notice endpoint tops out near 12/s there (README),
-    # so 20/s is offered: still above what it can take, and the figure says so.
+    # 100 notices/s, which this machine cannot offer (the procuratorate's API tops out near 25
+    # requests/s, README): the offered rates climb to where the latency gives way.
     parser.add_argument("--suspects", type=int, default=200, help="full-speed pipeline run")
-    parser.add_argument("--rate", type=float, default=20.0, help="offered notices/s")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        action="append",
+        help="offered notices/s; repeat for several runs (default: 5, 10 and 20)",
+    )
     parser.add_argument("--rate-seconds", type=float, default=5.0, help="fixed-rate duration")
     parser.add_argument("--baseline-messages", type=int, default=50_000)
     parser.add_argument(
@@ -41,7 +46,9 @@ def _arguments() -> argparse.Namespace:
         "--profile", action="store_true", help="run the services under py-spy; print summaries"
     )
     parser.add_argument("--skip", action="append", default=[], choices=["rate", "rebuild"])
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.rate = args.rate or [5.0, 10.0, 20.0]
+    return args
 
 
 def _machine() -> dict[str, Any]:
@@ -77,16 +84,19 @@ async def main() -> None:
         observer = Observer(sandbox.endpoints.kafka, platform.workflow_topics)
         try:
             async with platform.client("aid_center") as aid_center:
-                await build_roster(aid_center, args.suspects + int(args.rate * args.rate_seconds))
+                staged = sum(int(rate * args.rate_seconds) for rate in args.rate)
+                await build_roster(aid_center, args.suspects + staged)
             await observer.start()
             say(f"pipeline at full speed: {args.suspects} suspects")
             results["pipeline"] = await pipeline.full_speed(platform, observer, args.suspects)
             say(json.dumps(results["pipeline"]))
             if "rate" not in args.skip:
-                results["latency"] = await pipeline.fixed_rate(
-                    platform, observer, rate=args.rate, seconds=args.rate_seconds
-                )
-                say(json.dumps(results["latency"]))
+                for rate in args.rate:
+                    latency = await pipeline.fixed_rate(
+                        platform, observer, rate=rate, seconds=args.rate_seconds
+                    )
+                    results.setdefault("latency", []).append(latency)
+                    say(json.dumps(latency))
             envelope_bytes = round(observer.bytes_seen / max(sum(observer.records.values()), 1))
             await pipeline.wait_quiet(platform)
             if "rebuild" not in args.skip:
@@ -103,7 +113,7 @@ async def main() -> None:
             sandbox, messages=args.baseline_messages, size=envelope_bytes
         )
         results["baseline_latency"] = await baseline.latency(
-            sandbox, messages=2000, rate=args.rate * 5, size=envelope_bytes
+            sandbox, messages=2000, rate=100, size=envelope_bytes
         )
     finally:
         await sandbox.cleanup()
@@ -147,16 +157,15 @@ def _report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> Non
             **p,
         }
     )
-    if "latency" in results:
-        lat = results["latency"]
+    for lat in results.get("latency", []):
         lines.append(
             {
                 "measure": "notice_to_assignment",
                 "unit": "ms p99",
                 "value": lat.get("p99_ms"),
                 "ratio_to_baseline": round(lat["p99_ms"] / base_p99, 1) if base_p99 else None,
-                "ratio_note": "p99 / raw Kafka send-to-receive p99",
-                "target": f"p99 <= 100 ms at 100/s offered (offered here: {args.rate:g}/s)",
+                "ratio_note": "p99 / raw Kafka send-to-receive p99 at 100 messages/s",
+                "target": "p99 <= 100 ms at 100/s offered",
                 **lat,
             }
         )
