@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 @dataclass
 class Milestones:
     notice_sent_at: float | None = None  # DefenseNoticeSent's occurred_at (epoch seconds)
+    notice_seen: float | None = None  # DefenseNoticeSent readable on the procuratorate's topic
     assigned_seen: float | None = None  # LawyerAssigned readable on the aid center's topic
     projected_seen: float | None = None  # the procuratorate's DefenseStatusChanged → appointed
     delivered_seen: float | None = None  # NotificationDelivered to the lawyer
@@ -96,6 +97,7 @@ class Observer:
         m = self.milestones(suspect_id)
         if kind == "DefenseNoticeSent":
             m.notice_sent_at = datetime.fromisoformat(envelope["occurred_at"]).timestamp()
+            m.notice_seen = m.notice_seen or now
         elif kind == "LawyerAssigned":
             m.assigned_seen = m.assigned_seen or now
         elif kind == "DefenseStatusChanged" and payload.get("status") == "appointed_on_notice":
