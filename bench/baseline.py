@@ -1,6 +1,6 @@
 """The yardstick: raw aiokafka produce + consume on the same broker, nothing else.
 
-Same producer settings as the services' relay (idempotent, acks=all, linger 5 ms), same consumer
+Same producer settings as the services' relay (idempotent, acks=all, no linger), same consumer
 settings as their consumers (a group, read_committed, offsets committed per batch), messages of
 the platform's own envelope size keyed by random case ids over the same partition count.
 """
@@ -39,7 +39,7 @@ async def _producer(sandbox: Sandbox) -> AIOKafkaProducer:
         bootstrap_servers=sandbox.endpoints.kafka,
         enable_idempotence=True,
         acks="all",
-        linger_ms=5,
+        linger_ms=0,
     )
     await producer.start()
     return producer

@@ -170,7 +170,7 @@ async def start_runtime(
     producer = AIOKafkaProducer(
         enable_idempotence=True,  # implies acks=all: a row is marked sent only when replicated
         acks="all",
-        linger_ms=5,
+        linger_ms=0,  # the relay sends a whole batch and then waits: nothing to linger for
         **settings.kafka.options(),
     )
     await producer.start()
