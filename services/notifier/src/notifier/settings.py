@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +32,14 @@ class NotifierSettings(ServiceSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_start_tls: bool = False
+
+    # --- replaying history ---
+    deliver_events_since: datetime | None = Field(
+        None,
+        description="jobs for events that occurred earlier are recorded as `skipped`, not sent: "
+        "set it to the moment a rebuild of the projection starts, so that replaying old events "
+        "does not message everyone again",
+    )
 
     # --- SMS ---
     sms_gateway: Literal["file", "http"] = Field(

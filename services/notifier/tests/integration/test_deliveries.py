@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
+from defense_schemas import Envelope
 from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
@@ -213,3 +214,57 @@ async def test_a_dead_channel_is_retried_with_backoff_then_reported_failed(
         for attempts in by_notification.values():
             assert sorted(attempts) == [(1, True), (2, True), (3, False)]
         assert reader.of_type("NotificationDelivered") == []
+
+
+async def test_a_replay_of_old_events_records_their_messages_as_skipped_and_sends_none(
+    notifier_settings: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Rebuilding the projection from old events must not message everyone again: with
+    ``deliver_events_since`` set, an older event's jobs are skipped; a newer one's are sent."""
+    sms_file = tmp_path / "sms.jsonl"
+    with SmtpServer() as smtp:
+        started = datetime.now(UTC)
+        settings = await notifier_settings(
+            "replay", smtp_port=smtp.port, sms_file_path=sms_file, deliver_events_since=started
+        )
+        case_id = uuid4()
+        day_before = started - timedelta(days=1)  # as recorded on the topics before the rebuild
+        old = [
+            Envelope.for_event(event, case_id=case_id, producer=producer, occurred_at=day_before)
+            for event, producer in (
+                (case_received(), "procuratorate"),
+                (lawyer_assigned(), "aid-center"),
+            )
+        ]
+        async with run_service(create_app(settings), settings) as svc:
+            svc.client.headers.update(operator(settings))
+            bootstrap = settings.kafka_bootstrap_servers
+            await publish(bootstrap, settings.topic_procuratorate, old[:1])
+            await case_known(svc.client, case_id)
+            await publish(bootstrap, settings.topic_aid_center, old[1:])
+
+            async def log() -> dict[str, Any]:
+                response = await svc.client.get(f"/cases/{case_id}/deliveries")
+                return response.json() if response.status_code == 200 else {}
+
+            replayed = await eventually(log, lambda body: body.get("skipped", 0) >= 2)
+            assert replayed["pending"] == replayed["delivered"] == 0
+            assert all(d["next_attempt_at"] is None for d in replayed["deliveries"])
+            assert "deliver_events_since" in replayed["deliveries"][0]["last_error"]
+
+            terminated = aid.AidTerminated(
+                assignment_id=ex.ASSIGNMENT,
+                suspect_id=ex.LI,
+                reason=TerminationReason.COUNSEL_RETAINED,
+                terminated_at=ex.at(9),
+            )
+            await publish(
+                bootstrap, settings.topic_aid_center, [wrap(terminated, case_id, "aid-center")]
+            )
+            after = await eventually(log, lambda body: body.get("delivered", 0) >= 1)
+            sent = [d for d in after["deliveries"] if d["status"] == "delivered"]
+            assert {d["about_event_type"] for d in sent} == {"AidTerminated"}
+            # Only the new event's messages left; the lawyer learnt from the skipped one is told.
+            emailed = [d for d in sent if d["channel"] == "email"]
+            assert len(smtp.messages) == len(emailed) >= 1
+            assert any("chen@firm-a.example" in m["To"] for m in smtp.messages)

@@ -22,7 +22,7 @@ from service_runtime.security.personal import cipher_of
 
 router = APIRouter(tags=["deliveries"], responses=AUTH_RESPONSES, dependencies=[BOARD_READERS])
 
-DeliveryStatus = Literal["pending", "delivered", "failed"]
+DeliveryStatus = Literal["pending", "delivered", "failed", "skipped"]
 
 
 class DeliveryView(BaseModel):
@@ -38,7 +38,8 @@ class DeliveryView(BaseModel):
     subject: str
     body: str
     status: DeliveryStatus = Field(
-        description="`pending` (waiting for its next attempt), `delivered`, or `failed` (gave up)"
+        description="`pending` (waiting for its next attempt), `delivered`, `failed` (gave up), "
+        "or `skipped` (its event predates NOTIFIER_DELIVER_EVENTS_SINCE: a replay, not sent)"
     )
     attempts: int
     last_error: str | None
@@ -53,6 +54,7 @@ class DeliveryLog(BaseModel):
     delivered: int
     failed: int
     pending: int
+    skipped: int
     deliveries: list[DeliveryView]
 
 
@@ -83,6 +85,7 @@ async def case_deliveries(
         delivered=sum(v.status == "delivered" for v in views),
         failed=sum(v.status == "failed" for v in views),
         pending=sum(v.status == "pending" for v in views),
+        skipped=sum(v.status == "skipped" for v in views),
         deliveries=views,
     )
 

@@ -90,8 +90,18 @@ def plan_deliveries(
     envelope: Envelope,
     event: BaseEvent,
 ) -> list[dict[str, Any]]:
-    """One pending job (a ``deliveries`` row, personal fields sealed) per recipient of `event`."""
+    """One pending job (a ``deliveries`` row, personal fields sealed) per recipient of `event`;
+    a skipped one for an event older than ``deliver_events_since`` (a replay of history)."""
     now = datetime.now(UTC)
+    since = settings.deliver_events_since
+    # Every job of a batch carries the same columns: they go out in one executemany.
+    fate: dict[str, Any] = {"status": "pending", "next_attempt_at": now, "last_error": None}
+    if since is not None and envelope.occurred_at < since:
+        fate = {
+            "status": "skipped",
+            "next_attempt_at": None,
+            "last_error": f"the event occurred before deliver_events_since ({since.isoformat()})",
+        }
     jobs = []
     known = batch.contacts_of(envelope.case_id)
     for recipient in recipients_for(event, known, agency_webhooks(settings)):
@@ -118,7 +128,7 @@ def plan_deliveries(
                 "recipient_role": recipient.role.value,
                 "channel": recipient.channel.value,
                 "address_hash": address_hash(cipher, recipient.address),
-                "next_attempt_at": now,
+                **fate,
                 **personal,
             }
         )
