@@ -2,14 +2,19 @@
 authenticated listener, and a wrong password is refused.
 
 The shared development broker (59092) stays as it is: this starts a second broker from the same
-jars with ``KAFKA_SASL=1`` on ports of its own (``deploy/local/kafka.sh``), and stops it after.
+jars with ``KAFKA_SASL=1`` on ports of its own (``deploy/local/kafka.sh``), on a storage of its
+own, and stops and removes it after. Its ports sit below the kernel's ephemeral range (32768 and
+up): it starts in the middle of the run, when thousands of client connections have come and gone,
+and one of them could hold a port in that range.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -27,24 +32,23 @@ from tests.messaging.test_delivery_guarantees import _own_topics
 
 pytestmark = pytest.mark.integration
 
-SASL_PORT = int(os.environ.get("DC_TEST_SASL_KAFKA_PORT", "59194"))
+SASL_PORT = int(os.environ.get("DC_TEST_SASL_KAFKA_PORT", "29194"))
 USER, PASSWORD = "defense", "defense-sasl-test-secret"
 BROKER_ENV = {
     "KAFKA_SASL": "1",
     "KAFKA_SASL_PORT": str(SASL_PORT),
     "KAFKA_PORT": str(SASL_PORT + 1),
     "KAFKA_CONTROLLER_PORT": str(SASL_PORT + 2),
-    "KAFKA_DATA_DIR": str(ROOT / ".local" / "kafka-sasl-test"),
     "KAFKA_SCRAM_USERS": f"{USER}:{PASSWORD}",
     "KAFKA_HEAP_MAX": "512m",
 }
 SCRIPT = str(ROOT / "deploy" / "local" / "kafka.sh")
 
 
-def _kafka_sh(command: str) -> subprocess.CompletedProcess[str]:
+def _kafka_sh(command: str, data_dir: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [SCRIPT, command],
-        env={**os.environ, **BROKER_ENV},
+        env={**os.environ, **BROKER_ENV, "KAFKA_DATA_DIR": data_dir},
         capture_output=True,
         text=True,
         timeout=180,
@@ -53,14 +57,16 @@ def _kafka_sh(command: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def sasl_broker() -> Iterator[str]:
-    already_running = _kafka_sh("status").returncode == 0
-    started = _kafka_sh("start")
-    assert started.returncode == 0, started.stdout + started.stderr
-    if not already_running:
+    # A fresh storage each run: a KRaft storage records its controller's endpoint when formatted.
+    data_dir = tempfile.mkdtemp(prefix="kafka-sasl-test-")
+    started = _kafka_sh("start", data_dir)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
         assert f"SASL_PLAINTEXT/SCRAM-SHA-512 on 127.0.0.1:{SASL_PORT}" in started.stdout
-    yield f"127.0.0.1:{SASL_PORT}"
-    if not already_running:
-        _kafka_sh("stop")
+        yield f"127.0.0.1:{SASL_PORT}"
+    finally:
+        _kafka_sh("stop", data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 async def test_a_wrong_password_is_refused(sasl_broker: str) -> None:
