@@ -261,7 +261,10 @@ async def test_a_replay_of_old_events_records_their_messages_as_skipped_and_send
             await publish(
                 bootstrap, settings.topic_aid_center, [wrap(terminated, case_id, "aid-center")]
             )
-            after = await eventually(log, lambda body: body.get("delivered", 0) >= 1)
+            # Every job of the new event settled: sent (or given up), none still pending.
+            after = await eventually(
+                log, lambda body: body.get("delivered", 0) >= 1 and body.get("pending") == 0
+            )
             sent = [d for d in after["deliveries"] if d["status"] == "delivered"]
             assert {d["about_event_type"] for d in sent} == {"AidTerminated"}
             # Only the new event's messages left; the lawyer learnt from the skipped one is told.
