@@ -9,8 +9,6 @@ memory in event order, and written in a few multi-row statements (handlers/batch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_messaging import Applied
@@ -36,7 +34,7 @@ CONSUMED: frozenset[type[BaseEvent]] = frozenset(
 
 
 def personal_fields_written(
-    event: BaseEvent, contacts_written: int, deliveries_created: Sequence[object]
+    event: BaseEvent, contacts_written: int, deliveries_created: bool
 ) -> tuple[str, ...]:
     """The personal data applying ``event`` stored: suspects' names, contacts, messages."""
     fields: list[str] = []
@@ -77,14 +75,9 @@ class NotifierProjection:
         await batch.flush(session)
         created = await insert_deliveries(session, jobs)
         await runtime.publisher.publish_many(session, published)
-        created_for: dict[object, list[object]] = {}
-        for job in jobs:
-            if job["notification_id"] in created:
-                created_for.setdefault(job["about_event_id"], []).append(job["notification_id"])
+        with_jobs = {job["about_event_id"] for job in jobs if job["notification_id"] in created}
         for (envelope, event), contacts in zip(events, contacts_written, strict=True):
-            fields = personal_fields_written(
-                event, contacts, created_for.get(envelope.event_id, [])
-            )
+            fields = personal_fields_written(event, contacts, envelope.event_id in with_jobs)
             if fields:  # in this transaction: the audit entry commits with the write (issue 7)
                 await audit_event_write(session, runtime, envelope, event, fields=fields)
 
