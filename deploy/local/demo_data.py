@@ -17,6 +17,7 @@ import json
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,18 +25,45 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from aid_center.settings import AidCenterSettings
+from defense_messaging.kafka_client import KafkaConnection
 from defense_schemas import Envelope
 from defense_schemas.events.intake import CaseTransferred
 from legal_calendar import LEGAL_TIMEZONE
+from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.principal import Principal, Role
 from service_runtime.security.tokens import issue_token
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_NAMESPACE = uuid.UUID("6f1d1a52-93f3-4c1a-9d7e-0d5c3b1e9a10")
-PROCURATORATE = "http://127.0.0.1:8101"
-AID_CENTER = "http://127.0.0.1:8102"
-KAFKA = "127.0.0.1:59092"
-INTAKE_TOPIC = "intake.case-transfers"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The instance the data goes into, read from the services' own settings (the same
+    ``PROCURATORATE_*`` / ``AID_CENTER_*`` environment), so a system moved to other ports
+    never gets its demo data written into the one on the default ports."""
+
+    procuratorate: str
+    aid_center: str
+    kafka: KafkaConnection
+    intake_topic: str
+
+    @classmethod
+    def from_settings(
+        cls, procuratorate: ProcuratorateSettings, aid_center: AidCenterSettings
+    ) -> Target:
+        return cls(
+            procuratorate=_base_url(procuratorate.http_host, procuratorate.http_port),
+            aid_center=_base_url(aid_center.http_host, aid_center.http_port),
+            kafka=procuratorate.kafka,
+            intake_topic=procuratorate.topic_intake,
+        )
+
+
+def _base_url(host: str, port: int) -> str:
+    # A server bound to every interface is reached on the loopback one.
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
 
 
 def _as(role: Role, agency: str) -> dict[str, str]:
@@ -52,19 +80,19 @@ def _id(*parts: str) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, "/".join(parts))
 
 
-def load_roster(data: dict[str, Any], client: httpx.Client) -> None:
+def load_roster(data: dict[str, Any], target: Target, client: httpx.Client) -> None:
     existing = {
         firm["name"]: firm["firm_id"]
-        for firm in _ok(client.get(f"{AID_CENTER}/firms", headers=AID_CENTER_STAFF))
+        for firm in _ok(client.get(f"{target.aid_center}/firms", headers=AID_CENTER_STAFF))
     }
     for firm in data["firms"]:
         if firm["name"] not in existing:
             existing[firm["name"]] = _ok(
-                client.post(f"{AID_CENTER}/firms", json=firm, headers=AID_CENTER_STAFF)
+                client.post(f"{target.aid_center}/firms", json=firm, headers=AID_CENTER_STAFF)
             )["firm_id"]
     licences = {
         lawyer["license_number"]
-        for lawyer in _ok(client.get(f"{AID_CENTER}/lawyers", headers=AID_CENTER_STAFF))
+        for lawyer in _ok(client.get(f"{target.aid_center}/lawyers", headers=AID_CENTER_STAFF))
     }
     for lawyer in data["lawyers"]:
         if lawyer["license_number"] in licences:
@@ -72,7 +100,7 @@ def load_roster(data: dict[str, Any], client: httpx.Client) -> None:
         body = {key: value for key, value in lawyer.items() if key != "firm"}
         _ok(
             client.post(
-                f"{AID_CENTER}/lawyers",
+                f"{target.aid_center}/lawyers",
                 json={**body, "firm_id": existing[lawyer["firm"]]},
                 headers=AID_CENTER_STAFF,
             )
@@ -80,19 +108,21 @@ def load_roster(data: dict[str, Any], client: httpx.Client) -> None:
     print(f"demo: roster has {len(data['firms'])} firms and {len(data['lawyers'])} lawyers")
 
 
-def load_duty_rota(data: dict[str, Any], today: date, client: httpx.Client) -> None:
+def load_duty_rota(data: dict[str, Any], today: date, target: Target, client: httpx.Client) -> None:
     """Duty lawyers' work stations (法律援助工作站) and their rota from today (Art. 15)."""
     lawyers = {
         lawyer["license_number"]: lawyer["lawyer_id"]
-        for lawyer in _ok(client.get(f"{AID_CENTER}/lawyers", headers=AID_CENTER_STAFF))
+        for lawyer in _ok(client.get(f"{target.aid_center}/lawyers", headers=AID_CENTER_STAFF))
     }
     stations = {
         station["name"]: station["station_id"]
-        for station in _ok(client.get(f"{AID_CENTER}/work-stations", headers=AID_CENTER_STAFF))
+        for station in _ok(
+            client.get(f"{target.aid_center}/work-stations", headers=AID_CENTER_STAFF)
+        )
     }
     rota = _ok(
         client.get(
-            f"{AID_CENTER}/duty-rota",
+            f"{target.aid_center}/duty-rota",
             params={"starts_on": today.isoformat(), "ends_on": today.isoformat()},
             headers=AID_CENTER_STAFF,
         )
@@ -101,7 +131,9 @@ def load_duty_rota(data: dict[str, Any], today: date, client: httpx.Client) -> N
         body = {key: value for key, value in station.items() if key != "duty"}
         if station["name"] not in stations:
             stations[station["name"]] = _ok(
-                client.post(f"{AID_CENTER}/work-stations", json=body, headers=AID_CENTER_STAFF)
+                client.post(
+                    f"{target.aid_center}/work-stations", json=body, headers=AID_CENTER_STAFF
+                )
             )["station_id"]
         station_id = stations[station["name"]]
         if any(shift["station_id"] == station_id for shift in rota):
@@ -109,7 +141,7 @@ def load_duty_rota(data: dict[str, Any], today: date, client: httpx.Client) -> N
         for duty in station["duty"]:
             _ok(
                 client.post(
-                    f"{AID_CENTER}/work-stations/{station_id}/shifts",
+                    f"{target.aid_center}/work-stations/{station_id}/shifts",
                     json={
                         "lawyer_id": lawyers[duty["lawyer"]],
                         "starts_on": today.isoformat(),
@@ -157,33 +189,37 @@ def transfer(case: dict[str, Any], transferred_at: datetime) -> tuple[uuid.UUID,
     return case_id, event
 
 
-async def publish_transfers(data: dict[str, Any], now: datetime) -> list[uuid.UUID]:
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, enable_idempotence=True)
+async def publish_transfers(data: dict[str, Any], now: datetime, target: Target) -> list[uuid.UUID]:
+    producer = AIOKafkaProducer(**target.kafka.options(), enable_idempotence=True)
     await producer.start()
     case_ids = []
     try:
         for case in data["cases"]:
             case_id, event = transfer(case, now - timedelta(minutes=10))
             envelope = Envelope.for_event(event, case_id=case_id, producer=case["agency_system"])
-            await producer.send_and_wait(INTAKE_TOPIC, envelope.to_bytes(), key=envelope.key)
+            await producer.send_and_wait(target.intake_topic, envelope.to_bytes(), key=envelope.key)
             case_ids.append(case_id)
     finally:
         await producer.stop()
-    print(f"demo: {len(case_ids)} case transfers published on {INTAKE_TOPIC}")
+    print(f"demo: {len(case_ids)} case transfers published on {target.intake_topic}")
     return case_ids
 
 
 def record_decisions(
-    data: dict[str, Any], case_ids: list[uuid.UUID], now: datetime, client: httpx.Client
+    data: dict[str, Any],
+    case_ids: list[uuid.UUID],
+    now: datetime,
+    target: Target,
+    client: httpx.Client,
 ) -> None:
     for case, case_id in zip(data["cases"], case_ids, strict=True):
         staff = _as(Role.PROCURATORATE_STAFF, case["procuratorate_unit"])  # the case's own unit
-        view = _wait_for_case(client, case_id, staff)
+        view = _wait_for_case(client, target, case_id, staff)
         for suspect in case["suspects"]:
             if suspect.get("decision") is None:
                 continue  # left open on purpose: the ledger shows the gap
             suspect_id = _id("suspect", case["transfer_number"], suspect["name"])
-            url = f"{PROCURATORATE}/cases/{case_id}/suspects/{suspect_id}"
+            url = f"{target.procuratorate}/cases/{case_id}/suspects/{suspect_id}"
             informed = [{"role": "suspect", "name": suspect["name"]}]
             if suspect.get("guardian"):
                 informed.append({"role": "guardian", "name": suspect["guardian"]["name"]})
@@ -216,11 +252,11 @@ def record_decisions(
 
 
 def _wait_for_case(
-    client: httpx.Client, case_id: uuid.UUID, headers: dict[str, str]
+    client: httpx.Client, target: Target, case_id: uuid.UUID, headers: dict[str, str]
 ) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        response = client.get(f"{PROCURATORATE}/cases/{case_id}", headers=headers)
+        response = client.get(f"{target.procuratorate}/cases/{case_id}", headers=headers)
         if response.status_code == 200:
             return dict(response.json())
         time.sleep(0.3)
@@ -240,11 +276,12 @@ def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "deploy" / "demo" / "tianjin.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     now = datetime.now(LEGAL_TIMEZONE).replace(microsecond=0)
+    target = Target.from_settings(ProcuratorateSettings(), AidCenterSettings())
     with httpx.Client(timeout=10) as client:
-        load_roster(data, client)
-        load_duty_rota(data, now.date(), client)
-        case_ids = asyncio.run(publish_transfers(data, now))
-        record_decisions(data, case_ids, now, client)
+        load_roster(data, target, client)
+        load_duty_rota(data, now.date(), target, client)
+        case_ids = asyncio.run(publish_transfers(data, now, target))
+        record_decisions(data, case_ids, now, target, client)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -11,6 +10,10 @@ from pydantic import Field, PostgresDsn, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from service_runtime.settings import ServiceSettings
+
+CHECKOUT = Path(__file__).resolve().parents[4]
+"""Where the notifier runs from (a checkout or the image's /app); its ``.local/`` is the
+git-ignored data folder the local scripts keep everything in."""
 
 
 class NotifierSettings(ServiceSettings):
@@ -47,7 +50,9 @@ class NotifierSettings(ServiceSettings):
     )
     sms_gateway_url: str | None = None
     sms_gateway_token: SecretStr | None = None
-    sms_file_path: Path = Path(tempfile.gettempdir()) / "defense-coverage" / "notifier-sms.jsonl"
+    # Under the checkout, never a temporary folder shared by every checkout and user on the
+    # machine: two instances would write into each other's file.
+    sms_file_path: Path = CHECKOUT / ".local" / "notifier" / "sms.jsonl"
 
     # --- webhooks to agency systems ---
     webhook_secret: SecretStr = Field(
