@@ -22,9 +22,10 @@ import argparse
 import asyncio
 import hashlib
 import json
+import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -39,6 +40,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from service_runtime.security.principal import Principal
+
+log = logging.getLogger(__name__)
 
 AUDIT_TABLE = "audit_log"
 GENESIS_HASH = "0" * 64
@@ -135,6 +138,62 @@ class Actor:
         return cls(subject=name, role="system")
 
 
+# What an entry becomes when even its escaped form cannot be stored: who, when, the outcome.
+UNSTORABLE_RESOURCE = "unstorable-entry"
+
+
+def storable_text(value: str) -> str:
+    """``value`` as PostgreSQL text can hold it: NUL and lone UTF-16 surrogates, which it
+    refuses, become visible escapes (``\\x00``, ``\\ud800``), so the entry says what came in."""
+    if "\x00" not in value:
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            pass
+    # Backslashes doubled first, so an escape made here cannot be confused with one sent.
+    value = value.replace("\\", "\\\\").replace("\x00", "\\x00")
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _storable_optional(value: str | None) -> str | None:
+    return None if value is None else storable_text(value)
+
+
+def storable_entry(entry: AuditEntry) -> AuditEntry:
+    return replace(
+        entry,
+        resource=storable_text(entry.resource),
+        action=storable_text(entry.action),
+        outcome=storable_text(entry.outcome),
+        record_id=_storable_optional(entry.record_id),
+        fields=tuple(storable_text(field) for field in entry.fields),
+    )
+
+
+def storable_actor(actor: Actor) -> Actor:
+    return Actor(
+        storable_text(actor.subject),
+        storable_text(actor.role),
+        _storable_optional(actor.agency),
+        _storable_optional(actor.lawyer_id),
+    )
+
+
+def reduced_entry(entry: AuditEntry) -> AuditEntry:
+    """The part of an entry that is always storable: the request's free text is left out."""
+    return AuditEntry(
+        resource=UNSTORABLE_RESOURCE,
+        action=entry.action if entry.action in ("read", "write") else "unknown",
+        outcome=entry.outcome if entry.outcome.isascii() and entry.outcome.isalpha() else "error",
+        case_id=entry.case_id,
+    )
+
+
+def reduced_actor(actor: Actor) -> Actor:
+    return Actor(subject="unstorable", role=actor.role if actor.role.isascii() else "unknown")
+
+
 def _canonical(row: dict[str, Any]) -> bytes:
     occurred: datetime = row["occurred_at"]
     body = {
@@ -196,8 +255,9 @@ async def append_audit_many(
     # Microseconds are all PostgreSQL keeps: hash what will be read back.
     occurred_at = (now or datetime.now(UTC)).astimezone(UTC)
     rows: list[dict[str, Any]] = []
-    for actor, entry in entries:
-        who = Actor.of(actor) if isinstance(actor, Principal) else actor
+    for actor, raw_entry in entries:
+        who = storable_actor(Actor.of(actor) if isinstance(actor, Principal) else actor)
+        entry = storable_entry(raw_entry)
         prev_id += 1
         row: dict[str, Any] = {
             "id": prev_id,
@@ -250,21 +310,39 @@ class GroupAppender:
         while self._queue:
             batch, self._queue = self._queue, []
             try:
-                async with self.sessions() as session, session.begin():
-                    await append_audit_many(
-                        session,
-                        self._table,
-                        [(actor, entry) for actor, entry, _ in batch],
-                        service=self._service,
-                    )
-            except Exception as exc:
-                for *_, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
+                await self._write([(actor, entry) for actor, entry, _ in batch])
+            except Exception:
+                # One entry the database refuses must not fail the others queued with it.
+                for actor, entry, done in batch:
+                    await self._write_alone(actor, entry, done)
             else:
                 for *_, done in batch:
                     if not done.done():  # a caller that went away still got its entry
                         done.set_result(None)
+
+    async def _write(self, entries: list[tuple[Actor | Principal, AuditEntry]]) -> None:
+        async with self.sessions() as session, session.begin():
+            await append_audit_many(session, self._table, entries, service=self._service)
+
+    async def _write_alone(
+        self, actor: Actor | Principal, entry: AuditEntry, done: asyncio.Future[None]
+    ) -> None:
+        try:
+            await self._write([(actor, entry)])
+        except Exception as whole:
+            who = Actor.of(actor) if isinstance(actor, Principal) else actor
+            log.error(
+                "audit entry refused by the database (%s); storing its reduced form",
+                type(whole).__name__,
+            )
+            try:
+                await self._write([(reduced_actor(who), reduced_entry(entry))])
+            except Exception as reduced:
+                if not done.done():
+                    done.set_exception(reduced)
+                return
+        if not done.done():
+            done.set_result(None)
 
 
 @dataclass(frozen=True)

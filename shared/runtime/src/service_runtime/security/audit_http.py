@@ -6,7 +6,10 @@ record ids from the path, the personal-data fields the route exposes) and the ou
 status: ``ok``, ``unauthenticated``, ``denied``, ``not_found``, ``rejected``, ``error``) — so
 refused and failed attempts are recorded too. The entry is committed before the response
 leaves, in a transaction shared with the entries of concurrent requests (``GroupAppender``);
-if it cannot be written the caller gets a 500, not the data.
+if it cannot be written the caller gets a 500, not the data. Entries are made storable before
+they are queued (NUL and lone surrogates escaped); an entry the database still refuses is
+retried alone and then stored in a reduced form (who, the outcome, the case), so one hostile
+request never fails the others it was grouped with.
 
 Not audited: ``/health``, ``/ready``, ``/metrics`` and the OpenAPI pages, which carry no case data.
 """
