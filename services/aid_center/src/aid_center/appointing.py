@@ -315,6 +315,37 @@ def _manual_decision(
     )
 
 
+_HOLD_LAWYER = (
+    sa.select(lawyers.c.max_concurrent_cases)
+    .where(lawyers.c.lawyer_id == sa.bindparam("lawyer_id"))
+    .with_for_update()
+)
+_ACTIVE_CASES = sa.select(sa.func.count()).where(
+    assignments.c.lawyer_id == sa.bindparam("lawyer_id"), assignments.c.status == ACTIVE
+)
+
+
+async def _hold_lawyer(session: AsyncSession, lawyer_id: UUID) -> int | None:
+    """Lock the lawyer's roster row until the transaction ends; returns their maximum.
+
+    Every appointment holds the row of the lawyer it gives a place to, so appointments of one
+    lawyer are serialised across cases and replicas, while different lawyers' go on in
+    parallel."""
+    return (await session.execute(_HOLD_LAWYER, {"lawyer_id": lawyer_id})).scalar_one_or_none()
+
+
+async def _has_place(session: AsyncSession, chosen: Candidate) -> bool:
+    """Whether the chosen lawyer still has a free place, counted under the lock on their row.
+
+    The count is a statement of its own, after the lock is granted: under READ COMMITTED it
+    then sees every appointment committed by whoever held the row before."""
+    maximum = await _hold_lawyer(session, chosen.lawyer_id)
+    if maximum is None:
+        return False
+    active = (await session.execute(_ACTIVE_CASES, {"lawyer_id": chosen.lawyer_id})).scalar_one()
+    return int(active) < maximum
+
+
 @dataclass(frozen=True)
 class Appointment:
     """What an appointment attempt produced."""
@@ -439,6 +470,29 @@ async def appoint(
         request = await load_request(session, notice_id=notice_id, application_id=application_id)
     notice = request.row
     await lock_case(session, notice["case_id"])
+    # What the caller read before the lock may be stale: another replica, or a concurrent
+    # request, may have appointed or replaced in between. Judge the state as it is now.
+    if replacing is not None:
+        if (
+            await active_assignment(
+                session,
+                suspect_id=notice["suspect_id"],
+                assignment_id=replacing["assignment_id"],
+            )
+            is None
+        ):
+            raise Conflict(
+                f"assignment {replacing['assignment_id']} is no longer active", field="status"
+            )
+    elif request_row is None:
+        request = await load_request(session, notice_id=notice_id, application_id=application_id)
+        notice = request.row
+        if notice["status"] not in (NoticeStatus.ACCEPTED, NoticeStatus.UNASSIGNABLE):
+            raise Conflict(
+                f"the request is {notice['status']}; only an accepted or unassignable one "
+                "gets a first assignment",
+                field="status",
+            )
     at = now()
     excluded: frozenset[UUID] = frozenset()
     if replacing is not None:
@@ -457,11 +511,30 @@ async def appoint(
         recent_window_days=settings.recent_assignment_window_days,
         excluded_lawyer_ids=excluded,
     )
-    roster = loaded.candidates
     if manual_lawyer_id is not None:
-        decision = _manual_decision(manual_lawyer_id, need, roster, manual_reason or "no reason")
+        # Staff may waive capacity, but the lawyer's row is still held so that concurrent
+        # engine choices count this appointment.
+        await _hold_lawyer(session, manual_lawyer_id)
+        decision = _manual_decision(
+            manual_lawyer_id, need, loaded.candidates, manual_reason or "no reason"
+        )
     else:
-        decision = choose_lawyer(need, roster)
+        decision = choose_lawyer(need, loaded.candidates)
+        # The roster was read before any lock on the lawyers: another case's transaction (in
+        # this replica or another) may have taken the chosen lawyer's last place meanwhile.
+        # Hold the chosen lawyer's row, count again, and choose again from a fresh roster if
+        # the place is gone. A lawyer found full stays locked by this transaction, so no
+        # later pass can find them free yet chosen by someone else: each pass rules out one
+        # more lawyer, and the loop ends.
+        while decision.chosen is not None and not await _has_place(session, decision.chosen):
+            need, loaded = await load_need_and_roster(
+                session,
+                request.need_source,
+                at=at,
+                recent_window_days=settings.recent_assignment_window_days,
+                excluded_lawyer_ids=excluded,
+            )
+            decision = choose_lawyer(need, loaded.candidates)
     explanation = decision.explanation()
 
     if decision.chosen is None:

@@ -1,0 +1,129 @@
+"""Two aid-center replicas on one database: the roster's limits hold across processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from aid_center.service import create_app
+from aid_center.settings import AidCenterSettings
+from defense_schemas import Envelope
+from service_runtime.security.principal import Role
+from services.aid_center.tests.integration.center import CENTER
+from services.aid_center.tests.integration.test_aid_center_flow import new_case, notice_for
+from tests.infrastructure import bearer, eventually, run_service
+
+pytestmark = pytest.mark.integration
+
+NOTICES = 8
+CAPACITY = 2
+
+
+async def test_two_replicas_never_give_away_more_places_than_a_lawyer_has(
+    service_settings: Callable[..., Any],
+) -> None:
+    """Every notice fails first (empty roster); then one lawyer with two places joins and staff
+    retry all notices at once, half through each replica. Each replica's choice is serialised
+    per case only, so without a lock on the lawyer chosen both replicas read the same free
+    places and give them away twice."""
+    suffix = uuid4().hex[:6]
+    settings: AidCenterSettings = await service_settings(
+        AidCenterSettings,
+        "aid-replicas",
+        topic_procuratorate=f"aid-test-rep-{suffix}.procuratorate.events",
+        topic_aid_center=f"aid-test-rep-{suffix}.aid-center.events",
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        # Started one after the other: the first applies the migrations.
+        first = await stack.enter_async_context(run_service(create_app(settings), settings))
+        second = await stack.enter_async_context(run_service(create_app(settings), settings))
+        headers = bearer(settings, Role.AID_CENTER_STAFF, agency=CENTER)
+        for replica in (first, second):
+            replica.client.headers.update(headers)
+        producer = AIOKafkaProducer(**settings.kafka.options())
+        await producer.start()
+        stack.push_async_callback(producer.stop)
+
+        notice_ids = []
+        for _ in range(NOTICES):
+            case_id, received, (adult_id, _) = new_case()
+            notice = notice_for(adult_id, minor=False)
+            for event in (received, notice):
+                envelope = Envelope.for_event(event, case_id=case_id, producer="procuratorate")
+                await producer.send_and_wait(
+                    settings.topic_procuratorate, envelope.to_bytes(), key=envelope.key
+                )
+            notice_ids.append(notice.notice_id)
+
+        async def all_unassignable() -> bool:
+            listed = (await first.client.get("/notices", params={"status": "unassignable"})).json()
+            return len(listed) == NOTICES
+
+        await eventually(all_unassignable, what="every notice unassignable on an empty roster")
+
+        firm_body = {"name": "天津壬律师事务所", "contact": "022-1"}
+        firm = (await first.client.post("/firms", json=firm_body)).json()
+        lawyer = await first.client.post(
+            "/lawyers",
+            json={
+                "firm_id": firm["firm_id"],
+                "name": "律师R001",
+                "license_number": "R001",
+                "contact": "138R001",
+                "gender": "male",
+                "criminal_practice_years": 5,
+                "max_concurrent_cases": CAPACITY,
+            },
+        )
+        assert lawyer.status_code == 201, lawyer.text
+        lawyer_id = lawyer.json()["lawyer_id"]
+
+        replicas = (first, second)
+        responses = await asyncio.gather(
+            *(
+                replicas[i % 2].client.post(f"/notices/{notice_id}/assignment", json={})
+                for i, notice_id in enumerate(notice_ids)
+            )
+        )
+        assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+        assigned = [r.json()["assignment_id"] for r in responses if r.json()["assignment_id"]]
+        listed = (await first.client.get("/assignments", params={"lawyer_id": lawyer_id})).json()
+        active = [a for a in listed if a["status"] == "active"]
+        assert len(active) <= CAPACITY, f"{len(active)} active assignments for {CAPACITY} places"
+        assert len(assigned) == CAPACITY
+        load = (await second.client.get(f"/lawyers/{lawyer_id}")).json()
+        assert load["active_cases"] == CAPACITY
+        # The notices that found no place say so.
+        still = (await first.client.get("/notices", params={"status": "unassignable"})).json()
+        assert len(still) == NOTICES - CAPACITY
+
+        # Two staff members retry the same notice at the same moment, one on each replica:
+        # one of them appoints, the other is told the notice is taken.
+        other = await first.client.post(
+            "/lawyers",
+            json={
+                "firm_id": firm["firm_id"],
+                "name": "律师R002",
+                "license_number": "R002",
+                "contact": "138R002",
+                "gender": "male",
+                "criminal_practice_years": 5,
+                "max_concurrent_cases": 10,
+            },
+        )
+        assert other.status_code == 201, other.text
+        contested = still[0]["notice_id"]
+        both = await asyncio.gather(
+            *(r.client.post(f"/notices/{contested}/assignment", json={}) for r in replicas)
+        )
+        assert sorted(r.status_code for r in both) == [200, 409], [r.text for r in both]
+        of_notice = (
+            await first.client.get("/assignments", params={"suspect_id": still[0]["suspect_id"]})
+        ).json()
+        assert len(of_notice) == 1
