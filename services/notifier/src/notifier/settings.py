@@ -71,6 +71,12 @@ class NotifierSettings(ServiceSettings):
     delivery_backoff_base_seconds: float = Field(30.0, gt=0)
     delivery_backoff_max_seconds: float = Field(3600.0, gt=0)
     delivery_batch_size: int = Field(20, ge=1)
+    delivery_shutdown_grace_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="on shutdown, how long a job being sent may take to finish and commit "
+        "(cutting it off after the channel accepted it would send it again)",
+    )
 
     # --- the deadline watch ---
     deadline_lead_days: int = Field(

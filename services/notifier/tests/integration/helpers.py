@@ -85,6 +85,9 @@ class WebhookReceiver:
     port: int = field(default_factory=free_port)
     received: list[dict[str, Any]] = field(default_factory=list)
     rejected: int = 0
+    hold: float = 0.0
+    """Seconds each request is held before the answer: a send that is in flight that long."""
+    idempotency_keys: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -105,8 +108,10 @@ class WebhookReceiver:
         ok = verify(self.secret, int(timestamp), body, signature)
         if ok:
             self.received.append(json.loads(body))
+            self.idempotency_keys.append(headers.get("idempotency-key", ""))
         else:
             self.rejected += 1
+        await asyncio.sleep(self.hold)
         status = 204 if ok else 401
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})

@@ -3,6 +3,7 @@ receiver, SMS through the file gateway; retries and NotificationFailed on a dead
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -271,3 +272,50 @@ async def test_a_replay_of_old_events_records_their_messages_as_skipped_and_send
             emailed = [d for d in sent if d["channel"] == "email"]
             assert len(smtp.messages) == len(emailed) >= 1
             assert any("chen@firm-a.example" in m["To"] for m in smtp.messages)
+
+
+async def test_a_shutdown_while_a_message_is_in_flight_commits_it_and_never_sends_it_again(
+    notifier_settings: Callable[..., Any], tmp_path: Path
+) -> None:
+    """SIGTERM under load: the worker must not be cut off between the channel's acceptance and
+    its commit, or the restarted notifier sends the message a second time."""
+    with SmtpServer() as smtp:
+        async with WebhookReceiver(secret="test-secret", hold=1.0) as agency:
+            settings = await notifier_settings(
+                "shutdown-mid-send",
+                smtp_port=smtp.port,
+                sms_file_path=tmp_path / "sms.jsonl",
+                procuratorate_webhook_url=agency.url,
+            )
+            bootstrap = settings.kafka_bootstrap_servers
+            case_id = uuid4()
+            async with run_service(create_app(settings), settings) as svc:
+                svc.client.headers.update(operator(settings))
+                await publish(
+                    bootstrap,
+                    settings.topic_procuratorate,
+                    [wrap(case_received(), case_id, "procuratorate")],
+                )
+                await case_known(svc.client, case_id)
+                await publish(
+                    bootstrap,
+                    settings.topic_aid_center,
+                    [wrap(lawyer_assigned(), case_id, "aid-center")],
+                )
+                # The agency system has the message and has not answered yet: stop now.
+                await eventually(lambda: asyncio.sleep(0, len(agency.received)), bool)
+
+            async with run_service(create_app(settings), settings) as svc:
+                svc.client.headers.update(operator(settings))
+
+                async def log() -> dict[str, Any]:
+                    response = await svc.client.get(f"/cases/{case_id}/deliveries")
+                    return response.json() if response.status_code == 200 else {}
+
+                final = await eventually(log, lambda body: body.get("delivered") == 3)
+            webhook = next(d for d in final["deliveries"] if d["channel"] == "webhook")
+            assert webhook["attempts"] == 1
+            sent = [body["notification_id"] for body in agency.received]
+            assert sent.count(webhook["notification_id"]) == 1, sent
+            # Each request names its job as the idempotency key.
+            assert agency.idempotency_keys == sent

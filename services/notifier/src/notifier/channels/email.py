@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, parseaddr
 
 import aiosmtplib
 
@@ -39,7 +39,9 @@ class SmtpChannel:
             else message.address
         )
         email["Subject"] = message.subject
-        email["Message-ID"] = make_msgid(idstring=message.metadata.get("notification_id"))
+        # Derived from the job alone, so a re-sent job carries the same Message-ID and mail
+        # systems that de-duplicate on it (and every reader's client) see one message.
+        email["Message-ID"] = message_id(message.idempotency_key, self._sender)
         for name, value in message.metadata.items():
             email[f"X-Defense-{name.replace('_', '-').title()}"] = value
         email.set_content(message.body)
@@ -55,3 +57,9 @@ class SmtpChannel:
             )
         except (aiosmtplib.SMTPException, OSError) as error:
             raise DeliveryError(f"SMTP {self._host}:{self._port}: {error}") from error
+
+
+def message_id(key: str, sender: str) -> str:
+    """``<key@sender's domain>``: the same for every attempt of one job."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "defense-coverage.local"
+    return f"<{key}@{domain}>"

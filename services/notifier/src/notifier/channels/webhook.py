@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import httpx
 
-from notifier.channels import DeliveryError, OutgoingMessage
+from notifier.channels import IDEMPOTENCY_HEADER, DeliveryError, OutgoingMessage
 from notifier.domain.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 
@@ -35,6 +35,7 @@ class WebhookChannel:
             "Content-Type": "application/json; charset=utf-8",
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: sign(self._secret, timestamp, body),
+            IDEMPOTENCY_HEADER: message.idempotency_key,
         }
         try:
             async with httpx.AsyncClient(timeout=self._timeout) as client:

@@ -2,18 +2,24 @@
 
 One job per transaction: the row is claimed with ``FOR UPDATE SKIP LOCKED`` (replicas never
 send the same job twice at once), sent, and its outcome and event (NotificationDelivered /
-NotificationFailed, through the outbox) committed together. A crash between the channel's
-acceptance and the commit re-sends the job later: delivery is at least once.
+NotificationFailed, through the outbox) committed together.
+
+A send and its commit are one unit for shutdown: a worker cancelled mid-job lets the job finish
+and commit (up to ``delivery_shutdown_grace_seconds``) before it stops, since a job cut off after
+the channel accepted it would be sent again. Only a crash (or a database lost before the commit)
+re-sends a job: delivery is at least once, and every attempt of a job carries the job's id as the
+idempotency key the receiver de-duplicates on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +39,8 @@ from service_runtime.app import Runtime
 from service_runtime.security.personal import cipher_of
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def channels_from(settings: NotifierSettings) -> Channels:
@@ -97,6 +105,7 @@ async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSe
                 "about_event_type": row["about_event_type"],
                 "recipient_role": row["recipient_role"],
             },
+            idempotency_key=str(row["notification_id"]),
         )
         channel = channels[DeliveryChannel(row["channel"])]
         try:
@@ -186,8 +195,9 @@ async def run_delivery_worker(runtime: Runtime, channels: Channels) -> None:
     while True:
         try:
             handled = 0
-            while handled < settings.delivery_batch_size and await deliver_one(
-                runtime, channels, settings
+            while handled < settings.delivery_batch_size and await _finished_before_stopping(
+                deliver_one(runtime, channels, settings),
+                settings.delivery_shutdown_grace_seconds,
             ):
                 handled += 1
             if handled == settings.delivery_batch_size:
@@ -197,3 +207,18 @@ async def run_delivery_worker(runtime: Runtime, channels: Channels) -> None:
         except Exception:  # the database may be briefly unreachable: keep going
             log.exception("delivery worker pass failed")
         await asyncio.sleep(settings.delivery_poll_interval_seconds)
+
+
+async def _finished_before_stopping(job: Coroutine[Any, Any, T], grace: float) -> T:
+    """Runs ``job`` so that cancelling the caller does not cut it off: the job gets ``grace``
+    seconds to finish (send and commit), then is cancelled (rolled back), and the caller's
+    cancellation goes on."""
+    task = asyncio.ensure_future(job)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if not task.done():
+            log.info("stopping: letting the delivery in flight finish (up to %ss)", grace)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, timeout=grace)
+        raise
