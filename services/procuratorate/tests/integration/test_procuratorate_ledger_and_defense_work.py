@@ -429,3 +429,37 @@ async def client_post_case(
     response = await service.client.post("/cases", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def test_an_assignment_on_application_is_recorded(
+    service: RunningService, producer: AIOKafkaProducer
+) -> None:
+    """`LawyerAssigned` with basis `application` is stored as `appointed_on_application` (a
+    value longer than the defender's kind column once was: it was dead-lettered)."""
+    client = service.client
+    adult = suspect(name="周七")
+    created = (await client.post("/cases", json=case(adult, district="河北区"))).json()
+    applied = await client.post(
+        f"/cases/{created['case_id']}/suspects/{adult['suspect_id']}/defense-decision",
+        json={"choice": "apply_for_legal_aid", "decided_by": "suspect"},
+    )
+    assert applied.status_code == 200, applied.text
+    await aid_center(
+        service,
+        producer,
+        created["case_id"],
+        LawyerAssigned(
+            assignment_id=uuid.uuid4(),
+            suspect_id=uuid.UUID(adult["suspect_id"]),
+            basis="application",
+            application_id=uuid.UUID(applied.json()["legal_aid_application_id"]),
+            lawyer=lawyer("孙律师"),
+            assigned_at=NOW,
+        ),
+    )
+
+    async def appointed() -> Any:
+        rows = (await client.get("/ledger", params={"status": "appointed_on_application"})).json()
+        return [r for r in rows if r["suspect_id"] == adult["suspect_id"]]
+
+    assert (await eventually(appointed))[0]["current_defender"]["name"] == "孙律师"

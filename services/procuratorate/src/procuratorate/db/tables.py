@@ -151,7 +151,7 @@ defenders = sa.Table(
         nullable=False,
         index=True,
     ),
-    sa.Column("kind", sa.String(20), nullable=False),  # appointed | retained | duty_lawyer
+    sa.Column("kind", sa.String(40), nullable=False),  # a DefenseStatus
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("firm", sa.String(200)),
     sa.Column("contact", sa.String(200)),
