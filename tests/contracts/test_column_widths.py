@@ -50,6 +50,7 @@ DECLARED: dict[tuple[str, str, str], tuple[Source, ...]] = {
     ("procuratorate", "cases", "review_status"): (frozenset({"under_review"}),),
     ("procuratorate", "cases", "prosecutor_name"): (fields.PersonName,),
     ("procuratorate", "cases", "prosecutor_contact"): (fields.ContactInfo,),
+    ("procuratorate", "case_transfers", "procuratorate_unit"): (fields.OrgName,),
     ("procuratorate", "case_transfers", "transferring_agency"): (fields.OrgName,),
     ("procuratorate", "case_transfers", "transfer_number"): (fields.Reference,),
     ("procuratorate", "case_transfers", "receipt_kind"): (V.ReceiptKind,),

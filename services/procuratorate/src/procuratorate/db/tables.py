@@ -49,7 +49,9 @@ cases = sa.Table(
 case_transfers = sa.Table(
     "case_transfers",
     metadata,
-    # The same transfer (agency + its transfer number) received twice is one case.
+    # The same transfer (agency + its transfer number) received twice by one unit is one case;
+    # the unit is part of the key, so one unit's transfer never resolves to another's case.
+    sa.Column("procuratorate_unit", sa.String(200), primary_key=True),
     sa.Column("transferring_agency", sa.String(200), primary_key=True),
     sa.Column("transfer_number", sa.String(100), primary_key=True),
     sa.Column("case_id", UUID(as_uuid=True), sa.ForeignKey("cases.case_id"), nullable=False),

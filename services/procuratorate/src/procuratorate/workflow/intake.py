@@ -73,15 +73,23 @@ async def receive_case(
     prosecutor: Officer | None = None,
     caused_by: Envelope | None = None,
 ) -> Receipt:
-    """Receive a transfer. The same transfer (agency + transfer number) received again is the
-    case already received; a re-transfer after supplementary investigation restarts the review
-    period of the returned case (CPL Art. 175)."""
+    """Receive a transfer. The same transfer (agency + transfer number) received again by the
+    same unit is the case already received; a re-transfer after supplementary investigation
+    restarts the review period of the returned case (CPL Art. 175).
+
+    Another unit's cases do not exist for this receipt: its transfer number makes a new case,
+    and a case id or suspect ids that happen to be its are replaced by fresh ones rather than
+    refused, since a refusal would tell the caller they exist."""
     # Serialise receipts of one transfer: two deliveries at once still make one case.
     await session.execute(
         sa.select(
             sa.func.pg_advisory_xact_lock(
                 sa.func.hashtext(
-                    particulars.transferring_agency + "|" + particulars.transfer_number
+                    particulars.procuratorate_unit
+                    + "|"
+                    + particulars.transferring_agency
+                    + "|"
+                    + particulars.transfer_number
                 )
             )
         )
@@ -89,9 +97,15 @@ async def receive_case(
     ids = [s.suspect_id for s in particulars.suspects] + [
         o.suspect_id for o in particulars.organisation_suspects
     ]
-    known, existing, taken = await _earlier_receipts(session, particulars, case_id, ids)
-    if known is not None:
-        return Receipt(known, created=False)
+    earlier = await _earlier_receipts(session, particulars, case_id, ids)
+    if earlier.known is not None:
+        return Receipt(earlier.known, created=False)
+    if earlier.case_unit is not None and earlier.case_unit != particulars.procuratorate_unit:
+        case_id = uuid.uuid4()
+    if earlier.taken_elsewhere:
+        particulars = _fresh_suspect_ids(particulars, set(earlier.taken_elsewhere))
+    existing = earlier.case_unit == particulars.procuratorate_unit
+    taken = earlier.taken_here
     if receipt_kind is ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION:
         if not existing:
             raise Conflict(
@@ -154,6 +168,7 @@ async def receive_case(
     ).one()
     await session.execute(
         sa.insert(case_transfers).values(
+            procuratorate_unit=particulars.procuratorate_unit,
             transferring_agency=particulars.transferring_agency,
             transfer_number=particulars.transfer_number,
             case_id=case_id,
@@ -263,27 +278,66 @@ async def receive_case(
     return Receipt(case_id, created=True, case=case)
 
 
+@dataclass(frozen=True)
+class _Earlier:
+    known: UUID | None
+    """The case this unit received the transfer as."""
+    case_unit: str | None
+    """The unit of the case that already has the requested case id."""
+    taken_here: list[UUID]
+    taken_elsewhere: list[UUID]
+    """Requested suspect ids that belong to a case of this unit / of another unit."""
+
+
 async def _earlier_receipts(
     session: AsyncSession, particulars: CaseParticulars, case_id: UUID, suspect_ids: list[UUID]
-) -> tuple[UUID | None, bool, list[UUID] | None]:
-    """In one query: the case this transfer was received as, whether ``case_id`` is taken, and
-    which of ``suspect_ids`` already belong to a case."""
+) -> _Earlier:
+    """In one query: the case this unit received the transfer as, the unit of the case that
+    has ``case_id``, and which of ``suspect_ids`` already belong to a case, of which unit."""
+    unit = particulars.procuratorate_unit
     known = (
         sa.select(case_transfers.c.case_id)
         .where(
+            case_transfers.c.procuratorate_unit == unit,
             case_transfers.c.transferring_agency == particulars.transferring_agency,
             case_transfers.c.transfer_number == particulars.transfer_number,
         )
         .scalar_subquery()
     )
-    existing = sa.exists().where(cases.c.case_id == case_id)
-    taken = (
-        sa.select(sa.func.array_agg(suspects.c.suspect_id))
-        .where(suspects.c.suspect_id.in_(suspect_ids))
-        .scalar_subquery()
+    case_unit = (
+        sa.select(cases.c.procuratorate_unit).where(cases.c.case_id == case_id).scalar_subquery()
     )
-    row = (await session.execute(sa.select(known, existing, taken))).one()
-    return row[0], bool(row[1]), row[2]
+
+    def taken(same_unit: bool) -> Any:
+        return (
+            sa.select(sa.func.array_agg(suspects.c.suspect_id))
+            .select_from(suspects.join(cases, cases.c.case_id == suspects.c.case_id))
+            .where(
+                suspects.c.suspect_id.in_(suspect_ids),
+                (cases.c.procuratorate_unit == unit)
+                if same_unit
+                else (cases.c.procuratorate_unit != unit),
+            )
+            .scalar_subquery()
+        )
+
+    row = (await session.execute(sa.select(known, case_unit, taken(True), taken(False)))).one()
+    return _Earlier(row[0], row[1], list(row[2] or []), list(row[3] or []))
+
+
+def _fresh_suspect_ids(particulars: CaseParticulars, taken: set[UUID]) -> CaseParticulars:
+    return particulars.model_copy(
+        update={
+            "suspects": tuple(
+                s.model_copy(update={"suspect_id": uuid.uuid4()}) if s.suspect_id in taken else s
+                for s in particulars.suspects
+            ),
+            "organisation_suspects": tuple(
+                o.model_copy(update={"suspect_id": uuid.uuid4()}) if o.suspect_id in taken else o
+                for o in particulars.organisation_suspects
+            ),
+        }
+    )
 
 
 async def _restart_review(
@@ -316,6 +370,7 @@ async def _restart_review(
     )
     await session.execute(
         sa.insert(case_transfers).values(
+            procuratorate_unit=particulars.procuratorate_unit,
             transferring_agency=particulars.transferring_agency,
             transfer_number=particulars.transfer_number,
             case_id=case_id,
