@@ -63,6 +63,35 @@ AUDIENCE: dict[str, list[tuple[str, set[Role]]]] = {
     ],
 }
 
+# (service, path pattern) → whose objects a caller reaches (object level, inside the query);
+# the first matching pattern wins. "unit": the procuratorate staff's own unit's cases;
+# "center": notices, applications and assignments addressed to the aid-center staff's center
+# (a lawyer: their own assignments); "agency": the notifier's per-agency visibility;
+# "deployment": shared by every caller the route admits and holding no suspect's data.
+# Cross-unit and cross-center access is exercised in
+# services/procuratorate/tests/integration/test_procuratorate_unit_isolation.py,
+# services/aid_center/tests/integration/test_aid_center_scoping.py and
+# tests/security/test_notifier_protection.py.
+SCOPE: dict[str, list[tuple[str, str]]] = {
+    "procuratorate": [
+        (r"^/ops/", "deployment"),
+        (r"^/(cases|ledger|statistics|ledger\.xlsx)", "unit"),
+    ],
+    "aid_center": [
+        (r"^/ops/", "deployment"),
+        (r"^/(notices|applications|assignments)", "center"),
+        (r"^/(firms|lawyers|work-stations|duty-rota|duty-shifts)", "deployment"),
+        # Duty requests name a district's work station, not a center; previous-stage lawyers
+        # are the roster's record of who defended whom before.
+        (r"^/(duty-requests|suspects/\{suspect_id\}/previous-stage-lawyer)", "deployment"),
+    ],
+    "notifier": [
+        (r"^/ops/", "deployment"),
+        (r"^/templates", "deployment"),
+        (r"^/(clocks|cases/\{case_id\}/deliveries|deliveries)", "agency"),
+    ],
+}
+
 FACTORIES = {
     "procuratorate": (procuratorate_app, ProcuratorateSettings),
     "aid_center": (aid_center_app, AidCenterSettings),
@@ -123,6 +152,17 @@ def test_every_route_has_an_expected_audience(service: str) -> None:
     missing = [f"{m} {p}" for m, p in _routes(app) if _audience(service, m, p) is None]
     assert missing == []
     assert len(_routes(app)) > 5
+
+
+@pytest.mark.parametrize("service", list(FACTORIES))
+def test_every_route_declares_whose_objects_it_reaches(service: str) -> None:
+    factory, _ = FACTORIES[service]
+    undeclared = [
+        f"{m} {p}"
+        for m, p in _routes(factory())
+        if not any(re.search(pattern, p) for pattern, _ in SCOPE[service])
+    ]
+    assert undeclared == []
 
 
 @pytest.mark.parametrize("service", list(FACTORIES))

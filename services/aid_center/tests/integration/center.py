@@ -13,11 +13,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from aid_center.service import create_app
 from aid_center.settings import AidCenterSettings
-from defense_schemas import BaseEvent, Envelope, decode_event
+from defense_schemas import BaseEvent, Envelope, decode_event, examples
 from service_runtime.security.principal import Role
 from tests.infrastructure import RunningService, bearer, run_service
 
-CENTER = "河东区法律援助中心"
+# The staff work for the center the example letters are addressed to.
+CENTER = examples.CENTER
 
 
 @dataclass

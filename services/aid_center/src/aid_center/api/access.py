@@ -4,8 +4,12 @@ Function level: the center's staff use every route; a lawyer reaches only the as
 routes that are about their own work (the assignment, its activity log) — and only for the
 suspects assigned to them: another lawyer's assignment is a 404, inside the query.
 
-Not yet object-level by center: one aid-center service serves one center's deployment; a
-multi-center deployment needs the center on notices and applications first.
+Object level by center (a deployment may serve several centers): staff act for the center in
+their token's ``agency``, and see only the notices and applications addressed to it
+(``addressee_center``) and the assignments made on them. Another center's notice, application
+or assignment is a 404, exactly like one that does not exist, and is left out of lists; the
+condition is part of each query. The roster (firms, lawyers, leave, work stations, duty rota)
+is the deployment's, shared by its centers, and holds no suspect's data.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from fastapi import Depends
 
-from aid_center.db.tables import assignments
+from aid_center.db.tables import applications, assignments, notices
 from service_runtime.deps import SessionDep
 from service_runtime.errors import NotFound
 from service_runtime.security.deps import require_roles
@@ -37,20 +41,79 @@ def lawyer_uuid(principal: Principal) -> UUID | None:
         return UUID(int=0)
 
 
+Staff = Annotated[Principal, STAFF]
+
+
+def center_of(principal: Principal) -> str:
+    """The center a staff member acts for (tokens of staff always carry their agency)."""
+    return principal.agency or ""
+
+
+def notice_in_center(center: str) -> sa.ColumnElement[bool]:
+    return notices.c.addressee_center == center
+
+
+def application_in_center(center: str) -> sa.ColumnElement[bool]:
+    return applications.c.addressee_center == center
+
+
+def assignment_in_center(center: str) -> sa.ColumnElement[bool]:
+    """An assignment belongs to the center its notice or application was addressed to."""
+    return sa.or_(
+        assignments.c.notice_id.in_(sa.select(notices.c.notice_id).where(notice_in_center(center))),
+        assignments.c.application_id.in_(
+            sa.select(applications.c.application_id).where(application_in_center(center))
+        ),
+    )
+
+
+def assignments_of(principal: Principal) -> sa.ColumnElement[bool]:
+    """The assignments ``principal`` may see: a lawyer's own, or those of staff's center."""
+    lawyer_id = lawyer_uuid(principal)
+    if lawyer_id is not None:
+        return assignments.c.lawyer_id == lawyer_id
+    return assignment_in_center(center_of(principal))
+
+
 async def assignment_of_caller(
     assignment_id: UUID, principal: StaffOrLawyer, session: SessionDep
 ) -> UUID:
-    lawyer_id = lawyer_uuid(principal)
-    if lawyer_id is not None:
-        found = await session.scalar(
-            sa.select(assignments.c.assignment_id).where(
-                assignments.c.assignment_id == assignment_id,
-                assignments.c.lawyer_id == lawyer_id,
-            )
+    found = await session.scalar(
+        sa.select(assignments.c.assignment_id).where(
+            assignments.c.assignment_id == assignment_id, assignments_of(principal)
         )
-        if found is None:
-            raise NotFound("assignment", assignment_id)
+    )
+    if found is None:
+        raise NotFound("assignment", assignment_id)
     return assignment_id
 
 
+async def notice_of_callers_center(notice_id: UUID, staff: Staff, session: SessionDep) -> UUID:
+    found = await session.scalar(
+        sa.select(notices.c.notice_id).where(
+            notices.c.notice_id == notice_id, notice_in_center(center_of(staff))
+        )
+    )
+    if found is None:
+        raise NotFound("notice", notice_id)
+    return notice_id
+
+
+async def application_of_callers_center(
+    application_id: UUID, staff: Staff, session: SessionDep
+) -> UUID:
+    found = await session.scalar(
+        sa.select(applications.c.application_id).where(
+            applications.c.application_id == application_id,
+            application_in_center(center_of(staff)),
+        )
+    )
+    if found is None:
+        raise NotFound("application", application_id)
+    return application_id
+
+
 OWN_ASSIGNMENT = Depends(assignment_of_caller)
+"""The assignment is the lawyer's own, or made on a notice or application of staff's center."""
+NOTICE_OF_CENTER = Depends(notice_of_callers_center)
+APPLICATION_OF_CENTER = Depends(application_of_callers_center)

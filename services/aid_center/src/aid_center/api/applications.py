@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from aid_center.api.access import STAFF
+from aid_center.api.access import (
+    APPLICATION_OF_CENTER,
+    STAFF,
+    Staff,
+    application_in_center,
+    center_of,
+)
 from aid_center.api.notices import AssignIn, AssignOut
 from aid_center.appointing import NoticeStatus, appoint
 from aid_center.db.tables import applications
@@ -64,10 +70,15 @@ async def _application(session: SessionDep, application_id: UUID) -> dict[str, A
 @router.get("", response_model=list[ApplicationOut], summary="List applications")
 async def list_applications(
     session: SessionDep,
+    staff: Staff,
     status: Annotated[str | None, Query(description="Filter by status.")] = None,
     case_id: Annotated[UUID | None, Query()] = None,
 ) -> list[ApplicationOut]:
-    query = sa.select(applications).order_by(applications.c.received_at)
+    query = (
+        sa.select(applications)
+        .where(application_in_center(center_of(staff)))
+        .order_by(applications.c.received_at)
+    )
     if status is not None:
         query = query.where(applications.c.status == status)
     if case_id is not None:
@@ -77,7 +88,12 @@ async def list_applications(
     ]
 
 
-@router.get("/{application_id}", response_model=ApplicationOut, summary="One application")
+@router.get(
+    "/{application_id}",
+    response_model=ApplicationOut,
+    summary="One application",
+    dependencies=[APPLICATION_OF_CENTER],
+)
 async def get_application(application_id: UUID, session: SessionDep) -> ApplicationOut:
     return ApplicationOut.model_validate(await _application(session, application_id))
 
@@ -86,6 +102,7 @@ async def get_application(application_id: UUID, session: SessionDep) -> Applicat
     "/{application_id}/assignment",
     response_model=AssignOut,
     summary="Assign a lawyer to an accepted or unassignable application (engine, or staff)",
+    dependencies=[APPLICATION_OF_CENTER],
     description="The same rules as for a notice: roster limits may be waived by staff, the "
     "law's rules never (Measures Art. 13, LAL Art. 26, leave → 409).",
 )

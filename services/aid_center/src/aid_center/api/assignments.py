@@ -12,7 +12,16 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from aid_center.api.access import OWN_ASSIGNMENT, STAFF, STAFF_OR_LAWYER, StaffOrLawyer, lawyer_uuid
+from aid_center.api.access import (
+    OWN_ASSIGNMENT,
+    STAFF,
+    STAFF_OR_LAWYER,
+    Staff,
+    StaffOrLawyer,
+    assignment_in_center,
+    assignments_of,
+    center_of,
+)
 from aid_center.appointing import ACTIVE, appoint, now
 from aid_center.db.tables import activities, assignments, conflict_reports, quality_reviews
 from aid_center.domain.quality import meeting_overdue, service_standard_checklist
@@ -153,9 +162,10 @@ async def list_assignments(
     lawyer_id: Annotated[UUID | None, Query()] = None,
     status: Annotated[str | None, Query(description="active or ended")] = None,
 ) -> list[AssignmentOut]:
-    query = sa.select(assignments).order_by(assignments.c.assigned_at)
-    if (own := lawyer_uuid(principal)) is not None:
-        query = query.where(assignments.c.lawyer_id == own)  # a lawyer sees their own only
+    # A lawyer sees their own only; staff their center's.
+    query = (
+        sa.select(assignments).where(assignments_of(principal)).order_by(assignments.c.assigned_at)
+    )
     for column, value in (
         (assignments.c.suspect_id, suspect_id),
         (assignments.c.case_id, case_id),
@@ -176,6 +186,7 @@ async def list_assignments(
 )
 async def overdue_meetings(
     session: SessionDep,
+    staff: Staff,
     runtime: RuntimeDep,
     as_of: Annotated[
         date | None,
@@ -189,7 +200,9 @@ async def overdue_meetings(
         activities.c.kind == ActivityKind.MEETING.value,
     )
     rows = await session.execute(
-        sa.select(assignments, met.label("met")).where(assignments.c.status == ACTIVE)
+        sa.select(assignments, met.label("met")).where(
+            assignments.c.status == ACTIVE, assignment_in_center(center_of(staff))
+        )
     )
     today = as_of or legal_date(now())
     flagged = []
@@ -229,7 +242,7 @@ async def _active(session: SessionDep, assignment_id: UUID) -> dict[str, Any]:
 
 @router.post(
     "/{assignment_id}/replacement",
-    dependencies=[STAFF],
+    dependencies=[STAFF, OWN_ASSIGNMENT],
     response_model=ReplacementOut,
     summary="Replace the appointed lawyer (another lawyer; Measures Art. 5, 14)",
 )
@@ -262,7 +275,7 @@ async def replace(
 
 @router.post(
     "/{assignment_id}/conflicts",
-    dependencies=[STAFF],
+    dependencies=[STAFF, OWN_ASSIGNMENT],
     status_code=201,
     response_model=ConflictOut,
     summary="A law firm reports a conflict of interest → reassignment to ANOTHER firm",
@@ -408,7 +421,7 @@ async def list_activities(assignment_id: UUID, session: SessionDep) -> list[Acti
 
 @router.post(
     "/{assignment_id}/quality-reviews",
-    dependencies=[STAFF],
+    dependencies=[STAFF, OWN_ASSIGNMENT],
     status_code=201,
     response_model=QualityReviewOut,
     summary="Record a quality review (Measures Art. 14) with the service-standard checklist",
@@ -466,7 +479,7 @@ async def review_quality(
 
 @router.get(
     "/{assignment_id}/quality-reviews",
-    dependencies=[STAFF],
+    dependencies=[STAFF, OWN_ASSIGNMENT],
     response_model=list[QualityReviewOut],
     summary="Quality reviews of an assignment",
 )

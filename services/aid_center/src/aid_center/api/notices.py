@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from aid_center.api.access import STAFF
+from aid_center.api.access import NOTICE_OF_CENTER, STAFF, Staff, center_of, notice_in_center
 from aid_center.appointing import NoticeStatus, appoint
 from aid_center.db.tables import notices
 from service_runtime.deps import RuntimeDep, SessionDep
@@ -88,10 +88,13 @@ async def _notice(session: SessionDep, notice_id: UUID) -> dict[str, Any]:
 @router.get("", response_model=list[NoticeOut], summary="List notices (e.g. status=unassignable)")
 async def list_notices(
     session: SessionDep,
+    staff: Staff,
     status: Annotated[str | None, Query(description="Filter by status.")] = None,
     case_id: Annotated[UUID | None, Query()] = None,
 ) -> list[NoticeOut]:
-    query = sa.select(notices).order_by(notices.c.received_at)
+    query = (
+        sa.select(notices).where(notice_in_center(center_of(staff))).order_by(notices.c.received_at)
+    )
     if status is not None:
         query = query.where(notices.c.status == status)
     if case_id is not None:
@@ -99,7 +102,12 @@ async def list_notices(
     return [NoticeOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()]
 
 
-@router.get("/{notice_id}", response_model=NoticeOut, summary="One notice")
+@router.get(
+    "/{notice_id}",
+    response_model=NoticeOut,
+    summary="One notice",
+    dependencies=[NOTICE_OF_CENTER],
+)
 async def get_notice(notice_id: UUID, session: SessionDep) -> NoticeOut:
     return NoticeOut.model_validate(await _notice(session, notice_id))
 
@@ -108,6 +116,7 @@ async def get_notice(notice_id: UUID, session: SessionDep) -> NoticeOut:
     "/{notice_id}/assignment",
     response_model=AssignOut,
     summary="Assign a lawyer to an accepted or unassignable notice (engine, or staff's choice)",
+    dependencies=[NOTICE_OF_CENTER],
     description="A lawyer chosen by staff may exceed roster limits (capacity, district), which "
     "the decision records as waived; the law's rules are never waived: a firm defending a "
     "co-suspect of the case (Measures Art. 13), LAL Art. 26 experience, leave → 409.",

@@ -67,6 +67,8 @@ notices = sa.Table(
     sa.Column("district", sa.Text, nullable=True),
     sa.Column("document_number", sa.Text, nullable=False),
     sa.Column("procuratorate_unit", sa.Text, nullable=False),
+    # The center the letter is addressed to: whose staff may see and act on it.
+    sa.Column("addressee_center", sa.Text, nullable=False, index=True),
     sa.Column("suspect_name", sa.Text, nullable=False),
     sa.Column("grounds", pg.JSONB, nullable=False),
     sa.Column("letter", pg.JSONB, nullable=False),

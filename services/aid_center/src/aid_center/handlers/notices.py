@@ -150,6 +150,7 @@ def on_defense_notice_sent(runtime: Runtime) -> Handler:
                 "district_of_case": envelope.case_id,
                 "document_number": event.letter.document_number.text,
                 "procuratorate_unit": event.letter.procuratorate_unit,
+                "addressee_center": event.letter.addressee_center,
                 "suspect_name": event.letter.suspect_name,
                 "grounds": [g.value for g in event.letter.grounds],
                 "letter": seal_letter(session, event.notice_id, letter),
