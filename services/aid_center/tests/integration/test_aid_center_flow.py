@@ -44,6 +44,9 @@ from services.aid_center.tests.integration.center import Center, running_center
 
 pytestmark = pytest.mark.integration
 
+SENT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Tianjin, a Monday
+SUPPLEMENTED = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)  # the next Monday
+
 ADULT, MINOR = SUSPECTS  # 张某 (adult, denies guilt) and 李某某 (a minor with a guardian)
 
 
@@ -171,7 +174,11 @@ async def test_incomplete_notice_gets_supplement_request_then_assignment(
         await add_lawyer(center, firm, "C001")
         case_id, received, (adult_id, _) = new_case()
         await center.publish(received, case_id)
-        notice = notice_for(adult_id, minor=False, materials=("户籍证明",))
+        # Sent on Monday 2 March 2026 and handled by the center later (a backlog): the period
+        # runs from the letter's receipt, not from when the center got round to it.
+        notice = notice_for(adult_id, minor=False, materials=("户籍证明",)).model_copy(
+            update={"sent_at": SENT}
+        )
         await center.publish(notice, case_id)
 
         request: SupplementRequested = await center.log.first(case_id, SupplementRequested)
@@ -180,21 +187,28 @@ async def test_incomplete_notice_gets_supplement_request_then_assignment(
         body = (await center.client.get(f"/notices/{notice.notice_id}")).json()
         assert body["status"] == "supplement_requested"
         assert body["missing_materials"] == ["起诉意见书"]
+        assert body["received_at"] == SENT.isoformat().replace("+00:00", "Z")
+        assert body["assignment_due_on"] == "2026-03-05"  # Mon + 3 days (legal_calendar)
 
         await center.publish(
             NoticeSupplemented(
                 notice_id=notice.notice_id,
                 suspect_id=adult_id,
-                supplemented_at=datetime.now(UTC),
+                supplemented_at=SUPPLEMENTED,
                 supplemented_items=(NoticeItem.CASE_MATERIALS,),
                 added_materials=("起诉意见书",),
                 review_deadline=received.review_deadline,
             ),
             case_id,
         )
-        await center.log.first(case_id, NoticeAccepted)
+        accepted: NoticeAccepted = await center.log.first(case_id, NoticeAccepted)
         assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
         assert assigned.suspect_id == adult_id
+        # The completing supplement restarts the period; the acceptance says from when, so the
+        # procuratorate and the notifier count it from the same instant.
+        assert accepted.received_at == SUPPLEMENTED
+        body = (await center.client.get(f"/notices/{notice.notice_id}")).json()
+        assert body["assignment_due_on"] == "2026-03-12"  # Mon 9 March + 3 days
 
 
 async def test_conflict_reassigns_to_another_firm_and_override_refuses_co_suspect_firm(

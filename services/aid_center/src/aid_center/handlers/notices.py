@@ -20,11 +20,8 @@ from defense_schemas import Envelope
 from defense_schemas.events.aid_center import NoticeAccepted, SupplementRequested
 from defense_schemas.events.procuratorate import DefenseNoticeSent, NoticeSupplemented
 from defense_schemas.vocabulary import Ground
-from legal_calendar import CalendarDays, compute_deadline, legal_date
+from legal_calendar.deadlines import ASSIGNMENT, assignment_started_at
 from service_runtime.app import Runtime
-
-ASSIGNMENT_PERIOD = CalendarDays(3)
-"""Measures Art. 4, LAL Art. 36: 自收到通知辩护公函之日起三日内 (the shared calendar counts it)."""
 
 
 def letter_facts(letter: Mapping[str, Any]) -> LetterFacts:
@@ -73,9 +70,12 @@ async def _announce(
     notice: Mapping[Any, Any],
     check: NoticeCheck,
     at: datetime,
+    period_started_at: datetime,
 ) -> None:
     """Emit the decision ``notice`` (the row as written) carries: a supplement request naming
-    exactly what is missing, or the acceptance and then the appointment."""
+    exactly what is missing, or the acceptance and then the appointment. The acceptance states
+    when the assignment period started (``legal_calendar.deadlines.ASSIGNMENT``), so every
+    service counts it from the same instant."""
     if not check.complete:
         await runtime.publisher.publish(
             session,
@@ -95,7 +95,7 @@ async def _announce(
         NoticeAccepted(
             notice_id=notice["notice_id"],
             suspect_id=notice["suspect_id"],
-            received_at=notice["received_at"],
+            received_at=period_started_at,
             accepted_at=at,
         ),
         case_id=notice["case_id"],
@@ -130,12 +130,11 @@ _STORE_NOTICE = (
 
 def on_defense_notice_sent(runtime: Runtime) -> Handler:
     async def handle(session: AsyncSession, envelope: Envelope, event: DefenseNoticeSent) -> None:
-        received_at = now()
-        # The clock the center must keep; computed by the shared legal calendar, provisional
-        # (and flagged) when the year's official calendar is not loaded.
-        deadline = compute_deadline(
-            legal_date(received_at), ASSIGNMENT_PERIOD, runtime.calendar, allow_provisional=True
-        )
+        # Received when sent (electronic document flow): the period is the law's, and a backlog
+        # in this consumer must not lengthen it. Provisional (and flagged) when the year's
+        # official calendar is not loaded.
+        received_at = assignment_started_at(event.sent_at, None)
+        deadline = ASSIGNMENT.due(received_at, runtime.calendar)
         letter = event.letter.model_dump(mode="json")
         check = check_notice(
             letter_facts(letter), event.materials, _settings(runtime).required_materials
@@ -170,7 +169,7 @@ def on_defense_notice_sent(runtime: Runtime) -> Handler:
         notice = stored.mappings().first()
         if notice is None:
             return  # the same letter again under another event id: already handled
-        await _announce(session, runtime, envelope, notice, check, at)
+        await _announce(session, runtime, envelope, notice, check, at, received_at)
 
     return handle
 
@@ -202,6 +201,17 @@ def on_notice_supplemented(runtime: Runtime) -> Handler:
             return
         check = check_notice(letter_facts(letter), materials, _settings(runtime).required_materials)
         at = now()
+        # A letter the center asked to complete is received complete with the supplement that
+        # completes it: the assignment period starts again from it
+        # (legal_calendar.deadlines.ASSIGNMENT); one that is still incomplete restarts nothing.
+        started_at = assignment_started_at(
+            notice["received_at"], event.supplemented_at if check.complete else None
+        )
+        deadline = ASSIGNMENT.due(started_at, runtime.calendar)
+        values |= {
+            "assignment_due_on": deadline.due_on,
+            "assignment_due_provisional": deadline.provisional,
+        }
         # The supplement and the new check's outcome in one update, which returns the row.
         decided = (
             (
@@ -212,6 +222,6 @@ def on_notice_supplemented(runtime: Runtime) -> Handler:
             .mappings()
             .one()
         )
-        await _announce(session, runtime, envelope, decided, check, at)
+        await _announce(session, runtime, envelope, decided, check, at, started_at)
 
     return handle

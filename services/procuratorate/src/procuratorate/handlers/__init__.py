@@ -36,9 +36,9 @@ from defense_schemas.vocabulary import (
     ReceiptKind,
     TransferKind,
 )
+from legal_calendar.deadlines import ASSIGNMENT
 from procuratorate.db.personal import SUSPECT_PERSONAL
 from procuratorate.db.tables import defenders, notices, suspects
-from procuratorate.domain.clocks import THREE_DAYS
 from procuratorate.workflow.common import (
     get_suspect,
     record_on_timeline,
@@ -148,7 +148,9 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
     ) -> None:
         await suspect_of(session, envelope, event.suspect_id)
         await set_notice(session, event.notice_id, status="accepted")
-        # Measures Art. 4, LAL Art. 36: a lawyer within 3 days of the letter's receipt.
+        # Measures Art. 4, LAL Art. 36, defined once in legal_calendar.deadlines.ASSIGNMENT:
+        # the acceptance states the start the center counted from (the letter's receipt, or
+        # the supplement that completed it).
         await start_clock(
             session,
             runtime,
@@ -156,7 +158,7 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
             suspect_id=event.suspect_id,
             kind=ClockKind.ASSIGNMENT,
             started_at=event.received_at,
-            period=THREE_DAYS,
+            period=ASSIGNMENT.period,
             subject=str(event.notice_id),
         )
 
