@@ -50,6 +50,18 @@ async def case_known(client: Any, case_id: Any) -> None:
     )
 
 
+def letter_sent() -> pr.DefenseNoticeSent:
+    """The letter the assignment answers: its messages wait for it (the topics are not
+    ordered with each other), and its case handler is the prosecutor's contact from then on."""
+    return pr.DefenseNoticeSent(
+        notice_id=ex.NOTICE,
+        suspect_id=ex.LI,
+        sent_at=ex.at(4),
+        letter=ex.LETTER.model_copy(update={"case_handler": PROSECUTOR}),
+        materials=("起诉意见书",),
+    )
+
+
 def lawyer_assigned() -> aid.LawyerAssigned:
     return aid.LawyerAssigned(
         assignment_id=ex.ASSIGNMENT,
@@ -104,7 +116,10 @@ async def test_each_channel_delivers_once_even_when_the_event_is_redelivered(
                 await publish(
                     bootstrap,
                     settings.topic_procuratorate,
-                    [wrap(case_received(), case_id, "procuratorate")],
+                    [
+                        wrap(case_received(), case_id, "procuratorate"),
+                        wrap(letter_sent(), case_id, "procuratorate"),
+                    ],
                 )
                 await case_known(client, case_id)
                 await publish(bootstrap, settings.topic_aid_center, [assigned])
@@ -185,7 +200,10 @@ async def test_a_dead_channel_is_retried_with_backoff_then_reported_failed(
         await publish(
             bootstrap,
             settings.topic_procuratorate,
-            [wrap(case_received(), case_id, "procuratorate")],
+            [
+                wrap(case_received(), case_id, "procuratorate"),
+                wrap(letter_sent(), case_id, "procuratorate"),
+            ],
         )
         await case_known(svc.client, case_id)
         await publish(
@@ -234,15 +252,16 @@ async def test_a_replay_of_old_events_records_their_messages_as_skipped_and_send
             Envelope.for_event(event, case_id=case_id, producer=producer, occurred_at=day_before)
             for event, producer in (
                 (case_received(), "procuratorate"),
+                (letter_sent(), "procuratorate"),
                 (lawyer_assigned(), "aid-center"),
             )
         ]
         async with run_service(create_app(settings), settings) as svc:
             svc.client.headers.update(operator(settings))
             bootstrap = settings.kafka_bootstrap_servers
-            await publish(bootstrap, settings.topic_procuratorate, old[:1])
+            await publish(bootstrap, settings.topic_procuratorate, old[:2])
             await case_known(svc.client, case_id)
-            await publish(bootstrap, settings.topic_aid_center, old[1:])
+            await publish(bootstrap, settings.topic_aid_center, old[2:])
 
             async def log() -> dict[str, Any]:
                 response = await svc.client.get(f"/cases/{case_id}/deliveries")
@@ -294,7 +313,10 @@ async def test_a_shutdown_while_a_message_is_in_flight_commits_it_and_never_send
                 await publish(
                     bootstrap,
                     settings.topic_procuratorate,
-                    [wrap(case_received(), case_id, "procuratorate")],
+                    [
+                        wrap(case_received(), case_id, "procuratorate"),
+                        wrap(letter_sent(), case_id, "procuratorate"),
+                    ],
                 )
                 await case_known(svc.client, case_id)
                 await publish(
@@ -319,3 +341,67 @@ async def test_a_shutdown_while_a_message_is_in_flight_commits_it_and_never_send
             assert sent.count(webhook["notification_id"]) == 1, sent
             # Each request names its job as the idempotency key.
             assert agency.idempotency_keys == sent
+
+
+async def test_the_assignment_applied_before_the_case_and_letter_still_reaches_the_prosecutor(
+    notifier_settings: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The aid center's topic first, the procuratorate's after (a backlog on one topic): the
+    assignment's messages wait in the database for the letter, the prosecutor is told, and the
+    late letter opens no assignment clock for a suspect who already has a lawyer."""
+    with SmtpServer() as smtp:
+        settings = await notifier_settings(
+            "reversed", smtp_port=smtp.port, sms_file_path=tmp_path / "sms.jsonl"
+        )
+        bootstrap = settings.kafka_bootstrap_servers
+        case_id = uuid4()
+        async with run_service(create_app(settings), settings) as svc:
+            svc.client.headers.update(operator(settings))
+            client = svc.client
+            accepted = aid.NoticeAccepted(
+                notice_id=ex.NOTICE, suspect_id=ex.LI, received_at=ex.at(4), accepted_at=ex.at(4)
+            )
+            await publish(
+                bootstrap,
+                settings.topic_aid_center,
+                [
+                    wrap(accepted, case_id, "aid-center"),
+                    wrap(lawyer_assigned(), case_id, "aid-center"),
+                ],
+            )
+
+            async def log() -> dict[str, Any]:
+                response = await client.get(f"/cases/{case_id}/deliveries")
+                return response.json() if response.status_code == 200 else {}
+
+            # Applied (the case exists from its first event), nobody told yet.
+            held = await eventually(log, lambda body: "deliveries" in body)
+            assert held["deliveries"] == []
+
+            await publish(
+                bootstrap,
+                settings.topic_procuratorate,
+                [
+                    wrap(case_received(), case_id, "procuratorate"),
+                    wrap(letter_sent(), case_id, "procuratorate"),
+                ],
+            )
+            told = await eventually(log, lambda body: body.get("delivered") == 2)
+            assert {(d["about_event_type"], d["recipient_role"]) for d in told["deliveries"]} == {
+                ("LawyerAssigned", "lawyer"),
+                ("LawyerAssigned", "prosecutor"),
+            }
+            assert any("wang@hedong" in m["To"] for m in smtp.messages)
+
+            board = (
+                await client.get(
+                    "/clocks", params={"case_id": str(case_id), "include_stopped": "true"}
+                )
+            ).json()
+            assignment = [c for c in board if c["kind"] == "assignment"]
+            assert len(assignment) == 1, assignment
+            assert assignment[0]["open"] is False
+            assert assignment[0]["outcome"] == "met"
+            # Facts that arrived after the clock closed still describe it.
+            assert assignment[0]["agency"] == ex.CENTER
+            assert assignment[0]["district"] == ex.CASE.district

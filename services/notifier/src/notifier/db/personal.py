@@ -79,3 +79,15 @@ def open_delivery(cipher: FieldCipher, row: Mapping[Any, Any]) -> dict[str, Any]
     opened = _open(cipher, "deliveries", DELIVERY_FIELDS, row["notification_id"], row)
     opened.pop("address_hash", None)
     return opened
+
+
+HELD_FIELD = "held_deliveries.envelope"
+
+
+def seal_held(cipher: FieldCipher, event_id: UUID, envelope_json: str) -> str:
+    """A held event's envelope (it names people and their contacts), sealed with its id."""
+    return cipher.encrypt(envelope_json, field=HELD_FIELD, record_id=event_id)
+
+
+def open_held(cipher: FieldCipher, row: Mapping[Any, Any]) -> str:
+    return cipher.decrypt(row["envelope"], field=HELD_FIELD, record_id=row["event_id"])

@@ -37,6 +37,22 @@ suspects = sa.Table(
     sa.Column("lawyer_assigned", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("aid_center", sa.Text, nullable=True),
     sa.Column("lawyer_firm", sa.Text, nullable=True),
+    sa.Column(
+        "lawyer_assigned_at",
+        sa.DateTime(timezone=True),
+        nullable=True,
+        comment="the latest appointment: closes an assignment clock started at or before it",
+    ),
+)
+
+held_deliveries = sa.Table(
+    "held_deliveries",
+    metadata,
+    sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("case_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("waits_for", sa.Text, nullable=False),
+    sa.Column("envelope", sa.Text, nullable=False, comment="encrypted (db/personal.py)"),
+    comment="Events whose messages wait for a fact of another topic (encrypted envelope)",
 )
 
 contacts = sa.Table(

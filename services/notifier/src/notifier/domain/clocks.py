@@ -9,9 +9,12 @@ The clocks (ClockKind):
 - notice_dispatch — 3 days from the decision not to retain counsel, or from the discovery of a
   ground for a suspect who already decided so (Measures Art. 3; the procuratorate's rules
   Art. 42);
-- assignment — 3 days from the letter's receipt (Measures Art. 4, LAL Art. 36), restarted by a
-  supplement (the letter was incomplete until then) and started again by a written request to
-  appoint another lawyer (Measures Art. 5);
+- assignment — defined once in ``legal_calendar.deadlines.ASSIGNMENT`` (Measures Art. 4, LAL
+  Art. 36): 3 days from the letter's receipt (its sending), or from the supplement that
+  completed it, which the center's acceptance states (``NoticeAccepted.received_at``); started
+  again by a written request to appoint another lawyer (Measures Art. 5). Any appointment at or
+  after a start closes that period, whichever event arrives first: the two topics are not
+  ordered with each other;
 - file_review — 3 working days from the lawyer's request when not arranged at once (Art. 8);
 - written_opinion — before the review period ends (Art. 9): due on the review deadline;
 - review_period — the last day the case carries (CPL Art. 172, 175): set by the procuratorate
@@ -46,6 +49,7 @@ from legal_calendar import (
     compute_deadline,
     legal_date,
 )
+from legal_calendar.deadlines import ASSIGNMENT, closed_by
 
 THREE_DAYS = CalendarDays(3)
 THREE_WORKING_DAYS = WorkingDays(3)
@@ -95,6 +99,7 @@ class SuspectView:
     notice_sent: bool = False
     has_defender: bool = False  # appointed lawyer, retained counsel or permitted self-defense
     lawyer_assigned: bool = False
+    lawyer_assigned_at: datetime | None = None  # the latest appointment (or replacement)
 
 
 @dataclass
@@ -161,6 +166,27 @@ def _review_deadline_moved(
     return changes
 
 
+def _assignment_period(
+    view: CaseView, suspect_id: UUID, started_at: datetime, calendar: LegalCalendar, reason: str
+) -> list[ClockChange]:
+    """Start (or move) the suspect's assignment period from ``started_at`` — unless an
+    appointment at or after that instant is already known: the period was met before the event
+    that starts it arrived (the two topics are not ordered with each other), and opening it now
+    would leave a clock open for a suspect who has a lawyer."""
+    if closed_by(started_at, view.suspect(suspect_id).lawyer_assigned_at):
+        return []
+    return [
+        _schedule(
+            ClockKey(ClockKind.ASSIGNMENT, suspect_id),
+            ResponsibleParty.AID_CENTER,
+            started_at,
+            ASSIGNMENT.period,
+            calendar,
+            reason,
+        )
+    ]
+
+
 def _defender_found(view: CaseView, suspect_id: UUID, at: datetime, why: str) -> list[ClockChange]:
     """Counsel retained or self-defense permitted: the letter and the assignment fall away."""
     keys = [
@@ -201,11 +227,14 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                 known = view.suspect(suspect.suspect_id)
                 key = ClockKey(ClockKind.WRITTEN_OPINION, suspect.suspect_id)
                 if known.lawyer_assigned and key not in view.open_clocks:
+                    # From the later of the receipt and the appointment: the same day whether
+                    # the appointment's event arrived before this one or after it.
+                    since = max(event.received_at, known.lawyer_assigned_at or event.received_at)
                     changes.append(
                         Schedule(
                             key,
                             ResponsibleParty.LAWYER,
-                            min(legal_date(event.received_at), event.review_deadline),
+                            min(legal_date(since), event.review_deadline),
                             event.review_deadline,
                             False,
                             "written opinion before the restarted review period ends (Art. 9)",
@@ -275,57 +304,39 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                 at=event.sent_at,
                 reason="notice-of-defense letter sent",
             )
-            # Electronic document flow: the center receives the letter when it is sent.
-            changes.append(
-                _schedule(
-                    ClockKey(ClockKind.ASSIGNMENT, event.suspect_id),
-                    ResponsibleParty.AID_CENTER,
+            # Electronic document flow: the center receives the letter when it is sent. A
+            # period the center's acceptance already started (it came first, on the other
+            # topic) is the center's statement of the start and is left as it is.
+            if ClockKey(ClockKind.ASSIGNMENT, event.suspect_id) not in view.open_clocks:
+                changes += _assignment_period(
+                    view,
+                    event.suspect_id,
                     event.sent_at,
-                    THREE_DAYS,
                     calendar,
                     "assign a lawyer within 3 days of receiving the letter (Measures Art. 4)",
                 )
-            )
             return changes
 
         case aid.NoticeAccepted():
-            return [
-                _schedule(
-                    ClockKey(ClockKind.ASSIGNMENT, event.suspect_id),
-                    ResponsibleParty.AID_CENTER,
-                    event.received_at,
-                    THREE_DAYS,
-                    calendar,
-                    "letter received by the center (Measures Art. 4, LAL Art. 36)",
-                )
-            ]
-
-        case pr.NoticeSupplemented():
-            key = ClockKey(ClockKind.ASSIGNMENT, event.suspect_id)
-            if key not in view.open_clocks:
-                return []
-            return [
-                _schedule(
-                    key,
-                    ResponsibleParty.AID_CENTER,
-                    event.supplemented_at,
-                    THREE_DAYS,
-                    calendar,
-                    "letter supplemented: 3 days from the complete letter (Measures Art. 3-4)",
-                )
-            ]
+            # The start the shared definition gives: the receipt, or the completing supplement
+            # (a supplement itself moves nothing here: only the center knows whether it
+            # completed the letter).
+            return _assignment_period(
+                view,
+                event.suspect_id,
+                event.received_at,
+                calendar,
+                "letter received by the center (Measures Art. 4, LAL Art. 36)",
+            )
 
         case pr.ReappointmentRequested():
-            return [
-                _schedule(
-                    ClockKey(ClockKind.ASSIGNMENT, event.suspect_id),
-                    ResponsibleParty.AID_CENTER,
-                    event.requested_at,
-                    THREE_DAYS,
-                    calendar,
-                    "appoint another lawyer (Measures Art. 5, LAL Art. 36)",
-                )
-            ]
+            return _assignment_period(
+                view,
+                event.suspect_id,
+                event.requested_at,
+                calendar,
+                "appoint another lawyer (Measures Art. 5, LAL Art. 36)",
+            )
 
         case aid.LawyerAssigned() | aid.LawyerReplaced():
             at = event.assigned_at if isinstance(event, aid.LawyerAssigned) else event.replaced_at

@@ -9,20 +9,25 @@ memory in event order, and written in a few multi-row statements (handlers/batch
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from defense_messaging import Applied
+from defense_messaging import Applied, EventPublisher
 from defense_schemas import BaseEvent, Envelope, Producer, registered_events
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
+from legal_calendar import LegalCalendar
 from notifier.domain.clocks import clock_changes
-from notifier.handlers.batch import ProjectionBatch
+from notifier.handlers.batch import Held, ProjectionBatch
 from notifier.handlers.clocks import apply_clock_changes
-from notifier.handlers.deliveries import insert_deliveries, plan_deliveries
+from notifier.handlers.deliveries import insert_deliveries, plan_deliveries, waiting_for
 from notifier.handlers.projection import forget_lawyer, record_facts, view_of
 from notifier.settings import NotifierSettings
 from service_runtime.app import Runtime
 from service_runtime.security.audit_events import audit_event_write
+from service_runtime.security.fields import FieldCipher
 from service_runtime.security.personal import cipher_of
 
 CONSUMED: frozenset[type[BaseEvent]] = frozenset(
@@ -47,6 +52,55 @@ def personal_fields_written(
     return tuple(fields)
 
 
+@dataclass
+class EventOutcome:
+    """What applying one event produced, besides the batch's changed rows."""
+
+    published: list[Envelope] = field(default_factory=list)
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    contacts_written: int = 0
+    held: bool = False
+    released: list[Held] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Projector:
+    """Applies one event to a loaded batch, in memory (no I/O): the clock rules read the case
+    as it was, the facts and contacts are updated, the deliveries the event calls for are
+    planned — or held until the facts they need arrive — and the clock changes made."""
+
+    calendar: LegalCalendar
+    publisher: EventPublisher
+    cipher: FieldCipher
+    settings: NotifierSettings
+
+    def apply(self, batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -> EventOutcome:
+        done = EventOutcome()
+        case_id = envelope.case_id
+        changes = clock_changes(event, view_of(batch, case_id), self.calendar)
+        done.contacts_written = record_facts(batch, envelope, event)
+        waits_for = waiting_for(batch, envelope, event)
+        if waits_for is None:
+            done.jobs += plan_deliveries(batch, self.cipher, self.settings, envelope, event)
+        else:
+            batch.hold(Held(envelope, event, waits_for))
+            done.held = True
+        if isinstance(event, aid.AidTerminated):
+            forget_lawyer(batch, case_id, event.suspect_id)
+        done.published += apply_clock_changes(batch, self.publisher, envelope, changes)
+        # The fact this event brought may be the one held messages were waiting for.
+        for held in list(batch.held.get(case_id, ())):
+            if held.envelope.event_id == envelope.event_id:
+                continue
+            if waiting_for(batch, held.envelope, held.event) is None:
+                batch.release(case_id, held)
+                done.jobs += plan_deliveries(
+                    batch, self.cipher, self.settings, held.envelope, held.event
+                )
+                done.released.append(held)
+        return done
+
+
 class NotifierProjection:
     """The notifier's :class:`~defense_messaging.EventApplier`."""
 
@@ -61,25 +115,38 @@ class NotifierProjection:
     async def apply(self, session: AsyncSession, events: Applied) -> None:
         runtime = self._runtime
         batch = await ProjectionBatch.load(session, (envelope.case_id for envelope, _ in events))
-        cipher = cipher_of(session)
+        projector = Projector(
+            runtime.calendar, runtime.publisher, cipher_of(session), self._settings
+        )
         published: list[Envelope] = []
         jobs = []
-        contacts_written: list[int] = []
+        outcomes: list[EventOutcome] = []
         for envelope, event in events:
-            changes = clock_changes(event, view_of(batch, envelope.case_id), runtime.calendar)
-            contacts_written.append(record_facts(batch, envelope, event))
-            jobs += plan_deliveries(batch, cipher, self._settings, envelope, event)
-            if isinstance(event, aid.AidTerminated):
-                forget_lawyer(batch, envelope.case_id, event.suspect_id)
-            published += apply_clock_changes(batch, runtime.publisher, envelope, changes)
+            done = projector.apply(batch, envelope, event)
+            published += done.published
+            jobs += done.jobs
+            outcomes.append(done)
         await batch.flush(session)
         created = await insert_deliveries(session, jobs)
         await runtime.publisher.publish_many(session, published)
         with_jobs = {job["about_event_id"] for job in jobs if job["notification_id"] in created}
-        for (envelope, event), contacts in zip(events, contacts_written, strict=True):
-            fields = personal_fields_written(event, contacts, envelope.event_id in with_jobs)
+        for (envelope, event), done in zip(events, outcomes, strict=True):
+            fields = personal_fields_written(
+                event, done.contacts_written, envelope.event_id in with_jobs
+            )
+            if done.held:
+                fields += ("held_deliveries.envelope",)
             if fields:  # in this transaction: the audit entry commits with the write (issue 7)
                 await audit_event_write(session, runtime, envelope, event, fields=fields)
+            for held in done.released:
+                if held.envelope.event_id in with_jobs:
+                    await audit_event_write(
+                        session,
+                        runtime,
+                        held.envelope,
+                        held.event,
+                        fields=personal_fields_written(held.event, 0, True),
+                    )
 
 
 def event_handlers(runtime: Runtime) -> NotifierProjection:

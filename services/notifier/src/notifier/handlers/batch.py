@@ -24,9 +24,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from defense_schemas.vocabulary import ClockKind, RecipientRole
-from notifier.db.personal import open_contact, seal_contact
-from notifier.db.tables import cases, clocks, contacts, suspects, templates
+from defense_schemas import BaseEvent, Envelope, decode_event
+from defense_schemas.vocabulary import ClockKind, RecipientRole, ResponsibleParty
+from notifier.db.personal import open_contact, open_held, seal_contact, seal_held
+from notifier.db.tables import cases, clocks, contacts, held_deliveries, suspects, templates
 from notifier.domain.clocks import ClockKey
 from notifier.domain.deliveries import Contact
 from service_runtime.security.personal import cipher_of
@@ -47,6 +48,16 @@ class NewContact:
 
 
 @dataclass
+class Held:
+    """An event whose messages wait for a fact another topic brings (see
+    handlers/deliveries.py: ``waiting_for``)."""
+
+    envelope: Envelope
+    event: BaseEvent
+    waits_for: str
+
+
+@dataclass
 class ProjectionBatch:
     cases: dict[UUID, Row] = field(default_factory=dict)
     suspects: dict[UUID, dict[UUID, Row]] = field(default_factory=dict)
@@ -56,6 +67,8 @@ class ProjectionBatch:
     open_clocks: dict[UUID, dict[ClockKey, Row]] = field(default_factory=dict)
     templates: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     """(event type, recipient role or ``*``) → (subject, body)."""
+    held: dict[UUID, list[Held]] = field(default_factory=dict)
+    """case → events whose messages wait, in arrival order."""
 
     _dirty_cases: set[UUID] = field(default_factory=set)
     _dirty_suspects: set[tuple[UUID, UUID]] = field(default_factory=set)
@@ -63,6 +76,11 @@ class ProjectionBatch:
     _forgotten_contacts: list[int] = field(default_factory=list)
     _new_clocks: dict[UUID, Row] = field(default_factory=dict)
     _changed_clocks: dict[UUID, Row] = field(default_factory=dict)
+    _new_held: dict[UUID, Held] = field(default_factory=dict)
+    _released_held: set[UUID] = field(default_factory=set)
+    _backfills: list[tuple[UUID, UUID | None, str, str]] = field(default_factory=list)
+    """(case, suspect or None, column, value) for stopped clocks, which the batch does not
+    hold: a fact that arrived after the clock closed still describes it."""
 
     @classmethod
     async def load(cls, session: AsyncSession, case_ids: Iterable[UUID]) -> ProjectionBatch:
@@ -109,6 +127,20 @@ class ProjectionBatch:
             )
         ):
             batch.templates[(event_type, role)] = (subject, body)
+        for row in (
+            await session.execute(
+                sa.select(held_deliveries)
+                .where(held_deliveries.c.case_id.in_(ids))
+                .order_by(held_deliveries.c.case_id, held_deliveries.c.event_id)
+                .with_for_update()
+            )
+        ).mappings():
+            envelope, event = decode_event(open_held(cipher, row).encode())
+            batch.held.setdefault(row["case_id"], []).append(
+                Held(envelope, event, row["waits_for"])
+            )
+        for waiting in batch.held.values():
+            waiting.sort(key=lambda held: held.envelope.occurred_at)
         return batch
 
     # --- cases and suspects -------------------------------------------------------------
@@ -153,6 +185,7 @@ class ProjectionBatch:
                 "lawyer_assigned": False,
                 "aid_center": None,
                 "lawyer_firm": None,
+                "lawyer_assigned_at": None,
             }
         row.update(values)
         self._dirty_suspects.add((case_id, suspect_id))
@@ -198,6 +231,45 @@ class ProjectionBatch:
         if row["clock_id"] not in self._new_clocks:
             self._changed_clocks[row["clock_id"]] = row
 
+    def backfill_clocks(
+        self, case_id: UUID, suspect_id: UUID | None, column: str, value: str | None
+    ) -> None:
+        """A description a clock lacked because the fact behind it arrived later (the case's
+        district, the center a letter went to): fill it in on the case's clocks (the suspect's,
+        for a suspect's fact) that have none, open or stopped."""
+        if value is None:
+            return
+        responsible = ResponsibleParty.AID_CENTER.value if column == "agency" else None
+        known = {row["clock_id"]: row for row in self.open_clocks.get(case_id, {}).values()}
+        for row in (*self._new_clocks.values(), *self._changed_clocks.values()):
+            if row["case_id"] == case_id:
+                known[row["clock_id"]] = row
+        for row in known.values():
+            if suspect_id is not None and row["suspect_id"] != suspect_id:
+                continue
+            if responsible is not None and row["responsible"] != responsible:
+                continue
+            if row[column] is None:
+                row[column] = value
+                if row["clock_id"] not in self._new_clocks:
+                    self._changed_clocks[row["clock_id"]] = row
+        self._backfills.append((case_id, suspect_id, column, value))
+
+    def clocks_written(self) -> list[Row]:
+        """Every clock row the batch started or changed, as it will be written."""
+        return [*self._new_clocks.values(), *self._changed_clocks.values()]
+
+    # --- held messages ------------------------------------------------------------------
+
+    def hold(self, held: Held) -> None:
+        self.held.setdefault(held.envelope.case_id, []).append(held)
+        self._new_held[held.envelope.event_id] = held
+
+    def release(self, case_id: UUID, held: Held) -> None:
+        self.held[case_id].remove(held)
+        if self._new_held.pop(held.envelope.event_id, None) is None:
+            self._released_held.add(held.envelope.event_id)
+
     # --- writing ------------------------------------------------------------------------
 
     async def flush(self, session: AsyncSession) -> None:
@@ -217,6 +289,38 @@ class ProjectionBatch:
             await self._insert_contacts(session)
         if self._new_clocks:
             await session.execute(sa.insert(clocks), list(self._new_clocks.values()))
+        if self._backfills:
+            for case_id, suspect_id, column, value in self._backfills:
+                statement = sa.update(clocks).where(
+                    clocks.c.case_id == case_id, clocks.c[column].is_(None)
+                )
+                if suspect_id is not None:
+                    statement = statement.where(clocks.c.suspect_id == suspect_id)
+                if column == "agency":
+                    statement = statement.where(
+                        clocks.c.responsible == ResponsibleParty.AID_CENTER.value
+                    )
+                await session.execute(statement.values({column: value}))
+        if self._released_held:
+            await session.execute(
+                sa.delete(held_deliveries).where(
+                    held_deliveries.c.event_id.in_(sorted(self._released_held))
+                )
+            )
+        if self._new_held:
+            cipher = cipher_of(session)
+            await session.execute(
+                sa.insert(held_deliveries),
+                [
+                    {
+                        "event_id": event_id,
+                        "case_id": held.envelope.case_id,
+                        "waits_for": held.waits_for,
+                        "envelope": seal_held(cipher, event_id, held.envelope.to_bytes().decode()),
+                    }
+                    for event_id, held in self._new_held.items()
+                ],
+            )
         if self._changed_clocks:
             await session.execute(
                 sa.update(clocks).where(clocks.c.clock_id == sa.bindparam("changed_clock_id")),

@@ -17,11 +17,11 @@ from uuid import UUID, uuid4
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from defense_schemas import BaseEvent, Envelope
+from defense_schemas import BaseEvent, Envelope, Producer
 from defense_schemas.vocabulary import RecipientRole
 from notifier.db.personal import address_hash, seal_delivery
 from notifier.db.tables import deliveries
-from notifier.domain.deliveries import Recipient, recipients_for
+from notifier.domain.deliveries import AUDIENCE, Recipient, recipients_for
 from notifier.domain.templates import Message, TemplateProblem, render
 from notifier.handlers.batch import ProjectionBatch
 from notifier.settings import NotifierSettings
@@ -81,6 +81,27 @@ def compose(
                 "template %s/%s does not render: %s", event.event_type, recipient.role, problem
             )
     return Message(subject=event.event_type, body=f"{event.event_type}（案件 {envelope.case_id}）")
+
+
+def waiting_for(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -> str | None:
+    """What fact the messages of an aid-center event still wait for, if any.
+
+    The aid center's events answer the procuratorate's, but the two topics reach the notifier
+    in no particular order: ``LawyerAssigned`` can come before the case's ``CaseReceived``
+    (which names the prosecutor) and the letter's ``DefenseNoticeSent`` (whose case handler
+    replaces the prosecutor as the contact). Planned then, the prosecutor would never hear of
+    the lawyer. Such an event's messages are held until the letter (for an event naming one)
+    or the case is known, and planned then, to the contacts they would have had in order."""
+    if event.producer is not Producer.AID_CENTER or event.event_type not in AUDIENCE:
+        return None
+    if batch.case(envelope.case_id)["transfer_number"] is None:
+        return "case"
+    suspect_id = getattr(event, "suspect_id", None)
+    if getattr(event, "notice_id", None) is not None and suspect_id is not None:
+        suspect = batch.suspect(envelope.case_id, suspect_id)
+        if suspect is None or not suspect["notice_sent"]:
+            return "notice"
+    return None
 
 
 def plan_deliveries(

@@ -4,7 +4,6 @@ projection (who can be reached, 联系方式), changed in the transaction's batc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from uuid import UUID
 
 from defense_schemas import BaseEvent, Envelope
@@ -32,6 +31,7 @@ def view_of(batch: ProjectionBatch, case_id: UUID) -> CaseView:
             notice_sent=row["notice_sent"],
             has_defender=row["has_defender"],
             lawyer_assigned=row["lawyer_assigned"],
+            lawyer_assigned_at=row["lawyer_assigned_at"],
         )
     view.open_clocks = set(batch.open_clocks.get(case_id, {}))
     return view
@@ -50,8 +50,9 @@ def record_facts(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -
                 procuratorate_unit=event.procuratorate_unit,
                 district=event.district,
                 review_deadline=event.review_deadline,
-                updated_at=datetime.now(UTC),
+                updated_at=envelope.occurred_at,
             )
+            batch.backfill_clocks(case_id, None, "district", event.district)
             for suspect in event.suspects:
                 batch.update_suspect(case_id, suspect.suspect_id, name=suspect.name)
                 if suspect.retained_counsel is not None:
@@ -75,13 +76,19 @@ def record_facts(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -
                 notice_sent=True,
                 aid_center=event.letter.addressee_center,
             )
+            batch.backfill_clocks(
+                case_id, event.suspect_id, "agency", event.letter.addressee_center
+            )
         case aid.LawyerAssigned() | aid.LawyerReplaced():
+            at = event.assigned_at if isinstance(event, aid.LawyerAssigned) else event.replaced_at
+            known = (batch.suspect(case_id, event.suspect_id) or {}).get("lawyer_assigned_at")
             batch.update_suspect(
                 case_id,
                 event.suspect_id,
                 lawyer_assigned=True,
                 has_defender=True,
                 lawyer_firm=event.lawyer.firm_name,
+                lawyer_assigned_at=at if known is None else max(known, at),
             )
         case aid.AidTerminated():
             keeps_defender = event.reason in (
