@@ -1,7 +1,8 @@
 """A minimal service built with the shared runtime, to prove the delivery guarantees.
 
 It publishes DefenseDecisionRecorded events (as the procuratorate) and consumes every platform
-topic, recording each applied event in ``applied`` with the order it was applied in. The
+topic, recording each applied event (of any type) in ``applied`` with the order it was applied
+in. The
 ``note`` field steers its handler: ``reject`` → a permanent rejection, ``bug`` → an exception
 until :data:`behaviour` says the bug is fixed, ``flaky`` → one transient failure first.
 """
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_messaging import PermanentEventError
-from defense_schemas import Envelope
+from defense_schemas import BaseEvent, Envelope, registered_events
 from defense_schemas.events.procuratorate import DefenseDecisionRecorded
 from defense_schemas.vocabulary import DefenseChoice, PersonRole
 from service_runtime.app import Runtime, ServiceDefinition
@@ -74,9 +75,17 @@ async def record(session: AsyncSession, envelope: Envelope, event: DefenseDecisi
     )
 
 
+async def record_any(session: AsyncSession, envelope: Envelope, event: BaseEvent) -> None:
+    await session.execute(
+        sa.insert(applied).values(event_id=envelope.event_id, case_id=envelope.case_id, note=None)
+    )
+
+
 def definition() -> ServiceDefinition:
     def handlers(_: Runtime) -> dict:
-        return {DefenseDecisionRecorded: record}
+        # Every other event is recorded too, so a test can see any topic's events applied.
+        others = {model: record_any for model in registered_events()}
+        return {**others, DefenseDecisionRecorded: record}
 
     return ServiceDefinition(
         name="procuratorate",  # contracts check that procuratorate events name their producer

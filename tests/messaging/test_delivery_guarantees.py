@@ -15,6 +15,8 @@ from aiokafka import AIOKafkaProducer
 
 from defense_messaging import Outbox, OutboxRelay, ensure_topics
 from defense_schemas import Envelope, dead_letter_topic
+from defense_schemas.examples import EXAMPLES, example_envelope
+from defense_schemas.topics import Producer
 from service_runtime.app import build_app
 from service_runtime.database import create_engine, session_factory
 from service_runtime.migrations import upgrade_to_head
@@ -96,7 +98,12 @@ async def test_malformed_message_on_each_topic_goes_to_its_dlq_and_the_next_is_a
         settings.topic_aid_center,
         settings.topic_notifier,
     ]
-    good = {topic: _envelope(f"after poison on {topic}") for topic in topics}
+    # After the poison, an event that belongs on each topic (its owner's type and producer).
+    owners = [Producer.AGENCY, Producer.PROCURATORATE, Producer.AID_CENTER, Producer.NOTIFIER]
+    good = {
+        topic: _owned_by(owner).model_copy(update={"event_id": uuid.uuid4()})
+        for topic, owner in zip(topics, owners, strict=True)
+    }
     for topic in topics:
         await _produce(
             settings,
@@ -120,6 +127,11 @@ async def test_malformed_message_on_each_topic_goes_to_its_dlq_and_the_next_is_a
         assert headers["dlq.consumer"].decode() == settings.consumer_group
         assert headers["dlq.error"], "the reason travels with the dead letter"
         assert int(headers["dlq.source_offset"]) == 0
+
+
+def _owned_by(owner: Producer) -> Envelope:
+    event = next(event for event in EXAMPLES if event.producer is owner)
+    return example_envelope(event)
 
 
 async def _all_applied(service: RunningService, ids: list[uuid.UUID]) -> bool:

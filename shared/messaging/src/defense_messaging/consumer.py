@@ -7,13 +7,19 @@ so a crash re-delivers rather than loses. Auto-commit is off; a new group starts
 earliest offset.
 
 Failures:
-- the message breaks its contract (unparseable, unknown type, invalid payload), breaks the
-  inbound policy (too large, a producer not allowed for its type), or the handler
-  raises :class:`PermanentEventError` → dead-lettered at once;
+- the message breaks its contract (unparseable, unknown type, invalid payload), does not belong
+  on the topic it came by (another owner's event type or producer: ``forbidden_on_topic``),
+  breaks the inbound policy (too large, a producer not allowed for its type), or the handler
+  raises :class:`PermanentEventError` → dead-lettered at once. Whatever the bytes of key, value
+  and headers, decoding gives an event or a reason (``defense_messaging.decoding``), never an
+  exception;
 - a transient failure (database or broker unreachable) → retried with backoff, forever, the
   partition waits: skipping would lose the event;
 - any other handler exception → retried a few times, then dead-lettered, so one bug does not
-  stall the case's partition for everyone.
+  stall the case's partition for everyone;
+- the group refuses a commit (this member was dropped, a rebalance came between) → positions go
+  back to the committed offsets and the loop re-joins on its next poll (the inbox makes the
+  re-read harmless); a commit or poll the broker does not answer times out and is retried.
 
 A dead letter is written as a ``dead_letters`` row and an outbox message to ``<topic>.dlq`` in
 one transaction, so filing it is as reliable as any other event.
@@ -34,7 +40,6 @@ effects in the session's transaction (they already must: a retry re-runs them).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -43,22 +48,47 @@ from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    IllegalStateError,
+    KafkaError,
+    RebalanceInProgressError,
+    UnknownMemberIdError,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from defense_messaging.decoding import Refusal, dead_letter_copy, decode_record, printable
 from defense_messaging.errors import PermanentEventError, is_transient
-from defense_messaging.inbound import InboundPolicy, check_inbound
+from defense_messaging.inbound import InboundPolicy
 from defense_messaging.kafka_client import KafkaConnection
 from defense_messaging.outbox import Outbox
 from defense_messaging.tables import MessagingTables
-from defense_schemas import BaseEvent, ContractViolation, Envelope, decode_event
-from defense_schemas.topics import dead_letter_topic
+from defense_schemas import BaseEvent, Envelope
+from defense_schemas.topics import TOPIC_POLICIES, TopicPolicy, dead_letter_topic
 
 log = logging.getLogger(__name__)
 
 
-class InboundRefused(Exception):
-    """The message breaks deployment policy (size, allowed producers): dead-lettered."""
+class Refused(Exception):
+    """The message is a dead letter before any handler sees it (see :class:`Refusal`)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+
+
+# The group moved on without this member (a pause past the session timeout, a rebalance): the
+# commit is refused, the member re-joins on its next poll, and the records it applied since
+# the last commit are read again from the committed offsets (the inbox skips them).
+GROUP_CHANGED = (
+    CommitFailedError,
+    IllegalGenerationError,
+    RebalanceInProgressError,
+    UnknownMemberIdError,
+    IllegalStateError,
+)
 
 
 Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
@@ -107,6 +137,10 @@ class ConsumerStats:
     duplicates: int = 0
     skipped: int = 0
     dead_lettered: int = 0
+    commits_refused: int = 0
+    """Commits the group refused (this member was dropped, or a rebalance came between)."""
+    commits_failed: int = 0
+    """Commits that timed out or failed otherwise (broker away); retried with the next."""
 
 
 class EventConsumer:
@@ -130,6 +164,8 @@ class EventConsumer:
         fetch_min_bytes: int = 1,
         fetch_max_wait_ms: int = 500,
         observer: Callable[[str, str, float], None] | None = None,
+        topic_policies: Mapping[str, TopicPolicy] | None = None,
+        client_timeout: float = 30.0,
     ) -> None:
         self.group_id = group_id
         self.topics = topics
@@ -145,13 +181,26 @@ class EventConsumer:
         self._inbound = inbound or InboundPolicy()
         self._fetch = {"fetch_min_bytes": fetch_min_bytes, "fetch_max_wait_ms": fetch_max_wait_ms}
         self._observer = observer
+        # Which events each consumed topic accepts, by the topic's name in this deployment.
+        self._topic_policies = dict(TOPIC_POLICIES if topic_policies is None else topic_policies)
+        # Every call to the broker is bounded: a dead broker must not hang the loop or shutdown.
+        self._client_timeout = client_timeout
         self._stopping = False
         self._consumer: AIOKafkaConsumer | None = None
+        self._uncommitted: dict[TopicPartition, int] = {}
         self.stats = ConsumerStats()
         self.started = asyncio.Event()
+        self.last_progress = time.monotonic()
+        """When the loop last showed it is alive (a poll, a commit, a wait on a dependency);
+        ``/health`` fails when it is too old."""
 
     async def run(self) -> None:
-        """Consume until :meth:`stop`; on stop the current batch finishes and is committed."""
+        """Consume until :meth:`stop`; on stop the current batch finishes and is committed.
+
+        Survives rebalances (a refused commit re-reads from the committed offsets) and broker
+        loss (every client call is bounded; uncommitted offsets are committed later). Anything
+        else ends the loop, logged at ERROR, and ``/health`` fails so the process is restarted.
+        """
         self._consumer = AIOKafkaConsumer(
             *self.topics,
             group_id=self.group_id,
@@ -162,29 +211,119 @@ class EventConsumer:
             **self._fetch,
             **self._connection.options(),
         )
-        await self._consumer.start()
-        self.started.set()
         try:
+            await asyncio.wait_for(self._consumer.start(), timeout=self._client_timeout)
+            self.started.set()
+            self.beat()
             while not self._stopping:
-                batches = await self._consumer.getmany(timeout_ms=500)
-                # All partitions' records in one list, each partition's in offset order: one
-                # transaction for the lot, not one per partition (a light load spreads a
-                # poll's few records over many partitions).
-                records = [record for polled in batches.values() for record in polled]
-                step = self._transaction_max_records
-                for start in range(0, len(records), step):
-                    chunk = records[start : start + step]
-                    await self._process_batch(chunk)
-                    # Committed only now: every record above is durably applied or filed.
-                    await self._consumer.commit(
-                        {TopicPartition(r.topic, r.partition): r.offset + 1 for r in chunk}
-                    )
+                await self._poll_once()
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            log.exception("consumer %s stopped: no further events are applied", self.group_id)
+            raise
         finally:
-            with contextlib.suppress(Exception):
-                await self._consumer.stop()
+            await self._close()
 
     def stop(self) -> None:
         self._stopping = True
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stopping
+
+    def beat(self) -> None:
+        self.last_progress = time.monotonic()
+
+    async def _poll_once(self) -> None:
+        assert self._consumer is not None
+        try:
+            batches = await asyncio.wait_for(
+                self._consumer.getmany(timeout_ms=500), timeout=self._client_timeout
+            )
+        except (TimeoutError, KafkaError) as exc:
+            # The broker is away or the group is rebalancing: the client reconnects and
+            # re-joins on the next poll.
+            log.warning("consumer %s: poll failed (%r); polling again", self.group_id, exc)
+            await asyncio.sleep(1)
+            self.beat()
+            return
+        self.beat()
+        # All partitions' records in one list, each partition's in offset order: one
+        # transaction for the lot, not one per partition (a light load spreads a poll's few
+        # records over many partitions).
+        records = [record for polled in batches.values() for record in polled]
+        if not records:
+            if self._uncommitted:
+                await self._commit()  # left over from a commit the broker did not answer
+            return
+        step = self._transaction_max_records
+        for start in range(0, len(records), step):
+            chunk = records[start : start + step]
+            await self._process_batch(chunk)
+            # Committed only now: every record above is durably applied or filed.
+            for record in chunk:
+                self._uncommitted[TopicPartition(record.topic, record.partition)] = (
+                    record.offset + 1
+                )
+            if not await self._commit():
+                return  # the group changed: what follows is read again from the committed
+            self.beat()
+
+    async def _commit(self) -> bool:
+        """Commit what was applied; False when the group changed and positions were reset."""
+        assert self._consumer is not None
+        offsets = dict(self._uncommitted)
+        try:
+            await asyncio.wait_for(self._consumer.commit(offsets), timeout=self._client_timeout)
+        except GROUP_CHANGED as exc:
+            log.warning(
+                "consumer %s: commit refused (%r): re-joining and reading again from the "
+                "committed offsets",
+                self.group_id,
+                exc,
+            )
+            self.stats.commits_refused += 1
+            self._uncommitted.clear()
+            await self._reseek()
+            return False
+        except (TimeoutError, KafkaError) as exc:
+            # Kept: the next commit carries these offsets too. A crash before then re-delivers
+            # them, and the inbox skips what was applied.
+            self.stats.commits_failed += 1
+            log.warning("consumer %s: commit failed (%r); retried later", self.group_id, exc)
+            return True
+        for partition, offset in offsets.items():
+            if self._uncommitted.get(partition) == offset:
+                del self._uncommitted[partition]
+        return True
+
+    async def _reseek(self) -> None:
+        """Positions back to the committed offsets of the partitions still assigned."""
+        assert self._consumer is not None
+        assigned = list(self._consumer.assignment())
+        if not assigned:
+            return  # the next poll re-joins, and a new assignment starts at the committed
+        try:
+            committed = await asyncio.wait_for(
+                self._consumer.seek_to_committed(*assigned), timeout=self._client_timeout
+            )
+            never = [tp for tp, offset in committed.items() if offset is None]
+            if never:
+                await asyncio.wait_for(
+                    self._consumer.seek_to_beginning(*never), timeout=self._client_timeout
+                )
+        except (TimeoutError, KafkaError) as exc:
+            # The assignment changed under us: the re-join resets positions from the committed.
+            log.warning("consumer %s: re-seek failed (%r)", self.group_id, exc)
+
+    async def _close(self) -> None:
+        if self._consumer is None:
+            return
+        try:
+            await asyncio.wait_for(self._consumer.stop(), timeout=self._client_timeout)
+        except Exception as exc:
+            log.warning("consumer %s: leaving the group failed (%r)", self.group_id, exc)
 
     async def _process_batch(self, records: list[ConsumerRecord]) -> None:
         """A poll's records (each partition's in order): together, or one by one on failure."""
@@ -259,13 +398,10 @@ class EventConsumer:
         started = time.perf_counter()
         try:
             envelope, event = self._decode(record)
-        except ContractViolation as exc:
-            await self._retrying(partial(self._dead_letter, record, "contract_violation", str(exc)))
-            self._observe("contract_violation", "dead_lettered", started)
-            return
-        except InboundRefused as exc:
-            await self._retrying(partial(self._dead_letter, record, "inbound_refused", str(exc)))
-            self._observe("inbound_refused", "dead_lettered", started)
+        except Refused as exc:
+            kind, reason = exc.refusal.kind, exc.refusal.reason
+            await self._retrying(partial(self._dead_letter, record, kind, reason))
+            self._observe(kind, "dead_lettered", started)
             return
         if not self._applier.handles(event):
             # A valid event this service has no business with (e.g. another service's clock).
@@ -299,13 +435,11 @@ class EventConsumer:
                 await self._backoff(attempts, exc, record)
 
     def _decode(self, record: ConsumerRecord) -> tuple[Envelope, BaseEvent]:
-        """Untrusted bytes to a valid event: size first, then the contract, then who sent it."""
-        if reason := check_inbound(record.value, None, self._inbound):
-            raise InboundRefused(reason)
-        envelope, event = decode_event(record.value)
-        if reason := check_inbound(record.value, envelope, self._inbound):
-            raise InboundRefused(reason)
-        return envelope, event
+        """Untrusted bytes to a valid event that belongs on its topic; else :class:`Refused`."""
+        decoded = decode_record(record.value, self._topic_policies.get(record.topic), self._inbound)
+        if isinstance(decoded, Refusal):
+            raise Refused(decoded)
+        return decoded
 
     async def _apply(self, record: ConsumerRecord, envelope: Envelope, event: BaseEvent) -> bool:
         inbox = self._tables.inbox
@@ -331,12 +465,18 @@ class EventConsumer:
     async def _dead_letter(
         self, record: ConsumerRecord, kind: str, reason: str, envelope: Envelope | None = None
     ) -> None:
+        reason = printable(reason)
         log.warning(
-            "dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason
+            "dead-lettering %s[%d]@%d (%s): %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            kind,
+            reason,
         )
-        key = record.key.decode(errors="replace") if record.key else ""
         dead = self._tables.dead_letters
         async with self._sessions() as session, session.begin():
+            # The table keeps the message whole, bytes as they came (key and value as bytea).
             new_id = await session.scalar(
                 pg_insert(dead)
                 .values(
@@ -344,31 +484,35 @@ class EventConsumer:
                     source_topic=record.topic,
                     source_partition=record.partition,
                     source_offset=record.offset,
-                    key=key or None,
+                    key=record.key,
                     value=record.value or b"",
                     event_id=str(envelope.event_id) if envelope else None,
                     event_type=envelope.event_type if envelope else None,
                     error_kind=kind,
-                    error=reason[:4000],
+                    error=reason,
                 )
                 .on_conflict_do_nothing()
                 .returning(dead.c.id)
             )
             if new_id is None:
                 return  # filed already before a crash: the DLQ has it
+            copy = dead_letter_copy(
+                key=record.key,
+                value=record.value,
+                kind=kind,
+                reason=reason,
+                source_topic=record.topic,
+                source_partition=record.partition,
+                source_offset=record.offset,
+                consumer=self.group_id,
+                dead_letter_id=new_id,
+            )
             await self._outbox.add_raw(
                 session,
                 topic=dead_letter_topic(record.topic),
-                key=key,
-                value=record.value or b"",
-                headers=[
-                    ("dlq.error_kind", kind),
-                    ("dlq.error", reason[:1000]),
-                    ("dlq.source_topic", record.topic),
-                    ("dlq.source_partition", str(record.partition)),
-                    ("dlq.source_offset", str(record.offset)),
-                    ("dlq.consumer", self.group_id),
-                ],
+                key=copy.key,
+                value=copy.value,
+                headers=copy.headers,
             )
         self._bump(dead_lettered=1)
 
@@ -383,7 +527,9 @@ class EventConsumer:
             except Exception as exc:
                 if not is_transient(exc) and attempts >= self._max_handler_attempts:
                     raise
+                log.warning("filing a dead letter failed (%r); retry %d", exc, attempts)
                 await asyncio.sleep(min(0.2 * 2**attempts, self._max_backoff))
+                self.beat()  # waiting on the database, not stuck
 
     async def _backoff(self, attempts: int, exc: BaseException, record: ConsumerRecord) -> None:
         delay = min(0.2 * 2**attempts, self._max_backoff)
@@ -397,6 +543,7 @@ class EventConsumer:
             delay,
         )
         await asyncio.sleep(delay)
+        self.beat()  # waiting on a dependency, not stuck
 
     def _bump(
         self, *, applied: int = 0, duplicates: int = 0, skipped: int = 0, dead_lettered: int = 0

@@ -24,7 +24,7 @@ class DeadLetter:
     source_topic: str
     source_partition: int
     source_offset: int
-    key: str | None
+    key: bytes | None
     event_id: str | None
     event_type: str | None
     error_kind: str
@@ -79,7 +79,7 @@ async def replay_dead_letter(
     await outbox.add_raw(
         session,
         topic=row["source_topic"],
-        key=row["key"] or "",
+        key=row["key"] or b"",
         value=row["value"],
         headers=[("replayed_dead_letter", str(dead_letter_id))],
     )

@@ -41,7 +41,7 @@ class Outbox:
                 {
                     "event_id": envelope.event_id,
                     "topic": topic,
-                    "key": str(envelope.case_id),
+                    "key": str(envelope.case_id).encode(),
                     "value": envelope.to_bytes(),
                     "headers": [
                         ["event_type", envelope.event_type],
@@ -58,7 +58,7 @@ class Outbox:
         session: AsyncSession,
         *,
         topic: str,
-        key: str,
+        key: bytes | str,
         value: bytes,
         headers: Headers = (),
         event_id: object | None = None,
@@ -67,7 +67,7 @@ class Outbox:
         row = {
             "event_id": event_id,
             "topic": topic,
-            "key": key,
+            "key": key.encode() if isinstance(key, str) else key,
             "value": value,
             "headers": [[name, text] for name, text in headers],
         }

@@ -8,7 +8,11 @@ Guarantees (see the README's "Delivery guarantees"):
   transaction-level advisory lock, so only one relay replica publishes at a time and an
   earlier row of a case can never be overtaken by a later one claimed by another replica;
 - no stranded rows: the relay wakes on ``LISTEN/NOTIFY`` and also polls, and a failed batch is
-  retried with exponential backoff.
+  retried with exponential backoff;
+- no row blocks the others: a row the broker refuses for good (too large, an invalid topic …)
+  is *parked* (``parked_at``, logged at ERROR, listed by ``/ops/outbox/parked``) and the rows
+  behind it go on. A transient failure (broker away, timeout) parks nothing: the whole batch is
+  retried, so rows that are merely delayed keep their per-key order.
 """
 
 from __future__ import annotations
@@ -23,6 +27,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTimestampError,
+    InvalidTopicError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    UnsupportedForMessageFormatError,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from defense_messaging.tables import MessagingTables
@@ -31,6 +44,29 @@ log = logging.getLogger(__name__)
 
 # One constant per database is enough: each service has its own database.
 RELAY_ADVISORY_LOCK = 0x0DC_0B0C
+
+# The broker (or the client, before sending) refuses these whatever the retries: the row itself
+# is at fault. Anything else (connection lost, timeouts, authorization that an operator may
+# still grant) is retried.
+PERMANENT_PRODUCER_ERRORS: tuple[type[BaseException], ...] = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+    CorruptRecordException,
+    InvalidTimestampError,
+    UnsupportedForMessageFormatError,
+    TypeError,
+    ValueError,
+)
+
+
+def is_permanent_producer_error(exc: BaseException) -> bool:
+    return isinstance(exc, PERMANENT_PRODUCER_ERRORS)
+
+
+class TransientSendFailure(Exception):
+    """Some rows of the batch could not be sent for now; the batch is retried."""
 
 
 class OutboxRelay:
@@ -46,6 +82,8 @@ class OutboxRelay:
         max_backoff: float = 30.0,
         retention: timedelta = timedelta(days=7),
         on_published: Callable[[int], Awaitable[None] | None] | None = None,
+        on_parked: Callable[[int], Awaitable[None] | None] | None = None,
+        send_timeout: float = 60.0,
     ) -> None:
         self._engine = engine
         self._producer = producer
@@ -58,7 +96,13 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._on_published = on_published
+        self._on_parked = on_parked
+        # A batch's acknowledgements are awaited this long at most: a hung send must not hang
+        # the relay (the producer's own request timeout is 40 s).
+        self._send_timeout = send_timeout
         self._last_purge = 0.0
+        self.last_progress = time.monotonic()
+        """When the loop last went round (``/health`` fails when this is too old)."""
 
     async def run(self) -> None:
         """Publish until :meth:`stop`; survives broker and database outages."""
@@ -66,6 +110,7 @@ class OutboxRelay:
         backoff = self._poll_interval
         try:
             while not self._stopping:
+                self.last_progress = time.monotonic()
                 try:
                     published = await self.publish_pending()
                     backoff = self._poll_interval
@@ -86,6 +131,10 @@ class OutboxRelay:
         self._stopping = True
         self._wakeup.set()
 
+    @property
+    def stop_requested(self) -> bool:
+        return self._stopping
+
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows in id order; returns how many were sent."""
         async with self._engine.begin() as conn:
@@ -103,7 +152,9 @@ class OutboxRelay:
                         self._outbox.c.value,
                         self._outbox.c.headers,
                     )
-                    .where(self._outbox.c.published_at.is_(None))
+                    .where(
+                        self._outbox.c.published_at.is_(None), self._outbox.c.parked_at.is_(None)
+                    )
                     .order_by(self._outbox.c.id)
                     .limit(self._batch_size)
                     .with_for_update(skip_locked=True)
@@ -111,35 +162,99 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            try:
-                await self._send(rows)
-            except Exception as exc:
+            outcomes = await self._send(rows)
+            failed = {row.id: exc for row, exc in zip(rows, outcomes, strict=True) if exc}
+            permanent = {
+                row_id: exc for row_id, exc in failed.items() if is_permanent_producer_error(exc)
+            }
+            transient = {k: v for k, v in failed.items() if k not in permanent}
+            if transient:
+                # Nothing is marked sent: the batch goes again, in order (what did reach the
+                # broker is a duplicate the consumers' inbox absorbs).
                 await conn.rollback()
-                await self._record_failure([row.id for row in rows], exc)
-                raise
-            await self._mark_published(conn, [row.id for row in rows])
-        if self._on_published is not None:
-            result = self._on_published(len(rows))
+            else:
+                if permanent:
+                    await self._park(conn, rows, permanent)
+                await self._mark_published(conn, [row.id for row in rows if row.id not in failed])
+        if transient:
+            if permanent:
+                async with self._engine.begin() as parking:
+                    await self._park(parking, rows, permanent)
+            first = next(iter(transient.values()))
+            await self._record_failure(list(transient), first)
+            raise TransientSendFailure(f"{len(transient)} of {len(rows)} rows not sent: {first!r}")
+        sent = [row.id for row in rows if row.id not in failed]
+        if permanent and self._on_parked is not None:
+            parked_result = self._on_parked(len(permanent))
+            if asyncio.iscoroutine(parked_result):
+                await parked_result
+        if self._on_published is not None and sent:
+            result = self._on_published(len(sent))
             if asyncio.iscoroutine(result):
                 await result
         return len(rows)
 
-    async def _send(self, rows: Sequence[Any]) -> None:
-        futures = []
-        for row in rows:
-            futures.append(
-                await self._producer.send(
-                    row.topic,
-                    value=row.value,
-                    key=row.key.encode(),
-                    headers=[(name, text.encode()) for name, text in row.headers],
+    async def _send(self, rows: Sequence[Any]) -> list[BaseException | None]:
+        """Send every row; per row, the error that kept it from the broker (None: sent)."""
+        outcomes: list[BaseException | None] = [None] * len(rows)
+        pending: list[tuple[int, asyncio.Future[Any]]] = []
+        for index, row in enumerate(rows):
+            try:
+                future = await asyncio.wait_for(
+                    self._producer.send(
+                        row.topic,
+                        value=row.value,
+                        key=bytes(row.key),
+                        headers=[(name, text.encode()) for name, text in row.headers],
+                    ),
+                    timeout=self._send_timeout,
                 )
-            )
+            except Exception as exc:  # e.g. MessageSizeTooLargeError, raised before sending
+                outcomes[index] = exc
+                continue
+            pending.append((index, future))
         # The idempotent producer keeps per-partition order even with several batches in
         # flight; we only need every acknowledgement before marking the rows.
-        await asyncio.gather(*futures)
+        if pending:
+            try:
+                results = await asyncio.wait_for(
+                    asyncio.gather(*(future for _, future in pending), return_exceptions=True),
+                    timeout=self._send_timeout,
+                )
+            except TimeoutError as exc:
+                results = [exc] * len(pending)
+            for (index, _), result in zip(pending, results, strict=True):
+                if isinstance(result, BaseException):
+                    outcomes[index] = result
+        return outcomes
+
+    async def _park(
+        self, conn: AsyncConnection, rows: Sequence[Any], errors: dict[int, BaseException]
+    ) -> None:
+        for row in rows:
+            if row.id in errors:
+                log.error(
+                    "outbox row %d (topic %s, %d bytes) can never be published (%r): parked, "
+                    "the rows behind it go on; see /ops/outbox/parked",
+                    row.id,
+                    row.topic,
+                    len(row.value),
+                    errors[row.id],
+                )
+        for row_id, exc in errors.items():
+            await conn.execute(
+                sa.update(self._outbox)
+                .where(self._outbox.c.id == row_id)
+                .values(
+                    parked_at=sa.func.now(),
+                    attempts=self._outbox.c.attempts + 1,
+                    last_error=repr(exc)[:2000],
+                )
+            )
 
     async def _mark_published(self, conn: AsyncConnection, ids: list[int]) -> None:
+        if not ids:
+            return
         await conn.execute(
             sa.update(self._outbox)
             .where(self._outbox.c.id.in_(ids))

@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ from defense_messaging import (
     as_applier,
     ensure_topics,
 )
+from defense_messaging.log_limits import limit_client_logging
 from defense_schemas import BaseEvent
+from defense_schemas.topics import Producer, TopicPolicy
 from legal_calendar import LegalCalendar
 from service_runtime.calendar_store import load_calendar
 from service_runtime.database import create_engine, session_factory
@@ -124,6 +127,8 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # A broker outage makes the Kafka client log the same errors thousands of times a second.
+    limit_client_logging()
     # Built here, not in the lifespan: a bad key configuration fails at once, at build time.
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     FieldCipher.from_settings(settings)  # likewise for the personal-data keys
@@ -196,6 +201,7 @@ async def start_runtime(
         outbox.channel,
         poll_interval=settings.outbox_poll_interval_seconds,
         on_published=metrics.outbox_published.inc,
+        on_parked=metrics.outbox_parked.inc,
     )
     runtime.tasks = [asyncio.create_task(runtime.relay.run(), name=f"{definition.name}-relay")]
     consumed = definition.consumed_topics(settings)
@@ -212,10 +218,16 @@ async def start_runtime(
             inbound=settings.inbound_policy,
             fetch_min_bytes=settings.consumer_fetch_min_bytes,
             fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+            topic_policies=topic_policies(settings),
         )
         runtime.tasks.append(
             asyncio.create_task(runtime.consumer.run(), name=f"{definition.name}-consumer")
         )
+    loops: list[OutboxRelay | EventConsumer] = [runtime.relay]
+    if runtime.consumer is not None:
+        loops.append(runtime.consumer)
+    for task, loop in zip(runtime.tasks, loops, strict=True):
+        task.add_done_callback(partial(_loop_ended, loop))
     if definition.background is not None:
         runtime.background_tasks = [
             asyncio.create_task(work, name=f"{definition.name}-background-{index}")
@@ -223,6 +235,28 @@ async def start_runtime(
         ]
     log.info("%s started", definition.name)
     return runtime
+
+
+def topic_policies(settings: ServiceSettings) -> dict[str, TopicPolicy]:
+    """What each topic accepts, by its name in this deployment (topic names are settings)."""
+    return {
+        settings.topic_intake: TopicPolicy(Producer.AGENCY),
+        settings.topic_procuratorate: TopicPolicy(Producer.PROCURATORATE),
+        settings.topic_aid_center: TopicPolicy(Producer.AID_CENTER),
+        settings.topic_notifier: TopicPolicy(Producer.NOTIFIER),
+    }
+
+
+def _loop_ended(loop: OutboxRelay | EventConsumer, task: asyncio.Task[None]) -> None:
+    """A relay or consumer loop ends only when asked to; otherwise say so loudly (``/health``
+    fails too, so an orchestrator restarts the process)."""
+    if task.cancelled() or (loop.stop_requested and task.exception() is None):
+        return
+    log.error(
+        "%s ended while the service runs (%r): /health fails until the process is restarted",
+        task.get_name(),
+        task.exception(),
+    )
 
 
 def _applier(definition: ServiceDefinition, runtime: Runtime) -> EventApplier:
@@ -246,5 +280,6 @@ async def stop_runtime(runtime: Runtime) -> None:
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=15)
     with contextlib.suppress(Exception):
-        await runtime.producer.stop()
+        # Bounded: with the broker gone, flushing would otherwise wait for it.
+        await asyncio.wait_for(runtime.producer.stop(), timeout=15)
     await runtime.engine.dispose()

@@ -66,6 +66,16 @@ class ServiceMetrics:
         self.outbox_pending = Gauge(
             "outbox_pending_rows", "Outbox rows not yet published", registry=self.registry
         )
+        self.outbox_parked = Counter(
+            "outbox_parked_total",
+            "Outbox rows the broker refused for good, parked by the relay",
+            registry=self.registry,
+        )
+        self.outbox_parked_rows = Gauge(
+            "outbox_parked_rows",
+            "Parked outbox rows (see /ops/outbox/parked)",
+            registry=self.registry,
+        )
         self.outbox_oldest_age = Gauge(
             "outbox_oldest_pending_age_seconds",
             "Age of the oldest unpublished outbox row (0 when none)",
@@ -107,13 +117,19 @@ class ServiceMetrics:
                     sa.select(
                         sa.func.count(),
                         sa.func.extract("epoch", sa.func.now() - sa.func.min(outbox.c.created_at)),
-                    ).where(outbox.c.published_at.is_(None))
+                    ).where(outbox.c.published_at.is_(None), outbox.c.parked_at.is_(None))
                 )
             ).one()
+            parked = await conn.scalar(
+                sa.select(sa.func.count()).where(
+                    outbox.c.published_at.is_(None), outbox.c.parked_at.is_not(None)
+                )
+            )
             dead_count = await conn.scalar(
                 sa.select(sa.func.count()).where(dead.c.replayed_at.is_(None))
             )
         self.outbox_pending.set(pending)
+        self.outbox_parked_rows.set(parked or 0)
         self.outbox_oldest_age.set(float(oldest or 0))
         self.dead_letters.set(dead_count or 0)
 

@@ -55,6 +55,12 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     outbox_poll_interval_seconds: float = Field(1.0, gt=0)
+    liveness_stall_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="/health fails when the relay or consumer loop has not gone round for this "
+        "long (longer than any bounded wait inside it: client timeouts, retry backoff)",
+    )
     log_level: str = "INFO"
 
     # Authentication (issue 7). The defaults are for a developer's machine only: a deployment

@@ -6,6 +6,7 @@ events stay in order. A poison event goes to the topic's dead-letter twin (`<top
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
@@ -69,3 +70,47 @@ def producer_of_topic(topic: str) -> Producer:
 def dead_letter_topic(topic: str) -> str:
     """Where poison events read from `topic` are parked, with headers saying why."""
     return f"{topic}.dlq"
+
+
+SERVICE_PRODUCER_IDS: Final = frozenset(p.value for p in Producer if p is not Producer.AGENCY)
+"""The envelope producers that only the platform's own services may claim."""
+
+
+@dataclass(frozen=True)
+class TopicPolicy:
+    """What may be published on the topic an owner writes: that owner's event types, by that
+    owner. Anyone who can write a topic can send any bytes, so a consumer holds each message to
+    the policy of the topic it arrived on (an aid-center event on the intake topic is a forgery,
+    whatever its envelope claims)."""
+
+    owner: Producer
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        """Every registered event type the owner publishes."""
+        from defense_schemas.base import registered_events  # the registry imports this module
+
+        return frozenset(
+            model.event_type for model in registered_events() if model.producer is self.owner
+        )
+
+    def allows_producer(self, producer: str) -> bool:
+        if self.owner is Producer.AGENCY:
+            # An agency system names itself; it may not pass for one of the platform's services.
+            return producer not in SERVICE_PRODUCER_IDS
+        return producer == self.owner.value
+
+    def refusal(self, event_type: str, producer: str) -> str | None:
+        """Why an event of ``event_type`` by ``producer`` does not belong here, or ``None``."""
+        if event_type not in self.event_types:
+            return f"{event_type} is not an event of {self.owner.value}: it does not belong here"
+        if not self.allows_producer(producer):
+            return f"producer {producer!r} may not publish on the topic of {self.owner.value}"
+        return None
+
+
+TOPIC_POLICIES: Final = MappingProxyType(
+    {topic: TopicPolicy(owner) for owner, topic in PRODUCER_TOPICS.items()}
+)
+"""Topic (default name) → what it accepts. A deployment that renames topics maps its names to
+owners (``TopicPolicy(owner)``) the same way."""

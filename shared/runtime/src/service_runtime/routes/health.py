@@ -1,8 +1,10 @@
-"""Liveness and readiness: /health says the process answers, /ready that it can do its work."""
+"""Liveness and readiness: /health says the process is alive and its loops go round (an
+orchestrator restarts it otherwise), /ready that it can do its work now."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import sqlalchemy as sa
 from fastapi import APIRouter
@@ -15,9 +17,39 @@ router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_SECONDS = 3.0
 
 
-@router.get("/health", summary="The process is alive")
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
+@router.get(
+    "/health",
+    summary="The process is alive and its relay and consumer loops go round",
+    responses={503: {"description": "A loop died or is stuck; `checks` says which"}},
+)
+async def health(runtime: RuntimeDep) -> JSONResponse:
+    checks = liveness(runtime)
+    ok = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        status_code=200 if ok else 503,
+        content={"status": "ok" if ok else "failing", "checks": checks},
+    )
+
+
+def liveness(runtime: RuntimeDep) -> dict[str, str]:
+    """No I/O: whether each loop task still runs and went round recently. A loop waiting on a
+    dependency (broker or database away) still goes round; one hung on a call, or ended by an
+    error, does not."""
+    stall = runtime.settings.liveness_stall_seconds
+    now = time.monotonic()
+    loops = {"relay": runtime.relay, "consumer": runtime.consumer}
+    checks: dict[str, str] = {}
+    for name, loop in loops.items():
+        if loop is None:
+            continue
+        task = next((t for t in runtime.tasks if t.get_name().endswith(f"-{name}")), None)
+        if task is not None and task.done():
+            checks[name] = "dead"
+        elif now - loop.last_progress > stall:
+            checks[name] = f"stuck for {now - loop.last_progress:.0f}s"
+        else:
+            checks[name] = "ok"
+    return checks
 
 
 @router.get(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
@@ -59,8 +60,12 @@ class DeadLetterView(BaseModel):
 
     @classmethod
     def of(cls, letter: DeadLetter) -> DeadLetterView:
-        fields = {name: getattr(letter, name) for name in cls.model_fields if name != "value"}
-        return cls(**fields, value=letter.value.decode("utf-8", errors="replace"))
+        fields = {
+            name: getattr(letter, name) for name in cls.model_fields if name not in ("key", "value")
+        }
+        # A key may hold any bytes: bytes that are not UTF-8 show as \xNN escapes.
+        key = letter.key.decode("utf-8", errors="backslashreplace") if letter.key else None
+        return cls(**fields, key=key, value=letter.value.decode("utf-8", errors="replace"))
 
 
 @router.get("/dead-letters", summary="Dead letters this service filed, oldest first")
@@ -94,6 +99,49 @@ async def replay(
     except AlreadyReplayed:
         raise Conflict(f"dead letter {dead_letter_id} was already replayed") from None
     return DeadLetterView.of(letter)
+
+
+class ParkedOutboxRow(BaseModel):
+    id: int
+    topic: str
+    event_id: str | None
+    size_bytes: int
+    created_at: datetime
+    parked_at: datetime
+    attempts: int
+    last_error: str | None
+
+
+@router.get(
+    "/outbox/parked",
+    summary="Outbox rows the broker refused for good (too large …), which the relay set aside",
+)
+async def get_parked_outbox_rows(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=PG_BIGINT_MAX),
+) -> list[ParkedOutboxRow]:
+    outbox = runtime.tables.outbox
+    rows = (
+        await session.execute(
+            sa.select(
+                outbox.c.id,
+                outbox.c.topic,
+                sa.cast(outbox.c.event_id, sa.Text).label("event_id"),
+                sa.func.length(outbox.c.value).label("size_bytes"),
+                outbox.c.created_at,
+                outbox.c.parked_at,
+                outbox.c.attempts,
+                outbox.c.last_error,
+            )
+            .where(outbox.c.parked_at.is_not(None), outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    ).mappings()
+    return [ParkedOutboxRow(**row) for row in rows]
 
 
 class CalendarYearSummary(BaseModel):
