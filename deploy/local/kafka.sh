@@ -16,6 +16,12 @@
 # tests runs beside the shared one with its own ports and data folder, e.g.
 #   KAFKA_SASL=1 KAFKA_PORT=59195 KAFKA_CONTROLLER_PORT=59196 KAFKA_SASL_PORT=59194 \
 #   KAFKA_DATA_DIR=.local/kafka-sasl deploy/local/kafka.sh start
+#
+# ACLs: KAFKA_ACLS=1 (with KAFKA_SASL=1) switches the authorizer on (deploy/kafka/acl.properties):
+# a SASL principal may then do only what the ACLs grant. Apply the platform's set with
+#   .venv/bin/python -m defense_messaging.acls apply --bootstrap 127.0.0.1:$KAFKA_PORT \
+#     deploy/kafka/acls.json
+# (over the loopback PLAINTEXT listener, whose ANONYMOUS principal is a super user).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -27,6 +33,7 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-59093}"
 KAFKA_SASL="${KAFKA_SASL:-0}"
 KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-59094}"
 KAFKA_SCRAM_USERS="${KAFKA_SCRAM_USERS:-defense:defense-local-secret}"
+KAFKA_ACLS="${KAFKA_ACLS:-0}"
 KAFKA_HEAP_MAX="${KAFKA_HEAP_MAX:-768m}"
 PID_FILE="$DATA/kafka.pid"
 OUT_FILE="$DATA/kafka.out"               # stdout/stderr of the JVM: warnings, errors, crashes
@@ -106,6 +113,9 @@ start() {
         "$KAFKA_HOME/server.properties.template" > "$DATA/server.properties"
     if [[ "$KAFKA_SASL" == 1 ]]; then
       cat "$KAFKA_HOME/sasl.properties" >> "$DATA/server.properties"
+    fi
+    if [[ "$KAFKA_ACLS" == 1 ]]; then
+      cat "$KAFKA_HOME/acl.properties" >> "$DATA/server.properties"
     fi
 
     # Format the storage once; the cluster id is generated once and kept next to it.
