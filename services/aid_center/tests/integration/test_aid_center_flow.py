@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -473,3 +473,44 @@ async def test_previous_stage_lawyer_continues_on_a_new_notice(
         assert str(assigned.lawyer.lawyer_id) == previous
         assert assigned.continued_from_previous_stage is True
         assert assigned.lawyer.firm_name == "天津庚律师事务所"
+
+
+async def test_a_minor_stays_a_minor_for_the_center_after_turning_18_during_review(
+    service_settings: Callable[..., Any],
+) -> None:
+    """Minority is judged when the case was first received (LAL Art. 25(1)(1)); a re-transfer
+    after the suspect's 18th birthday must not drop the juvenile specialist preference."""
+    async with running_center(service_settings, "aid-turns-18") as center:
+        firm_a = await add_firm(center, "天津癸律师事务所")
+        firm_b = await add_firm(center, "天津子律师事务所")
+        await add_lawyer(center, firm_a, "M001")
+        specialist = await add_lawyer(
+            center, firm_b, "M002", specialties=["juvenile"], max_concurrent_cases=9
+        )
+        case_id, received, (_, minor_id) = new_case()
+        turns_18 = received.model_copy(
+            update={
+                "suspects": tuple(
+                    s.model_copy(update={"birth_date": date(2008, 3, 5)})
+                    if s.suspect_id == minor_id
+                    else s
+                    for s in received.suspects
+                ),
+                "received_at": datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+            }
+        )
+        retransferred = turns_18.model_copy(
+            update={
+                "receipt_kind": ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION,
+                "received_at": datetime(2026, 3, 10, 1, 0, tzinfo=UTC),
+            }
+        )
+        await center.publish(turns_18, case_id)
+        await center.publish(retransferred, case_id)
+        # The letter names another ground only: the center's own reading decides.
+        notice = notice_for(
+            minor_id, minor=True, grounds=(Ground.POSSIBLE_SENTENCE_3_YEARS_OR_MORE,)
+        )
+        await center.publish(notice, case_id)
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        assert str(assigned.lawyer.lawyer_id) == specialist

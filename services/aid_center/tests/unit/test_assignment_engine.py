@@ -200,6 +200,38 @@ def test_previous_stage_lawyer_continues() -> None:
     assert decision.chosen == previous and decision.continued_from_previous_stage
 
 
+def test_for_a_minor_a_juvenile_specialist_outranks_the_previous_stage_lawyer() -> None:
+    """Art. 12 ¶2 says the center 应当优先 (must prefer) a juvenile specialist for a minor;
+    Art. 13 ¶1 only allows (可以) the previous stage's lawyer to continue."""
+    previous = lawyer("001", FIRM_A)
+    specialist = lawyer("002", FIRM_B, active_cases=2, specialties=frozenset({"juvenile"}))
+    decision = choose_lawyer(
+        need(minor=True, previous_stage_lawyer_id=previous.lawyer_id), [previous, specialist]
+    )
+    assert decision.chosen == specialist
+    assert not decision.continued_from_previous_stage
+    assert reasons_of(decision, previous) == (PassOverReason.NOT_JUVENILE_SPECIALIST,)
+    assert any("juvenile specialist" in wish for wish in decision.unmet_wishes)
+
+
+def test_a_minors_previous_lawyer_who_is_a_specialist_continues() -> None:
+    previous = lawyer("002", FIRM_A, active_cases=2, specialties=frozenset({"juvenile"}))
+    other = lawyer("001", FIRM_B, specialties=frozenset({"juvenile"}))
+    decision = choose_lawyer(
+        need(minor=True, previous_stage_lawyer_id=previous.lawyer_id), [previous, other]
+    )
+    assert decision.chosen == previous and decision.continued_from_previous_stage
+
+
+def test_a_minors_previous_lawyer_continues_when_no_specialist_is_eligible() -> None:
+    previous = lawyer("002", FIRM_A, active_cases=2)
+    decision = choose_lawyer(
+        need(minor=True, previous_stage_lawyer_id=previous.lawyer_id),
+        [previous, lawyer("001", FIRM_B)],
+    )
+    assert decision.chosen == previous
+
+
 def test_district_not_served_is_passed_over() -> None:
     elsewhere = lawyer("001", FIRM_A, districts=frozenset({"西青区"}))
     everywhere = lawyer("002", FIRM_B, active_cases=1)

@@ -15,7 +15,9 @@ The law behind each rule:
 - The recipient's wishes (受援人意愿, Art. 12): a named lawyer is appointed when eligible; a wished
   gender or language narrows the choice when someone eligible has it. A wish that cannot be met
   is recorded with the reason, never silently dropped.
-- Measures Art. 13 ¶1: the lawyer of the previous stage may continue (continuity).
+- Measures Art. 13 ¶1: the lawyer of the previous stage may continue (continuity) — for a
+  minor only when that lawyer is a juvenile specialist or no specialist is eligible: Art. 12
+  ¶2's "应当优先" (must prefer) outranks Art. 13's "可以" (may).
 
 The fair spread of load (after every rule above has narrowed the field), in this order:
 1. the lowest caseload ratio, active legal-aid cases ÷ maximum concurrent cases — a lawyer at
@@ -318,9 +320,23 @@ def choose_lawyer(need: AssignmentNeed, roster: Iterable[Candidate]) -> Assignme
             ],
         )
 
-    # 2. Continuity with the previous stage's lawyer (Measures Art. 13 ¶1).
+    # 2. Continuity with the previous stage's lawyer (Measures Art. 13 ¶1) — a 可以 (may),
+    # which yields to Art. 12 ¶2's 应当优先 (must prefer): for a minor, a previous lawyer who
+    # is not a juvenile specialist continues only when no eligible specialist exists.
     previous = by_id.get(need.previous_stage_lawyer_id) if need.previous_stage_lawyer_id else None
-    if previous is not None and previous in eligible:
+    specialist_available = any(JUVENILE_SPECIALTY in c.specialties for c in eligible)
+    if (
+        previous is not None
+        and previous in eligible
+        and need.minor
+        and specialist_available
+        and JUVENILE_SPECIALTY not in previous.specialties
+    ):
+        unmet.append(
+            f"the previous stage's lawyer ({previous.name}) does not continue: a juvenile "
+            "specialist must be preferred for a minor (Measures Art. 12 ¶2 over Art. 13 ¶1)"
+        )
+    elif previous is not None and previous in eligible:
         return decided(
             previous,
             ["continues from the previous stage (Measures Art. 13)"],
@@ -333,7 +349,7 @@ def choose_lawyer(need: AssignmentNeed, roster: Iterable[Candidate]) -> Assignme
                 for c in eligible
             ],
         )
-    if previous is not None:
+    elif previous is not None:
         unmet.append(
             f"the previous stage's lawyer ({previous.name}) cannot continue: "
             f"{passed[previous.lawyer_id].explanation}"

@@ -38,6 +38,8 @@ async def on_case_received(session: AsyncSession, envelope: Envelope, event: Cas
             "likely_sentence": suspect.likely_sentence.value,
             # Under 18 on the day the case was received (LAL Art. 25(1)(1)); the letter's grounds
             # are authoritative, this is the center's own reading for the specialist preference.
+            # A later receipt of the same case (re-transfer, change of jurisdiction) never
+            # drops it: the suspect turning 18 during the review stays a minor's case.
             "minor": is_minor_on(suspect.birth_date, received_on),
             "charges": list(suspect.charges),
             "place_of_detention_or_residence": seal_place(
@@ -55,9 +57,12 @@ async def on_case_received(session: AsyncSession, envelope: Envelope, event: Cas
         upsert_suspects.on_conflict_do_update(
             index_elements=[suspects.c.suspect_id],
             set_={
-                column: upsert_suspects.excluded[column]
-                for column in rows[0]
-                if column != "suspect_id"
+                **{
+                    column: upsert_suspects.excluded[column]
+                    for column in rows[0]
+                    if column != "suspect_id"
+                },
+                "minor": suspects.c.minor | upsert_suspects.excluded.minor,
             },
         ).add_cte(received_case)
     )
