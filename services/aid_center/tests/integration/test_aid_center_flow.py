@@ -24,6 +24,7 @@ from defense_schemas.events.common import RecipientWishes, RetainedCounsel
 from defense_schemas.events.procuratorate import (
     CaseReceived,
     DefenseNoticeSent,
+    EligibilityAssessed,
     NoticeSupplemented,
     PrivateCounselRetained,
     ReappointmentRequested,
@@ -31,6 +32,7 @@ from defense_schemas.events.procuratorate import (
 )
 from defense_schemas.examples import CASE, LETTER, PROSECUTOR, SUSPECTS
 from defense_schemas.vocabulary import (
+    AssessmentTrigger,
     Gender,
     Ground,
     NoticeItem,
@@ -514,3 +516,40 @@ async def test_a_minor_stays_a_minor_for_the_center_after_turning_18_during_revi
         await center.publish(notice, case_id)
         assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
         assert str(assigned.lawyer.lawyer_id) == specialist
+
+
+async def test_escalation_to_a_possible_life_sentence_replaces_a_junior_lawyer(
+    service_settings: Callable[..., Any],
+) -> None:
+    """LAL Art. 26 holds for an appointment already made: a reassessment that brings a possible
+    life or death sentence replaces a lawyer with under three years of criminal practice."""
+    async with running_center(service_settings, "aid-escalate") as center:
+        firm_a = await add_firm(center, "天津丑律师事务所")
+        firm_b = await add_firm(center, "天津寅律师事务所")
+        junior = await add_lawyer(center, firm_a, "N001", criminal_practice_years=1)
+        senior = await add_lawyer(center, firm_b, "N002", max_concurrent_cases=1)
+        await add_lawyer(center, firm_b, "N003", max_concurrent_cases=1)
+        case_id, received, (adult_id, _) = new_case()
+        await center.publish(received, case_id)
+        await center.publish(notice_for(adult_id, minor=False), case_id)
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        assert str(assigned.lawyer.lawyer_id) == junior
+
+        await center.publish(
+            EligibilityAssessed(
+                suspect_id=adult_id,
+                assessed_at=datetime.now(UTC),
+                trigger=AssessmentTrigger.NEW_INFORMATION,
+                grounds=(Ground.POSSIBLE_LIFE_OR_DEATH_SENTENCE,),
+                discovered_grounds=(Ground.POSSIBLE_LIFE_OR_DEATH_SENTENCE,),
+                pilot_district=True,
+            ),
+            case_id,
+        )
+        replaced: LawyerReplaced = await center.log.first(case_id, LawyerReplaced)
+        assert replaced.previous_assignment_id == assigned.assignment_id
+        assert str(replaced.lawyer.lawyer_id) == senior
+        assert "LAL Art. 26" in (replaced.detail or "")
+        old = (await center.client.get(f"/assignments/{assigned.assignment_id}")).json()
+        assert old["status"] == "ended"
+        assert "LAL Art. 26" in old["end_detail"]

@@ -179,6 +179,16 @@ class AssignmentDecision:
         }
 
 
+def art_26_failure(criminal_practice_years: int, *, possible_life_or_death: bool) -> str | None:
+    """Why a lawyer may not defend this suspect under LAL Art. 26, or None when they may."""
+    if possible_life_or_death and criminal_practice_years < LIFE_OR_DEATH_MIN_YEARS:
+        return (
+            f"{criminal_practice_years} years of criminal practice; a possible life or death "
+            f"sentence needs {LIFE_OR_DEATH_MIN_YEARS}+ (LAL Art. 26)"
+        )
+    return None
+
+
 def hard_rule_failures(
     candidate: Candidate, need: AssignmentNeed
 ) -> list[tuple[PassOverReason, str]]:
@@ -188,14 +198,11 @@ def hard_rule_failures(
         failures.append(
             (PassOverReason.DISTRICT_NOT_SERVED, f"does not serve the district {need.district}")
         )
-    if need.possible_life_or_death and candidate.criminal_practice_years < LIFE_OR_DEATH_MIN_YEARS:
-        failures.append(
-            (
-                PassOverReason.INSUFFICIENT_EXPERIENCE,
-                f"{candidate.criminal_practice_years} years of criminal practice; a possible life "
-                f"or death sentence needs {LIFE_OR_DEATH_MIN_YEARS}+ (LAL Art. 26)",
-            )
-        )
+    art_26 = art_26_failure(
+        candidate.criminal_practice_years, possible_life_or_death=need.possible_life_or_death
+    )
+    if art_26 is not None:
+        failures.append((PassOverReason.INSUFFICIENT_EXPERIENCE, art_26))
     if candidate.lawyer_id in need.excluded_lawyer_ids:
         failures.append((PassOverReason.LAWYER_EXCLUDED, "is the lawyer being replaced"))
     co_suspects = need.co_suspect_firms.get(candidate.firm_id, ())

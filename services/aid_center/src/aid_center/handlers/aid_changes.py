@@ -7,21 +7,27 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aid_center.appointing import active_assignment, appoint, terminate
+from aid_center.db.tables import lawyers, suspects
+from aid_center.domain.assignment import art_26_failure
 from defense_messaging import Handler, PermanentEventError
 from defense_schemas import Envelope
 from defense_schemas.events.procuratorate import (
+    EligibilityAssessed,
     LawyerRefusalRuled,
     PrivateCounselRetained,
     ReappointmentRequested,
     SelfDefensePermitted,
 )
 from defense_schemas.vocabulary import (
+    Ground,
     ReappointmentReason,
     RefusalOutcome,
     ReplacementReason,
+    SentenceBand,
     TerminationReason,
 )
 from service_runtime.app import Runtime
@@ -145,6 +151,43 @@ def on_private_counsel_retained(runtime: Runtime) -> Handler:
             reason=TerminationReason.COUNSEL_RETAINED,
             detail=f"counsel retained: {event.counsel.name}",
             caused_by=envelope,
+        )
+
+    return handle
+
+
+def on_eligibility_assessed(runtime: Runtime) -> Handler:
+    """A reassessment can bring a ground that raises what the law asks of the lawyer: a possible
+    life or death sentence needs 3+ years of criminal practice (LAL Art. 26). The center keeps
+    the suspect's facts up to date and replaces an appointed lawyer the law now excludes, with
+    the rule broken as the recorded reason (the engine then chooses among the qualified)."""
+
+    async def handle(session: AsyncSession, envelope: Envelope, event: EligibilityAssessed) -> None:
+        if Ground.POSSIBLE_LIFE_OR_DEATH_SENTENCE not in event.grounds:
+            return
+        await session.execute(
+            sa.update(suspects)
+            .where(suspects.c.suspect_id == event.suspect_id)
+            .values(likely_sentence=SentenceBand.LIFE_OR_DEATH.value)
+        )
+        current = await active_assignment(session, suspect_id=event.suspect_id)
+        if current is None:
+            return  # the next appointment reads the new facts
+        years = await session.scalar(
+            sa.select(lawyers.c.criminal_practice_years).where(
+                lawyers.c.lawyer_id == current["lawyer_id"]
+            )
+        )
+        broken = art_26_failure(years or 0, possible_life_or_death=True)
+        if broken is None:
+            return
+        await _replace(
+            session,
+            runtime,
+            envelope,
+            current,
+            ReplacementReason.LAWYER_UNAVAILABLE,
+            detail=f"no longer qualified after reassessment ({event.trigger.value}): {broken}",
         )
 
     return handle
