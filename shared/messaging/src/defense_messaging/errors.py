@@ -12,15 +12,45 @@ class PermanentEventError(Exception):
     """
 
 
+# SQLSTATEs of a server that is away, not of a statement that is wrong: connection exceptions
+# (class 08), the server shutting down, crashed or not yet accepting connections (57P01-57P03),
+# and no connection slot free (53300).
+_AWAY_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Failures that go away by themselves: retried with backoff, never dead-lettered."""
+    """Failures that go away by themselves: retried with backoff, never dead-lettered.
+
+    The database's own errors arrive wrapped (asyncpg's, in the adapter's DB-API error, in
+    SQLAlchemy's DBAPIError), so the chain of causes (``orig``, ``raise from``) is looked at,
+    not the outer error. Not ``__context__``: a handler that raises while handling a lost
+    connection raises its own failure.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if _away(current):
+            return True
+        for linked in (getattr(current, "orig", None), current.__cause__):
+            if isinstance(linked, BaseException):
+                pending.append(linked)
+    return False
+
+
+def _away(exc: BaseException) -> bool:
     if isinstance(exc, (OperationalError, InterfaceError, ConnectionError, TimeoutError, OSError)):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    name = type(exc).__name__
+    sqlstate = getattr(exc, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(_AWAY_SQLSTATES):
+        return True
     # asyncpg raises its own connection errors outside SQLAlchemy's wrapping during connect.
-    return name in {
+    return type(exc).__name__ in {
         "ConnectionDoesNotExistError",
         "CannotConnectNowError",
         "TooManyConnectionsError",
