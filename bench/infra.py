@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -126,6 +127,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def steady_port() -> int:
+    """A free port below the kernel's ephemeral range, so that a server restarted on it does not
+    find it taken by some client's outgoing connection (the kernel hands those out from the
+    ephemeral range, and a port picked with ``bind(0)`` lies in it)."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind(("127.0.0.1", port))
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
+
+
 @dataclass
 class ServiceProcess:
     """One service run as production runs it: ``python -m <service>`` configured by env."""
@@ -134,7 +150,7 @@ class ServiceProcess:
     env: dict[str, str]
     log_path: Path
     profile_path: Path | None = None
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=steady_port)  # kept across restarts
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
 

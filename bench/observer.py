@@ -85,10 +85,14 @@ class Observer:
 
     def _note(self, value: bytes, now: float) -> None:
         self.bytes_seen += len(value)
-        envelope = json.loads(value)
-        kind = envelope["event_type"]
+        try:
+            envelope = json.loads(value)
+            kind = envelope["event_type"]
+            payload = envelope["payload"]
+        except (ValueError, TypeError, KeyError):
+            self.records["<not an envelope>"] += 1  # the fault suite's poison, say
+            return
         self.records[kind] += 1
-        payload = envelope["payload"]
         suspect_id = payload.get("suspect_id")
         if suspect_id is None:
             return

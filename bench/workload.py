@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,12 +18,20 @@ import httpx
 CASES_PER_LAWYER = 100  # the roster's ceiling per lawyer (aid_center api/lawyers.py)
 
 
-async def build_roster(aid_center: httpx.AsyncClient, suspects: int) -> None:
-    """Enough juvenile specialists that nobody runs out of capacity during the run."""
+async def build_roster(
+    aid_center: httpx.AsyncClient, suspects: int, *, exact: bool = False
+) -> None:
+    """Enough juvenile specialists that nobody runs out of capacity during the run; with
+    ``exact``, places for exactly ``suspects`` (so that over-booking shows as a lawyer over
+    capacity)."""
     firm = await aid_center.post("/firms", json={"name": "天津基准律师事务所", "contact": "022-1"})
     firm.raise_for_status()
     firm_id = firm.json()["firm_id"]
     needed = suspects // CASES_PER_LAWYER + 2
+    places = [CASES_PER_LAWYER] * needed
+    if exact:
+        needed = max(2, -(-suspects // CASES_PER_LAWYER))
+        places = [suspects // needed + (i < suspects % needed) for i in range(needed)]
     for index in range(needed):
         lawyer = await aid_center.post(
             "/lawyers",
@@ -34,7 +43,7 @@ async def build_roster(aid_center: httpx.AsyncClient, suspects: int) -> None:
                 "gender": "female",
                 "criminal_practice_years": 6,
                 "specialties": ["juvenile"],
-                "max_concurrent_cases": CASES_PER_LAWYER,
+                "max_concurrent_cases": places[index],
             },
         )
         lawyer.raise_for_status()
@@ -71,45 +80,54 @@ def case_body(suspect_id: uuid.UUID, received_at: datetime) -> dict[str, Any]:
     }
 
 
+Post = Callable[[httpx.AsyncClient, str, dict[str, Any]], Awaitable[httpx.Response]]
+"""How a workflow step is sent: ``post(client, url, body)`` returns a 2xx answer or raises.
+The fault suite passes one that retries through outages."""
+
+
 def _ok(response: httpx.Response) -> httpx.Response:
     if response.status_code >= 400:
         raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text}")
     return response
 
 
-async def receive_and_notify(procuratorate: httpx.AsyncClient) -> tuple[str, str]:
+async def post_once(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> httpx.Response:
+    return _ok(await client.post(url, json=body))
+
+
+async def receive_and_notify(
+    procuratorate: httpx.AsyncClient, post: Post = post_once
+) -> tuple[str, str]:
     """Case received and rights notified: the suspect now waits for their decision."""
     suspect_id = uuid.uuid4()
     received_at = datetime.now(UTC) - timedelta(hours=1)
-    case = _ok(await procuratorate.post("/cases", json=case_body(suspect_id, received_at)))
+    case = await post(procuratorate, "/cases", case_body(suspect_id, received_at))
     case_id = case.json()["case_id"]
-    _ok(
-        await procuratorate.post(
-            f"/cases/{case_id}/suspects/{suspect_id}/rights-notification",
-            json={
-                "informed": [{"role": "suspect", "name": "王小明"}],
-                "notified_at": (received_at + timedelta(minutes=10)).isoformat(),
-            },
-        )
+    await post(
+        procuratorate,
+        f"/cases/{case_id}/suspects/{suspect_id}/rights-notification",
+        {
+            "informed": [{"role": "suspect", "name": "王小明"}],
+            "notified_at": (received_at + timedelta(minutes=10)).isoformat(),
+        },
     )
     return case_id, str(suspect_id)
 
 
 async def decide_without_counsel(
-    procuratorate: httpx.AsyncClient, case_id: str, suspect_id: str
+    procuratorate: httpx.AsyncClient, case_id: str, suspect_id: str, post: Post = post_once
 ) -> None:
     """No counsel of their own: the procuratorate sends the notice of defense (Art. 3)."""
-    _ok(
-        await procuratorate.post(
-            f"/cases/{case_id}/suspects/{suspect_id}/defense-decision",
-            json={"choice": "no_counsel", "materials": ["起诉意见书"]},
-        )
+    await post(
+        procuratorate,
+        f"/cases/{case_id}/suspects/{suspect_id}/defense-decision",
+        {"choice": "no_counsel", "materials": ["起诉意见书"]},
     )
 
 
-async def whole_workflow(procuratorate: httpx.AsyncClient) -> str:
-    case_id, suspect_id = await receive_and_notify(procuratorate)
-    await decide_without_counsel(procuratorate, case_id, suspect_id)
+async def whole_workflow(procuratorate: httpx.AsyncClient, post: Post = post_once) -> str:
+    case_id, suspect_id = await receive_and_notify(procuratorate, post)
+    await decide_without_counsel(procuratorate, case_id, suspect_id, post)
     return suspect_id
 
 

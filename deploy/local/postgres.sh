@@ -5,7 +5,9 @@
 #   deploy/local/postgres.sh start|stop|status|reset|psql [psql args]
 #
 # One server on 127.0.0.1:${PG_PORT:-55432}, data in .local/postgres of this checkout
-# (git-ignored), with one role + one database per service (password = name, dev only).
+# (git-ignored) or in $PG_DATA_DIR, with one role + one database per service (password = name,
+# dev only). A second server (the fault suite's) runs beside it with its own PG_PORT and
+# PG_DATA_DIR. stop shuts down with PG_STOP_MODE (fast by default; smart or immediate).
 # It uses the PostgreSQL binaries directly, not Debian's clusters: pg_createcluster keeps its
 # config in /etc/postgresql, which two checkouts on one machine would fight over, and the
 # "main" cluster on 5432 belongs to whoever else uses this machine.
@@ -21,13 +23,15 @@ die() { echo "postgres: $*" >&2; exit 1; }
 
 # initdb refuses to run as root, so as root everything runs as the `postgres` system user
 # (created by Debian's postgresql packages); otherwise as the current user.
-DATA="$ROOT/.local/postgres"
+DATA="${PG_DATA_DIR:-$ROOT/.local/postgres}"
+[[ "$DATA" = /* ]] || DATA="$ROOT/$DATA"
+PG_STOP_MODE="${PG_STOP_MODE:-fast}"
 AS=()
 if (( EUID == 0 )); then
   id -u postgres >/dev/null 2>&1 || die "no 'postgres' system user: apt-get install postgresql"
   AS=(runuser -u postgres --)
   # postgres must be able to reach the data dir; a checkout under /root (mode 700) is not.
-  if ! runuser -u postgres -- test -x "$ROOT"; then
+  if [[ -z "${PG_DATA_DIR:-}" ]] && ! runuser -u postgres -- test -x "$ROOT"; then
     DATA="/var/lib/postgresql/defense-coverage/$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
     echo "postgres: user postgres cannot enter $ROOT, keeping the data in $DATA" >&2
   fi
@@ -133,9 +137,10 @@ start() {
 
 stop() {
   if ! running; then echo "postgres: not running"; return 0; fi
-  # fast: roll back open transactions and disconnect clients instead of waiting for them.
-  pg pg_ctl stop -D "$DATA" -m fast -w >/dev/null
-  echo "postgres: stopped"
+  # fast (the default): roll back open transactions and disconnect clients instead of waiting
+  # for them; immediate: no shutdown checkpoint, the next start recovers from the WAL.
+  pg pg_ctl stop -D "$DATA" -m "$PG_STOP_MODE" -w >/dev/null
+  echo "postgres: stopped ($PG_STOP_MODE)"
 }
 
 status() {
