@@ -34,11 +34,11 @@ from aid_center.domain.assignment import (
     AssignmentDecision,
     AssignmentNeed,
     Candidate,
-    PassOverReason,
     Wishes,
     choose_lawyer,
     hard_rule_failures,
 )
+from aid_center.domain.book import LAW_RULES
 from aid_center.settings import AidCenterSettings
 from defense_schemas import Envelope
 from defense_schemas.events.aid_center import (
@@ -72,17 +72,6 @@ class NoticeStatus:
     ASSIGNED = "assigned"
     UNASSIGNABLE = "unassignable"
     CLOSED = "closed"
-
-
-# Rules staff cannot override by hand: the law's, not the roster's (Art. 13, LAL Art. 26).
-MANUAL_OVERRIDE_FORBIDDEN = {
-    PassOverReason.CO_SUSPECT_FIRM: "co_suspect_firm",
-    PassOverReason.FIRM_CONFLICT_REPORTED: "firm_conflict_reported",
-    PassOverReason.INSUFFICIENT_EXPERIENCE: "insufficient_experience",
-    PassOverReason.LAWYER_EXCLUDED: "lawyer_excluded",
-    PassOverReason.INACTIVE: "inactive",
-    PassOverReason.ON_LEAVE: "on_leave",
-}
 
 
 def now() -> datetime:
@@ -301,7 +290,7 @@ def _manual_decision(
     if chosen is None:
         raise Conflict(f"lawyer {lawyer_id} is not on the roster", field="lawyer_id")
     failures = hard_rule_failures(chosen, need)
-    forbidden = [text for rule, text in failures if rule in MANUAL_OVERRIDE_FORBIDDEN]
+    forbidden = [text for rule, text in failures if rule in LAW_RULES]
     if forbidden:
         raise Conflict(
             f"{chosen.name} cannot be assigned: " + "; ".join(forbidden), field="lawyer_id"
