@@ -17,6 +17,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 PG_PORT="${PG_PORT:-55432}"
 PG_ADMIN_PASSWORD="${PG_ADMIN_PASSWORD:-postgres}"
 SERVICES=(procuratorate aid_center notifier)
+AUDIT_GUARD_SQL="$ROOT/shared/runtime/src/service_runtime/security/audit_guard.sql"
 START_TIMEOUT=60
 
 die() { echo "postgres: $*" >&2; exit 1; }
@@ -108,6 +109,10 @@ ALTER ROLE "$svc" LOGIN CREATEDB;
 SELECT format('CREATE DATABASE %I OWNER %I', '$svc', '$svc')
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$svc') \gexec
 EOF
+    # The audit log belongs to <svc>_audit, a role the service cannot become; the service may
+    # only INSERT and SELECT it (shared/runtime/.../security/audit_guard.sql).
+    pg psql -X -q -v ON_ERROR_STOP=1 -h "$DATA" -p "$PG_PORT" -U postgres -d "$svc" \
+      -v service_role="$svc" -v owner_role="${svc}_audit" <"$AUDIT_GUARD_SQL" >/dev/null
   done
 }
 

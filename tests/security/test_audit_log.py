@@ -1,5 +1,6 @@
 """The audit log on real PostgreSQL: appends chain, the database refuses changes, tampering
-by someone who can switch the guard off is found and named by ``verify``."""
+by someone who can switch the guard off is found and named by ``verify`` (see
+``test_audit_guard.py`` for the service role's separation and each forger's attempt)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from service_runtime.security.audit import (
     append_audit,
     chain_hash,
     create_audit_log,
+    local_audit_key,
     verify_chain,
 )
 from service_runtime.security.principal import Principal, Role
@@ -31,6 +33,7 @@ pytestmark = pytest.mark.integration
 audit_log = add_audit_table(sa.MetaData())
 PROSECUTOR = Principal("u-17", Role.PROCURATORATE_STAFF, agency="天津市河东区人民检察院")
 CASE = uuid.uuid4()
+KEY = local_audit_key()
 
 
 @pytest.fixture
@@ -60,6 +63,7 @@ async def _append(engine: AsyncEngine, count: int, actor: Any = PROSECUTOR) -> N
                         fields=("id_number", "detention_place"),
                     ),
                     service="procuratorate",
+                    key=KEY,
                 )
 
 
@@ -102,9 +106,9 @@ async def test_concurrent_writers_extend_one_chain(database: tuple[str, AsyncEng
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE audit_log SET outcome = 'denied' WHERE id = 1",
-        "DELETE FROM audit_log WHERE id = 2",
-        "TRUNCATE audit_log",
+        "UPDATE audit.audit_log SET outcome = 'denied' WHERE id = 1",
+        "DELETE FROM audit.audit_log WHERE id = 2",
+        "TRUNCATE audit.audit_log",
     ],
 )
 async def test_the_database_refuses_to_change_or_remove_entries(
@@ -127,9 +131,13 @@ async def _tamper(url: str, statement: str) -> None:
     connection = await asyncpg.connect(_libpq(url))
     try:
         async with connection.transaction():
-            await connection.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+            await connection.execute(
+                "ALTER TABLE audit.audit_log DISABLE TRIGGER audit_log_append_only"
+            )
             await connection.execute(statement)
-            await connection.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+            await connection.execute(
+                "ALTER TABLE audit.audit_log ENABLE TRIGGER audit_log_append_only"
+            )
     finally:
         await connection.close()
 
@@ -137,9 +145,9 @@ async def _tamper(url: str, statement: str) -> None:
 @pytest.mark.parametrize(
     ("statement", "broken_at", "reason"),
     [
-        ("UPDATE audit_log SET subject = 'someone-else' WHERE id = 3", 3, "contents"),
-        ("DELETE FROM audit_log WHERE id = 3", 4, "prev_hash"),
-        ("DELETE FROM audit_log WHERE id = 1", 2, "prev_hash"),
+        ("UPDATE audit.audit_log SET subject = 'someone-else' WHERE id = 3", 3, "contents"),
+        ("DELETE FROM audit.audit_log WHERE id = 3", 4, "prev_hash"),
+        ("DELETE FROM audit.audit_log WHERE id = 1", 2, "prev_hash"),
     ],
     ids=["altered", "removed", "first-removed"],
 )
@@ -167,8 +175,10 @@ async def test_a_rewritten_entry_with_a_recomputed_hash_breaks_the_next_link(
             .one()
         )
     row["outcome"] = "denied"
-    forged = chain_hash(row["prev_hash"], row)
-    await _tamper(url, f"UPDATE audit_log SET outcome = 'denied', hash = '{forged}' WHERE id = 2")
+    forged = chain_hash(row["prev_hash"], row, KEY)
+    await _tamper(
+        url, f"UPDATE audit.audit_log SET outcome = 'denied', hash = '{forged}' WHERE id = 2"
+    )
     report = await _verify(engine)
     assert report.broken_at == 3 and "prev_hash" in (report.reason or "")
 
@@ -191,9 +201,9 @@ async def test_the_verify_command_names_the_first_broken_link(
     intact = await run()
     assert intact.returncode == 0, intact.stderr
     assert intact.stdout.startswith("audit log intact: 3 entries, head hash ")
-    await _tamper(url, "UPDATE audit_log SET action = 'update' WHERE id = 2")
+    await _tamper(url, "UPDATE audit.audit_log SET action = 'update' WHERE id = 2")
     broken = await run()
     assert broken.returncode == 1
     assert broken.stdout.strip() == (
-        "audit log BROKEN at entry 2: its contents do not match its hash"
+        "audit log BROKEN at entry 2: its contents do not match its MAC"
     )

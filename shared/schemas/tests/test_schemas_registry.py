@@ -67,9 +67,10 @@ ADDED = {
         "PrivateCounselDismissed",
         "DefenseStatusChanged",
         "StageHandedOver",
+        "ProcuratorateAuditChainAnchored",
     },
-    Producer.AID_CENTER: {"AssignmentFailed", "DutyLawyerAssigned"},
-    Producer.NOTIFIER: {"ClockScheduled", "ClockStopped"},
+    Producer.AID_CENTER: {"AssignmentFailed", "DutyLawyerAssigned", "AidCenterAuditChainAnchored"},
+    Producer.NOTIFIER: {"ClockScheduled", "ClockStopped", "NotifierAuditChainAnchored"},
     Producer.AGENCY: set(),
 }
 

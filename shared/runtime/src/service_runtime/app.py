@@ -40,6 +40,8 @@ from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.observability import ServiceMetrics, request_metrics_middleware
 from service_runtime.request_guards import reject_nul_characters
+from service_runtime.security.audit import SESSION_AUDIT_KEY
+from service_runtime.security.audit_anchor import anchor_periodically
 from service_runtime.security.audit_events import AuditedApplier
 from service_runtime.security.audit_http import audit_middleware
 from service_runtime.security.defaults import local_defaults_in_use
@@ -168,7 +170,13 @@ async def start_runtime(
     )
     engine = create_engine(url)
     # Every session can seal and open personal data (security.personal).
-    sessions = session_factory(engine, info={SESSION_CIPHER: FieldCipher.from_settings(settings)})
+    sessions = session_factory(
+        engine,
+        info={
+            SESSION_CIPHER: FieldCipher.from_settings(settings),
+            SESSION_AUDIT_KEY: settings.audit_key.get_secret_value().encode(),
+        },
+    )
     outbox = Outbox(
         definition.tables.messaging, channel=f"outbox_{definition.name.replace('-', '_')}"
     )
@@ -233,6 +241,12 @@ async def start_runtime(
             asyncio.create_task(work, name=f"{definition.name}-background-{index}")
             for index, work in enumerate(definition.background(runtime))
         ]
+    if definition.audited:
+        runtime.background_tasks.append(
+            asyncio.create_task(
+                anchor_periodically(runtime), name=f"{definition.name}-audit-anchor"
+            )
+        )
     log.info("%s started", definition.name)
     return runtime
 

@@ -10,6 +10,7 @@ from defense_messaging.inbound import InboundPolicy
 from defense_schemas import topics
 from service_runtime.security.defaults import (
     LOCAL_AUDIENCE,
+    LOCAL_AUDIT_KEY,
     LOCAL_FIELD_KEY,
     LOCAL_FIELD_KEY_ID,
     LOCAL_ISSUER,
@@ -85,6 +86,13 @@ class ServiceSettings(BaseSettings):
     lookup_key: SecretStr = Field(
         SecretStr(LOCAL_LOOKUP_KEY),
         description="HMAC-SHA256 key (base64) of the keyed hashes used to find encrypted values",
+    )
+    # The audit log's chain is keyed with this; the database never holds it.
+    audit_key: SecretStr = Field(
+        SecretStr(LOCAL_AUDIT_KEY), description="HMAC-SHA256 key of the audit log's chain"
+    )
+    audit_anchor_interval_seconds: float = Field(
+        300.0, gt=0, description="how often the audit chain's head is published (if it moved)"
     )
 
     # Inbound events from other agencies are untrusted (issue 7, item 6).

@@ -474,6 +474,9 @@ EXAMPLES: tuple[BaseEvent, ...] = (
         stopped_at=at(3),
         stop_event_id=example_id("event-rights-notified"),
     ),
+    pr.ProcuratorateAuditChainAnchored(entries=1284, head_mac="3f" * 32, anchored_at=at(6, 12)),
+    aid.AidCenterAuditChainAnchored(entries=877, head_mac="a9" * 32, anchored_at=at(6, 12)),
+    nt.NotifierAuditChainAnchored(entries=2310, head_mac="5c" * 32, anchored_at=at(6, 12)),
 )
 """One example of every registered event."""
 

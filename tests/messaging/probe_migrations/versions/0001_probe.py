@@ -15,6 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.execute("CREATE SCHEMA IF NOT EXISTS audit")  # the platform's audit_log lives there
     metadata.create_all(op.get_bind())
 
 

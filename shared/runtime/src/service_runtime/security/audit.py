@@ -1,19 +1,25 @@
-"""The audit log: every read and write of a case's personal data, append-only, hash-chained.
+"""The audit log: every read and write of a case's personal data, append-only, MAC-chained.
 
 Each entry records who (subject, role, agency, lawyer), when, what (resource, action, case,
 record, the names of the fields touched — never their values) and the outcome. Entry *n*
-stores ``prev_hash`` = entry *n-1*'s hash and ``hash`` = SHA-256 of ``prev_hash`` and its own
-canonical JSON, so altering, removing or inserting an entry breaks the chain at that entry.
+stores ``prev_hash`` = entry *n-1*'s MAC and ``hash`` = HMAC-SHA256, under the service's
+``AUDIT_KEY``, of ``prev_hash`` and its own canonical JSON. The database never holds the key,
+so whoever can write the table (its owner, a superuser) still cannot make a rewritten, inserted
+or removed entry verify.
 
-- The database refuses UPDATE, DELETE and TRUNCATE on the table (a trigger made by
-  :func:`create_audit_log`), whoever the client is; only someone who can disable the trigger
-  (the table's owner, a superuser) can tamper, and ``verify`` then names the first broken link.
+- The table lives in the ``audit`` schema and, in a deployment, belongs to a role of its own
+  that the service cannot become (``audit_guard.sql``, applied by a superuser: the local setup,
+  docker's init, :func:`guard_audit_log`); the service's role may only INSERT and SELECT. Its
+  triggers refuse UPDATE, DELETE and TRUNCATE and fire ``ALWAYS``, so
+  ``session_replication_role = replica`` does not switch them off.
 - Appending takes a transaction-scoped advisory lock, so concurrent writers extend one chain
   instead of forking it; the entry commits or rolls back with the caller's transaction.
-- The chain cannot show that its newest entries were cut off: record the head hash that
-  ``verify`` prints somewhere else (an operator's log, a ticket) to anchor it.
+- A chain alone cannot show that its newest entries were cut off: each service publishes its
+  head (entries, MAC) as an anchor event on its own topic, outside the database
+  (:func:`chain_head`); ``verify --anchor N:MAC`` checks the chain still holds that head.
 
-    python -m service_runtime.security.audit verify --database-url postgresql://…/procuratorate
+    python -m service_runtime.security.audit verify --database-url postgresql://…/procuratorate \
+        [--anchor 1234:<mac>]      # the key from $AUDIT_KEY (or --key-file)
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import hmac
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 from uuid import UUID
 
@@ -44,7 +53,10 @@ from service_runtime.security.principal import Principal
 log = logging.getLogger(__name__)
 
 AUDIT_TABLE = "audit_log"
+AUDIT_SCHEMA = "audit"
 GENESIS_HASH = "0" * 64
+# session.info key of the chain's MAC key (bytes), set by the service runtime.
+SESSION_AUDIT_KEY = "audit_key"
 # pg_advisory_xact_lock key of the chain head (each service's database has its own chain).
 AUDIT_CHAIN_LOCK = 0xA0D17_106
 
@@ -69,11 +81,12 @@ def add_audit_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("outcome", sa.Text, nullable=False),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False, unique=True),
+        schema=AUDIT_SCHEMA,
     )
 
 
 _REFUSE_FUNCTION = """
-CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger
+CREATE OR REPLACE FUNCTION audit.audit_log_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP
@@ -81,20 +94,38 @@ BEGIN
 END
 $$
 """
+# ENABLE ALWAYS: the triggers fire under session_replication_role = replica as well.
 _TRIGGERS = [
-    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
-    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
-    "FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change()",
-    "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
-    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
-    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change()",
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit.audit_log",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit.audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit.audit_log_refuse_change()",
+    "ALTER TABLE audit.audit_log ENABLE ALWAYS TRIGGER audit_log_append_only",
+    "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit.audit_log",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit.audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit.audit_log_refuse_change()",
+    "ALTER TABLE audit.audit_log ENABLE ALWAYS TRIGGER audit_log_no_truncate",
 ]
 
 
 def create_audit_log(bind: sa.engine.Connection) -> None:
-    """Create ``audit_log`` and the triggers that refuse UPDATE, DELETE and TRUNCATE.
+    """Create ``audit.audit_log`` and its triggers, as the service's own migration user.
 
-    For a service's Alembic revision: ``create_audit_log(op.get_bind())``. Idempotent."""
+    For a service's Alembic revision: ``create_audit_log(op.get_bind())``. Idempotent. When the
+    table already belongs to another role (the guard, ``audit_guard.sql``, ran first) it is
+    left alone: the service could not change it anyway. A log an earlier release made in
+    ``public`` is moved into the ``audit`` schema."""
+    owner = bind.execute(
+        sa.text(
+            "SELECT pg_get_userbyid(relowner) FROM pg_class "
+            "WHERE oid = to_regclass('audit.audit_log')"
+        )
+    ).scalar()
+    if owner is not None and owner != bind.execute(sa.text("SELECT current_user")).scalar():
+        return
+    bind.execute(sa.text("CREATE SCHEMA IF NOT EXISTS audit"))
+    if owner is None and bind.execute(sa.text("SELECT to_regclass('public.audit_log')")).scalar():
+        bind.execute(sa.text("ALTER TABLE public.audit_log SET SCHEMA audit"))
+        bind.execute(sa.text("DROP FUNCTION IF EXISTS public.audit_log_refuse_change() CASCADE"))
     metadata = sa.MetaData()
     add_audit_table(metadata)
     metadata.create_all(bind)
@@ -105,8 +136,30 @@ def create_audit_log(bind: sa.engine.Connection) -> None:
 
 def drop_audit_log(bind: sa.engine.Connection) -> None:
     """The downgrade of :func:`create_audit_log` (DROP is DDL: the triggers do not stop it)."""
-    bind.execute(sa.text("DROP TABLE IF EXISTS audit_log"))
-    bind.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_refuse_change()"))
+    bind.execute(sa.text("DROP TABLE IF EXISTS audit.audit_log"))
+    bind.execute(sa.text("DROP TABLE IF EXISTS public.audit_log"))
+    bind.execute(sa.text("DROP FUNCTION IF EXISTS audit.audit_log_refuse_change()"))
+    bind.execute(sa.text("DROP FUNCTION IF EXISTS public.audit_log_refuse_change()"))
+
+
+def audit_guard_sql() -> str:
+    """The guard's SQL (``audit_guard.sql``) without its psql-only preamble."""
+    text = resources.files(__package__).joinpath("audit_guard.sql").read_text(encoding="utf-8")
+    return text[text.index("-- BEGIN GUARD") :]
+
+
+async def guard_audit_log(admin: Any, *, service_role: str, owner_role: str) -> None:
+    """Apply the guard with a superuser's asyncpg connection to the service's database: the
+    table, its function and schema belong to ``owner_role`` (NOLOGIN, created if missing), the
+    service's role may only INSERT and SELECT and is not a member of the owner's role."""
+    async with admin.transaction():
+        await admin.execute(
+            "SELECT set_config('audit_guard.service_role', $1, true), "
+            "set_config('audit_guard.owner_role', $2, true)",
+            service_role,
+            owner_role,
+        )
+        await admin.execute(audit_guard_sql())
 
 
 @dataclass(frozen=True)
@@ -214,8 +267,23 @@ def _canonical(row: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def chain_hash(prev_hash: str, row: dict[str, Any]) -> str:
+def chain_hash(prev_hash: str, row: dict[str, Any], key: bytes) -> str:
+    """The entry's MAC: HMAC-SHA256 under the service's audit key over the previous MAC and
+    the entry's canonical JSON."""
+    message = prev_hash.encode("ascii") + b"\n" + _canonical(row)
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def unkeyed_hash(prev_hash: str, row: dict[str, Any]) -> str:
+    """The SHA-256 chain of earlier releases (anyone could recompute it)."""
     return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + _canonical(row)).hexdigest()
+
+
+def audit_key_of(session: AsyncSession) -> bytes:
+    key = session.info.get(SESSION_AUDIT_KEY)
+    if not isinstance(key, bytes):
+        raise RuntimeError("this session carries no audit key (session.info['audit_key'])")
+    return key
 
 
 async def append_audit(
@@ -226,11 +294,14 @@ async def append_audit(
     *,
     service: str,
     now: datetime | None = None,
+    key: bytes | None = None,
 ) -> dict[str, Any]:
     """Append ``entry`` inside the session's current transaction; returns the row written.
 
     The advisory lock is held until that transaction ends: keep it short after this call."""
-    (row,) = await append_audit_many(session, table, [(actor, entry)], service=service, now=now)
+    (row,) = await append_audit_many(
+        session, table, [(actor, entry)], service=service, now=now, key=key
+    )
     return row
 
 
@@ -241,10 +312,13 @@ async def append_audit_many(
     *,
     service: str,
     now: datetime | None = None,
+    key: bytes | None = None,
 ) -> list[dict[str, Any]]:
-    """Append ``entries`` in order, in one lock, one read of the head and one insert."""
+    """Append ``entries`` in order, in one lock, one read of the head and one insert. The MAC
+    key is ``key`` or the session's (``session.info['audit_key']``)."""
     if not entries:
         return []
+    mac_key = key if key is not None else audit_key_of(session)
     await session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
     head = (
         await session.execute(
@@ -275,7 +349,7 @@ async def append_audit_many(
             "outcome": entry.outcome,
             "prev_hash": prev_hash,
         }
-        row["hash"] = prev_hash = chain_hash(prev_hash, row)
+        row["hash"] = prev_hash = chain_hash(prev_hash, row, mac_key)
         rows.append(row)
     await session.execute(sa.insert(table), rows)
     return rows
@@ -357,32 +431,76 @@ class ChainReport:
         return self.broken_at is None
 
 
-async def verify_chain(connection: AsyncConnection, table_name: str = AUDIT_TABLE) -> ChainReport:
-    """Walk the chain in id order; report the first entry whose link does not hold."""
+async def verify_chain(
+    connection: AsyncConnection,
+    key: bytes | None = None,
+    *,
+    anchors: Sequence[tuple[int, str]] = (),
+    accept_unkeyed_through: int = 0,
+) -> ChainReport:
+    """Walk the chain in id order; report the first entry whose link does not hold.
+
+    ``key``: the service's audit key (default: the published local development key).
+    ``anchors``: (entries, MAC) heads published earlier; the chain must still hold each, so a
+    cut-off tail is found. ``accept_unkeyed_through``: entries up to this id may carry the
+    unkeyed SHA-256 of earlier releases (an operator states how far, from a head recorded
+    before the upgrade); anywhere else an unkeyed entry is a break."""
+    mac_key = key if key is not None else local_audit_key()
     table = add_audit_table(sa.MetaData())
-    if table_name != AUDIT_TABLE:
-        table.name = table_name
+    expected = dict(anchors)
     prev_id, prev_hash, count = 0, GENESIS_HASH, 0
     result = await connection.stream(sa.select(table).order_by(table.c.id))
     async for raw in result.mappings():
         row = dict(raw)
         count += 1
-        if row["hash"] != chain_hash(row["prev_hash"], row):
-            return ChainReport(count, prev_hash, row["id"], "its contents do not match its hash")
+        if row["hash"] != chain_hash(row["prev_hash"], row, mac_key) and not (
+            row["id"] <= accept_unkeyed_through
+            and row["hash"] == unkeyed_hash(row["prev_hash"], row)
+        ):
+            return ChainReport(count, prev_hash, row["id"], "its contents do not match its MAC")
         if row["prev_hash"] != prev_hash:
             return ChainReport(
                 count,
                 prev_hash,
                 row["id"],
-                f"its prev_hash is not the hash of entry {prev_id}: an entry before it was "
+                f"its prev_hash is not the MAC of entry {prev_id}: an entry before it was "
                 "removed, inserted or rewritten",
             )
         if row["id"] != prev_id + 1:
             return ChainReport(
                 count, prev_hash, row["id"], f"entries {prev_id + 1}..{row['id'] - 1} are missing"
             )
+        if row["id"] in expected and expected.pop(row["id"]) != row["hash"]:
+            return ChainReport(
+                count, prev_hash, row["id"], "it is not the entry the published anchor names"
+            )
         prev_id, prev_hash = row["id"], row["hash"]
+    if expected:
+        cut = min(expected)
+        return ChainReport(
+            count,
+            prev_hash,
+            cut,
+            f"the chain ends at entry {prev_id} but an anchor names entry {cut}: "
+            "its tail was cut off",
+        )
     return ChainReport(count, prev_hash)
+
+
+async def chain_head(session: AsyncSession, table: sa.Table) -> tuple[int, str] | None:
+    """The newest entry's id and MAC, to anchor outside the database."""
+    head = (
+        await session.execute(
+            sa.select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
+        )
+    ).first()
+    return (head.id, head.hash) if head is not None else None
+
+
+def local_audit_key() -> bytes:
+    from service_runtime.security.defaults import LOCAL_AUDIT_KEY
+
+    return LOCAL_AUDIT_KEY.encode()
 
 
 def _async_url(url: str) -> str:
@@ -392,22 +510,70 @@ def _async_url(url: str) -> str:
     return url
 
 
-async def verify_database(database_url: str) -> ChainReport:
+async def verify_database(
+    database_url: str,
+    key: bytes | None = None,
+    *,
+    anchors: Sequence[tuple[int, str]] = (),
+    accept_unkeyed_through: int = 0,
+) -> ChainReport:
     engine = create_async_engine(_async_url(database_url), poolclass=sa.pool.NullPool)
     try:
         async with engine.connect() as connection:
-            return await verify_chain(connection)
+            return await verify_chain(
+                connection, key, anchors=anchors, accept_unkeyed_through=accept_unkeyed_through
+            )
     finally:
         await engine.dispose()
+
+
+def _anchor(text: str) -> tuple[int, str]:
+    entries, _, mac = text.partition(":")
+    return int(entries), mac
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service_runtime.security.audit")
     commands = parser.add_subparsers(dest="command", required=True)
-    verify = commands.add_parser("verify", help="check the hash chain; name the first break")
+    verify = commands.add_parser("verify", help="check the MAC chain; name the first break")
     verify.add_argument("--database-url", required=True, help="the service's database")
+    verify.add_argument(
+        "--key-file", help="a file holding the service's AUDIT_KEY (default: $AUDIT_KEY)"
+    )
+    verify.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        type=_anchor,
+        metavar="ENTRIES:MAC",
+        help="a published head (AuditChainAnchored's entries and head_mac); repeatable",
+    )
+    verify.add_argument(
+        "--accept-unkeyed-through",
+        type=int,
+        default=0,
+        metavar="ID",
+        help="entries up to ID may carry an earlier release's unkeyed hash",
+    )
     args = parser.parse_args(argv)
-    report = asyncio.run(verify_database(args.database_url))
+    if args.key_file:
+        with open(args.key_file, encoding="utf-8") as file:
+            key: bytes | None = file.read().strip().encode()
+    else:
+        key = os.environ["AUDIT_KEY"].encode() if os.environ.get("AUDIT_KEY") else None
+    if key is None:
+        print(
+            "no AUDIT_KEY given: verifying with the published local development key",
+            file=sys.stderr,
+        )
+    report = asyncio.run(
+        verify_database(
+            args.database_url,
+            key,
+            anchors=args.anchor,
+            accept_unkeyed_through=args.accept_unkeyed_through,
+        )
+    )
     if report.intact:
         print(f"audit log intact: {report.entries} entries, head hash {report.head_hash}")
         return 0

@@ -15,6 +15,7 @@ LOCAL_FIELD_KEY_ID = "local1"
 # base64 of 32 bytes; these are published in the repository and protect nothing.
 LOCAL_FIELD_KEY = "bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXk="
 LOCAL_LOOKUP_KEY = "bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1sb29rdXBrZXk="
+LOCAL_AUDIT_KEY = "defense-coverage-LOCAL-DEVELOPMENT-ONLY-audit-key-0001"
 # The demo and test agencies' system ids allowed to transfer cases (移送审查起诉).
 LOCAL_TRUSTED_AGENCY_PRODUCERS: dict[str, tuple[str, ...]] = {
     "CaseTransferred": ("tj-psb-hedong", "tj-psb-xiqing", "tj-psb-heping"),
@@ -32,4 +33,6 @@ def local_defaults_in_use(settings: Any) -> list[str]:
         used.append("field_keys")
     if settings.lookup_key.get_secret_value() == LOCAL_LOOKUP_KEY:
         used.append("lookup_key")
+    if settings.audit_key.get_secret_value() == LOCAL_AUDIT_KEY:
+        used.append("audit_key")
     return used

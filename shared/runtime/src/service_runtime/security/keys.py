@@ -15,6 +15,7 @@ def main() -> None:
     print(f"FIELD_KEYS={json.dumps({key_id: generate_key()})}")
     print(f"FIELD_KEY_ID={key_id}")
     print(f"LOOKUP_KEY={generate_key()}")
+    print(f"AUDIT_KEY={generate_key()}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,12 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 
 from defense_schemas.base import BaseEvent
-from defense_schemas.events.common import DocumentNumber, Lawyer, given_exactly_when
+from defense_schemas.events.common import (
+    AuditChainAnchor,
+    DocumentNumber,
+    Lawyer,
+    given_exactly_when,
+)
 from defense_schemas.fields import Note, OrgName, PersonName, Reference, Unique
 from defense_schemas.topics import Producer
 from defense_schemas.vocabulary import (
@@ -227,3 +232,9 @@ class DutyLawyerAssigned(AidCenterEvent):
     work_station: OrgName = Field(description="The legal aid work station (法律援助工作站).")
     mode: ServiceMode = Field(description="On site, by phone or online.")
     assigned_at: AwareDatetime = Field(description="When the duty lawyer was assigned.")
+
+
+class AidCenterAuditChainAnchored(AidCenterEvent, AuditChainAnchor):
+    """The aid center's audit log head, anchored outside its database."""
+
+    event_type = "AidCenterAuditChainAnchored"

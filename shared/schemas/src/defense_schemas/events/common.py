@@ -6,7 +6,7 @@ from datetime import date
 from typing import Self
 from uuid import UUID
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
 from defense_schemas.base import ContractModel
 from defense_schemas.fields import (
@@ -286,3 +286,15 @@ def given_exactly_when(value: object, *, when: bool, what: str) -> None:
         raise ValueError(f"required for {what}")
     if not when and value is not None:
         raise ValueError(f"only allowed for {what}")
+
+
+class AuditChainAnchor(ContractModel):
+    """The head of a service's audit log, published so that the log's newest entries cannot be
+    cut off unseen: the log is chained with a keyed MAC, and a later check
+    (``python -m service_runtime.security.audit verify --anchor ENTRIES:MAC``) must still find
+    this entry with this MAC. Each service publishes its own as ``<Service>AuditChainAnchored``
+    on its own topic; consumers ignore them."""
+
+    entries: int = Field(ge=1, description="The newest entry's id (= the number of entries).")
+    head_mac: str = Field(pattern=r"^[0-9a-f]{64}$", description="That entry's HMAC-SHA256, hex.")
+    anchored_at: AwareDatetime = Field(description="When the head was read.")

@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 
 from defense_schemas.base import BaseEvent, ContractModel
+from defense_schemas.events.common import AuditChainAnchor
 from defense_schemas.fields import ContactInfo, EventTypeName, Note, PersonName
 from defense_schemas.topics import Producer
 from defense_schemas.vocabulary import (
@@ -144,3 +145,9 @@ class ClockStopped(NotifierEvent, _Clock):
     stop_event_id: UUID | None = Field(
         default=None, description="The event that did the duty or made it moot."
     )
+
+
+class NotifierAuditChainAnchored(NotifierEvent, AuditChainAnchor):
+    """The notifier's audit log head, anchored outside its database."""
+
+    event_type = "NotifierAuditChainAnchored"

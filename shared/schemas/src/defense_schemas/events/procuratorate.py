@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 
 from defense_schemas.base import BaseEvent, ContractModel
 from defense_schemas.events.common import (
+    AuditChainAnchor,
     CaseParticulars,
     DefenderRef,
     DocumentNumber,
@@ -573,3 +574,9 @@ class DutyLawyerRequested(ProcuratorateEvent):
         default=None, description="The legal aid work station (法律援助工作站) asked, if chosen."
     )
     note: Note | None = Field(default=None, description="What the suspect needs.")
+
+
+class ProcuratorateAuditChainAnchored(ProcuratorateEvent, AuditChainAnchor):
+    """The procuratorate's audit log head, anchored outside its database."""
+
+    event_type = "ProcuratorateAuditChainAnchored"
