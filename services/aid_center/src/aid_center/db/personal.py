@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service_runtime.security.personal import cipher_of, seal, unseal
 
 LETTER_PERSONAL = (
+    # The rendered text repeats every contact of the letter; the name identifies the person.
+    "rendered_text",
+    "suspect_name",
     "id_number",
     "place_of_detention_or_residence",
     "suspect_contact",

@@ -78,7 +78,9 @@ class FileSmsGateway:
         except OSError as error:
             raise DeliveryError(f"SMS file {self._path}: {error}") from error
         if written:
-            log.info("SMS to %s: %s", phone, text)
+            # Never the number or the text: they are personal data (the file itself is the
+            # stand-in provider's outbox).
+            log.info("SMS %s written to the SMS file", reference)
         else:
             log.info("SMS %s was sent before; not sent again", reference)
 

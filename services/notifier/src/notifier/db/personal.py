@@ -21,6 +21,8 @@ from service_runtime.security.fields import FieldCipher
 
 CONTACT_FIELDS = ("address", "name")
 DELIVERY_FIELDS = ("address", "recipient_name", "subject", "body")
+# A channel's error text can quote the address or the message (revision 0006).
+LAST_ERROR = "last_error"
 ADDRESS_PURPOSE = "notifier.recipient_address"
 
 
@@ -74,9 +76,17 @@ def seal_delivery(
     return _seal(cipher, "deliveries", DELIVERY_FIELDS, notification_id, values)
 
 
+def seal_last_error(cipher: FieldCipher, notification_id: UUID, error: str | None) -> str | None:
+    return cipher.encrypt_optional(
+        error, field=f"deliveries.{LAST_ERROR}", record_id=notification_id
+    )
+
+
 def open_delivery(cipher: FieldCipher, row: Mapping[Any, Any]) -> dict[str, Any]:
     """A ``deliveries`` row with its personal fields decrypted (``address_hash`` dropped)."""
-    opened = _open(cipher, "deliveries", DELIVERY_FIELDS, row["notification_id"], row)
+    opened = _open(
+        cipher, "deliveries", (*DELIVERY_FIELDS, LAST_ERROR), row["notification_id"], row
+    )
     opened.pop("address_hash", None)
     return opened
 

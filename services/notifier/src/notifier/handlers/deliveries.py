@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas import BaseEvent, Envelope, Producer
 from defense_schemas.vocabulary import RecipientRole
-from notifier.db.personal import address_hash, seal_delivery
+from notifier.db.personal import address_hash, seal_delivery, seal_last_error
 from notifier.db.tables import deliveries
 from notifier.domain.deliveries import AUDIENCE, Recipient, recipients_for
 from notifier.domain.templates import Message, TemplateProblem, render
@@ -150,6 +150,7 @@ def plan_deliveries(
                 "channel": recipient.channel.value,
                 "address_hash": address_hash(cipher, recipient.address),
                 **fate,
+                "last_error": seal_last_error(cipher, notification_id, fate["last_error"]),
                 **personal,
             }
         )

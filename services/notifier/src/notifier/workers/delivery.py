@@ -30,7 +30,7 @@ from notifier.channels import Channels, DeliveryError, OutgoingMessage
 from notifier.channels.email import SmtpChannel
 from notifier.channels.sms import FileSmsGateway, HttpSmsGateway, SmsChannel, SmsGateway
 from notifier.channels.webhook import WebhookChannel
-from notifier.db.personal import open_delivery
+from notifier.db.personal import open_delivery, seal_last_error
 from notifier.db.publishing import publish_in_thread
 from notifier.db.tables import deliveries
 from notifier.domain.deliveries import retry_delay
@@ -163,14 +163,18 @@ async def _failed(
 ) -> None:
     now = datetime.now(UTC)
     will_retry = attempt < settings.delivery_max_attempts
-    values: dict[str, object] = {"attempts": attempt, "last_error": error[:4000]}
+    values: dict[str, object] = {
+        "attempts": attempt,
+        "last_error": seal_last_error(cipher_of(session), row["notification_id"], error[:4000]),
+    }
     if will_retry:
         values["next_attempt_at"] = now + retry_delay(
             attempt, settings.delivery_backoff_base_seconds, settings.delivery_backoff_max_seconds
         )
     else:
         values |= {"status": "failed", "failed_at": now, "next_attempt_at": None}
-    log.warning("delivery %s attempt %d failed: %s", row["notification_id"], attempt, error)
+    # The channel's text can quote the address: it is kept sealed in last_error, not logged.
+    log.warning("delivery %s attempt %d failed", row["notification_id"], attempt)
     await session.execute(
         sa.update(deliveries)
         .where(deliveries.c.notification_id == row["notification_id"])

@@ -15,6 +15,7 @@ from defense_schemas.fields import Note, ShortText
 from defense_schemas.vocabulary import DefenseChoice, NoticeItem, PersonRole, RefusalOutcome
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF
 from procuratorate.api.views import NoticeView
+from procuratorate.db.personal import open_notice
 from procuratorate.domain.letter_docx import letter_docx
 from procuratorate.workflow import defense
 from service_runtime.deps import RuntimeDep, SessionDep
@@ -83,7 +84,7 @@ async def post_decision(
 @router.get("/notices/{notice_id}", summary="A notice-of-defense letter and its state")
 async def get_notice(case_id: UUID, notice_id: UUID, session: SessionDep) -> NoticeView:
     row = await defense.get_notice(session, case_id, notice_id)
-    return NoticeView.model_validate(row, from_attributes=True)
+    return NoticeView.model_validate(open_notice(session, row))
 
 
 @router.get(
@@ -94,7 +95,7 @@ async def get_notice(case_id: UUID, notice_id: UUID, session: SessionDep) -> Not
 )
 async def get_letter_docx(case_id: UUID, notice_id: UUID, session: SessionDep) -> Response:
     row = await defense.get_notice(session, case_id, notice_id)
-    letter = NoticeOfDefenseLetter.model_validate(row.letter)
+    letter = NoticeOfDefenseLetter.model_validate(open_notice(session, row)["letter"])
     return Response(
         letter_docx(letter),
         media_type=DOCX,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procuratorate.db.personal import open_facts
+from procuratorate.db.personal import open_facts, open_notice
 from procuratorate.db.tables import clocks, defenders, notices, suspects
 
 
@@ -143,6 +143,6 @@ async def case_view(session: AsyncSession, case: Any) -> CaseView:
     return CaseView(
         **data,
         suspects=views,
-        notices=[NoticeView.model_validate(n, from_attributes=True) for n in notice_rows],
+        notices=[NoticeView.model_validate(open_notice(session, n)) for n in notice_rows],
         case_clocks=[clock_view(c) for c in clock_rows if c.suspect_id is None],
     )

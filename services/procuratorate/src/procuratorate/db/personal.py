@@ -21,9 +21,12 @@ SUSPECT_PERSONAL = (
 )
 
 
-# Events name the same data under these keys too (a letter: suspect_contact; a guardian's or
-# relative's contact sits inside the sealed objects).
-TIMELINE_PERSONAL = (*SUSPECT_PERSONAL, "suspect_contact")
+# Events name the same data under these keys too (a letter: suspect_contact, the suspect's
+# name and the rendered text, which repeats every contact; a guardian's or relative's contact
+# sits inside the sealed objects; CaseReceived names each suspect under `name`).
+TIMELINE_PERSONAL = (*SUSPECT_PERSONAL, "suspect_contact", "suspect_name", "rendered_text", "name")
+# The notice-of-defense letter as `notices.letter` keeps it.
+LETTER_PERSONAL = TIMELINE_PERSONAL
 
 
 def seal_facts(session: AsyncSession, suspect_id: UUID, facts: dict[str, Any]) -> dict[str, Any]:
@@ -38,6 +41,19 @@ def seal_payload(session: AsyncSession, event_id: UUID, payload: dict[str, Any])
 
 def open_payload(session: AsyncSession, row: Any) -> dict[str, Any]:
     return unseal(cipher_of(session), row.payload, record="event", record_id=row.event_id)
+
+
+def seal_letter(session: AsyncSession, notice_id: UUID, letter: dict[str, Any]) -> dict[str, Any]:
+    return seal(cipher_of(session), letter, LETTER_PERSONAL, record="letter", record_id=notice_id)
+
+
+def open_notice(session: AsyncSession, row: Any) -> dict[str, Any]:
+    """A ``notices`` row as a mapping, its letter opened."""
+    notice = dict(row._mapping)
+    notice["letter"] = unseal(
+        cipher_of(session), row.letter, record="letter", record_id=row.notice_id
+    )
+    return notice
 
 
 def open_facts(session: AsyncSession, row: Any) -> dict[str, Any]:

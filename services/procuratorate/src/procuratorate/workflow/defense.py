@@ -44,7 +44,7 @@ from defense_schemas.vocabulary import (
     RefusalOutcome,
 )
 from legal_calendar import legal_date
-from procuratorate.db.personal import open_facts
+from procuratorate.db.personal import open_facts, seal_letter
 from procuratorate.db.tables import defenders, notice_counters, notices, suspects, timeline
 from procuratorate.domain.clocks import THREE_DAYS
 from procuratorate.domain.letter import render_text
@@ -305,7 +305,7 @@ async def send_notice(
             year=year,
             sequence=sequence,
             document_number=letter.document_number.text,
-            letter=letter.model_dump(mode="json"),
+            letter=seal_letter(session, notice_id, letter.model_dump(mode="json")),
             materials=list(materials),
             sent_at=sent_at,
             status="sent",

@@ -88,3 +88,28 @@ def _walk(
         else:
             opened[key] = _walk(value, keys, f"{path}.{key}", cipher, record_id, sealing=False)
     return opened
+
+
+def reseal_column(
+    bind: Any,
+    cipher: FieldCipher,
+    *,
+    table: str,
+    key: str,
+    column: str,
+    keys: Iterable[str],
+    record: str,
+) -> None:
+    """For a migration: every JSON document of ``table.column`` opened and sealed again with
+    ``keys`` (a revision that seals more of a document than before); ``key`` is the row id
+    the associated data names."""
+    import sqlalchemy as sa
+
+    rows = bind.execute(sa.text(f"SELECT {key} AS id, {column} AS doc FROM {table}")).all()
+    update = sa.text(f"UPDATE {table} SET {column} = CAST(:doc AS jsonb) WHERE {key} = :id")
+    for row in rows:
+        if row.doc is None:
+            continue
+        opened = unseal(cipher, row.doc, record=record, record_id=row.id)
+        sealed = seal(cipher, opened, keys, record=record, record_id=row.id)
+        bind.execute(update, {"doc": json.dumps(sealed, ensure_ascii=False), "id": row.id})
