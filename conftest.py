@@ -6,6 +6,7 @@ see a running development system's data, nor an earlier run's.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -18,6 +19,9 @@ from service_runtime.settings import ServiceSettings
 from tests.infrastructure import Endpoints, endpoints
 
 RUN_ID = uuid.uuid4().hex[:8]
+
+# The tests run the services with the published local keys, which only development mode allows.
+os.environ.setdefault("DEFENSE_ENV", "development")
 
 
 @pytest.fixture(scope="session")

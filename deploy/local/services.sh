@@ -12,6 +12,9 @@ RUN="$ROOT/.local/services"
 PY="$ROOT/.venv/bin/python"
 SERVICES=(procuratorate aid_center notifier)
 READY_TIMEOUT=90
+# A developer's machine: the services run with the published local keys, which they refuse
+# to use in any other mode.
+export DEFENSE_ENV="${DEFENSE_ENV:-development}"
 
 port_of() {
   local var="${1^^}_HTTP_PORT"

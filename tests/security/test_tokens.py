@@ -192,3 +192,46 @@ def test_durations() -> None:
     assert parse_ttl("30m") == timedelta(minutes=30)
     assert parse_ttl("8h") == timedelta(hours=8)
     assert parse_ttl("90") == timedelta(seconds=90)
+
+
+@pytest.mark.parametrize(
+    ("issued_ago", "lifetime"),
+    [
+        (timedelta(0), timedelta(hours=12, minutes=1)),  # made to live too long
+        (timedelta(0), timedelta(days=365)),
+    ],
+)
+async def test_a_token_living_longer_than_the_maximum_is_refused(
+    issued_ago: timedelta, lifetime: timedelta
+) -> None:
+    issued = datetime.now(UTC) - issued_ago
+    token = issue_token(STAFF, now=issued, ttl=lifetime)
+    with pytest.raises(InvalidToken, match="lifetime exceeds the maximum"):
+        await LOCAL.verify(token)
+
+
+async def test_a_token_dated_in_the_future_is_refused_by_its_remaining_lifetime() -> None:
+    issued = datetime.now(UTC) + timedelta(days=30)  # exp - iat is short, exp - now is not
+    claims = {**STAFF.claims(), "iat": issued, "exp": issued + timedelta(hours=1)}
+    with pytest.raises(InvalidToken, match=r"(?i)not yet valid|remaining lifetime"):
+        await LOCAL.verify(_signed(claims))
+
+
+async def test_the_maximum_lifetime_is_a_setting() -> None:
+    short = TokenVerifier(
+        issuer=LOCAL_ISSUER,
+        audience=LOCAL_AUDIENCE,
+        secret=LOCAL_JWT_SECRET,
+        max_lifetime_seconds=600,
+    )
+    assert await short.verify(issue_token(STAFF, ttl=timedelta(minutes=10))) == STAFF
+    with pytest.raises(InvalidToken, match="lifetime"):
+        await short.verify(issue_token(STAFF, ttl=timedelta(minutes=11)))
+    assert await LOCAL.verify(issue_token(STAFF, ttl=timedelta(hours=12))) == STAFF
+
+
+@pytest.mark.parametrize("subject", ["u\x00-1", "u-\ud800"])
+async def test_a_signed_token_with_text_the_audit_log_cannot_hold_is_refused(subject: str) -> None:
+    claims = {"sub": subject, "role": "operator"}
+    with pytest.raises(InvalidToken, match="NUL"):
+        await LOCAL.verify(_signed(claims))

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, PostgresDsn, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from service_runtime.security.defaults import LOCAL_WEBHOOK_SECRET
 from service_runtime.settings import ServiceSettings
 
 CHECKOUT = Path(__file__).resolve().parents[4]
@@ -56,7 +57,8 @@ class NotifierSettings(ServiceSettings):
 
     # --- webhooks to agency systems ---
     webhook_secret: SecretStr = Field(
-        SecretStr("change-me"), description="HMAC-SHA256 key shared with the agency systems"
+        SecretStr(LOCAL_WEBHOOK_SECRET),
+        description="HMAC-SHA256 key shared with the agency systems (local default)",
     )
     procuratorate_webhook_url: str | None = Field(
         None, description="The procuratorate's system, for messages addressed to the agency"

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from defense_messaging import (
@@ -39,12 +39,12 @@ from service_runtime.database import create_engine, session_factory
 from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.observability import ServiceMetrics, request_metrics_middleware
-from service_runtime.request_guards import reject_nul_characters
+from service_runtime.request_guards import reject_unstorable_parameters, request_guard
 from service_runtime.security.audit import SESSION_AUDIT_KEY
 from service_runtime.security.audit_anchor import anchor_periodically
 from service_runtime.security.audit_events import AuditedApplier
 from service_runtime.security.audit_http import audit_middleware
-from service_runtime.security.defaults import local_defaults_in_use
+from service_runtime.security.defaults import check_local_defaults
 from service_runtime.security.fields import FieldCipher
 from service_runtime.security.personal import SESSION_CIPHER
 from service_runtime.security.tokens import TokenVerifier
@@ -127,6 +127,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
         description=definition.description,
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unstorable_parameters)],
     )
     install_error_handlers(app)
     # A broker outage makes the Kafka client log the same errors thousands of times a second.
@@ -134,14 +135,15 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
     # Built here, not in the lifespan: a bad key configuration fails at once, at build time.
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     FieldCipher.from_settings(settings)  # likewise for the personal-data keys
-    if defaults := local_defaults_in_use(settings):
+    if defaults := check_local_defaults(settings, definition.name):
         log.warning(
             "%s runs with the published LOCAL security defaults (%s): never do this with real data",
             definition.name,
             ", ".join(defaults),
         )
-    # Plain ASGI middleware; the last added is the outermost: audit, metrics, NUL guard.
-    app.add_middleware(reject_nul_characters)
+    # Plain ASGI middleware; the last added is the outermost: audit, metrics, request guard —
+    # so the guard's refusals (NUL, too deep, too large) are counted and audited too.
+    app.add_middleware(request_guard(settings.http_max_body_bytes))
     app.add_middleware(request_metrics_middleware(metrics))
     if definition.audited:
         app.add_middleware(audit_middleware(definition.name, definition.personal_fields))

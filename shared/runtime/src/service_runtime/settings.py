@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import Field, PostgresDsn, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, PostgresDsn, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 from defense_messaging import KafkaConnection
 from defense_messaging.inbound import InboundPolicy
@@ -19,11 +30,56 @@ from service_runtime.security.defaults import (
     LOCAL_TRUSTED_AGENCY_PRODUCERS,
 )
 
+SECRETS_DIR_VARIABLE = "DEFENSE_SECRETS_DIR"
+
+
+class FileEnvSettingsSource(EnvSettingsSource):
+    """``<PREFIX>_<FIELD>_FILE=/run/secrets/x``: the setting's value is that file's content (its
+    trailing newline dropped), the way orchestrators mount secrets. Read like the variable
+    itself, so JSON-valued settings (``FIELD_KEYS``) work from a file as well."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        prefix = self.env_prefix.lower()
+        fields = {prefix + name.lower() for name in self.settings_cls.model_fields}
+        values: dict[str, str | None] = {}
+        for name, path in os.environ.items():
+            # Only this service's own settings: other programs' *_FILE variables are not ours.
+            key = name[: -len("_FILE")].lower()
+            if not name.upper().endswith("_FILE") or key not in fields or not path:
+                continue
+            values[key] = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        return values
+
 
 class ServiceSettings(BaseSettings):
-    """Read from the environment (``<PREFIX>_DATABASE_URL`` …); defaults suit the local setup."""
+    """Read from the environment (``<PREFIX>_DATABASE_URL`` …), from files named by
+    ``<PREFIX>_<FIELD>_FILE`` and from the directory ``$DEFENSE_SECRETS_DIR`` (one file per
+    setting, named like its variable); defaults suit the local setup, and the published local
+    security defaults are refused outside development mode (``DEFENSE_ENV=development``)."""
 
     model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = FileEnvSettingsSource(settings_cls)
+        sources = [init_settings, env_settings, files, dotenv_settings]
+        if secrets_dir := os.environ.get(SECRETS_DIR_VARIABLE):
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
+
+    deployment_mode: Literal["development", "production"] = Field(
+        "production",
+        validation_alias=AliasChoices("DEFENSE_ENV", "deployment_mode"),
+        description="`development` (set by ./devctl, the tests and docker-compose) is the only "
+        "mode in which a service starts with the published local security defaults",
+    )
 
     database_url: PostgresDsn = Field(description="SQLAlchemy URL, postgresql+asyncpg://…")
     kafka_bootstrap_servers: str = "127.0.0.1:59092"
@@ -55,6 +111,11 @@ class ServiceSettings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    http_max_body_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="larger request bodies are refused with 413 while they arrive",
+    )
     outbox_poll_interval_seconds: float = Field(1.0, gt=0)
     liveness_stall_seconds: float = Field(
         120.0,
@@ -75,6 +136,11 @@ class ServiceSettings(BaseSettings):
         None, description="an OIDC provider's JWKS URL; when set, tokens are RS256 only"
     )
     auth_leeway_seconds: int = Field(30, ge=0, le=300, description="clock skew allowed on exp")
+    auth_max_token_lifetime_seconds: int = Field(
+        12 * 3600,
+        ge=60,
+        description="tokens valid for longer (exp - iat, or exp - now) are refused",
+    )
 
     # Personal data at rest: AES-256-GCM keys by id (base64 of 32 bytes, JSON object in the
     # environment); new values are encrypted with `field_key_id`, old ids still decrypt.

@@ -39,6 +39,7 @@ from defense_schemas.vocabulary import (
     ReplacementReason,
 )
 from legal_calendar import legal_date
+from service_runtime.api_types import ApiDate
 from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
 
@@ -78,7 +79,7 @@ class AssignmentOut(BaseModel):
 class ReplacementIn(BaseModel):
     reason: ReplacementReason
     lawyer_id: UUID | None = Field(default=None, description="Staff's choice, else the engine.")
-    detail: str | None = Field(default=None, max_length=4000)
+    detail: str | None = Field(default=None, min_length=1, max_length=4000)
 
 
 class ReplacementOut(BaseModel):
@@ -90,7 +91,7 @@ class ReplacementOut(BaseModel):
 class ConflictIn(BaseModel):
     kind: ConflictKind
     conflicting_suspect_ids: list[UUID] = Field(default_factory=list)
-    detail: str | None = Field(default=None, max_length=4000)
+    detail: str | None = Field(default=None, min_length=1, max_length=4000)
 
 
 class ConflictOut(ReplacementOut):
@@ -99,9 +100,9 @@ class ConflictOut(ReplacementOut):
 
 class ActivityIn(BaseModel):
     kind: ActivityKind
-    performed_on: date
+    performed_on: ApiDate
     duration_minutes: int | None = Field(default=None, ge=1, le=1440)
-    note: str | None = Field(default=None, max_length=4000)
+    note: str | None = Field(default=None, min_length=1, max_length=4000)
 
 
 class ActivityOut(ActivityIn):
@@ -119,7 +120,7 @@ class QualityReviewIn(BaseModel):
     )
     rating: QualityRating
     reviewer: str = Field(min_length=1, max_length=100)
-    findings: str | None = Field(default=None, max_length=4000)
+    findings: str | None = Field(default=None, min_length=1, max_length=4000)
 
 
 class QualityReviewOut(QualityReviewIn):
@@ -189,7 +190,7 @@ async def overdue_meetings(
     staff: Staff,
     runtime: RuntimeDep,
     as_of: Annotated[
-        date | None,
+        ApiDate | None,
         Query(description="The legal date to judge on (default: today, Asia/Shanghai)."),
     ] = None,
 ) -> list[OverdueMeeting]:

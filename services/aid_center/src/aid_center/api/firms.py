@@ -26,7 +26,9 @@ router = APIRouter(
 
 class FirmIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="Registered name.")
-    district: str | None = Field(default=None, max_length=50, description="Where it sits.")
+    district: str | None = Field(
+        default=None, min_length=1, max_length=50, description="Where it sits."
+    )
     contact: str = Field(min_length=1, max_length=200, description="Phone or e-mail.")
 
 

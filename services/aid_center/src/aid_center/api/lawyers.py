@@ -6,7 +6,7 @@ A lawyer's caseload is never stored: ``active_cases`` counts their live assignme
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -27,6 +27,7 @@ from aid_center.db.tables import (
 )
 from defense_schemas.vocabulary import Gender
 from legal_calendar import legal_date
+from service_runtime.api_types import ApiDate
 from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
 
@@ -79,9 +80,9 @@ class LawyerUpdate(BaseModel):
 
 
 class LeaveIn(BaseModel):
-    starts_on: date
-    ends_on: date
-    reason: str | None = Field(default=None, max_length=500)
+    starts_on: ApiDate
+    ends_on: ApiDate
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class LeaveOut(LeaveIn):
@@ -100,7 +101,7 @@ class LawyerOut(LawyerIn):
 
 class PreviousStageLawyerIn(BaseModel):
     lawyer_id: UUID = Field(description="The lawyer the center appointed in the previous stage.")
-    note: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class PreviousStageLawyerOut(PreviousStageLawyerIn):

@@ -65,7 +65,7 @@ class AssignIn(BaseModel):
         default=None, description="Staff's choice; omitted runs the assignment engine again."
     )
     reason: str | None = Field(
-        default=None, max_length=1000, description="Why staff chose this lawyer."
+        default=None, min_length=1, max_length=1000, description="Why staff chose this lawyer."
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from aid_center.api.access import STAFF
 from aid_center.db.tables import duty_requests, duty_shifts, lawyers, work_stations
 from defense_schemas.vocabulary import ServiceMode
+from service_runtime.api_types import ApiDate
 from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
 
@@ -45,7 +46,7 @@ class WorkStationIn(BaseModel):
     district: str = Field(min_length=1, max_length=50, description="The district it serves.")
     host_kind: HostKind
     host_name: str = Field(min_length=1, max_length=200, description="The hosting organ.")
-    contact: str | None = Field(default=None, max_length=200)
+    contact: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class WorkStationOut(WorkStationIn):
@@ -55,8 +56,8 @@ class WorkStationOut(WorkStationIn):
 
 class ShiftsIn(BaseModel):
     lawyer_id: UUID
-    starts_on: date = Field(description="First day of duty.")
-    ends_on: date = Field(description="Last day of duty (inclusive); the same day for one day.")
+    starts_on: ApiDate = Field(description="First day of duty.")
+    ends_on: ApiDate = Field(description="Last day of duty (inclusive); the same day for one day.")
     mode: ServiceMode = Field(description="On site (现场), by phone (电话) or online (网络).")
 
 
@@ -188,8 +189,8 @@ async def add_shifts(station_id: UUID, body: ShiftsIn, session: SessionDep) -> l
 )
 async def rota(
     session: SessionDep,
-    starts_on: Annotated[date, Query(description="First day.")],
-    ends_on: Annotated[date | None, Query(description="Last day; default starts_on.")] = None,
+    starts_on: Annotated[ApiDate, Query(description="First day.")],
+    ends_on: Annotated[ApiDate | None, Query(description="Last day; default starts_on.")] = None,
     station_id: Annotated[UUID | None, Query()] = None,
     lawyer_id: Annotated[UUID | None, Query()] = None,
 ) -> list[ShiftOut]:

@@ -4,13 +4,13 @@ facts (eligibility is recomputed when they change) and the rights notification (
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Response, status
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas.events.common import (
@@ -18,6 +18,7 @@ from defense_schemas.events.common import (
     CloseRelative,
     Guardian,
     Officer,
+    SuspectParticulars,
 )
 from defense_schemas.events.procuratorate import InformedPerson, RightsNotified
 from defense_schemas.fields import Charge, ContactInfo, Place
@@ -28,6 +29,7 @@ from procuratorate.db.personal import open_payload
 from procuratorate.db.tables import clocks, suspects, timeline
 from procuratorate.workflow.common import emit, get_case, get_suspect, settle_clocks
 from procuratorate.workflow.intake import correct_facts, receive_case
+from service_runtime.api_types import ApiDate, ApiDatetime
 from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Forbidden, InvalidInput
 
@@ -43,12 +45,23 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+class SuspectIn(SuspectParticulars):
+    """A suspect as entered over REST: the contract's particulars, the birth date bounded."""
+
+    birth_date: ApiDate = Field(description="Date of birth; decides minority (LAL Art. 25(1)(1)).")
+
+
 class CaseTransferIn(CaseParticulars):
     """A case transferred for review, as entered in the procuratorate's UI: the same particulars
     an agency's CaseTransferred carries, validated by the same model."""
 
+    suspects: tuple[SuspectIn, ...] = Field(
+        min_length=1,
+        description="The natural-person suspects; co-suspects of one joint crime share a case.",
+    )
+
     case_id: UUID | None = Field(None, description="The case's id; minted when absent.")
-    received_at: AwareDatetime | None = Field(None, description="Receipt; now when absent.")
+    received_at: ApiDatetime | None = Field(None, description="Receipt; now when absent.")
     prosecutor: Officer | None = Field(None, description="The prosecutor handling the case.")
 
 
@@ -134,7 +147,7 @@ class SuspectFactsPatch(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    birth_date: date | None = None
+    birth_date: ApiDate | None = None
     disabilities: list[Disability] | None = None
     limited_capacity: bool | None = None
     likely_sentence: SentenceBand | None = None
@@ -179,7 +192,7 @@ async def patch_suspect(
 
 class RightsNotificationIn(BaseModel):
     informed: list[InformedPerson] = Field(min_length=1)
-    notified_at: AwareDatetime | None = None
+    notified_at: ApiDatetime | None = None
 
 
 class RightsNotificationOut(BaseModel):

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from defense_schemas.events.common import Officer, RetainedCounsel
 from defense_schemas.events.procuratorate import NoticeOfDefenseLetter
@@ -18,6 +18,7 @@ from procuratorate.api.views import NoticeView
 from procuratorate.db.personal import open_notice
 from procuratorate.domain.letter_docx import letter_docx
 from procuratorate.workflow import defense
+from service_runtime.api_types import ApiDatetime
 from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 
@@ -39,7 +40,7 @@ def now() -> datetime:
 class DecisionIn(BaseModel):
     choice: DefenseChoice
     decided_by: PersonRole = PersonRole.SUSPECT
-    decided_at: AwareDatetime | None = None
+    decided_at: ApiDatetime | None = None
     note: Note | None = None
     case_handler: Officer | None = Field(
         None, description="The letter's case handler; defaults to the case's prosecutor."
@@ -106,7 +107,7 @@ async def get_letter_docx(case_id: UUID, notice_id: UUID, session: SessionDep) -
 class SupplementIn(BaseModel):
     items: list[NoticeItem] = Field(min_length=1)
     added_materials: list[ShortText] = Field(default_factory=list)
-    supplemented_at: AwareDatetime | None = None
+    supplemented_at: ApiDatetime | None = None
 
 
 class SupplementOut(BaseModel):

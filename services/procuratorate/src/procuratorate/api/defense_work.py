@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from defense_schemas.events.procuratorate import LawyerOpinion
 from defense_schemas.fields import Note, Place, Reference
 from defense_schemas.vocabulary import WitnessMode
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF
 from procuratorate.workflow import defense_work
+from service_runtime.api_types import ApiDatetime
 from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 
@@ -32,7 +33,7 @@ def now() -> datetime:
 
 
 class FileReviewRequestIn(BaseModel):
-    requested_at: AwareDatetime | None = Field(None, description="When asked; now when absent.")
+    requested_at: ApiDatetime | None = Field(None, description="When asked; now when absent.")
 
 
 class FileReviewRequestOut(BaseModel):
@@ -66,13 +67,13 @@ async def post_file_review_request(
 
 class SchedulingIn(BaseModel):
     location: Place = Field(description="Where, or the electronic file-review channel.")
-    review_starts_at: AwareDatetime | None = Field(
+    review_starts_at: ApiDatetime | None = Field(
         None, description="When the review starts; absent: at once (the arrangement's time)."
     )
     delay_explanation: Note | None = Field(
         None, description="Required when the review is not on the day of the request."
     )
-    scheduled_at: AwareDatetime | None = Field(None, description="The arrangement; now if absent.")
+    scheduled_at: ApiDatetime | None = Field(None, description="The arrangement; now if absent.")
 
 
 class SchedulingOut(BaseModel):
@@ -124,7 +125,7 @@ async def get_file_reviews(case_id: UUID, session: SessionDep) -> list[FileRevie
 
 
 class WrittenOpinionIn(BaseModel):
-    received_at: AwareDatetime | None = Field(None, description="When received; now if absent.")
+    received_at: ApiDatetime | None = Field(None, description="When received; now if absent.")
     covers_plea_matters: bool = Field(
         False, description="In a plea case, it addresses the matters of CPL Art. 173(2)."
     )
@@ -176,7 +177,7 @@ class ConsultationIn(BaseModel):
     opinions: list[LawyerOpinion] = Field(
         default_factory=list, description="Each opinion of the lawyer and how it was answered."
     )
-    held_at: AwareDatetime | None = Field(None, description="When held; now if absent.")
+    held_at: ApiDatetime | None = Field(None, description="When held; now if absent.")
 
 
 class ConsultationOut(BaseModel):

@@ -21,6 +21,7 @@ from procuratorate.domain.statistics import (
     group_statistics,
 )
 from procuratorate.workflow.ledger import LedgerFilter, load_ledger
+from service_runtime.api_types import ApiDate
 from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput
 
@@ -42,10 +43,10 @@ def ledger_filter(
         DefenseStatus | None, Query(description="Only suspects with this defense status.")
     ] = None,
     received_from: Annotated[
-        date | None, Query(description="Cases received on or after this day (Asia/Shanghai).")
+        ApiDate | None, Query(description="Cases received on or after this day (Asia/Shanghai).")
     ] = None,
     received_to: Annotated[
-        date | None, Query(description="Cases received on or before this day (Asia/Shanghai).")
+        ApiDate | None, Query(description="Cases received on or before this day (Asia/Shanghai).")
     ] = None,
     overdue: Annotated[
         bool | None,

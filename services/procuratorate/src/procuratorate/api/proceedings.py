@@ -10,7 +10,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas import Envelope
@@ -49,6 +49,7 @@ from procuratorate.workflow.common import (
     start_clock,
 )
 from procuratorate.workflow.defense_work import defender_ref
+from service_runtime.api_types import ApiDatetime
 from service_runtime.app import Runtime
 from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput
@@ -69,7 +70,7 @@ def now() -> datetime:
 class DecisionIn(BaseModel):
     kind: ProceduralDecisionKind
     suspect_ids: list[UUID] | None = Field(None, description="Default: every suspect.")
-    decided_at: AwareDatetime | None = None
+    decided_at: ApiDatetime | None = None
     document_number: Reference | None = None
     receiving_unit: OrgName | None = Field(None, description="For a jurisdiction change only.")
     court: OrgName | None = Field(
@@ -244,7 +245,7 @@ async def hand_over(
 
 class ExpeditedIn(BaseModel):
     suspect_ids: list[UUID] = Field(min_length=1)
-    decided_at: AwareDatetime | None = None
+    decided_at: ApiDatetime | None = None
 
 
 class ExpeditedOut(BaseModel):
@@ -297,7 +298,7 @@ class WitnessIn(BaseModel):
     witness_name: PersonName
     lawyer_id: UUID | None = None
     mode: WitnessMode = WitnessMode.IN_PERSON
-    witnessed_at: AwareDatetime | None = None
+    witnessed_at: ApiDatetime | None = None
 
 
 @router.post(

@@ -24,6 +24,7 @@ from uuid import UUID
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service_runtime.request_guards import clean_text
 from service_runtime.security.audit import Actor, AuditEntry, GroupAppender
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,10 @@ class AuditMiddleware:
         route = getattr(request.scope.get("route"), "path", None) or "unmatched"
         params = request.scope.get("path_params") or {}
         principal = getattr(request.state, "principal", None)
-        record_ids = [str(v) for k, v in params.items() if k.endswith("_id") and k != "case_id"]
+        # Path parameters are the client's text before any validation: kept short and storable.
+        record_ids = [
+            clean_text(str(v)) for k, v in params.items() if k.endswith("_id") and k != "case_id"
+        ]
         entry = AuditEntry(
             resource=route,
             action="write" if request.method in WRITES else "read",

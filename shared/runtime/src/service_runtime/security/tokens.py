@@ -2,7 +2,9 @@
 
 Verification (PyJWT): the signature with the configured key — HS256 and a shared secret
 locally, RS256 and the OIDC provider's published keys (JWKS) in a deployment, never both and
-never ``none`` — then ``iss``, ``aud``, ``exp`` (required) and the role claims.
+never ``none`` — then ``iss``, ``aud``, ``exp`` (required), the token's lifetime (``exp - iat``
+and ``exp - now`` at most ``auth_max_token_lifetime_seconds``: a stolen long-lived token is a
+standing key) and the role claims.
 
     python -m service_runtime.security.tokens issue --role procuratorate_staff \\
         --agency 天津市河东区人民检察院 --ttl 8h
@@ -19,6 +21,7 @@ import asyncio
 import os
 import re
 import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,6 +49,7 @@ class TokenVerifier:
         secret: str | None = None,
         jwks_url: str | None = None,
         leeway_seconds: int = 30,
+        max_lifetime_seconds: int = 12 * 3600,
     ) -> None:
         if (secret is None) == (jwks_url is None):
             raise ValueError("configure exactly one of a shared secret or a JWKS URL")
@@ -53,6 +57,7 @@ class TokenVerifier:
         self.audience = audience
         self._secret = secret
         self._leeway = leeway_seconds
+        self._max_lifetime = max_lifetime_seconds
         # Pinning the algorithm per key kind closes the HS256-with-the-public-key confusion.
         self._algorithms = ["RS256"] if jwks_url else ["HS256"]
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
@@ -66,6 +71,7 @@ class TokenVerifier:
             secret=None if jwks_url else settings.auth_jwt_secret.get_secret_value(),
             jwks_url=jwks_url,
             leeway_seconds=settings.auth_leeway_seconds,
+            max_lifetime_seconds=settings.auth_max_token_lifetime_seconds,
         )
 
     async def verify(self, token: str) -> Principal:
@@ -95,10 +101,39 @@ class TokenVerifier:
             raise InvalidToken("the token has expired") from None
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"the token is not valid: {exc}") from None
+        self._check_lifetime(claims)
+        if any(isinstance(value, str) and not _storable(value) for value in claims.values()):
+            # The principal's names go into the audit log: only text the database can hold.
+            raise InvalidToken("the token's claims must be valid text without NUL characters")
         try:
             return Principal.from_claims(claims)
         except InvalidPrincipal as exc:
             raise InvalidToken(str(exc)) from None
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        try:
+            expires, issued = float(claims["exp"]), float(claims["iat"])
+        except (TypeError, ValueError):
+            raise InvalidToken("the token's exp and iat must be numbers") from None
+        if expires - issued > self._max_lifetime:
+            raise InvalidToken(
+                f"the token's lifetime exceeds the maximum of {self._max_lifetime} seconds"
+            )
+        if expires - time.time() > self._max_lifetime + self._leeway:
+            raise InvalidToken(
+                f"the token's remaining lifetime exceeds the maximum of "
+                f"{self._max_lifetime} seconds"
+            )
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def issue_token(
