@@ -143,11 +143,15 @@ def test_holiday_rule_applies_to_the_end_of_the_extended_period_only() -> None:
 
 MISSING_2027 = [
     # trigger, period, provisional due, why
-    ("2026-12-29", CalendarDays(3), "2027-01-01", "Fri 2027-01-01: Mon-Fri counted as working"),
+    ("2026-12-29", CalendarDays(3), "2027-01-04", "Fri 01-01 is New Year's Day -> Mon 01-04"),
     ("2026-12-31", CalendarDays(3), "2027-01-04", "Sun 2027-01-03 -> Mon 2027-01-04"),
-    ("2026-12-30", WorkingDays(3), "2027-01-04", "Thu 12-31, Fri 01-01, Mon 01-04"),
-    ("2026-12-01", Months(1), "2027-01-01", "one month from 12-01"),
+    ("2026-12-30", WorkingDays(3), "2027-01-05", "Thu 12-31, (Fri 01-01 holiday), Mon, Tue"),
+    ("2026-12-01", Months(1), "2027-01-04", "one month from 12-01 is New Year's Day"),
     ("2027-03-01", CalendarDays(3), "2027-03-04", "trigger itself in 2027"),
+    ("2027-04-28", CalendarDays(3), "2027-05-03", "Sat 05-01, Sun 05-02 -> Mon 05-03"),
+    ("2027-04-29", CalendarDays(3), "2027-05-03", "Labour Day Sat 05-01 to Sun 05-02"),
+    ("2027-09-28", CalendarDays(3), "2027-10-04", "Fri 10-01 National Day to Sun -> Mon"),
+    ("2027-09-29", WorkingDays(2), "2027-10-04", "Thu 09-30, (Fri 10-01 holiday), Mon 10-04"),
 ]
 
 
@@ -162,7 +166,7 @@ def test_strict_computation_in_a_year_without_data_raises(
 
 
 @pytest.mark.parametrize(("trigger", "period", "due", "why"), MISSING_2027)
-def test_provisional_computation_falls_back_to_weekends_and_says_so(
+def test_provisional_computation_falls_back_to_weekends_and_fixed_date_holidays(
     trigger: str, period: CalendarDays | WorkingDays | Months, due: str, why: str
 ) -> None:
     deadline = compute_deadline(d(trigger), period, CALENDAR, allow_provisional=True)

@@ -34,8 +34,8 @@ of the whole period.
 Strict and provisional: every computation runs through one counting routine that asks one
 day-classifier whether a day is a working day. Strict (the default) lets
 :class:`~legal_calendar.calendar.CalendarYearMissing` propagate; with ``allow_provisional=True``
-a day in a year without data is classified by weekends alone (Mon–Fri working) and the result
-says ``provisional`` and names the missing years.
+a day in a year without data is classified by weekends and the fixed-date statutory holidays
+(:data:`FIXED_DATE_HOLIDAYS`) and the result says ``provisional`` and names the missing years.
 
 Instants: a period whose last day is D closes at the start (00:00) of D+1 in Asia/Shanghai, an
 EXCLUSIVE bound (:func:`closes_at`): an act is in time iff it happened strictly before it. This
@@ -129,8 +129,8 @@ class Deadline:
     """The last day of a period, and whether it rests on guessed calendar data.
 
     ``provisional`` is True when a day the computation needed lies in a year without calendar
-    data and was classified by weekends alone; ``missing_years`` names those years. Recompute
-    once the year is loaded.
+    data and was guessed (weekends and fixed-date holidays); ``missing_years`` names those
+    years. Recompute once the year is loaded.
     """
 
     trigger: date
@@ -154,6 +154,14 @@ class Deadline:
         return instant < self.closes_at
 
 
+FIXED_DATE_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+"""The statutory holidays on fixed Gregorian dates (全国年节及纪念日放假办法, as revised in
+2024): New Year's Day, Labour Day (two days) and National Day (three days). A year without
+official data is guessed from weekends and these; the lunar holidays (Spring Festival,
+Qingming, Dragon Boat, Mid-Autumn) and the bridged rest and make-up days cannot be guessed, so
+the result stays provisional until the year is loaded."""
+
+
 class _DayClassifier:
     """Whether a day is a working day: strict, or falling back to weekends for missing years."""
 
@@ -169,7 +177,7 @@ class _DayClassifier:
             if not self._allow_provisional:
                 raise
             self.missing_years.add(missing.year)
-            return day.weekday() < 5
+            return day.weekday() < 5 and (day.month, day.day) not in FIXED_DATE_HOLIDAYS
 
     def first_working_day_from(self, day: date) -> date:
         """``day`` itself if it is a working day, else the first working day after it
