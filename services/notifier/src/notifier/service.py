@@ -12,6 +12,7 @@ from notifier.api import clocks, deliveries, templates
 from notifier.db.tables import metadata, platform
 from notifier.handlers import event_handlers
 from notifier.settings import NotifierSettings
+from notifier.workers.calendar import recompute_provisional_clocks
 from notifier.workers.deadlines import run_deadline_scanner
 from notifier.workers.delivery import channels_from, run_delivery_worker
 from service_runtime.app import Runtime, ServiceDefinition, build_app
@@ -32,6 +33,10 @@ def background(runtime: Runtime) -> list[Coroutine[Any, Any, None]]:
     ]
 
 
+async def recompute_provisional(runtime: Runtime) -> None:
+    await recompute_provisional_clocks(runtime)
+
+
 def definition() -> ServiceDefinition:
     def consumed(settings: ServiceSettings) -> list[str]:
         # The agencies' intake is the procuratorate's to read: its CaseReceived carries all.
@@ -49,6 +54,7 @@ def definition() -> ServiceDefinition:
         handlers=event_handlers,
         routers=[deliveries.router, templates.router, clocks.router],
         background=background,
+        on_calendar_changed=recompute_provisional,
         audited=True,
         personal_fields={
             # Deliveries carry the recipient's address (phone, e-mail) and the message text.

@@ -35,6 +35,7 @@ from defense_schemas import BaseEvent
 from defense_schemas.topics import Producer, TopicPolicy
 from legal_calendar import LegalCalendar
 from service_runtime.calendar_store import load_calendar
+from service_runtime.calendar_watch import watch_calendar
 from service_runtime.database import create_engine, session_factory
 from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
@@ -108,6 +109,9 @@ class ServiceDefinition:
     create it: ``service_runtime.security.audit.create_audit_log``)."""
     personal_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Route template → the personal-data fields it exposes or changes, for the audit log."""
+    on_calendar_changed: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
+    """Recompute what a calendar change settles (provisional deadlines); run in every replica
+    after it has re-read the calendar (service_runtime.calendar_watch)."""
 
 
 def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
@@ -249,6 +253,9 @@ async def start_runtime(
                 anchor_periodically(runtime), name=f"{definition.name}-audit-anchor"
             )
         )
+    runtime.background_tasks.append(
+        asyncio.create_task(watch_calendar(runtime), name=f"{definition.name}-calendar-watch")
+    )
     log.info("%s started", definition.name)
     return runtime
 

@@ -18,6 +18,7 @@ from defense_messaging.dead_letters import (
 )
 from legal_calendar import CalendarYear, InvalidCalendarYear, parse_calendar_year
 from service_runtime.calendar_store import store_calendar_year
+from service_runtime.calendar_watch import announce_calendar_change
 from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import (
     AUTH_RESPONSES,
@@ -182,6 +183,8 @@ async def put_calendar_year(
     except InvalidCalendarYear as exc:
         raise InvalidInput(str(exc), field="body") from None
     await store_calendar_year(session, runtime.definition.tables.legal_calendar, checked)
+    # Every replica (this one included) re-reads the calendar and recomputes what it settles.
+    await announce_calendar_change(session, checked.year)
     await session.commit()
     await runtime.reload_calendar()
     return CalendarYearSummary(
