@@ -458,3 +458,41 @@ async def test_a_transient_failure_parks_nothing_and_keeps_the_keys_order(
 async def probe_settings_only(service_settings: Any) -> ProbeSettings:
     settings: ProbeSettings = await service_settings(ProbeSettings, "relay_order")
     return settings
+
+
+class BrokerAway:
+    async def send(self, *args: Any, **kwargs: Any) -> Any:
+        raise KafkaConnectionError("broker away")
+
+
+async def test_ready_fails_while_every_relay_batch_fails_and_recovers_after(
+    running_probe: RunningService,
+) -> None:
+    runtime = running_probe.runtime
+    relay = runtime.relay
+    assert relay is not None
+    real_producer = relay._producer
+    relay._producer = BrokerAway()  # type: ignore[assignment]
+    try:
+        await _publish_decision(running_probe, "while the broker is away")
+        await eventually(lambda: _failing(relay), what="the relay's batches to fail")
+        assert relay.failing_since is not None
+        relay.failing_since -= 60  # as if the outage had lasted a minute
+        ready = await running_probe.client.get("/ready")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["outbox"].startswith("failing for")
+        assert "TransientSendFailure" in ready.json()["checks"]["outbox"]
+        # Still alive: a relay that waits for the broker goes round; restarting would not help.
+        assert (await running_probe.client.get("/health")).status_code == 200
+    finally:
+        relay._producer = real_producer
+    await eventually(lambda: _recovered(relay), timeout=60, what="the relay to recover")
+    assert (await running_probe.client.get("/ready")).status_code == 200
+
+
+async def _failing(relay: OutboxRelay) -> bool:
+    return relay.failing_since is not None
+
+
+async def _recovered(relay: OutboxRelay) -> bool:
+    return relay.failing_since is None

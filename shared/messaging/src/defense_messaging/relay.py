@@ -103,6 +103,9 @@ class OutboxRelay:
         self._last_purge = 0.0
         self.last_progress = time.monotonic()
         """When the loop last went round (``/health`` fails when this is too old)."""
+        self.failing_since: float | None = None
+        """Start of the current streak of failed batches (``/ready`` reports it), else None."""
+        self.last_error: str | None = None
 
     async def run(self) -> None:
         """Publish until :meth:`stop`; survives broker and database outages."""
@@ -113,9 +116,13 @@ class OutboxRelay:
                 self.last_progress = time.monotonic()
                 try:
                     published = await self.publish_pending()
+                    self.failing_since, self.last_error = None, None
                     backoff = self._poll_interval
                     await self._purge_if_due()
-                except Exception:
+                except Exception as exc:
+                    if self.failing_since is None:
+                        self.failing_since = time.monotonic()
+                    self.last_error = type(exc).__name__
                     log.exception("outbox relay batch failed; retrying in %.1fs", backoff)
                     await self._sleep(backoff)
                     backoff = min(backoff * 2, self._max_backoff)

@@ -62,12 +62,27 @@ async def ready(runtime: RuntimeDep) -> JSONResponse:
         "database": await _check(_database(runtime)),
         "kafka": await _check(runtime.producer.client.fetch_all_metadata()),
         "background": "ok" if all(not task.done() for task in runtime.tasks) else "stopped",
+        "outbox": _relay_state(runtime),
     }
     ok = all(value == "ok" for value in checks.values())
     return JSONResponse(
         status_code=200 if ok else 503,
         content={"status": "ready" if ok else "unavailable", "checks": checks},
     )
+
+
+RELAY_FAILING_SECONDS = 30.0
+
+
+def _relay_state(runtime: RuntimeDep) -> str:
+    """Not ready while the relay has failed every batch for a while: events are not leaving."""
+    relay = runtime.relay
+    if relay is None or relay.failing_since is None:
+        return "ok"
+    failing = time.monotonic() - relay.failing_since
+    if failing < RELAY_FAILING_SECONDS:
+        return "ok"
+    return f"failing for {failing:.0f}s: {relay.last_error}"
 
 
 async def _database(runtime: RuntimeDep) -> None:
