@@ -134,8 +134,8 @@ async def _read_one(connection: KafkaConnection, topic: str, group: str, value: 
         enable_auto_commit=False,
         **connection.options(),
     )
-    await consumer.start()
     try:
+        await consumer.start()  # inside: a refused start must still close the client
         deadline = asyncio.get_running_loop().time() + 30
         while asyncio.get_running_loop().time() < deadline:
             for records in (await consumer.getmany(timeout_ms=500)).values():

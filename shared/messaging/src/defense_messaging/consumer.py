@@ -217,6 +217,8 @@ class EventConsumer:
             self.beat()
             while not self._stopping:
                 await self._poll_once()
+            if self._uncommitted:
+                await self._commit()  # one last, bounded try before leaving the group
         except asyncio.CancelledError:
             raise
         except BaseException:
