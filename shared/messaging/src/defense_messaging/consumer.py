@@ -201,18 +201,9 @@ class EventConsumer:
         loss (every client call is bounded; uncommitted offsets are committed later). Anything
         else ends the loop, logged at ERROR, and ``/health`` fails so the process is restarted.
         """
-        self._consumer = AIOKafkaConsumer(
-            *self.topics,
-            group_id=self.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-            max_poll_records=self._batch_max_records,
-            **self._fetch,
-            **self._connection.options(),
-        )
         try:
-            await asyncio.wait_for(self._consumer.start(), timeout=self._client_timeout)
+            if not await self._start():
+                return
             self.started.set()
             self.beat()
             while not self._stopping:
@@ -229,6 +220,31 @@ class EventConsumer:
 
     def stop(self) -> None:
         self._stopping = True
+
+    async def _start(self) -> bool:
+        """Start a client, again and again while the broker does not answer in time (each try
+        bounded, so a stop request is heard); False when asked to stop meanwhile."""
+        while not self._stopping:
+            self._consumer = AIOKafkaConsumer(
+                *self.topics,
+                group_id=self.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                isolation_level="read_committed",
+                max_poll_records=self._batch_max_records,
+                **self._fetch,
+                **self._connection.options(),
+            )
+            try:
+                await asyncio.wait_for(self._consumer.start(), timeout=self._client_timeout)
+                return True
+            except (TimeoutError, KafkaError, OSError) as exc:
+                log.warning("consumer %s: start failed (%r); trying again", self.group_id, exc)
+                await self._close()
+                self._consumer = None
+                self.beat()  # waiting on the broker, not stuck
+                await asyncio.sleep(1)
+        return False
 
     @property
     def stop_requested(self) -> bool:
