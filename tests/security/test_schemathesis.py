@@ -1,8 +1,11 @@
 """Schemathesis against each service's own OpenAPI document, in-process over ASGI.
 
-Every operation gets its explicit examples and a few generated requests; each response must
-not be a 5xx and must match the schema the API itself publishes for that status. The size is
-small so the suite stays quick; run it longer with
+Every operation gets its explicit examples and generated requests, both valid ones and ones
+that break the schema on purpose (schemathesis's negative mode: wrong types, missing fields,
+out-of-range values, NUL characters); each response must not be a 5xx, must match the schema
+the API publishes for that status, and an error must echo nothing of the request and not be
+cached. The size is small so the suite stays quick; run it deeper (more examples, the coverage
+phase's boundary values, shrinking) with
 
     SCHEMATHESIS_MAX_EXAMPLES=200 uv run --frozen pytest tests/security/test_schemathesis.py
 
@@ -22,6 +25,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -37,17 +41,30 @@ from tests.infrastructure import bearer
 
 pytestmark = pytest.mark.integration
 
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "1"))
-CHECKS = [not_a_server_error, response_schema_conformance]
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
+
+
+def error_echoes_nothing_and_is_not_cached(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A refused request's answer carries no ``input`` (FastAPI's default 422 echoed it, personal
+    data included), stays small, and like every API answer is ``no-store``."""
+    if response.status_code >= 400:
+        assert b'"input"' not in response.content, "the error echoes the request's input"
+        assert len(response.content) < 16_384, f"an error of {len(response.content)} bytes"
+    if case.path not in ("/health", "/ready", "/metrics"):
+        assert response.headers.get("cache-control") == ["no-store"], "cacheable API answer"
+    return None
+
+
+CHECKS = [not_a_server_error, response_schema_conformance, error_echoes_nothing_and_is_not_cached]
 FUZZ = settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
     database=None,  # no .hypothesis folder in the checkout
     # The suite's run is the same every time (no flaky CI); the long run explores at random.
-    derandomize=MAX_EXAMPLES <= 1,
+    derandomize=MAX_EXAMPLES <= 3,
     suppress_health_check=list(HealthCheck),
     # The quick run reports a failure as found; the long run also shrinks it to its simplest.
-    phases=[Phase.explicit, Phase.generate] + ([Phase.shrink] if MAX_EXAMPLES > 1 else []),
+    phases=[Phase.explicit, Phase.generate] + ([Phase.shrink] if MAX_EXAMPLES > 3 else []),
 )
 
 # Who calls each service's own routes in the fuzz run; /ops/* is called as an operator.
@@ -92,7 +109,11 @@ def _schema(create_app: Any) -> Any:
     schema.location = "/openapi.json"
     # The coverage phase sends every boundary value of every field: thorough and slow, so it is
     # part of the long run only.
-    schema.config.phases.coverage.enabled = MAX_EXAMPLES > 1
+    schema.config.phases.coverage.enabled = MAX_EXAMPLES > 3
+    # Valid requests and ones that break the schema on purpose, NUL characters included.
+    schema.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], allow_x00=True
+    )
     return schema
 
 
