@@ -107,7 +107,10 @@ async def receive_and_notify(
         procuratorate,
         f"/cases/{case_id}/suspects/{suspect_id}/rights-notification",
         {
-            "informed": [{"role": "suspect", "name": "王小明"}],
+            "informed": [
+                {"role": "suspect", "name": "王小明"},
+                {"role": "guardian", "name": "王大明"},
+            ],
             "notified_at": (received_at + timedelta(minutes=10)).isoformat(),
         },
     )

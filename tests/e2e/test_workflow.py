@@ -82,7 +82,10 @@ async def test_a_minor_without_counsel_gets_an_appointed_lawyer_seen_by_the_proc
         notified = await procuratorate.post(
             f"{suspect_url}/rights-notification",
             json={
-                "informed": [{"role": "suspect", "name": "王小明"}],
+                "informed": [
+                    {"role": "suspect", "name": "王小明"},
+                    {"role": "guardian", "name": "王大明"},
+                ],
                 "notified_at": "2026-03-03T10:00:00+08:00",
             },
         )

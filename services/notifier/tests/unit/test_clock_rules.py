@@ -126,6 +126,50 @@ def test_ground_discovered_later_starts_notice_dispatch_from_its_discovery() -> 
     assert (start.started_on, start.due_on) == (date(2026, 3, 10), date(2026, 3, 13))
 
 
+def test_an_in_scope_suspect_who_never_decides_has_a_letter_clock_from_the_notification() -> None:
+    # The procuratorate's rules Art. 42: 3 days from finding the suspect has no defender.
+    event = pr.RightsNotified(
+        suspect_id=ex.LI,
+        notified_at=ex.at(3),
+        informed=(pr.InformedPerson(role=PersonRole.SUSPECT, name="李某某"),),
+        grounds=("minor",),
+        legal_aid_warning_given=True,
+    )
+    [start] = clock_changes(event, CaseView(suspects={ex.LI: SuspectView(in_scope=True)}), CAL)
+    assert isinstance(start, Schedule)
+    assert start.key == ClockKey(ClockKind.NOTICE_DISPATCH, ex.LI)
+    assert (start.started_on, start.due_on) == (date(2026, 3, 3), date(2026, 3, 6))
+    # Out of scope, or with a defender already: nothing is owed.
+    out = pr.RightsNotified(**{**event.model_dump(), "grounds": ()})
+    assert clock_changes(out, CaseView(), CAL) == []
+    defended = CaseView(suspects={ex.LI: SuspectView(in_scope=True, has_defender=True)})
+    assert clock_changes(event, defended, CAL) == []
+
+
+def test_a_later_trigger_never_moves_the_running_letter_clock() -> None:
+    key = ClockKey(ClockKind.NOTICE_DISPATCH, ex.LI)
+    running = CaseView(suspects={ex.LI: SuspectView(in_scope=True)}, open_clocks={key})
+    assert clock_changes(decision(DefenseChoice.NO_COUNSEL), running, CAL) == []
+    # Deciding to retain counsel gives no defender yet: the clock keeps running.
+    assert clock_changes(decision(DefenseChoice.RETAIN_COUNSEL), running, CAL) == []
+
+
+def test_ground_discovered_before_any_decision_starts_the_letter_clock() -> None:
+    view = CaseView(suspects={ex.ZHANG: SuspectView(in_scope=False)})
+    event = pr.EligibilityAssessed(
+        suspect_id=ex.ZHANG,
+        assessed_at=ex.at(10),
+        trigger="new_information",
+        grounds=("visual_hearing_or_speech_disability",),
+        discovered_grounds=("visual_hearing_or_speech_disability",),
+        pilot_district=True,
+    )
+    [start] = clock_changes(event, view, CAL)
+    assert isinstance(start, Schedule) and start.key == ClockKey(
+        ClockKind.NOTICE_DISPATCH, ex.ZHANG
+    )
+
+
 def test_notice_sent_meets_dispatch_and_starts_assignment() -> None:
     key = ClockKey(ClockKind.NOTICE_DISPATCH, ex.LI)
     event = pr.DefenseNoticeSent(

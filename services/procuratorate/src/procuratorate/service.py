@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from procuratorate.api import cases, defense, defense_work, ledger, proceedings
 from procuratorate.db.tables import metadata, platform
+from procuratorate.errors import install_domain_errors
 from procuratorate.handlers import event_handlers
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.app import ServiceDefinition, build_app
@@ -68,4 +69,6 @@ def definition() -> ServiceDefinition:
 
 
 def create_app(settings: ProcuratorateSettings | None = None) -> FastAPI:
-    return build_app(definition(), settings or settings_from_env())
+    app = build_app(definition(), settings or settings_from_env())
+    install_domain_errors(app)
+    return app

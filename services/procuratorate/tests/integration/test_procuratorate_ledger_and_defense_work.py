@@ -275,10 +275,12 @@ async def test_ledger_filters_statistics_and_xlsx(
     forwarded = await eventually(
         lambda: published(service, first["case_id"], "LegalAidApplicationForwarded")
     )
-    assert forwarded[0]["payload"]["addressee_center"] == "河北区法律援助中心"
+    assert forwarded[0]["payload"]["addressee_center"] == "天津市河北区法律援助中心"
     assert forwarded[0]["payload"]["applied_by"] == "close_relative"
 
-    # The deaf suspect: told of the rights in time; the case is indicted (review period met).
+    # The deaf suspect: told of the rights in time (the 3 days for the letter run from then),
+    # never notified; an indictment would hand an LAL Art. 25(1) suspect to the court without a
+    # defender (CPL Art. 35) and is refused; the case is not prosecuted (review period met).
     await client.post(
         f"/cases/{second['case_id']}/suspects/{deaf['suspect_id']}/rights-notification",
         json={
@@ -294,10 +296,12 @@ async def test_ledger_filters_statistics_and_xlsx(
             "decided_at": "2026-04-20T10:00:00+08:00",
         },
     )
-    assert indicted.status_code == 200, indicted.text
-    handed = await eventually(lambda: published(service, second["case_id"], "StageHandedOver"))
-    assert handed[0]["payload"]["defense_status"] == "none"
-    assert handed[0]["payload"]["defender"] is None
+    assert indicted.status_code == 409 and indicted.json()["detail"]["field"] == "suspect_ids"
+    not_prosecuted = await client.post(
+        f"/cases/{second['case_id']}/procedural-decisions",
+        json={"kind": "non_prosecution", "decided_at": "2026-04-20T10:00:00+08:00"},
+    )
+    assert not_prosecuted.status_code == 200, not_prosecuted.text
 
     async def terminated() -> Any:
         rows = (await client.get("/ledger", params={"district": district})).json()
@@ -310,8 +314,9 @@ async def test_ledger_filters_statistics_and_xlsx(
         ("赵五", "none", ["visual_hearing_or_speech_disability"]),
     ]
     assert rows[0]["current_defender"]["name"] == "钱律师"
-    # The first case's rights notifications and review period are open past their deadlines.
-    assert [r["overdue"] for r in rows] == [True, True, False]
+    # The first case's rights notifications and review period are open past their deadlines;
+    # the deaf suspect's letter was due 3 days after the rights notification and never sent.
+    assert [r["overdue"] for r in rows] == [True, True, True]
 
     async def names(**params: Any) -> list[str]:
         response = await client.get("/ledger", params={"district": district, **params})
@@ -321,8 +326,8 @@ async def test_ledger_filters_statistics_and_xlsx(
     assert await names(status="retained") == ["王小明"]
     assert await names(received_from="2026-04-01", received_to="2026-04-30") == ["赵五"]
     assert await names(received_to="2026-03-02") == ["王小明", "李四"]
-    assert await names(overdue="true") == ["王小明", "李四"]
-    assert await names(overdue="false") == ["赵五"]
+    assert await names(overdue="true") == ["王小明", "李四", "赵五"]
+    assert await names(overdue="false") == []
     assert "孙六" in [r["suspect_name"] for r in (await client.get("/ledger")).json()]
     backwards = await client.get(
         "/ledger", params={"received_from": "2026-05-01", "received_to": "2026-04-01"}

@@ -138,10 +138,27 @@ async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
     )
     view = (await service.client.post("/cases", json=case(minor))).json()
     case_id, suspect_id = view["case_id"], minor["suspect_id"]
-    notified = await service.client.post(
-        f"/cases/{case_id}/suspects/{suspect_id}/rights-notification",
+    notification = f"/cases/{case_id}/suspects/{suspect_id}/rights-notification"
+    # Art. 3 ¶1: the suspect *and* the relatives are told; the guardian the case names is missing.
+    alone = await service.client.post(
+        notification,
         json={
             "informed": [{"role": "suspect", "name": "王小明"}],
+            "notified_at": "2026-03-03T10:00:00+08:00",
+        },
+    )
+    assert alone.status_code == 400 and alone.json()["detail"]["field"] == "informed"
+    notified = await service.client.post(
+        notification,
+        json={
+            "informed": [
+                {"role": "suspect", "name": "王小明"},
+                {
+                    "role": "guardian",
+                    "name": "王大明",
+                    "informed_at": "2026-03-03T09:30:00+08:00",
+                },
+            ],
             "notified_at": "2026-03-03T10:00:00+08:00",
         },
     )
@@ -150,7 +167,17 @@ async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
         "notified_at": "2026-03-03T10:00:00+08:00",
         "legal_aid_warning_given": True,
         "in_time": True,
+        # In the scope, no defender: the letter is due 3 days from now unless sent sooner.
+        "letter_clock_opened": True,
     }
+    told = (await eventually(lambda: published(service, case_id, "RightsNotified")))[0]
+    assert [
+        (p["role"], p["informed_at"], p["told_legal_aid_will_appoint"])
+        for p in told["payload"]["informed"]
+    ] == [
+        ("suspect", "2026-03-03T10:00:00+08:00", True),
+        ("guardian", "2026-03-03T09:30:00+08:00", True),
+    ]
     decision = await service.client.post(
         f"/cases/{case_id}/suspects/{suspect_id}/defense-decision",
         json={"choice": "no_counsel", "decided_at": "2026-03-03T11:00:00+08:00"},

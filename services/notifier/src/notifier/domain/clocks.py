@@ -6,9 +6,12 @@ is the shared ``legal_calendar``'s (CPL Art. 105, Measures Art. 8); it is never 
 
 The clocks (ClockKind):
 - rights_notification — 3 days from the case's receipt (Measures Art. 3, CPL Art. 34);
-- notice_dispatch — 3 days from the decision not to retain counsel, or from the discovery of a
-  ground for a suspect who already decided so (Measures Art. 3; the procuratorate's rules
-  Art. 42);
+- notice_dispatch — for a suspect in the mandatory scope without a defender: 3 days from the
+  rights notification, from the discovery of a new ground, or from the decision not to retain
+  counsel, whichever comes first (Measures Art. 3; the procuratorate's rules Art. 42: the 3 days
+  run from finding that the suspect has no defender, so a suspect who never decides still has
+  a clock). The procuratorate opens the same clock on the same events
+  (``procuratorate.domain.defense_path``);
 - assignment — defined once in ``legal_calendar.deadlines.ASSIGNMENT`` (Measures Art. 4, LAL
   Art. 36): 3 days from the letter's receipt (its sending), or from the supplement that
   completed it, which the center's acceptance states (``NoticeAccepted.received_at``); started
@@ -187,6 +190,16 @@ def _assignment_period(
     ]
 
 
+def _letter_owed(view: CaseView, suspect_id: UUID, suspect: SuspectView) -> bool:
+    """A letter clock opens: none runs yet, no letter went, and the suspect has no defender.
+    The earliest open clock is the one the letter must meet, so a later trigger never moves it."""
+    return (
+        ClockKey(ClockKind.NOTICE_DISPATCH, suspect_id) not in view.open_clocks
+        and not suspect.notice_sent
+        and not suspect.has_defender
+    )
+
+
 def _defender_found(view: CaseView, suspect_id: UUID, at: datetime, why: str) -> list[ClockChange]:
     """Counsel retained or self-defense permitted: the letter and the assignment fall away."""
     keys = [
@@ -244,9 +257,23 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
 
         case pr.RightsNotified():
             key = ClockKey(ClockKind.RIGHTS_NOTIFICATION, event.suspect_id)
-            return _stop_open(
+            changes = _stop_open(
                 view, [key], duty_done=True, at=event.notified_at, reason="rights notified"
             )
+            informed = view.suspect(event.suspect_id)
+            if event.grounds and _letter_owed(view, event.suspect_id, informed):
+                changes.append(
+                    _schedule(
+                        ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id),
+                        ResponsibleParty.PROCURATORATE,
+                        event.notified_at,
+                        THREE_DAYS,
+                        calendar,
+                        "informed, in the mandatory scope, without a defender: the letter "
+                        "within 3 days unless counsel is retained (procuratorate rules Art. 42)",
+                    )
+                )
+            return changes
 
         case pr.EligibilityAssessed():
             key = ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id)
@@ -255,12 +282,7 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                     view, [key], duty_done=False, at=event.assessed_at, reason="out of scope"
                 )
             assessed = view.suspect(event.suspect_id)
-            if (
-                event.discovered_grounds
-                and assessed.decided_no_counsel
-                and not assessed.notice_sent
-                and not assessed.has_defender
-            ):
+            if event.discovered_grounds and _letter_owed(view, event.suspect_id, assessed):
                 # The 3 days run from the ground's discovery (procuratorate rules Art. 42).
                 return [
                     _schedule(
@@ -279,7 +301,7 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
             key = ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id)
             deciding = view.suspect(event.suspect_id)
             if event.choice is DefenseChoice.NO_COUNSEL:
-                if deciding.in_scope and not deciding.notice_sent:
+                if deciding.in_scope and _letter_owed(view, event.suspect_id, deciding):
                     return [
                         _schedule(
                             key,
@@ -291,10 +313,9 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                             "3 days (Measures Art. 3)",
                         )
                     ]
-                return []
-            return _stop_open(
-                view, [key], duty_done=False, at=event.decided_at, reason=event.choice.value
-            )
+            # Any other choice gives the suspect no defender yet: the clock runs until counsel
+            # is retained, self-defense permitted, or the letter sent.
+            return []
 
         case pr.DefenseNoticeSent():
             changes = _stop_open(

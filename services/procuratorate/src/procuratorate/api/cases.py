@@ -11,7 +11,6 @@ from uuid import UUID
 import sqlalchemy as sa
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas.events.common import (
     CaseParticulars,
@@ -20,15 +19,16 @@ from defense_schemas.events.common import (
     Officer,
     SuspectParticulars,
 )
-from defense_schemas.events.procuratorate import InformedPerson, RightsNotified
-from defense_schemas.fields import Charge, ContactInfo, Place
-from defense_schemas.vocabulary import ClockKind, CustodyStatus, Disability, Ground, SentenceBand
+from defense_schemas.events.procuratorate import InformedPerson
+from defense_schemas.fields import Charge, ContactInfo, Note, Place
+from defense_schemas.vocabulary import CustodyStatus, Disability, Ground, SentenceBand
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, Staff
 from procuratorate.api.views import CaseView, case_view
 from procuratorate.db.personal import open_payload
-from procuratorate.db.tables import clocks, suspects, timeline
-from procuratorate.workflow.common import emit, get_case, get_suspect, settle_clocks
+from procuratorate.db.tables import suspects, timeline
+from procuratorate.workflow.common import get_case
 from procuratorate.workflow.intake import correct_facts, receive_case
+from procuratorate.workflow.rights import notify_rights
 from service_runtime.api_types import ApiDate, ApiDatetime
 from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Forbidden, InvalidInput
@@ -152,6 +152,7 @@ class SuspectFactsPatch(BaseModel):
     limited_capacity: bool | None = None
     likely_sentence: SentenceBand | None = None
     pleads_guilty: bool | None = None
+    admits_guilt: bool | None = None
     custody_status: CustodyStatus | None = None
     place_of_detention_or_residence: Place | None = None
     contacts: list[ContactInfo] | None = None
@@ -191,8 +192,16 @@ async def patch_suspect(
 
 
 class RightsNotificationIn(BaseModel):
-    informed: list[InformedPerson] = Field(min_length=1)
+    informed: list[InformedPerson] = Field(
+        min_length=1,
+        description="Everyone told: the suspect and the close relatives or guardian (Art. 3).",
+    )
     notified_at: ApiDatetime | None = None
+    relatives_not_informed_reason: Note | None = Field(
+        None,
+        description="Why no close relative or guardian was told; required when the case names "
+        "some and none is among `informed`.",
+    )
 
 
 class RightsNotificationOut(BaseModel):
@@ -200,6 +209,9 @@ class RightsNotificationOut(BaseModel):
     notified_at: datetime
     legal_aid_warning_given: bool
     in_time: bool
+    letter_clock_opened: bool = Field(
+        description="In the scope without a defender: the 3 days for the letter run from now."
+    )
 
 
 @router.post(
@@ -214,45 +226,19 @@ async def post_rights_notification(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> RightsNotificationOut:
-    await get_case(session, case_id, lock=True)
-    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
-    at = body.notified_at or now()
-    grounds = tuple(Ground(g) for g in suspect.grounds)
-    await emit(
+    done = await notify_rights(
         session,
         runtime,
-        RightsNotified(
-            suspect_id=suspect_id,
-            notified_at=at,
-            informed=tuple(body.informed),
-            grounds=grounds,
-            # In the mandatory scope they are also told legal aid will appoint a lawyer.
-            legal_aid_warning_given=bool(grounds),
-        ),
-        case_id=case_id,
-        suspect_id=suspect_id,
+        case_id,
+        suspect_id,
+        informed=tuple(body.informed),
+        notified_at=body.notified_at or now(),
+        relatives_not_informed_reason=body.relatives_not_informed_reason,
     )
-    await session.execute(
-        sa.update(suspects)
-        .where(suspects.c.suspect_id == suspect_id)
-        .values(rights_notified_at=sa.func.coalesce(suspects.c.rights_notified_at, at))
-    )
-    settled = await settle_clocks(
-        session, kind=ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id, at=at
-    )
-    # A repeated notification finds the clock closed already: its outcome is read instead.
-    outcome = settled[0] if settled else await _rights_clock_outcome(session, suspect_id)
     return RightsNotificationOut(
         suspect_id=suspect_id,
-        notified_at=at,
-        legal_aid_warning_given=bool(grounds),
-        in_time=outcome == "met",
-    )
-
-
-async def _rights_clock_outcome(session: AsyncSession, suspect_id: UUID) -> str | None:
-    return await session.scalar(
-        sa.select(clocks.c.outcome).where(
-            clocks.c.suspect_id == suspect_id, clocks.c.kind == ClockKind.RIGHTS_NOTIFICATION.value
-        )
+        notified_at=done.notified_at,
+        legal_aid_warning_given=done.legal_aid_warning_given,
+        in_time=done.in_time,
+        letter_clock_opened=done.letter_clock_opened,
     )

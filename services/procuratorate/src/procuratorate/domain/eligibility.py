@@ -77,7 +77,9 @@ def eligibility_grounds(
         if suspect.likely_sentence is SentenceBand.THREE_YEARS_OR_MORE:
             grounds.append(Ground.POSSIBLE_SENTENCE_3_YEARS_OR_MORE)
         # (b) 本人或其共同犯罪嫌疑人拒不认罪: one co-suspect's denial brings in all of them.
-        if not suspect.pleads_guilty or any(not c.pleads_guilty for c in co_suspects):
+        # 拒不认罪 is denying the offence; admitting it while not accepting the proposed
+        # punishment (认罪 without 认罚) is not a denial.
+        if suspect.denies_guilt or any(c.denies_guilt for c in co_suspects):
             grounds.append(Ground.GUILT_NOT_ADMITTED)
         if case.major_and_complex:
             grounds.append(Ground.MAJOR_AND_COMPLEX_CASE)

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from defense_messaging import Handler, PermanentEventError
+from defense_messaging import Handler
 from defense_schemas import BaseEvent, Envelope
 from defense_schemas.events.aid_center import (
     AidTerminated,
@@ -39,13 +39,20 @@ from defense_schemas.vocabulary import (
 from legal_calendar.deadlines import ASSIGNMENT
 from procuratorate.db.personal import SUSPECT_PERSONAL
 from procuratorate.db.tables import defenders, notices, suspects
+from procuratorate.domain.clocks import THREE_DAYS
+from procuratorate.domain.defense_path import LETTER_CLOCK_AT_TERMINATION, DomainError
+from procuratorate.domain.statuses import NoticeStatus
+from procuratorate.errors import as_permanent
 from procuratorate.workflow.common import (
+    get_case,
     get_suspect,
+    load_defense,
     record_on_timeline,
     refresh_status,
     settle_clocks,
     start_clock,
 )
+from procuratorate.workflow.defense import SUPERSEDED_BY_RETAINED_COUNSEL
 from procuratorate.workflow.intake import receive_case
 from service_runtime.app import Runtime
 from service_runtime.errors import ApiError
@@ -63,8 +70,8 @@ def _permanent(
     async def wrapped(session: AsyncSession, envelope: Envelope, event: Any) -> None:
         try:
             await handler(session, envelope, event)
-        except ApiError as error:
-            raise PermanentEventError(error.message) from error
+        except (ApiError, DomainError) as error:
+            raise as_permanent(error) from error
 
     return wrapped
 
@@ -97,6 +104,12 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
         await record_on_timeline(session, envelope, suspect_id)
         return row
 
+    async def defense_of(session: AsyncSession, envelope: Envelope, suspect_id: Any) -> Any:
+        """The suspect's defense aggregate; the event goes on the timeline."""
+        row = await suspect_of(session, envelope, suspect_id)
+        case = await get_case(session, envelope.case_id)
+        return await load_defense(session, case, row)
+
     async def appoint(
         session: AsyncSession,
         envelope: Envelope,
@@ -106,6 +119,7 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
         kind: DefenseStatus,
         assignment_id: Any = None,
         at: Any,
+        superseded: bool = False,
     ) -> None:
         await session.execute(
             sa.insert(defenders).values(
@@ -117,6 +131,8 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
                 lawyer_id=lawyer.lawyer_id,
                 assignment_id=assignment_id,
                 started_at=at,
+                ended_at=at if superseded else None,
+                end_reason=SUPERSEDED_BY_RETAINED_COUNSEL if superseded else None,
             )
         )
         await refresh_status(
@@ -147,7 +163,7 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
         session: AsyncSession, envelope: Envelope, event: NoticeAccepted
     ) -> None:
         await suspect_of(session, envelope, event.suspect_id)
-        await set_notice(session, event.notice_id, status="accepted")
+        await set_notice(session, event.notice_id, status=NoticeStatus.ACCEPTED.value)
         # Measures Art. 4, LAL Art. 36, defined once in legal_calendar.deadlines.ASSIGNMENT:
         # the acceptance states the start the center counted from (the letter's receipt, or
         # the supplement that completed it).
@@ -169,7 +185,7 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
         await set_notice(
             session,
             event.notice_id,
-            status="supplement_requested",
+            status=NoticeStatus.SUPPLEMENT_REQUESTED.value,
             missing_items=[item.value for item in event.missing_items],
             supplement_detail=event.detail,
             supplement_requested_at=event.requested_at,
@@ -179,7 +195,7 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
         session: AsyncSession, envelope: Envelope, event: LawyerAssigned
     ) -> None:
         await suspect_of(session, envelope, event.suspect_id)
-        await set_notice(session, event.notice_id, status="lawyer_assigned")
+        await set_notice(session, event.notice_id, status=NoticeStatus.LAWYER_ASSIGNED.value)
         await settle_clocks(
             session, kind=ClockKind.ASSIGNMENT, suspect_id=event.suspect_id, at=event.assigned_at
         )
@@ -188,6 +204,8 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
             if event.basis is AppointmentBasis.NOTICE
             else DefenseStatus.APPOINTED_ON_APPLICATION
         )
+        path = await defense_of(session, envelope, event.suspect_id)
+        current = path.lawyer_assigned(event.assignment_id, kind)
         await appoint(
             session,
             envelope,
@@ -196,6 +214,9 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
             kind=kind,
             assignment_id=event.assignment_id,
             at=event.assigned_at,
+            # Counsel was retained while the center was choosing: aid is to end (Art. 6), the
+            # appointment is kept on record but never counts as a second defender.
+            superseded=not current,
         )
 
     async def on_lawyer_replaced(
@@ -225,8 +246,22 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
     async def on_aid_terminated(
         session: AsyncSession, envelope: Envelope, event: AidTerminated
     ) -> None:
-        await suspect_of(session, envelope, event.suspect_id)
+        path = await defense_of(session, envelope, event.suspect_id)
+        reopened = path.record_aid_terminated(event.assignment_id, event.reason)
         await end_assignment(session, event.assignment_id, event.terminated_at, event.reason.value)
+        if reopened:
+            # Still in the scope and now without a defender: the letter is owed again within
+            # 3 days of finding it (the procuratorate's rules Art. 42).
+            await start_clock(
+                session,
+                runtime,
+                case_id=envelope.case_id,
+                suspect_id=event.suspect_id,
+                kind=ClockKind.NOTICE_DISPATCH,
+                started_at=event.terminated_at,
+                period=THREE_DAYS,
+                subject=LETTER_CLOCK_AT_TERMINATION,
+            )
         await session.execute(
             sa.update(suspects)
             .where(suspects.c.suspect_id == event.suspect_id)
@@ -245,7 +280,7 @@ def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
         session: AsyncSession, envelope: Envelope, event: AssignmentFailed
     ) -> None:
         await suspect_of(session, envelope, event.suspect_id)
-        await set_notice(session, event.notice_id, status="assignment_failed")
+        await set_notice(session, event.notice_id, status=NoticeStatus.ASSIGNMENT_FAILED.value)
 
     async def on_duty_lawyer_assigned(
         session: AsyncSession, envelope: Envelope, event: DutyLawyerAssigned

@@ -13,13 +13,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas import BaseEvent, Envelope
+from defense_schemas.events.common import SuspectParticulars
 from defense_schemas.events.procuratorate import DefenseStatusChanged
-from defense_schemas.vocabulary import ClockKind, ClockOutcome, DefenseStatus
+from defense_schemas.vocabulary import ClockKind, ClockOutcome, DefenseChoice, DefenseStatus, Ground
 from legal_calendar import Deadline, Period, legal_date
-from procuratorate.db.personal import seal_payload
-from procuratorate.db.tables import cases, clocks, defenders, suspects, timeline
-from procuratorate.domain.clocks import deadline
+from procuratorate.db.personal import open_facts, seal_payload
+from procuratorate.db.tables import cases, clocks, defenders, notices, suspects, timeline
+from procuratorate.domain.clocks import deadline, in_custody, review_deadline
+from procuratorate.domain.defense_path import Defender, SuspectDefense
 from procuratorate.domain.policy import derive_status
+from procuratorate.domain.statuses import OPEN_NOTICE_STATUSES, ReviewStatus
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.app import Runtime
 from service_runtime.errors import NotFound
@@ -112,6 +115,18 @@ async def case_suspects(session: AsyncSession, case_id: UUID) -> list[Any]:
     )
 
 
+async def case_people(session: AsyncSession, case_id: UUID) -> list[SuspectParticulars]:
+    """The case's suspects' facts, as last corrected."""
+    return [
+        SuspectParticulars.model_validate(open_facts(session, row))
+        for row in await case_suspects(session, case_id)
+    ]
+
+
+async def case_in_custody(session: AsyncSession, case_id: UUID) -> bool:
+    return in_custody(await case_people(session, case_id))
+
+
 async def start_clock(
     session: AsyncSession,
     runtime: Runtime,
@@ -122,6 +137,7 @@ async def start_clock(
     started_at: datetime,
     period: Period,
     subject: str | None = None,
+    in_custody: bool = False,
 ) -> Deadline:
     """Open a clock; its deadline is provisional (and says so) when the calendar lacks a year."""
     row, due = clock_row(
@@ -132,6 +148,7 @@ async def start_clock(
         started_at=started_at,
         period=period,
         subject=subject,
+        in_custody=in_custody,
     )
     await session.execute(sa.insert(clocks).values(row))
     return due
@@ -146,9 +163,17 @@ def clock_row(
     started_at: datetime,
     period: Period,
     subject: str | None = None,
+    in_custody: bool = False,
 ) -> tuple[dict[str, Any], Deadline]:
-    """The ``clocks`` row :func:`start_clock` writes, for opening several clocks in one insert."""
-    due = deadline(legal_date(started_at), period, runtime.calendar)
+    """The ``clocks`` row :func:`start_clock` writes, for opening several clocks in one insert.
+    ``in_custody``: a suspect of the case is detained (the review period does not roll over a
+    holiday, CPL Art. 105; see :func:`review_deadline`)."""
+    if kind is ClockKind.REVIEW_PERIOD:
+        due = review_deadline(
+            legal_date(started_at), period, runtime.calendar, in_custody=in_custody
+        )
+    else:
+        due = deadline(legal_date(started_at), period, runtime.calendar)
     row = {
         "clock_id": uuid.uuid4(),
         "case_id": case_id,
@@ -252,3 +277,57 @@ async def refresh_status(
             caused_by=caused_by,
         )
     return status
+
+
+async def load_defense(session: AsyncSession, case: Any, suspect: Any) -> SuspectDefense:
+    """The suspect's defense aggregate, from the projection (``suspect``: its row, locked by
+    the caller when the step writes)."""
+    open_clocks = (
+        await session.execute(
+            sa.select(clocks.c.kind, clocks.c.subject).where(
+                clocks.c.suspect_id == suspect.suspect_id,
+                clocks.c.outcome.is_(None),
+                clocks.c.kind.in_(
+                    (ClockKind.NOTICE_DISPATCH.value, ClockKind.RIGHTS_NOTIFICATION.value)
+                ),
+            )
+        )
+    ).all()
+    letter_open = await session.scalar(
+        sa.select(
+            sa.exists().where(
+                notices.c.suspect_id == suspect.suspect_id,
+                notices.c.status.in_(OPEN_NOTICE_STATUSES),
+            )
+        )
+    )
+    dismissed = await session.scalar(
+        sa.select(
+            sa.exists().where(
+                defenders.c.suspect_id == suspect.suspect_id,
+                defenders.c.kind == DefenseStatus.RETAINED.value,
+                defenders.c.end_reason == "dismissed",
+            )
+        )
+    )
+    return SuspectDefense(
+        suspect_id=suspect.suspect_id,
+        grounds=tuple(Ground(g) for g in suspect.grounds),
+        informed=suspect.rights_notified_at is not None,
+        rights_clock_open=any(
+            row.kind == ClockKind.RIGHTS_NOTIFICATION.value for row in open_clocks
+        ),
+        decision=DefenseChoice(suspect.decision) if suspect.decision else None,
+        defenders=[
+            Defender(DefenseStatus(row.kind), row.assignment_id or row.retention_id)
+            for row in await active_defenders(session, suspect.suspect_id)
+        ],
+        self_defense_permitted=suspect.self_defense_permitted_at is not None,
+        aid_terminated=suspect.aid_terminated,
+        counsel_dismissed=bool(dismissed),
+        letter_in_flight=bool(letter_open),
+        letter_clocks={
+            row.subject or "" for row in open_clocks if row.kind == ClockKind.NOTICE_DISPATCH.value
+        },
+        handed_over=case.review_status == ReviewStatus.INDICTED.value,
+    )

@@ -47,13 +47,20 @@ from legal_calendar import legal_date
 from procuratorate.db.personal import open_facts, seal_letter
 from procuratorate.db.tables import defenders, notice_counters, notices, suspects, timeline
 from procuratorate.domain.clocks import THREE_DAYS
+from procuratorate.domain.defense_path import (
+    LETTER_CLOCK_AT_DECISION,
+    LETTER_CLOCK_AT_DISMISSAL,
+    Decided,
+    StateConflict,
+)
 from procuratorate.domain.letter import render_text
-from procuratorate.domain.policy import renotify_after_dismissal, self_defense_refusal
+from procuratorate.domain.statuses import NoticeStatus
 from procuratorate.workflow.common import (
     active_defenders,
     emit,
     get_case,
     get_suspect,
+    load_defense,
     refresh_status,
     settings_of,
     settle_clocks,
@@ -62,7 +69,18 @@ from procuratorate.workflow.common import (
 from service_runtime.app import Runtime
 from service_runtime.errors import Conflict, InvalidInput, NotFound
 
-OPEN_NOTICE_STATUSES = ("sent", "accepted", "supplement_requested", "supplemented")
+
+def addressee_center(runtime: Runtime, district: str) -> str:
+    """The district's legal aid center by its registered name (one per district, from
+    configuration): the letter's addressee, and who sees the case in every service."""
+    name = settings_of(runtime).aid_center_for(district)
+    if name is None:
+        raise StateConflict(
+            f"no legal aid center is configured for district {district} "
+            "(PROCURATORATE_AID_CENTERS): the letter has no addressee",
+            field="district",
+        )
+    return name
 
 
 async def next_document_number(session: AsyncSession, issuing_unit: str, year: int) -> int:
@@ -101,6 +119,8 @@ async def record_decision(
     指派), and a suspect who neither retains nor applies gets a duty lawyer (Art. 15)."""
     case = await get_case(session, case_id, lock=True)
     suspect = await get_suspect(session, case_id, suspect_id, lock=True)
+    path = await load_defense(session, case, suspect)
+    what, clock_opened = path.decide(choice, settings_of(runtime).self_defense_policy)
     decided = await emit(
         session,
         runtime,
@@ -124,14 +144,9 @@ async def record_decision(
         "duty_lawyer_request_id": None,
         "legal_aid_application_id": None,
     }
-    if choice not in (DefenseChoice.NO_COUNSEL, DefenseChoice.APPLY_FOR_LEGAL_AID):
-        return outcome
-    if suspect.defense_status != DefenseStatus.NONE.value:
-        raise Conflict(
-            f"the suspect already has a defender ({suspect.defense_status})", field="choice"
-        )
-    if suspect.grounds:
-        # Measures Art. 3: the letter within 3 days of the decision.
+    if clock_opened:
+        # Measures Art. 3: the letter within 3 days of the decision (when no earlier clock,
+        # from the rights notification or a discovered ground, already runs).
         await start_clock(
             session,
             runtime,
@@ -140,8 +155,10 @@ async def record_decision(
             kind=ClockKind.NOTICE_DISPATCH,
             started_at=decided_at,
             period=THREE_DAYS,
-            subject="decision",
+            subject=LETTER_CLOCK_AT_DECISION,
         )
+    if what is Decided.LETTER:
+        path.send_letter()
         outcome["notice_id"] = await send_notice(
             session,
             runtime,
@@ -152,7 +169,7 @@ async def record_decision(
             materials=materials,
             caused_by=decided,
         )
-    elif choice is DefenseChoice.APPLY_FOR_LEGAL_AID:
+    elif what is Decided.APPLICATION:
         # Outside the mandatory scope the suspect may still apply (申请指派): the procuratorate
         # forwards the application to the center, which decides (LAL Art. 39).
         outcome["legal_aid_application_id"] = await forward_application(
@@ -164,7 +181,7 @@ async def record_decision(
             applied_at=decided_at,
             caused_by=decided,
         )
-    else:
+    elif what is Decided.DUTY_LAWYER:
         outcome["duty_lawyer_request_id"] = await request_duty_lawyer(
             session,
             runtime,
@@ -196,7 +213,7 @@ async def forward_application(
             applied_by=applied_by,
             applied_at=applied_at,
             forwarded_at=applied_at,
-            addressee_center=settings_of(runtime).aid_center_for(case.district),
+            addressee_center=addressee_center(runtime, case.district),
         ),
         case_id=case.case_id,
         suspect_id=suspect_id,
@@ -243,15 +260,8 @@ async def send_notice(
     materials: tuple[str, ...] = (),
     caused_by: Any = None,
 ) -> UUID:
-    """Number, write and send the notice-of-defense letter with every field of the annex form."""
-    open_notice = await session.scalar(
-        sa.select(notices.c.notice_id).where(
-            notices.c.suspect_id == suspect.suspect_id,
-            notices.c.status.in_(OPEN_NOTICE_STATUSES),
-        )
-    )
-    if open_notice is not None:
-        raise Conflict(f"notice {open_notice} for this suspect is still open", field="choice")
+    """Number, write and send the notice-of-defense letter with every field of the annex form.
+    The caller checked with the aggregate that no letter of the suspect is still open."""
     handler = case_handler or (
         Officer(name=case.prosecutor_name, contact=case.prosecutor_contact)
         if case.prosecutor_name
@@ -271,7 +281,7 @@ async def send_notice(
     guardian: Guardian | None = facts.guardian if Ground.MINOR in grounds else None
     fields: dict[str, Any] = {
         "procuratorate_unit": case.procuratorate_unit,
-        "addressee_center": settings.aid_center_for(case.district),
+        "addressee_center": addressee_center(runtime, case.district),
         "suspect_name": facts.name,
         "charges": list(facts.charges),
         "transferring_agency": case.transferring_agency,
@@ -308,7 +318,7 @@ async def send_notice(
             letter=seal_letter(session, notice_id, letter.model_dump(mode="json")),
             materials=list(materials),
             sent_at=sent_at,
-            status="sent",
+            status=NoticeStatus.SENT.value,
         )
     )
     await emit(
@@ -326,6 +336,17 @@ async def send_notice(
         caused_by=caused_by,
     )
     return notice_id
+
+
+async def earlier_materials(session: AsyncSession, suspect_id: UUID) -> tuple[str, ...]:
+    """The materials of the suspect's latest earlier letter, supplements included."""
+    materials = await session.scalar(
+        sa.select(notices.c.materials)
+        .where(notices.c.suspect_id == suspect_id)
+        .order_by(notices.c.sent_at.desc())
+        .limit(1)
+    )
+    return tuple(materials or ())
 
 
 async def get_notice(session: AsyncSession, case_id: UUID, notice_id: UUID) -> Any:
@@ -352,7 +373,7 @@ async def supplement_notice(
     """Supplement at the center's request (Art. 3); warn when little review time is left."""
     case = await get_case(session, case_id, lock=True)
     notice = await get_notice(session, case_id, notice_id)
-    if notice.status != "supplement_requested":
+    if notice.status != NoticeStatus.SUPPLEMENT_REQUESTED:
         raise Conflict(f"notice {notice_id} is {notice.status}; no supplement was requested")
     if case.review_deadline is None:
         raise Conflict(f"the review period of case {case_id} is not running ({case.review_status})")
@@ -360,7 +381,7 @@ async def supplement_notice(
         sa.update(notices)
         .where(notices.c.notice_id == notice_id)
         .values(
-            status="supplemented",
+            status=NoticeStatus.SUPPLEMENTED.value,
             materials=list(notice.materials) + list(added_materials),
         )
     )
@@ -389,14 +410,7 @@ async def supplement_notice(
     return {"days_left": days_left, "review_deadline": case.review_deadline, "warning": warning}
 
 
-async def _appointed(session: AsyncSession, suspect_id: UUID, assignment_id: UUID) -> Any:
-    for row in await active_defenders(session, suspect_id):
-        if row.assignment_id == assignment_id:
-            return row
-    raise Conflict(
-        f"assignment {assignment_id} is not an active appointment of this suspect",
-        field="assignment_id",
-    )
+SUPERSEDED_BY_RETAINED_COUNSEL = "superseded_by_retained_counsel"
 
 
 async def rule_refusal(
@@ -413,8 +427,9 @@ async def rule_refusal(
 ) -> UUID | None:
     """Rule on a refusal (Art. 5). A justified change of lawyer goes to the center at once."""
     case = await get_case(session, case_id, lock=True)
-    await get_suspect(session, case_id, suspect_id)
-    await _appointed(session, suspect_id, assignment_id)
+    suspect = await get_suspect(session, case_id, suspect_id)
+    path = await load_defense(session, case, suspect)
+    path.rule_refusal(assignment_id, outcome)
     ruled = await emit(
         session,
         runtime,
@@ -464,7 +479,7 @@ async def _reappoint(
             previous_assignment_id=assignment_id,
             reason=reason,
             requested_at=at,
-            addressee_center=settings_of(runtime).aid_center_for(case.district),
+            addressee_center=addressee_center(runtime, case.district),
         ),
         case_id=case.case_id,
         suspect_id=suspect_id,
@@ -501,8 +516,8 @@ async def request_reappointment(
             "another lawyer is requested only after a refusal of this assignment was allowed",
             field="assignment_id",
         )
-    if suspect.defense_status == DefenseStatus.RETAINED.value:
-        raise Conflict("the suspect retained counsel: no reappointment is needed")
+    path = await load_defense(session, case, suspect)
+    path.request_reappointment()
     return await _reappoint(
         session,
         runtime,
@@ -524,14 +539,11 @@ async def permit_self_defense(
     at: datetime,
 ) -> None:
     """Permit self-defense (Art. 5), unless the named policy forbids it on these grounds."""
-    await get_case(session, case_id, lock=True)
+    case = await get_case(session, case_id, lock=True)
     suspect = await get_suspect(session, case_id, suspect_id, lock=True)
-    grounds = tuple(Ground(g) for g in suspect.grounds)
-    refusal = self_defense_refusal(settings_of(runtime).self_defense_policy, grounds)
-    if refusal is not None:
-        raise Conflict(refusal, field="grounds")
-    if suspect.self_defense_permitted_at is not None:
-        raise Conflict("self-defense is already permitted")
+    path = await load_defense(session, case, suspect)
+    path.permit_self_defense(settings_of(runtime).self_defense_policy)
+    grounds = path.grounds
     appointed = [
         row for row in await active_defenders(session, suspect_id) if row.assignment_id is not None
     ]
@@ -574,8 +586,8 @@ async def retain_counsel(
 ) -> UUID | None:
     """Counsel retained by the suspect, or by a relative or guardian with the suspect's own
     acceptance (Art. 6: the suspect's opinion decides). An active appointment is to end."""
-    await get_case(session, case_id, lock=True)
-    await get_suspect(session, case_id, suspect_id, lock=True)
+    case = await get_case(session, case_id, lock=True)
+    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
     if retained_by is not PersonRole.SUSPECT and suspect_accepts is None:
         raise InvalidInput(
             "counsel retained by a relative or guardian needs the suspect's own choice",
@@ -596,10 +608,21 @@ async def retain_counsel(
             suspect_id=suspect_id,
         )
         return None  # the suspect's refusal is on record; nothing is retained
-    appointed = [
-        row for row in await active_defenders(session, suspect_id) if row.assignment_id is not None
-    ]
+    path = await load_defense(session, case, suspect)
     retention_id = uuid.uuid4()
+    superseded = path.retain_counsel(retention_id)
+    if superseded:
+        # Art. 6: aid ends when counsel is retained. The appointment stops counting at once
+        # (never two defenders of different kinds); the center's termination follows.
+        await session.execute(
+            sa.update(defenders)
+            .where(
+                defenders.c.suspect_id == suspect_id,
+                defenders.c.assignment_id.in_(superseded),
+                defenders.c.ended_at.is_(None),
+            )
+            .values(ended_at=at, end_reason=SUPERSEDED_BY_RETAINED_COUNSEL)
+        )
     await session.execute(
         sa.insert(defenders).values(
             suspect_id=suspect_id,
@@ -621,7 +644,7 @@ async def retain_counsel(
             counsel=counsel,
             retained_by=retained_by,
             retained_at=at,
-            active_assignment_id=appointed[-1].assignment_id if appointed else None,
+            active_assignment_id=superseded[-1] if superseded else None,
         ),
         case_id=case_id,
         suspect_id=suspect_id,
@@ -649,7 +672,9 @@ async def dismiss_counsel(
     only on an LAL Art. 25(1) ground (Art. 6)."""
     case = await get_case(session, case_id, lock=True)
     suspect = await get_suspect(session, case_id, suspect_id, lock=True)
-    updated = await session.execute(
+    path = await load_defense(session, case, suspect)
+    renotify = path.dismiss_counsel(retention_id)
+    await session.execute(
         sa.update(defenders)
         .where(
             defenders.c.suspect_id == suspect_id,
@@ -658,8 +683,6 @@ async def dismiss_counsel(
         )
         .values(ended_at=at, end_reason="dismissed")
     )
-    if not updated.rowcount:  # type: ignore[attr-defined]
-        raise NotFound("active retention", retention_id)
     dismissed = await emit(
         session,
         runtime,
@@ -669,12 +692,8 @@ async def dismiss_counsel(
         case_id=case_id,
         suspect_id=suspect_id,
     )
-    status = await refresh_status(
+    await refresh_status(
         session, runtime, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=dismissed
-    )
-    grounds = tuple(Ground(g) for g in suspect.grounds)
-    renotify = status is DefenseStatus.NONE and renotify_after_dismissal(
-        grounds, aid_was_terminated=suspect.aid_terminated
     )
     notice_id = None
     if renotify:
@@ -686,9 +705,10 @@ async def dismiss_counsel(
             kind=ClockKind.NOTICE_DISPATCH,
             started_at=at,
             period=THREE_DAYS,
-            subject="dismissal",
+            subject=LETTER_CLOCK_AT_DISMISSAL,
         )
         if case.prosecutor_name:
+            path.send_letter()
             refreshed = await get_suspect(session, case_id, suspect_id)
             notice_id = await send_notice(
                 session,
@@ -697,6 +717,9 @@ async def dismiss_counsel(
                 refreshed,
                 sent_at=at,
                 case_handler=None,
+                # The center needs the case materials again: those of the earlier letter, with
+                # what was supplemented to it.
+                materials=await earlier_materials(session, suspect_id),
                 caused_by=dismissed,
             )
     return {"renotify": renotify, "notice_id": notice_id}

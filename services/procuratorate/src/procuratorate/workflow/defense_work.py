@@ -24,6 +24,7 @@ from legal_calendar import closes_at, legal_date
 from procuratorate.db.personal import open_facts
 from procuratorate.db.tables import clocks, file_reviews, procedural_decisions, written_opinions
 from procuratorate.domain.clocks import FILE_REVIEW
+from procuratorate.domain.statuses import STAGE_ENDED
 from procuratorate.workflow.common import (
     defense_lawyer,
     emit,
@@ -34,8 +35,6 @@ from procuratorate.workflow.common import (
 )
 from service_runtime.app import Runtime
 from service_runtime.errors import Conflict, InvalidInput, NotFound
-
-STAGE_ENDED = ("indicted", "non_prosecuted", "transferred_out")
 
 
 async def acting_lawyer(session: AsyncSession, suspect_id: UUID, *, field: str) -> Any:

@@ -33,7 +33,7 @@ from procuratorate.db.tables import (
     ground_discoveries,
     suspects,
 )
-from procuratorate.domain.clocks import THREE_DAYS, deadline, review_period
+from procuratorate.domain.clocks import THREE_DAYS, in_custody, review_deadline, review_period
 from procuratorate.domain.eligibility import (
     CaseFacts,
     PilotDistrict,
@@ -41,13 +41,17 @@ from procuratorate.domain.eligibility import (
     in_pilot,
     newly_discovered,
 )
+from procuratorate.domain.statuses import ReviewStatus
 from procuratorate.workflow.common import (
+    case_in_custody,
     case_suspects,
     clock_row,
     emit,
     get_case,
+    load_defense,
     refresh_status,
     settings_of,
+    settle_clocks,
     start_clock,
 )
 from service_runtime.app import Runtime
@@ -122,11 +126,12 @@ async def receive_case(
     settings = settings_of(runtime)
     received_on = legal_date(received_at)
     pilot = in_pilot(particulars.district, received_on, settings.pilot_districts)
-    review = deadline(received_on, review_period(), runtime.calendar)
     facts = [suspect.model_dump(mode="json") for suspect in particulars.suspects]
     # The first assessment needs nothing from the database: the suspects' rows are written
     # with their grounds rather than written, read back and updated.
     people = [SuspectParticulars.model_validate(item) for item in facts]
+    custody = in_custody(people)
+    review = review_deadline(received_on, review_period(), runtime.calendar, in_custody=custody)
     grounds = assess(
         people,
         CaseFacts(
@@ -159,7 +164,7 @@ async def receive_case(
                 received_at=received_at,
                 review_deadline=review.due_on,
                 review_deadline_provisional=review.provisional,
-                review_status="under_review",
+                review_status=ReviewStatus.UNDER_REVIEW.value,
                 prosecutor_name=prosecutor.name if prosecutor else None,
                 prosecutor_contact=prosecutor.contact if prosecutor else None,
             )
@@ -200,6 +205,7 @@ async def receive_case(
         kind=ClockKind.REVIEW_PERIOD,
         started_at=received_at,
         period=review_period(),
+        in_custody=custody,
     )
     # Measures Art. 3, CPL Art. 34: inform each suspect within 3 days of receipt.
     notification_clocks = [
@@ -349,17 +355,20 @@ async def _restart_review(
     caused_by: Envelope | None,
 ) -> None:
     case = await get_case(session, case_id, lock=True)
-    if case.review_status != "returned":
+    if case.review_status != ReviewStatus.RETURNED:
         raise Conflict(
             f"case {case_id} is {case.review_status}, not returned for supplementary investigation",
             field="transfer_kind",
         )
-    review = deadline(legal_date(received_at), review_period(), runtime.calendar)
+    custody = await case_in_custody(session, case_id)
+    review = review_deadline(
+        legal_date(received_at), review_period(), runtime.calendar, in_custody=custody
+    )
     await session.execute(
         sa.update(cases)
         .where(cases.c.case_id == case_id)
         .values(
-            review_status="under_review",
+            review_status=ReviewStatus.UNDER_REVIEW.value,
             received_at=received_at,
             receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION.value,
             review_deadline=review.due_on,
@@ -386,6 +395,7 @@ async def _restart_review(
         kind=ClockKind.REVIEW_PERIOD,
         started_at=received_at,
         period=review_period(),
+        in_custody=custody,
     )
     await emit(
         session,
@@ -457,9 +467,9 @@ async def reassess(
         major_and_complex=case.major_and_complex,
         social_impact=case.social_impact,
     )
-    assessed = assess(
-        people, facts, settings_of(runtime).pilot_districts, assessed_on=legal_date(at)
-    )
+    settings = settings_of(runtime)
+    policy = settings.self_defense_policy
+    assessed = assess(people, facts, settings.pilot_districts, assessed_on=legal_date(at))
     discovered_by_suspect: dict[UUID, tuple[Ground, ...]] = {}
     for row, grounds in zip(rows, assessed, strict=True):
         previous = tuple(Ground(g) for g in row.grounds)
@@ -492,34 +502,48 @@ async def reassess(
             suspect_id=row.suspect_id,
             caused_by=caused_by,
         )
-        if not grounds:
+        if trigger is AssessmentTrigger.CASE_RECEIVED:
+            discovered_by_suspect[row.suspect_id] = discovered
+            continue
+        path = await load_defense(session, case, row)
+        path.grounds = previous
+        change = path.reassess(grounds, policy)
+        if change.cancel_letter_clocks:
             # Out of scope now: a pending duty to send the letter falls away.
-            await session.execute(
-                sa.update(clocks)
-                .where(
-                    clocks.c.suspect_id == row.suspect_id,
-                    clocks.c.kind == ClockKind.NOTICE_DISPATCH.value,
-                    clocks.c.outcome.is_(None),
-                )
-                .values(met_at=at, outcome="cancelled")
+            await settle_clocks(
+                session,
+                kind=ClockKind.NOTICE_DISPATCH,
+                suspect_id=row.suspect_id,
+                at=at,
+                cancel=True,
             )
-        if (
-            trigger is AssessmentTrigger.NEW_INFORMATION
-            and discovered
-            and row.defense_status
-            in (DefenseStatus.NONE.value, DefenseStatus.DUTY_LAWYER_ONLY.value)
-        ):
-            for ground in discovered:
-                await start_clock(
-                    session,
-                    runtime,
-                    case_id=case_id,
-                    suspect_id=row.suspect_id,
-                    kind=ClockKind.NOTICE_DISPATCH,
-                    started_at=at,
-                    period=THREE_DAYS,
-                    subject=ground.value,
-                )
+        if change.self_defense_revoked:
+            # A ground on which the law requires a defender (CPL Art. 35, 278) came to light:
+            # the permission no longer stands, and the letter is owed again.
+            await session.execute(
+                sa.update(suspects)
+                .where(suspects.c.suspect_id == row.suspect_id)
+                .values(self_defense_permitted_at=None)
+            )
+            await refresh_status(
+                session,
+                runtime,
+                case_id=case_id,
+                suspect_id=row.suspect_id,
+                at=at,
+                caused_by=caused_by,
+            )
+        for ground in change.open_clocks_for:
+            await start_clock(
+                session,
+                runtime,
+                case_id=case_id,
+                suspect_id=row.suspect_id,
+                kind=ClockKind.NOTICE_DISPATCH,
+                started_at=at,
+                period=THREE_DAYS,
+                subject=ground.value,
+            )
         discovered_by_suspect[row.suspect_id] = discovered
     return discovered_by_suspect
 

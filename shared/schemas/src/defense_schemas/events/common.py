@@ -194,9 +194,31 @@ class SuspectParticulars(ContractModel):
     )
     likely_sentence: SentenceBand = Field(description="The likely sentence band.")
     pleads_guilty: bool = Field(
-        description="Admits guilt and accepts punishment (认罪认罚); a co-suspect's denial is a "
-        "Measures Art. 2(b) ground for the others."
+        description="Admits guilt and accepts punishment (认罪认罚): the plea procedure, and the "
+        "condition of the expedited procedure (CPL Art. 222)."
     )
+    admits_guilt: bool | None = Field(
+        default=None,
+        description="Admits the offence (认罪), whether or not the proposed punishment is "
+        "accepted. Denying it (拒不认罪) is the Measures Art. 2(2) ground, for the suspect and "
+        "every co-suspect. Absent: known only from `pleads_guilty` (true implies admission; "
+        "false leaves it unknown and is read as a denial, which keeps the suspect in scope).",
+    )
+
+    @property
+    def denies_guilt(self) -> bool:
+        """拒不认罪 (Measures Art. 2(2)): admitting guilt without accepting the punishment is not
+        a denial."""
+        if self.admits_guilt is not None:
+            return not self.admits_guilt
+        return not self.pleads_guilty
+
+    @model_validator(mode="after")
+    def _plea_implies_admission(self) -> Self:
+        if self.pleads_guilty and self.admits_guilt is False:
+            raise ValueError("pleads_guilty (认罪认罚) implies admits_guilt")
+        return self
+
     retained_counsel: RetainedCounsel | None = Field(
         default=None, description="Counsel already retained at the time of transfer, if any."
     )

@@ -132,6 +132,16 @@ class InformedPerson(ContractModel):
 
     role: PersonRole = Field(description="The suspect, a close relative or the guardian.")
     name: PersonName = Field(description="The person's name.")
+    informed_at: AwareDatetime | None = Field(
+        default=None,
+        description="When this person was told; absent in records written before it was kept "
+        "per person (then the notification's `notified_at`).",
+    )
+    told_legal_aid_will_appoint: bool | None = Field(
+        default=None,
+        description="This person was also told that, if no defender is retained, legal aid "
+        "will appoint one (Measures Art. 3 ¶1, for a suspect in the mandatory scope).",
+    )
 
 
 class RightsNotified(ProcuratorateEvent):
@@ -150,6 +160,11 @@ class RightsNotified(ProcuratorateEvent):
     )
     legal_aid_warning_given: bool = Field(
         description="They were told that if no defender is retained, legal aid will appoint one."
+    )
+    relatives_not_informed_reason: Note | None = Field(
+        default=None,
+        description="Why no close relative or guardian was informed (none known, unreachable); "
+        "Measures Art. 3 ¶1 requires them to be told as well.",
     )
 
 

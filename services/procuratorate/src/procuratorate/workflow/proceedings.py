@@ -1,0 +1,307 @@
+"""Procedural steps of the review stage: procedural decisions that move the review deadline
+(Measures Art. 10, CPL Art. 172, 175), the hand-over at indictment (Art. 13), the expedited
+procedure (Art. 7, CPL Art. 172, 222-223) and the plea agreement's witness (Art. 11)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_schemas import Envelope
+from defense_schemas.events.procuratorate import (
+    ExpeditedProcedureApplied,
+    PleaAgreementWitnessed,
+    ProceduralDecisionMade,
+    StageHandedOver,
+)
+from defense_schemas.vocabulary import (
+    ClockKind,
+    DefenseStatus,
+    ProceduralDecisionKind,
+    WitnessMode,
+    WitnessRole,
+)
+from legal_calendar import legal_date
+from procuratorate.db.tables import cases, procedural_decisions
+from procuratorate.domain.clocks import (
+    MAX_SUPPLEMENTARY_INVESTIGATIONS,
+    expedited_refusal,
+    expedited_review_period,
+    in_custody,
+    review_deadline,
+    review_period,
+)
+from procuratorate.domain.defense_path import RuleViolation, StateConflict
+from procuratorate.domain.statuses import ReviewStatus
+from procuratorate.workflow.common import (
+    case_people,
+    case_suspects,
+    defense_lawyer,
+    emit,
+    get_case,
+    get_suspect,
+    load_defense,
+    settle_clocks,
+    start_clock,
+)
+from procuratorate.workflow.defense_work import defender_ref
+from service_runtime.app import Runtime
+
+
+@dataclass(frozen=True)
+class ProcedureDecided:
+    decision_id: UUID
+    review_status: str
+    review_deadline: date | None
+    supplementary_investigation_round: int | None
+
+
+async def decide_procedure(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    *,
+    kind: ProceduralDecisionKind,
+    suspect_ids: list[UUID] | None,
+    at: datetime,
+    document_number: str | None,
+    receiving_unit: str | None,
+    court: str | None,
+    note: str | None,
+) -> ProcedureDecided:
+    """A procedural decision; it moves the review deadline (CPL Art. 172, 175). An indictment
+    hands each suspect over to the court with its defense."""
+    case = await get_case(session, case_id, lock=True)
+    if case.review_status != ReviewStatus.UNDER_REVIEW:
+        raise StateConflict(f"the case is {case.review_status}, not under review", field="kind")
+    ids = suspect_ids or [row.suspect_id for row in await case_suspects(session, case_id)]
+    for suspect_id in ids:
+        suspect = await get_suspect(session, case_id, suspect_id)
+        if kind is ProceduralDecisionKind.INDICTMENT:
+            # A suspect on an LAL Art. 25(1) ground goes to the court with a defender.
+            (await load_defense(session, case, suspect)).hand_over()
+    if (kind is ProceduralDecisionKind.JURISDICTION_CHANGE) != (receiving_unit is not None):
+        raise RuleViolation(
+            "receiving_unit is given exactly for a jurisdiction change", field="receiving_unit"
+        )
+    if (kind is ProceduralDecisionKind.INDICTMENT) != (court is not None):
+        raise RuleViolation("court is given exactly for an indictment", field="court")
+    values: dict[str, object] = {}
+    new_deadline = None
+    round_ = None
+    if kind is ProceduralDecisionKind.RETURN_FOR_SUPPLEMENTARY_INVESTIGATION:
+        if case.supplementary_investigations >= MAX_SUPPLEMENTARY_INVESTIGATIONS:
+            raise StateConflict(
+                "a case may be returned for supplementary investigation at most twice "
+                "(CPL Art. 175)",
+                field="kind",
+            )
+        round_ = case.supplementary_investigations + 1
+        # The review period stops; it restarts on re-transfer.
+        values = {
+            "review_status": ReviewStatus.RETURNED.value,
+            "review_deadline": None,
+            "supplementary_investigations": round_,
+        }
+        await settle_clocks(
+            session, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True
+        )
+    elif kind is ProceduralDecisionKind.EXTENSION:
+        if case.extended or case.expedited:
+            raise StateConflict("the review period cannot be extended again", field="kind")
+        custody = in_custody(await case_people(session, case_id))
+        due = review_deadline(
+            legal_date(case.received_at),
+            review_period(extended=True),
+            runtime.calendar,
+            in_custody=custody,
+        )
+        new_deadline = due.due_on
+        values = {
+            "extended": True,
+            "review_deadline": new_deadline,
+            "review_deadline_provisional": due.provisional,
+        }
+        await settle_clocks(
+            session, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True
+        )
+        await start_clock(
+            session,
+            runtime,
+            case_id=case_id,
+            suspect_id=None,
+            kind=ClockKind.REVIEW_PERIOD,
+            started_at=case.received_at,
+            period=review_period(extended=True),
+            subject="extension",
+            in_custody=custody,
+        )
+    else:
+        status = {
+            ProceduralDecisionKind.INDICTMENT: ReviewStatus.INDICTED,
+            ProceduralDecisionKind.NON_PROSECUTION: ReviewStatus.NON_PROSECUTED,
+            ProceduralDecisionKind.JURISDICTION_CHANGE: ReviewStatus.TRANSFERRED_OUT,
+        }[kind]
+        values = {"review_status": status.value}
+        await settle_clocks(session, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at)
+    decision_id = uuid.uuid4()
+    await session.execute(sa.update(cases).where(cases.c.case_id == case_id).values(**values))
+    await session.execute(
+        sa.insert(procedural_decisions).values(
+            decision_id=decision_id,
+            case_id=case_id,
+            kind=kind.value,
+            decided_at=at,
+            review_deadline=new_deadline,
+            round=round_,
+            document_number=document_number,
+            note=note,
+        )
+    )
+    decided = await emit(
+        session,
+        runtime,
+        ProceduralDecisionMade(
+            decision_id=decision_id,
+            kind=kind,
+            suspect_ids=tuple(ids),
+            decided_at=at,
+            document_number=document_number,
+            review_deadline=new_deadline,
+            supplementary_investigation_round=round_,
+            receiving_unit=receiving_unit,
+            note=note,
+        ),
+        case_id=case_id,
+    )
+    if kind is ProceduralDecisionKind.INDICTMENT:
+        assert court is not None
+        await hand_over(
+            session,
+            runtime,
+            case_id,
+            ids,
+            court=court,
+            indictment_number=document_number,
+            at=at,
+            caused_by=decided,
+        )
+    case = await get_case(session, case_id)
+    return ProcedureDecided(decision_id, case.review_status, case.review_deadline, round_)
+
+
+async def hand_over(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_ids: list[UUID],
+    *,
+    court: str,
+    indictment_number: str | None,
+    at: datetime,
+    caused_by: Envelope,
+) -> None:
+    """At indictment the court is told of each suspect's defense, so the trial-stage system can
+    pick the case up and the same lawyer may continue (Measures Art. 13)."""
+    for suspect_id in suspect_ids:
+        suspect = await get_suspect(session, case_id, suspect_id)
+        lawyer = await defense_lawyer(session, suspect_id)
+        await emit(
+            session,
+            runtime,
+            StageHandedOver(
+                suspect_id=suspect_id,
+                court=court,
+                indictment_number=indictment_number,
+                handed_over_at=at,
+                defense_status=DefenseStatus(suspect.defense_status),
+                defender=defender_ref(lawyer) if lawyer is not None else None,
+            ),
+            case_id=case_id,
+            suspect_id=suspect_id,
+            caused_by=caused_by,
+        )
+
+
+async def apply_expedited(
+    session: AsyncSession, runtime: Runtime, case_id: UUID, *, suspect_ids: list[UUID], at: datetime
+) -> tuple[date, bool]:
+    """The expedited procedure (速裁, CPL Art. 222-223) in a plea case: its review period of 10
+    days, or 15 where a sentence over one year is likely, runs from the receipt of the case
+    (CPL Art. 172), not from the decision. Returns the deadline and whether it is provisional."""
+    case = await get_case(session, case_id, lock=True)
+    if case.review_status != ReviewStatus.UNDER_REVIEW or case.expedited:
+        raise StateConflict("the expedited procedure cannot be applied now", field="suspect_ids")
+    for suspect_id in suspect_ids:
+        await get_suspect(session, case_id, suspect_id)
+    people = await case_people(session, case_id)
+    received_on = legal_date(case.received_at)
+    refusal = expedited_refusal(people, social_impact=case.social_impact, received_on=received_on)
+    if refusal is not None:
+        raise StateConflict(refusal[0], field="suspect_ids")
+    period = expedited_review_period(p.likely_sentence for p in people)
+    due = review_deadline(received_on, period, runtime.calendar, in_custody=in_custody(people))
+    await session.execute(
+        sa.update(cases)
+        .where(cases.c.case_id == case_id)
+        .values(
+            expedited=True, review_deadline=due.due_on, review_deadline_provisional=due.provisional
+        )
+    )
+    await emit(
+        session,
+        runtime,
+        ExpeditedProcedureApplied(
+            suspect_ids=tuple(suspect_ids), decided_at=at, review_deadline=due.due_on
+        ),
+        case_id=case_id,
+    )
+    return due.due_on, due.provisional
+
+
+async def witness_plea(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    witness_role: WitnessRole,
+    witness_name: str,
+    lawyer_id: UUID | None,
+    mode: WitnessMode,
+    at: datetime,
+) -> None:
+    """The plea agreement's witness (具结): a duty lawyer may not witness where the suspect has a
+    defense lawyer, who may witness by video (Measures Art. 11)."""
+    await get_case(session, case_id, lock=True)
+    await get_suspect(session, case_id, suspect_id)
+    lawyer = await defense_lawyer(session, suspect_id)
+    if witness_role is WitnessRole.DUTY_LAWYER and lawyer is not None:
+        raise StateConflict(
+            f"the suspect has a defense lawyer ({lawyer.name}): a duty lawyer may not witness "
+            "the plea agreement (Measures Art. 11); the lawyer may witness by video",
+            field="witness_role",
+        )
+    if witness_role is WitnessRole.DEFENSE_LAWYER and lawyer is None:
+        raise StateConflict("the suspect has no defense lawyer", field="witness_role")
+    if witness_role is WitnessRole.DUTY_LAWYER and mode is WitnessMode.REMOTE_VIDEO:
+        raise RuleViolation("only the defense lawyer may witness by video", field="mode")
+    await emit(
+        session,
+        runtime,
+        PleaAgreementWitnessed(
+            suspect_id=suspect_id,
+            witnessed_at=at,
+            witness_role=witness_role,
+            witness_name=witness_name,
+            lawyer_id=lawyer_id,
+            mode=mode,
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )

@@ -1,0 +1,121 @@
+"""The rights notification (告知, Measures Art. 3 ¶1, CPL Art. 34): the suspect and the close
+relatives are told of the right to retain a defender and, in the mandatory scope, that legal aid
+will appoint one otherwise. For a suspect in the scope with no defender, the 3 days for the
+letter run from here unless a decision comes first (the procuratorate's rules Art. 42)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_schemas.events.common import SuspectParticulars
+from defense_schemas.events.procuratorate import InformedPerson, RightsNotified
+from defense_schemas.vocabulary import ClockKind
+from procuratorate.db.personal import open_facts
+from procuratorate.db.tables import clocks, suspects
+from procuratorate.domain.clocks import THREE_DAYS
+from procuratorate.domain.defense_path import (
+    LETTER_CLOCK_AT_RIGHTS_NOTIFICATION,
+    relatives_not_informed,
+)
+from procuratorate.workflow.common import (
+    emit,
+    get_case,
+    get_suspect,
+    load_defense,
+    settle_clocks,
+    start_clock,
+)
+from service_runtime.app import Runtime
+
+
+@dataclass(frozen=True)
+class RightsNotification:
+    notified_at: datetime
+    legal_aid_warning_given: bool
+    in_time: bool
+    letter_clock_opened: bool
+
+
+async def notify_rights(
+    session: AsyncSession,
+    runtime: Runtime,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    informed: tuple[InformedPerson, ...],
+    notified_at: datetime,
+    relatives_not_informed_reason: str | None,
+) -> RightsNotification:
+    case = await get_case(session, case_id, lock=True)
+    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
+    facts = SuspectParticulars.model_validate(open_facts(session, suspect))
+    reason = relatives_not_informed(
+        (person.role for person in informed),
+        relatives_known=bool(facts.close_relatives or facts.guardian),
+        reason=relatives_not_informed_reason,
+    )
+    path = await load_defense(session, case, suspect)
+    warned = path.in_scope
+    letter_clock = path.notify_rights()
+    # Who was told what and when: each person with the time and the legal-aid warning.
+    record = tuple(
+        person.model_copy(
+            update={
+                "informed_at": person.informed_at or notified_at,
+                "told_legal_aid_will_appoint": warned
+                if person.told_legal_aid_will_appoint is None
+                else person.told_legal_aid_will_appoint,
+            }
+        )
+        for person in informed
+    )
+    await emit(
+        session,
+        runtime,
+        RightsNotified(
+            suspect_id=suspect_id,
+            notified_at=notified_at,
+            informed=record,
+            grounds=path.grounds,
+            legal_aid_warning_given=warned,
+            relatives_not_informed_reason=reason,
+        ),
+        case_id=case_id,
+        suspect_id=suspect_id,
+    )
+    await session.execute(
+        sa.update(suspects)
+        .where(suspects.c.suspect_id == suspect_id)
+        .values(rights_notified_at=sa.func.coalesce(suspects.c.rights_notified_at, notified_at))
+    )
+    settled = await settle_clocks(
+        session, kind=ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id, at=notified_at
+    )
+    if letter_clock:
+        await start_clock(
+            session,
+            runtime,
+            case_id=case_id,
+            suspect_id=suspect_id,
+            kind=ClockKind.NOTICE_DISPATCH,
+            started_at=notified_at,
+            period=THREE_DAYS,
+            subject=LETTER_CLOCK_AT_RIGHTS_NOTIFICATION,
+        )
+    # A repeated notification finds the clock closed already: its outcome is read instead.
+    outcome = (
+        settled[0]
+        if settled
+        else await session.scalar(
+            sa.select(clocks.c.outcome).where(
+                clocks.c.suspect_id == suspect_id,
+                clocks.c.kind == ClockKind.RIGHTS_NOTIFICATION.value,
+            )
+        )
+    )
+    return RightsNotification(notified_at, warned, outcome == "met", letter_clock)

@@ -1,0 +1,170 @@
+"""The defense path as a state machine: random sequences of the real commands over one case's
+suspects, and after every step the invariant of Measures Art. 3, 5, 6 and LAL Art. 25(1).
+
+Pure (no I/O). The normal suite runs the `default` profile (a few thousand steps, a few
+seconds); `DC_HYPOTHESIS_PROFILE=deep` runs far more.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from uuid import UUID
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+)
+
+from defense_schemas.vocabulary import (
+    DefenseChoice,
+    DefenseStatus,
+    Ground,
+    RefusalOutcome,
+    TerminationReason,
+)
+from procuratorate.domain.defense_path import DomainError, SuspectDefense
+from procuratorate.domain.policy import SelfDefensePolicy
+
+settings.register_profile(
+    "default",
+    max_examples=150,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "deep",
+    max_examples=5000,
+    stateful_step_count=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+PROFILE = os.environ.get("DC_HYPOTHESIS_PROFILE", "default")
+
+GROUND_SETS = st.lists(st.sampled_from(list(Ground)), unique=True, max_size=3).map(tuple)
+POLICY = SelfDefensePolicy.MEASURES_ART_2_ONLY
+
+
+class DefensePath(RuleBasedStateMachine):
+    """Two co-suspects; the procuratorate's commands and the aid center's events in any order."""
+
+    retentions = Bundle("retentions")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.suspects: list[SuspectDefense] = []
+
+    @initialize(first=GROUND_SETS, second=GROUND_SETS)
+    def receive(self, first: tuple[Ground, ...], second: tuple[Ground, ...]) -> None:
+        self.suspects = [
+            SuspectDefense(uuid.uuid4(), grounds=first),
+            SuspectDefense(uuid.uuid4(), grounds=second),
+        ]
+
+    def _apply(self, index: int, command: str, *args: object) -> object:
+        """Run a command; a refused command must leave the aggregate as it was."""
+        suspect = self.suspects[index]
+        before = repr(suspect)
+        try:
+            return getattr(suspect, command)(*args)
+        except DomainError:
+            assert repr(suspect) == before, f"{command} refused but changed the state"
+            return None
+
+    @rule(index=st.integers(0, 1))
+    def notify_rights(self, index: int) -> None:
+        self._apply(index, "notify_rights")
+
+    @rule(index=st.integers(0, 1), choice=st.sampled_from(list(DefenseChoice)))
+    def decide(self, index: int, choice: DefenseChoice) -> None:
+        outcome = self._apply(index, "decide", choice, POLICY)
+        if outcome is not None:
+            decided, _ = outcome  # type: ignore[misc]
+            if decided.value == "letter" and self.suspects[index].letter_clocks:
+                # The workflow sends the letter in the same transaction as the decision.
+                self._apply(index, "send_letter")
+
+    @rule(index=st.integers(0, 1))
+    def send_letter(self, index: int) -> None:
+        self._apply(index, "send_letter")
+
+    @rule(index=st.integers(0, 1), grounds=GROUND_SETS)
+    def reassess(self, index: int, grounds: tuple[Ground, ...]) -> None:
+        self._apply(index, "reassess", grounds, POLICY)
+
+    @rule(index=st.integers(0, 1))
+    def permit_self_defense(self, index: int) -> None:
+        self._apply(index, "permit_self_defense", POLICY)
+
+    @rule(target=retentions, index=st.integers(0, 1))
+    def retain_counsel(self, index: int) -> object:
+        retention_id = uuid.uuid4()
+        if self._apply(index, "retain_counsel", retention_id) is None:
+            return multiple()
+        return (index, retention_id)
+
+    @rule(retention=consumes(retentions))
+    def dismiss_counsel(self, retention: tuple[int, UUID]) -> None:
+        index, retention_id = retention
+        self._apply(index, "dismiss_counsel", retention_id)
+
+    @rule(index=st.integers(0, 1), outcome=st.sampled_from(list(RefusalOutcome)))
+    def rule_refusal(self, index: int, outcome: RefusalOutcome) -> None:
+        suspect = self.suspects[index]
+        target = suspect.appointments[-1].ref if suspect.appointments else uuid.uuid4()
+        self._apply(index, "rule_refusal", target, outcome)
+
+    @rule(index=st.integers(0, 1))
+    def duty_lawyer_helps(self, index: int) -> None:
+        self._apply(index, "duty_lawyer_assigned")
+
+    @precondition(lambda self: any(s.letter_in_flight for s in self.suspects))
+    @rule(index=st.integers(0, 1), on_application=st.booleans())
+    def center_assigns(self, index: int, on_application: bool) -> None:
+        kind = (
+            DefenseStatus.APPOINTED_ON_APPLICATION
+            if on_application
+            else DefenseStatus.APPOINTED_ON_NOTICE
+        )
+        if self.suspects[index].letter_in_flight:
+            self._apply(index, "lawyer_assigned", uuid.uuid4(), kind)
+
+    @rule(index=st.integers(0, 1))
+    def center_replaces(self, index: int) -> None:
+        suspect = self.suspects[index]
+        if suspect.appointments:
+            self._apply(index, "lawyer_replaced", suspect.appointments[0].ref, uuid.uuid4())
+
+    @rule(index=st.integers(0, 1), reason=st.sampled_from(list(TerminationReason)))
+    def center_terminates(self, index: int, reason: TerminationReason) -> None:
+        suspect = self.suspects[index]
+        if suspect.appointments:
+            self._apply(index, "record_aid_terminated", suspect.appointments[0].ref, reason)
+
+    @rule(index=st.integers(0, 1))
+    def hand_over(self, index: int) -> None:
+        self._apply(index, "hand_over")
+
+    @invariant()
+    def every_suspect_in_scope_is_on_its_way_to_a_defender(self) -> None:
+        for suspect in self.suspects:
+            assert not suspect.gaps(), (suspect.gaps(), suspect)
+
+    @invariant()
+    def self_defense_never_stands_on_a_legal_aid_law_ground(self) -> None:
+        for suspect in self.suspects:
+            if suspect.self_defense_permitted:
+                assert not suspect.on_legal_aid_law_ground, suspect
+
+
+DefensePath.TestCase.settings = settings.get_profile(PROFILE)
+test_defense_path = DefensePath.TestCase
