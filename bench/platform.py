@@ -22,7 +22,7 @@ CALLERS = {
         subject="bench", role=Role.PROCURATORATE_STAFF, agency="天津市河东区人民检察院"
     ),
     "aid_center": Principal(
-        subject="bench", role=Role.AID_CENTER_STAFF, agency="河东区法律援助中心"
+        subject="bench", role=Role.AID_CENTER_STAFF, agency="天津市河东区法律援助中心"
     ),
     "notifier": Principal(subject="bench", role=Role.OPERATOR),
 }

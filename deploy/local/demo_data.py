@@ -73,7 +73,7 @@ def _as(role: Role, agency: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-AID_CENTER_STAFF = _as(Role.AID_CENTER_STAFF, "河东区法律援助中心")
+AID_CENTER_STAFF = _as(Role.AID_CENTER_STAFF, "天津市河东区法律援助中心")
 
 
 def _id(*parts: str) -> uuid.UUID:

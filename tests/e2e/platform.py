@@ -56,7 +56,7 @@ async def running_platform(
             bearer(procuratorate, Role.PROCURATORATE_STAFF, agency="天津市河东区人民检察院")
         )
         a.client.headers.update(
-            bearer(aid_center, Role.AID_CENTER_STAFF, agency="河东区法律援助中心")
+            bearer(aid_center, Role.AID_CENTER_STAFF, agency="天津市河东区法律援助中心")
         )
         n.client.headers.update(operator(notifier))
         for service in (p, a, n):
