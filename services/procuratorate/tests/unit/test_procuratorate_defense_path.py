@@ -77,7 +77,6 @@ def test_a_suspect_in_scope_who_never_decides_has_a_clock_from_the_notification(
     path = SuspectDefense(uuid.uuid4(), grounds=(Ground.MINOR,))
     assert path.notify_rights() is True
     assert path.letter_clocks == {"rights_notification"}
-    assert not path.gaps()
     # The decision that follows does not open a second clock: the earliest one binds.
     assert path.decide(DefenseChoice.NO_COUNSEL, POLICY) == (Decided.LETTER, False)
 
@@ -107,7 +106,7 @@ def test_retained_counsel_supersedes_the_appointment() -> None:
     assert [d.kind for d in path.defenders] == [DefenseStatus.RETAINED]
     # An appointment arriving after the retention never counts as a second defender.
     assert not path.lawyer_assigned(uuid.uuid4(), DefenseStatus.APPOINTED_ON_NOTICE)
-    assert not path.gaps()
+    assert [d.kind for d in path.defenders] == [DefenseStatus.RETAINED]
 
 
 def test_dismissal_after_termination_renotifies_only_on_a_legal_aid_law_ground() -> None:
@@ -122,7 +121,7 @@ def test_dismissal_after_termination_renotifies_only_on_a_legal_aid_law_ground()
         path.retain_counsel(retention)
         path.record_aid_terminated(assignment, TerminationReason.COUNSEL_RETAINED)
         assert path.dismiss_counsel(retention) is renotified
-        assert not path.gaps()
+        assert bool(path.letter_clocks) is renotified
 
 
 def test_termination_for_another_reason_reopens_the_letter_clock() -> None:
@@ -140,7 +139,7 @@ def test_a_new_legal_aid_law_ground_revokes_a_permitted_self_defense() -> None:
     path.permit_self_defense(POLICY)
     change = path.reassess((Ground.GUILT_NOT_ADMITTED, Ground.LIMITED_CAPACITY_ADULT), POLICY)
     assert change.self_defense_revoked and change.open_clocks_for
-    assert path.status is DefenseStatus.NONE and not path.gaps()
+    assert path.status is DefenseStatus.NONE and path.letter_clocks
 
 
 def test_hand_over_needs_a_defender_on_a_legal_aid_law_ground() -> None:

@@ -380,26 +380,6 @@ class SuspectDefense:
         if Defender(DefenseStatus.DUTY_LAWYER_ONLY) not in self.defenders:
             self.defenders.append(Defender(DefenseStatus.DUTY_LAWYER_ONLY))
 
-    # -- the invariant -----------------------------------------------------------------------
-
-    def gaps(self) -> list[str]:
-        """What breaks the invariant now (empty when it holds)."""
-        found: list[str] = []
-        if self.needs_letter:
-            if not (self.informed or self.decision is not None):
-                if not self.rights_clock_open:
-                    found.append("not informed, and no rights-notification clock")
-            elif not (self.letter_clocks or self.letter_in_flight or self.appointments):
-                found.append("in scope without a defender, and no letter clock or letter")
-        kinds = {d.kind for d in self.defense_lawyers}
-        if DefenseStatus.RETAINED in kinds and kinds & set(APPOINTED_KINDS):
-            found.append("retained counsel and an appointed lawyer at once")
-        if len({d.kind for d in self.appointments}) > 1:
-            found.append("two appointments of different kinds")
-        if self.handed_over and self.on_legal_aid_law_ground and not self.handed_over_with:
-            found.append("handed over on an LAL Art. 25(1) ground without a defense lawyer")
-        return found
-
 
 NO_RELATIVE_KNOWN = "no close relative or guardian is named in the case materials"
 
