@@ -35,7 +35,10 @@ async def test_the_three_services_count_the_assignment_period_alike(
         notified = await procuratorate.post(
             f"{suspect_url}/rights-notification",
             json={
-                "informed": [{"role": "suspect", "name": "王小明"}],
+                "informed": [
+                    {"role": "suspect", "name": "王小明"},
+                    {"role": "guardian", "name": "王大明"},
+                ],
                 "notified_at": "2026-03-03T10:00:00+08:00",
             },
         )

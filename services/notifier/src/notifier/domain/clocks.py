@@ -36,6 +36,7 @@ from defense_schemas import BaseEvent
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import (
+    AssessmentTrigger,
     ClockKind,
     ClockOutcome,
     DefenseChoice,
@@ -192,11 +193,17 @@ def _assignment_period(
 
 def _letter_owed(view: CaseView, suspect_id: UUID, suspect: SuspectView) -> bool:
     """A letter clock opens: none runs yet, no letter went, and the suspect has no defender.
-    The earliest open clock is the one the letter must meet, so a later trigger never moves it."""
+    The earliest open clock is the one the letter must meet, so a later trigger never moves it.
+
+    Only the procuratorate's own facts count here (retained counsel, self-defense, the letter):
+    they come on its topic, in order with the trigger. An appointment is the aid center's fact,
+    which may be applied before the letter it answers; counting it would open the clock or not
+    depending on which topic was read first."""
+    defended_by_procuratorate_facts = suspect.has_defender and not suspect.lawyer_assigned
     return (
         ClockKey(ClockKind.NOTICE_DISPATCH, suspect_id) not in view.open_clocks
         and not suspect.notice_sent
-        and not suspect.has_defender
+        and not defended_by_procuratorate_facts
     )
 
 
@@ -282,7 +289,14 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                     view, [key], duty_done=False, at=event.assessed_at, reason="out of scope"
                 )
             assessed = view.suspect(event.suspect_id)
-            if event.discovered_grounds and _letter_owed(view, event.suspect_id, assessed):
+            # At receipt every ground is "discovered"; the suspect is then informed first and
+            # the rights notification starts the letter's clock. A ground found later starts
+            # it itself.
+            if (
+                event.trigger is AssessmentTrigger.NEW_INFORMATION
+                and event.discovered_grounds
+                and _letter_owed(view, event.suspect_id, assessed)
+            ):
                 # The 3 days run from the ground's discovery (procuratorate rules Art. 42).
                 return [
                     _schedule(
