@@ -30,7 +30,9 @@ async def schema_drift(definition: ServiceDefinition, settings: ServiceSettings)
         async with engine.connect() as connection:
 
             def compare(sync: sa.Connection) -> list[Any]:
-                context = MigrationContext.configure(sync, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    sync, opts={"compare_type": True, "include_schemas": True}
+                )
                 return _without_comments(compare_metadata(context, definition.metadata))
 
             return await connection.run_sync(compare)
