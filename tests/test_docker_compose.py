@@ -38,12 +38,19 @@ def test_service_environment_matches_its_settings(compose: dict, name: str) -> N
     prefix = settings_class.model_config["env_prefix"]
     service = compose["services"][name]
     environment = service["environment"]
-    known = {prefix + field.upper() for field in settings_class.model_fields}
+    # DEFENSE_ENV has no prefix: every service reads it (development mode, see Security).
+    known = {prefix + field.upper() for field in settings_class.model_fields} | {"DEFENSE_ENV"}
     assert set(environment) <= known, f"unknown variables: {set(environment) - known}"
 
     settings = settings_class(
-        **{key.removeprefix(prefix).lower(): v for key, v in environment.items()}
+        **{
+            key.removeprefix(prefix).lower() if key.startswith(prefix) else key: v
+            for key, v in environment.items()
+        }
     )
+    # Compose runs the published local keys, which only development mode accepts (read from
+    # the file itself: the test session's own environment is in development mode too).
+    assert environment.get("DEFENSE_ENV") == "development"
     assert service["command"] == ["python", "-m", name]
     assert service["ports"] == [f"{settings.http_port}:{settings.http_port}"]
     assert settings.http_port == settings_class().http_port, "compose and local ports differ"
