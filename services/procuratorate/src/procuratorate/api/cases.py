@@ -191,8 +191,16 @@ async def patch_suspect(
     )
 
 
+class InformedPersonIn(InformedPerson):
+    """A person told, as entered over REST: the contract's fields, the instant bounded."""
+
+    informed_at: ApiDatetime | None = Field(
+        default=None, description="When this person was told; the notification's when absent."
+    )
+
+
 class RightsNotificationIn(BaseModel):
-    informed: list[InformedPerson] = Field(
+    informed: list[InformedPersonIn] = Field(
         min_length=1,
         description="Everyone told: the suspect and the close relatives or guardian (Art. 3).",
     )
@@ -231,7 +239,7 @@ async def post_rights_notification(
         runtime,
         case_id,
         suspect_id,
-        informed=tuple(body.informed),
+        informed=tuple(InformedPerson.model_validate(p.model_dump()) for p in body.informed),
         notified_at=body.notified_at or now(),
         relatives_not_informed_reason=body.relatives_not_informed_reason,
     )
