@@ -59,6 +59,7 @@ from aiokafka.errors import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from defense_messaging.dead_letters import sealed_value
 from defense_messaging.decoding import Refusal, dead_letter_copy, decode_record, printable
 from defense_messaging.errors import PermanentEventError, is_transient
 from defense_messaging.inbound import InboundPolicy
@@ -503,7 +504,10 @@ class EventConsumer:
                     source_partition=record.partition,
                     source_offset=record.offset,
                     key=record.key,
-                    value=record.value or b"",
+                    # Sealed when the service gives a sealer: it may hold anyone's data.
+                    value=sealed_value(
+                        session, record.value or b"", record.topic, record.partition, record.offset
+                    ),
                     event_id=str(envelope.event_id) if envelope else None,
                     event_type=envelope.event_type if envelope else None,
                     error_kind=kind,

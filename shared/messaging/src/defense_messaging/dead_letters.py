@@ -9,12 +9,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_messaging.outbox import Outbox
 from defense_messaging.tables import MessagingTables
+
+# session.info key of the service's sealer of dead letters' bytes (``seal`` / ``open``, each
+# taking the bytes and the letter's source position as associated data); without one the
+# bytes are stored as they came.
+DEAD_LETTER_SEALER = "dead_letter_sealer"
+
+
+def sealed_value(
+    session: AsyncSession, value: bytes, topic: str, partition: int, offset: int
+) -> bytes:
+    sealer = session.info.get(DEAD_LETTER_SEALER)
+    return value if sealer is None else bytes(sealer.seal(value, (topic, partition, offset)))
+
+
+def opened_value(session: AsyncSession, row: Any) -> bytes:
+    sealer = session.info.get(DEAD_LETTER_SEALER)
+    value = bytes(row["value"])
+    if sealer is None:
+        return value
+    where = (row["source_topic"], row["source_partition"], row["source_offset"])
+    return bytes(sealer.open(value, where))
 
 
 @dataclass(frozen=True)
@@ -55,7 +77,7 @@ async def list_dead_letters(
     if not include_replayed:
         query = query.where(table.c.replayed_at.is_(None))
     rows = (await session.execute(query)).mappings().all()
-    return [DeadLetter(**row) for row in rows]
+    return [DeadLetter(**{**row, "value": opened_value(session, row)}) for row in rows]
 
 
 async def replay_dead_letter(
@@ -80,7 +102,7 @@ async def replay_dead_letter(
         session,
         topic=row["source_topic"],
         key=row["key"] or b"",
-        value=row["value"],
+        value=opened_value(session, row),
         headers=[("replayed_dead_letter", str(dead_letter_id))],
     )
     stamped = (
@@ -95,4 +117,4 @@ async def replay_dead_letter(
         .mappings()
         .one()
     )
-    return DeadLetter(**stamped)
+    return DeadLetter(**{**stamped, "value": opened_value(session, stamped)})

@@ -30,6 +30,7 @@ from defense_messaging import (
     as_applier,
     ensure_topics,
 )
+from defense_messaging.dead_letters import DEAD_LETTER_SEALER
 from defense_messaging.log_limits import limit_client_logging
 from defense_schemas import BaseEvent
 from defense_schemas.topics import Producer, TopicPolicy
@@ -47,7 +48,7 @@ from service_runtime.security.audit_events import AuditedApplier
 from service_runtime.security.audit_http import audit_middleware
 from service_runtime.security.defaults import check_local_defaults
 from service_runtime.security.fields import FieldCipher
-from service_runtime.security.personal import SESSION_CIPHER
+from service_runtime.security.personal import SESSION_CIPHER, DeadLetterSealer
 from service_runtime.security.tokens import TokenVerifier
 from service_runtime.settings import ServiceSettings
 from service_runtime.tables import PlatformTables
@@ -181,6 +182,7 @@ async def start_runtime(
         info={
             SESSION_CIPHER: FieldCipher.from_settings(settings),
             SESSION_AUDIT_KEY: settings.audit_key.get_secret_value().encode(),
+            DEAD_LETTER_SEALER: DeadLetterSealer(FieldCipher.from_settings(settings)),
         },
     )
     outbox = Outbox(

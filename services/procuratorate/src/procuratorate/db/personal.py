@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service_runtime.security.personal import cipher_of, seal, unseal
 
 SUSPECT_PERSONAL = (
+    "name",  # the column suspects.name keeps it for the lists; the facts need not
     "id_number",
     "contacts",
     "place_of_detention_or_residence",
