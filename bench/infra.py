@@ -159,7 +159,14 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = {**os.environ, **self.env, f"{ENV_PREFIX[self.name]}_HTTP_PORT": str(self.port)}
+        env = {
+            # The services refuse the published local secrets outside development; the bench's
+            # and the fault suite's stacks are development stacks (as deploy/local/services.sh).
+            "DEFENSE_ENV": "development",
+            **os.environ,
+            **self.env,
+            f"{ENV_PREFIX[self.name]}_HTTP_PORT": str(self.port),
+        }
         command = [sys.executable, "-m", self.name]
         if self.profile_path is not None:
             # Sampling profiler as the parent: it writes the profile when the service exits.
