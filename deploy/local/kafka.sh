@@ -141,6 +141,10 @@ start() {
 
     # Keep the previous run's log aside: readiness is read from a server.log of this run only.
     if [[ -f "$LOG_FILE" ]]; then mv -f "$LOG_FILE" "$LOG_FILE.prev"; fi
+    # Every partition keeps a few files open, and each test session creates its own topics:
+    # a long-lived development broker outgrows the usual 1024 (or even 20,000) descriptors and
+    # dies with "Too many open files". Raise the limit as far as this user may.
+    ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     # setsid + nohup: the broker outlives this shell and its terminal. Not being a process
     # group leader here, setsid execs instead of forking, so $! is the JVM's pid.
     setsid nohup java -Xms256m "-Xmx$KAFKA_HEAP_MAX" -cp "$KAFKA_HOME/lib/*" \
