@@ -65,10 +65,9 @@ def definition() -> ServiceDefinition:
         ],
         audited=True,
         personal_fields=PERSONAL_FIELDS,
+        install_domain_errors=install_domain_errors,
     )
 
 
 def create_app(settings: ProcuratorateSettings | None = None) -> FastAPI:
-    app = build_app(definition(), settings or settings_from_env())
-    install_domain_errors(app)
-    return app
+    return build_app(definition(), settings or settings_from_env())

@@ -110,6 +110,10 @@ class ServiceDefinition:
     create it: ``service_runtime.security.audit.create_audit_log``)."""
     personal_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Route template → the personal-data fields it exposes or changes, for the audit log."""
+    install_domain_errors: Callable[[FastAPI], None] | None = None
+    """Registers the service's mapping of its domain errors to HTTP responses. It belongs to the
+    definition, not to one factory, so the app that ``python -m <service>`` serves and the app
+    the tests build answer alike."""
     on_calendar_changed: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
     """Recompute what a calendar change settles (provisional deadlines); run in every replica
     after it has re-read the calendar (service_runtime.calendar_watch)."""
@@ -135,6 +139,8 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
         dependencies=[Depends(reject_unstorable_parameters)],
     )
     install_error_handlers(app)
+    if definition.install_domain_errors is not None:
+        definition.install_domain_errors(app)
     # A broker outage makes the Kafka client log the same errors thousands of times a second.
     limit_client_logging()
     # Built here, not in the lifespan: a bad key configuration fails at once, at build time.
