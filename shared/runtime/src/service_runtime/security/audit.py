@@ -142,6 +142,19 @@ def drop_audit_log(bind: sa.engine.Connection) -> None:
     bind.execute(sa.text("DROP FUNCTION IF EXISTS public.audit_log_refuse_change()"))
 
 
+def return_audit_log_to_public(bind: sa.engine.Connection) -> None:
+    """The downgrade of the revision that moved the log into the ``audit`` schema: back to
+    ``public``, unless the guard gave it to another role (then it stays where its owner put it)."""
+    own = bind.execute(
+        sa.text(
+            "SELECT pg_get_userbyid(relowner) = current_user FROM pg_class "
+            "WHERE oid = to_regclass('audit.audit_log')"
+        )
+    ).scalar()
+    if own:
+        bind.execute(sa.text("ALTER TABLE audit.audit_log SET SCHEMA public"))
+
+
 def audit_guard_sql() -> str:
     """The guard's SQL (``audit_guard.sql``) without its psql-only preamble."""
     text = resources.files(__package__).joinpath("audit_guard.sql").read_text(encoding="utf-8")

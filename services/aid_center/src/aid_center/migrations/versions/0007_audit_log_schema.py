@@ -6,10 +6,9 @@ Revision ID: 0007
 Revises: 0006
 """
 
-import sqlalchemy as sa
 from alembic import op
 
-from service_runtime.security.audit import create_audit_log
+from service_runtime.security.audit import create_audit_log, return_audit_log_to_public
 
 revision = "0007"
 down_revision = "0006"
@@ -22,12 +21,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    owner = bind.execute(
-        sa.text(
-            "SELECT pg_get_userbyid(relowner) = current_user FROM pg_class "
-            "WHERE oid = to_regclass('audit.audit_log')"
-        )
-    ).scalar()
-    if owner:  # a guarded log stays where its owner put it
-        bind.execute(sa.text("ALTER TABLE audit.audit_log SET SCHEMA public"))
+    return_audit_log_to_public(op.get_bind())
