@@ -52,6 +52,7 @@ from service_runtime.security.personal import SESSION_CIPHER, DeadLetterSealer
 from service_runtime.security.tokens import TokenVerifier
 from service_runtime.settings import ServiceSettings
 from service_runtime.tables import PlatformTables
+from service_runtime.unit_of_work import Clock, UnitOfWork, open_unit_of_work, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,10 @@ class Runtime:
     producer: AIOKafkaProducer
     calendar: LegalCalendar
     metrics: ServiceMetrics
+    cipher: FieldCipher
+    """The service's field cipher for personal data (``UnitOfWork.cipher``)."""
+    clock: Clock = utc_now
+    """The time now for use cases and handlers (``UnitOfWork.clock``); a test may replace it."""
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -77,6 +82,11 @@ class Runtime:
     @property
     def tables(self) -> MessagingTables:
         return self.definition.tables.messaging
+
+    def unit_of_work(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """A new transaction as the service's unit of work (committed when the block ends,
+        rolled back when it raises)."""
+        return open_unit_of_work(self)
 
     async def reload_calendar(self) -> None:
         """Re-read the legal calendar after an operator's upload."""
@@ -114,6 +124,9 @@ class ServiceDefinition:
     """Registers the service's mapping of its domain errors to HTTP responses. It belongs to the
     definition, not to one factory, so the app that ``python -m <service>`` serves and the app
     the tests build answer alike."""
+    unit_of_work: type[UnitOfWork[Any]] = UnitOfWork
+    """The unit of work its routes and handlers get: :class:`UnitOfWork` or the service's
+    subclass of it (service_runtime.unit_of_work)."""
     on_calendar_changed: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
     """Recompute what a calendar change settles (provisional deadlines); run in every replica
     after it has re-read the calendar (service_runtime.calendar_watch)."""
@@ -215,6 +228,7 @@ async def start_runtime(
         producer=producer,
         calendar=calendar,
         metrics=metrics,
+        cipher=FieldCipher.from_settings(settings),
     )
     runtime.relay = OutboxRelay(
         engine,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_runtime.app import Runtime
+from service_runtime.unit_of_work import UnitOfWork
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -28,7 +29,18 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_unit_of_work(request: Request) -> AsyncIterator[Any]:
+    """The request's unit of work (the service's class of it): committed when the route
+    returns, rolled back on an error. One per request: every dependency that asks for it (an
+    access check, the route) gets the same one."""
+    async with get_runtime(request).unit_of_work() as uow:
+        yield uow
+
+
 RuntimeDep = Annotated[Runtime, Depends(_runtime_dependency)]
 # scope="function": commit before the response is sent. FastAPI's default ("request") commits
 # after it, so a client could be told 201 before the write is visible (or when it then fails).
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+UnitOfWorkDep = Annotated[UnitOfWork[Any], Depends(get_unit_of_work, scope="function")]
+"""A service whose unit of work is a subclass declares its own alias the same way:
+``Annotated[MyUnitOfWork, Depends(get_unit_of_work, scope="function")]``."""

@@ -1,0 +1,151 @@
+"""The unit of work keeps the delivery guarantees: a use case's state, its events (outbox) and
+its audit entries commit together or not at all, per request and per consumer transaction (the
+inbox row in the same transaction); its clock is the injected one."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+
+from defense_messaging import PermanentEventError
+from defense_schemas import Envelope
+from defense_schemas.events.procuratorate import DefenseDecisionRecorded
+from service_runtime.app import Runtime, build_app
+from service_runtime.security.audit import AuditEntry
+from service_runtime.unit_of_work import HandlersInUnitOfWork, UnitOfWork
+from tests.infrastructure import RunningService, eventually, run_service
+from tests.messaging import probe
+from tests.messaging.probe import ProbeSettings, applied, decision, platform
+
+pytestmark = pytest.mark.integration
+
+FIXED = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+
+async def record_in_unit_of_work(
+    uow: UnitOfWork[Any], envelope: Envelope, event: DefenseDecisionRecorded
+) -> None:
+    await uow.session.execute(
+        sa.insert(applied).values(
+            event_id=envelope.event_id, case_id=envelope.case_id, note=uow.now().isoformat()
+        )
+    )
+    await uow.audit.record(
+        AuditEntry(
+            resource="event:probe",
+            action="write",
+            case_id=envelope.case_id,
+            record_id=str(envelope.event_id),
+        )
+    )
+    if event.note == "reject":
+        raise PermanentEventError("the probe rejects this decision after writing")
+
+
+def _definition() -> Any:
+    def handlers(runtime: Runtime) -> HandlersInUnitOfWork:
+        return HandlersInUnitOfWork(runtime, {DefenseDecisionRecorded: record_in_unit_of_work})
+
+    return dataclasses.replace(probe.definition(), handlers=handlers)
+
+
+@pytest.fixture
+async def running(service_settings: Any) -> AsyncIterator[RunningService]:
+    suffix = f"uow-{uuid.uuid4().hex[:6]}"
+    settings: ProbeSettings = await service_settings(
+        ProbeSettings,
+        "probe",
+        topic_intake=f"probe-{suffix}.intake",
+        topic_procuratorate=f"probe-{suffix}.procuratorate",
+        topic_aid_center=f"probe-{suffix}.aid-center",
+        topic_notifier=f"probe-{suffix}.notifier",
+        consumer_group=f"probe-{suffix}",
+    )
+    async with run_service(build_app(_definition(), settings), settings) as service:
+        service.runtime.clock = lambda: FIXED
+        assert service.runtime.consumer is not None
+        await service.runtime.consumer.started.wait()
+        yield service
+
+
+async def _count(service: RunningService, table: sa.Table, *where: Any) -> int:
+    async with service.runtime.sessions() as session:
+        return int(
+            await session.scalar(sa.select(sa.func.count()).select_from(table).where(*where)) or 0
+        )
+
+
+async def test_a_use_cases_state_and_event_commit_together_or_not_at_all(
+    running: RunningService,
+) -> None:
+    runtime = running.runtime
+    kept, lost = uuid.uuid4(), uuid.uuid4()
+    async with runtime.unit_of_work() as uow:
+        assert uow.now() == FIXED
+        await uow.session.execute(sa.insert(applied).values(event_id=kept, case_id=kept))
+        kept_event = await uow.publish(decision("kept"), case_id=kept)
+    with pytest.raises(RuntimeError, match="the use case fails"):
+        async with runtime.unit_of_work() as uow:
+            await uow.session.execute(sa.insert(applied).values(event_id=lost, case_id=lost))
+            lost_event = await uow.publish(decision("lost"), case_id=lost)
+            raise RuntimeError("the use case fails after writing")
+    outbox = platform.messaging.outbox
+    assert await _count(running, applied, applied.c.case_id == kept) == 1
+    assert await _count(running, outbox, outbox.c.event_id == kept_event.event_id) == 1
+    assert await _count(running, applied, applied.c.case_id == lost) == 0
+    assert await _count(running, outbox, outbox.c.event_id == lost_event.event_id) == 0
+
+
+async def _send(running: RunningService, *envelopes: Envelope) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=running.settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            await producer.send_and_wait(
+                running.settings.topic_procuratorate, envelope.to_bytes(), key=envelope.key
+            )
+    finally:
+        await producer.stop()
+
+
+async def test_a_consumed_event_is_applied_in_one_unit_of_work_with_its_inbox_row(
+    running: RunningService,
+) -> None:
+    audit_log = platform.audit_log
+    inbox = platform.messaging.inbox
+    dead_letters = platform.messaging.dead_letters
+    rejected = Envelope.for_event(
+        decision("reject"), case_id=uuid.uuid4(), producer="procuratorate"
+    )
+    good = Envelope.for_event(decision("good"), case_id=uuid.uuid4(), producer="procuratorate")
+    await _send(running, rejected, good)
+
+    async def good_applied() -> bool:
+        return await _count(running, applied, applied.c.event_id == good.event_id) == 1
+
+    await eventually(good_applied, what="the good event applied")
+
+    async def rejected_filed() -> bool:
+        return await _count(running, dead_letters) == 1
+
+    await eventually(rejected_filed, what="the rejected event dead-lettered")
+    async with running.runtime.sessions() as session:
+        note = await session.scalar(
+            sa.select(applied.c.note).where(applied.c.event_id == good.event_id)
+        )
+        entry = (
+            await session.execute(sa.select(audit_log).where(audit_log.c.case_id == good.case_id))
+        ).one()
+    assert note == FIXED.isoformat()  # the handler's time is the injected clock's
+    assert entry.role == "system" and entry.occurred_at == FIXED
+    assert await _count(running, inbox, inbox.c.event_id == good.event_id) == 1
+    # The handler wrote and recorded an audit entry, then refused: none of it committed.
+    assert await _count(running, applied, applied.c.event_id == rejected.event_id) == 0
+    assert await _count(running, audit_log, audit_log.c.case_id == rejected.case_id) == 0
