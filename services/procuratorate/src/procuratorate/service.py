@@ -11,6 +11,7 @@ from procuratorate.db.tables import metadata, platform
 from procuratorate.errors import install_domain_errors
 from procuratorate.handlers import event_handlers
 from procuratorate.settings import ProcuratorateSettings
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from service_runtime.app import ServiceDefinition, build_app
 from service_runtime.settings import ServiceSettings
 
@@ -56,6 +57,7 @@ def definition() -> ServiceDefinition:
         own_topic=lambda settings: settings.topic_procuratorate,
         consumed_topics=consumed,
         handlers=event_handlers,
+        unit_of_work=ProcuratorateUnitOfWork,
         routers=[
             cases.router,
             defense.router,

@@ -7,7 +7,8 @@ caller's unit; another unit's case is a 404, exactly like a case that does not e
 existence is not disclosed. Lists (the ledger, statistics) filter by the unit in their query.
 
 Every write route's workflow begins by locking the case row; for a write the check's query
-takes that lock and hands the row to the workflow, so the case is read once, not twice.
+takes that lock and hands the row to the use case (``uow.locked_case``), so the case is read
+once, not twice.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 
 from procuratorate.db.tables import cases
-from procuratorate.workflow.common import hand_over_locked_case
-from service_runtime.deps import SessionDep
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
+from service_runtime.deps import get_unit_of_work
 from service_runtime.errors import NotFound
 from service_runtime.security.deps import require_roles
 from service_runtime.security.principal import Principal, Role
+
+UnitOfWorkDep = Annotated[ProcuratorateUnitOfWork, Depends(get_unit_of_work, scope="function")]
+"""The request's unit of work: one per request, shared by the access check and the route."""
 
 STAFF = require_roles(Role.PROCURATORATE_STAFF)
 Staff = Annotated[Principal, STAFF]
@@ -33,7 +37,7 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 async def case_of_callers_unit(
-    case_id: UUID, staff: Staff, session: SessionDep, request: Request
+    case_id: UUID, staff: Staff, uow: UnitOfWorkDep, request: Request
 ) -> UUID:
     query = sa.select(cases).where(
         cases.c.case_id == case_id, cases.c.procuratorate_unit == staff.agency
@@ -41,11 +45,11 @@ async def case_of_callers_unit(
     write = request.method in _WRITES
     if write:
         query = query.with_for_update()
-    row = (await session.execute(query)).one_or_none()
+    row = (await uow.session.execute(query)).one_or_none()
     if row is None:
         raise NotFound("case", case_id)
     if write:
-        hand_over_locked_case(session, row)
+        uow.locked_case = row
     return case_id
 
 

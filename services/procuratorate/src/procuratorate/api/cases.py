@@ -4,7 +4,7 @@ facts (eligibility is recomputed when they change) and the rights notification (
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,15 +22,15 @@ from defense_schemas.events.common import (
 from defense_schemas.events.procuratorate import InformedPerson
 from defense_schemas.fields import Charge, ContactInfo, Note, Place
 from defense_schemas.vocabulary import CustodyStatus, Disability, Ground, SentenceBand
-from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, Staff
+from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, Staff, UnitOfWorkDep
 from procuratorate.api.views import CaseView, case_view
 from procuratorate.db.personal import open_payload
 from procuratorate.db.tables import suspects, timeline
+from procuratorate.domain.commands import CorrectFacts
 from procuratorate.workflow.common import get_case
 from procuratorate.workflow.intake import correct_facts, receive_case
 from procuratorate.workflow.rights import notify_rights
 from service_runtime.api_types import ApiDate, ApiDatetime
-from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Forbidden, InvalidInput
 
 router = APIRouter(
@@ -39,10 +39,6 @@ router = APIRouter(
     responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
     dependencies=[STAFF],
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class SuspectIn(SuspectParticulars):
@@ -74,8 +70,7 @@ class CaseTransferIn(CaseParticulars):
 )
 async def post_case(
     body: CaseTransferIn,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    uow: UnitOfWorkDep,
     response: Response,
     staff: Staff,
 ) -> CaseView:
@@ -86,17 +81,16 @@ async def post_case(
         body.model_dump(include=set(CaseParticulars.model_fields))
     )
     receipt = await receive_case(
-        session,
-        runtime,
+        uow,
         particulars,
         case_id=body.case_id or uuid.uuid4(),
-        received_at=body.received_at or now(),
+        received_at=body.received_at or uow.now(),
         prosecutor=body.prosecutor,
     )
     if not receipt.created:
         response.status_code = status.HTTP_200_OK
-    case = receipt.case if receipt.case is not None else await get_case(session, receipt.case_id)
-    return await case_view(session, case)
+    case = receipt.case if receipt.case is not None else await get_case(uow, receipt.case_id)
+    return await case_view(uow, case)
 
 
 @router.get(
@@ -104,8 +98,8 @@ async def post_case(
     summary="A case, its suspects, defenders, clocks and notices",
     dependencies=[IN_CALLERS_UNIT],
 )
-async def get_case_view(case_id: UUID, session: SessionDep) -> CaseView:
-    return await case_view(session, await get_case(session, case_id))
+async def get_case_view(case_id: UUID, uow: UnitOfWorkDep) -> CaseView:
+    return await case_view(uow, await get_case(uow, case_id))
 
 
 class TimelineEntry(BaseModel):
@@ -122,10 +116,10 @@ class TimelineEntry(BaseModel):
     summary="Every event of the case, both sides, in order",
     dependencies=[IN_CALLERS_UNIT],
 )
-async def get_timeline(case_id: UUID, session: SessionDep) -> list[TimelineEntry]:
-    await get_case(session, case_id)
+async def get_timeline(case_id: UUID, uow: UnitOfWorkDep) -> list[TimelineEntry]:
+    await get_case(uow, case_id)
     rows = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(timeline).where(timeline.c.case_id == case_id).order_by(timeline.c.id)
         )
     ).all()
@@ -136,7 +130,7 @@ async def get_timeline(case_id: UUID, session: SessionDep) -> list[TimelineEntry
             producer=row.producer,
             occurred_at=row.occurred_at,
             suspect_id=row.suspect_id,
-            payload=open_payload(session, row),
+            payload=open_payload(uow.cipher, row),
         )
         for row in rows
     ]
@@ -175,16 +169,19 @@ async def patch_suspect(
     case_id: UUID,
     suspect_id: UUID,
     body: SuspectFactsPatch,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    uow: UnitOfWorkDep,
 ) -> Reassessment:
     changes = body.model_dump(mode="json", exclude_unset=True)
     try:
-        discovered = await correct_facts(session, runtime, case_id, suspect_id, changes, at=now())
+        discovered = await correct_facts(
+            uow, CorrectFacts(case_id=case_id, suspect_id=suspect_id, changes=changes)
+        )
     except ValidationError as error:
         first = error.errors()[0]
         raise InvalidInput(first["msg"], field=".".join(map(str, first["loc"]))) from error
-    rows = (await session.execute(sa.select(suspects).where(suspects.c.case_id == case_id))).all()
+    rows = (
+        await uow.session.execute(sa.select(suspects).where(suspects.c.case_id == case_id))
+    ).all()
     return Reassessment(
         grounds={row.suspect_id: row.grounds for row in rows},
         discovered={k: list(v) for k, v in discovered.items()},
@@ -231,16 +228,14 @@ async def post_rights_notification(
     case_id: UUID,
     suspect_id: UUID,
     body: RightsNotificationIn,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    uow: UnitOfWorkDep,
 ) -> RightsNotificationOut:
     done = await notify_rights(
-        session,
-        runtime,
+        uow,
         case_id,
         suspect_id,
         informed=tuple(InformedPerson.model_validate(p.model_dump()) for p in body.informed),
-        notified_at=body.notified_at or now(),
+        notified_at=body.notified_at or uow.now(),
         relatives_not_informed_reason=body.relatives_not_informed_reason,
     )
     return RightsNotificationOut(

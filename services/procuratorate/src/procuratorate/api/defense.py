@@ -3,7 +3,7 @@ refusals and reappointment, self-defense, private counsel (Measures Art. 3, 5, 6
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -13,13 +13,21 @@ from defense_schemas.events.common import Officer, RetainedCounsel
 from defense_schemas.events.procuratorate import NoticeOfDefenseLetter
 from defense_schemas.fields import Note, ShortText
 from defense_schemas.vocabulary import DefenseChoice, NoticeItem, PersonRole, RefusalOutcome
-from procuratorate.api.access import IN_CALLERS_UNIT, STAFF
+from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
 from procuratorate.api.views import NoticeView
 from procuratorate.db.personal import open_notice
+from procuratorate.domain.commands import (
+    DismissCounsel,
+    PermitSelfDefense,
+    RecordDecision,
+    RequestReappointment,
+    RetainCounsel,
+    RuleRefusal,
+    SupplementNotice,
+)
 from procuratorate.domain.letter_docx import letter_docx
 from procuratorate.workflow import defense
 from service_runtime.api_types import ApiDatetime
-from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 
 router = APIRouter(
@@ -31,10 +39,6 @@ router = APIRouter(
 )
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class DecisionIn(BaseModel):
@@ -65,27 +69,28 @@ class DecisionOut(BaseModel):
     "application for legal aid, or ask for a duty lawyer",
 )
 async def post_decision(
-    case_id: UUID, suspect_id: UUID, body: DecisionIn, session: SessionDep, runtime: RuntimeDep
+    case_id: UUID, suspect_id: UUID, body: DecisionIn, uow: UnitOfWorkDep
 ) -> DecisionOut:
     outcome = await defense.record_decision(
-        session,
-        runtime,
-        case_id,
-        suspect_id,
-        choice=body.choice,
-        decided_by=body.decided_by,
-        decided_at=body.decided_at or now(),
-        note=body.note,
-        case_handler=body.case_handler,
-        materials=tuple(body.materials),
+        uow,
+        RecordDecision(
+            case_id=case_id,
+            suspect_id=suspect_id,
+            choice=body.choice,
+            decided_by=body.decided_by,
+            decided_at=body.decided_at,
+            note=body.note,
+            case_handler=body.case_handler,
+            materials=tuple(body.materials),
+        ),
     )
     return DecisionOut(**outcome)
 
 
 @router.get("/notices/{notice_id}", summary="A notice-of-defense letter and its state")
-async def get_notice(case_id: UUID, notice_id: UUID, session: SessionDep) -> NoticeView:
-    row = await defense.get_notice(session, case_id, notice_id)
-    return NoticeView.model_validate(open_notice(session, row))
+async def get_notice(case_id: UUID, notice_id: UUID, uow: UnitOfWorkDep) -> NoticeView:
+    row = await defense.get_notice(uow, case_id, notice_id)
+    return NoticeView.model_validate(open_notice(uow.cipher, row))
 
 
 @router.get(
@@ -94,9 +99,9 @@ async def get_notice(case_id: UUID, notice_id: UUID, session: SessionDep) -> Not
     response_class=Response,
     responses={200: {"content": {DOCX: {}}, "description": "The letter"}},
 )
-async def get_letter_docx(case_id: UUID, notice_id: UUID, session: SessionDep) -> Response:
-    row = await defense.get_notice(session, case_id, notice_id)
-    letter = NoticeOfDefenseLetter.model_validate(open_notice(session, row)["letter"])
+async def get_letter_docx(case_id: UUID, notice_id: UUID, uow: UnitOfWorkDep) -> Response:
+    row = await defense.get_notice(uow, case_id, notice_id)
+    letter = NoticeOfDefenseLetter.model_validate(open_notice(uow.cipher, row)["letter"])
     return Response(
         letter_docx(letter),
         media_type=DOCX,
@@ -121,16 +126,17 @@ class SupplementOut(BaseModel):
     summary="Supplement the letter at the aid center's request (Art. 3)",
 )
 async def post_supplement(
-    case_id: UUID, notice_id: UUID, body: SupplementIn, session: SessionDep, runtime: RuntimeDep
+    case_id: UUID, notice_id: UUID, body: SupplementIn, uow: UnitOfWorkDep
 ) -> SupplementOut:
     result = await defense.supplement_notice(
-        session,
-        runtime,
-        case_id,
-        notice_id,
-        items=tuple(dict.fromkeys(body.items)),
-        added_materials=tuple(body.added_materials),
-        at=body.supplemented_at or now(),
+        uow,
+        SupplementNotice(
+            case_id=case_id,
+            notice_id=notice_id,
+            items=tuple(dict.fromkeys(body.items)),
+            added_materials=tuple(body.added_materials),
+            supplemented_at=body.supplemented_at,
+        ),
     )
     return SupplementOut(**result)
 
@@ -151,18 +157,18 @@ class RefusalOut(BaseModel):
     summary="Rule on the suspect's refusal of the appointed lawyer (Art. 5)",
 )
 async def post_refusal(
-    case_id: UUID, suspect_id: UUID, body: RefusalIn, session: SessionDep, runtime: RuntimeDep
+    case_id: UUID, suspect_id: UUID, body: RefusalIn, uow: UnitOfWorkDep
 ) -> RefusalOut:
     request_id = await defense.rule_refusal(
-        session,
-        runtime,
-        case_id,
-        suspect_id,
-        assignment_id=body.assignment_id,
-        refusal_reason=body.refusal_reason,
-        outcome=body.outcome,
-        explanation=body.explanation,
-        at=now(),
+        uow,
+        RuleRefusal(
+            case_id=case_id,
+            suspect_id=suspect_id,
+            assignment_id=body.assignment_id,
+            refusal_reason=body.refusal_reason,
+            outcome=body.outcome,
+            explanation=body.explanation,
+        ),
     )
     return RefusalOut(reappointment_request_id=request_id)
 
@@ -176,10 +182,13 @@ class ReappointmentIn(BaseModel):
     summary="Ask the center in writing to appoint another lawyer (另行指派, Art. 5)",
 )
 async def post_reappointment(
-    case_id: UUID, suspect_id: UUID, body: ReappointmentIn, session: SessionDep, runtime: RuntimeDep
+    case_id: UUID, suspect_id: UUID, body: ReappointmentIn, uow: UnitOfWorkDep
 ) -> RefusalOut:
     request_id = await defense.request_reappointment(
-        session, runtime, case_id, suspect_id, assignment_id=body.assignment_id, at=now()
+        uow,
+        RequestReappointment(
+            case_id=case_id, suspect_id=suspect_id, assignment_id=body.assignment_id
+        ),
     )
     return RefusalOut(reappointment_request_id=request_id)
 
@@ -194,10 +203,10 @@ class SelfDefenseIn(BaseModel):
     status_code=204,
 )
 async def post_self_defense(
-    case_id: UUID, suspect_id: UUID, body: SelfDefenseIn, session: SessionDep, runtime: RuntimeDep
+    case_id: UUID, suspect_id: UUID, body: SelfDefenseIn, uow: UnitOfWorkDep
 ) -> None:
     await defense.permit_self_defense(
-        session, runtime, case_id, suspect_id, statement=body.statement, at=now()
+        uow, PermitSelfDefense(case_id=case_id, suspect_id=suspect_id, statement=body.statement)
     )
 
 
@@ -218,17 +227,17 @@ class CounselOut(BaseModel):
     summary="Record counsel retained by the suspect or, with their consent, relatives (Art. 6)",
 )
 async def post_private_counsel(
-    case_id: UUID, suspect_id: UUID, body: CounselIn, session: SessionDep, runtime: RuntimeDep
+    case_id: UUID, suspect_id: UUID, body: CounselIn, uow: UnitOfWorkDep
 ) -> CounselOut:
     retention_id = await defense.retain_counsel(
-        session,
-        runtime,
-        case_id,
-        suspect_id,
-        counsel=body.counsel,
-        retained_by=body.retained_by,
-        suspect_accepts=body.suspect_accepts,
-        at=now(),
+        uow,
+        RetainCounsel(
+            case_id=case_id,
+            suspect_id=suspect_id,
+            counsel=body.counsel,
+            retained_by=body.retained_by,
+            suspect_accepts=body.suspect_accepts,
+        ),
     )
     return CounselOut(retention_id=retention_id)
 
@@ -251,10 +260,12 @@ async def post_dismissal(
     suspect_id: UUID,
     retention_id: UUID,
     body: DismissalIn,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    uow: UnitOfWorkDep,
 ) -> DismissalOut:
     result = await defense.dismiss_counsel(
-        session, runtime, case_id, suspect_id, retention_id, note=body.note, at=now()
+        uow,
+        DismissCounsel(
+            case_id=case_id, suspect_id=suspect_id, retention_id=retention_id, note=body.note
+        ),
     )
     return DismissalOut(**result)

@@ -4,7 +4,7 @@ cases (量刑协商, Art. 11)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, status
@@ -13,10 +13,9 @@ from pydantic import BaseModel, Field
 from defense_schemas.events.procuratorate import LawyerOpinion
 from defense_schemas.fields import Note, Place, Reference
 from defense_schemas.vocabulary import WitnessMode
-from procuratorate.api.access import IN_CALLERS_UNIT, STAFF
+from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
 from procuratorate.workflow import defense_work
 from service_runtime.api_types import ApiDatetime
-from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 
 router = APIRouter(
@@ -26,10 +25,6 @@ router = APIRouter(
     # Staff only, and only for a case of their own unit (another unit\'s case is a 404).
     dependencies=[STAFF, IN_CALLERS_UNIT],
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class FileReviewRequestIn(BaseModel):
@@ -56,11 +51,10 @@ async def post_file_review_request(
     case_id: UUID,
     suspect_id: UUID,
     body: FileReviewRequestIn,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    uow: UnitOfWorkDep,
 ) -> FileReviewRequestOut:
     result = await defense_work.request_file_review(
-        session, runtime, case_id, suspect_id, requested_at=body.requested_at or now()
+        uow, case_id, suspect_id, requested_at=body.requested_at or uow.now()
     )
     return FileReviewRequestOut(**result)
 
@@ -91,14 +85,13 @@ class SchedulingOut(BaseModel):
     "(Art. 8); a later day is 400",
 )
 async def post_file_review_scheduling(
-    case_id: UUID, request_id: UUID, body: SchedulingIn, session: SessionDep, runtime: RuntimeDep
+    case_id: UUID, request_id: UUID, body: SchedulingIn, uow: UnitOfWorkDep
 ) -> SchedulingOut:
     result = await defense_work.schedule_file_review(
-        session,
-        runtime,
+        uow,
         case_id,
         request_id,
-        scheduled_at=body.scheduled_at or now(),
+        scheduled_at=body.scheduled_at or uow.now(),
         review_starts_at=body.review_starts_at,
         location=body.location,
         delay_explanation=body.delay_explanation,
@@ -119,8 +112,8 @@ class FileReviewView(BaseModel):
 
 
 @router.get("/file-review-requests", summary="The case's file review requests and arrangements")
-async def get_file_reviews(case_id: UUID, session: SessionDep) -> list[FileReviewView]:
-    rows = await defense_work.list_file_reviews(session, case_id)
+async def get_file_reviews(case_id: UUID, uow: UnitOfWorkDep) -> list[FileReviewView]:
+    rows = await defense_work.list_file_reviews(uow, case_id)
     return [FileReviewView.model_validate(row, from_attributes=True) for row in rows]
 
 
@@ -153,15 +146,13 @@ async def post_written_opinion(
     case_id: UUID,
     suspect_id: UUID,
     body: WrittenOpinionIn,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    uow: UnitOfWorkDep,
 ) -> WrittenOpinionOut:
     result = await defense_work.receive_written_opinion(
-        session,
-        runtime,
+        uow,
         case_id,
         suspect_id,
-        received_at=body.received_at or now(),
+        received_at=body.received_at or uow.now(),
         covers_plea_matters=body.covers_plea_matters,
         copy_filed=body.copy_filed,
     )
@@ -194,15 +185,13 @@ async def post_sentencing_consultation(
     case_id: UUID,
     suspect_id: UUID,
     body: ConsultationIn,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    uow: UnitOfWorkDep,
 ) -> ConsultationOut:
     consultation_id = await defense_work.hold_sentencing_consultation(
-        session,
-        runtime,
+        uow,
         case_id,
         suspect_id,
-        held_at=body.held_at or now(),
+        held_at=body.held_at or uow.now(),
         recommendation=body.recommendation,
         opinions=tuple(body.opinions),
         recording_ref=body.recording_ref,

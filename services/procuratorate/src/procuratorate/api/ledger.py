@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from defense_schemas.vocabulary import DefenseStatus, Ground
-from procuratorate.api.access import STAFF, Staff
+from procuratorate.api.access import STAFF, Staff, UnitOfWorkDep
 from procuratorate.domain.ledger import LedgerLine, ledger_workbook
 from procuratorate.domain.statistics import (
     Granularity,
@@ -22,7 +22,6 @@ from procuratorate.domain.statistics import (
 )
 from procuratorate.workflow.ledger import LedgerFilter, load_ledger
 from service_runtime.api_types import ApiDate
-from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput
 
 router = APIRouter(
@@ -30,10 +29,6 @@ router = APIRouter(
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def ledger_filter(
@@ -122,8 +117,8 @@ def ledger_row(line: LedgerLine) -> LedgerRow:
     "/ledger",
     summary="The work ledger (工作台账): every suspect's defense status, grounds and clocks",
 )
-async def get_ledger(criteria: FilterDep, session: SessionDep) -> list[LedgerRow]:
-    return [ledger_row(line) for line in await load_ledger(session, criteria, now())]
+async def get_ledger(criteria: FilterDep, uow: UnitOfWorkDep) -> list[LedgerRow]:
+    return [ledger_row(line) for line in await load_ledger(uow, criteria, uow.now())]
 
 
 class ClockRateView(BaseModel):
@@ -205,10 +200,10 @@ GranularityQuery = Annotated[
     "and period",
 )
 async def get_statistics(
-    criteria: FilterDep, session: SessionDep, granularity: GranularityQuery = Granularity.MONTH
+    criteria: FilterDep, uow: UnitOfWorkDep, granularity: GranularityQuery = Granularity.MONTH
 ) -> StatisticsOut:
-    at = now()
-    records = [line.record() for line in await load_ledger(session, criteria, at)]
+    at = uow.now()
+    records = [line.record() for line in await load_ledger(uow, criteria, at)]
     return StatisticsOut(
         granularity=granularity,
         total=statistics_view(compute_statistics(records, at)),
@@ -230,10 +225,10 @@ async def get_statistics(
     responses={200: {"content": {XLSX: {}}, "description": "The workbook"}},
 )
 async def get_ledger_xlsx(
-    criteria: FilterDep, session: SessionDep, granularity: GranularityQuery = Granularity.MONTH
+    criteria: FilterDep, uow: UnitOfWorkDep, granularity: GranularityQuery = Granularity.MONTH
 ) -> Response:
-    at = now()
-    lines = await load_ledger(session, criteria, at)
+    at = uow.now()
+    lines = await load_ledger(uow, criteria, at)
     records = [line.record() for line in lines]
     groups = [
         (g.district, g.period, g.statistics) for g in group_statistics(records, at, granularity)

@@ -4,7 +4,7 @@ The rules are in ``workflow.proceedings``."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 
 from defense_schemas.fields import Note, OrgName, PersonName, Reference
 from defense_schemas.vocabulary import ProceduralDecisionKind, WitnessMode, WitnessRole
-from procuratorate.api.access import IN_CALLERS_UNIT, STAFF
+from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
+from procuratorate.domain.commands import DecideProcedure
 from procuratorate.workflow import proceedings
 from service_runtime.api_types import ApiDatetime
-from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 
 router = APIRouter(
@@ -25,10 +25,6 @@ router = APIRouter(
     # Staff only, and only for a case of their own unit (another unit\'s case is a 404).
     dependencies=[STAFF, IN_CALLERS_UNIT],
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class DecisionIn(BaseModel):
@@ -56,19 +52,20 @@ class DecisionOut(BaseModel):
     "an indictment (court required) hands each suspect over with its defender",
 )
 async def post_procedural_decision(
-    case_id: UUID, body: DecisionIn, session: SessionDep, runtime: RuntimeDep
+    case_id: UUID, body: DecisionIn, uow: UnitOfWorkDep
 ) -> DecisionOut:
     decided = await proceedings.decide_procedure(
-        session,
-        runtime,
-        case_id,
-        kind=body.kind,
-        suspect_ids=body.suspect_ids,
-        at=body.decided_at or now(),
-        document_number=body.document_number,
-        receiving_unit=body.receiving_unit,
-        court=body.court,
-        note=body.note,
+        uow,
+        DecideProcedure(
+            case_id=case_id,
+            kind=body.kind,
+            suspect_ids=tuple(body.suspect_ids) if body.suspect_ids is not None else None,
+            decided_at=body.decided_at,
+            document_number=body.document_number,
+            receiving_unit=body.receiving_unit,
+            court=body.court,
+            note=body.note,
+        ),
     )
     return DecisionOut(
         decision_id=decided.decision_id,
@@ -93,11 +90,9 @@ class ExpeditedOut(BaseModel):
     summary="Apply the expedited procedure (速裁) in a plea case; 10 or 15 days from receipt; "
     "409 where CPL Art. 222-223 exclude it",
 )
-async def post_expedited(
-    case_id: UUID, body: ExpeditedIn, session: SessionDep, runtime: RuntimeDep
-) -> ExpeditedOut:
+async def post_expedited(case_id: UUID, body: ExpeditedIn, uow: UnitOfWorkDep) -> ExpeditedOut:
     due_on, provisional = await proceedings.apply_expedited(
-        session, runtime, case_id, suspect_ids=body.suspect_ids, at=body.decided_at or now()
+        uow, case_id, suspect_ids=body.suspect_ids, at=body.decided_at or uow.now()
     )
     return ExpeditedOut(review_deadline=due_on, provisional=provisional)
 
@@ -117,16 +112,15 @@ class WitnessIn(BaseModel):
     status_code=201,
 )
 async def post_plea_witness(
-    case_id: UUID, suspect_id: UUID, body: WitnessIn, session: SessionDep, runtime: RuntimeDep
+    case_id: UUID, suspect_id: UUID, body: WitnessIn, uow: UnitOfWorkDep
 ) -> None:
     await proceedings.witness_plea(
-        session,
-        runtime,
+        uow,
         case_id,
         suspect_id,
         witness_role=body.witness_role,
         witness_name=body.witness_name,
         lawyer_id=body.lawyer_id,
         mode=body.mode,
-        at=body.witnessed_at or now(),
+        at=body.witnessed_at or uow.now(),
     )

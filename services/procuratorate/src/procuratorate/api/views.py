@@ -8,10 +8,10 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from procuratorate.db.personal import open_facts, open_notice
 from procuratorate.db.tables import clocks, defenders, notices, suspects
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 
 
 class ClockView(BaseModel):
@@ -90,28 +90,28 @@ def clock_view(row: Any) -> ClockView:
     return ClockView.model_validate(row, from_attributes=True)
 
 
-async def case_view(session: AsyncSession, case: Any) -> CaseView:
+async def case_view(uow: ProcuratorateUnitOfWork, case: Any) -> CaseView:
     suspect_rows = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(suspects)
             .where(suspects.c.case_id == case.case_id)
             .order_by(suspects.c.position)
         )
     ).all()
     clock_rows = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(clocks).where(clocks.c.case_id == case.case_id).order_by(clocks.c.trigger_on)
         )
     ).all()
     defender_rows = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(defenders)
             .where(defenders.c.suspect_id.in_([s.suspect_id for s in suspect_rows]))
             .order_by(defenders.c.id)
         )
     ).all()
     notice_rows = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(notices).where(notices.c.case_id == case.case_id).order_by(notices.c.sent_at)
         )
     ).all()
@@ -136,13 +136,13 @@ async def case_view(session: AsyncSession, case: Any) -> CaseView:
                 current_defender=active[-1] if active else None,
                 defenders=mine,
                 clocks=[clock_view(c) for c in clock_rows if c.suspect_id == s.suspect_id],
-                facts=open_facts(session, s),
+                facts=open_facts(uow.cipher, s),
             )
         )
     data = {name: getattr(case, name) for name in CaseView.model_fields if hasattr(case, name)}
     return CaseView(
         **data,
         suspects=views,
-        notices=[NoticeView.model_validate(open_notice(session, n)) for n in notice_rows],
+        notices=[NoticeView.model_validate(open_notice(uow.cipher, n)) for n in notice_rows],
         case_clocks=[clock_view(c) for c in clock_rows if c.suspect_id is None],
     )

@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from service_runtime.security.personal import cipher_of, seal, unseal
+from service_runtime.security.fields import FieldCipher
+from service_runtime.security.personal import seal, unseal
 
 SUSPECT_PERSONAL = (
     "name",  # the column suspects.name keeps it for the lists; the facts need not
@@ -30,33 +29,31 @@ TIMELINE_PERSONAL = (*SUSPECT_PERSONAL, "suspect_contact", "suspect_name", "rend
 LETTER_PERSONAL = TIMELINE_PERSONAL
 
 
-def seal_facts(session: AsyncSession, suspect_id: UUID, facts: dict[str, Any]) -> dict[str, Any]:
-    return seal(cipher_of(session), facts, SUSPECT_PERSONAL, record="suspect", record_id=suspect_id)
+def seal_facts(cipher: FieldCipher, suspect_id: UUID, facts: dict[str, Any]) -> dict[str, Any]:
+    return seal(cipher, facts, SUSPECT_PERSONAL, record="suspect", record_id=suspect_id)
 
 
-def seal_payload(session: AsyncSession, event_id: UUID, payload: dict[str, Any]) -> dict[str, Any]:
+def seal_payload(cipher: FieldCipher, event_id: UUID, payload: dict[str, Any]) -> dict[str, Any]:
     """An event's payload as the timeline stores it: the same personal fields sealed wherever
     they sit (CaseReceived nests the suspects; LetterIssued names the place of detention)."""
-    return seal(cipher_of(session), payload, TIMELINE_PERSONAL, record="event", record_id=event_id)
+    return seal(cipher, payload, TIMELINE_PERSONAL, record="event", record_id=event_id)
 
 
-def open_payload(session: AsyncSession, row: Any) -> dict[str, Any]:
-    return unseal(cipher_of(session), row.payload, record="event", record_id=row.event_id)
+def open_payload(cipher: FieldCipher, row: Any) -> dict[str, Any]:
+    return unseal(cipher, row.payload, record="event", record_id=row.event_id)
 
 
-def seal_letter(session: AsyncSession, notice_id: UUID, letter: dict[str, Any]) -> dict[str, Any]:
-    return seal(cipher_of(session), letter, LETTER_PERSONAL, record="letter", record_id=notice_id)
+def seal_letter(cipher: FieldCipher, notice_id: UUID, letter: dict[str, Any]) -> dict[str, Any]:
+    return seal(cipher, letter, LETTER_PERSONAL, record="letter", record_id=notice_id)
 
 
-def open_notice(session: AsyncSession, row: Any) -> dict[str, Any]:
+def open_notice(cipher: FieldCipher, row: Any) -> dict[str, Any]:
     """A ``notices`` row as a mapping, its letter opened."""
     notice = dict(row._mapping)
-    notice["letter"] = unseal(
-        cipher_of(session), row.letter, record="letter", record_id=row.notice_id
-    )
+    notice["letter"] = unseal(cipher, row.letter, record="letter", record_id=row.notice_id)
     return notice
 
 
-def open_facts(session: AsyncSession, row: Any) -> dict[str, Any]:
+def open_facts(cipher: FieldCipher, row: Any) -> dict[str, Any]:
     """The facts of a ``suspects`` row, personal fields decrypted."""
-    return unseal(cipher_of(session), row.facts, record="suspect", record_id=row.suspect_id)
+    return unseal(cipher, row.facts, record="suspect", record_id=row.suspect_id)

@@ -7,14 +7,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from defense_messaging import Handler
-from defense_schemas import BaseEvent, Envelope
+from defense_schemas import Envelope
 from defense_schemas.events.aid_center import (
     AidTerminated,
     AssignmentFailed,
@@ -43,11 +40,11 @@ from procuratorate.domain.clocks import THREE_DAYS
 from procuratorate.domain.defense_path import LETTER_CLOCK_AT_TERMINATION, DomainError
 from procuratorate.domain.statuses import NoticeStatus
 from procuratorate.errors import as_permanent
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     get_case,
     get_suspect,
     load_defense,
-    record_on_timeline,
     refresh_status,
     settle_clocks,
     start_clock,
@@ -56,261 +53,269 @@ from procuratorate.workflow.defense import SUPERSEDED_BY_RETAINED_COUNSEL
 from procuratorate.workflow.intake import receive_case
 from service_runtime.app import Runtime
 from service_runtime.errors import ApiError
-from service_runtime.security.audit_events import audited_handler
+from service_runtime.security.audit_events import audited
+from service_runtime.unit_of_work import HandlersInUnitOfWork, UnitOfWorkHandler
 
 INTAKE_FIELDS = ("suspect.name", *(f"suspect.{key}" for key in SUSPECT_PERSONAL))
 
 
-def _permanent(
-    handler: Callable[[AsyncSession, Envelope, Any], Awaitable[None]],
-) -> Handler:
+def _permanent(handler: UnitOfWorkHandler) -> UnitOfWorkHandler:
     """An event the workflow rejects (unknown case, forbidden by state) can never apply: it goes
     to the dead-letter topic; database errors still propagate and are retried."""
 
-    async def wrapped(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+    async def wrapped(uow: ProcuratorateUnitOfWork, envelope: Envelope, event: Any) -> None:
         try:
-            await handler(session, envelope, event)
+            await handler(uow, envelope, event)
         except (ApiError, DomainError) as error:
             raise as_permanent(error) from error
 
     return wrapped
 
 
-def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
-    async def on_case_transferred(
-        session: AsyncSession, envelope: Envelope, event: CaseTransferred
-    ) -> None:
-        particulars = CaseParticulars.model_validate(
-            event.model_dump(include=set(CaseParticulars.model_fields))
-        )
-        kind = (
-            ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION
-            if event.transfer_kind is TransferKind.AFTER_SUPPLEMENTARY_INVESTIGATION
-            else ReceiptKind.TRANSFER
-        )
-        # The materials are received when the transfer arrives, not when the agency sent it.
-        await receive_case(
-            session,
-            runtime,
-            particulars,
-            case_id=envelope.case_id,
-            received_at=max(envelope.occurred_at, event.transferred_at),
-            receipt_kind=kind,
-            caused_by=envelope,
-        )
+async def on_case_transferred(
+    uow: ProcuratorateUnitOfWork, envelope: Envelope, event: CaseTransferred
+) -> None:
+    particulars = CaseParticulars.model_validate(
+        event.model_dump(include=set(CaseParticulars.model_fields))
+    )
+    kind = (
+        ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION
+        if event.transfer_kind is TransferKind.AFTER_SUPPLEMENTARY_INVESTIGATION
+        else ReceiptKind.TRANSFER
+    )
+    # The materials are received when the transfer arrives, not when the agency sent it.
+    await receive_case(
+        uow,
+        particulars,
+        case_id=envelope.case_id,
+        received_at=max(envelope.occurred_at, event.transferred_at),
+        receipt_kind=kind,
+        caused_by=envelope,
+    )
 
-    async def suspect_of(session: AsyncSession, envelope: Envelope, suspect_id: Any) -> Any:
-        row = await get_suspect(session, envelope.case_id, suspect_id, lock=True)
-        await record_on_timeline(session, envelope, suspect_id)
-        return row
 
-    async def defense_of(session: AsyncSession, envelope: Envelope, suspect_id: Any) -> Any:
-        """The suspect's defense aggregate; the event goes on the timeline."""
-        row = await suspect_of(session, envelope, suspect_id)
-        case = await get_case(session, envelope.case_id)
-        return await load_defense(session, case, row)
+async def suspect_of(uow: ProcuratorateUnitOfWork, envelope: Envelope, suspect_id: Any) -> Any:
+    row = await get_suspect(uow, envelope.case_id, suspect_id, lock=True)
+    await uow.record_on_timeline(envelope, suspect_id)
+    return row
 
-    async def appoint(
-        session: AsyncSession,
-        envelope: Envelope,
-        suspect_id: Any,
-        *,
-        lawyer: Lawyer,
-        kind: DefenseStatus,
-        assignment_id: Any = None,
-        at: Any,
-        superseded: bool = False,
-    ) -> None:
-        await session.execute(
-            sa.insert(defenders).values(
-                suspect_id=suspect_id,
-                kind=kind.value,
-                name=lawyer.name,
-                firm=lawyer.firm_name,
-                contact=lawyer.contact,
-                lawyer_id=lawyer.lawyer_id,
-                assignment_id=assignment_id,
-                started_at=at,
-                ended_at=at if superseded else None,
-                end_reason=SUPERSEDED_BY_RETAINED_COUNSEL if superseded else None,
-            )
-        )
-        await refresh_status(
-            session,
-            runtime,
-            case_id=envelope.case_id,
+
+async def defense_of(uow: ProcuratorateUnitOfWork, envelope: Envelope, suspect_id: Any) -> Any:
+    """The suspect's defense aggregate; the event goes on the timeline."""
+    row = await suspect_of(uow, envelope, suspect_id)
+    case = await get_case(uow, envelope.case_id)
+    return await load_defense(uow, case, row)
+
+
+async def appoint(
+    uow: ProcuratorateUnitOfWork,
+    envelope: Envelope,
+    suspect_id: Any,
+    *,
+    lawyer: Lawyer,
+    kind: DefenseStatus,
+    assignment_id: Any = None,
+    at: Any,
+    superseded: bool = False,
+) -> None:
+    await uow.session.execute(
+        sa.insert(defenders).values(
             suspect_id=suspect_id,
-            at=at,
-            caused_by=envelope,
+            kind=kind.value,
+            name=lawyer.name,
+            firm=lawyer.firm_name,
+            contact=lawyer.contact,
+            lawyer_id=lawyer.lawyer_id,
+            assignment_id=assignment_id,
+            started_at=at,
+            ended_at=at if superseded else None,
+            end_reason=SUPERSEDED_BY_RETAINED_COUNSEL if superseded else None,
+        )
+    )
+    await refresh_status(
+        uow,
+        case_id=envelope.case_id,
+        suspect_id=suspect_id,
+        at=at,
+        caused_by=envelope,
+    )
+
+
+async def end_assignment(
+    uow: ProcuratorateUnitOfWork, assignment_id: Any, at: Any, reason: str
+) -> None:
+    await uow.session.execute(
+        sa.update(defenders)
+        .where(defenders.c.assignment_id == assignment_id, defenders.c.ended_at.is_(None))
+        .values(ended_at=at, end_reason=reason)
+    )
+
+
+async def set_notice(uow: ProcuratorateUnitOfWork, notice_id: Any, **values: Any) -> None:
+    if notice_id is not None:
+        await uow.session.execute(
+            sa.update(notices).where(notices.c.notice_id == notice_id).values(**values)
         )
 
-    async def end_assignment(
-        session: AsyncSession, assignment_id: Any, at: Any, reason: str
-    ) -> None:
-        await session.execute(
-            sa.update(defenders)
-            .where(defenders.c.assignment_id == assignment_id, defenders.c.ended_at.is_(None))
-            .values(ended_at=at, end_reason=reason)
-        )
 
-    async def set_notice(session: AsyncSession, notice_id: Any, **values: Any) -> None:
-        if notice_id is not None:
-            await session.execute(
-                sa.update(notices).where(notices.c.notice_id == notice_id).values(**values)
+async def on_notice_accepted(
+    uow: ProcuratorateUnitOfWork, envelope: Envelope, event: NoticeAccepted
+) -> None:
+    await suspect_of(uow, envelope, event.suspect_id)
+    await set_notice(uow, event.notice_id, status=NoticeStatus.ACCEPTED.value)
+    # Measures Art. 4, LAL Art. 36, defined once in legal_calendar.deadlines.ASSIGNMENT:
+    # the acceptance states the start the center counted from (the letter's receipt, or
+    # the supplement that completed it).
+    await start_clock(
+        uow,
+        case_id=envelope.case_id,
+        suspect_id=event.suspect_id,
+        kind=ClockKind.ASSIGNMENT,
+        started_at=event.received_at,
+        period=ASSIGNMENT.period,
+        subject=str(event.notice_id),
+    )
+
+
+async def on_supplement_requested(
+    uow: ProcuratorateUnitOfWork, envelope: Envelope, event: SupplementRequested
+) -> None:
+    await suspect_of(uow, envelope, event.suspect_id)
+    await set_notice(
+        uow,
+        event.notice_id,
+        status=NoticeStatus.SUPPLEMENT_REQUESTED.value,
+        missing_items=[item.value for item in event.missing_items],
+        supplement_detail=event.detail,
+        supplement_requested_at=event.requested_at,
+    )
+
+
+async def on_lawyer_assigned(
+    uow: ProcuratorateUnitOfWork, envelope: Envelope, event: LawyerAssigned
+) -> None:
+    await suspect_of(uow, envelope, event.suspect_id)
+    await set_notice(uow, event.notice_id, status=NoticeStatus.LAWYER_ASSIGNED.value)
+    await settle_clocks(
+        uow, kind=ClockKind.ASSIGNMENT, suspect_id=event.suspect_id, at=event.assigned_at
+    )
+    kind = (
+        DefenseStatus.APPOINTED_ON_NOTICE
+        if event.basis is AppointmentBasis.NOTICE
+        else DefenseStatus.APPOINTED_ON_APPLICATION
+    )
+    path = await defense_of(uow, envelope, event.suspect_id)
+    current = path.lawyer_assigned(event.assignment_id, kind)
+    await appoint(
+        uow,
+        envelope,
+        event.suspect_id,
+        lawyer=event.lawyer,
+        kind=kind,
+        assignment_id=event.assignment_id,
+        at=event.assigned_at,
+        # Counsel was retained while the center was choosing: aid is to end (Art. 6), the
+        # appointment is kept on record but never counts as a second defender.
+        superseded=not current,
+    )
+
+
+async def on_lawyer_replaced(
+    uow: ProcuratorateUnitOfWork, envelope: Envelope, event: LawyerReplaced
+) -> None:
+    await suspect_of(uow, envelope, event.suspect_id)
+    previous = (
+        await uow.session.execute(
+            sa.select(defenders.c.kind).where(
+                defenders.c.assignment_id == event.previous_assignment_id
             )
+        )
+    ).scalar_one_or_none()
+    await end_assignment(uow, event.previous_assignment_id, event.replaced_at, event.reason.value)
+    await appoint(
+        uow,
+        envelope,
+        event.suspect_id,
+        lawyer=event.lawyer,
+        kind=DefenseStatus(previous or DefenseStatus.APPOINTED_ON_NOTICE.value),
+        assignment_id=event.assignment_id,
+        at=event.replaced_at,
+    )
 
-    async def on_notice_accepted(
-        session: AsyncSession, envelope: Envelope, event: NoticeAccepted
-    ) -> None:
-        await suspect_of(session, envelope, event.suspect_id)
-        await set_notice(session, event.notice_id, status=NoticeStatus.ACCEPTED.value)
-        # Measures Art. 4, LAL Art. 36, defined once in legal_calendar.deadlines.ASSIGNMENT:
-        # the acceptance states the start the center counted from (the letter's receipt, or
-        # the supplement that completed it).
+
+async def on_aid_terminated(
+    uow: ProcuratorateUnitOfWork, envelope: Envelope, event: AidTerminated
+) -> None:
+    path = await defense_of(uow, envelope, event.suspect_id)
+    reopened = path.record_aid_terminated(event.assignment_id, event.reason)
+    await end_assignment(uow, event.assignment_id, event.terminated_at, event.reason.value)
+    if reopened:
+        # Still in the scope and now without a defender: the letter is owed again within
+        # 3 days of finding it (the procuratorate's rules Art. 42).
         await start_clock(
-            session,
-            runtime,
+            uow,
             case_id=envelope.case_id,
             suspect_id=event.suspect_id,
-            kind=ClockKind.ASSIGNMENT,
-            started_at=event.received_at,
-            period=ASSIGNMENT.period,
-            subject=str(event.notice_id),
+            kind=ClockKind.NOTICE_DISPATCH,
+            started_at=event.terminated_at,
+            period=THREE_DAYS,
+            subject=LETTER_CLOCK_AT_TERMINATION,
         )
+    await uow.session.execute(
+        sa.update(suspects)
+        .where(suspects.c.suspect_id == event.suspect_id)
+        .values(aid_terminated=True)
+    )
+    await refresh_status(
+        uow,
+        case_id=envelope.case_id,
+        suspect_id=event.suspect_id,
+        at=event.terminated_at,
+        caused_by=envelope,
+    )
 
-    async def on_supplement_requested(
-        session: AsyncSession, envelope: Envelope, event: SupplementRequested
-    ) -> None:
-        await suspect_of(session, envelope, event.suspect_id)
-        await set_notice(
-            session,
-            event.notice_id,
-            status=NoticeStatus.SUPPLEMENT_REQUESTED.value,
-            missing_items=[item.value for item in event.missing_items],
-            supplement_detail=event.detail,
-            supplement_requested_at=event.requested_at,
-        )
 
-    async def on_lawyer_assigned(
-        session: AsyncSession, envelope: Envelope, event: LawyerAssigned
-    ) -> None:
-        await suspect_of(session, envelope, event.suspect_id)
-        await set_notice(session, event.notice_id, status=NoticeStatus.LAWYER_ASSIGNED.value)
-        await settle_clocks(
-            session, kind=ClockKind.ASSIGNMENT, suspect_id=event.suspect_id, at=event.assigned_at
-        )
-        kind = (
-            DefenseStatus.APPOINTED_ON_NOTICE
-            if event.basis is AppointmentBasis.NOTICE
-            else DefenseStatus.APPOINTED_ON_APPLICATION
-        )
-        path = await defense_of(session, envelope, event.suspect_id)
-        current = path.lawyer_assigned(event.assignment_id, kind)
-        await appoint(
-            session,
-            envelope,
-            event.suspect_id,
-            lawyer=event.lawyer,
-            kind=kind,
-            assignment_id=event.assignment_id,
-            at=event.assigned_at,
-            # Counsel was retained while the center was choosing: aid is to end (Art. 6), the
-            # appointment is kept on record but never counts as a second defender.
-            superseded=not current,
-        )
+async def on_assignment_failed(
+    uow: ProcuratorateUnitOfWork, envelope: Envelope, event: AssignmentFailed
+) -> None:
+    await suspect_of(uow, envelope, event.suspect_id)
+    await set_notice(uow, event.notice_id, status=NoticeStatus.ASSIGNMENT_FAILED.value)
 
-    async def on_lawyer_replaced(
-        session: AsyncSession, envelope: Envelope, event: LawyerReplaced
-    ) -> None:
-        await suspect_of(session, envelope, event.suspect_id)
-        previous = (
-            await session.execute(
-                sa.select(defenders.c.kind).where(
-                    defenders.c.assignment_id == event.previous_assignment_id
-                )
-            )
-        ).scalar_one_or_none()
-        await end_assignment(
-            session, event.previous_assignment_id, event.replaced_at, event.reason.value
-        )
-        await appoint(
-            session,
-            envelope,
-            event.suspect_id,
-            lawyer=event.lawyer,
-            kind=DefenseStatus(previous or DefenseStatus.APPOINTED_ON_NOTICE.value),
-            assignment_id=event.assignment_id,
-            at=event.replaced_at,
-        )
 
-    async def on_aid_terminated(
-        session: AsyncSession, envelope: Envelope, event: AidTerminated
-    ) -> None:
-        path = await defense_of(session, envelope, event.suspect_id)
-        reopened = path.record_aid_terminated(event.assignment_id, event.reason)
-        await end_assignment(session, event.assignment_id, event.terminated_at, event.reason.value)
-        if reopened:
-            # Still in the scope and now without a defender: the letter is owed again within
-            # 3 days of finding it (the procuratorate's rules Art. 42).
-            await start_clock(
-                session,
-                runtime,
-                case_id=envelope.case_id,
-                suspect_id=event.suspect_id,
-                kind=ClockKind.NOTICE_DISPATCH,
-                started_at=event.terminated_at,
-                period=THREE_DAYS,
-                subject=LETTER_CLOCK_AT_TERMINATION,
-            )
-        await session.execute(
-            sa.update(suspects)
-            .where(suspects.c.suspect_id == event.suspect_id)
-            .values(aid_terminated=True)
-        )
-        await refresh_status(
-            session,
-            runtime,
-            case_id=envelope.case_id,
-            suspect_id=event.suspect_id,
-            at=event.terminated_at,
-            caused_by=envelope,
-        )
+async def on_duty_lawyer_assigned(
+    uow: ProcuratorateUnitOfWork, envelope: Envelope, event: DutyLawyerAssigned
+) -> None:
+    await suspect_of(uow, envelope, event.suspect_id)
+    await appoint(
+        uow,
+        envelope,
+        event.suspect_id,
+        lawyer=event.lawyer,
+        kind=DefenseStatus.DUTY_LAWYER_ONLY,
+        at=event.assigned_at,
+    )
 
-    async def on_assignment_failed(
-        session: AsyncSession, envelope: Envelope, event: AssignmentFailed
-    ) -> None:
-        await suspect_of(session, envelope, event.suspect_id)
-        await set_notice(session, event.notice_id, status=NoticeStatus.ASSIGNMENT_FAILED.value)
 
-    async def on_duty_lawyer_assigned(
-        session: AsyncSession, envelope: Envelope, event: DutyLawyerAssigned
-    ) -> None:
-        await suspect_of(session, envelope, event.suspect_id)
-        await appoint(
-            session,
-            envelope,
-            event.suspect_id,
-            lawyer=event.lawyer,
-            kind=DefenseStatus.DUTY_LAWYER_ONLY,
-            at=event.assigned_at,
-        )
+async def on_timeline_only(uow: ProcuratorateUnitOfWork, envelope: Envelope, event: Any) -> None:
+    await suspect_of(uow, envelope, event.suspect_id)
 
-    async def on_timeline_only(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-        await suspect_of(session, envelope, event.suspect_id)
 
-    return {
-        # The intake writes the suspects' personal data: audited in the same transaction.
-        CaseTransferred: _permanent(
-            audited_handler(runtime, on_case_transferred, fields=INTAKE_FIELDS)
-        ),
-        NoticeAccepted: _permanent(on_notice_accepted),
-        SupplementRequested: _permanent(on_supplement_requested),
-        LawyerAssigned: _permanent(on_lawyer_assigned),
-        LawyerReplaced: _permanent(on_lawyer_replaced),
-        AidTerminated: _permanent(on_aid_terminated),
-        AssignmentFailed: _permanent(on_assignment_failed),
-        DutyLawyerAssigned: _permanent(on_duty_lawyer_assigned),
-        ConflictReported: _permanent(on_timeline_only),
-        LawyerActivityLogged: _permanent(on_timeline_only),
-        QualityReviewRecorded: _permanent(on_timeline_only),
-    }
+def event_handlers(runtime: Runtime) -> HandlersInUnitOfWork:
+    """Each consumer transaction is one unit of work for the handlers of its events."""
+    return HandlersInUnitOfWork(
+        runtime,
+        {
+            # The intake writes the suspects' personal data: audited in the same transaction.
+            CaseTransferred: _permanent(audited(on_case_transferred, fields=INTAKE_FIELDS)),
+            NoticeAccepted: _permanent(on_notice_accepted),
+            SupplementRequested: _permanent(on_supplement_requested),
+            LawyerAssigned: _permanent(on_lawyer_assigned),
+            LawyerReplaced: _permanent(on_lawyer_replaced),
+            AidTerminated: _permanent(on_aid_terminated),
+            AssignmentFailed: _permanent(on_assignment_failed),
+            DutyLawyerAssigned: _permanent(on_duty_lawyer_assigned),
+            ConflictReported: _permanent(on_timeline_only),
+            LawyerActivityLogged: _permanent(on_timeline_only),
+            QualityReviewRecorded: _permanent(on_timeline_only),
+        },
+    )

@@ -5,108 +5,59 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from defense_schemas import BaseEvent, Envelope
+from defense_schemas import Envelope
 from defense_schemas.events.common import SuspectParticulars
 from defense_schemas.events.procuratorate import DefenseStatusChanged
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, DefenseChoice, DefenseStatus, Ground
 from legal_calendar import Deadline, Period, legal_date
-from procuratorate.db.personal import open_facts, seal_payload
-from procuratorate.db.tables import cases, clocks, defenders, notices, suspects, timeline
+from procuratorate.db.personal import open_facts
+from procuratorate.db.tables import cases, clocks, defenders, notices, suspects
 from procuratorate.domain.clocks import deadline, in_custody, review_deadline
 from procuratorate.domain.defense_path import Defender, SuspectDefense
 from procuratorate.domain.policy import derive_status
 from procuratorate.domain.statuses import OPEN_NOTICE_STATUSES, ReviewStatus
-from procuratorate.settings import ProcuratorateSettings
-from service_runtime.app import Runtime
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from service_runtime.errors import NotFound
 
 
-def settings_of(runtime: Runtime) -> ProcuratorateSettings:
-    return cast(ProcuratorateSettings, runtime.settings)
-
-
-async def emit(
-    session: AsyncSession,
-    runtime: Runtime,
-    event: BaseEvent,
-    *,
-    case_id: UUID,
-    suspect_id: UUID | None = None,
-    caused_by: Envelope | None = None,
-) -> Envelope:
-    """Queue `event` in the outbox (same transaction as the state change) and on the timeline."""
-    envelope = await runtime.publisher.publish(session, event, case_id=case_id, caused_by=caused_by)
-    await record_on_timeline(session, envelope, suspect_id)
-    return envelope
-
-
-async def record_on_timeline(
-    session: AsyncSession, envelope: Envelope, suspect_id: UUID | None
-) -> None:
-    await session.execute(
-        pg_insert(timeline)
-        .values(
-            case_id=envelope.case_id,
-            suspect_id=suspect_id,
-            event_id=envelope.event_id,
-            event_type=envelope.event_type,
-            producer=envelope.producer,
-            occurred_at=envelope.occurred_at,
-            payload=seal_payload(session, envelope.event_id, dict(envelope.payload)),
-        )
-        .on_conflict_do_nothing(index_elements=["event_id"])
-    )
-
-
-_LOCKED_CASE = "procuratorate.locked_case"
-
-
-def hand_over_locked_case(session: AsyncSession, row: Any) -> None:
-    """The case row was just read and locked in the session's transaction (by the route's
-    access check): the first ``get_case(lock=True)`` takes it instead of reading it again."""
-    session.info[_LOCKED_CASE] = row
-
-
-async def get_case(session: AsyncSession, case_id: UUID, *, lock: bool = False) -> Any:
+async def get_case(uow: ProcuratorateUnitOfWork, case_id: UUID, *, lock: bool = False) -> Any:
     # Only the first read may take the handed-over row: later the case may have been written.
-    handed_over = session.info.pop(_LOCKED_CASE, None)
+    handed_over, uow.locked_case = uow.locked_case, None
     if lock and handed_over is not None and handed_over.case_id == case_id:
         return handed_over
     query = sa.select(cases).where(cases.c.case_id == case_id)
     if lock:
         # Serialises the steps of one case: decisions, counters, status changes.
         query = query.with_for_update()
-    row = (await session.execute(query)).one_or_none()
+    row = (await uow.session.execute(query)).one_or_none()
     if row is None:
         raise NotFound("case", case_id)
     return row
 
 
 async def get_suspect(
-    session: AsyncSession, case_id: UUID, suspect_id: UUID, *, lock: bool = False
+    uow: ProcuratorateUnitOfWork, case_id: UUID, suspect_id: UUID, *, lock: bool = False
 ) -> Any:
     query = sa.select(suspects).where(
         suspects.c.suspect_id == suspect_id, suspects.c.case_id == case_id
     )
     if lock:
         query = query.with_for_update()
-    row = (await session.execute(query)).one_or_none()
+    row = (await uow.session.execute(query)).one_or_none()
     if row is None:
         raise NotFound("suspect", suspect_id)
     return row
 
 
-async def case_suspects(session: AsyncSession, case_id: UUID) -> list[Any]:
+async def case_suspects(uow: ProcuratorateUnitOfWork, case_id: UUID) -> list[Any]:
     return list(
         (
-            await session.execute(
+            await uow.session.execute(
                 sa.select(suspects)
                 .where(suspects.c.case_id == case_id)
                 .order_by(suspects.c.position)
@@ -115,21 +66,20 @@ async def case_suspects(session: AsyncSession, case_id: UUID) -> list[Any]:
     )
 
 
-async def case_people(session: AsyncSession, case_id: UUID) -> list[SuspectParticulars]:
+async def case_people(uow: ProcuratorateUnitOfWork, case_id: UUID) -> list[SuspectParticulars]:
     """The case's suspects' facts, as last corrected."""
     return [
-        SuspectParticulars.model_validate(open_facts(session, row))
-        for row in await case_suspects(session, case_id)
+        SuspectParticulars.model_validate(open_facts(uow.cipher, row))
+        for row in await case_suspects(uow, case_id)
     ]
 
 
-async def case_in_custody(session: AsyncSession, case_id: UUID) -> bool:
-    return in_custody(await case_people(session, case_id))
+async def case_in_custody(uow: ProcuratorateUnitOfWork, case_id: UUID) -> bool:
+    return in_custody(await case_people(uow, case_id))
 
 
 async def start_clock(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     *,
     case_id: UUID,
     suspect_id: UUID | None,
@@ -141,7 +91,7 @@ async def start_clock(
 ) -> Deadline:
     """Open a clock; its deadline is provisional (and says so) when the calendar lacks a year."""
     row, due = clock_row(
-        runtime,
+        uow,
         case_id=case_id,
         suspect_id=suspect_id,
         kind=kind,
@@ -150,12 +100,12 @@ async def start_clock(
         subject=subject,
         in_custody=in_custody,
     )
-    await session.execute(sa.insert(clocks).values(row))
+    await uow.session.execute(sa.insert(clocks).values(row))
     return due
 
 
 def clock_row(
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     *,
     case_id: UUID,
     suspect_id: UUID | None,
@@ -169,11 +119,9 @@ def clock_row(
     ``in_custody``: a suspect of the case is detained (the review period does not roll over a
     holiday, CPL Art. 105; see :func:`review_deadline`)."""
     if kind is ClockKind.REVIEW_PERIOD:
-        due = review_deadline(
-            legal_date(started_at), period, runtime.calendar, in_custody=in_custody
-        )
+        due = review_deadline(legal_date(started_at), period, uow.calendar, in_custody=in_custody)
     else:
-        due = deadline(legal_date(started_at), period, runtime.calendar)
+        due = deadline(legal_date(started_at), period, uow.calendar)
     row = {
         "clock_id": uuid.uuid4(),
         "case_id": case_id,
@@ -190,7 +138,7 @@ def clock_row(
 
 
 async def settle_clocks(
-    session: AsyncSession,
+    uow: ProcuratorateUnitOfWork,
     *,
     kind: ClockKind,
     at: datetime,
@@ -214,7 +162,7 @@ async def settle_clocks(
         outcome = sa.case(
             (clocks.c.closes_at > at, ClockOutcome.MET.value), else_=ClockOutcome.MET_LATE.value
         )
-    result = await session.scalars(
+    result = await uow.session.scalars(
         sa.update(clocks)
         .where(*conditions)
         .values(met_at=at, outcome=outcome)
@@ -223,10 +171,10 @@ async def settle_clocks(
     return list(result)
 
 
-async def active_defenders(session: AsyncSession, suspect_id: UUID) -> list[Any]:
+async def active_defenders(uow: ProcuratorateUnitOfWork, suspect_id: UUID) -> list[Any]:
     return list(
         (
-            await session.execute(
+            await uow.session.execute(
                 sa.select(defenders)
                 .where(defenders.c.suspect_id == suspect_id, defenders.c.ended_at.is_(None))
                 .order_by(defenders.c.id)
@@ -235,18 +183,17 @@ async def active_defenders(session: AsyncSession, suspect_id: UUID) -> list[Any]
     )
 
 
-async def defense_lawyer(session: AsyncSession, suspect_id: UUID) -> Any | None:
+async def defense_lawyer(uow: ProcuratorateUnitOfWork, suspect_id: UUID) -> Any | None:
     """The suspect's defense lawyer now: retained counsel or an appointed lawyer (not a duty
     lawyer, who gives legal help only)."""
-    for row in reversed(await active_defenders(session, suspect_id)):
+    for row in reversed(await active_defenders(uow, suspect_id)):
         if row.kind != DefenseStatus.DUTY_LAWYER_ONLY.value:
             return row
     return None
 
 
 async def refresh_status(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     *,
     case_id: UUID,
     suspect_id: UUID,
@@ -254,21 +201,19 @@ async def refresh_status(
     caused_by: Envelope | None = None,
 ) -> DefenseStatus:
     """Derive the suspect's defense status from its defenders; emit DefenseStatusChanged."""
-    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
-    kinds = [row.kind for row in await active_defenders(session, suspect_id)]
+    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
+    kinds = [row.kind for row in await active_defenders(uow, suspect_id)]
     status = derive_status(
         kinds, self_defense_permitted=suspect.self_defense_permitted_at is not None
     )
     previous = DefenseStatus(suspect.defense_status)
     if status is not previous:
-        await session.execute(
+        await uow.session.execute(
             sa.update(suspects)
             .where(suspects.c.suspect_id == suspect_id)
             .values(defense_status=status.value)
         )
-        await emit(
-            session,
-            runtime,
+        await uow.emit(
             DefenseStatusChanged(
                 suspect_id=suspect_id, status=status, previous_status=previous, changed_at=at
             ),
@@ -279,11 +224,11 @@ async def refresh_status(
     return status
 
 
-async def load_defense(session: AsyncSession, case: Any, suspect: Any) -> SuspectDefense:
+async def load_defense(uow: ProcuratorateUnitOfWork, case: Any, suspect: Any) -> SuspectDefense:
     """The suspect's defense aggregate, from the projection (``suspect``: its row, locked by
     the caller when the step writes)."""
     open_clocks = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(clocks.c.kind, clocks.c.subject).where(
                 clocks.c.suspect_id == suspect.suspect_id,
                 clocks.c.outcome.is_(None),
@@ -293,7 +238,7 @@ async def load_defense(session: AsyncSession, case: Any, suspect: Any) -> Suspec
             )
         )
     ).all()
-    letter_open = await session.scalar(
+    letter_open = await uow.session.scalar(
         sa.select(
             sa.exists().where(
                 notices.c.suspect_id == suspect.suspect_id,
@@ -301,7 +246,7 @@ async def load_defense(session: AsyncSession, case: Any, suspect: Any) -> Suspec
             )
         )
     )
-    dismissed = await session.scalar(
+    dismissed = await uow.session.scalar(
         sa.select(
             sa.exists().where(
                 defenders.c.suspect_id == suspect.suspect_id,
@@ -320,7 +265,7 @@ async def load_defense(session: AsyncSession, case: Any, suspect: Any) -> Suspec
         decision=DefenseChoice(suspect.decision) if suspect.decision else None,
         defenders=[
             Defender(DefenseStatus(row.kind), row.assignment_id or row.retention_id)
-            for row in await active_defenders(session, suspect.suspect_id)
+            for row in await active_defenders(uow, suspect.suspect_id)
         ],
         self_defense_permitted=suspect.self_defense_permitted_at is not None,
         aid_terminated=suspect.aid_terminated,

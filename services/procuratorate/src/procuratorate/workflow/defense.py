@@ -10,13 +10,11 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas.events.common import (
     DocumentNumber,
     Guardian,
     Officer,
-    RetainedCounsel,
     SuspectParticulars,
 )
 from defense_schemas.events.procuratorate import (
@@ -38,7 +36,6 @@ from defense_schemas.vocabulary import (
     DefenseStatus,
     DutyLawyerPurpose,
     Ground,
-    NoticeItem,
     PersonRole,
     ReappointmentReason,
     RefusalOutcome,
@@ -47,6 +44,15 @@ from legal_calendar import legal_date
 from procuratorate.db.personal import open_facts, seal_letter
 from procuratorate.db.tables import defenders, notice_counters, notices, suspects, timeline
 from procuratorate.domain.clocks import THREE_DAYS
+from procuratorate.domain.commands import (
+    DismissCounsel,
+    PermitSelfDefense,
+    RecordDecision,
+    RequestReappointment,
+    RetainCounsel,
+    RuleRefusal,
+    SupplementNotice,
+)
 from procuratorate.domain.defense_path import (
     LETTER_CLOCK_AT_DECISION,
     LETTER_CLOCK_AT_DISMISSAL,
@@ -55,25 +61,23 @@ from procuratorate.domain.defense_path import (
 )
 from procuratorate.domain.letter import render_text
 from procuratorate.domain.statuses import NoticeStatus
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     active_defenders,
-    emit,
     get_case,
     get_suspect,
     load_defense,
     refresh_status,
-    settings_of,
     settle_clocks,
     start_clock,
 )
-from service_runtime.app import Runtime
 from service_runtime.errors import Conflict, InvalidInput, NotFound
 
 
-def addressee_center(runtime: Runtime, district: str) -> str:
+def addressee_center(uow: ProcuratorateUnitOfWork, district: str) -> str:
     """The district's legal aid center by its registered name (one per district, from
     configuration): the letter's addressee, and who sees the case in every service."""
-    name = settings_of(runtime).aid_center_for(district)
+    name = uow.settings.aid_center_for(district)
     if name is None:
         raise StateConflict(
             f"no legal aid center is configured for district {district} "
@@ -83,12 +87,12 @@ def addressee_center(runtime: Runtime, district: str) -> str:
     return name
 
 
-async def next_document_number(session: AsyncSession, issuing_unit: str, year: int) -> int:
+async def next_document_number(uow: ProcuratorateUnitOfWork, issuing_unit: str, year: int) -> int:
     """Draw the next number of `issuing_unit` in `year`. The upsert locks the counter row until
     the transaction ends, so concurrent letters wait, and a rolled-back letter gives its number
     back: unique and gap-free."""
     return int(
-        await session.scalar(
+        await uow.session.scalar(
             pg_insert(notice_counters)
             .values(issuing_unit=issuing_unit, year=year, last_sequence=1)
             .on_conflict_do_update(
@@ -101,29 +105,19 @@ async def next_document_number(session: AsyncSession, issuing_unit: str, year: i
     )
 
 
-async def record_decision(
-    session: AsyncSession,
-    runtime: Runtime,
-    case_id: UUID,
-    suspect_id: UUID,
-    *,
-    choice: DefenseChoice,
-    decided_by: PersonRole,
-    decided_at: datetime,
-    note: str | None,
-    case_handler: Officer | None,
-    materials: tuple[str, ...],
-) -> dict[str, Any]:
+async def record_decision(uow: ProcuratorateUnitOfWork, command: RecordDecision) -> dict[str, Any]:
     """Record the decision (记录在案); a mandatory-scope suspect retaining no one gets the letter
     (Art. 3); outside the scope, an application for legal aid is forwarded to the center (申请
     指派), and a suspect who neither retains nor applies gets a duty lawyer (Art. 15)."""
-    case = await get_case(session, case_id, lock=True)
-    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
-    path = await load_defense(session, case, suspect)
-    what, clock_opened = path.decide(choice, settings_of(runtime).self_defense_policy)
-    decided = await emit(
-        session,
-        runtime,
+    case_id, suspect_id, choice = command.case_id, command.suspect_id, command.choice
+    decided_by, note, materials = command.decided_by, command.note, command.materials
+    case_handler = command.case_handler
+    decided_at = command.decided_at or uow.now()
+    case = await get_case(uow, case_id, lock=True)
+    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
+    path = await load_defense(uow, case, suspect)
+    what, clock_opened = path.decide(choice, uow.settings.self_defense_policy)
+    decided = await uow.emit(
         DefenseDecisionRecorded(
             suspect_id=suspect_id,
             choice=choice,
@@ -134,7 +128,7 @@ async def record_decision(
         case_id=case_id,
         suspect_id=suspect_id,
     )
-    await session.execute(
+    await uow.session.execute(
         sa.update(suspects)
         .where(suspects.c.suspect_id == suspect_id)
         .values(decision=choice.value, decided_at=decided_at)
@@ -148,8 +142,7 @@ async def record_decision(
         # Measures Art. 3: the letter within 3 days of the decision (when no earlier clock,
         # from the rights notification or a discovered ground, already runs).
         await start_clock(
-            session,
-            runtime,
+            uow,
             case_id=case_id,
             suspect_id=suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,
@@ -160,8 +153,7 @@ async def record_decision(
     if what is Decided.LETTER:
         path.send_letter()
         outcome["notice_id"] = await send_notice(
-            session,
-            runtime,
+            uow,
             case,
             suspect,
             sent_at=decided_at,
@@ -173,8 +165,7 @@ async def record_decision(
         # Outside the mandatory scope the suspect may still apply (申请指派): the procuratorate
         # forwards the application to the center, which decides (LAL Art. 39).
         outcome["legal_aid_application_id"] = await forward_application(
-            session,
-            runtime,
+            uow,
             case,
             suspect_id,
             applied_by=decided_by,
@@ -183,8 +174,7 @@ async def record_decision(
         )
     elif what is Decided.DUTY_LAWYER:
         outcome["duty_lawyer_request_id"] = await request_duty_lawyer(
-            session,
-            runtime,
+            uow,
             case_id,
             suspect_id,
             at=decided_at,
@@ -194,8 +184,7 @@ async def record_decision(
 
 
 async def forward_application(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case: Any,
     suspect_id: UUID,
     *,
@@ -204,16 +193,14 @@ async def forward_application(
     caused_by: Any = None,
 ) -> UUID:
     application_id = uuid.uuid4()
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         LegalAidApplicationForwarded(
             application_id=application_id,
             suspect_id=suspect_id,
             applied_by=applied_by,
             applied_at=applied_at,
             forwarded_at=applied_at,
-            addressee_center=addressee_center(runtime, case.district),
+            addressee_center=addressee_center(uow, case.district),
         ),
         case_id=case.case_id,
         suspect_id=suspect_id,
@@ -223,8 +210,7 @@ async def forward_application(
 
 
 async def request_duty_lawyer(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case_id: UUID,
     suspect_id: UUID,
     *,
@@ -233,9 +219,7 @@ async def request_duty_lawyer(
     note: str | None = None,
 ) -> UUID:
     request_id = uuid.uuid4()
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         DutyLawyerRequested(
             request_id=request_id,
             suspect_id=suspect_id,
@@ -250,8 +234,7 @@ async def request_duty_lawyer(
 
 
 async def send_notice(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case: Any,
     suspect: Any,
     *,
@@ -273,15 +256,15 @@ async def send_notice(
             "(no prosecutor is assigned to the case)",
             field="case_handler",
         )
-    settings = settings_of(runtime)
-    facts = SuspectParticulars.model_validate(open_facts(session, suspect))
+    settings = uow.settings
+    facts = SuspectParticulars.model_validate(open_facts(uow.cipher, suspect))
     grounds = tuple(Ground(g) for g in suspect.grounds)
     unit = settings.issuing_unit(case.procuratorate_unit)
     year = legal_date(sent_at).year
     guardian: Guardian | None = facts.guardian if Ground.MINOR in grounds else None
     fields: dict[str, Any] = {
         "procuratorate_unit": case.procuratorate_unit,
-        "addressee_center": addressee_center(runtime, case.district),
+        "addressee_center": addressee_center(uow, case.district),
         "suspect_name": facts.name,
         "charges": list(facts.charges),
         "transferring_agency": case.transferring_agency,
@@ -297,16 +280,16 @@ async def send_notice(
     # grounds discovered later. Settled before the number is drawn (nothing reads the clocks in
     # between; the transaction commits or rolls back as a whole).
     await settle_clocks(
-        session, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect.suspect_id, at=sent_at
+        uow, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect.suspect_id, at=sent_at
     )
     # The number last: drawing it locks the unit's counter row until the transaction ends, and
     # every letter of the unit waits on that lock. So the only work left after it is what needs
     # the number (the letter, its row, its event); the caller must not add work after this call.
-    sequence = await next_document_number(session, unit, year)
+    sequence = await next_document_number(uow, unit, year)
     fields = {"document_number": DocumentNumber.of(unit, year, sequence).model_dump(), **fields}
     letter = NoticeOfDefenseLetter.model_validate({**fields, "rendered_text": render_text(fields)})
     notice_id = uuid.uuid4()
-    await session.execute(
+    await uow.session.execute(
         sa.insert(notices).values(
             notice_id=notice_id,
             case_id=case.case_id,
@@ -315,15 +298,13 @@ async def send_notice(
             year=year,
             sequence=sequence,
             document_number=letter.document_number.text,
-            letter=seal_letter(session, notice_id, letter.model_dump(mode="json")),
+            letter=seal_letter(uow.cipher, notice_id, letter.model_dump(mode="json")),
             materials=list(materials),
             sent_at=sent_at,
             status=NoticeStatus.SENT.value,
         )
     )
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         DefenseNoticeSent(
             notice_id=notice_id,
             suspect_id=suspect.suspect_id,
@@ -338,9 +319,9 @@ async def send_notice(
     return notice_id
 
 
-async def earlier_materials(session: AsyncSession, suspect_id: UUID) -> tuple[str, ...]:
+async def earlier_materials(uow: ProcuratorateUnitOfWork, suspect_id: UUID) -> tuple[str, ...]:
     """The materials of the suspect's latest earlier letter, supplements included."""
-    materials = await session.scalar(
+    materials = await uow.session.scalar(
         sa.select(notices.c.materials)
         .where(notices.c.suspect_id == suspect_id)
         .order_by(notices.c.sent_at.desc())
@@ -349,9 +330,9 @@ async def earlier_materials(session: AsyncSession, suspect_id: UUID) -> tuple[st
     return tuple(materials or ())
 
 
-async def get_notice(session: AsyncSession, case_id: UUID, notice_id: UUID) -> Any:
+async def get_notice(uow: ProcuratorateUnitOfWork, case_id: UUID, notice_id: UUID) -> Any:
     row = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(notices).where(notices.c.notice_id == notice_id, notices.c.case_id == case_id)
         )
     ).one_or_none()
@@ -361,23 +342,19 @@ async def get_notice(session: AsyncSession, case_id: UUID, notice_id: UUID) -> A
 
 
 async def supplement_notice(
-    session: AsyncSession,
-    runtime: Runtime,
-    case_id: UUID,
-    notice_id: UUID,
-    *,
-    items: tuple[NoticeItem, ...],
-    added_materials: tuple[str, ...],
-    at: datetime,
+    uow: ProcuratorateUnitOfWork, command: SupplementNotice
 ) -> dict[str, Any]:
     """Supplement at the center's request (Art. 3); warn when little review time is left."""
-    case = await get_case(session, case_id, lock=True)
-    notice = await get_notice(session, case_id, notice_id)
+    case_id, notice_id, items = command.case_id, command.notice_id, command.items
+    added_materials = command.added_materials
+    at = command.supplemented_at or uow.now()
+    case = await get_case(uow, case_id, lock=True)
+    notice = await get_notice(uow, case_id, notice_id)
     if notice.status != NoticeStatus.SUPPLEMENT_REQUESTED:
         raise Conflict(f"notice {notice_id} is {notice.status}; no supplement was requested")
     if case.review_deadline is None:
         raise Conflict(f"the review period of case {case_id} is not running ({case.review_status})")
-    await session.execute(
+    await uow.session.execute(
         sa.update(notices)
         .where(notices.c.notice_id == notice_id)
         .values(
@@ -385,9 +362,7 @@ async def supplement_notice(
             materials=list(notice.materials) + list(added_materials),
         )
     )
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         NoticeSupplemented(
             notice_id=notice_id,
             suspect_id=notice.suspect_id,
@@ -401,7 +376,7 @@ async def supplement_notice(
     )
     days_left = (case.review_deadline - legal_date(at)).days
     warning = None
-    threshold = settings_of(runtime).supplement_warning_days
+    threshold = uow.settings.supplement_warning_days
     if days_left < threshold:
         warning = (
             f"only {days_left} day(s) remain before the review deadline {case.review_deadline} "
@@ -413,26 +388,17 @@ async def supplement_notice(
 SUPERSEDED_BY_RETAINED_COUNSEL = "superseded_by_retained_counsel"
 
 
-async def rule_refusal(
-    session: AsyncSession,
-    runtime: Runtime,
-    case_id: UUID,
-    suspect_id: UUID,
-    *,
-    assignment_id: UUID,
-    refusal_reason: str,
-    outcome: RefusalOutcome,
-    explanation: str | None,
-    at: datetime,
-) -> UUID | None:
+async def rule_refusal(uow: ProcuratorateUnitOfWork, command: RuleRefusal) -> UUID | None:
     """Rule on a refusal (Art. 5). A justified change of lawyer goes to the center at once."""
-    case = await get_case(session, case_id, lock=True)
-    suspect = await get_suspect(session, case_id, suspect_id)
-    path = await load_defense(session, case, suspect)
+    case_id, suspect_id, assignment_id = command.case_id, command.suspect_id, command.assignment_id
+    refusal_reason, outcome = command.refusal_reason, command.outcome
+    explanation = command.explanation
+    at = uow.now()
+    case = await get_case(uow, case_id, lock=True)
+    suspect = await get_suspect(uow, case_id, suspect_id)
+    path = await load_defense(uow, case, suspect)
     path.rule_refusal(assignment_id, outcome)
-    ruled = await emit(
-        session,
-        runtime,
+    ruled = await uow.emit(
         LawyerRefusalRuled(
             suspect_id=suspect_id,
             assignment_id=assignment_id,
@@ -446,8 +412,7 @@ async def rule_refusal(
     )
     if outcome is RefusalOutcome.CHANGE_OF_LAWYER:
         return await _reappoint(
-            session,
-            runtime,
+            uow,
             case,
             suspect_id,
             assignment_id,
@@ -459,8 +424,7 @@ async def rule_refusal(
 
 
 async def _reappoint(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case: Any,
     suspect_id: UUID,
     assignment_id: UUID,
@@ -470,16 +434,14 @@ async def _reappoint(
 ) -> UUID:
     """``case``: its row, as the caller locked it."""
     request_id = uuid.uuid4()
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         ReappointmentRequested(
             request_id=request_id,
             suspect_id=suspect_id,
             previous_assignment_id=assignment_id,
             reason=reason,
             requested_at=at,
-            addressee_center=addressee_center(runtime, case.district),
+            addressee_center=addressee_center(uow, case.district),
         ),
         case_id=case.case_id,
         suspect_id=suspect_id,
@@ -489,19 +451,15 @@ async def _reappoint(
 
 
 async def request_reappointment(
-    session: AsyncSession,
-    runtime: Runtime,
-    case_id: UUID,
-    suspect_id: UUID,
-    *,
-    assignment_id: UUID,
-    at: datetime,
+    uow: ProcuratorateUnitOfWork, command: RequestReappointment
 ) -> UUID:
     """The refusal was allowed and the suspect retained no one: ask the center in writing to
     appoint another lawyer (另行指派, Art. 5)."""
-    case = await get_case(session, case_id, lock=True)
-    suspect = await get_suspect(session, case_id, suspect_id)
-    ruling = await session.scalar(
+    case_id, suspect_id, assignment_id = command.case_id, command.suspect_id, command.assignment_id
+    at = uow.now()
+    case = await get_case(uow, case_id, lock=True)
+    suspect = await get_suspect(uow, case_id, suspect_id)
+    ruling = await uow.session.scalar(
         sa.select(timeline.c.payload["outcome"].astext)
         .where(
             timeline.c.suspect_id == suspect_id,
@@ -516,11 +474,10 @@ async def request_reappointment(
             "another lawyer is requested only after a refusal of this assignment was allowed",
             field="assignment_id",
         )
-    path = await load_defense(session, case, suspect)
+    path = await load_defense(uow, case, suspect)
     path.request_reappointment()
     return await _reappoint(
-        session,
-        runtime,
+        uow,
         case,
         suspect_id,
         assignment_id,
@@ -529,32 +486,24 @@ async def request_reappointment(
     )
 
 
-async def permit_self_defense(
-    session: AsyncSession,
-    runtime: Runtime,
-    case_id: UUID,
-    suspect_id: UUID,
-    *,
-    statement: str,
-    at: datetime,
-) -> None:
+async def permit_self_defense(uow: ProcuratorateUnitOfWork, command: PermitSelfDefense) -> None:
     """Permit self-defense (Art. 5), unless the named policy forbids it on these grounds."""
-    case = await get_case(session, case_id, lock=True)
-    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
-    path = await load_defense(session, case, suspect)
-    path.permit_self_defense(settings_of(runtime).self_defense_policy)
+    case_id, suspect_id, statement = command.case_id, command.suspect_id, command.statement
+    at = uow.now()
+    case = await get_case(uow, case_id, lock=True)
+    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
+    path = await load_defense(uow, case, suspect)
+    path.permit_self_defense(uow.settings.self_defense_policy)
     grounds = path.grounds
     appointed = [
-        row for row in await active_defenders(session, suspect_id) if row.assignment_id is not None
+        row for row in await active_defenders(uow, suspect_id) if row.assignment_id is not None
     ]
-    await session.execute(
+    await uow.session.execute(
         sa.update(suspects)
         .where(suspects.c.suspect_id == suspect_id)
         .values(self_defense_permitted_at=at)
     )
-    permitted = await emit(
-        session,
-        runtime,
+    permitted = await uow.emit(
         SelfDefensePermitted(
             suspect_id=suspect_id,
             assignment_id=appointed[-1].assignment_id if appointed else None,
@@ -566,37 +515,26 @@ async def permit_self_defense(
         suspect_id=suspect_id,
     )
     await settle_clocks(
-        session, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
+        uow, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
     )
-    await refresh_status(
-        session, runtime, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=permitted
-    )
+    await refresh_status(uow, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=permitted)
 
 
-async def retain_counsel(
-    session: AsyncSession,
-    runtime: Runtime,
-    case_id: UUID,
-    suspect_id: UUID,
-    *,
-    counsel: RetainedCounsel,
-    retained_by: PersonRole,
-    suspect_accepts: bool | None,
-    at: datetime,
-) -> UUID | None:
+async def retain_counsel(uow: ProcuratorateUnitOfWork, command: RetainCounsel) -> UUID | None:
     """Counsel retained by the suspect, or by a relative or guardian with the suspect's own
     acceptance (Art. 6: the suspect's opinion decides). An active appointment is to end."""
-    case = await get_case(session, case_id, lock=True)
-    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
+    case_id, suspect_id, counsel = command.case_id, command.suspect_id, command.counsel
+    retained_by, suspect_accepts = command.retained_by, command.suspect_accepts
+    at = uow.now()
+    case = await get_case(uow, case_id, lock=True)
+    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
     if retained_by is not PersonRole.SUSPECT and suspect_accepts is None:
         raise InvalidInput(
             "counsel retained by a relative or guardian needs the suspect's own choice",
             field="suspect_accepts",
         )
     if suspect_accepts is False:
-        await emit(
-            session,
-            runtime,
+        await uow.emit(
             DefenseDecisionRecorded(
                 suspect_id=suspect_id,
                 choice=DefenseChoice.NO_COUNSEL,
@@ -608,13 +546,13 @@ async def retain_counsel(
             suspect_id=suspect_id,
         )
         return None  # the suspect's refusal is on record; nothing is retained
-    path = await load_defense(session, case, suspect)
+    path = await load_defense(uow, case, suspect)
     retention_id = uuid.uuid4()
     superseded = path.retain_counsel(retention_id)
     if superseded:
         # Art. 6: aid ends when counsel is retained. The appointment stops counting at once
         # (never two defenders of different kinds); the center's termination follows.
-        await session.execute(
+        await uow.session.execute(
             sa.update(defenders)
             .where(
                 defenders.c.suspect_id == suspect_id,
@@ -623,7 +561,7 @@ async def retain_counsel(
             )
             .values(ended_at=at, end_reason=SUPERSEDED_BY_RETAINED_COUNSEL)
         )
-    await session.execute(
+    await uow.session.execute(
         sa.insert(defenders).values(
             suspect_id=suspect_id,
             kind=DefenseStatus.RETAINED.value,
@@ -635,9 +573,7 @@ async def retain_counsel(
             started_at=at,
         )
     )
-    retained = await emit(
-        session,
-        runtime,
+    retained = await uow.emit(
         PrivateCounselRetained(
             retention_id=retention_id,
             suspect_id=suspect_id,
@@ -650,31 +586,23 @@ async def retain_counsel(
         suspect_id=suspect_id,
     )
     await settle_clocks(
-        session, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
+        uow, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
     )
-    await refresh_status(
-        session, runtime, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=retained
-    )
+    await refresh_status(uow, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=retained)
     return retention_id
 
 
-async def dismiss_counsel(
-    session: AsyncSession,
-    runtime: Runtime,
-    case_id: UUID,
-    suspect_id: UUID,
-    retention_id: UUID,
-    *,
-    note: str | None,
-    at: datetime,
-) -> dict[str, Any]:
+async def dismiss_counsel(uow: ProcuratorateUnitOfWork, command: DismissCounsel) -> dict[str, Any]:
     """The suspect dismissed retained counsel. After a termination of aid, the letter goes again
     only on an LAL Art. 25(1) ground (Art. 6)."""
-    case = await get_case(session, case_id, lock=True)
-    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
-    path = await load_defense(session, case, suspect)
+    case_id, suspect_id, retention_id = command.case_id, command.suspect_id, command.retention_id
+    note = command.note
+    at = uow.now()
+    case = await get_case(uow, case_id, lock=True)
+    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
+    path = await load_defense(uow, case, suspect)
     renotify = path.dismiss_counsel(retention_id)
-    await session.execute(
+    await uow.session.execute(
         sa.update(defenders)
         .where(
             defenders.c.suspect_id == suspect_id,
@@ -683,23 +611,18 @@ async def dismiss_counsel(
         )
         .values(ended_at=at, end_reason="dismissed")
     )
-    dismissed = await emit(
-        session,
-        runtime,
+    dismissed = await uow.emit(
         PrivateCounselDismissed(
             retention_id=retention_id, suspect_id=suspect_id, dismissed_at=at, note=note
         ),
         case_id=case_id,
         suspect_id=suspect_id,
     )
-    await refresh_status(
-        session, runtime, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=dismissed
-    )
+    await refresh_status(uow, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=dismissed)
     notice_id = None
     if renotify:
         await start_clock(
-            session,
-            runtime,
+            uow,
             case_id=case_id,
             suspect_id=suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,
@@ -709,17 +632,16 @@ async def dismiss_counsel(
         )
         if case.prosecutor_name:
             path.send_letter()
-            refreshed = await get_suspect(session, case_id, suspect_id)
+            refreshed = await get_suspect(uow, case_id, suspect_id)
             notice_id = await send_notice(
-                session,
-                runtime,
+                uow,
                 case,
                 refreshed,
                 sent_at=at,
                 case_handler=None,
                 # The center needs the case materials again: those of the earlier letter, with
                 # what was supplemented to it.
-                materials=await earlier_materials(session, suspect_id),
+                materials=await earlier_materials(uow, suspect_id),
                 caused_by=dismissed,
             )
     return {"renotify": renotify, "notice_id": notice_id}

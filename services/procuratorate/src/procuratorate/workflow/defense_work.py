@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas.events.common import DefenderRef, SuspectParticulars
 from defense_schemas.events.procuratorate import (
@@ -25,22 +24,21 @@ from procuratorate.db.personal import open_facts
 from procuratorate.db.tables import clocks, file_reviews, procedural_decisions, written_opinions
 from procuratorate.domain.clocks import FILE_REVIEW
 from procuratorate.domain.statuses import STAGE_ENDED
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     defense_lawyer,
-    emit,
     get_case,
     get_suspect,
     settle_clocks,
     start_clock,
 )
-from service_runtime.app import Runtime
 from service_runtime.errors import Conflict, InvalidInput, NotFound
 
 
-async def acting_lawyer(session: AsyncSession, suspect_id: UUID, *, field: str) -> Any:
+async def acting_lawyer(uow: ProcuratorateUnitOfWork, suspect_id: UUID, *, field: str) -> Any:
     """The suspect's appointed or retained defense lawyer; 409 when there is none (a duty lawyer
     gives legal help only and does not review files, write opinions or negotiate sentences)."""
-    lawyer = await defense_lawyer(session, suspect_id)
+    lawyer = await defense_lawyer(uow, suspect_id)
     if lawyer is None or (lawyer.assignment_id is None and lawyer.retention_id is None):
         raise Conflict("the suspect has no appointed or retained defense lawyer", field=field)
     return lawyer
@@ -53,8 +51,7 @@ def defender_ref(lawyer: Any) -> DefenderRef:
 
 
 async def request_file_review(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case_id: UUID,
     suspect_id: UUID,
     *,
@@ -62,13 +59,13 @@ async def request_file_review(
 ) -> dict[str, Any]:
     """The lawyer asks to review the files: recorded, with the Art. 8 clock (at the latest
     within 3 working days of the request)."""
-    case = await get_case(session, case_id, lock=True)
-    await get_suspect(session, case_id, suspect_id)
+    case = await get_case(uow, case_id, lock=True)
+    await get_suspect(uow, case_id, suspect_id)
     if case.review_status in STAGE_ENDED:
         raise Conflict(f"the review stage has ended ({case.review_status})")
-    lawyer = await acting_lawyer(session, suspect_id, field="suspect_id")
+    lawyer = await acting_lawyer(uow, suspect_id, field="suspect_id")
     request_id = uuid.uuid4()
-    await session.execute(
+    await uow.session.execute(
         sa.insert(file_reviews).values(
             request_id=request_id,
             case_id=case_id,
@@ -78,8 +75,7 @@ async def request_file_review(
         )
     )
     due = await start_clock(
-        session,
-        runtime,
+        uow,
         case_id=case_id,
         suspect_id=suspect_id,
         kind=ClockKind.FILE_REVIEW,
@@ -87,9 +83,7 @@ async def request_file_review(
         period=FILE_REVIEW,
         subject=str(request_id),
     )
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         FileReviewRequested(
             request_id=request_id,
             suspect_id=suspect_id,
@@ -109,9 +103,9 @@ async def request_file_review(
     }
 
 
-async def get_file_review(session: AsyncSession, case_id: UUID, request_id: UUID) -> Any:
+async def get_file_review(uow: ProcuratorateUnitOfWork, case_id: UUID, request_id: UUID) -> Any:
     row = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(file_reviews).where(
                 file_reviews.c.request_id == request_id, file_reviews.c.case_id == case_id
             )
@@ -123,8 +117,7 @@ async def get_file_review(session: AsyncSession, case_id: UUID, request_id: UUID
 
 
 async def schedule_file_review(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case_id: UUID,
     request_id: UUID,
     *,
@@ -135,8 +128,8 @@ async def schedule_file_review(
 ) -> dict[str, Any]:
     """Arrange the review (Art. 8): at once, or — explaining why — on a day within 3 working
     days of the request. A later day is refused (400) rather than recorded as a breach."""
-    await get_case(session, case_id, lock=True)
-    request = await get_file_review(session, case_id, request_id)
+    await get_case(uow, case_id, lock=True)
+    request = await get_file_review(uow, case_id, request_id)
     if request.scheduled_at is not None:
         raise Conflict(f"file review {request_id} is already arranged")
     starts_at = review_starts_at or scheduled_at
@@ -145,7 +138,7 @@ async def schedule_file_review(
             "the review cannot start before it was requested", field="review_starts_at"
         )
     clock = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(clocks).where(
                 clocks.c.kind == ClockKind.FILE_REVIEW.value, clocks.c.subject == str(request_id)
             )
@@ -164,7 +157,7 @@ async def schedule_file_review(
             field="review_starts_at",
         )
     explanation = None if prompt else delay_explanation
-    await session.execute(
+    await uow.session.execute(
         sa.update(file_reviews)
         .where(file_reviews.c.request_id == request_id)
         .values(
@@ -176,15 +169,13 @@ async def schedule_file_review(
     )
     # The duty is the review itself taking place in time: the clock is met at its start.
     await settle_clocks(
-        session,
+        uow,
         kind=ClockKind.FILE_REVIEW,
         subject=str(request_id),
         case_id=case_id,
         at=starts_at,
     )
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         FileReviewScheduled(
             request_id=request_id,
             suspect_id=request.suspect_id,
@@ -206,11 +197,11 @@ async def schedule_file_review(
     }
 
 
-async def list_file_reviews(session: AsyncSession, case_id: UUID) -> list[Any]:
-    await get_case(session, case_id)
+async def list_file_reviews(uow: ProcuratorateUnitOfWork, case_id: UUID) -> list[Any]:
+    await get_case(uow, case_id)
     return list(
         (
-            await session.execute(
+            await uow.session.execute(
                 sa.select(file_reviews, clocks.c.due_on.label("latest_review_date"))
                 .join(
                     clocks,
@@ -227,8 +218,7 @@ async def list_file_reviews(session: AsyncSession, case_id: UUID) -> list[Any]:
 
 
 async def receive_written_opinion(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case_id: UUID,
     suspect_id: UUID,
     *,
@@ -239,11 +229,11 @@ async def receive_written_opinion(
     """Record the lawyer's written opinion against the review deadline (Art. 9). While the case
     is returned for supplementary investigation no period runs, so it is in time; after the
     decision that ended the stage it is refused."""
-    case = await get_case(session, case_id, lock=True)
-    suspect = await get_suspect(session, case_id, suspect_id)
-    lawyer = await acting_lawyer(session, suspect_id, field="suspect_id")
+    case = await get_case(uow, case_id, lock=True)
+    suspect = await get_suspect(uow, case_id, suspect_id)
+    lawyer = await acting_lawyer(uow, suspect_id, field="suspect_id")
     if case.review_status in STAGE_ENDED:
-        ended_at = await session.scalar(
+        ended_at = await uow.session.scalar(
             sa.select(sa.func.max(procedural_decisions.c.decided_at)).where(
                 procedural_decisions.c.case_id == case_id
             )
@@ -256,7 +246,7 @@ async def receive_written_opinion(
     deadline = case.review_deadline
     on_time = deadline is None or received_at < closes_at(deadline)
     opinion_id = uuid.uuid4()
-    await session.execute(
+    await uow.session.execute(
         sa.insert(written_opinions).values(
             opinion_id=opinion_id,
             case_id=case_id,
@@ -273,7 +263,7 @@ async def receive_written_opinion(
     )
     if deadline is not None:
         # The Art. 9 clock, settled as it is recorded, so the ledger and the on-time rate see it.
-        await session.execute(
+        await uow.session.execute(
             sa.insert(clocks).values(
                 clock_id=uuid.uuid4(),
                 case_id=case_id,
@@ -289,9 +279,7 @@ async def receive_written_opinion(
                 outcome=(ClockOutcome.MET if on_time else ClockOutcome.MET_LATE).value,
             )
         )
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         WrittenOpinionReceived(
             opinion_id=opinion_id,
             suspect_id=suspect_id,
@@ -304,7 +292,7 @@ async def receive_written_opinion(
         suspect_id=suspect_id,
     )
     warnings = []
-    facts = SuspectParticulars.model_validate(open_facts(session, suspect))
+    facts = SuspectParticulars.model_validate(open_facts(uow.cipher, suspect))
     if facts.pleads_guilty and not covers_plea_matters:
         warnings.append("in a plea case the opinion should address the matters of CPL Art. 173(2)")
     if not copy_filed:
@@ -320,8 +308,7 @@ async def receive_written_opinion(
 
 
 async def hold_sentencing_consultation(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case_id: UUID,
     suspect_id: UUID,
     *,
@@ -333,18 +320,18 @@ async def hold_sentencing_consultation(
 ) -> UUID:
     """A plea case's sentencing consultation with the defense lawyer, each opinion answered,
     recorded on audio-video (Art. 11). Only with an appointed or retained lawyer."""
-    case = await get_case(session, case_id, lock=True)
-    suspect = await get_suspect(session, case_id, suspect_id)
+    case = await get_case(uow, case_id, lock=True)
+    suspect = await get_suspect(uow, case_id, suspect_id)
     if case.review_status in STAGE_ENDED:
         raise Conflict(f"the review stage has ended ({case.review_status})")
-    facts = SuspectParticulars.model_validate(open_facts(session, suspect))
+    facts = SuspectParticulars.model_validate(open_facts(uow.cipher, suspect))
     if not facts.pleads_guilty:
         raise Conflict(
             "the suspect does not admit guilt and accept punishment (认罪认罚): there is no "
             "sentencing consultation",
             field="suspect_id",
         )
-    lawyer = await acting_lawyer(session, suspect_id, field="suspect_id")
+    lawyer = await acting_lawyer(uow, suspect_id, field="suspect_id")
     for index, opinion in enumerate(opinions):
         if opinion.response is OpinionResponse.EXPLAINED and not (
             opinion.explanation and opinion.explanation.strip()
@@ -354,9 +341,7 @@ async def hold_sentencing_consultation(
                 field=f"opinions.{index}.explanation",
             )
     consultation_id = uuid.uuid4()
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         SentencingConsultationHeld(
             consultation_id=consultation_id,
             suspect_id=suspect_id,

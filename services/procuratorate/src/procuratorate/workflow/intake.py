@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas import Envelope
 from defense_schemas.events.common import CaseParticulars, Officer, SuspectParticulars
@@ -34,6 +33,7 @@ from procuratorate.db.tables import (
     suspects,
 )
 from procuratorate.domain.clocks import THREE_DAYS, in_custody, review_deadline, review_period
+from procuratorate.domain.commands import CorrectFacts
 from procuratorate.domain.eligibility import (
     CaseFacts,
     PilotDistrict,
@@ -42,19 +42,17 @@ from procuratorate.domain.eligibility import (
     newly_discovered,
 )
 from procuratorate.domain.statuses import ReviewStatus
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     case_in_custody,
     case_suspects,
     clock_row,
-    emit,
     get_case,
     load_defense,
     refresh_status,
-    settings_of,
     settle_clocks,
     start_clock,
 )
-from service_runtime.app import Runtime
 from service_runtime.errors import Conflict
 
 
@@ -67,8 +65,7 @@ class Receipt:
 
 
 async def receive_case(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     particulars: CaseParticulars,
     *,
     case_id: UUID,
@@ -85,7 +82,7 @@ async def receive_case(
     and a case id or suspect ids that happen to be its are replaced by fresh ones rather than
     refused, since a refusal would tell the caller they exist."""
     # Serialise receipts of one transfer: two deliveries at once still make one case.
-    await session.execute(
+    await uow.session.execute(
         sa.select(
             sa.func.pg_advisory_xact_lock(
                 sa.func.hashtext(
@@ -101,7 +98,7 @@ async def receive_case(
     ids = [s.suspect_id for s in particulars.suspects] + [
         o.suspect_id for o in particulars.organisation_suspects
     ]
-    earlier = await _earlier_receipts(session, particulars, case_id, ids)
+    earlier = await _earlier_receipts(uow, particulars, case_id, ids)
     if earlier.known is not None:
         return Receipt(earlier.known, created=False)
     if earlier.case_unit is not None and earlier.case_unit != particulars.procuratorate_unit:
@@ -116,14 +113,14 @@ async def receive_case(
                 f"case {case_id} was never received, so it cannot be re-transferred",
                 field="transfer_kind",
             )
-        await _restart_review(session, runtime, case_id, particulars, received_at, caused_by)
+        await _restart_review(uow, case_id, particulars, received_at, caused_by)
         return Receipt(case_id, created=False)
     if existing:
         raise Conflict(f"case id {case_id} is already used by another transfer", field="case_id")
     if taken:
         raise Conflict(f"suspect ids already belong to another case: {taken}", field="suspects")
 
-    settings = settings_of(runtime)
+    settings = uow.settings
     received_on = legal_date(received_at)
     pilot = in_pilot(particulars.district, received_on, settings.pilot_districts)
     facts = [suspect.model_dump(mode="json") for suspect in particulars.suspects]
@@ -131,7 +128,7 @@ async def receive_case(
     # with their grounds rather than written, read back and updated.
     people = [SuspectParticulars.model_validate(item) for item in facts]
     custody = in_custody(people)
-    review = review_deadline(received_on, review_period(), runtime.calendar, in_custody=custody)
+    review = review_deadline(received_on, review_period(), uow.calendar, in_custody=custody)
     grounds = assess(
         people,
         CaseFacts(
@@ -144,7 +141,7 @@ async def receive_case(
         assessed_on=received_on,
     )
     case = (
-        await session.execute(
+        await uow.session.execute(
             sa.insert(cases)
             .values(
                 case_id=case_id,
@@ -171,7 +168,7 @@ async def receive_case(
             .returning(cases)
         )
     ).one()
-    await session.execute(
+    await uow.session.execute(
         sa.insert(case_transfers).values(
             procuratorate_unit=particulars.procuratorate_unit,
             transferring_agency=particulars.transferring_agency,
@@ -182,7 +179,7 @@ async def receive_case(
         )
     )
     if particulars.suspects:
-        await session.execute(
+        await uow.session.execute(
             sa.insert(suspects).values(
                 [
                     {
@@ -190,7 +187,7 @@ async def receive_case(
                         "case_id": case_id,
                         "position": position,
                         "name": suspect.name,
-                        "facts": seal_facts(session, suspect.suspect_id, facts[position]),
+                        "facts": seal_facts(uow.cipher, suspect.suspect_id, facts[position]),
                         "grounds": [g.value for g in grounds[position]],
                         "defense_status": DefenseStatus.NONE.value,
                     }
@@ -199,7 +196,7 @@ async def receive_case(
             )
         )
     review_clock, _ = clock_row(
-        runtime,
+        uow,
         case_id=case_id,
         suspect_id=None,
         kind=ClockKind.REVIEW_PERIOD,
@@ -210,7 +207,7 @@ async def receive_case(
     # Measures Art. 3, CPL Art. 34: inform each suspect within 3 days of receipt.
     notification_clocks = [
         clock_row(
-            runtime,
+            uow,
             case_id=case_id,
             suspect_id=suspect.suspect_id,
             kind=ClockKind.RIGHTS_NOTIFICATION,
@@ -219,10 +216,8 @@ async def receive_case(
         )[0]
         for suspect in particulars.suspects
     ]
-    await session.execute(sa.insert(clocks).values([review_clock, *notification_clocks]))
-    received = await emit(
-        session,
-        runtime,
+    await uow.session.execute(sa.insert(clocks).values([review_clock, *notification_clocks]))
+    received = await uow.emit(
         CaseReceived(
             **shared_particulars(particulars),
             receipt_kind=receipt_kind,
@@ -237,7 +232,7 @@ async def receive_case(
     for suspect in particulars.suspects:
         if suspect.retained_counsel is not None:
             counsel = suspect.retained_counsel
-            await session.execute(
+            await uow.session.execute(
                 sa.insert(defenders).values(
                     suspect_id=suspect.suspect_id,
                     kind=DefenseStatus.RETAINED.value,
@@ -250,8 +245,7 @@ async def receive_case(
                 )
             )
             await refresh_status(
-                session,
-                runtime,
+                uow,
                 case_id=case_id,
                 suspect_id=suspect.suspect_id,
                 at=received_at,
@@ -264,11 +258,9 @@ async def receive_case(
         for ground in found
     ]
     if discoveries:
-        await session.execute(sa.insert(ground_discoveries).values(discoveries))
+        await uow.session.execute(sa.insert(ground_discoveries).values(discoveries))
     for suspect, found in zip(particulars.suspects, grounds, strict=True):
-        await emit(
-            session,
-            runtime,
+        await uow.emit(
             EligibilityAssessed(
                 suspect_id=suspect.suspect_id,
                 assessed_at=received_at,
@@ -296,7 +288,10 @@ class _Earlier:
 
 
 async def _earlier_receipts(
-    session: AsyncSession, particulars: CaseParticulars, case_id: UUID, suspect_ids: list[UUID]
+    uow: ProcuratorateUnitOfWork,
+    particulars: CaseParticulars,
+    case_id: UUID,
+    suspect_ids: list[UUID],
 ) -> _Earlier:
     """In one query: the case this unit received the transfer as, the unit of the case that
     has ``case_id``, and which of ``suspect_ids`` already belong to a case, of which unit."""
@@ -327,7 +322,7 @@ async def _earlier_receipts(
             .scalar_subquery()
         )
 
-    row = (await session.execute(sa.select(known, case_unit, taken(True), taken(False)))).one()
+    row = (await uow.session.execute(sa.select(known, case_unit, taken(True), taken(False)))).one()
     return _Earlier(row[0], row[1], list(row[2] or []), list(row[3] or []))
 
 
@@ -347,24 +342,23 @@ def _fresh_suspect_ids(particulars: CaseParticulars, taken: set[UUID]) -> CasePa
 
 
 async def _restart_review(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case_id: UUID,
     particulars: CaseParticulars,
     received_at: datetime,
     caused_by: Envelope | None,
 ) -> None:
-    case = await get_case(session, case_id, lock=True)
+    case = await get_case(uow, case_id, lock=True)
     if case.review_status != ReviewStatus.RETURNED:
         raise Conflict(
             f"case {case_id} is {case.review_status}, not returned for supplementary investigation",
             field="transfer_kind",
         )
-    custody = await case_in_custody(session, case_id)
+    custody = await case_in_custody(uow, case_id)
     review = review_deadline(
-        legal_date(received_at), review_period(), runtime.calendar, in_custody=custody
+        legal_date(received_at), review_period(), uow.calendar, in_custody=custody
     )
-    await session.execute(
+    await uow.session.execute(
         sa.update(cases)
         .where(cases.c.case_id == case_id)
         .values(
@@ -377,7 +371,7 @@ async def _restart_review(
             expedited=False,
         )
     )
-    await session.execute(
+    await uow.session.execute(
         sa.insert(case_transfers).values(
             procuratorate_unit=particulars.procuratorate_unit,
             transferring_agency=particulars.transferring_agency,
@@ -388,8 +382,7 @@ async def _restart_review(
         )
     )
     await start_clock(
-        session,
-        runtime,
+        uow,
         case_id=case_id,
         suspect_id=None,
         kind=ClockKind.REVIEW_PERIOD,
@@ -397,9 +390,7 @@ async def _restart_review(
         period=review_period(),
         in_custody=custody,
     )
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         CaseReceived(
             **shared_particulars(particulars),
             receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION,
@@ -445,8 +436,7 @@ def assess(
 
 
 async def reassess(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case: Any,
     *,
     at: datetime,
@@ -459,15 +449,15 @@ async def reassess(
     from discovery). Returns the newly discovered grounds per suspect. ``case``: its row, locked
     by the caller."""
     case_id = case.case_id
-    rows = await case_suspects(session, case_id)
-    people = [SuspectParticulars.model_validate(open_facts(session, row)) for row in rows]
+    rows = await case_suspects(uow, case_id)
+    people = [SuspectParticulars.model_validate(open_facts(uow.cipher, row)) for row in rows]
     facts = CaseFacts(
         district=case.district,
         received_on=legal_date(case.received_at),
         major_and_complex=case.major_and_complex,
         social_impact=case.social_impact,
     )
-    settings = settings_of(runtime)
+    settings = uow.settings
     policy = settings.self_defense_policy
     assessed = assess(people, facts, settings.pilot_districts, assessed_on=legal_date(at))
     discovered_by_suspect: dict[UUID, tuple[Ground, ...]] = {}
@@ -476,20 +466,18 @@ async def reassess(
         if trigger is not AssessmentTrigger.CASE_RECEIVED and grounds == previous:
             continue
         discovered = newly_discovered(previous, grounds)
-        await session.execute(
+        await uow.session.execute(
             sa.update(suspects)
             .where(suspects.c.suspect_id == row.suspect_id)
             .values(grounds=[g.value for g in grounds])
         )
         for ground in discovered:
-            await session.execute(
+            await uow.session.execute(
                 sa.insert(ground_discoveries).values(
                     suspect_id=row.suspect_id, ground=ground.value, discovered_at=at
                 )
             )
-        await emit(
-            session,
-            runtime,
+        await uow.emit(
             EligibilityAssessed(
                 suspect_id=row.suspect_id,
                 assessed_at=at,
@@ -505,13 +493,13 @@ async def reassess(
         if trigger is AssessmentTrigger.CASE_RECEIVED:
             discovered_by_suspect[row.suspect_id] = discovered
             continue
-        path = await load_defense(session, case, row)
+        path = await load_defense(uow, case, row)
         path.grounds = previous
         change = path.reassess(grounds, policy)
         if change.cancel_letter_clocks:
             # Out of scope now: a pending duty to send the letter falls away.
             await settle_clocks(
-                session,
+                uow,
                 kind=ClockKind.NOTICE_DISPATCH,
                 suspect_id=row.suspect_id,
                 at=at,
@@ -520,14 +508,13 @@ async def reassess(
         if change.self_defense_revoked:
             # A ground on which the law requires a defender (CPL Art. 35, 278) came to light:
             # the permission no longer stands, and the letter is owed again.
-            await session.execute(
+            await uow.session.execute(
                 sa.update(suspects)
                 .where(suspects.c.suspect_id == row.suspect_id)
                 .values(self_defense_permitted_at=None)
             )
             await refresh_status(
-                session,
-                runtime,
+                uow,
                 case_id=case_id,
                 suspect_id=row.suspect_id,
                 at=at,
@@ -535,8 +522,7 @@ async def reassess(
             )
         for ground in change.open_clocks_for:
             await start_clock(
-                session,
-                runtime,
+                uow,
                 case_id=case_id,
                 suspect_id=row.suspect_id,
                 kind=ClockKind.NOTICE_DISPATCH,
@@ -549,19 +535,15 @@ async def reassess(
 
 
 async def correct_facts(
-    session: AsyncSession,
-    runtime: Runtime,
-    case_id: UUID,
-    suspect_id: UUID,
-    changes: dict[str, Any],
-    *,
-    at: datetime,
+    uow: ProcuratorateUnitOfWork, command: CorrectFacts
 ) -> dict[UUID, tuple[Ground, ...]]:
     """A fact came to light (a disability, a withdrawn plea, a corrected birth date): store it and
     reassess the whole case."""
-    case = await get_case(session, case_id, lock=True)
+    case_id, suspect_id, changes = command.case_id, command.suspect_id, dict(command.changes)
+    at = uow.now()
+    case = await get_case(uow, case_id, lock=True)
     row = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(suspects).where(
                 suspects.c.suspect_id == suspect_id, suspects.c.case_id == case_id
             )
@@ -571,13 +553,13 @@ async def correct_facts(
         from service_runtime.errors import NotFound
 
         raise NotFound("suspect", suspect_id)
-    merged = SuspectParticulars.model_validate({**open_facts(session, row), **changes})
-    await session.execute(
+    merged = SuspectParticulars.model_validate({**open_facts(uow.cipher, row), **changes})
+    await uow.session.execute(
         sa.update(suspects)
         .where(suspects.c.suspect_id == suspect_id)
         .values(
-            facts=seal_facts(session, suspect_id, merged.model_dump(mode="json")),
+            facts=seal_facts(uow.cipher, suspect_id, merged.model_dump(mode="json")),
             name=merged.name,
         )
     )
-    return await reassess(session, runtime, case, at=at, trigger=AssessmentTrigger.NEW_INFORMATION)
+    return await reassess(uow, case, at=at, trigger=AssessmentTrigger.NEW_INFORMATION)

@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas.vocabulary import DefenseStatus, Ground
 from legal_calendar import LEGAL_TIMEZONE
@@ -21,6 +20,7 @@ from procuratorate.domain.ledger import (
     current_defender,
 )
 from procuratorate.domain.statistics import Appointment
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 
 APPOINTED = (
     DefenseStatus.APPOINTED_ON_NOTICE.value,
@@ -44,7 +44,7 @@ def _start_of(day: date) -> datetime:
 
 
 async def load_ledger(
-    session: AsyncSession, criteria: LedgerFilter, now: datetime
+    uow: ProcuratorateUnitOfWork, criteria: LedgerFilter, now: datetime
 ) -> list[LedgerLine]:
     query = (
         sa.select(
@@ -75,14 +75,14 @@ async def load_ledger(
         query = query.where(
             cases.c.received_at < _start_of(criteria.received_to + timedelta(days=1))
         )
-    rows = (await session.execute(query)).all()
+    rows = (await uow.session.execute(query)).all()
     if not rows:
         return []
     case_ids = list({row.case_id for row in rows})
     suspect_ids = [row.suspect_id for row in rows]
 
     clock_rows = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(clocks)
             .where(clocks.c.case_id.in_(case_ids))
             .order_by(clocks.c.trigger_on, clocks.c.due_on)
@@ -110,7 +110,7 @@ async def load_ledger(
             suspect_clocks.setdefault(c.suspect_id, []).append(clock)
 
     defender_rows = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(defenders)
             .where(defenders.c.suspect_id.in_(suspect_ids))
             .order_by(defenders.c.id)
@@ -121,7 +121,7 @@ async def load_ledger(
         by_suspect.setdefault(d.suspect_id, []).append(d)
 
     termination_rows = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(timeline.c.suspect_id, timeline.c.payload["reason"].astext.label("reason"))
             .where(
                 timeline.c.event_type == "AidTerminated",

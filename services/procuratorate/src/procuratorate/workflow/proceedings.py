@@ -10,7 +10,6 @@ from datetime import date, datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas import Envelope
 from defense_schemas.events.procuratorate import (
@@ -36,13 +35,14 @@ from procuratorate.domain.clocks import (
     review_deadline,
     review_period,
 )
+from procuratorate.domain.commands import DecideProcedure
 from procuratorate.domain.defense_path import RuleViolation, StateConflict
 from procuratorate.domain.statuses import ReviewStatus
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     case_people,
     case_suspects,
     defense_lawyer,
-    emit,
     get_case,
     get_suspect,
     load_defense,
@@ -50,7 +50,6 @@ from procuratorate.workflow.common import (
     start_clock,
 )
 from procuratorate.workflow.defense_work import defender_ref
-from service_runtime.app import Runtime
 
 
 @dataclass(frozen=True)
@@ -62,29 +61,24 @@ class ProcedureDecided:
 
 
 async def decide_procedure(
-    session: AsyncSession,
-    runtime: Runtime,
-    case_id: UUID,
-    *,
-    kind: ProceduralDecisionKind,
-    suspect_ids: list[UUID] | None,
-    at: datetime,
-    document_number: str | None,
-    receiving_unit: str | None,
-    court: str | None,
-    note: str | None,
+    uow: ProcuratorateUnitOfWork, command: DecideProcedure
 ) -> ProcedureDecided:
     """A procedural decision; it moves the review deadline (CPL Art. 172, 175). An indictment
     hands each suspect over to the court with its defense."""
-    case = await get_case(session, case_id, lock=True)
+    case_id, kind, note = command.case_id, command.kind, command.note
+    suspect_ids = list(command.suspect_ids) if command.suspect_ids is not None else None
+    document_number, receiving_unit = command.document_number, command.receiving_unit
+    court = command.court
+    at = command.decided_at or uow.now()
+    case = await get_case(uow, case_id, lock=True)
     if case.review_status != ReviewStatus.UNDER_REVIEW:
         raise StateConflict(f"the case is {case.review_status}, not under review", field="kind")
-    ids = suspect_ids or [row.suspect_id for row in await case_suspects(session, case_id)]
+    ids = suspect_ids or [row.suspect_id for row in await case_suspects(uow, case_id)]
     for suspect_id in ids:
-        suspect = await get_suspect(session, case_id, suspect_id)
+        suspect = await get_suspect(uow, case_id, suspect_id)
         if kind is ProceduralDecisionKind.INDICTMENT:
             # A suspect on an LAL Art. 25(1) ground goes to the court with a defender.
-            (await load_defense(session, case, suspect)).hand_over()
+            (await load_defense(uow, case, suspect)).hand_over()
     if (kind is ProceduralDecisionKind.JURISDICTION_CHANGE) != (receiving_unit is not None):
         raise RuleViolation(
             "receiving_unit is given exactly for a jurisdiction change", field="receiving_unit"
@@ -108,17 +102,15 @@ async def decide_procedure(
             "review_deadline": None,
             "supplementary_investigations": round_,
         }
-        await settle_clocks(
-            session, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True
-        )
+        await settle_clocks(uow, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True)
     elif kind is ProceduralDecisionKind.EXTENSION:
         if case.extended or case.expedited:
             raise StateConflict("the review period cannot be extended again", field="kind")
-        custody = in_custody(await case_people(session, case_id))
+        custody = in_custody(await case_people(uow, case_id))
         due = review_deadline(
             legal_date(case.received_at),
             review_period(extended=True),
-            runtime.calendar,
+            uow.calendar,
             in_custody=custody,
         )
         new_deadline = due.due_on
@@ -127,12 +119,9 @@ async def decide_procedure(
             "review_deadline": new_deadline,
             "review_deadline_provisional": due.provisional,
         }
-        await settle_clocks(
-            session, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True
-        )
+        await settle_clocks(uow, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True)
         await start_clock(
-            session,
-            runtime,
+            uow,
             case_id=case_id,
             suspect_id=None,
             kind=ClockKind.REVIEW_PERIOD,
@@ -148,10 +137,10 @@ async def decide_procedure(
             ProceduralDecisionKind.JURISDICTION_CHANGE: ReviewStatus.TRANSFERRED_OUT,
         }[kind]
         values = {"review_status": status.value}
-        await settle_clocks(session, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at)
+        await settle_clocks(uow, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at)
     decision_id = uuid.uuid4()
-    await session.execute(sa.update(cases).where(cases.c.case_id == case_id).values(**values))
-    await session.execute(
+    await uow.session.execute(sa.update(cases).where(cases.c.case_id == case_id).values(**values))
+    await uow.session.execute(
         sa.insert(procedural_decisions).values(
             decision_id=decision_id,
             case_id=case_id,
@@ -163,9 +152,7 @@ async def decide_procedure(
             note=note,
         )
     )
-    decided = await emit(
-        session,
-        runtime,
+    decided = await uow.emit(
         ProceduralDecisionMade(
             decision_id=decision_id,
             kind=kind,
@@ -182,8 +169,7 @@ async def decide_procedure(
     if kind is ProceduralDecisionKind.INDICTMENT:
         assert court is not None
         await hand_over(
-            session,
-            runtime,
+            uow,
             case_id,
             ids,
             court=court,
@@ -191,13 +177,12 @@ async def decide_procedure(
             at=at,
             caused_by=decided,
         )
-    case = await get_case(session, case_id)
+    case = await get_case(uow, case_id)
     return ProcedureDecided(decision_id, case.review_status, case.review_deadline, round_)
 
 
 async def hand_over(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case_id: UUID,
     suspect_ids: list[UUID],
     *,
@@ -209,11 +194,9 @@ async def hand_over(
     """At indictment the court is told of each suspect's defense, so the trial-stage system can
     pick the case up and the same lawyer may continue (Measures Art. 13)."""
     for suspect_id in suspect_ids:
-        suspect = await get_suspect(session, case_id, suspect_id)
-        lawyer = await defense_lawyer(session, suspect_id)
-        await emit(
-            session,
-            runtime,
+        suspect = await get_suspect(uow, case_id, suspect_id)
+        lawyer = await defense_lawyer(uow, suspect_id)
+        await uow.emit(
             StageHandedOver(
                 suspect_id=suspect_id,
                 court=court,
@@ -229,33 +212,31 @@ async def hand_over(
 
 
 async def apply_expedited(
-    session: AsyncSession, runtime: Runtime, case_id: UUID, *, suspect_ids: list[UUID], at: datetime
+    uow: ProcuratorateUnitOfWork, case_id: UUID, *, suspect_ids: list[UUID], at: datetime
 ) -> tuple[date, bool]:
     """The expedited procedure (速裁, CPL Art. 222-223) in a plea case: its review period of 10
     days, or 15 where a sentence over one year is likely, runs from the receipt of the case
     (CPL Art. 172), not from the decision. Returns the deadline and whether it is provisional."""
-    case = await get_case(session, case_id, lock=True)
+    case = await get_case(uow, case_id, lock=True)
     if case.review_status != ReviewStatus.UNDER_REVIEW or case.expedited:
         raise StateConflict("the expedited procedure cannot be applied now", field="suspect_ids")
     for suspect_id in suspect_ids:
-        await get_suspect(session, case_id, suspect_id)
-    people = await case_people(session, case_id)
+        await get_suspect(uow, case_id, suspect_id)
+    people = await case_people(uow, case_id)
     received_on = legal_date(case.received_at)
     refusal = expedited_refusal(people, social_impact=case.social_impact, received_on=received_on)
     if refusal is not None:
         raise StateConflict(refusal[0], field="suspect_ids")
     period = expedited_review_period(p.likely_sentence for p in people)
-    due = review_deadline(received_on, period, runtime.calendar, in_custody=in_custody(people))
-    await session.execute(
+    due = review_deadline(received_on, period, uow.calendar, in_custody=in_custody(people))
+    await uow.session.execute(
         sa.update(cases)
         .where(cases.c.case_id == case_id)
         .values(
             expedited=True, review_deadline=due.due_on, review_deadline_provisional=due.provisional
         )
     )
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         ExpeditedProcedureApplied(
             suspect_ids=tuple(suspect_ids), decided_at=at, review_deadline=due.due_on
         ),
@@ -265,8 +246,7 @@ async def apply_expedited(
 
 
 async def witness_plea(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case_id: UUID,
     suspect_id: UUID,
     *,
@@ -278,9 +258,9 @@ async def witness_plea(
 ) -> None:
     """The plea agreement's witness (具结): a duty lawyer may not witness where the suspect has a
     defense lawyer, who may witness by video (Measures Art. 11)."""
-    await get_case(session, case_id, lock=True)
-    await get_suspect(session, case_id, suspect_id)
-    lawyer = await defense_lawyer(session, suspect_id)
+    await get_case(uow, case_id, lock=True)
+    await get_suspect(uow, case_id, suspect_id)
+    lawyer = await defense_lawyer(uow, suspect_id)
     if witness_role is WitnessRole.DUTY_LAWYER and lawyer is not None:
         raise StateConflict(
             f"the suspect has a defense lawyer ({lawyer.name}): a duty lawyer may not witness "
@@ -291,9 +271,7 @@ async def witness_plea(
         raise StateConflict("the suspect has no defense lawyer", field="witness_role")
     if witness_role is WitnessRole.DUTY_LAWYER and mode is WitnessMode.REMOTE_VIDEO:
         raise RuleViolation("only the defense lawyer may witness by video", field="mode")
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         PleaAgreementWitnessed(
             suspect_id=suspect_id,
             witnessed_at=at,

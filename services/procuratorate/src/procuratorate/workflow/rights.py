@@ -10,7 +10,6 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas.events.common import SuspectParticulars
 from defense_schemas.events.procuratorate import InformedPerson, RightsNotified
@@ -22,15 +21,14 @@ from procuratorate.domain.defense_path import (
     LETTER_CLOCK_AT_RIGHTS_NOTIFICATION,
     relatives_not_informed,
 )
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
-    emit,
     get_case,
     get_suspect,
     load_defense,
     settle_clocks,
     start_clock,
 )
-from service_runtime.app import Runtime
 
 
 @dataclass(frozen=True)
@@ -42,8 +40,7 @@ class RightsNotification:
 
 
 async def notify_rights(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: ProcuratorateUnitOfWork,
     case_id: UUID,
     suspect_id: UUID,
     *,
@@ -51,15 +48,15 @@ async def notify_rights(
     notified_at: datetime,
     relatives_not_informed_reason: str | None,
 ) -> RightsNotification:
-    case = await get_case(session, case_id, lock=True)
-    suspect = await get_suspect(session, case_id, suspect_id, lock=True)
-    facts = SuspectParticulars.model_validate(open_facts(session, suspect))
+    case = await get_case(uow, case_id, lock=True)
+    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
+    facts = SuspectParticulars.model_validate(open_facts(uow.cipher, suspect))
     reason = relatives_not_informed(
         (person.role for person in informed),
         relatives_known=bool(facts.close_relatives or facts.guardian),
         reason=relatives_not_informed_reason,
     )
-    path = await load_defense(session, case, suspect)
+    path = await load_defense(uow, case, suspect)
     warned = path.in_scope
     letter_clock = path.notify_rights()
     # Who was told what and when: each person with the time and the legal-aid warning.
@@ -74,9 +71,7 @@ async def notify_rights(
         )
         for person in informed
     )
-    await emit(
-        session,
-        runtime,
+    await uow.emit(
         RightsNotified(
             suspect_id=suspect_id,
             notified_at=notified_at,
@@ -88,18 +83,17 @@ async def notify_rights(
         case_id=case_id,
         suspect_id=suspect_id,
     )
-    await session.execute(
+    await uow.session.execute(
         sa.update(suspects)
         .where(suspects.c.suspect_id == suspect_id)
         .values(rights_notified_at=sa.func.coalesce(suspects.c.rights_notified_at, notified_at))
     )
     settled = await settle_clocks(
-        session, kind=ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id, at=notified_at
+        uow, kind=ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id, at=notified_at
     )
     if letter_clock:
         await start_clock(
-            session,
-            runtime,
+            uow,
             case_id=case_id,
             suspect_id=suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,
@@ -111,7 +105,7 @@ async def notify_rights(
     outcome = (
         settled[0]
         if settled
-        else await session.scalar(
+        else await uow.session.scalar(
             sa.select(clocks.c.outcome).where(
                 clocks.c.suspect_id == suspect_id,
                 clocks.c.kind == ClockKind.RIGHTS_NOTIFICATION.value,

@@ -75,6 +75,30 @@ def audited_handler(
     return wrapped
 
 
+def audited(
+    handler: Callable[[Any, Envelope, Any], Awaitable[None]],
+    *,
+    fields: tuple[str, ...],
+    resource: str | None = None,
+) -> Callable[[Any, Envelope, Any], Awaitable[None]]:
+    """A unit-of-work handler (``service_runtime.unit_of_work``), followed by its audit entry
+    in the same unit of work: the consumer appends it with the transaction's others, last."""
+
+    async def wrapped(uow: Any, envelope: Envelope, event: Any) -> None:
+        await handler(uow, envelope, event)
+        await uow.audit.record(
+            AuditEntry(
+                resource=resource or f"event:{event.event_type}",
+                action="write",
+                case_id=envelope.case_id,
+                record_id=str(envelope.event_id),
+                fields=fields,
+            )
+        )
+
+    return wrapped
+
+
 class AuditedApplier:
     """The service's applier, then its queued audit entries, appended in one go before commit."""
 

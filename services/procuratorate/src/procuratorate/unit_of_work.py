@@ -1,0 +1,58 @@
+"""The procuratorate's unit of work: the shared one (session, outbox, settings, calendar,
+clock, cipher, audit) with what the procuratorate's use cases add to it — the case row an
+access check already locked, and events that go on the case's timeline as they go out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_schemas import BaseEvent, Envelope
+from procuratorate.db.personal import seal_payload
+from procuratorate.db.tables import timeline
+from procuratorate.settings import ProcuratorateSettings
+from service_runtime.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from service_runtime.app import Runtime
+
+
+class ProcuratorateUnitOfWork(UnitOfWork[ProcuratorateSettings]):
+    def __init__(
+        self, runtime: Runtime, session: AsyncSession, *, deferred_audit: bool = False
+    ) -> None:
+        super().__init__(runtime, session, deferred_audit=deferred_audit)
+        self.locked_case: Any | None = None
+        """The case row the route's access check read and locked in this transaction: the
+        first ``get_case(lock=True)`` of the same case takes it instead of reading it again."""
+
+    async def emit(
+        self,
+        event: BaseEvent,
+        *,
+        case_id: UUID,
+        suspect_id: UUID | None = None,
+        caused_by: Envelope | None = None,
+    ) -> Envelope:
+        """Queue ``event`` in the outbox (this transaction) and put it on the case's timeline."""
+        envelope = await self.publish(event, case_id=case_id, caused_by=caused_by)
+        await self.record_on_timeline(envelope, suspect_id)
+        return envelope
+
+    async def record_on_timeline(self, envelope: Envelope, suspect_id: UUID | None) -> None:
+        await self.session.execute(
+            pg_insert(timeline)
+            .values(
+                case_id=envelope.case_id,
+                suspect_id=suspect_id,
+                event_id=envelope.event_id,
+                event_type=envelope.event_type,
+                producer=envelope.producer,
+                occurred_at=envelope.occurred_at,
+                payload=seal_payload(self.cipher, envelope.event_id, dict(envelope.payload)),
+            )
+            .on_conflict_do_nothing(index_elements=["event_id"])
+        )
