@@ -133,6 +133,7 @@ class Attack:
     content: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     expected: int | None = None  # a particular status, where the class of it is the point
+    resource: str | None = None  # the route the audit entry names, where the guards refuse first
 
 
 def _json(value: Any) -> bytes:
@@ -154,6 +155,7 @@ ATTACKS = [
         content=_json(_case(transfer_number="a\x00b")),
         headers={"content-type": "application/JSON"},
         expected=422,
+        resource="/cases",
     ),
     Attack(
         "NUL with a +json type",
@@ -319,6 +321,7 @@ ATTACKS = [
         content=b'{"x": "' + b"a" * (16 * 1024 * 1024) + b'"}',
         headers={"content-type": "application/json"},
         expected=413,
+        resource="/cases",
     ),
     Attack(
         "a body larger than its declared length",
@@ -328,6 +331,7 @@ ATTACKS = [
         content=b"[" + b"1," * 200_000 + b"1]",
         headers={"content-type": "application/json"},
         expected=413,
+        resource="/firms",
     ),
     Attack(
         "a content length that is not a number",
@@ -339,6 +343,14 @@ ATTACKS = [
     ),
     # Class 6: tokens.
     Attack("no token", "aid_center", "GET", "/notices", token=False, expected=401),
+    Attack(
+        "NUL in a path no route serves",
+        "procuratorate",
+        "GET",
+        "/nowhere/%00",
+        token=False,
+        resource="unmatched",
+    ),
 ]
 
 
@@ -370,6 +382,8 @@ async def test_a_hostile_request_is_refused_with_a_4xx_and_audited(
     after = await service.audit_rows()
     assert len(after) == len(before) + 1, f"{attack.name}: not audited once"
     assert after[-1][1] not in ("ok", "error"), (attack.name, after[-1])
+    if attack.resource is not None:
+        assert after[-1][0] == attack.resource, (attack.name, after[-1])
 
 
 async def test_a_token_living_too_long_is_refused_and_audited(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from defense_messaging import KafkaConnection, MessagingTables
+from service_runtime.route_match import route_of
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ class RequestMetrics:
             if message["type"] == "http.response.start":
                 method = scope["method"]
                 # The route template, not the raw path: ids must not explode the label space.
-                route = getattr(scope.get("route"), "path", "unmatched")
+                route, _ = route_of(scope)
                 self.metrics.requests.labels(method, route, str(message["status"])).inc()
                 self.metrics.request_seconds.labels(method, route).observe(
                     time.perf_counter() - started

@@ -25,6 +25,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_runtime.request_guards import clean_text
+from service_runtime.route_match import route_of
 from service_runtime.security.audit import Actor, AuditEntry, GroupAppender
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,8 @@ class AuditMiddleware:
             raise
 
     async def _record(self, request: Request, status: int) -> None:
-        route = getattr(request.scope.get("route"), "path", None) or "unmatched"
-        params = request.scope.get("path_params") or {}
+        # Refused by a guard before routing, the entry still names the route the path reaches.
+        route, params = route_of(request.scope)
         principal = getattr(request.state, "principal", None)
         # Path parameters are the client's text before any validation: kept short and storable.
         record_ids = [
