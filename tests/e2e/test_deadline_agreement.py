@@ -1,5 +1,5 @@
 """One owner per deadline: the three services agree on every clock of a scripted case, and
-the assignment period is the one ``legal_calendar.deadlines.ASSIGNMENT`` defines."""
+the assignment and letter periods are the ones ``legal_calendar.deadlines`` defines."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from legal_calendar import load_bundled_calendar
-from legal_calendar.deadlines import ASSIGNMENT
+from legal_calendar.deadlines import ASSIGNMENT, LETTER
 from tests.e2e.platform import running_platform
 from tests.e2e.test_workflow import _minor_in_hedong, _roster
 from tests.infrastructure import eventually
@@ -105,3 +105,99 @@ async def test_the_three_services_count_the_assignment_period_alike(
         outcomes = {c["kind"]: c["outcome"] for c in suspect["clocks"]}
         assert [c["outcome"] for c in board if c["kind"] == "assignment"] == ["met_late"]
         assert outcomes["assignment"] == "met_late"
+
+
+async def test_a_dismissal_after_a_termination_reopens_the_letter_clock_in_both_services(
+    service_settings: Callable[..., Any],
+) -> None:
+    """A minor (LAL Art. 25(1)) is appointed a lawyer, retains counsel (aid terminated), then
+    dismisses that counsel: the letter is owed again (Measures Art. 6) and both services open a
+    second letter clock on the same day, met by the letter sent with the dismissal."""
+    async with running_platform(service_settings, "reopened") as platform:
+        await _roster(platform.aid_center)
+        procuratorate = platform.procuratorate.client
+        body = _minor_in_hedong()
+        case = await procuratorate.post("/cases", json=body)
+        assert case.status_code == 201, case.text
+        case_id, suspect_id = case.json()["case_id"], body["suspects"][0]["suspect_id"]
+        suspect_url = f"/cases/{case_id}/suspects/{suspect_id}"
+        notified = await procuratorate.post(
+            f"{suspect_url}/rights-notification",
+            json={
+                "informed": [
+                    {"role": "suspect", "name": "王小明"},
+                    {"role": "guardian", "name": "王大明"},
+                ],
+                "notified_at": "2026-03-03T10:00:00+08:00",
+            },
+        )
+        assert notified.status_code == 200, notified.text
+        decision = await procuratorate.post(
+            f"{suspect_url}/defense-decision",
+            json={"choice": "no_counsel", "decided_at": DECIDED, "materials": ["起诉意见书"]},
+        )
+        assert decision.status_code == 200, decision.text
+
+        async def suspect_now() -> Any:
+            return (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]
+
+        async def status_is(status: str) -> Any:
+            got = await suspect_now()
+            return got["defense_status"] == status and got
+
+        await eventually(
+            lambda: status_is("appointed_on_notice"), what="the appointment to reach it"
+        )
+        retained = await procuratorate.post(
+            f"{suspect_url}/private-counsel",
+            json={"counsel": {"name": "刘律师", "contact": "13700000000"}},
+        )
+        assert retained.status_code == 200, retained.text
+        retention_id = retained.json()["retention_id"]
+
+        async def terminated() -> Any:
+            timeline = (await procuratorate.get(f"/cases/{case_id}/timeline")).json()
+            return any(e["event_type"] == "AidTerminated" for e in timeline)
+
+        await eventually(terminated, what="the center's termination to reach the procuratorate")
+        dismissal = await procuratorate.post(
+            f"{suspect_url}/private-counsel/{retention_id}/dismissal", json={}
+        )
+        assert dismissal.status_code == 200, dismissal.text
+        assert dismissal.json()["renotify"] is True
+
+        def letter_clocks(clocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return sorted(
+                (c for c in clocks if c["kind"] == "notice_dispatch"),
+                key=lambda c: c.get("trigger_on") or c["started_on"],
+            )
+
+        async def notifier_reopened() -> Any:
+            board = (
+                await platform.notifier.client.get(
+                    "/clocks", params={"case_id": case_id, "include_stopped": "true"}
+                )
+            ).json()
+            found = letter_clocks([c for c in board if c["suspect_id"] == suspect_id])
+            return len(found) == 2 and not found[1]["open"] and found
+
+        await eventually(
+            notifier_reopened, what="the notifier to open and close the second letter clock"
+        )
+        notifier_letter = await notifier_reopened()
+        procuratorate_letter = letter_clocks((await suspect_now())["clocks"])
+        assert [c["subject"] for c in procuratorate_letter] == ["rights_notification", "dismissal"]
+        reopened = procuratorate_letter[1]
+        assert reopened["due_on"] == notifier_letter[1]["due_on"]
+        assert reopened["trigger_on"] == notifier_letter[1]["started_on"]
+        assert reopened["due_on"] == (
+            LETTER.due(
+                datetime.fromisoformat(reopened["met_at"]), load_bundled_calendar()
+            ).due_on.isoformat()
+        )
+        # Met alike: the letter went with the dismissal.
+        assert reopened["outcome"] == notifier_letter[1]["outcome"] == "met"
+        assert procuratorate_letter[0]["due_on"] == notifier_letter[0]["due_on"]
+        # Neither clock rests on a guessed calendar year, and both say so.
+        for clock in (*procuratorate_letter, *notifier_letter):
+            assert clock["provisional"] is False and clock["missing_years"] == []

@@ -7,8 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from legal_calendar import load_bundled_calendar
-from legal_calendar.deadlines import ASSIGNMENT, assignment_started_at, closed_by
+from legal_calendar import CalendarDays, load_bundled_calendar
+from legal_calendar.deadlines import (
+    ASSIGNMENT,
+    LETTER,
+    LetterTrigger,
+    assignment_started_at,
+    closed_by,
+    letter_owed_after_dismissal,
+)
 
 CALENDAR = load_bundled_calendar()
 SENT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Tianjin
@@ -41,3 +48,35 @@ def test_a_stopping_fact_closes_the_period_iff_it_happened_at_or_after_the_start
 ) -> None:
     assert closed_by(started, started + offset) is (offset >= timedelta(0))
     assert not closed_by(started, None)
+
+
+def test_the_letter_period_runs_three_days_by_art_105() -> None:
+    # Informed on a Wednesday: the third day is a Saturday, so the letter is due on Monday.
+    wednesday = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
+    assert LETTER.due(wednesday, CALENDAR).due_on == date(2026, 3, 9)
+    assert LETTER.period == CalendarDays(3)
+    assert {t.value for t in LetterTrigger} == {
+        "rights_notification",
+        "decision",
+        "dismissal",
+        "termination",
+    }
+
+
+def test_a_letter_period_past_the_calendar_says_which_years_it_guessed() -> None:
+    due = LETTER.due(datetime(2026, 12, 30, 2, 0, tzinfo=UTC), CALENDAR)
+    assert due.provisional and due.missing_years == (2027,)
+    # 2 January 2027 is a Saturday: the guess moves it to Monday the 4th.
+    assert due.due_on == date(2027, 1, 4)
+
+
+@given(st.booleans(), st.booleans(), st.booleans())
+def test_after_a_termination_only_an_lal_ground_brings_the_letter_back_on_dismissal(
+    in_scope: bool, terminated: bool, lal_ground: bool
+) -> None:
+    # An LAL Art. 25(1) ground is a ground of the mandatory scope.
+    in_scope = in_scope or lal_ground
+    owed = letter_owed_after_dismissal(
+        in_scope=in_scope, aid_was_terminated=terminated, on_legal_aid_law_ground=lal_ground
+    )
+    assert owed is (lal_ground if terminated else in_scope)

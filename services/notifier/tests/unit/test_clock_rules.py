@@ -15,8 +15,10 @@ from defense_schemas.vocabulary import (
     ProceduralDecisionKind,
     ReceiptKind,
     ResponsibleParty,
+    TerminationReason,
 )
 from legal_calendar import load_bundled_calendar
+from legal_calendar.deadlines import LETTER
 from notifier.domain.clocks import (
     Alert,
     CaseView,
@@ -305,3 +307,100 @@ def test_alerts_reminder_in_lead_time_then_breach_after_the_day_closes() -> None
         )
         is None
     )
+
+
+def terminated(reason: TerminationReason, day: int = 10) -> aid.AidTerminated:
+    return aid.AidTerminated(
+        assignment_id=ex.ASSIGNMENT, suspect_id=ex.LI, reason=reason, terminated_at=ex.at(day)
+    )
+
+
+def appointed_view(**suspect: object) -> CaseView:
+    """Li in scope, the letter sent on day 5 and answered by an appointment."""
+    facts: dict[str, object] = {
+        "in_scope": True,
+        "notice_sent": True,
+        "notice_sent_at": ex.at(5),
+        "has_defender": True,
+        "lawyer_assigned": True,
+        "lawyer_assigned_at": ex.at(6),
+    }
+    return CaseView(suspects={ex.LI: SuspectView(**(facts | suspect))})  # type: ignore[arg-type]
+
+
+def test_a_termination_leaving_the_suspect_without_a_defender_reopens_the_letter_clock() -> None:
+    [reopened] = [
+        c
+        for c in clock_changes(terminated(TerminationReason.OTHER), appointed_view(), CAL)
+        if isinstance(c, Schedule)
+    ]
+    assert reopened.key == ClockKey(ClockKind.NOTICE_DISPATCH, ex.LI)
+    assert reopened.started_on == date(2026, 3, 10)
+    assert reopened.due_on == LETTER.due(ex.at(10), CAL).due_on
+    assert reopened.responsible is ResponsibleParty.PROCURATORATE
+
+
+def test_a_termination_for_another_defender_or_the_stage_reopens_nothing() -> None:
+    for reason in (
+        TerminationReason.COUNSEL_RETAINED,
+        TerminationReason.SELF_DEFENSE_PERMITTED,
+        TerminationReason.STAGE_ENDED,
+    ):
+        changes = clock_changes(terminated(reason), appointed_view(), CAL)
+        assert not [c for c in changes if c.key.kind is ClockKind.NOTICE_DISPATCH], reason
+    out_of_scope = appointed_view(in_scope=False)
+    assert not clock_changes(terminated(TerminationReason.OTHER), out_of_scope, CAL)
+
+
+def test_a_new_letter_that_came_first_answers_the_termination() -> None:
+    # The re-sent letter (procuratorate topic) was applied before the termination (aid topic).
+    view = appointed_view(notice_sent_at=ex.at(11))
+    assert not clock_changes(terminated(TerminationReason.OTHER, day=10), view, CAL)
+
+
+def dismissed(day: int = 12) -> pr.PrivateCounselDismissed:
+    return pr.PrivateCounselDismissed(
+        retention_id=ex.RETENTION, suspect_id=ex.LI, dismissed_at=ex.at(day)
+    )
+
+
+def retained_view(**suspect: object) -> CaseView:
+    facts: dict[str, object] = {"in_scope": True, "has_defender": True}
+    return CaseView(suspects={ex.LI: SuspectView(**(facts | suspect))})  # type: ignore[arg-type]
+
+
+def test_dismissing_counsel_opens_the_letter_clock_as_the_procuratorate_does() -> None:
+    [opened] = clock_changes(dismissed(), retained_view(), CAL)
+    assert isinstance(opened, Schedule)
+    assert opened.key == ClockKey(ClockKind.NOTICE_DISPATCH, ex.LI)
+    assert opened.started_on == date(2026, 3, 12)
+    # A letter that went before the counsel was retained does not stand in for the new one.
+    assert clock_changes(
+        dismissed(),
+        retained_view(
+            notice_sent=True,
+            notice_sent_at=ex.at(2),
+            aid_terminated=True,
+            legal_aid_law_ground=True,
+        ),
+        CAL,
+    )
+
+
+def test_after_a_termination_only_an_lal_ground_brings_the_letter_back_on_dismissal() -> None:
+    # Measures Art. 6 ¶2: 原则上不再通知 on Art. 2 grounds alone.
+    assert not clock_changes(dismissed(), retained_view(aid_terminated=True), CAL)
+    assert clock_changes(
+        dismissed(), retained_view(aid_terminated=True, legal_aid_law_ground=True), CAL
+    )
+
+
+def test_a_letter_clock_past_the_calendar_carries_the_missing_years() -> None:
+    event = pr.PrivateCounselDismissed(
+        retention_id=ex.RETENTION,
+        suspect_id=ex.LI,
+        dismissed_at=datetime(2026, 12, 30, 10, tzinfo=SH),
+    )
+    [opened] = clock_changes(event, retained_view(), CAL)
+    assert isinstance(opened, Schedule)
+    assert opened.provisional and opened.missing_years == (2027,)

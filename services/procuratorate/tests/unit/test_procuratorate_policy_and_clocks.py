@@ -9,9 +9,8 @@ import pytest
 from defense_schemas.events.procuratorate import NoticeOfDefenseLetter
 from defense_schemas.vocabulary import DefenseStatus, Ground, SentenceBand
 from legal_calendar import load_bundled_calendar
+from legal_calendar.deadlines import FILE_REVIEW, LETTER
 from procuratorate.domain.clocks import (
-    FILE_REVIEW,
-    THREE_DAYS,
     deadline,
     expedited_review_period,
     review_period,
@@ -58,10 +57,10 @@ def test_status_derivation() -> None:
     ("trigger", "period", "due"),
     [
         # Spring Festival 2026 (02-15..02-23 rest, 02-14 and 02-28 make-up working days).
-        (date(2026, 2, 12), THREE_DAYS, date(2026, 2, 24)),
+        (date(2026, 2, 12), LETTER.period, date(2026, 2, 24)),
         # National Day 2025: 10-01..10-08 rest; 09-28 and 10-11 are make-up working days.
-        (date(2025, 9, 29), THREE_DAYS, date(2025, 10, 9)),
-        (date(2025, 9, 26), FILE_REVIEW, date(2025, 9, 30)),  # Sunday 09-28 is a make-up day
+        (date(2025, 9, 29), LETTER.period, date(2025, 10, 9)),
+        (date(2025, 9, 26), FILE_REVIEW.period, date(2025, 9, 30)),  # Sunday 09-28 is a make-up day
         (date(2026, 3, 2), review_period(), date(2026, 4, 2)),
         (date(2026, 3, 2), review_period(extended=True), date(2026, 4, 17)),
     ],
@@ -73,7 +72,7 @@ def test_periods_follow_the_legal_calendar(trigger: date, period: object, due: d
 
 
 def test_a_date_in_2027_is_provisional_and_says_so() -> None:
-    result = deadline(date(2027, 3, 1), THREE_DAYS, CALENDAR)
+    result = deadline(date(2027, 3, 1), LETTER.period, CALENDAR)
     assert result.provisional and result.missing_years == (2027,)
     assert result.due_on == date(2027, 3, 4)
 

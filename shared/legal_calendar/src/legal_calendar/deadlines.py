@@ -24,15 +24,46 @@ The assignment period (Measures Art. 4; LAL Art. 36):
   closes the period whatever order the events arrive in.
 - A written request to appoint another lawyer (Art. 5, ``ReappointmentRequested``) starts a
   new 3-day period from the request.
+
+The letter period (Measures Art. 3 ¶2; the procuratorate's rules, SPP Criminal Procedure Rules
+Art. 42):
+    犯罪嫌疑人决定不自行委托辩护人的，人民检察院应当自收到其决定之日起三日以内……通知法律援助机构
+    (Art. 3 ¶2); where no decision is recorded, Art. 42 counts the 3 days from finding that a
+    suspect in the mandatory scope has no defender.
+- **Starts** (:class:`LetterTrigger`) for a suspect in the mandatory scope without a defender
+  and without a letter on its way: the rights notification (informed, no decision yet), a
+  ground found later (one clock per ground), the decision not to retain counsel (or any
+  decision that leaves the suspect without a defender), the dismissal of retained counsel, the
+  termination of aid that leaves the suspect without a defender.
+- **One clock at a time**: the earliest open clock is the one the letter must meet; a later
+  trigger never moves it.
+- **Length**: 3 days by CPL Art. 105 — :class:`~legal_calendar.periods.CalendarDays`.
+- **Stops** when the letter is sent (``DefenseNoticeSent``: met, or met late); it falls away
+  (cancelled) when counsel is retained, self-defense is permitted, or the suspect leaves the
+  scope.
+- **Not again after a dismissal** (Measures Art. 6 ¶2, 原则上不再通知): once aid was terminated
+  because counsel was retained, dismissing that counsel starts the period only on an LAL Art.
+  25(1) ground — :func:`letter_owed_after_dismissal`.
+
+The rights notification (Measures Art. 3 ¶1, CPL Art. 34): within 3 days of receiving the case.
+The file review (Measures Art. 8): within 3 working days of a request not arranged at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from legal_calendar.calendar import LegalCalendar
-from legal_calendar.periods import CalendarDays, Deadline, Period, compute_deadline, legal_date
+from legal_calendar.periods import (
+    CalendarDays,
+    Deadline,
+    Period,
+    WorkingDays,
+    compute_deadline,
+    legal_date,
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +87,46 @@ ASSIGNMENT = StatutoryPeriod(
     period=CalendarDays(3),
     basis="Measures Art. 4, LAL Art. 36: a lawyer within 3 days of receiving the letter",
 )
+
+
+LETTER = StatutoryPeriod(
+    name="notice_dispatch",
+    period=CalendarDays(3),
+    basis="Measures Art. 3 ¶2, SPP Rules Art. 42: the letter to legal aid within 3 days",
+)
+
+RIGHTS_NOTIFICATION = StatutoryPeriod(
+    name="rights_notification",
+    period=CalendarDays(3),
+    basis="Measures Art. 3 ¶1, CPL Art. 34: inform the suspect within 3 days of receipt",
+)
+
+FILE_REVIEW = StatutoryPeriod(
+    name="file_review",
+    period=WorkingDays(3),
+    basis="Measures Art. 8: arrange a deferred file review within 3 working days",
+)
+
+
+class LetterTrigger(StrEnum):
+    """What starts the letter period (besides a newly found ground, whose clock is named by
+    the ground itself)."""
+
+    RIGHTS_NOTIFICATION = "rights_notification"
+    DECISION = "decision"
+    DISMISSAL = "dismissal"
+    TERMINATION = "termination"
+
+
+def letter_owed_after_dismissal(
+    *, in_scope: bool, aid_was_terminated: bool, on_legal_aid_law_ground: bool
+) -> bool:
+    """Whether dismissing retained counsel makes the letter owed again (Measures Art. 6): on
+    any ground of the mandatory scope, except that after aid was terminated (counsel having
+    been retained) only an LAL Art. 25(1) ground brings a new letter (原则上不再通知)."""
+    if aid_was_terminated:
+        return on_legal_aid_law_ground
+    return in_scope
 
 
 def assignment_started_at(

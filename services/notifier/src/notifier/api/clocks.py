@@ -37,6 +37,9 @@ class ClockView(BaseModel):
     started_on: date
     due_on: date
     provisional: bool = Field(description="The calendar lacked a year; the due day is a guess.")
+    missing_years: list[int] = Field(
+        description="The years without an official calendar the due day was guessed for."
+    )
     reason: str | None
     open: bool
     overdue: bool = Field(description="The period closed while the clock is open.")

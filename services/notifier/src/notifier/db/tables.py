@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import UUID
 
 from service_runtime.tables import add_platform_tables
@@ -43,6 +44,20 @@ suspects = sa.Table(
         nullable=True,
         comment="the latest appointment: closes an assignment clock started at or before it",
     ),
+    sa.Column(
+        "notice_sent_at",
+        sa.DateTime(timezone=True),
+        nullable=True,
+        comment="the latest letter: answers a letter clock reopened at or before it",
+    ),
+    sa.Column(
+        "letter_reopened_at",
+        sa.DateTime(timezone=True),
+        nullable=True,
+        comment="a termination or dismissal made the letter owed again",
+    ),
+    sa.Column("aid_terminated", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("legal_aid_law_ground", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 held_deliveries = sa.Table(
@@ -131,6 +146,7 @@ clocks = sa.Table(
     sa.Column("started_on", sa.Date, nullable=False),
     sa.Column("due_on", sa.Date, nullable=False),
     sa.Column("provisional", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("missing_years", pg.JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("trigger_event_id", UUID(as_uuid=True), nullable=False),
     sa.Column("correlation_id", UUID(as_uuid=True), nullable=False),

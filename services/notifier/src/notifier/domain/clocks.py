@@ -6,11 +6,13 @@ is the shared ``legal_calendar``'s (CPL Art. 105, Measures Art. 8); it is never 
 
 The clocks (ClockKind):
 - rights_notification — 3 days from the case's receipt (Measures Art. 3, CPL Art. 34);
-- notice_dispatch — for a suspect in the mandatory scope without a defender: 3 days from the
-  rights notification, from the discovery of a new ground, or from the decision not to retain
-  counsel, whichever comes first (Measures Art. 3; the procuratorate's rules Art. 42: the 3 days
-  run from finding that the suspect has no defender, so a suspect who never decides still has
-  a clock). The procuratorate opens the same clock on the same events
+- notice_dispatch — defined once in ``legal_calendar.deadlines.LETTER``: for a suspect in the
+  mandatory scope without a defender, 3 days from the rights notification, from the discovery
+  of a new ground, or from the decision not to retain counsel, whichever comes first (Measures
+  Art. 3; the procuratorate's rules Art. 42: the 3 days run from finding that the suspect has
+  no defender, so a suspect who never decides still has a clock); opened again when a
+  termination of aid or a dismissal of counsel leaves the suspect without a defender (Art. 6,
+  ``letter_owed_after_dismissal``). The procuratorate opens the same clock on the same events
   (``procuratorate.domain.defense_path``);
 - assignment — defined once in ``legal_calendar.deadlines.ASSIGNMENT`` (Measures Art. 4, LAL
   Art. 36): 3 days from the letter's receipt (its sending), or from the supplement that
@@ -27,7 +29,7 @@ The clocks (ClockKind):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
@@ -43,20 +45,39 @@ from defense_schemas.vocabulary import (
     ProceduralDecisionKind,
     ReceiptKind,
     ResponsibleParty,
+    TerminationReason,
 )
 from legal_calendar import (
-    CalendarDays,
     LegalCalendar,
     Period,
-    WorkingDays,
     closes_at,
     compute_deadline,
     legal_date,
 )
-from legal_calendar.deadlines import ASSIGNMENT, closed_by
+from legal_calendar.deadlines import (
+    ASSIGNMENT,
+    FILE_REVIEW,
+    LETTER,
+    RIGHTS_NOTIFICATION,
+    closed_by,
+    letter_owed_after_dismissal,
+)
 
-THREE_DAYS = CalendarDays(3)
-THREE_WORKING_DAYS = WorkingDays(3)
+COUNTED: dict[ClockKind, Period] = {
+    ClockKind.RIGHTS_NOTIFICATION: RIGHTS_NOTIFICATION.period,
+    ClockKind.NOTICE_DISPATCH: LETTER.period,
+    ClockKind.ASSIGNMENT: ASSIGNMENT.period,
+    ClockKind.FILE_REVIEW: FILE_REVIEW.period,
+}
+"""The clocks whose due day the watch counts from their start, by the shared definitions
+(``legal_calendar.deadlines``). The review period and the written opinions are due on the day
+the procuratorate's events name."""
+
+TERMINATIONS_LEAVING_A_DEFENDER = (
+    TerminationReason.COUNSEL_RETAINED,
+    TerminationReason.SELF_DEFENSE_PERMITTED,
+)
+"""Aid ended because the suspect has another defender: no letter is owed again."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,8 @@ class Schedule:
     due_on: date
     provisional: bool
     reason: str
+    missing_years: tuple[int, ...] = ()
+    """The calendar years the due day was guessed for (empty when ``provisional`` is False)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +127,20 @@ class SuspectView:
     has_defender: bool = False  # appointed lawyer, retained counsel or permitted self-defense
     lawyer_assigned: bool = False
     lawyer_assigned_at: datetime | None = None  # the latest appointment (or replacement)
+    notice_sent_at: datetime | None = None  # the latest letter
+    letter_reopened_at: datetime | None = None  # a termination or dismissal made it owed again
+    aid_terminated: bool = False
+    legal_aid_law_ground: bool = False  # an LAL Art. 25(1) ground (Measures Art. 6 ¶2)
+
+    @property
+    def letter_in_flight(self) -> bool:
+        """A letter went and nothing since made a new one owed: a letter sent at or after the
+        reopening answers it, whichever of the two events arrived first."""
+        if not self.notice_sent:
+            return False
+        if self.letter_reopened_at is None:
+            return True
+        return closed_by(self.letter_reopened_at, self.notice_sent_at)
 
 
 @dataclass
@@ -118,13 +155,6 @@ class CaseView:
         return self.suspects.get(suspect_id, SuspectView())
 
 
-def _within(trigger: datetime, period: Period, calendar: LegalCalendar) -> tuple[date, date, bool]:
-    """The triggering legal day, the due day, and whether the calendar had to guess."""
-    started_on = legal_date(trigger)
-    deadline = compute_deadline(started_on, period, calendar, allow_provisional=True)
-    return started_on, deadline.due_on, deadline.provisional
-
-
 def _schedule(
     key: ClockKey,
     responsible: ResponsibleParty,
@@ -133,8 +163,29 @@ def _schedule(
     calendar: LegalCalendar,
     reason: str,
 ) -> Schedule:
-    started_on, due_on, provisional = _within(trigger, period, calendar)
-    return Schedule(key, responsible, started_on, due_on, provisional, reason)
+    started_on = legal_date(trigger)
+    deadline = compute_deadline(started_on, period, calendar, allow_provisional=True)
+    return Schedule(
+        key,
+        responsible,
+        started_on,
+        deadline.due_on,
+        deadline.provisional,
+        reason,
+        deadline.missing_years,
+    )
+
+
+def recount(
+    kind: ClockKind, started_on: date, calendar: LegalCalendar
+) -> tuple[date, tuple[int, ...]] | None:
+    """A counted clock's due day from its start, and the years still guessed (a calendar year
+    was loaded); None for a clock whose due day an event names."""
+    period = COUNTED.get(kind)
+    if period is None:
+        return None
+    deadline = compute_deadline(started_on, period, calendar, allow_provisional=True)
+    return deadline.due_on, deadline.missing_years
 
 
 def _stop_open(
@@ -202,9 +253,80 @@ def _letter_owed(view: CaseView, suspect_id: UUID, suspect: SuspectView) -> bool
     defended_by_procuratorate_facts = suspect.has_defender and not suspect.lawyer_assigned
     return (
         ClockKey(ClockKind.NOTICE_DISPATCH, suspect_id) not in view.open_clocks
-        and not suspect.notice_sent
+        and not suspect.letter_in_flight
         and not defended_by_procuratorate_facts
     )
+
+
+def termination_reopens_letter(reason: TerminationReason) -> bool:
+    """Whether a termination for ``reason`` can leave the suspect owed a letter: not when aid
+    ended because the suspect has another defender, nor when the stage ended (handed over)."""
+    return reason not in TERMINATIONS_LEAVING_A_DEFENDER and reason is not (
+        TerminationReason.STAGE_ENDED
+    )
+
+
+def dismissal_reopens_letter(suspect: SuspectView) -> bool:
+    """Whether dismissing retained counsel makes the letter owed again (Measures Art. 6)."""
+    return letter_owed_after_dismissal(
+        in_scope=bool(suspect.in_scope),
+        aid_was_terminated=suspect.aid_terminated,
+        on_legal_aid_law_ground=suspect.legal_aid_law_ground,
+    )
+
+
+def _letter_reopened_by_termination(
+    view: CaseView, event: aid.AidTerminated, calendar: LegalCalendar
+) -> list[ClockChange]:
+    """A termination that leaves a suspect in the scope without a defender makes the letter
+    owed again within 3 days (the procuratorate's rules Art. 42), as the procuratorate's
+    aggregate decides (``record_aid_terminated``). A letter already sent at or after the
+    termination (its event came first, on the other topic) answered it."""
+    suspect = view.suspect(event.suspect_id)
+    if (
+        not termination_reopens_letter(event.reason)
+        or not suspect.in_scope
+        or closed_by(event.terminated_at, suspect.notice_sent_at)
+    ):
+        return []
+    reopened = replace(suspect, letter_reopened_at=event.terminated_at)
+    if not _letter_owed(view, event.suspect_id, reopened):
+        return []
+    return [
+        _schedule(
+            ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id),
+            ResponsibleParty.PROCURATORATE,
+            event.terminated_at,
+            LETTER.period,
+            calendar,
+            f"aid terminated ({event.reason.value}), the suspect is left without a defender: "
+            "notify legal aid again within 3 days (procuratorate rules Art. 42)",
+        )
+    ]
+
+
+def _letter_reopened_by_dismissal(
+    view: CaseView, event: pr.PrivateCounselDismissed, calendar: LegalCalendar
+) -> list[ClockChange]:
+    """Retained counsel dismissed: the letter is owed again (Measures Art. 6), except after a
+    termination of aid on Measures Art. 2 grounds alone (``letter_owed_after_dismissal``)."""
+    suspect = view.suspect(event.suspect_id)
+    owed = dismissal_reopens_letter(suspect)
+    reopened = replace(
+        suspect, letter_reopened_at=event.dismissed_at, has_defender=suspect.lawyer_assigned
+    )
+    if not owed or not _letter_owed(view, event.suspect_id, reopened):
+        return []
+    return [
+        _schedule(
+            ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id),
+            ResponsibleParty.PROCURATORATE,
+            event.dismissed_at,
+            LETTER.period,
+            calendar,
+            "retained counsel dismissed: notify legal aid within 3 days (Measures Art. 6)",
+        )
+    ]
 
 
 def _defender_found(view: CaseView, suspect_id: UUID, at: datetime, why: str) -> list[ClockChange]:
@@ -237,7 +359,7 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                             ClockKey(ClockKind.RIGHTS_NOTIFICATION, suspect.suspect_id),
                             ResponsibleParty.PROCURATORATE,
                             event.received_at,
-                            THREE_DAYS,
+                            RIGHTS_NOTIFICATION.period,
                             calendar,
                             "inform of the right to counsel within 3 days of receipt "
                             "(Measures Art. 3)",
@@ -274,7 +396,7 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                         ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id),
                         ResponsibleParty.PROCURATORATE,
                         event.notified_at,
-                        THREE_DAYS,
+                        LETTER.period,
                         calendar,
                         "informed, in the mandatory scope, without a defender: the letter "
                         "within 3 days unless counsel is retained (procuratorate rules Art. 42)",
@@ -303,7 +425,7 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                         key,
                         ResponsibleParty.PROCURATORATE,
                         event.assessed_at,
-                        THREE_DAYS,
+                        LETTER.period,
                         calendar,
                         "ground discovered for a suspect without counsel: send the letter "
                         "within 3 days",
@@ -321,7 +443,7 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                             key,
                             ResponsibleParty.PROCURATORATE,
                             event.decided_at,
-                            THREE_DAYS,
+                            LETTER.period,
                             calendar,
                             "no counsel retained: send the notice-of-defense letter within "
                             "3 days (Measures Art. 3)",
@@ -397,13 +519,17 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
             return changes
 
         case aid.AidTerminated():
-            return _stop_open(
+            changes = _stop_open(
                 view,
                 [ClockKey(ClockKind.WRITTEN_OPINION, event.suspect_id)],
                 duty_done=False,
                 at=event.terminated_at,
                 reason=f"aid terminated ({event.reason.value})",
             )
+            return changes + _letter_reopened_by_termination(view, event, calendar)
+
+        case pr.PrivateCounselDismissed():
+            return _letter_reopened_by_dismissal(view, event, calendar)
 
         case pr.PrivateCounselRetained():
             return _defender_found(
@@ -421,7 +547,7 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                     ClockKey(ClockKind.FILE_REVIEW, event.suspect_id, str(event.request_id)),
                     ResponsibleParty.PROCURATORATE,
                     event.requested_at,
-                    THREE_WORKING_DAYS,
+                    FILE_REVIEW.period,
                     calendar,
                     "arrange file review within 3 working days (Measures Art. 8)",
                 )

@@ -186,6 +186,10 @@ class ProjectionBatch:
                 "aid_center": None,
                 "lawyer_firm": None,
                 "lawyer_assigned_at": None,
+                "notice_sent_at": None,
+                "letter_reopened_at": None,
+                "aid_terminated": False,
+                "legal_aid_law_ground": False,
             }
         row.update(values)
         self._dirty_suspects.add((case_id, suspect_id))

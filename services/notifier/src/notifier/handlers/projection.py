@@ -11,11 +11,17 @@ from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import (
     DefenseChoice,
+    GroundBasis,
     ProceduralDecisionKind,
     RecipientRole,
     TerminationReason,
 )
-from notifier.domain.clocks import CaseView, SuspectView
+from notifier.domain.clocks import (
+    CaseView,
+    SuspectView,
+    dismissal_reopens_letter,
+    termination_reopens_letter,
+)
 from notifier.domain.deliveries import contacts_from
 from notifier.handlers.batch import ProjectionBatch
 
@@ -32,6 +38,10 @@ def view_of(batch: ProjectionBatch, case_id: UUID) -> CaseView:
             has_defender=row["has_defender"],
             lawyer_assigned=row["lawyer_assigned"],
             lawyer_assigned_at=row["lawyer_assigned_at"],
+            notice_sent_at=row["notice_sent_at"],
+            letter_reopened_at=row["letter_reopened_at"],
+            aid_terminated=row["aid_terminated"],
+            legal_aid_law_ground=row["legal_aid_law_ground"],
         )
     view.open_clocks = set(batch.open_clocks.get(case_id, {}))
     return view
@@ -62,7 +72,14 @@ def record_facts(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -
         case pr.ProceduralDecisionMade() if event.kind is ProceduralDecisionKind.EXTENSION:
             batch.update_case(case_id, review_deadline=event.review_deadline)
         case pr.EligibilityAssessed():
-            batch.update_suspect(case_id, event.suspect_id, in_scope=bool(event.grounds))
+            batch.update_suspect(
+                case_id,
+                event.suspect_id,
+                in_scope=bool(event.grounds),
+                legal_aid_law_ground=any(
+                    g.basis is GroundBasis.LEGAL_AID_LAW_ART_25_1 for g in event.grounds
+                ),
+            )
         case pr.DefenseDecisionRecorded():
             batch.update_suspect(
                 case_id,
@@ -70,10 +87,14 @@ def record_facts(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -
                 decided_no_counsel=event.choice is DefenseChoice.NO_COUNSEL,
             )
         case pr.DefenseNoticeSent():
+            sent_before = (batch.suspect(case_id, event.suspect_id) or {}).get("notice_sent_at")
             batch.update_suspect(
                 case_id,
                 event.suspect_id,
                 notice_sent=True,
+                notice_sent_at=event.sent_at
+                if sent_before is None
+                else max(sent_before, event.sent_at),
                 aid_center=event.letter.addressee_center,
             )
             batch.backfill_clocks(
@@ -95,12 +116,20 @@ def record_facts(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -
                 TerminationReason.COUNSEL_RETAINED,
                 TerminationReason.SELF_DEFENSE_PERMITTED,
             )
-            batch.update_suspect(
-                case_id,
-                event.suspect_id,
-                lawyer_assigned=False,
-                has_defender=keeps_defender,
-            )
+            terminated: dict[str, object] = {
+                "lawyer_assigned": False,
+                "has_defender": keeps_defender,
+                "aid_terminated": True,
+            }
+            if termination_reopens_letter(event.reason):
+                terminated["letter_reopened_at"] = event.terminated_at
+            batch.update_suspect(case_id, event.suspect_id, **terminated)
+        case pr.PrivateCounselDismissed():
+            known = batch.suspect(case_id, event.suspect_id) or {}
+            dismissed: dict[str, object] = {"has_defender": bool(known.get("lawyer_assigned"))}
+            if dismissal_reopens_letter(view_of(batch, case_id).suspect(event.suspect_id)):
+                dismissed["letter_reopened_at"] = event.dismissed_at
+            batch.update_suspect(case_id, event.suspect_id, **dismissed)
         case pr.PrivateCounselRetained() | pr.SelfDefensePermitted():
             batch.update_suspect(case_id, event.suspect_id, has_defender=True)
     found, replaced = contacts_from(event)

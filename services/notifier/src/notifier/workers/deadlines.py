@@ -73,6 +73,8 @@ async def scan_deadlines(runtime: Runtime, now: datetime) -> ScanResult:
                 "kind": ClockKind(row["kind"]),
                 "suspect_id": row["suspect_id"],
                 "due_on": row["due_on"],
+                "provisional": row["provisional"],
+                "missing_years": list(row["missing_years"]),
                 "responsible": ResponsibleParty(row["responsible"]),
             }
             if alert is Alert.APPROACHING:

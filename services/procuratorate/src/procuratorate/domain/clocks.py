@@ -16,17 +16,11 @@ from legal_calendar import (
     LegalCalendar,
     Months,
     Period,
-    WorkingDays,
     add_months,
     compute_deadline,
 )
+from legal_calendar.deadlines import ASSIGNMENT, FILE_REVIEW, LETTER, RIGHTS_NOTIFICATION
 from procuratorate.domain.eligibility import ADULT_AGE, age_on
-
-THREE_DAYS = CalendarDays(3)
-"""Measures Art. 3 / CPL Art. 34: rights notification and the notice-of-defense letter."""
-
-FILE_REVIEW = WorkingDays(3)
-"""Measures Art. 8: a deferred file review within 3 working days."""
 
 EXTENSION_DAYS = 15
 """CPL Art. 172: a major or complex case may be extended by 15 days."""
@@ -127,7 +121,10 @@ def deadline(trigger: date, period: Period, calendar: LegalCalendar) -> Deadline
 
 
 CLOCK_PERIODS: dict[ClockKind, Period] = {
-    ClockKind.RIGHTS_NOTIFICATION: THREE_DAYS,
-    ClockKind.NOTICE_DISPATCH: THREE_DAYS,
-    ClockKind.FILE_REVIEW: FILE_REVIEW,
+    ClockKind.RIGHTS_NOTIFICATION: RIGHTS_NOTIFICATION.period,
+    ClockKind.NOTICE_DISPATCH: LETTER.period,
+    ClockKind.ASSIGNMENT: ASSIGNMENT.period,
+    ClockKind.FILE_REVIEW: FILE_REVIEW.period,
 }
+"""The clocks counted from their start by a period the shared definitions give
+(``legal_calendar.deadlines``); the review period's length depends on the case."""

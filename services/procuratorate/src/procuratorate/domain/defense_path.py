@@ -32,6 +32,7 @@ from defense_schemas.vocabulary import (
     RefusalOutcome,
     TerminationReason,
 )
+from legal_calendar.deadlines import LetterTrigger
 from procuratorate.domain.eligibility import has_legal_aid_law_ground, newly_discovered
 from procuratorate.domain.policy import (
     SelfDefensePolicy,
@@ -110,10 +111,12 @@ class Reassessed:
     """A ground now makes the permitted self-defense unlawful under the policy."""
 
 
-LETTER_CLOCK_AT_RIGHTS_NOTIFICATION = "rights_notification"
-LETTER_CLOCK_AT_DECISION = "decision"
-LETTER_CLOCK_AT_DISMISSAL = "dismissal"
-LETTER_CLOCK_AT_TERMINATION = "termination"
+# What opened a letter clock (its subject), as the shared definition names the triggers
+# (legal_calendar.deadlines.LETTER); a newly found ground's clock is named by the ground.
+LETTER_CLOCK_AT_RIGHTS_NOTIFICATION = LetterTrigger.RIGHTS_NOTIFICATION.value
+LETTER_CLOCK_AT_DECISION = LetterTrigger.DECISION.value
+LETTER_CLOCK_AT_DISMISSAL = LetterTrigger.DISMISSAL.value
+LETTER_CLOCK_AT_TERMINATION = LetterTrigger.TERMINATION.value
 
 
 @dataclass

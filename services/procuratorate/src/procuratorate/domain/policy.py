@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from defense_schemas.vocabulary import DefenseStatus, Ground
+from legal_calendar.deadlines import letter_owed_after_dismissal
 from procuratorate.domain.eligibility import has_legal_aid_law_ground
 
 
@@ -38,9 +39,11 @@ def renotify_after_dismissal(grounds: Iterable[Ground], *, aid_was_terminated: b
     new notice only on an LAL Art. 25(1) ground (Measures Art. 6). Without a prior
     termination, a mandatory-scope suspect is notified on any ground."""
     grounds = tuple(grounds)
-    if aid_was_terminated:
-        return has_legal_aid_law_ground(grounds)
-    return bool(grounds)
+    return letter_owed_after_dismissal(
+        in_scope=bool(grounds),
+        aid_was_terminated=aid_was_terminated,
+        on_legal_aid_law_ground=has_legal_aid_law_ground(grounds),
+    )
 
 
 def derive_status(

@@ -33,10 +33,9 @@ from defense_schemas.vocabulary import (
     ReceiptKind,
     TransferKind,
 )
-from legal_calendar.deadlines import ASSIGNMENT
+from legal_calendar.deadlines import ASSIGNMENT, LETTER
 from procuratorate.db.personal import SUSPECT_PERSONAL
 from procuratorate.db.tables import defenders, notices, suspects
-from procuratorate.domain.clocks import THREE_DAYS
 from procuratorate.domain.defense_path import LETTER_CLOCK_AT_TERMINATION, DomainError
 from procuratorate.domain.statuses import NoticeStatus
 from procuratorate.errors import as_permanent
@@ -258,7 +257,7 @@ async def on_aid_terminated(
             suspect_id=event.suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,
             started_at=event.terminated_at,
-            period=THREE_DAYS,
+            period=LETTER.period,
             subject=LETTER_CLOCK_AT_TERMINATION,
         )
     await uow.session.execute(

@@ -41,9 +41,9 @@ from defense_schemas.vocabulary import (
     RefusalOutcome,
 )
 from legal_calendar import legal_date
+from legal_calendar.deadlines import LETTER
 from procuratorate.db.personal import open_facts, seal_letter
 from procuratorate.db.tables import defenders, notice_counters, notices, suspects, timeline
-from procuratorate.domain.clocks import THREE_DAYS
 from procuratorate.domain.commands import (
     DismissCounsel,
     PermitSelfDefense,
@@ -147,7 +147,7 @@ async def record_decision(uow: ProcuratorateUnitOfWork, command: RecordDecision)
             suspect_id=suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,
             started_at=decided_at,
-            period=THREE_DAYS,
+            period=LETTER.period,
             subject=LETTER_CLOCK_AT_DECISION,
         )
     if what is Decided.LETTER:
@@ -627,7 +627,7 @@ async def dismiss_counsel(uow: ProcuratorateUnitOfWork, command: DismissCounsel)
             suspect_id=suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,
             started_at=at,
-            period=THREE_DAYS,
+            period=LETTER.period,
             subject=LETTER_CLOCK_AT_DISMISSAL,
         )
         if case.prosecutor_name:

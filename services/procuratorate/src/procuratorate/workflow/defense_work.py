@@ -20,9 +20,9 @@ from defense_schemas.events.procuratorate import (
 )
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, OpinionResponse, WitnessMode
 from legal_calendar import closes_at, legal_date
+from legal_calendar.deadlines import FILE_REVIEW
 from procuratorate.db.personal import open_facts
 from procuratorate.db.tables import clocks, file_reviews, procedural_decisions, written_opinions
-from procuratorate.domain.clocks import FILE_REVIEW
 from procuratorate.domain.statuses import STAGE_ENDED
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
@@ -80,7 +80,7 @@ async def request_file_review(
         suspect_id=suspect_id,
         kind=ClockKind.FILE_REVIEW,
         started_at=requested_at,
-        period=FILE_REVIEW,
+        period=FILE_REVIEW.period,
         subject=str(request_id),
     )
     await uow.emit(

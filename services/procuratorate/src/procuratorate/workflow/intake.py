@@ -23,6 +23,7 @@ from defense_schemas.vocabulary import (
     ReceiptKind,
 )
 from legal_calendar import legal_date
+from legal_calendar.deadlines import LETTER, RIGHTS_NOTIFICATION
 from procuratorate.db.personal import open_facts, seal_facts
 from procuratorate.db.tables import (
     case_transfers,
@@ -32,7 +33,7 @@ from procuratorate.db.tables import (
     ground_discoveries,
     suspects,
 )
-from procuratorate.domain.clocks import THREE_DAYS, in_custody, review_deadline, review_period
+from procuratorate.domain.clocks import in_custody, review_deadline, review_period
 from procuratorate.domain.commands import CorrectFacts
 from procuratorate.domain.eligibility import (
     CaseFacts,
@@ -212,7 +213,7 @@ async def receive_case(
             suspect_id=suspect.suspect_id,
             kind=ClockKind.RIGHTS_NOTIFICATION,
             started_at=received_at,
-            period=THREE_DAYS,
+            period=RIGHTS_NOTIFICATION.period,
         )[0]
         for suspect in particulars.suspects
     ]
@@ -527,7 +528,7 @@ async def reassess(
                 suspect_id=row.suspect_id,
                 kind=ClockKind.NOTICE_DISPATCH,
                 started_at=at,
-                period=THREE_DAYS,
+                period=LETTER.period,
                 subject=ground.value,
             )
         discovered_by_suspect[row.suspect_id] = discovered

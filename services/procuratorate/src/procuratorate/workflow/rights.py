@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from defense_schemas.events.common import SuspectParticulars
 from defense_schemas.events.procuratorate import InformedPerson, RightsNotified
 from defense_schemas.vocabulary import ClockKind
+from legal_calendar.deadlines import LETTER
 from procuratorate.db.personal import open_facts
 from procuratorate.db.tables import clocks, suspects
-from procuratorate.domain.clocks import THREE_DAYS
 from procuratorate.domain.defense_path import (
     LETTER_CLOCK_AT_RIGHTS_NOTIFICATION,
     relatives_not_informed,
@@ -98,7 +98,7 @@ async def notify_rights(
             suspect_id=suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,
             started_at=notified_at,
-            period=THREE_DAYS,
+            period=LETTER.period,
             subject=LETTER_CLOCK_AT_RIGHTS_NOTIFICATION,
         )
     # A repeated notification finds the clock closed already: its outcome is read instead.

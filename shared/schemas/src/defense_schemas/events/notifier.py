@@ -8,7 +8,7 @@ ledger can count on-time rates per clock.
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
@@ -86,6 +86,16 @@ class _Clock(ContractModel):
         description="The suspect the clock runs for; absent only for the review period.",
     )
     due_on: date = Field(description="The last day to act, Asia/Shanghai (ends at midnight).")
+    provisional: bool = Field(
+        default=False,
+        description="The due day was counted on a guessed calendar (a year without official "
+        "data): it is recounted, and announced again, when that year is loaded.",
+    )
+    missing_years: list[Annotated[int, Field(ge=1900, le=2200)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="The calendar years the due day was guessed for; empty unless provisional.",
+    )
 
     @field_validator("suspect_id")
     @classmethod
