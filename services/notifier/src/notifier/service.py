@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from notifier.api import clocks, deliveries, templates
+from notifier.api import clocks, deliveries, ops, templates
 from notifier.db.tables import metadata, platform
 from notifier.handlers import event_handlers
 from notifier.settings import NotifierSettings
@@ -52,9 +52,10 @@ def definition() -> ServiceDefinition:
         own_topic=lambda settings: settings.topic_notifier,
         consumed_topics=consumed,
         handlers=event_handlers,
-        routers=[deliveries.router, templates.router, clocks.router],
+        routers=[deliveries.router, templates.router, clocks.router, ops.router],
         background=background,
         on_calendar_changed=recompute_provisional,
+        refresh_metrics=ops.refresh_held_gauges,
         audited=True,
         personal_fields={
             # Deliveries carry the recipient's address (phone, e-mail) and the message text.

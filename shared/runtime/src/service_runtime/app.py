@@ -127,6 +127,9 @@ class ServiceDefinition:
     unit_of_work: type[UnitOfWork[Any]] = UnitOfWork
     """The unit of work its routes and handlers get: :class:`UnitOfWork` or the service's
     subclass of it (service_runtime.unit_of_work)."""
+    refresh_metrics: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
+    """Sets the service's own gauges (``runtime.metrics.gauge``) before each ``/metrics``
+    scrape, as the shared outbox gauges are."""
     on_calendar_changed: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
     """Recompute what a calendar change settles (provisional deadlines); run in every replica
     after it has re-read the calendar (service_runtime.calendar_watch)."""

@@ -37,6 +37,7 @@ class ServiceMetrics:
     def __init__(self, service: str) -> None:
         self.service = service
         self.registry = CollectorRegistry()
+        self._own_gauges: dict[str, Gauge] = {}
         self.requests = Counter(
             "http_requests_total",
             "REST requests served",
@@ -96,6 +97,13 @@ class ServiceMetrics:
             labels,
             registry=self.registry,
         )
+
+    def gauge(self, name: str, documentation: str) -> Gauge:
+        """A service's own gauge in this app's registry, made on first use."""
+        gauge = self._own_gauges.get(name)
+        if gauge is None:
+            gauge = self._own_gauges[name] = Gauge(name, documentation, registry=self.registry)
+        return gauge
 
     def observe_event(self, event_type: str, outcome: str, seconds: float) -> None:
         self.events.labels(event_type, outcome).inc()

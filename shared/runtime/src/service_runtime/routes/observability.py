@@ -48,6 +48,8 @@ async def get_lag(runtime: RuntimeDep) -> list[PartitionLagView]:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(runtime: RuntimeDep) -> Response:
     await runtime.metrics.refresh_outbox(runtime.engine, runtime.tables)
+    if runtime.definition.refresh_metrics is not None:
+        await runtime.definition.refresh_metrics(runtime)
     try:
         await _lag(runtime)
     except Exception:
