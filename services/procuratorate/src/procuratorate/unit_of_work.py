@@ -1,10 +1,11 @@
 """The procuratorate's unit of work: the shared one (session, outbox, settings, calendar,
-clock, cipher, audit) with what the procuratorate's use cases add to it — the case row an
-access check already locked, and events that go on the case's timeline as they go out."""
+clock, cipher, audit) with what the procuratorate's use cases add to it — the case repository
+(which also keeps the case row an access check already locked), and events that go on the
+case's timeline as they go out."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas import BaseEvent, Envelope
 from procuratorate.db.personal import seal_payload
+from procuratorate.db.repository import CaseRepository
 from procuratorate.db.tables import timeline
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.unit_of_work import UnitOfWork
@@ -25,9 +27,8 @@ class ProcuratorateUnitOfWork(UnitOfWork[ProcuratorateSettings]):
         self, runtime: Runtime, session: AsyncSession, *, deferred_audit: bool = False
     ) -> None:
         super().__init__(runtime, session, deferred_audit=deferred_audit)
-        self.locked_case: Any | None = None
-        """The case row the route's access check read and locked in this transaction: the
-        first ``get_case(lock=True)`` of the same case takes it instead of reading it again."""
+        self.cases = CaseRepository(session, self.cipher, self.calendar)
+        """The cases, their suspects' defense (the aggregate), letters and clocks."""
 
     async def emit(
         self,

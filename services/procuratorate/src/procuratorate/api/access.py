@@ -7,7 +7,7 @@ caller's unit; another unit's case is a 404, exactly like a case that does not e
 existence is not disclosed. Lists (the ledger, statistics) filter by the unit in their query.
 
 Every write route's workflow begins by locking the case row; for a write the check's query
-takes that lock and hands the row to the use case (``uow.locked_case``), so the case is read
+takes that lock and hands the row to the use case (``uow.cases``), so the case is read
 once, not twice.
 """
 
@@ -49,7 +49,7 @@ async def case_of_callers_unit(
     if row is None:
         raise NotFound("case", case_id)
     if write:
-        uow.locked_case = row
+        uow.cases.hand_over_locked(row)
     return case_id
 
 

@@ -27,7 +27,6 @@ from procuratorate.api.views import CaseView, case_view
 from procuratorate.db.personal import open_payload
 from procuratorate.db.tables import suspects, timeline
 from procuratorate.domain.commands import CorrectFacts
-from procuratorate.workflow.common import get_case
 from procuratorate.workflow.intake import correct_facts, receive_case
 from procuratorate.workflow.rights import notify_rights
 from service_runtime.api_types import ApiDate, ApiDatetime
@@ -89,7 +88,7 @@ async def post_case(
     )
     if not receipt.created:
         response.status_code = status.HTTP_200_OK
-    case = receipt.case if receipt.case is not None else await get_case(uow, receipt.case_id)
+    case = receipt.case if receipt.case is not None else await uow.cases.case(receipt.case_id)
     return await case_view(uow, case)
 
 
@@ -99,7 +98,7 @@ async def post_case(
     dependencies=[IN_CALLERS_UNIT],
 )
 async def get_case_view(case_id: UUID, uow: UnitOfWorkDep) -> CaseView:
-    return await case_view(uow, await get_case(uow, case_id))
+    return await case_view(uow, await uow.cases.case(case_id))
 
 
 class TimelineEntry(BaseModel):
@@ -117,7 +116,7 @@ class TimelineEntry(BaseModel):
     dependencies=[IN_CALLERS_UNIT],
 )
 async def get_timeline(case_id: UUID, uow: UnitOfWorkDep) -> list[TimelineEntry]:
-    await get_case(uow, case_id)
+    await uow.cases.case(case_id)
     rows = (
         await uow.session.execute(
             sa.select(timeline).where(timeline.c.case_id == case_id).order_by(timeline.c.id)

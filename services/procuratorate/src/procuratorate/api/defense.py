@@ -89,7 +89,7 @@ async def post_decision(
 
 @router.get("/notices/{notice_id}", summary="A notice-of-defense letter and its state")
 async def get_notice(case_id: UUID, notice_id: UUID, uow: UnitOfWorkDep) -> NoticeView:
-    row = await defense.get_notice(uow, case_id, notice_id)
+    row = await uow.cases.notice(case_id, notice_id)
     return NoticeView.model_validate(open_notice(uow.cipher, row))
 
 
@@ -100,7 +100,7 @@ async def get_notice(case_id: UUID, notice_id: UUID, uow: UnitOfWorkDep) -> Noti
     responses={200: {"content": {DOCX: {}}, "description": "The letter"}},
 )
 async def get_letter_docx(case_id: UUID, notice_id: UUID, uow: UnitOfWorkDep) -> Response:
-    row = await defense.get_notice(uow, case_id, notice_id)
+    row = await uow.cases.notice(case_id, notice_id)
     letter = NoticeOfDefenseLetter.model_validate(open_notice(uow.cipher, row)["letter"])
     return Response(
         letter_docx(letter),

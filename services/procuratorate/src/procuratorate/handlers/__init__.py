@@ -41,12 +41,7 @@ from procuratorate.domain.statuses import NoticeStatus
 from procuratorate.errors import as_permanent
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
-    get_case,
-    get_suspect,
-    load_defense,
     refresh_status,
-    settle_clocks,
-    start_clock,
 )
 from procuratorate.workflow.defense import SUPERSEDED_BY_RETAINED_COUNSEL
 from procuratorate.workflow.intake import receive_case
@@ -94,7 +89,7 @@ async def on_case_transferred(
 
 
 async def suspect_of(uow: ProcuratorateUnitOfWork, envelope: Envelope, suspect_id: Any) -> Any:
-    row = await get_suspect(uow, envelope.case_id, suspect_id, lock=True)
+    row = await uow.cases.suspect(envelope.case_id, suspect_id, lock=True)
     await uow.record_on_timeline(envelope, suspect_id)
     return row
 
@@ -102,8 +97,8 @@ async def suspect_of(uow: ProcuratorateUnitOfWork, envelope: Envelope, suspect_i
 async def defense_of(uow: ProcuratorateUnitOfWork, envelope: Envelope, suspect_id: Any) -> Any:
     """The suspect's defense aggregate; the event goes on the timeline."""
     row = await suspect_of(uow, envelope, suspect_id)
-    case = await get_case(uow, envelope.case_id)
-    return await load_defense(uow, case, row)
+    case = await uow.cases.case(envelope.case_id)
+    return await uow.cases.defense(case, row)
 
 
 async def appoint(
@@ -165,8 +160,7 @@ async def on_notice_accepted(
     # Measures Art. 4, LAL Art. 36, defined once in legal_calendar.deadlines.ASSIGNMENT:
     # the acceptance states the start the center counted from (the letter's receipt, or
     # the supplement that completed it).
-    await start_clock(
-        uow,
+    await uow.cases.start_clock(
         case_id=envelope.case_id,
         suspect_id=event.suspect_id,
         kind=ClockKind.ASSIGNMENT,
@@ -195,8 +189,8 @@ async def on_lawyer_assigned(
 ) -> None:
     await suspect_of(uow, envelope, event.suspect_id)
     await set_notice(uow, event.notice_id, status=NoticeStatus.LAWYER_ASSIGNED.value)
-    await settle_clocks(
-        uow, kind=ClockKind.ASSIGNMENT, suspect_id=event.suspect_id, at=event.assigned_at
+    await uow.cases.settle_clocks(
+        kind=ClockKind.ASSIGNMENT, suspect_id=event.suspect_id, at=event.assigned_at
     )
     kind = (
         DefenseStatus.APPOINTED_ON_NOTICE
@@ -251,8 +245,7 @@ async def on_aid_terminated(
     if reopened:
         # Still in the scope and now without a defender: the letter is owed again within
         # 3 days of finding it (the procuratorate's rules Art. 42).
-        await start_clock(
-            uow,
+        await uow.cases.start_clock(
             case_id=envelope.case_id,
             suspect_id=event.suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,

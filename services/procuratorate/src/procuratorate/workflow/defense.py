@@ -8,14 +8,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
 from defense_schemas.events.common import (
     DocumentNumber,
     Guardian,
     Officer,
-    SuspectParticulars,
 )
 from defense_schemas.events.procuratorate import (
     DefenseDecisionRecorded,
@@ -42,8 +38,6 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import legal_date
 from legal_calendar.deadlines import LETTER
-from procuratorate.db.personal import open_facts, seal_letter
-from procuratorate.db.tables import defenders, notice_counters, notices, suspects, timeline
 from procuratorate.domain.commands import (
     DismissCounsel,
     PermitSelfDefense,
@@ -63,15 +57,9 @@ from procuratorate.domain.letter import render_text
 from procuratorate.domain.statuses import NoticeStatus
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
-    active_defenders,
-    get_case,
-    get_suspect,
-    load_defense,
     refresh_status,
-    settle_clocks,
-    start_clock,
 )
-from service_runtime.errors import Conflict, InvalidInput, NotFound
+from service_runtime.errors import Conflict, InvalidInput
 
 
 def addressee_center(uow: ProcuratorateUnitOfWork, district: str) -> str:
@@ -87,24 +75,6 @@ def addressee_center(uow: ProcuratorateUnitOfWork, district: str) -> str:
     return name
 
 
-async def next_document_number(uow: ProcuratorateUnitOfWork, issuing_unit: str, year: int) -> int:
-    """Draw the next number of `issuing_unit` in `year`. The upsert locks the counter row until
-    the transaction ends, so concurrent letters wait, and a rolled-back letter gives its number
-    back: unique and gap-free."""
-    return int(
-        await uow.session.scalar(
-            pg_insert(notice_counters)
-            .values(issuing_unit=issuing_unit, year=year, last_sequence=1)
-            .on_conflict_do_update(
-                index_elements=["issuing_unit", "year"],
-                set_={"last_sequence": notice_counters.c.last_sequence + 1},
-            )
-            .returning(notice_counters.c.last_sequence)
-        )
-        or 0
-    )
-
-
 async def record_decision(uow: ProcuratorateUnitOfWork, command: RecordDecision) -> dict[str, Any]:
     """Record the decision (记录在案); a mandatory-scope suspect retaining no one gets the letter
     (Art. 3); outside the scope, an application for legal aid is forwarded to the center (申请
@@ -113,9 +83,9 @@ async def record_decision(uow: ProcuratorateUnitOfWork, command: RecordDecision)
     decided_by, note, materials = command.decided_by, command.note, command.materials
     case_handler = command.case_handler
     decided_at = command.decided_at or uow.now()
-    case = await get_case(uow, case_id, lock=True)
-    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
-    path = await load_defense(uow, case, suspect)
+    case = await uow.cases.case(case_id, lock=True)
+    suspect = await uow.cases.suspect(case_id, suspect_id, lock=True)
+    path = await uow.cases.defense(case, suspect)
     what, clock_opened = path.decide(choice, uow.settings.self_defense_policy)
     decided = await uow.emit(
         DefenseDecisionRecorded(
@@ -128,11 +98,7 @@ async def record_decision(uow: ProcuratorateUnitOfWork, command: RecordDecision)
         case_id=case_id,
         suspect_id=suspect_id,
     )
-    await uow.session.execute(
-        sa.update(suspects)
-        .where(suspects.c.suspect_id == suspect_id)
-        .values(decision=choice.value, decided_at=decided_at)
-    )
+    await uow.cases.update_suspect(suspect_id, decision=choice.value, decided_at=decided_at)
     outcome: dict[str, Any] = {
         "notice_id": None,
         "duty_lawyer_request_id": None,
@@ -141,8 +107,7 @@ async def record_decision(uow: ProcuratorateUnitOfWork, command: RecordDecision)
     if clock_opened:
         # Measures Art. 3: the letter within 3 days of the decision (when no earlier clock,
         # from the rights notification or a discovered ground, already runs).
-        await start_clock(
-            uow,
+        await uow.cases.start_clock(
             case_id=case_id,
             suspect_id=suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,
@@ -257,7 +222,7 @@ async def send_notice(
             field="case_handler",
         )
     settings = uow.settings
-    facts = SuspectParticulars.model_validate(open_facts(uow.cipher, suspect))
+    facts = uow.cases.facts(suspect)
     grounds = tuple(Ground(g) for g in suspect.grounds)
     unit = settings.issuing_unit(case.procuratorate_unit)
     year = legal_date(sent_at).year
@@ -279,30 +244,28 @@ async def send_notice(
     # The letter meets every open dispatch clock of this suspect: the decision's and those of
     # grounds discovered later. Settled before the number is drawn (nothing reads the clocks in
     # between; the transaction commits or rolls back as a whole).
-    await settle_clocks(
-        uow, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect.suspect_id, at=sent_at
+    await uow.cases.settle_clocks(
+        kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect.suspect_id, at=sent_at
     )
     # The number last: drawing it locks the unit's counter row until the transaction ends, and
     # every letter of the unit waits on that lock. So the only work left after it is what needs
     # the number (the letter, its row, its event); the caller must not add work after this call.
-    sequence = await next_document_number(uow, unit, year)
+    sequence = await uow.cases.next_document_number(unit, year)
     fields = {"document_number": DocumentNumber.of(unit, year, sequence).model_dump(), **fields}
     letter = NoticeOfDefenseLetter.model_validate({**fields, "rendered_text": render_text(fields)})
     notice_id = uuid.uuid4()
-    await uow.session.execute(
-        sa.insert(notices).values(
-            notice_id=notice_id,
-            case_id=case.case_id,
-            suspect_id=suspect.suspect_id,
-            issuing_unit=unit,
-            year=year,
-            sequence=sequence,
-            document_number=letter.document_number.text,
-            letter=seal_letter(uow.cipher, notice_id, letter.model_dump(mode="json")),
-            materials=list(materials),
-            sent_at=sent_at,
-            status=NoticeStatus.SENT.value,
-        )
+    await uow.cases.add_notice(
+        notice_id,
+        letter.model_dump(mode="json"),
+        case_id=case.case_id,
+        suspect_id=suspect.suspect_id,
+        issuing_unit=unit,
+        year=year,
+        sequence=sequence,
+        document_number=letter.document_number.text,
+        materials=list(materials),
+        sent_at=sent_at,
+        status=NoticeStatus.SENT.value,
     )
     await uow.emit(
         DefenseNoticeSent(
@@ -319,28 +282,6 @@ async def send_notice(
     return notice_id
 
 
-async def earlier_materials(uow: ProcuratorateUnitOfWork, suspect_id: UUID) -> tuple[str, ...]:
-    """The materials of the suspect's latest earlier letter, supplements included."""
-    materials = await uow.session.scalar(
-        sa.select(notices.c.materials)
-        .where(notices.c.suspect_id == suspect_id)
-        .order_by(notices.c.sent_at.desc())
-        .limit(1)
-    )
-    return tuple(materials or ())
-
-
-async def get_notice(uow: ProcuratorateUnitOfWork, case_id: UUID, notice_id: UUID) -> Any:
-    row = (
-        await uow.session.execute(
-            sa.select(notices).where(notices.c.notice_id == notice_id, notices.c.case_id == case_id)
-        )
-    ).one_or_none()
-    if row is None:
-        raise NotFound("notice", notice_id)
-    return row
-
-
 async def supplement_notice(
     uow: ProcuratorateUnitOfWork, command: SupplementNotice
 ) -> dict[str, Any]:
@@ -348,19 +289,16 @@ async def supplement_notice(
     case_id, notice_id, items = command.case_id, command.notice_id, command.items
     added_materials = command.added_materials
     at = command.supplemented_at or uow.now()
-    case = await get_case(uow, case_id, lock=True)
-    notice = await get_notice(uow, case_id, notice_id)
+    case = await uow.cases.case(case_id, lock=True)
+    notice = await uow.cases.notice(case_id, notice_id)
     if notice.status != NoticeStatus.SUPPLEMENT_REQUESTED:
         raise Conflict(f"notice {notice_id} is {notice.status}; no supplement was requested")
     if case.review_deadline is None:
         raise Conflict(f"the review period of case {case_id} is not running ({case.review_status})")
-    await uow.session.execute(
-        sa.update(notices)
-        .where(notices.c.notice_id == notice_id)
-        .values(
-            status=NoticeStatus.SUPPLEMENTED.value,
-            materials=list(notice.materials) + list(added_materials),
-        )
+    await uow.cases.update_notice(
+        notice_id,
+        status=NoticeStatus.SUPPLEMENTED.value,
+        materials=list(notice.materials) + list(added_materials),
     )
     await uow.emit(
         NoticeSupplemented(
@@ -394,9 +332,9 @@ async def rule_refusal(uow: ProcuratorateUnitOfWork, command: RuleRefusal) -> UU
     refusal_reason, outcome = command.refusal_reason, command.outcome
     explanation = command.explanation
     at = uow.now()
-    case = await get_case(uow, case_id, lock=True)
-    suspect = await get_suspect(uow, case_id, suspect_id)
-    path = await load_defense(uow, case, suspect)
+    case = await uow.cases.case(case_id, lock=True)
+    suspect = await uow.cases.suspect(case_id, suspect_id)
+    path = await uow.cases.defense(case, suspect)
     path.rule_refusal(assignment_id, outcome)
     ruled = await uow.emit(
         LawyerRefusalRuled(
@@ -457,24 +395,15 @@ async def request_reappointment(
     appoint another lawyer (另行指派, Art. 5)."""
     case_id, suspect_id, assignment_id = command.case_id, command.suspect_id, command.assignment_id
     at = uow.now()
-    case = await get_case(uow, case_id, lock=True)
-    suspect = await get_suspect(uow, case_id, suspect_id)
-    ruling = await uow.session.scalar(
-        sa.select(timeline.c.payload["outcome"].astext)
-        .where(
-            timeline.c.suspect_id == suspect_id,
-            timeline.c.event_type == "LawyerRefusalRuled",
-            timeline.c.payload["assignment_id"].astext == str(assignment_id),
-        )
-        .order_by(timeline.c.id.desc())
-        .limit(1)
-    )
+    case = await uow.cases.case(case_id, lock=True)
+    suspect = await uow.cases.suspect(case_id, suspect_id)
+    ruling = await uow.cases.refusal_ruling(suspect_id, assignment_id)
     if ruling != RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL.value:
         raise Conflict(
             "another lawyer is requested only after a refusal of this assignment was allowed",
             field="assignment_id",
         )
-    path = await load_defense(uow, case, suspect)
+    path = await uow.cases.defense(case, suspect)
     path.request_reappointment()
     return await _reappoint(
         uow,
@@ -490,19 +419,15 @@ async def permit_self_defense(uow: ProcuratorateUnitOfWork, command: PermitSelfD
     """Permit self-defense (Art. 5), unless the named policy forbids it on these grounds."""
     case_id, suspect_id, statement = command.case_id, command.suspect_id, command.statement
     at = uow.now()
-    case = await get_case(uow, case_id, lock=True)
-    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
-    path = await load_defense(uow, case, suspect)
+    case = await uow.cases.case(case_id, lock=True)
+    suspect = await uow.cases.suspect(case_id, suspect_id, lock=True)
+    path = await uow.cases.defense(case, suspect)
     path.permit_self_defense(uow.settings.self_defense_policy)
     grounds = path.grounds
     appointed = [
-        row for row in await active_defenders(uow, suspect_id) if row.assignment_id is not None
+        row for row in await uow.cases.active_defenders(suspect_id) if row.assignment_id is not None
     ]
-    await uow.session.execute(
-        sa.update(suspects)
-        .where(suspects.c.suspect_id == suspect_id)
-        .values(self_defense_permitted_at=at)
-    )
+    await uow.cases.update_suspect(suspect_id, self_defense_permitted_at=at)
     permitted = await uow.emit(
         SelfDefensePermitted(
             suspect_id=suspect_id,
@@ -514,8 +439,8 @@ async def permit_self_defense(uow: ProcuratorateUnitOfWork, command: PermitSelfD
         case_id=case_id,
         suspect_id=suspect_id,
     )
-    await settle_clocks(
-        uow, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
+    await uow.cases.settle_clocks(
+        kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
     )
     await refresh_status(uow, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=permitted)
 
@@ -526,8 +451,8 @@ async def retain_counsel(uow: ProcuratorateUnitOfWork, command: RetainCounsel) -
     case_id, suspect_id, counsel = command.case_id, command.suspect_id, command.counsel
     retained_by, suspect_accepts = command.retained_by, command.suspect_accepts
     at = uow.now()
-    case = await get_case(uow, case_id, lock=True)
-    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
+    case = await uow.cases.case(case_id, lock=True)
+    suspect = await uow.cases.suspect(case_id, suspect_id, lock=True)
     if retained_by is not PersonRole.SUSPECT and suspect_accepts is None:
         raise InvalidInput(
             "counsel retained by a relative or guardian needs the suspect's own choice",
@@ -546,32 +471,24 @@ async def retain_counsel(uow: ProcuratorateUnitOfWork, command: RetainCounsel) -
             suspect_id=suspect_id,
         )
         return None  # the suspect's refusal is on record; nothing is retained
-    path = await load_defense(uow, case, suspect)
+    path = await uow.cases.defense(case, suspect)
     retention_id = uuid.uuid4()
     superseded = path.retain_counsel(retention_id)
     if superseded:
         # Art. 6: aid ends when counsel is retained. The appointment stops counting at once
         # (never two defenders of different kinds); the center's termination follows.
-        await uow.session.execute(
-            sa.update(defenders)
-            .where(
-                defenders.c.suspect_id == suspect_id,
-                defenders.c.assignment_id.in_(superseded),
-                defenders.c.ended_at.is_(None),
-            )
-            .values(ended_at=at, end_reason=SUPERSEDED_BY_RETAINED_COUNSEL)
+        await uow.cases.end_defenders(
+            suspect_id, assignment_ids=superseded, at=at, reason=SUPERSEDED_BY_RETAINED_COUNSEL
         )
-    await uow.session.execute(
-        sa.insert(defenders).values(
-            suspect_id=suspect_id,
-            kind=DefenseStatus.RETAINED.value,
-            name=counsel.name,
-            firm=counsel.law_firm,
-            contact=counsel.contact,
-            retention_id=retention_id,
-            retained_by=retained_by.value,
-            started_at=at,
-        )
+    await uow.cases.add_defender(
+        suspect_id,
+        kind=DefenseStatus.RETAINED.value,
+        name=counsel.name,
+        firm=counsel.law_firm,
+        contact=counsel.contact,
+        retention_id=retention_id,
+        retained_by=retained_by.value,
+        started_at=at,
     )
     retained = await uow.emit(
         PrivateCounselRetained(
@@ -585,8 +502,8 @@ async def retain_counsel(uow: ProcuratorateUnitOfWork, command: RetainCounsel) -
         case_id=case_id,
         suspect_id=suspect_id,
     )
-    await settle_clocks(
-        uow, kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
+    await uow.cases.settle_clocks(
+        kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
     )
     await refresh_status(uow, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=retained)
     return retention_id
@@ -598,19 +515,11 @@ async def dismiss_counsel(uow: ProcuratorateUnitOfWork, command: DismissCounsel)
     case_id, suspect_id, retention_id = command.case_id, command.suspect_id, command.retention_id
     note = command.note
     at = uow.now()
-    case = await get_case(uow, case_id, lock=True)
-    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
-    path = await load_defense(uow, case, suspect)
+    case = await uow.cases.case(case_id, lock=True)
+    suspect = await uow.cases.suspect(case_id, suspect_id, lock=True)
+    path = await uow.cases.defense(case, suspect)
     renotify = path.dismiss_counsel(retention_id)
-    await uow.session.execute(
-        sa.update(defenders)
-        .where(
-            defenders.c.suspect_id == suspect_id,
-            defenders.c.retention_id == retention_id,
-            defenders.c.ended_at.is_(None),
-        )
-        .values(ended_at=at, end_reason="dismissed")
-    )
+    await uow.cases.end_defenders(suspect_id, retention_id=retention_id, at=at, reason="dismissed")
     dismissed = await uow.emit(
         PrivateCounselDismissed(
             retention_id=retention_id, suspect_id=suspect_id, dismissed_at=at, note=note
@@ -621,8 +530,7 @@ async def dismiss_counsel(uow: ProcuratorateUnitOfWork, command: DismissCounsel)
     await refresh_status(uow, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=dismissed)
     notice_id = None
     if renotify:
-        await start_clock(
-            uow,
+        await uow.cases.start_clock(
             case_id=case_id,
             suspect_id=suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,
@@ -632,7 +540,7 @@ async def dismiss_counsel(uow: ProcuratorateUnitOfWork, command: DismissCounsel)
         )
         if case.prosecutor_name:
             path.send_letter()
-            refreshed = await get_suspect(uow, case_id, suspect_id)
+            refreshed = await uow.cases.suspect(case_id, suspect_id)
             notice_id = await send_notice(
                 uow,
                 case,
@@ -641,7 +549,7 @@ async def dismiss_counsel(uow: ProcuratorateUnitOfWork, command: DismissCounsel)
                 case_handler=None,
                 # The center needs the case materials again: those of the earlier letter, with
                 # what was supplemented to it.
-                materials=await earlier_materials(uow, suspect_id),
+                materials=await uow.cases.earlier_materials(suspect_id),
                 caused_by=dismissed,
             )
     return {"renotify": renotify, "notice_id": notice_id}

@@ -27,10 +27,6 @@ from procuratorate.domain.statuses import STAGE_ENDED
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     defense_lawyer,
-    get_case,
-    get_suspect,
-    settle_clocks,
-    start_clock,
 )
 from service_runtime.errors import Conflict, InvalidInput, NotFound
 
@@ -59,8 +55,8 @@ async def request_file_review(
 ) -> dict[str, Any]:
     """The lawyer asks to review the files: recorded, with the Art. 8 clock (at the latest
     within 3 working days of the request)."""
-    case = await get_case(uow, case_id, lock=True)
-    await get_suspect(uow, case_id, suspect_id)
+    case = await uow.cases.case(case_id, lock=True)
+    await uow.cases.suspect(case_id, suspect_id)
     if case.review_status in STAGE_ENDED:
         raise Conflict(f"the review stage has ended ({case.review_status})")
     lawyer = await acting_lawyer(uow, suspect_id, field="suspect_id")
@@ -74,8 +70,7 @@ async def request_file_review(
             requested_at=requested_at,
         )
     )
-    due = await start_clock(
-        uow,
+    due = await uow.cases.start_clock(
         case_id=case_id,
         suspect_id=suspect_id,
         kind=ClockKind.FILE_REVIEW,
@@ -128,7 +123,7 @@ async def schedule_file_review(
 ) -> dict[str, Any]:
     """Arrange the review (Art. 8): at once, or — explaining why — on a day within 3 working
     days of the request. A later day is refused (400) rather than recorded as a breach."""
-    await get_case(uow, case_id, lock=True)
+    await uow.cases.case(case_id, lock=True)
     request = await get_file_review(uow, case_id, request_id)
     if request.scheduled_at is not None:
         raise Conflict(f"file review {request_id} is already arranged")
@@ -168,8 +163,7 @@ async def schedule_file_review(
         )
     )
     # The duty is the review itself taking place in time: the clock is met at its start.
-    await settle_clocks(
-        uow,
+    await uow.cases.settle_clocks(
         kind=ClockKind.FILE_REVIEW,
         subject=str(request_id),
         case_id=case_id,
@@ -198,7 +192,7 @@ async def schedule_file_review(
 
 
 async def list_file_reviews(uow: ProcuratorateUnitOfWork, case_id: UUID) -> list[Any]:
-    await get_case(uow, case_id)
+    await uow.cases.case(case_id)
     return list(
         (
             await uow.session.execute(
@@ -229,8 +223,8 @@ async def receive_written_opinion(
     """Record the lawyer's written opinion against the review deadline (Art. 9). While the case
     is returned for supplementary investigation no period runs, so it is in time; after the
     decision that ended the stage it is refused."""
-    case = await get_case(uow, case_id, lock=True)
-    suspect = await get_suspect(uow, case_id, suspect_id)
+    case = await uow.cases.case(case_id, lock=True)
+    suspect = await uow.cases.suspect(case_id, suspect_id)
     lawyer = await acting_lawyer(uow, suspect_id, field="suspect_id")
     if case.review_status in STAGE_ENDED:
         ended_at = await uow.session.scalar(
@@ -320,8 +314,8 @@ async def hold_sentencing_consultation(
 ) -> UUID:
     """A plea case's sentencing consultation with the defense lawyer, each opinion answered,
     recorded on audio-video (Art. 11). Only with an appointed or retained lawyer."""
-    case = await get_case(uow, case_id, lock=True)
-    suspect = await get_suspect(uow, case_id, suspect_id)
+    case = await uow.cases.case(case_id, lock=True)
+    suspect = await uow.cases.suspect(case_id, suspect_id)
     if case.review_status in STAGE_ENDED:
         raise Conflict(f"the review stage has ended ({case.review_status})")
     facts = SuspectParticulars.model_validate(open_facts(uow.cipher, suspect))

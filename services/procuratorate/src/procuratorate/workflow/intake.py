@@ -24,7 +24,8 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import legal_date
 from legal_calendar.deadlines import LETTER, RIGHTS_NOTIFICATION
-from procuratorate.db.personal import open_facts, seal_facts
+from procuratorate.db.personal import seal_facts
+from procuratorate.db.repository import clock_row
 from procuratorate.db.tables import (
     case_transfers,
     cases,
@@ -46,13 +47,7 @@ from procuratorate.domain.statuses import ReviewStatus
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     case_in_custody,
-    case_suspects,
-    clock_row,
-    get_case,
-    load_defense,
     refresh_status,
-    settle_clocks,
-    start_clock,
 )
 from service_runtime.errors import Conflict
 
@@ -197,7 +192,7 @@ async def receive_case(
             )
         )
     review_clock, _ = clock_row(
-        uow,
+        uow.calendar,
         case_id=case_id,
         suspect_id=None,
         kind=ClockKind.REVIEW_PERIOD,
@@ -208,7 +203,7 @@ async def receive_case(
     # Measures Art. 3, CPL Art. 34: inform each suspect within 3 days of receipt.
     notification_clocks = [
         clock_row(
-            uow,
+            uow.calendar,
             case_id=case_id,
             suspect_id=suspect.suspect_id,
             kind=ClockKind.RIGHTS_NOTIFICATION,
@@ -349,7 +344,7 @@ async def _restart_review(
     received_at: datetime,
     caused_by: Envelope | None,
 ) -> None:
-    case = await get_case(uow, case_id, lock=True)
+    case = await uow.cases.case(case_id, lock=True)
     if case.review_status != ReviewStatus.RETURNED:
         raise Conflict(
             f"case {case_id} is {case.review_status}, not returned for supplementary investigation",
@@ -382,8 +377,7 @@ async def _restart_review(
             received_at=received_at,
         )
     )
-    await start_clock(
-        uow,
+    await uow.cases.start_clock(
         case_id=case_id,
         suspect_id=None,
         kind=ClockKind.REVIEW_PERIOD,
@@ -450,8 +444,8 @@ async def reassess(
     from discovery). Returns the newly discovered grounds per suspect. ``case``: its row, locked
     by the caller."""
     case_id = case.case_id
-    rows = await case_suspects(uow, case_id)
-    people = [SuspectParticulars.model_validate(open_facts(uow.cipher, row)) for row in rows]
+    rows = await uow.cases.suspects_of(case_id)
+    people = [uow.cases.facts(row) for row in rows]
     facts = CaseFacts(
         district=case.district,
         received_on=legal_date(case.received_at),
@@ -467,17 +461,8 @@ async def reassess(
         if trigger is not AssessmentTrigger.CASE_RECEIVED and grounds == previous:
             continue
         discovered = newly_discovered(previous, grounds)
-        await uow.session.execute(
-            sa.update(suspects)
-            .where(suspects.c.suspect_id == row.suspect_id)
-            .values(grounds=[g.value for g in grounds])
-        )
-        for ground in discovered:
-            await uow.session.execute(
-                sa.insert(ground_discoveries).values(
-                    suspect_id=row.suspect_id, ground=ground.value, discovered_at=at
-                )
-            )
+        await uow.cases.update_suspect(row.suspect_id, grounds=[g.value for g in grounds])
+        await uow.cases.record_discoveries(row.suspect_id, discovered, at=at)
         await uow.emit(
             EligibilityAssessed(
                 suspect_id=row.suspect_id,
@@ -494,13 +479,12 @@ async def reassess(
         if trigger is AssessmentTrigger.CASE_RECEIVED:
             discovered_by_suspect[row.suspect_id] = discovered
             continue
-        path = await load_defense(uow, case, row)
+        path = await uow.cases.defense(case, row)
         path.grounds = previous
         change = path.reassess(grounds, policy)
         if change.cancel_letter_clocks:
             # Out of scope now: a pending duty to send the letter falls away.
-            await settle_clocks(
-                uow,
+            await uow.cases.settle_clocks(
                 kind=ClockKind.NOTICE_DISPATCH,
                 suspect_id=row.suspect_id,
                 at=at,
@@ -509,11 +493,7 @@ async def reassess(
         if change.self_defense_revoked:
             # A ground on which the law requires a defender (CPL Art. 35, 278) came to light:
             # the permission no longer stands, and the letter is owed again.
-            await uow.session.execute(
-                sa.update(suspects)
-                .where(suspects.c.suspect_id == row.suspect_id)
-                .values(self_defense_permitted_at=None)
-            )
+            await uow.cases.update_suspect(row.suspect_id, self_defense_permitted_at=None)
             await refresh_status(
                 uow,
                 case_id=case_id,
@@ -522,8 +502,7 @@ async def reassess(
                 caused_by=caused_by,
             )
         for ground in change.open_clocks_for:
-            await start_clock(
-                uow,
+            await uow.cases.start_clock(
                 case_id=case_id,
                 suspect_id=row.suspect_id,
                 kind=ClockKind.NOTICE_DISPATCH,
@@ -542,25 +521,10 @@ async def correct_facts(
     reassess the whole case."""
     case_id, suspect_id, changes = command.case_id, command.suspect_id, dict(command.changes)
     at = uow.now()
-    case = await get_case(uow, case_id, lock=True)
-    row = (
-        await uow.session.execute(
-            sa.select(suspects).where(
-                suspects.c.suspect_id == suspect_id, suspects.c.case_id == case_id
-            )
-        )
-    ).one_or_none()
-    if row is None:
-        from service_runtime.errors import NotFound
-
-        raise NotFound("suspect", suspect_id)
-    merged = SuspectParticulars.model_validate({**open_facts(uow.cipher, row), **changes})
-    await uow.session.execute(
-        sa.update(suspects)
-        .where(suspects.c.suspect_id == suspect_id)
-        .values(
-            facts=seal_facts(uow.cipher, suspect_id, merged.model_dump(mode="json")),
-            name=merged.name,
-        )
+    case = await uow.cases.case(case_id, lock=True)
+    row = await uow.cases.suspect(case_id, suspect_id)
+    merged = SuspectParticulars.model_validate(
+        {**uow.cases.facts(row).model_dump(mode="json"), **changes}
     )
+    await uow.cases.store_facts(suspect_id, merged)
     return await reassess(uow, case, at=at, trigger=AssessmentTrigger.NEW_INFORMATION)

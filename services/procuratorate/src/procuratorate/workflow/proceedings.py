@@ -41,13 +41,7 @@ from procuratorate.domain.statuses import ReviewStatus
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     case_people,
-    case_suspects,
     defense_lawyer,
-    get_case,
-    get_suspect,
-    load_defense,
-    settle_clocks,
-    start_clock,
 )
 from procuratorate.workflow.defense_work import defender_ref
 
@@ -70,15 +64,15 @@ async def decide_procedure(
     document_number, receiving_unit = command.document_number, command.receiving_unit
     court = command.court
     at = command.decided_at or uow.now()
-    case = await get_case(uow, case_id, lock=True)
+    case = await uow.cases.case(case_id, lock=True)
     if case.review_status != ReviewStatus.UNDER_REVIEW:
         raise StateConflict(f"the case is {case.review_status}, not under review", field="kind")
-    ids = suspect_ids or [row.suspect_id for row in await case_suspects(uow, case_id)]
+    ids = suspect_ids or [row.suspect_id for row in await uow.cases.suspects_of(case_id)]
     for suspect_id in ids:
-        suspect = await get_suspect(uow, case_id, suspect_id)
+        suspect = await uow.cases.suspect(case_id, suspect_id)
         if kind is ProceduralDecisionKind.INDICTMENT:
             # A suspect on an LAL Art. 25(1) ground goes to the court with a defender.
-            (await load_defense(uow, case, suspect)).hand_over()
+            (await uow.cases.defense(case, suspect)).hand_over()
     if (kind is ProceduralDecisionKind.JURISDICTION_CHANGE) != (receiving_unit is not None):
         raise RuleViolation(
             "receiving_unit is given exactly for a jurisdiction change", field="receiving_unit"
@@ -102,7 +96,9 @@ async def decide_procedure(
             "review_deadline": None,
             "supplementary_investigations": round_,
         }
-        await settle_clocks(uow, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True)
+        await uow.cases.settle_clocks(
+            kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True
+        )
     elif kind is ProceduralDecisionKind.EXTENSION:
         if case.extended or case.expedited:
             raise StateConflict("the review period cannot be extended again", field="kind")
@@ -119,9 +115,10 @@ async def decide_procedure(
             "review_deadline": new_deadline,
             "review_deadline_provisional": due.provisional,
         }
-        await settle_clocks(uow, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True)
-        await start_clock(
-            uow,
+        await uow.cases.settle_clocks(
+            kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True
+        )
+        await uow.cases.start_clock(
             case_id=case_id,
             suspect_id=None,
             kind=ClockKind.REVIEW_PERIOD,
@@ -137,7 +134,7 @@ async def decide_procedure(
             ProceduralDecisionKind.JURISDICTION_CHANGE: ReviewStatus.TRANSFERRED_OUT,
         }[kind]
         values = {"review_status": status.value}
-        await settle_clocks(uow, kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at)
+        await uow.cases.settle_clocks(kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at)
     decision_id = uuid.uuid4()
     await uow.session.execute(sa.update(cases).where(cases.c.case_id == case_id).values(**values))
     await uow.session.execute(
@@ -177,7 +174,7 @@ async def decide_procedure(
             at=at,
             caused_by=decided,
         )
-    case = await get_case(uow, case_id)
+    case = await uow.cases.case(case_id)
     return ProcedureDecided(decision_id, case.review_status, case.review_deadline, round_)
 
 
@@ -194,7 +191,7 @@ async def hand_over(
     """At indictment the court is told of each suspect's defense, so the trial-stage system can
     pick the case up and the same lawyer may continue (Measures Art. 13)."""
     for suspect_id in suspect_ids:
-        suspect = await get_suspect(uow, case_id, suspect_id)
+        suspect = await uow.cases.suspect(case_id, suspect_id)
         lawyer = await defense_lawyer(uow, suspect_id)
         await uow.emit(
             StageHandedOver(
@@ -217,11 +214,11 @@ async def apply_expedited(
     """The expedited procedure (速裁, CPL Art. 222-223) in a plea case: its review period of 10
     days, or 15 where a sentence over one year is likely, runs from the receipt of the case
     (CPL Art. 172), not from the decision. Returns the deadline and whether it is provisional."""
-    case = await get_case(uow, case_id, lock=True)
+    case = await uow.cases.case(case_id, lock=True)
     if case.review_status != ReviewStatus.UNDER_REVIEW or case.expedited:
         raise StateConflict("the expedited procedure cannot be applied now", field="suspect_ids")
     for suspect_id in suspect_ids:
-        await get_suspect(uow, case_id, suspect_id)
+        await uow.cases.suspect(case_id, suspect_id)
     people = await case_people(uow, case_id)
     received_on = legal_date(case.received_at)
     refusal = expedited_refusal(people, social_impact=case.social_impact, received_on=received_on)
@@ -258,8 +255,8 @@ async def witness_plea(
 ) -> None:
     """The plea agreement's witness (具结): a duty lawyer may not witness where the suspect has a
     defense lawyer, who may witness by video (Measures Art. 11)."""
-    await get_case(uow, case_id, lock=True)
-    await get_suspect(uow, case_id, suspect_id)
+    await uow.cases.case(case_id, lock=True)
+    await uow.cases.suspect(case_id, suspect_id)
     lawyer = await defense_lawyer(uow, suspect_id)
     if witness_role is WitnessRole.DUTY_LAWYER and lawyer is not None:
         raise StateConflict(

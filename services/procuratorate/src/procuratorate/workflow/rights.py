@@ -22,13 +22,6 @@ from procuratorate.domain.defense_path import (
     relatives_not_informed,
 )
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
-from procuratorate.workflow.common import (
-    get_case,
-    get_suspect,
-    load_defense,
-    settle_clocks,
-    start_clock,
-)
 
 
 @dataclass(frozen=True)
@@ -48,15 +41,15 @@ async def notify_rights(
     notified_at: datetime,
     relatives_not_informed_reason: str | None,
 ) -> RightsNotification:
-    case = await get_case(uow, case_id, lock=True)
-    suspect = await get_suspect(uow, case_id, suspect_id, lock=True)
+    case = await uow.cases.case(case_id, lock=True)
+    suspect = await uow.cases.suspect(case_id, suspect_id, lock=True)
     facts = SuspectParticulars.model_validate(open_facts(uow.cipher, suspect))
     reason = relatives_not_informed(
         (person.role for person in informed),
         relatives_known=bool(facts.close_relatives or facts.guardian),
         reason=relatives_not_informed_reason,
     )
-    path = await load_defense(uow, case, suspect)
+    path = await uow.cases.defense(case, suspect)
     warned = path.in_scope
     letter_clock = path.notify_rights()
     # Who was told what and when: each person with the time and the legal-aid warning.
@@ -88,12 +81,11 @@ async def notify_rights(
         .where(suspects.c.suspect_id == suspect_id)
         .values(rights_notified_at=sa.func.coalesce(suspects.c.rights_notified_at, notified_at))
     )
-    settled = await settle_clocks(
-        uow, kind=ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id, at=notified_at
+    settled = await uow.cases.settle_clocks(
+        kind=ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id, at=notified_at
     )
     if letter_clock:
-        await start_clock(
-            uow,
+        await uow.cases.start_clock(
             case_id=case_id,
             suspect_id=suspect_id,
             kind=ClockKind.NOTICE_DISPATCH,

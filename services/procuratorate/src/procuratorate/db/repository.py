@@ -1,0 +1,403 @@
+"""The case repository: how the use cases load and store a case, its suspects, their defense
+(the :class:`SuspectDefense` aggregate), defenders, letters and clocks — ``uow.cases``.
+
+Everything the defense path's use cases read or write goes through here, so a fake of this class
+(in memory, ``tests/unit/fake_unit_of_work.py``) runs those use cases without a database. Rows
+are returned as rows (attribute access); the aggregate is built by :func:`defense_from`, the
+same way for the database and the fake.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from defense_schemas.events.common import SuspectParticulars
+from defense_schemas.vocabulary import ClockKind, ClockOutcome, DefenseChoice, DefenseStatus, Ground
+from legal_calendar import Deadline, LegalCalendar, Period, legal_date
+from procuratorate.db.personal import open_facts, seal_facts, seal_letter
+from procuratorate.db.tables import (
+    cases,
+    clocks,
+    defenders,
+    ground_discoveries,
+    notice_counters,
+    notices,
+    suspects,
+)
+from procuratorate.db.tables import timeline as timeline_table
+from procuratorate.domain.clocks import deadline, review_deadline
+from procuratorate.domain.defense_path import Defender, SuspectDefense
+from procuratorate.domain.statuses import OPEN_NOTICE_STATUSES, ReviewStatus
+from service_runtime.errors import NotFound
+from service_runtime.security.fields import FieldCipher
+
+LETTER_CLOCKS = (ClockKind.NOTICE_DISPATCH.value, ClockKind.RIGHTS_NOTIFICATION.value)
+
+
+def defense_from(
+    case: Any,
+    suspect: Any,
+    *,
+    active: Iterable[Any],
+    open_clocks: Iterable[tuple[str, str | None]],
+    letter_in_flight: bool,
+    counsel_dismissed: bool,
+) -> SuspectDefense:
+    """The suspect's defense aggregate from its stored state: ``active`` its active defenders'
+    rows, ``open_clocks`` the (kind, subject) of its open rights-notification and letter
+    clocks."""
+    open_clocks = list(open_clocks)
+    return SuspectDefense(
+        suspect_id=suspect.suspect_id,
+        grounds=tuple(Ground(g) for g in suspect.grounds),
+        informed=suspect.rights_notified_at is not None,
+        rights_clock_open=any(
+            kind == ClockKind.RIGHTS_NOTIFICATION.value for kind, _ in open_clocks
+        ),
+        decision=DefenseChoice(suspect.decision) if suspect.decision else None,
+        defenders=[
+            Defender(DefenseStatus(row.kind), row.assignment_id or row.retention_id)
+            for row in active
+        ],
+        self_defense_permitted=suspect.self_defense_permitted_at is not None,
+        aid_terminated=suspect.aid_terminated,
+        counsel_dismissed=counsel_dismissed,
+        letter_in_flight=letter_in_flight,
+        letter_clocks={
+            subject or ""
+            for kind, subject in open_clocks
+            if kind == ClockKind.NOTICE_DISPATCH.value
+        },
+        handed_over=case.review_status == ReviewStatus.INDICTED.value,
+    )
+
+
+def clock_row(
+    calendar: LegalCalendar,
+    *,
+    case_id: UUID,
+    suspect_id: UUID | None,
+    kind: ClockKind,
+    started_at: datetime,
+    period: Period,
+    subject: str | None = None,
+    in_custody: bool = False,
+) -> tuple[dict[str, Any], Deadline]:
+    """The ``clocks`` row :meth:`CaseRepository.start_clock` writes, for opening several clocks
+    in one insert; its deadline is provisional (and says so) when the calendar lacks a year.
+    ``in_custody``: a suspect of the case is detained (the review period does not roll over a
+    holiday, CPL Art. 105; see :func:`review_deadline`)."""
+    if kind is ClockKind.REVIEW_PERIOD:
+        due = review_deadline(legal_date(started_at), period, calendar, in_custody=in_custody)
+    else:
+        due = deadline(legal_date(started_at), period, calendar)
+    row = {
+        "clock_id": uuid.uuid4(),
+        "case_id": case_id,
+        "suspect_id": suspect_id,
+        "kind": kind.value,
+        "subject": subject,
+        "trigger_on": due.trigger,
+        "due_on": due.due_on,
+        "closes_at": due.closes_at,
+        "provisional": due.provisional,
+        "missing_years": list(due.missing_years),
+    }
+    return row, due
+
+
+class CaseRepository:
+    """The procuratorate's cases in PostgreSQL, inside the unit of work's transaction."""
+
+    def __init__(self, session: AsyncSession, cipher: FieldCipher, calendar: LegalCalendar) -> None:
+        self._session = session
+        self._cipher = cipher
+        self.calendar = calendar
+        self._locked: Any | None = None
+
+    # -- the case and its suspects
+
+    def hand_over_locked(self, row: Any) -> None:
+        """The case row was just read and locked in this transaction (by the route's access
+        check): the first ``case(lock=True)`` of that case takes it instead of reading again."""
+        self._locked = row
+
+    async def case(self, case_id: UUID, *, lock: bool = False) -> Any:
+        # Only the first read may take the handed-over row: later the case may have been written.
+        handed_over, self._locked = self._locked, None
+        if lock and handed_over is not None and handed_over.case_id == case_id:
+            return handed_over
+        query = sa.select(cases).where(cases.c.case_id == case_id)
+        if lock:
+            # Serialises the steps of one case: decisions, counters, status changes.
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).one_or_none()
+        if row is None:
+            raise NotFound("case", case_id)
+        return row
+
+    async def suspect(self, case_id: UUID, suspect_id: UUID, *, lock: bool = False) -> Any:
+        query = sa.select(suspects).where(
+            suspects.c.suspect_id == suspect_id, suspects.c.case_id == case_id
+        )
+        if lock:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).one_or_none()
+        if row is None:
+            raise NotFound("suspect", suspect_id)
+        return row
+
+    def facts(self, suspect: Any) -> SuspectParticulars:
+        """The suspect's facts, as last corrected, personal fields opened."""
+        return SuspectParticulars.model_validate(open_facts(self._cipher, suspect))
+
+    async def suspects_of(self, case_id: UUID) -> list[Any]:
+        """The case's suspects, in the transfer's order."""
+        return list(
+            (
+                await self._session.execute(
+                    sa.select(suspects)
+                    .where(suspects.c.case_id == case_id)
+                    .order_by(suspects.c.position)
+                )
+            ).all()
+        )
+
+    async def store_facts(self, suspect_id: UUID, facts: SuspectParticulars) -> None:
+        """Replace the suspect's facts (personal fields sealed)."""
+        await self.update_suspect(
+            suspect_id,
+            facts=seal_facts(self._cipher, suspect_id, facts.model_dump(mode="json")),
+            name=facts.name,
+        )
+
+    async def record_discoveries(
+        self, suspect_id: UUID, grounds: Iterable[Ground], *, at: datetime
+    ) -> None:
+        """When each ground was found (the letter's 3 days count from it)."""
+        rows = [
+            {"suspect_id": suspect_id, "ground": ground.value, "discovered_at": at}
+            for ground in grounds
+        ]
+        if rows:
+            await self._session.execute(sa.insert(ground_discoveries).values(rows))
+
+    async def update_suspect(self, suspect_id: UUID, **values: Any) -> None:
+        await self._session.execute(
+            sa.update(suspects).where(suspects.c.suspect_id == suspect_id).values(**values)
+        )
+
+    # -- the aggregate
+
+    async def defense(self, case: Any, suspect: Any) -> SuspectDefense:
+        """The suspect's defense aggregate (``suspect``: its row, locked by the caller when the
+        step writes)."""
+        open_clocks = (
+            await self._session.execute(
+                sa.select(clocks.c.kind, clocks.c.subject).where(
+                    clocks.c.suspect_id == suspect.suspect_id,
+                    clocks.c.outcome.is_(None),
+                    clocks.c.kind.in_(LETTER_CLOCKS),
+                )
+            )
+        ).all()
+        letter_open = await self._session.scalar(
+            sa.select(
+                sa.exists().where(
+                    notices.c.suspect_id == suspect.suspect_id,
+                    notices.c.status.in_(OPEN_NOTICE_STATUSES),
+                )
+            )
+        )
+        dismissed = await self._session.scalar(
+            sa.select(
+                sa.exists().where(
+                    defenders.c.suspect_id == suspect.suspect_id,
+                    defenders.c.kind == DefenseStatus.RETAINED.value,
+                    defenders.c.end_reason == "dismissed",
+                )
+            )
+        )
+        return defense_from(
+            case,
+            suspect,
+            active=await self.active_defenders(suspect.suspect_id),
+            open_clocks=[(row.kind, row.subject) for row in open_clocks],
+            letter_in_flight=bool(letter_open),
+            counsel_dismissed=bool(dismissed),
+        )
+
+    # -- defenders
+
+    async def active_defenders(self, suspect_id: UUID) -> list[Any]:
+        return list(
+            (
+                await self._session.execute(
+                    sa.select(defenders)
+                    .where(defenders.c.suspect_id == suspect_id, defenders.c.ended_at.is_(None))
+                    .order_by(defenders.c.id)
+                )
+            ).all()
+        )
+
+    async def add_defender(self, suspect_id: UUID, **values: Any) -> None:
+        await self._session.execute(sa.insert(defenders).values(suspect_id=suspect_id, **values))
+
+    async def end_defenders(
+        self,
+        suspect_id: UUID,
+        *,
+        at: datetime,
+        reason: str,
+        assignment_ids: Iterable[UUID] = (),
+        retention_id: UUID | None = None,
+    ) -> None:
+        """End the suspect's active defenders of these assignments or this retention."""
+        which = (
+            defenders.c.retention_id == retention_id
+            if retention_id is not None
+            else defenders.c.assignment_id.in_(list(assignment_ids))
+        )
+        await self._session.execute(
+            sa.update(defenders)
+            .where(defenders.c.suspect_id == suspect_id, which, defenders.c.ended_at.is_(None))
+            .values(ended_at=at, end_reason=reason)
+        )
+
+    # -- letters
+
+    async def next_document_number(self, issuing_unit: str, year: int) -> int:
+        """Draw the next number of `issuing_unit` in `year`. The upsert locks the counter row
+        until the transaction ends, so concurrent letters wait, and a rolled-back letter gives
+        its number back: unique and gap-free."""
+        return int(
+            await self._session.scalar(
+                pg_insert(notice_counters)
+                .values(issuing_unit=issuing_unit, year=year, last_sequence=1)
+                .on_conflict_do_update(
+                    index_elements=["issuing_unit", "year"],
+                    set_={"last_sequence": notice_counters.c.last_sequence + 1},
+                )
+                .returning(notice_counters.c.last_sequence)
+            )
+            or 0
+        )
+
+    async def add_notice(self, notice_id: UUID, letter: dict[str, Any], **values: Any) -> None:
+        """Store a letter; its personal fields are sealed."""
+        await self._session.execute(
+            sa.insert(notices).values(
+                notice_id=notice_id, letter=seal_letter(self._cipher, notice_id, letter), **values
+            )
+        )
+
+    async def notice(self, case_id: UUID, notice_id: UUID) -> Any:
+        row = (
+            await self._session.execute(
+                sa.select(notices).where(
+                    notices.c.notice_id == notice_id, notices.c.case_id == case_id
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound("notice", notice_id)
+        return row
+
+    async def update_notice(self, notice_id: UUID, **values: Any) -> None:
+        await self._session.execute(
+            sa.update(notices).where(notices.c.notice_id == notice_id).values(**values)
+        )
+
+    async def earlier_materials(self, suspect_id: UUID) -> tuple[str, ...]:
+        """The materials of the suspect's latest earlier letter, supplements included."""
+        materials = await self._session.scalar(
+            sa.select(notices.c.materials)
+            .where(notices.c.suspect_id == suspect_id)
+            .order_by(notices.c.sent_at.desc())
+            .limit(1)
+        )
+        return tuple(materials or ())
+
+    async def refusal_ruling(self, suspect_id: UUID, assignment_id: UUID) -> str | None:
+        """The outcome of the latest ruling on a refusal of this assignment, if any."""
+        outcome: str | None = await self._session.scalar(
+            sa.select(timeline_table.c.payload["outcome"].astext)
+            .where(
+                timeline_table.c.suspect_id == suspect_id,
+                timeline_table.c.event_type == "LawyerRefusalRuled",
+                timeline_table.c.payload["assignment_id"].astext == str(assignment_id),
+            )
+            .order_by(timeline_table.c.id.desc())
+            .limit(1)
+        )
+        return outcome
+
+    # -- clocks
+
+    async def start_clock(
+        self,
+        *,
+        case_id: UUID,
+        suspect_id: UUID | None,
+        kind: ClockKind,
+        started_at: datetime,
+        period: Period,
+        subject: str | None = None,
+        in_custody: bool = False,
+    ) -> Deadline:
+        """Open a clock; its deadline is provisional (and says so) when the calendar lacks a
+        year."""
+        row, due = clock_row(
+            self.calendar,
+            case_id=case_id,
+            suspect_id=suspect_id,
+            kind=kind,
+            started_at=started_at,
+            period=period,
+            subject=subject,
+            in_custody=in_custody,
+        )
+        await self._session.execute(sa.insert(clocks).values(row))
+        return due
+
+    async def settle_clocks(
+        self,
+        *,
+        kind: ClockKind,
+        at: datetime,
+        case_id: UUID | None = None,
+        suspect_id: UUID | None = None,
+        subject: str | None = None,
+        cancel: bool = False,
+    ) -> list[str]:
+        """Close the open clocks of `kind` (for a suspect, a case or a subject): met, met late,
+        or cancelled when the duty fell away. Returns the outcomes given."""
+        conditions = [clocks.c.kind == kind.value, clocks.c.outcome.is_(None)]
+        if case_id is not None:
+            conditions.append(clocks.c.case_id == case_id)
+        if suspect_id is not None:
+            conditions.append(clocks.c.suspect_id == suspect_id)
+        if subject is not None:
+            conditions.append(clocks.c.subject == subject)
+        if cancel:
+            outcome: Any = ClockOutcome.CANCELLED.value
+        else:
+            outcome = sa.case(
+                (clocks.c.closes_at > at, ClockOutcome.MET.value),
+                else_=ClockOutcome.MET_LATE.value,
+            )
+        result = await self._session.scalars(
+            sa.update(clocks)
+            .where(*conditions)
+            .values(met_at=at, outcome=outcome)
+            .returning(clocks.c.outcome)
+        )
+        return list(result)

@@ -1,0 +1,319 @@
+"""A fake of the procuratorate's unit of work: the case repository in memory, the events
+collected instead of written to the outbox, a fixed clock. The defense path's use cases run on
+it as they run on the database (they reach storage only through ``uow.cases`` and ``uow.emit``),
+in milliseconds."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+from defense_schemas import BaseEvent, Envelope
+from defense_schemas.events.common import SuspectParticulars
+from defense_schemas.events.procuratorate import LawyerRefusalRuled
+from defense_schemas.vocabulary import ClockKind, ClockOutcome, DefenseStatus, Ground
+from legal_calendar import Deadline, LegalCalendar, Period, load_bundled_calendar
+from procuratorate.db.repository import LETTER_CLOCKS, clock_row, defense_from
+from procuratorate.domain.defense_path import SuspectDefense
+from procuratorate.domain.statuses import OPEN_NOTICE_STATUSES, ReviewStatus
+from procuratorate.settings import ProcuratorateSettings
+from service_runtime.errors import NotFound
+
+NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+CALENDAR = load_bundled_calendar()
+
+
+@dataclass
+class Emitted:
+    event: BaseEvent
+    case_id: UUID
+    suspect_id: UUID | None
+
+
+class FakeCases:
+    """The repository's methods over dictionaries of rows (``SimpleNamespace``)."""
+
+    def __init__(self, calendar: LegalCalendar, emitted: list[Emitted]) -> None:
+        self.calendar = calendar
+        self.cases: dict[UUID, SimpleNamespace] = {}
+        self.suspects: dict[UUID, SimpleNamespace] = {}
+        self.facts_of: dict[UUID, SuspectParticulars] = {}
+        self.defenders: list[SimpleNamespace] = []
+        self.clocks: list[SimpleNamespace] = []
+        self.notices: dict[UUID, SimpleNamespace] = {}
+        self.discoveries: list[tuple[UUID, Ground, datetime]] = []
+        self.counters: dict[tuple[str, int], int] = {}
+        self._emitted = emitted
+
+    # -- setting up a case
+
+    def add_case(self, **values: Any) -> SimpleNamespace:
+        row = SimpleNamespace(
+            **{
+                "case_id": uuid.uuid4(),
+                "district": "河东区",
+                "procuratorate_unit": "天津市河东区人民检察院",
+                "transferring_agency": "天津市公安局河东分局",
+                "prosecutor_name": "李检察官",
+                "prosecutor_contact": "022-87654321",
+                "received_at": datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+                "review_status": ReviewStatus.UNDER_REVIEW.value,
+                "review_deadline": date(2026, 4, 2),
+                "major_and_complex": False,
+                "social_impact": False,
+                "pilot_district": True,
+                **values,
+            }
+        )
+        self.cases[row.case_id] = row
+        return row
+
+    def add_suspect(
+        self, case: SimpleNamespace, facts: SuspectParticulars, *, grounds: tuple[Ground, ...]
+    ) -> SimpleNamespace:
+        row = SimpleNamespace(
+            suspect_id=facts.suspect_id,
+            case_id=case.case_id,
+            position=len([s for s in self.suspects.values() if s.case_id == case.case_id]),
+            name=facts.name,
+            grounds=[g.value for g in grounds],
+            defense_status=DefenseStatus.NONE.value,
+            decision=None,
+            decided_at=None,
+            rights_notified_at=NOW,
+            self_defense_permitted_at=None,
+            aid_terminated=False,
+        )
+        self.suspects[row.suspect_id] = row
+        self.facts_of[row.suspect_id] = facts
+        return row
+
+    def appoint(self, suspect_id: UUID, assignment_id: UUID) -> None:
+        self.defenders.append(
+            self._defender(
+                suspect_id,
+                kind=DefenseStatus.APPOINTED_ON_NOTICE.value,
+                name="王律师",
+                assignment_id=assignment_id,
+                started_at=NOW,
+            )
+        )
+        self.suspects[suspect_id].defense_status = DefenseStatus.APPOINTED_ON_NOTICE.value
+
+    # -- the repository
+
+    def hand_over_locked(self, row: Any) -> None:
+        pass
+
+    async def case(self, case_id: UUID, *, lock: bool = False) -> Any:
+        if case_id not in self.cases:
+            raise NotFound("case", case_id)
+        return self.cases[case_id]
+
+    async def suspect(self, case_id: UUID, suspect_id: UUID, *, lock: bool = False) -> Any:
+        row = self.suspects.get(suspect_id)
+        if row is None or row.case_id != case_id:
+            raise NotFound("suspect", suspect_id)
+        return row
+
+    async def suspects_of(self, case_id: UUID) -> list[Any]:
+        rows = [row for row in self.suspects.values() if row.case_id == case_id]
+        return sorted(rows, key=lambda row: row.position)
+
+    def facts(self, suspect: Any) -> SuspectParticulars:
+        return self.facts_of[suspect.suspect_id]
+
+    async def store_facts(self, suspect_id: UUID, facts: SuspectParticulars) -> None:
+        self.facts_of[suspect_id] = facts
+        self.suspects[suspect_id].name = facts.name
+
+    async def record_discoveries(self, suspect_id: UUID, grounds: Any, *, at: datetime) -> None:
+        self.discoveries.extend((suspect_id, ground, at) for ground in grounds)
+
+    async def update_suspect(self, suspect_id: UUID, **values: Any) -> None:
+        for key, value in values.items():
+            setattr(self.suspects[suspect_id], key, value)
+
+    async def defense(self, case: Any, suspect: Any) -> SuspectDefense:
+        sid = suspect.suspect_id
+        return defense_from(
+            case,
+            suspect,
+            active=await self.active_defenders(sid),
+            open_clocks=[
+                (c.kind, c.subject)
+                for c in self.clocks
+                if c.suspect_id == sid and c.outcome is None and c.kind in LETTER_CLOCKS
+            ],
+            letter_in_flight=any(
+                n.suspect_id == sid and n.status in OPEN_NOTICE_STATUSES
+                for n in self.notices.values()
+            ),
+            counsel_dismissed=any(
+                d.suspect_id == sid
+                and d.kind == DefenseStatus.RETAINED.value
+                and d.end_reason == "dismissed"
+                for d in self.defenders
+            ),
+        )
+
+    async def active_defenders(self, suspect_id: UUID) -> list[Any]:
+        return [d for d in self.defenders if d.suspect_id == suspect_id and d.ended_at is None]
+
+    def _defender(self, suspect_id: UUID, **values: Any) -> SimpleNamespace:
+        base = dict.fromkeys(
+            ("name", "firm", "contact", "lawyer_id", "assignment_id", "retention_id"), None
+        )
+        base.update(retained_by=None, ended_at=None, end_reason=None)
+        return SimpleNamespace(**{**base, "suspect_id": suspect_id, **values})
+
+    async def add_defender(self, suspect_id: UUID, **values: Any) -> None:
+        self.defenders.append(self._defender(suspect_id, **values))
+
+    async def end_defenders(
+        self,
+        suspect_id: UUID,
+        *,
+        at: datetime,
+        reason: str,
+        assignment_ids: Any = (),
+        retention_id: UUID | None = None,
+    ) -> None:
+        ids = set(assignment_ids)
+        for d in await self.active_defenders(suspect_id):
+            if (retention_id is not None and d.retention_id == retention_id) or (
+                retention_id is None and d.assignment_id in ids
+            ):
+                d.ended_at, d.end_reason = at, reason
+
+    async def next_document_number(self, issuing_unit: str, year: int) -> int:
+        key = (issuing_unit, year)
+        self.counters[key] = self.counters.get(key, 0) + 1
+        return self.counters[key]
+
+    async def add_notice(self, notice_id: UUID, letter: dict[str, Any], **values: Any) -> None:
+        self.notices[notice_id] = SimpleNamespace(notice_id=notice_id, letter=letter, **values)
+
+    async def notice(self, case_id: UUID, notice_id: UUID) -> Any:
+        row = self.notices.get(notice_id)
+        if row is None or row.case_id != case_id:
+            raise NotFound("notice", notice_id)
+        return row
+
+    async def update_notice(self, notice_id: UUID, **values: Any) -> None:
+        for key, value in values.items():
+            setattr(self.notices[notice_id], key, value)
+
+    async def earlier_materials(self, suspect_id: UUID) -> tuple[str, ...]:
+        mine = [n for n in self.notices.values() if n.suspect_id == suspect_id]
+        return tuple(max(mine, key=lambda n: n.sent_at).materials) if mine else ()
+
+    async def refusal_ruling(self, suspect_id: UUID, assignment_id: UUID) -> str | None:
+        rulings = [
+            e.event
+            for e in self._emitted
+            if isinstance(e.event, LawyerRefusalRuled)
+            and e.suspect_id == suspect_id
+            and e.event.assignment_id == assignment_id
+        ]
+        return rulings[-1].outcome.value if rulings else None
+
+    async def start_clock(
+        self,
+        *,
+        case_id: UUID,
+        suspect_id: UUID | None,
+        kind: ClockKind,
+        started_at: datetime,
+        period: Period,
+        subject: str | None = None,
+        in_custody: bool = False,
+    ) -> Deadline:
+        row, due = clock_row(
+            self.calendar,
+            case_id=case_id,
+            suspect_id=suspect_id,
+            kind=kind,
+            started_at=started_at,
+            period=period,
+            subject=subject,
+            in_custody=in_custody,
+        )
+        self.clocks.append(SimpleNamespace(**row, outcome=None, met_at=None))
+        return due
+
+    async def settle_clocks(
+        self,
+        *,
+        kind: ClockKind,
+        at: datetime,
+        case_id: UUID | None = None,
+        suspect_id: UUID | None = None,
+        subject: str | None = None,
+        cancel: bool = False,
+    ) -> list[str]:
+        outcomes = []
+        for c in self.clocks:
+            if c.kind != kind.value or c.outcome is not None:
+                continue
+            if any(
+                wanted is not None and actual != wanted
+                for wanted, actual in (
+                    (case_id, c.case_id),
+                    (suspect_id, c.suspect_id),
+                    (subject, c.subject),
+                )
+            ):
+                continue
+            if cancel:
+                c.outcome = ClockOutcome.CANCELLED.value
+            else:
+                met = c.closes_at > at
+                c.outcome = ClockOutcome.MET.value if met else ClockOutcome.MET_LATE.value
+            c.met_at = at
+            outcomes.append(c.outcome)
+        return outcomes
+
+    def open_clocks(self, suspect_id: UUID, kind: ClockKind) -> list[Any]:
+        return [
+            c
+            for c in self.clocks
+            if c.suspect_id == suspect_id and c.kind == kind.value and c.outcome is None
+        ]
+
+
+@dataclass
+class FakeUnitOfWork:
+    """What the use cases read of ``ProcuratorateUnitOfWork``, without a database."""
+
+    settings: ProcuratorateSettings = field(default_factory=ProcuratorateSettings)
+    calendar: LegalCalendar = CALENDAR
+    now_is: datetime = NOW
+    emitted: list[Emitted] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.cases = FakeCases(self.calendar, self.emitted)
+
+    def now(self) -> datetime:
+        return self.now_is
+
+    def clock(self) -> datetime:
+        return self.now_is
+
+    async def emit(
+        self,
+        event: BaseEvent,
+        *,
+        case_id: UUID,
+        suspect_id: UUID | None = None,
+        caused_by: Envelope | None = None,
+    ) -> Envelope:
+        self.emitted.append(Emitted(event, case_id, suspect_id))
+        return Envelope.for_event(event, case_id=case_id, producer="procuratorate")
+
+    def events(self, kind: type[BaseEvent]) -> list[Any]:
+        return [e.event for e in self.emitted if isinstance(e.event, kind)]

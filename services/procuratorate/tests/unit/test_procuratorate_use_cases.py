@@ -1,0 +1,332 @@
+"""The defense path's use cases, command by command, on a fake unit of work (in-memory case
+repository, collected events, fixed clock): the workflow's rules in milliseconds. The
+integration tests prove the same path on the real broker and database."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from defense_schemas.events.common import RetainedCounsel, SuspectParticulars
+from defense_schemas.events.procuratorate import (
+    DefenseDecisionRecorded,
+    DefenseNoticeSent,
+    DefenseStatusChanged,
+    EligibilityAssessed,
+    LawyerRefusalRuled,
+    PrivateCounselDismissed,
+    PrivateCounselRetained,
+    ReappointmentRequested,
+    SelfDefensePermitted,
+)
+from defense_schemas.vocabulary import (
+    ClockKind,
+    ClockOutcome,
+    DefenseChoice,
+    DefenseStatus,
+    Ground,
+    PersonRole,
+    ReappointmentReason,
+    RefusalOutcome,
+)
+from legal_calendar.deadlines import LETTER
+from procuratorate.domain.commands import (
+    CorrectFacts,
+    DismissCounsel,
+    PermitSelfDefense,
+    RecordDecision,
+    RequestReappointment,
+    RetainCounsel,
+    RuleRefusal,
+)
+from procuratorate.domain.defense_path import StateConflict
+from procuratorate.workflow import defense
+from procuratorate.workflow.intake import correct_facts
+from service_runtime.errors import Conflict
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fake_unit_of_work import NOW, FakeUnitOfWork
+
+COUNSEL = RetainedCounsel(name="赵律师", law_firm="天津某律师事务所", contact="13800000000")
+
+
+def facts(**overrides: Any) -> SuspectParticulars:
+    return SuspectParticulars.model_validate(
+        {
+            "suspect_id": str(uuid.uuid4()),
+            "name": "张三",
+            "birth_date": "1990-05-01",
+            "gender": "male",
+            "limited_capacity": False,
+            "custody_status": "detained",
+            "place_of_detention_or_residence": "天津市河东区看守所",
+            "contacts": ["022-12345678"],
+            "charges": ["盗窃罪"],
+            "likely_sentence": "one_year_or_less",
+            "pleads_guilty": True,
+            **overrides,
+        }
+    )
+
+
+def a_case(*grounds: Ground, **fact_overrides: Any) -> tuple[FakeUnitOfWork, Any, Any]:
+    uow = FakeUnitOfWork()
+    case = uow.cases.add_case()
+    suspect = uow.cases.add_suspect(case, facts(**fact_overrides), grounds=grounds)
+    return uow, case, suspect
+
+
+def a_minor() -> tuple[FakeUnitOfWork, Any, Any]:
+    return a_case(Ground.MINOR, birth_date="2010-01-01")
+
+
+# -- the decision and the letter (Measures Art. 3)
+
+
+async def test_decision_without_counsel_in_scope_sends_the_numbered_letter() -> None:
+    uow, case, suspect = a_minor()
+
+    outcome = await defense.record_decision(
+        uow,  # type: ignore[arg-type]
+        RecordDecision(case.case_id, suspect.suspect_id, DefenseChoice.NO_COUNSEL),
+    )
+
+    (decided,) = uow.events(DefenseDecisionRecorded)
+    (sent,) = uow.events(DefenseNoticeSent)
+    assert decided.decided_at == NOW  # the command gave no instant: the unit of work's clock
+    assert outcome["notice_id"] == sent.notice_id
+    assert sent.letter.document_number.text.endswith("1号")
+    assert sent.letter.addressee_center == "天津市河东区法律援助中心"
+    assert uow.cases.suspects[suspect.suspect_id].decision == DefenseChoice.NO_COUNSEL.value
+    # The letter met the letter clock the decision opened.
+    (clock,) = [c for c in uow.cases.clocks if c.kind == ClockKind.NOTICE_DISPATCH.value]
+    assert clock.outcome == ClockOutcome.MET.value
+
+
+async def test_a_second_letter_while_the_first_is_in_flight_is_refused() -> None:
+    uow, case, suspect = a_minor()
+    command = RecordDecision(case.case_id, suspect.suspect_id, DefenseChoice.NO_COUNSEL)
+    await defense.record_decision(uow, command)  # type: ignore[arg-type]
+
+    with pytest.raises(StateConflict):
+        await defense.record_decision(uow, command)  # type: ignore[arg-type]
+    assert len(uow.events(DefenseNoticeSent)) == 1
+
+
+async def test_defend_self_in_the_decision_is_refused_on_a_legal_aid_law_ground() -> None:
+    uow, case, suspect = a_minor()
+
+    with pytest.raises(StateConflict) as refused:
+        await defense.record_decision(
+            uow,  # type: ignore[arg-type]
+            RecordDecision(case.case_id, suspect.suspect_id, DefenseChoice.DEFEND_SELF),
+        )
+    assert refused.value.field == "choice"
+    assert uow.emitted == []
+
+
+# -- self-defense (Art. 5; CPL Art. 35, 278)
+
+
+async def test_self_defense_is_refused_under_lal_25_1() -> None:
+    uow, case, suspect = a_minor()
+
+    with pytest.raises(StateConflict) as refused:
+        await defense.permit_self_defense(
+            uow,  # type: ignore[arg-type]
+            PermitSelfDefense(case.case_id, suspect.suspect_id, statement="我自己辩护"),
+        )
+    assert refused.value.field == "grounds"
+    assert uow.emitted == []
+    assert uow.cases.suspects[suspect.suspect_id].self_defense_permitted_at is None
+
+
+async def test_self_defense_is_permitted_on_a_pilot_ground_and_cancels_the_letter_clock() -> None:
+    uow, case, suspect = a_case(Ground.GUILT_NOT_ADMITTED, pleads_guilty=False, admits_guilt=False)
+    await uow.cases.start_clock(
+        case_id=case.case_id,
+        suspect_id=suspect.suspect_id,
+        kind=ClockKind.NOTICE_DISPATCH,
+        started_at=NOW,
+        period=LETTER.period,
+        subject="rights_notification",
+    )
+
+    await defense.permit_self_defense(
+        uow,  # type: ignore[arg-type]
+        PermitSelfDefense(case.case_id, suspect.suspect_id, statement="我自己辩护"),
+    )
+
+    (permitted,) = uow.events(SelfDefensePermitted)
+    assert permitted.permitted_at == NOW
+    assert uow.cases.open_clocks(suspect.suspect_id, ClockKind.NOTICE_DISPATCH) == []
+    (changed,) = uow.events(DefenseStatusChanged)
+    assert changed.status is DefenseStatus.SELF_DEFENSE
+
+
+# -- refusals of the appointed lawyer (Art. 5)
+
+
+async def test_an_allowed_change_of_lawyer_asks_the_center_for_another() -> None:
+    uow, case, suspect = a_minor()
+    assignment = uuid.uuid4()
+    uow.cases.appoint(suspect.suspect_id, assignment)
+
+    request_id = await defense.rule_refusal(
+        uow,  # type: ignore[arg-type]
+        RuleRefusal(
+            case.case_id,
+            suspect.suspect_id,
+            assignment,
+            refusal_reason="沟通不畅",
+            outcome=RefusalOutcome.CHANGE_OF_LAWYER,
+        ),
+    )
+
+    (ruled,) = uow.events(LawyerRefusalRuled)
+    (asked,) = uow.events(ReappointmentRequested)
+    assert ruled.ruled_at == NOW
+    assert asked.request_id == request_id
+    assert asked.previous_assignment_id == assignment
+    assert asked.reason is ReappointmentReason.CHANGE_OF_LAWYER_ALLOWED
+    assert asked.addressee_center == "天津市河东区法律援助中心"
+
+
+async def test_a_rejected_refusal_keeps_the_lawyer_and_asks_for_no_other() -> None:
+    uow, case, suspect = a_minor()
+    assignment = uuid.uuid4()
+    uow.cases.appoint(suspect.suspect_id, assignment)
+    command = RuleRefusal(
+        case.case_id,
+        suspect.suspect_id,
+        assignment,
+        refusal_reason="无正当理由",
+        outcome=RefusalOutcome.REJECTED,
+    )
+
+    assert await defense.rule_refusal(uow, command) is None  # type: ignore[arg-type]
+    assert uow.events(ReappointmentRequested) == []
+    # Another lawyer may be requested only after an allowed refusal.
+    with pytest.raises(Conflict, match="only after a refusal of this assignment was allowed"):
+        await defense.request_reappointment(
+            uow,  # type: ignore[arg-type]
+            RequestReappointment(case.case_id, suspect.suspect_id, assignment),
+        )
+
+
+async def test_a_refusal_of_a_lawyer_the_suspect_does_not_have_is_refused() -> None:
+    uow, case, suspect = a_minor()
+
+    with pytest.raises(StateConflict):
+        await defense.rule_refusal(
+            uow,  # type: ignore[arg-type]
+            RuleRefusal(
+                case.case_id,
+                suspect.suspect_id,
+                uuid.uuid4(),
+                refusal_reason="x",
+                outcome=RefusalOutcome.CHANGE_OF_LAWYER,
+            ),
+        )
+    assert uow.emitted == []
+
+
+# -- private counsel, retained then dismissed (Art. 6)
+
+
+async def test_retained_counsel_supersedes_the_appointment_at_once() -> None:
+    uow, case, suspect = a_minor()
+    assignment = uuid.uuid4()
+    uow.cases.appoint(suspect.suspect_id, assignment)
+
+    retention_id = await defense.retain_counsel(
+        uow,  # type: ignore[arg-type]
+        RetainCounsel(case.case_id, suspect.suspect_id, COUNSEL),
+    )
+
+    (retained,) = uow.events(PrivateCounselRetained)
+    assert retained.retention_id == retention_id
+    assert retained.active_assignment_id == assignment
+    active = await uow.cases.active_defenders(suspect.suspect_id)
+    assert [d.kind for d in active] == [DefenseStatus.RETAINED.value]
+    assert uow.cases.suspects[suspect.suspect_id].defense_status == DefenseStatus.RETAINED.value
+
+
+async def test_dismissing_counsel_on_a_legal_aid_law_ground_sends_the_letter_again() -> None:
+    uow, case, suspect = a_minor()
+    retention_id = await defense.retain_counsel(
+        uow,  # type: ignore[arg-type]
+        RetainCounsel(case.case_id, suspect.suspect_id, COUNSEL),
+    )
+    assert retention_id is not None
+
+    result = await defense.dismiss_counsel(
+        uow,  # type: ignore[arg-type]
+        DismissCounsel(case.case_id, suspect.suspect_id, retention_id, note="解除委托"),
+    )
+
+    assert result["renotify"] is True
+    (dismissed,) = uow.events(PrivateCounselDismissed)
+    (sent,) = uow.events(DefenseNoticeSent)
+    assert dismissed.dismissed_at == NOW and sent.notice_id == result["notice_id"]
+    assert await uow.cases.active_defenders(suspect.suspect_id) == []
+    # The dismissal's letter clock is met by the letter.
+    assert uow.cases.open_clocks(suspect.suspect_id, ClockKind.NOTICE_DISPATCH) == []
+
+
+async def test_a_relative_retaining_counsel_the_suspect_declines_retains_nobody() -> None:
+    uow, case, suspect = a_minor()
+
+    retention_id = await defense.retain_counsel(
+        uow,  # type: ignore[arg-type]
+        RetainCounsel(
+            case.case_id,
+            suspect.suspect_id,
+            COUNSEL,
+            retained_by=PersonRole.CLOSE_RELATIVE,
+            suspect_accepts=False,
+        ),
+    )
+
+    assert retention_id is None
+    assert uow.events(PrivateCounselRetained) == []
+    (declined,) = uow.events(DefenseDecisionRecorded)
+    assert declined.choice is DefenseChoice.NO_COUNSEL
+
+
+# -- reassessment (a ground found later opens its own letter clock)
+
+
+async def test_a_disability_found_later_adds_the_ground_and_opens_its_letter_clock() -> None:
+    uow, case, suspect = a_case()
+
+    discovered = await correct_facts(
+        uow,  # type: ignore[arg-type]
+        CorrectFacts(case.case_id, suspect.suspect_id, {"disabilities": ["hearing"]}),
+    )
+
+    ground = Ground.VISUAL_HEARING_OR_SPEECH_DISABILITY
+    assert discovered[suspect.suspect_id] == (ground,)
+    assert ground.value in uow.cases.suspects[suspect.suspect_id].grounds
+    (assessed,) = uow.events(EligibilityAssessed)
+    assert assessed.discovered_grounds == (ground,) and assessed.assessed_at == NOW
+    assert uow.cases.discoveries == [(suspect.suspect_id, ground, NOW)]
+    (clock,) = uow.cases.open_clocks(suspect.suspect_id, ClockKind.NOTICE_DISPATCH)
+    assert clock.subject == ground.value
+
+
+async def test_a_correction_that_changes_no_ground_emits_nothing() -> None:
+    uow, case, suspect = a_case()
+
+    discovered = await correct_facts(
+        uow,  # type: ignore[arg-type]
+        CorrectFacts(case.case_id, suspect.suspect_id, {"contacts": ["13900000000"]}),
+    )
+
+    assert discovered == {}
+    assert uow.emitted == []
+    assert uow.cases.facts(suspect).contacts == ("13900000000",)
