@@ -12,7 +12,8 @@ from procuratorate.errors import install_domain_errors
 from procuratorate.handlers import event_handlers
 from procuratorate.settings import ProcuratorateSettings
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
-from service_runtime.app import ServiceDefinition, build_app
+from procuratorate.workflow.calendar import recount_provisional_clocks
+from service_runtime.app import Runtime, ServiceDefinition, build_app
 from service_runtime.settings import ServiceSettings
 
 # What the case routes expose or change of the suspects' personal data (for the audit log).
@@ -38,6 +39,10 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
 
 def settings_from_env() -> ProcuratorateSettings:
     return ProcuratorateSettings()
+
+
+async def recount_provisional(runtime: Runtime) -> None:
+    await recount_provisional_clocks(runtime)
 
 
 def definition() -> ServiceDefinition:
@@ -68,6 +73,7 @@ def definition() -> ServiceDefinition:
         audited=True,
         personal_fields=PERSONAL_FIELDS,
         install_domain_errors=install_domain_errors,
+        on_calendar_changed=recount_provisional,
     )
 
 

@@ -74,7 +74,8 @@ class LedgerClockView(BaseModel):
     trigger_on: date
     due_on: date
     closes_at: datetime
-    provisional: bool
+    provisional: bool = Field(description="Counted on a guessed calendar: recounted on loading.")
+    missing_years: list[int] = Field(description="The years without an official calendar.")
     met_at: datetime | None
     outcome: str | None = Field(description="met, met_late, cancelled; null while open.")
     overdue: bool = Field(description="Open past its deadline now.")

@@ -86,6 +86,8 @@ class LedgerClock:
     met_at: datetime | None
     outcome: str | None
     overdue: bool
+    missing_years: tuple[int, ...] = ()
+    """The calendar years a provisional due day was guessed for."""
 
     def record(self) -> ClockRecord:
         return ClockRecord(

@@ -100,6 +100,7 @@ async def load_ledger(
             due_on=c.due_on,
             closes_at=c.closes_at,
             provisional=c.provisional,
+            missing_years=tuple(c.missing_years),
             met_at=c.met_at,
             outcome=c.outcome,
             overdue=clock_overdue(c.closes_at, c.met_at, c.outcome, now),
