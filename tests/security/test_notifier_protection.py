@@ -33,7 +33,6 @@ from notifier.service import create_app
 from notifier.settings import NotifierSettings
 from service_runtime.migrations import alembic_config
 from service_runtime.security.fields import FieldCipher
-from service_runtime.security.personal import cipher_of
 from service_runtime.security.principal import Role
 from tests.infrastructure import ROOT, RunningService, bearer, operator, run_service
 from tests.security.audit_cli import verify_audit_cli
@@ -177,8 +176,11 @@ async def test_one_job_per_recipient_still_holds_through_the_keyed_hash(
 ) -> None:
     running, assigned = notifier
     async with running.runtime.sessions() as session, session.begin():
-        batch = await ProjectionBatch.load(session, [assigned.case_id])
-        jobs = plan_deliveries(batch, cipher_of(session), running.settings, assigned, ASSIGNED)  # type: ignore[arg-type]
+        cipher = running.runtime.cipher
+        batch = await ProjectionBatch.load(
+            session, [assigned.case_id], cipher=cipher, now=running.runtime.clock()
+        )
+        jobs = plan_deliveries(batch, cipher, running.settings, assigned, ASSIGNED)  # type: ignore[arg-type]
         again = await insert_deliveries(session, jobs)
     assert jobs and again == set()
 

@@ -17,11 +17,9 @@ from defense_schemas import Envelope, decode_event
 from defense_schemas import examples as ex
 from notifier.db.personal import open_contact, open_delivery
 from notifier.db.tables import cases, clocks, contacts, deliveries, platform, suspects
-from notifier.handlers import CONSUMED, NotifierProjection
+from notifier.handlers import CONSUMED, event_handlers
 from notifier.service import create_app
 from service_runtime.security.audit import verify_chain
-from service_runtime.security.audit_events import AuditedApplier
-from service_runtime.security.personal import cipher_of
 from tests.infrastructure import RunningService, run_service
 
 pytestmark = pytest.mark.integration
@@ -45,7 +43,7 @@ def interleaved_history() -> list[tuple[Envelope, Any]]:
 async def snapshot(running: RunningService) -> dict[str, Any]:
     """What the projection holds, without the ids each run draws anew."""
     async with running.runtime.sessions() as session:
-        cipher = cipher_of(session)
+        cipher = running.runtime.cipher
 
         async def rows(query: Any) -> list[dict[str, Any]]:
             return [dict(row) for row in (await session.execute(query)).mappings()]
@@ -117,7 +115,7 @@ async def test_a_batch_leaves_what_one_event_at_a_time_leaves(
     ):
         settings = await notifier_settings(f"batch_{label}")
         async with run_service(create_app(settings), settings) as running:
-            applier = AuditedApplier(running.runtime, NotifierProjection(running.runtime))
+            applier = event_handlers(running.runtime)  # its audit entries included
             for batch in batches:
                 async with running.runtime.sessions() as session, session.begin():
                     await applier.apply(session, batch)

@@ -13,10 +13,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import sqlalchemy as sa
+from fastapi import Depends
 
 from notifier.db.tables import cases, suspects
+from notifier.unit_of_work import NotifierUnitOfWork
+from service_runtime.deps import get_unit_of_work
 from service_runtime.security.deps import require_roles
 from service_runtime.security.principal import Principal, Role
+
+UnitOfWorkDep = Annotated[NotifierUnitOfWork, Depends(get_unit_of_work, scope="function")]
+"""The request's unit of work: committed when the route returns, rolled back on an error."""
 
 BOARD_READERS = require_roles(Role.PROCURATORATE_STAFF, Role.AID_CENTER_STAFF, Role.OPERATOR)
 OPERATORS = require_roles(Role.OPERATOR)

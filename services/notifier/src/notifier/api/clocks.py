@@ -3,7 +3,7 @@ clocks of the cases of their own agency (api/access.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -13,9 +13,8 @@ from pydantic import BaseModel, Field
 
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, ResponsibleParty
 from legal_calendar import closes_at, legal_date
-from notifier.api.access import BOARD_READERS, BoardReader, visible_to
+from notifier.api.access import BOARD_READERS, BoardReader, UnitOfWorkDep, visible_to
 from notifier.db.tables import clocks
-from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES
 
 router = APIRouter(
@@ -58,7 +57,7 @@ class ClockView(BaseModel):
 )
 async def board(
     reader: BoardReader,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     district: Annotated[str | None, Query(description="e.g. 河东区")] = None,
     agency: Annotated[str | None, Query(description="The responsible organisation")] = None,
     responsible: ResponsibleParty | None = None,
@@ -67,7 +66,7 @@ async def board(
     include_stopped: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[ClockView]:
-    now = datetime.now(UTC)
+    now = uow.now()
     today = legal_date(now)
     query = sa.select(clocks).where(visible_to(reader, clocks.c.case_id))
     if not include_stopped:
@@ -85,7 +84,7 @@ async def board(
     query = query.order_by(
         sa.case((overdue, 0), else_=1), clocks.c.due_on, clocks.c.case_id, clocks.c.kind
     ).limit(limit)
-    rows = (await session.execute(query)).mappings().all()
+    rows = (await uow.session.execute(query)).mappings().all()
     return [
         ClockView(
             **{k: row[k] for k in ClockView.model_fields if k in row},

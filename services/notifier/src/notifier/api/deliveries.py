@@ -13,12 +13,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from defense_schemas.vocabulary import DeliveryChannel, RecipientRole
-from notifier.api.access import BOARD_READERS, BoardReader, visible_to
+from notifier.api.access import BOARD_READERS, BoardReader, UnitOfWorkDep, visible_to
 from notifier.db.personal import open_delivery
 from notifier.db.tables import cases, deliveries
-from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
-from service_runtime.security.personal import cipher_of
 
 router = APIRouter(tags=["deliveries"], responses=AUTH_RESPONSES, dependencies=[BOARD_READERS])
 
@@ -65,9 +63,9 @@ class DeliveryLog(BaseModel):
     responses={404: ERROR_RESPONSES[404]},
 )
 async def case_deliveries(
-    case_id: UUID, reader: BoardReader, session: SessionDep, status: DeliveryStatus | None = None
+    case_id: UUID, reader: BoardReader, uow: UnitOfWorkDep, status: DeliveryStatus | None = None
 ) -> DeliveryLog:
-    known = await session.scalar(
+    known = await uow.session.scalar(
         sa.select(cases.c.case_id).where(
             cases.c.case_id == case_id, visible_to(reader, cases.c.case_id)
         )
@@ -77,8 +75,8 @@ async def case_deliveries(
     query = sa.select(deliveries).where(deliveries.c.case_id == case_id)
     if status is not None:
         query = query.where(deliveries.c.status == status)
-    rows = (await session.execute(query.order_by(deliveries.c.created_at))).mappings().all()
-    cipher = cipher_of(session)
+    rows = (await uow.session.execute(query.order_by(deliveries.c.created_at))).mappings().all()
+    cipher = uow.cipher
     views = [DeliveryView.model_validate(open_delivery(cipher, row)) for row in rows]
     return DeliveryLog(
         case_id=case_id,
@@ -97,11 +95,11 @@ async def case_deliveries(
     responses={404: ERROR_RESPONSES[404]},
 )
 async def one_delivery(
-    notification_id: UUID, reader: BoardReader, session: SessionDep
+    notification_id: UUID, reader: BoardReader, uow: UnitOfWorkDep
 ) -> DeliveryView:
     row = (
         (
-            await session.execute(
+            await uow.session.execute(
                 sa.select(deliveries).where(
                     deliveries.c.notification_id == notification_id,
                     visible_to(reader, deliveries.c.case_id),
@@ -113,4 +111,4 @@ async def one_delivery(
     )
     if row is None:
         raise NotFound("delivery", notification_id)
-    return DeliveryView.model_validate(open_delivery(cipher_of(session), row))
+    return DeliveryView.model_validate(open_delivery(uow.cipher, row))

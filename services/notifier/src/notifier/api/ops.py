@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from notifier.api.access import UnitOfWorkDep
 from notifier.db.tables import held_deliveries
 from service_runtime.app import Runtime
-from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES
 from service_runtime.security.deps import require_roles
 from service_runtime.security.principal import Role
@@ -47,7 +47,7 @@ _AGE = sa.func.extract("epoch", sa.func.now() - held_deliveries.c.held_at)
     response_model=list[HeldDeliveryView],
 )
 async def list_held(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     waits_for: Literal["case", "notice"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[HeldDeliveryView]:
@@ -60,7 +60,7 @@ async def list_held(
     ).order_by(held_deliveries.c.held_at, held_deliveries.c.event_id)
     if waits_for is not None:
         query = query.where(held_deliveries.c.waits_for == waits_for)
-    rows = (await session.execute(query.limit(limit))).mappings()
+    rows = (await uow.session.execute(query.limit(limit))).mappings()
     return [HeldDeliveryView.model_validate(dict(row)) for row in rows]
 
 

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from notifier.api.access import OPERATORS
+from notifier.api.access import OPERATORS, UnitOfWorkDep
 from notifier.db.tables import templates
 from notifier.domain.templates import TemplateProblem, render, sample_context
-from service_runtime.deps import SessionDep
+from notifier.unit_of_work import NotifierUnitOfWork
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput, NotFound
 
 router = APIRouter(
@@ -40,17 +40,17 @@ class TemplateEdit(BaseModel):
 
 
 @router.get("", summary="Every template", response_model=list[TemplateView])
-async def list_templates(session: SessionDep) -> list[TemplateView]:
-    rows = await session.execute(
+async def list_templates(uow: UnitOfWorkDep) -> list[TemplateView]:
+    rows = await uow.session.execute(
         sa.select(templates).order_by(templates.c.event_type, templates.c.recipient_role)
     )
     return [TemplateView.model_validate(dict(row)) for row in rows.mappings()]
 
 
-async def _one(session: SessionDep, event_type: str, recipient_role: str) -> TemplateView:
+async def _one(uow: NotifierUnitOfWork, event_type: str, recipient_role: str) -> TemplateView:
     row = (
         (
-            await session.execute(
+            await uow.session.execute(
                 sa.select(templates).where(
                     templates.c.event_type == event_type,
                     templates.c.recipient_role == recipient_role,
@@ -71,8 +71,8 @@ async def _one(session: SessionDep, event_type: str, recipient_role: str) -> Tem
     response_model=TemplateView,
     responses={404: ERROR_RESPONSES[404]},
 )
-async def get_template(event_type: str, recipient_role: str, session: SessionDep) -> TemplateView:
-    return await _one(session, event_type, recipient_role)
+async def get_template(event_type: str, recipient_role: str, uow: UnitOfWorkDep) -> TemplateView:
+    return await _one(uow, event_type, recipient_role)
 
 
 @router.put(
@@ -83,16 +83,16 @@ async def get_template(event_type: str, recipient_role: str, session: SessionDep
     responses={400: ERROR_RESPONSES[400], 404: ERROR_RESPONSES[404]},
 )
 async def edit_template(
-    event_type: str, recipient_role: str, edit: TemplateEdit, session: SessionDep
+    event_type: str, recipient_role: str, edit: TemplateEdit, uow: UnitOfWorkDep
 ) -> TemplateView:
-    await _one(session, event_type, recipient_role)
+    await _one(uow, event_type, recipient_role)
     try:
         render(edit.subject, edit.body, sample_context())
     except TemplateProblem as problem:
         raise InvalidInput(
             f"template does not render: {problem.message}", field=problem.part
         ) from problem
-    await session.execute(
+    await uow.session.execute(
         sa.update(templates)
         .where(templates.c.event_type == event_type, templates.c.recipient_role == recipient_role)
         .values(
@@ -102,4 +102,4 @@ async def edit_template(
             updated_at=sa.func.now(),
         )
     )
-    return await _one(session, event_type, recipient_role)
+    return await _one(uow, event_type, recipient_role)

@@ -3,31 +3,29 @@ them (the worker and the scanner act on their own time)."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from defense_schemas import BaseEvent, Envelope
-from service_runtime.app import Runtime
+from service_runtime.unit_of_work import UnitOfWork
 
 
 async def publish_in_thread(
-    runtime: Runtime,
-    session: AsyncSession,
+    uow: UnitOfWork[Any],
     event: BaseEvent,
     *,
     case_id: UUID,
     correlation_id: UUID,
     causation_id: UUID | None,
 ) -> Envelope:
-    """Queue `event` in the caller's transaction, in the workflow thread (`correlation_id`) of
+    """Queue `event` in the unit of work's transaction, in the workflow thread (`correlation_id`) of
     the event that started the job; `causation_id` names that event."""
     envelope = Envelope.for_event(
         event,
         case_id=case_id,
-        producer=runtime.publisher.producer,
+        producer=uow.publisher.producer,
         correlation_id=correlation_id,
         causation_id=causation_id,
     )
-    await runtime.outbox.add(session, envelope, runtime.publisher.topic)
+    await uow.publisher.publish_many(uow.session, [envelope])
     return envelope

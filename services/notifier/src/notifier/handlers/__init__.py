@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from defense_messaging import Applied, EventPublisher
 from defense_schemas import BaseEvent, Envelope, Producer, registered_events
 from defense_schemas.events import aid_center as aid
@@ -25,10 +23,11 @@ from notifier.handlers.clocks import apply_clock_changes
 from notifier.handlers.deliveries import insert_deliveries, plan_deliveries, waiting_for
 from notifier.handlers.projection import forget_lawyer, record_facts, view_of
 from notifier.settings import NotifierSettings
+from notifier.unit_of_work import NotifierUnitOfWork
 from service_runtime.app import Runtime
-from service_runtime.security.audit_events import audit_event_write
+from service_runtime.security.audit_events import event_write_entry
 from service_runtime.security.fields import FieldCipher
-from service_runtime.security.personal import cipher_of
+from service_runtime.unit_of_work import HandlersInUnitOfWork
 
 CONSUMED: frozenset[type[BaseEvent]] = frozenset(
     model
@@ -102,22 +101,18 @@ class Projector:
 
 
 class NotifierProjection:
-    """The notifier's :class:`~defense_messaging.EventApplier`."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        assert isinstance(runtime.settings, NotifierSettings)
-        self._runtime = runtime
-        self._settings = runtime.settings
+    """The notifier's applier: a consumer transaction's events, together, in its unit of work
+    (``service_runtime.unit_of_work.UnitOfWorkApplier``)."""
 
     def handles(self, event: BaseEvent) -> bool:
         return type(event) in CONSUMED
 
-    async def apply(self, session: AsyncSession, events: Applied) -> None:
-        runtime = self._runtime
-        batch = await ProjectionBatch.load(session, (envelope.case_id for envelope, _ in events))
-        projector = Projector(
-            runtime.calendar, runtime.publisher, cipher_of(session), self._settings
+    async def apply(self, uow: NotifierUnitOfWork, events: Applied) -> None:
+        session = uow.session
+        batch = await ProjectionBatch.load(
+            session, (envelope.case_id for envelope, _ in events), cipher=uow.cipher, now=uow.now()
         )
+        projector = Projector(uow.calendar, uow.publisher, uow.cipher, uow.settings)
         published: list[Envelope] = []
         jobs = []
         outcomes: list[EventOutcome] = []
@@ -128,7 +123,7 @@ class NotifierProjection:
             outcomes.append(done)
         await batch.flush(session)
         created = await insert_deliveries(session, jobs)
-        await runtime.publisher.publish_many(session, published)
+        await uow.publisher.publish_many(session, published)
         with_jobs = {job["about_event_id"] for job in jobs if job["notification_id"] in created}
         for (envelope, event), done in zip(events, outcomes, strict=True):
             fields = personal_fields_written(
@@ -137,17 +132,18 @@ class NotifierProjection:
             if done.held:
                 fields += ("held_deliveries.envelope",)
             if fields:  # in this transaction: the audit entry commits with the write (issue 7)
-                await audit_event_write(session, runtime, envelope, event, fields=fields)
+                await uow.audit.record(event_write_entry(envelope, event, fields=fields))
             for held in done.released:
                 if held.envelope.event_id in with_jobs:
-                    await audit_event_write(
-                        session,
-                        runtime,
-                        held.envelope,
-                        held.event,
-                        fields=personal_fields_written(held.event, 0, True),
+                    await uow.audit.record(
+                        event_write_entry(
+                            held.envelope,
+                            held.event,
+                            fields=personal_fields_written(held.event, 0, True),
+                        )
                     )
 
 
-def event_handlers(runtime: Runtime) -> NotifierProjection:
-    return NotifierProjection(runtime)
+def event_handlers(runtime: Runtime) -> HandlersInUnitOfWork:
+    """Each consumer transaction is one unit of work, applied by the projection whole."""
+    return HandlersInUnitOfWork(runtime, NotifierProjection())

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -30,7 +30,7 @@ from notifier.db.personal import open_contact, open_held, seal_contact, seal_hel
 from notifier.db.tables import cases, clocks, contacts, held_deliveries, suspects, templates
 from notifier.domain.clocks import ClockKey
 from notifier.domain.deliveries import Contact
-from service_runtime.security.personal import cipher_of
+from service_runtime.security.fields import FieldCipher
 
 Row = dict[str, Any]
 
@@ -59,6 +59,11 @@ class Held:
 
 @dataclass
 class ProjectionBatch:
+    now: datetime | None = None
+    """The unit of work's time (its clock), for what the batch stamps: a case row's
+    ``updated_at``, a new delivery's first attempt. Set by :meth:`load`."""
+    cipher: FieldCipher | None = None
+    """The service's field cipher, which seals what :meth:`flush` writes. Set by :meth:`load`."""
     cases: dict[UUID, Row] = field(default_factory=dict)
     suspects: dict[UUID, dict[UUID, Row]] = field(default_factory=dict)
     """case → suspect → row."""
@@ -83,9 +88,11 @@ class ProjectionBatch:
     hold: a fact that arrived after the clock closed still describes it."""
 
     @classmethod
-    async def load(cls, session: AsyncSession, case_ids: Iterable[UUID]) -> ProjectionBatch:
+    async def load(
+        cls, session: AsyncSession, case_ids: Iterable[UUID], *, cipher: FieldCipher, now: datetime
+    ) -> ProjectionBatch:
         ids = sorted(set(case_ids))
-        batch = cls()
+        batch = cls(now=now, cipher=cipher)
         for row in (
             await session.execute(sa.select(cases).where(cases.c.case_id.in_(ids)))
         ).mappings():
@@ -94,7 +101,6 @@ class ProjectionBatch:
             await session.execute(sa.select(suspects).where(suspects.c.case_id.in_(ids)))
         ).mappings():
             batch.suspects.setdefault(row["case_id"], {})[row["suspect_id"]] = dict(row)
-        cipher = cipher_of(session)
         for row in (
             await session.execute(
                 sa.select(contacts).where(contacts.c.case_id.in_(ids)).order_by(contacts.c.id)
@@ -155,7 +161,7 @@ class ProjectionBatch:
                 "procuratorate_unit": None,
                 "district": None,
                 "review_deadline": None,
-                "updated_at": datetime.now(UTC),
+                "updated_at": self.now,
             }
             self._dirty_cases.add(case_id)
         return row
@@ -276,6 +282,11 @@ class ProjectionBatch:
 
     # --- writing ------------------------------------------------------------------------
 
+    def _cipher(self) -> FieldCipher:
+        if self.cipher is None:
+            raise RuntimeError("a batch that writes sealed rows is made by ProjectionBatch.load")
+        return self.cipher
+
     async def flush(self, session: AsyncSession) -> None:
         """Write every row the batch changed."""
         if self._dirty_cases:
@@ -312,7 +323,7 @@ class ProjectionBatch:
                 )
             )
         if self._new_held:
-            cipher = cipher_of(session)
+            cipher = self._cipher()
             await session.execute(
                 sa.insert(held_deliveries),
                 [
@@ -346,7 +357,7 @@ class ProjectionBatch:
                 )
             )
         ).all()
-        cipher = cipher_of(session)
+        cipher = self._cipher()
         rows = []
         for contact_id, new in zip(sorted(ids), self._new_contacts, strict=True):
             personal = seal_contact(

@@ -10,7 +10,6 @@ job. The address, name and message are stored encrypted (db/personal.py).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -113,7 +112,7 @@ def plan_deliveries(
 ) -> list[dict[str, Any]]:
     """One pending job (a ``deliveries`` row, personal fields sealed) per recipient of `event`;
     a skipped one for an event older than ``deliver_events_since`` (a replay of history)."""
-    now = datetime.now(UTC)
+    now = batch.now  # the unit of work's clock: a replay plans the same jobs
     since = settings.deliver_events_since
     # Every job of a batch carries the same columns: they go out in one executemany.
     fate: dict[str, Any] = {"status": "pending", "next_attempt_at": now, "last_error": None}

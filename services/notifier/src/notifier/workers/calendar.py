@@ -23,7 +23,8 @@ _LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("clock-
 async def recompute_provisional_clocks(runtime: Runtime) -> int:
     """Recount every open provisional clock; returns how many changed."""
     changed = 0
-    async with runtime.sessions() as session, session.begin():
+    async with runtime.unit_of_work() as uow:
+        session = uow.session
         await session.execute(_LOCK)
         rows = (
             await session.execute(
@@ -35,7 +36,7 @@ async def recompute_provisional_clocks(runtime: Runtime) -> int:
         ).mappings()
         published = []
         for row in rows:
-            result = recount(ClockKind(row["kind"]), row["started_on"], runtime.calendar)
+            result = recount(ClockKind(row["kind"]), row["started_on"], uow.calendar)
             if result is None:
                 continue
             due_on, missing = result
@@ -50,7 +51,7 @@ async def recompute_provisional_clocks(runtime: Runtime) -> int:
                 # Alerts are about a due day: a new one deserves its own reminder and breach.
                 values |= {"approaching_sent_at": None, "breached_at": None}
             published.append(
-                runtime.publisher.envelope(
+                uow.publisher.envelope(
                     ClockScheduled(
                         clock_id=row["clock_id"],
                         kind=ClockKind(row["kind"]),
@@ -70,5 +71,5 @@ async def recompute_provisional_clocks(runtime: Runtime) -> int:
                 sa.update(clocks).where(clocks.c.clock_id == row["clock_id"]).values(**values)
             )
             changed += 1
-        await runtime.publisher.publish_many(session, published)
+        await uow.publisher.publish_many(session, published)
     return changed

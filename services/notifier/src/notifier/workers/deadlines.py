@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -41,7 +41,8 @@ async def scan_deadlines(runtime: Runtime, now: datetime) -> ScanResult:
     assert isinstance(settings, NotifierSettings)
     result = ScanResult()
     horizon = legal_date(now) + timedelta(days=settings.deadline_lead_days)
-    async with runtime.sessions() as session, session.begin():
+    async with runtime.unit_of_work() as uow:
+        session = uow.session
         rows = (
             (
                 await session.execute(
@@ -91,8 +92,7 @@ async def scan_deadlines(runtime: Runtime, now: datetime) -> ScanResult:
                 sa.update(clocks).where(clocks.c.clock_id == row["clock_id"]).values(flag)
             )
             await publish_in_thread(
-                runtime,
-                session,
+                uow,
                 event,
                 case_id=row["case_id"],
                 correlation_id=row["correlation_id"],
@@ -102,15 +102,15 @@ async def scan_deadlines(runtime: Runtime, now: datetime) -> ScanResult:
 
 
 async def run_deadline_scanner(
-    runtime: Runtime, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    runtime: Runtime, clock: Callable[[], datetime] | None = None
 ) -> None:
-    """Forever: wait an interval, scan."""
+    """Forever: wait an interval, scan at ``clock``'s time (the runtime's by default)."""
     settings = runtime.settings
     assert isinstance(settings, NotifierSettings)
     while True:
         await asyncio.sleep(settings.deadline_scan_interval_seconds)
         try:
-            result = await scan_deadlines(runtime, clock())
+            result = await scan_deadlines(runtime, (clock or runtime.clock)())
             if result.approaching or result.breached:
                 log.info(
                     "deadline scan: %d approaching, %d breached",

@@ -17,12 +17,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas.events.notifier import NotificationDelivered, NotificationFailed
 from defense_schemas.vocabulary import DeliveryChannel, RecipientRole
@@ -35,8 +33,8 @@ from notifier.db.publishing import publish_in_thread
 from notifier.db.tables import deliveries
 from notifier.domain.deliveries import retry_delay
 from notifier.settings import NotifierSettings
+from notifier.unit_of_work import NotifierUnitOfWork
 from service_runtime.app import Runtime
-from service_runtime.security.personal import cipher_of
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +70,15 @@ def channels_from(settings: NotifierSettings) -> Channels:
 
 async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSettings) -> bool:
     """Send the most overdue pending job, if any; True when one was handled."""
-    async with runtime.sessions() as session, session.begin():
+    async with runtime.unit_of_work() as uow:
+        session = uow.session
         claimed = (
             (
                 await session.execute(
                     sa.select(deliveries)
                     .where(
                         deliveries.c.status == "pending",
-                        deliveries.c.next_attempt_at <= datetime.now(UTC),
+                        deliveries.c.next_attempt_at <= uow.now(),
                     )
                     .order_by(deliveries.c.next_attempt_at)
                     .limit(1)
@@ -91,7 +90,7 @@ async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSe
         )
         if claimed is None:
             return False
-        row = open_delivery(cipher_of(session), claimed)  # decrypted only to send
+        row = open_delivery(uow.cipher, claimed)  # decrypted only to send
         attempt = row["attempts"] + 1
         message = OutgoingMessage(
             address=row["address"],
@@ -111,12 +110,12 @@ async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSe
         try:
             await channel.send(message)
         except DeliveryError as error:
-            await _failed(session, runtime, settings, row, attempt, str(error))
+            await _failed(uow, settings, row, attempt, str(error))
         except Exception as error:  # a channel bug must not stall every other job
             log.exception("channel %s raised", row["channel"])
-            await _failed(session, runtime, settings, row, attempt, repr(error))
+            await _failed(uow, settings, row, attempt, repr(error))
         else:
-            await _delivered(session, runtime, row, attempt)
+            await _delivered(uow, row, attempt)
         return True
 
 
@@ -134,18 +133,15 @@ def _common(row: Mapping[str, Any], attempt: int) -> dict[str, object]:
     }
 
 
-async def _delivered(
-    session: AsyncSession, runtime: Runtime, row: Mapping[str, Any], attempt: int
-) -> None:
-    now = datetime.now(UTC)
-    await session.execute(
+async def _delivered(uow: NotifierUnitOfWork, row: Mapping[str, Any], attempt: int) -> None:
+    now = uow.now()
+    await uow.session.execute(
         sa.update(deliveries)
         .where(deliveries.c.notification_id == row["notification_id"])
         .values(status="delivered", attempts=attempt, delivered_at=now, next_attempt_at=None)
     )
     await publish_in_thread(
-        runtime,
-        session,
+        uow,
         NotificationDelivered(**_common(row, attempt), delivered_at=now),  # type: ignore[arg-type]
         case_id=row["case_id"],
         correlation_id=row["correlation_id"],
@@ -154,18 +150,17 @@ async def _delivered(
 
 
 async def _failed(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: NotifierUnitOfWork,
     settings: NotifierSettings,
     row: Mapping[str, Any],
     attempt: int,
     error: str,
 ) -> None:
-    now = datetime.now(UTC)
+    now = uow.now()
     will_retry = attempt < settings.delivery_max_attempts
     values: dict[str, object] = {
         "attempts": attempt,
-        "last_error": seal_last_error(cipher_of(session), row["notification_id"], error[:4000]),
+        "last_error": seal_last_error(uow.cipher, row["notification_id"], error[:4000]),
     }
     if will_retry:
         values["next_attempt_at"] = now + retry_delay(
@@ -175,14 +170,13 @@ async def _failed(
         values |= {"status": "failed", "failed_at": now, "next_attempt_at": None}
     # The channel's text can quote the address: it is kept sealed in last_error, not logged.
     log.warning("delivery %s attempt %d failed", row["notification_id"], attempt)
-    await session.execute(
+    await uow.session.execute(
         sa.update(deliveries)
         .where(deliveries.c.notification_id == row["notification_id"])
         .values(values)
     )
     await publish_in_thread(
-        runtime,
-        session,
+        uow,
         NotificationFailed(  # type: ignore[arg-type]
             **_common(row, attempt), failed_at=now, error=error[:4000], will_retry=will_retry
         ),

@@ -86,17 +86,22 @@ def audited(
 
     async def wrapped(uow: Any, envelope: Envelope, event: Any) -> None:
         await handler(uow, envelope, event)
-        await uow.audit.record(
-            AuditEntry(
-                resource=resource or f"event:{event.event_type}",
-                action="write",
-                case_id=envelope.case_id,
-                record_id=str(envelope.event_id),
-                fields=fields,
-            )
-        )
+        await uow.audit.record(event_write_entry(envelope, event, fields=fields, resource=resource))
 
     return wrapped
+
+
+def event_write_entry(
+    envelope: Envelope, event: BaseEvent, *, fields: tuple[str, ...], resource: str | None = None
+) -> AuditEntry:
+    """The audit entry of applying ``event``, which wrote the personal-data ``fields``."""
+    return AuditEntry(
+        resource=resource or f"event:{event.event_type}",
+        action="write",
+        case_id=envelope.case_id,
+        record_id=str(envelope.event_id),
+        fields=fields,
+    )
 
 
 class AuditedApplier:
