@@ -42,7 +42,8 @@ def settings_from_env() -> ProcuratorateSettings:
 
 
 async def recount_provisional(runtime: Runtime) -> None:
-    await recount_provisional_clocks(runtime)
+    async with runtime.unit_of_work() as uow:
+        await recount_provisional_clocks(uow)
 
 
 def definition() -> ServiceDefinition:

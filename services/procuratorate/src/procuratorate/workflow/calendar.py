@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from defense_schemas.vocabulary import ClockKind
 from procuratorate.db.tables import clocks
 from procuratorate.domain.clocks import CLOCK_PERIODS, deadline
-from service_runtime.app import Runtime
+from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 
 _LOCK = sa.select(
     sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("procuratorate-clock-recount", 0))
@@ -28,38 +28,36 @@ _LOCK = sa.select(
 RECOUNTED = tuple(kind.value for kind in CLOCK_PERIODS)
 
 
-async def recount_provisional_clocks(runtime: Runtime) -> int:
+async def recount_provisional_clocks(uow: ProcuratorateUnitOfWork) -> int:
     """Recount every open provisional clock of a counted kind; returns how many changed."""
     changed = 0
-    async with runtime.sessions() as session, session.begin():
-        await session.execute(_LOCK)
-        rows = (
-            await session.execute(
-                sa.select(clocks)
-                .where(
-                    clocks.c.outcome.is_(None),
-                    clocks.c.provisional.is_(True),
-                    clocks.c.kind.in_(RECOUNTED),
-                )
-                .order_by(clocks.c.clock_id)
-                .with_for_update()
+    session = uow.session
+    await session.execute(_LOCK)
+    rows = (
+        await session.execute(
+            sa.select(clocks)
+            .where(
+                clocks.c.outcome.is_(None),
+                clocks.c.provisional.is_(True),
+                clocks.c.kind.in_(RECOUNTED),
             )
-        ).mappings()
-        for row in rows:
-            due = deadline(
-                row["trigger_on"], CLOCK_PERIODS[ClockKind(row["kind"])], runtime.calendar
+            .order_by(clocks.c.clock_id)
+            .with_for_update()
+        )
+    ).mappings()
+    for row in rows:
+        due = deadline(row["trigger_on"], CLOCK_PERIODS[ClockKind(row["kind"])], uow.calendar)
+        if due.due_on == row["due_on"] and list(due.missing_years) == row["missing_years"]:
+            continue
+        await session.execute(
+            sa.update(clocks)
+            .where(clocks.c.clock_id == row["clock_id"])
+            .values(
+                due_on=due.due_on,
+                closes_at=due.closes_at,
+                provisional=due.provisional,
+                missing_years=list(due.missing_years),
             )
-            if due.due_on == row["due_on"] and list(due.missing_years) == row["missing_years"]:
-                continue
-            await session.execute(
-                sa.update(clocks)
-                .where(clocks.c.clock_id == row["clock_id"])
-                .values(
-                    due_on=due.due_on,
-                    closes_at=due.closes_at,
-                    provisional=due.provisional,
-                    missing_years=list(due.missing_years),
-                )
-            )
-            changed += 1
+        )
+        changed += 1
     return changed
