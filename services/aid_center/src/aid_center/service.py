@@ -15,10 +15,11 @@ from aid_center.api import (
     notices,
     work_stations,
 )
+from aid_center.calendar_recount import recount_provisional_periods
 from aid_center.db.tables import metadata, platform
 from aid_center.handlers import event_handlers
 from aid_center.settings import AidCenterSettings
-from service_runtime.app import ServiceDefinition, build_app
+from service_runtime.app import Runtime, ServiceDefinition, build_app
 from service_runtime.settings import ServiceSettings
 
 # What routes expose of suspects' and lawyers' personal data (for the audit log).
@@ -37,6 +38,10 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
 
 def settings_from_env() -> AidCenterSettings:
     return AidCenterSettings()
+
+
+async def recount_provisional(runtime: Runtime) -> None:
+    await recount_provisional_periods(runtime)
 
 
 def definition() -> ServiceDefinition:
@@ -66,6 +71,7 @@ def definition() -> ServiceDefinition:
         ],
         audited=True,
         personal_fields=PERSONAL_FIELDS,
+        on_calendar_changed=recount_provisional,
     )
 
 

@@ -47,7 +47,15 @@ class NoticeOut(BaseModel):
         description="Last day to assign a lawyer: 3 days from receipt (Measures Art. 4)."
     )
     assignment_due_provisional: bool = Field(
-        description="The due date rests on a year without an official calendar."
+        description="The due date rests on a year without an official calendar; it is "
+        "recounted when that year is loaded."
+    )
+    assignment_missing_years: list[int] = Field(
+        description="The years without an official calendar the due date was guessed for."
+    )
+    assignment_started_at: datetime | None = Field(
+        description="When the period started: the letter's receipt, or the supplement that "
+        "completed it (legal_calendar.deadlines.ASSIGNMENT)."
     )
     unassignable_reason: str | None
     last_decision: dict[str, Any] | None = Field(

@@ -80,6 +80,15 @@ notices = sa.Table(
     sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("assignment_due_on", sa.Date, nullable=True),
     sa.Column("assignment_due_provisional", sa.Boolean, nullable=False, server_default="false"),
+    # The period's start (the letter's receipt, or the supplement that completed it) and the
+    # years its due day guessed: what a recount needs when such a year is loaded.
+    sa.Column("assignment_started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column(
+        "assignment_missing_years",
+        pg.JSONB,
+        nullable=False,
+        server_default=sa.text("'[]'::jsonb"),
+    ),
     sa.Column("unassignable_reason", sa.Text, nullable=True),
     sa.Column("last_decision", pg.JSONB, nullable=True),
     sa.Column("closed_reason", sa.Text, nullable=True),

@@ -160,6 +160,8 @@ def on_defense_notice_sent(runtime: Runtime) -> Handler:
                 "received_at": received_at,
                 "assignment_due_on": deadline.due_on,
                 "assignment_due_provisional": deadline.provisional,
+                "assignment_started_at": received_at,
+                "assignment_missing_years": list(deadline.missing_years),
                 # Every key of both outcomes, so the statement's columns (and its cache entry)
                 # are the same for each letter.
                 "accepted_at": None,
@@ -211,6 +213,8 @@ def on_notice_supplemented(runtime: Runtime) -> Handler:
         values |= {
             "assignment_due_on": deadline.due_on,
             "assignment_due_provisional": deadline.provisional,
+            "assignment_started_at": started_at,
+            "assignment_missing_years": list(deadline.missing_years),
         }
         # The supplement and the new check's outcome in one update, which returns the row.
         decided = (

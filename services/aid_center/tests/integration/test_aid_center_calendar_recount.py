@@ -1,0 +1,75 @@
+"""A calendar year loaded recounts the assignment periods counted on a guessed calendar."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from services.aid_center.tests.integration.center import running_center
+from services.aid_center.tests.integration.test_aid_center_flow import new_case, notice_for
+from tests.infrastructure import operator
+
+pytestmark = pytest.mark.integration
+
+# Wednesday 30 December 2026, 10:00 in Tianjin: the third day is Saturday 2 January 2027, a
+# year the bundled calendar does not have.
+SENT = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)
+
+
+async def test_loading_the_year_moves_a_provisional_assignment_due_day(
+    service_settings: Callable[..., Any],
+) -> None:
+    # No lawyer on the roster: the notice stays waiting for one, its period running.
+    async with running_center(service_settings, "recount") as center:
+        case_id, received, suspect_ids = new_case()
+        await center.publish(received, case_id)
+        letter = notice_for(suspect_ids[1], minor=True).model_copy(update={"sent_at": SENT})
+        await center.publish(letter, case_id)
+
+        async def notice() -> dict[str, Any]:
+            response = await center.client.get(f"/notices/{letter.notice_id}")
+            return dict(response.json()) if response.status_code == 200 else {}
+
+        async def waiting() -> dict[str, Any]:
+            got = await notice()
+            return got if got.get("status") in ("accepted", "unassignable") else {}
+
+        guessed = await _until(waiting)
+        assert guessed["assignment_due_on"] == "2027-01-04"  # Sat -> Mon, guessed
+        assert guessed["assignment_due_provisional"] is True
+        assert guessed["assignment_missing_years"] == [2027]
+        assert guessed["assignment_started_at"] == "2026-12-30T02:00:00Z"
+
+        year = {
+            "year": 2027,
+            "holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"],
+            "makeup_workdays": [],
+            "source": "test",
+        }
+        loaded = await center.client.put(
+            "/ops/calendar/2027", json=year, headers=operator(center.settings)
+        )
+        assert loaded.status_code == 200, loaded.text
+
+        async def settled() -> dict[str, Any]:
+            got = await notice()
+            return got if got.get("assignment_due_provisional") is False else {}
+
+        recounted = await _until(settled)
+        assert recounted["assignment_due_on"] == "2027-01-05"
+        assert recounted["assignment_missing_years"] == []
+
+
+async def _until(probe: Callable[[], Any], timeout: float = 20.0) -> dict[str, Any]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = await probe()
+        if found:
+            return dict(found)
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out; last: {found}")
+        await asyncio.sleep(0.1)
