@@ -4,11 +4,16 @@ the assignment and letter periods are the ones ``legal_calendar.deadlines`` defi
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
+from defense_schemas import Envelope
+from defense_schemas.events.aid_center import AidTerminated
+from defense_schemas.vocabulary import TerminationReason
 from legal_calendar import load_bundled_calendar
 from legal_calendar.deadlines import ASSIGNMENT, LETTER
 from tests.e2e.platform import running_platform
@@ -114,40 +119,13 @@ async def test_a_dismissal_after_a_termination_reopens_the_letter_clock_in_both_
     dismisses that counsel: the letter is owed again (Measures Art. 6) and both services open a
     second letter clock on the same day, met by the letter sent with the dismissal."""
     async with running_platform(service_settings, "reopened") as platform:
-        await _roster(platform.aid_center)
         procuratorate = platform.procuratorate.client
-        body = _minor_in_hedong()
-        case = await procuratorate.post("/cases", json=body)
-        assert case.status_code == 201, case.text
-        case_id, suspect_id = case.json()["case_id"], body["suspects"][0]["suspect_id"]
+        case_id, suspect_id = await _appointed_minor(platform)
         suspect_url = f"/cases/{case_id}/suspects/{suspect_id}"
-        notified = await procuratorate.post(
-            f"{suspect_url}/rights-notification",
-            json={
-                "informed": [
-                    {"role": "suspect", "name": "王小明"},
-                    {"role": "guardian", "name": "王大明"},
-                ],
-                "notified_at": "2026-03-03T10:00:00+08:00",
-            },
-        )
-        assert notified.status_code == 200, notified.text
-        decision = await procuratorate.post(
-            f"{suspect_url}/defense-decision",
-            json={"choice": "no_counsel", "decided_at": DECIDED, "materials": ["起诉意见书"]},
-        )
-        assert decision.status_code == 200, decision.text
 
         async def suspect_now() -> Any:
             return (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]
 
-        async def status_is(status: str) -> Any:
-            got = await suspect_now()
-            return got["defense_status"] == status and got
-
-        await eventually(
-            lambda: status_is("appointed_on_notice"), what="the appointment to reach it"
-        )
         retained = await procuratorate.post(
             f"{suspect_url}/private-counsel",
             json={"counsel": {"name": "刘律师", "contact": "13700000000"}},
@@ -166,26 +144,15 @@ async def test_a_dismissal_after_a_termination_reopens_the_letter_clock_in_both_
         assert dismissal.status_code == 200, dismissal.text
         assert dismissal.json()["renotify"] is True
 
-        def letter_clocks(clocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            return sorted(
-                (c for c in clocks if c["kind"] == "notice_dispatch"),
-                key=lambda c: c.get("trigger_on") or c["started_on"],
-            )
-
         async def notifier_reopened() -> Any:
-            board = (
-                await platform.notifier.client.get(
-                    "/clocks", params={"case_id": case_id, "include_stopped": "true"}
-                )
-            ).json()
-            found = letter_clocks([c for c in board if c["suspect_id"] == suspect_id])
+            found = await _notifier_letter_clocks(platform, case_id, suspect_id)
             return len(found) == 2 and not found[1]["open"] and found
 
         await eventually(
             notifier_reopened, what="the notifier to open and close the second letter clock"
         )
         notifier_letter = await notifier_reopened()
-        procuratorate_letter = letter_clocks((await suspect_now())["clocks"])
+        procuratorate_letter = _letter_clocks((await suspect_now())["clocks"])
         assert [c["subject"] for c in procuratorate_letter] == ["rights_notification", "dismissal"]
         reopened = procuratorate_letter[1]
         assert reopened["due_on"] == notifier_letter[1]["due_on"]
@@ -201,3 +168,106 @@ async def test_a_dismissal_after_a_termination_reopens_the_letter_clock_in_both_
         # Neither clock rests on a guessed calendar year, and both say so.
         for clock in (*procuratorate_letter, *notifier_letter):
             assert clock["provisional"] is False and clock["missing_years"] == []
+
+
+async def test_a_termination_leaving_a_minor_without_a_defender_reopens_the_letter_clock_alike(
+    service_settings: Callable[..., Any],
+) -> None:
+    """The center ends aid for a reason that leaves the suspect without a defender: both the
+    procuratorate and the notifier open the letter clock again, from the termination, on the
+    same day (the procuratorate's rules Art. 42)."""
+    async with running_platform(service_settings, "terminated") as platform:
+        procuratorate = platform.procuratorate.client
+        case_id, suspect_id = await _appointed_minor(platform)
+        suspect = (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]
+        assignment_id = suspect["current_defender"]["assignment_id"]
+        terminated_at = datetime(2026, 3, 6, 10, 0, tzinfo=UTC)  # a Friday
+        # As the center publishes it (no REST step of the center ends aid for this reason).
+        settings = platform.aid_center.settings
+        envelope = Envelope.for_event(
+            AidTerminated(
+                assignment_id=UUID(assignment_id),
+                suspect_id=UUID(suspect_id),
+                reason=TerminationReason.OTHER,
+                terminated_at=terminated_at,
+                detail="the lawyer's licence was suspended",
+            ),
+            case_id=UUID(case_id),
+            producer="aid-center",
+        )
+        producer = AIOKafkaProducer(**settings.kafka.options())
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                settings.topic_aid_center, envelope.to_bytes(), key=envelope.key
+            )
+        finally:
+            await producer.stop()
+
+        async def procuratorate_reopened() -> Any:
+            got = (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]
+            found = _letter_clocks(got["clocks"])
+            return len(found) == 2 and found
+
+        async def notifier_reopened() -> Any:
+            found = await _notifier_letter_clocks(platform, case_id, suspect_id)
+            return len(found) == 2 and found
+
+        await eventually(procuratorate_reopened, what="the procuratorate to reopen the letter")
+        await eventually(notifier_reopened, what="the notifier to reopen the letter")
+        ours, theirs = (await procuratorate_reopened())[1], (await notifier_reopened())[1]
+        expected = LETTER.due(terminated_at, load_bundled_calendar()).due_on.isoformat()
+        assert ours["subject"] == "termination"
+        assert ours["outcome"] is None and theirs["open"] is True
+        assert ours["due_on"] == theirs["due_on"] == expected == "2026-03-09"
+        assert ours["trigger_on"] == theirs["started_on"] == "2026-03-06"
+
+
+def _letter_clocks(clocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(
+        (c for c in clocks if c["kind"] == "notice_dispatch"),
+        key=lambda c: c.get("trigger_on") or c["started_on"],
+    )
+
+
+async def _notifier_letter_clocks(platform: Any, case_id: str, suspect_id: str) -> Any:
+    board = (
+        await platform.notifier.client.get(
+            "/clocks", params={"case_id": case_id, "include_stopped": "true"}
+        )
+    ).json()
+    return _letter_clocks([c for c in board if c["suspect_id"] == suspect_id])
+
+
+async def _appointed_minor(platform: Any) -> tuple[str, str]:
+    """The Hedong minor, informed, declining counsel, and appointed a lawyer on the letter."""
+    await _roster(platform.aid_center)
+    procuratorate = platform.procuratorate.client
+    body = _minor_in_hedong()
+    case = await procuratorate.post("/cases", json=body)
+    assert case.status_code == 201, case.text
+    case_id, suspect_id = case.json()["case_id"], body["suspects"][0]["suspect_id"]
+    suspect_url = f"/cases/{case_id}/suspects/{suspect_id}"
+    notified = await procuratorate.post(
+        f"{suspect_url}/rights-notification",
+        json={
+            "informed": [
+                {"role": "suspect", "name": "王小明"},
+                {"role": "guardian", "name": "王大明"},
+            ],
+            "notified_at": "2026-03-03T10:00:00+08:00",
+        },
+    )
+    assert notified.status_code == 200, notified.text
+    decision = await procuratorate.post(
+        f"{suspect_url}/defense-decision",
+        json={"choice": "no_counsel", "decided_at": DECIDED, "materials": ["起诉意见书"]},
+    )
+    assert decision.status_code == 200, decision.text
+
+    async def appointed() -> bool:
+        got = (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]
+        return bool(got["defense_status"] == "appointed_on_notice")
+
+    await eventually(appointed, what="the appointment to reach the procuratorate")
+    return case_id, suspect_id
