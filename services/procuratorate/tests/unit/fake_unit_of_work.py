@@ -174,6 +174,10 @@ class FakeCases:
     async def add_defender(self, suspect_id: UUID, **values: Any) -> None:
         self.defenders.append(self._defender(suspect_id, **values))
 
+    async def defender_kind(self, assignment_id: UUID) -> str | None:
+        kinds = [d.kind for d in self.defenders if d.assignment_id == assignment_id]
+        return kinds[0] if kinds else None
+
     async def end_defenders(
         self,
         suspect_id: UUID,
@@ -294,6 +298,8 @@ class FakeUnitOfWork:
     calendar: LegalCalendar = CALENDAR
     now_is: datetime = NOW
     emitted: list[Emitted] = field(default_factory=list)
+    timeline: list[tuple[Envelope, UUID | None]] = field(default_factory=list)
+    """Consumed events put on the case's timeline (``record_on_timeline``)."""
 
     def __post_init__(self) -> None:
         self.cases = FakeCases(self.calendar, self.emitted)
@@ -314,6 +320,9 @@ class FakeUnitOfWork:
     ) -> Envelope:
         self.emitted.append(Emitted(event, case_id, suspect_id))
         return Envelope.for_event(event, case_id=case_id, producer="procuratorate")
+
+    async def record_on_timeline(self, envelope: Envelope, suspect_id: UUID | None) -> None:
+        self.timeline.append((envelope, suspect_id))
 
     def events(self, kind: type[BaseEvent]) -> list[Any]:
         return [e.event for e in self.emitted if isinstance(e.event, kind)]

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import sys
 import uuid
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
-from defense_schemas.events.common import RetainedCounsel, SuspectParticulars
+from defense_schemas import Envelope
+from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned
+from defense_schemas.events.common import Lawyer, RetainedCounsel, SuspectParticulars
 from defense_schemas.events.procuratorate import (
     DefenseDecisionRecorded,
     DefenseNoticeSent,
@@ -24,6 +28,7 @@ from defense_schemas.events.procuratorate import (
     SelfDefensePermitted,
 )
 from defense_schemas.vocabulary import (
+    AppointmentBasis,
     ClockKind,
     ClockOutcome,
     DefenseChoice,
@@ -32,6 +37,7 @@ from defense_schemas.vocabulary import (
     PersonRole,
     ReappointmentReason,
     RefusalOutcome,
+    TerminationReason,
 )
 from legal_calendar.deadlines import LETTER
 from procuratorate.domain.commands import (
@@ -44,6 +50,7 @@ from procuratorate.domain.commands import (
     RuleRefusal,
 )
 from procuratorate.domain.defense_path import StateConflict
+from procuratorate.handlers import on_aid_terminated, on_lawyer_assigned
 from procuratorate.workflow import defense
 from procuratorate.workflow.intake import correct_facts
 from service_runtime.errors import Conflict
@@ -330,3 +337,73 @@ async def test_a_correction_that_changes_no_ground_emits_nothing() -> None:
     assert discovered == {}
     assert uow.emitted == []
     assert uow.cases.facts(suspect).contacts == ("13900000000",)
+
+
+# -- the aid center's answers, applied by the handlers (time from the event, never the clock)
+
+LAWYER = Lawyer(
+    lawyer_id=uuid.uuid4(),
+    name="陈律师",
+    firm_id=uuid.uuid4(),
+    firm_name="天津甲律师事务所",
+    contact="13800000001",
+)
+ASSIGNED_AT = datetime(2026, 3, 5, 3, 0, tzinfo=UTC)
+
+
+def _envelope(case: Any, event: Any) -> Envelope:
+    return Envelope.for_event(event, case_id=case.case_id, producer=event.producer.value)
+
+
+async def _assigned(uow: FakeUnitOfWork, case: Any, suspect: Any) -> UUID:
+    sent = await defense.record_decision(
+        uow,  # type: ignore[arg-type]
+        RecordDecision(case.case_id, suspect.suspect_id, DefenseChoice.NO_COUNSEL),
+    )
+    assignment = uuid.uuid4()
+    event = LawyerAssigned(
+        assignment_id=assignment,
+        suspect_id=suspect.suspect_id,
+        basis=AppointmentBasis.NOTICE,
+        notice_id=sent["notice_id"],
+        lawyer=LAWYER,
+        assigned_at=ASSIGNED_AT,
+    )
+    await on_lawyer_assigned(uow, _envelope(case, event), event)  # type: ignore[arg-type]
+    return assignment
+
+
+async def test_a_lawyer_assigned_on_the_letter_becomes_the_suspects_defender() -> None:
+    uow, case, suspect = a_minor()
+
+    assignment = await _assigned(uow, case, suspect)
+
+    (defender,) = await uow.cases.active_defenders(suspect.suspect_id)
+    assert defender.assignment_id == assignment and defender.started_at == ASSIGNED_AT
+    assert defender.kind == DefenseStatus.APPOINTED_ON_NOTICE.value
+    (notice,) = uow.cases.notices.values()
+    assert notice.status == "lawyer_assigned"
+    changed = uow.events(DefenseStatusChanged)[-1]
+    assert changed.status is DefenseStatus.APPOINTED_ON_NOTICE
+    assert changed.changed_at == ASSIGNED_AT  # the event's time, not the unit of work's clock
+
+
+async def test_aid_terminated_in_the_scope_reopens_the_letter_clock_from_the_termination() -> None:
+    uow, case, suspect = a_minor()
+    assignment = await _assigned(uow, case, suspect)
+    terminated_at = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
+    event = AidTerminated(
+        assignment_id=assignment,
+        suspect_id=suspect.suspect_id,
+        reason=TerminationReason.OTHER,
+        terminated_at=terminated_at,
+        detail="律师因病无法履职",
+    )
+
+    await on_aid_terminated(uow, _envelope(case, event), event)  # type: ignore[arg-type]
+
+    assert await uow.cases.active_defenders(suspect.suspect_id) == []
+    assert uow.cases.suspects[suspect.suspect_id].aid_terminated is True
+    (clock,) = uow.cases.open_clocks(suspect.suspect_id, ClockKind.NOTICE_DISPATCH)
+    assert clock.trigger_on == date(2026, 3, 9)
+    assert uow.events(DefenseStatusChanged)[-1].status is DefenseStatus.NONE

@@ -251,6 +251,13 @@ class CaseRepository:
     async def add_defender(self, suspect_id: UUID, **values: Any) -> None:
         await self._session.execute(sa.insert(defenders).values(suspect_id=suspect_id, **values))
 
+    async def defender_kind(self, assignment_id: UUID) -> str | None:
+        """The kind of defender an appointment made (on notice or on application)."""
+        kind: str | None = await self._session.scalar(
+            sa.select(defenders.c.kind).where(defenders.c.assignment_id == assignment_id)
+        )
+        return kind
+
     async def end_defenders(
         self,
         suspect_id: UUID,

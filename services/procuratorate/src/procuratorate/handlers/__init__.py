@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from defense_schemas import Envelope
 from defense_schemas.events.aid_center import (
     AidTerminated,
@@ -35,7 +33,6 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar.deadlines import ASSIGNMENT, LETTER
 from procuratorate.db.personal import SUSPECT_PERSONAL
-from procuratorate.db.tables import defenders, notices, suspects
 from procuratorate.domain.defense_path import LETTER_CLOCK_AT_TERMINATION, DomainError
 from procuratorate.domain.statuses import NoticeStatus
 from procuratorate.errors import as_permanent
@@ -112,19 +109,17 @@ async def appoint(
     at: Any,
     superseded: bool = False,
 ) -> None:
-    await uow.session.execute(
-        sa.insert(defenders).values(
-            suspect_id=suspect_id,
-            kind=kind.value,
-            name=lawyer.name,
-            firm=lawyer.firm_name,
-            contact=lawyer.contact,
-            lawyer_id=lawyer.lawyer_id,
-            assignment_id=assignment_id,
-            started_at=at,
-            ended_at=at if superseded else None,
-            end_reason=SUPERSEDED_BY_RETAINED_COUNSEL if superseded else None,
-        )
+    await uow.cases.add_defender(
+        suspect_id,
+        kind=kind.value,
+        name=lawyer.name,
+        firm=lawyer.firm_name,
+        contact=lawyer.contact,
+        lawyer_id=lawyer.lawyer_id,
+        assignment_id=assignment_id,
+        started_at=at,
+        ended_at=at if superseded else None,
+        end_reason=SUPERSEDED_BY_RETAINED_COUNSEL if superseded else None,
     )
     await refresh_status(
         uow,
@@ -135,21 +130,9 @@ async def appoint(
     )
 
 
-async def end_assignment(
-    uow: ProcuratorateUnitOfWork, assignment_id: Any, at: Any, reason: str
-) -> None:
-    await uow.session.execute(
-        sa.update(defenders)
-        .where(defenders.c.assignment_id == assignment_id, defenders.c.ended_at.is_(None))
-        .values(ended_at=at, end_reason=reason)
-    )
-
-
 async def set_notice(uow: ProcuratorateUnitOfWork, notice_id: Any, **values: Any) -> None:
     if notice_id is not None:
-        await uow.session.execute(
-            sa.update(notices).where(notices.c.notice_id == notice_id).values(**values)
-        )
+        await uow.cases.update_notice(notice_id, **values)
 
 
 async def on_notice_accepted(
@@ -217,14 +200,13 @@ async def on_lawyer_replaced(
     uow: ProcuratorateUnitOfWork, envelope: Envelope, event: LawyerReplaced
 ) -> None:
     await suspect_of(uow, envelope, event.suspect_id)
-    previous = (
-        await uow.session.execute(
-            sa.select(defenders.c.kind).where(
-                defenders.c.assignment_id == event.previous_assignment_id
-            )
-        )
-    ).scalar_one_or_none()
-    await end_assignment(uow, event.previous_assignment_id, event.replaced_at, event.reason.value)
+    previous = await uow.cases.defender_kind(event.previous_assignment_id)
+    await uow.cases.end_defenders(
+        event.suspect_id,
+        assignment_ids=[event.previous_assignment_id],
+        at=event.replaced_at,
+        reason=event.reason.value,
+    )
     await appoint(
         uow,
         envelope,
@@ -241,7 +223,12 @@ async def on_aid_terminated(
 ) -> None:
     path = await defense_of(uow, envelope, event.suspect_id)
     reopened = path.record_aid_terminated(event.assignment_id, event.reason)
-    await end_assignment(uow, event.assignment_id, event.terminated_at, event.reason.value)
+    await uow.cases.end_defenders(
+        event.suspect_id,
+        assignment_ids=[event.assignment_id],
+        at=event.terminated_at,
+        reason=event.reason.value,
+    )
     if reopened:
         # Still in the scope and now without a defender: the letter is owed again within
         # 3 days of finding it (the procuratorate's rules Art. 42).
@@ -253,11 +240,7 @@ async def on_aid_terminated(
             period=LETTER.period,
             subject=LETTER_CLOCK_AT_TERMINATION,
         )
-    await uow.session.execute(
-        sa.update(suspects)
-        .where(suspects.c.suspect_id == event.suspect_id)
-        .values(aid_terminated=True)
-    )
+    await uow.cases.update_suspect(event.suspect_id, aid_terminated=True)
     await refresh_status(
         uow,
         case_id=envelope.case_id,
