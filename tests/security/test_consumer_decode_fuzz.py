@@ -10,7 +10,10 @@ and a copy within the producer's size limit. The integration half is in
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -209,3 +212,87 @@ def test_the_default_topic_names_map_to_their_owners() -> None:
         _envelope_of("LawyerAssigned").to_bytes(), TOPIC_POLICIES["procuratorate.events"], POLICY
     )
     assert isinstance(outcome, Refusal) and outcome.kind == FORBIDDEN_ON_TOPIC
+
+
+# Extreme dates: every date and instant of every contract is bounded to 1900–2199, so no event
+# that decodes can overflow the statutory arithmetic downstream (a deadline days after
+# 9999-12-31, an instant at 9999-12-31T23:59:59-12:00 turned to UTC).
+
+_DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_ANY_PRODUCER = InboundPolicy(allowed_producers={"CaseTransferred": frozenset({"*"})})
+_EDGE_DAYS = [
+    date.min,
+    date.max,
+    date(1, 1, 1),
+    date(1899, 12, 31),
+    date(1900, 1, 1),
+    date(2199, 12, 31),
+    date(2200, 1, 1),
+    date(3000, 1, 1),
+]
+_OFFSETS = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+
+
+def _date_paths(node: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    if isinstance(node, dict):
+        return [p for key, value in node.items() for p in _date_paths(value, (*path, key))]
+    if isinstance(node, list):
+        return [p for at, value in enumerate(node) for p in _date_paths(value, (*path, at))]
+    return [path] if isinstance(node, str) and _DATE_LIKE.match(node) else []
+
+
+def _assert_survives_arithmetic(text: str) -> None:
+    if "T" in text:
+        instant = datetime.fromisoformat(text)
+        assert date(1900, 1, 1) <= instant.date() <= date(2199, 12, 31), text
+        instant.astimezone(UTC) + timedelta(days=3660)
+    else:
+        day = date.fromisoformat(text)
+        assert date(1900, 1, 1) <= day <= date(2199, 12, 31), text
+        day + timedelta(days=3660)
+        day - timedelta(days=366 * 100)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_an_extreme_date_in_any_event_is_refused_naming_its_field(data: st.DataObject) -> None:
+    event = data.draw(st.sampled_from(EXAMPLES))
+    document = json.loads(example_envelope(event).to_bytes())
+    path = data.draw(st.sampled_from(_date_paths(document)))
+    parent = document
+    for part in path[:-1]:
+        parent = parent[part]
+    day = data.draw(st.one_of(st.sampled_from(_EDGE_DAYS), st.dates()))
+    if "T" in parent[path[-1]]:
+        value = datetime.combine(day, data.draw(st.times()), data.draw(_OFFSETS)).isoformat()
+    else:
+        value = day.isoformat()
+    parent[path[-1]] = value
+    outcome = decode_record(
+        json.dumps(document).encode(), TopicPolicy(event.producer), _ANY_PRODUCER
+    )
+    if not date(1900, 1, 1) <= day <= date(2199, 12, 31):
+        assert isinstance(outcome, Refusal), (path, value)
+        assert outcome.kind == CONTRACT_VIOLATION, outcome
+        assert str(path[-1]) in outcome.reason, (path, outcome.reason)
+        assert "1900-01-01 and 2199-12-31" in outcome.reason, outcome.reason
+    elif not isinstance(outcome, Refusal):  # in bounds, it may still break a rule across fields
+        for found in _date_paths(document):
+            node = document
+            for part in found:
+                node = node[part]
+            _assert_survives_arithmetic(node)
+
+
+def test_a_transfer_with_a_birth_date_in_3000_is_refused() -> None:
+    for birth_date in ("3000-01-01", "0001-01-01"):
+        document = json.loads(_envelope_of("CaseTransferred").to_bytes())
+        document["payload"]["suspects"][0]["birth_date"] = birth_date
+        outcome = decode_record(
+            json.dumps(document).encode(), TopicPolicy(Producer.AGENCY), _ANY_PRODUCER
+        )
+        assert isinstance(outcome, Refusal) and outcome.kind == CONTRACT_VIOLATION
+        assert "suspects[0].birth_date" in outcome.reason
+        assert "1900-01-01 and 2199-12-31" in outcome.reason

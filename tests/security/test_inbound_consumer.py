@@ -4,6 +4,7 @@ with its reason, and a listed agency's transfer still becomes a case."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -104,3 +105,62 @@ async def test_untrusted_intake_is_dead_lettered_and_a_listed_agency_is_served(
 
 async def _has(fetch: Callable[[], Any], count: int) -> bool:
     return len(await fetch()) >= count
+
+
+async def test_a_transfer_with_an_impossible_birth_date_is_dead_lettered_and_the_next_applied(
+    service_settings: Callable[..., Any],
+) -> None:
+    """Birth dates in 3000 and in year 1 from an agency: each is filed with a reason naming the
+    field and the bounds, and the valid transfer behind them on the same partition is a case."""
+    suffix = uuid.uuid4().hex[:6]
+    settings: ProcuratorateSettings = await service_settings(
+        ProcuratorateSettings,
+        "inbound_dates",
+        topic_intake=f"dates-{suffix}.intake",
+        topic_aid_center=f"dates-{suffix}.aid-center",
+        topic_procuratorate=f"dates-{suffix}.procuratorate",
+        topic_partitions=1,
+        inbound_allowed_producers={"CaseTransferred": ["tj-psb-hedong"]},
+    )
+    impossible = []
+    for number, birth_date in (("dates-3000", "3000-01-01"), ("dates-0001", "0001-01-01")):
+        envelope = Envelope.for_event(
+            _transfer(number), case_id=uuid.uuid4(), producer="tj-psb-hedong"
+        )
+        document = json.loads(envelope.to_bytes())
+        document["payload"]["suspects"][0]["birth_date"] = birth_date
+        impossible.append((envelope.case_id, json.dumps(document).encode()))
+    valid = Envelope.for_event(
+        _transfer("dates-ok"), case_id=uuid.uuid4(), producer="tj-psb-hedong"
+    )
+    async with run_service(create_app(settings), settings) as service:
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+        await producer.start()
+        try:
+            for _, value in impossible:
+                await producer.send_and_wait(settings.topic_intake, value, key=b"intake")
+            await producer.send_and_wait(settings.topic_intake, valid.to_bytes(), key=b"intake")
+        finally:
+            await producer.stop()
+
+        staff = bearer(settings, Role.PROCURATORATE_STAFF, agency=UNIT)
+
+        async def case_exists() -> bool:
+            response = await service.client.get(f"/cases/{valid.case_id}", headers=staff)
+            return response.status_code == 200
+
+        await eventually(case_exists, what="the valid transfer behind them to become a case")
+
+        async def violations() -> list[dict[str, Any]]:
+            response = await service.client.get("/ops/dead-letters", headers=operator(settings))
+            return [
+                letter for letter in response.json() if letter["error_kind"] == "contract_violation"
+            ]
+
+        await eventually(lambda: _has(violations, 2), what="both transfers to be filed")
+        for letter in await violations():
+            assert "suspects[0].birth_date" in letter["error"], letter["error"]
+            assert "1900-01-01 and 2199-12-31" in letter["error"], letter["error"]
+        for case_id, _ in impossible:
+            missing = await service.client.get(f"/cases/{case_id}", headers=staff)
+            assert missing.status_code == 404

@@ -11,7 +11,6 @@ from typing import Annotated
 from uuid import UUID, uuid4
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,7 +21,7 @@ from pydantic import (
 
 from defense_schemas.base import EVENT_REGISTRY, BaseEvent
 from defense_schemas.errors import InvalidEnvelope, InvalidEvent, UnknownEventType
-from defense_schemas.fields import EventTypeName, ShortText
+from defense_schemas.fields import EventTypeName, Instant, ShortText
 from defense_schemas.topics import Producer
 
 Payload = Annotated[dict[str, JsonValue], WithJsonSchema({"type": "object"})]
@@ -37,7 +36,7 @@ class Envelope(BaseModel):
     event_id: UUID = Field(description="This event's unique id; consumers deduplicate on it.")
     event_type: EventTypeName = Field(description="The event's type, e.g. `CaseReceived`.")
     schema_version: int = Field(ge=1, description="The version of the payload's schema.")
-    occurred_at: AwareDatetime = Field(
+    occurred_at: Instant = Field(
         description="When the fact happened, with its UTC offset (naive times are rejected)."
     )
     producer: ShortText = Field(

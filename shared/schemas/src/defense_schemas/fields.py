@@ -7,9 +7,11 @@ sequences are tuples so a frozen event is immutable all the way down.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from datetime import date, datetime
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 
 def _text(max_length: int) -> StringConstraints:
@@ -53,6 +55,52 @@ EventTypeName = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Z][A-Za-z0-9]*$")
 ]
 """An event type: PascalCase, past tense, e.g. `CaseReceived`."""
+
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+_OUT_OF_RANGE = f"must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+
+
+def _bounded_date(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise PydanticCustomError("date_out_of_range", "the date " + _OUT_OF_RANGE)
+    return value
+
+
+def _bounded_instant(value: datetime) -> datetime:
+    # The calendar day as written: with any offset (±14 h) the instant stays far from the edges.
+    if not EARLIEST <= value.date() <= LATEST:
+        raise PydanticCustomError("datetime_out_of_range", "the instant " + _OUT_OF_RANGE)
+    return value
+
+
+Day = Annotated[
+    date,
+    AfterValidator(_bounded_date),
+    Field(
+        json_schema_extra={
+            "formatMinimum": EARLIEST.isoformat(),
+            "formatMaximum": LATEST.isoformat(),
+        }
+    ),
+]
+"""A calendar day a case can involve: 1900-01-01 to 2199-12-31. Python's ``date`` takes years
+1 to 9999, and the statutory arithmetic on the edges (a deadline days after 9999-12-31, an age
+from year 1) overflows; no birth, custody or review date of a living case lies outside."""
+
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_bounded_instant),
+    Field(
+        json_schema_extra={
+            "formatMinimum": f"{EARLIEST.isoformat()}T00:00:00Z",
+            "formatMaximum": f"{LATEST.isoformat()}T23:59:59Z",
+        }
+    ),
+]
+"""A moment with its UTC offset (naive times are ambiguous across services), on a day
+within the bounds of :data:`Day` (``9999-12-31T23:59:59-12:00`` turned to UTC overflows)."""
 
 
 H = TypeVar("H", bound=Hashable)

@@ -6,11 +6,10 @@ handling, termination, lawyers' activity, quality review and the duty-lawyer rot
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from defense_schemas.base import BaseEvent
 from defense_schemas.events.common import (
@@ -19,7 +18,7 @@ from defense_schemas.events.common import (
     Lawyer,
     given_exactly_when,
 )
-from defense_schemas.fields import Note, OrgName, PersonName, Reference, Unique
+from defense_schemas.fields import Day, Instant, Note, OrgName, PersonName, Reference, Unique
 from defense_schemas.topics import Producer
 from defense_schemas.vocabulary import (
     ActivityKind,
@@ -49,8 +48,8 @@ class NoticeAccepted(AidCenterEvent):
 
     notice_id: UUID = Field(description="The notice accepted.")
     suspect_id: UUID = Field(description="The suspect the notice is for.")
-    received_at: AwareDatetime = Field(description="When the letter reached the center.")
-    accepted_at: AwareDatetime = Field(description="When the center accepted it.")
+    received_at: Instant = Field(description="When the letter reached the center.")
+    accepted_at: Instant = Field(description="When the center accepted it.")
     aid_case_number: Reference | None = Field(
         default=None, description="The center's own case number for the aid (援助案号)."
     )
@@ -64,7 +63,7 @@ class SupplementRequested(AidCenterEvent):
 
     notice_id: UUID = Field(description="The incomplete notice.")
     suspect_id: UUID = Field(description="The suspect the notice is for.")
-    requested_at: AwareDatetime = Field(description="When the center asked.")
+    requested_at: Instant = Field(description="When the center asked.")
     missing_items: Unique[NoticeItem] = Field(min_length=1, description="What is missing.")
     detail: Note | None = Field(default=None, description="What exactly is needed.")
 
@@ -87,7 +86,7 @@ class LawyerAssigned(AidCenterEvent):
         description="The forwarded application, for basis `application`.",
     )
     lawyer: Lawyer = Field(description="The appointed lawyer: name, firm and contact.")
-    assigned_at: AwareDatetime = Field(description="When the lawyer was assigned.")
+    assigned_at: Instant = Field(description="When the lawyer was assigned.")
     continued_from_previous_stage: bool = Field(
         default=False,
         description="The lawyer of the previous stage continues (Measures Art. 13).",
@@ -129,7 +128,7 @@ class ConflictReported(AidCenterEvent):
     conflicting_suspect_ids: Unique[UUID] = Field(
         default=(), description="Co-suspects the same firm already defends, if that is the cause."
     )
-    reported_at: AwareDatetime = Field(description="When the firm reported it.")
+    reported_at: Instant = Field(description="When the firm reported it.")
     detail: Note | None = Field(default=None, description="The firm's explanation.")
 
 
@@ -144,7 +143,7 @@ class LawyerReplaced(AidCenterEvent):
     assignment_id: UUID = Field(description="The new assignment's id.")
     lawyer: Lawyer = Field(description="The new lawyer: name, firm and contact.")
     reason: ReplacementReason = Field(description="Why the lawyer was replaced.")
-    replaced_at: AwareDatetime = Field(description="When the new lawyer was assigned.")
+    replaced_at: Instant = Field(description="When the new lawyer was assigned.")
     reappointment_request_id: UUID | None = Field(
         default=None, description="The procuratorate's reappointment request, if one caused it."
     )
@@ -163,7 +162,7 @@ class AssignmentFailed(AidCenterEvent):
         default=None, description="The application, if on application."
     )
     reason: AssignmentFailureReason = Field(description="Why no lawyer could be assigned.")
-    failed_at: AwareDatetime = Field(description="When the attempt failed.")
+    failed_at: Instant = Field(description="When the attempt failed.")
     detail: Note | None = Field(default=None, description="What was tried.")
 
 
@@ -175,7 +174,7 @@ class AidTerminated(AidCenterEvent):
     assignment_id: UUID = Field(description="The assignment terminated.")
     suspect_id: UUID = Field(description="The suspect.")
     reason: TerminationReason = Field(description="Why aid ended.")
-    terminated_at: AwareDatetime = Field(description="When the termination took effect.")
+    terminated_at: Instant = Field(description="When the termination took effect.")
     decision_number: Reference | None = Field(
         default=None, description="The termination decision's document number."
     )
@@ -193,7 +192,7 @@ class LawyerActivityLogged(AidCenterEvent):
     suspect_id: UUID = Field(description="The suspect defended.")
     lawyer_id: UUID = Field(description="The lawyer who did the work.")
     kind: ActivityKind = Field(description="What was done.")
-    performed_on: date = Field(description="The day the work was done.")
+    performed_on: Day = Field(description="The day the work was done.")
     duration_minutes: int | None = Field(
         default=None, ge=1, le=1440, description="How long it took, if recorded."
     )
@@ -216,7 +215,7 @@ class QualityReviewRecorded(AidCenterEvent):
         "written opinion (national service standard, notice §五)."
     )
     reviewer: PersonName = Field(description="Who reviewed.")
-    reviewed_at: AwareDatetime = Field(description="When the review was completed.")
+    reviewed_at: Instant = Field(description="When the review was completed.")
     findings: Note | None = Field(default=None, description="The reviewer's findings.")
 
 
@@ -231,7 +230,7 @@ class DutyLawyerAssigned(AidCenterEvent):
     lawyer: Lawyer = Field(description="The duty lawyer.")
     work_station: OrgName = Field(description="The legal aid work station (法律援助工作站).")
     mode: ServiceMode = Field(description="On site, by phone or online.")
-    assigned_at: AwareDatetime = Field(description="When the duty lawyer was assigned.")
+    assigned_at: Instant = Field(description="When the duty lawyer was assigned.")
 
 
 class AidCenterAuditChainAnchored(AidCenterEvent, AuditChainAnchor):

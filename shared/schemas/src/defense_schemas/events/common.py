@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from defense_schemas.base import ContractModel
 from defense_schemas.fields import (
     Charge,
     ContactInfo,
+    Day,
     District,
     IdentityNumber,
+    Instant,
     OrgName,
     PersonName,
     Place,
@@ -167,7 +168,7 @@ class SuspectParticulars(ContractModel):
     id_number: IdentityNumber | None = Field(
         default=None, description="Resident ID or passport number, when known."
     )
-    birth_date: date = Field(description="Date of birth; decides minority (LAL Art. 25(1)(1)).")
+    birth_date: Day = Field(description="Date of birth; decides minority (LAL Art. 25(1)(1)).")
     gender: Gender = Field(description="The suspect's gender.")
     disabilities: Unique[Disability] = Field(
         default=(), description="Visual, hearing or speech disabilities (LAL Art. 25(1)(2))."
@@ -319,4 +320,4 @@ class AuditChainAnchor(ContractModel):
 
     entries: int = Field(ge=1, description="The newest entry's id (= the number of entries).")
     head_mac: str = Field(pattern=r"^[0-9a-f]{64}$", description="That entry's HMAC-SHA256, hex.")
-    anchored_at: AwareDatetime = Field(description="When the head was read.")
+    anchored_at: Instant = Field(description="When the head was read.")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from defense_schemas.base import BaseEvent
 from defense_schemas.events.common import CaseParticulars, Officer
+from defense_schemas.fields import Instant
 from defense_schemas.topics import Producer
 from defense_schemas.vocabulary import TransferKind
 
@@ -31,7 +32,7 @@ class CaseTransferred(AgencyEvent, CaseParticulars):
     transfer_kind: TransferKind = Field(
         description="A first transfer, or a re-transfer after supplementary investigation."
     )
-    transferred_at: AwareDatetime = Field(description="When the agency sent the transfer.")
+    transferred_at: Instant = Field(description="When the agency sent the transfer.")
     agency_officer: Officer | None = Field(
         default=None, description="The agency's officer in charge of the case, for questions."
     )

@@ -11,11 +11,11 @@ from datetime import date
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from defense_schemas.base import BaseEvent, ContractModel
 from defense_schemas.events.common import AuditChainAnchor
-from defense_schemas.fields import ContactInfo, EventTypeName, Note, PersonName
+from defense_schemas.fields import ContactInfo, Day, EventTypeName, Instant, Note, PersonName
 from defense_schemas.topics import Producer
 from defense_schemas.vocabulary import (
     ClockKind,
@@ -58,7 +58,7 @@ class NotificationDelivered(NotifierEvent, _Delivery):
 
     event_type = "NotificationDelivered"
 
-    delivered_at: AwareDatetime = Field(description="When the channel accepted it.")
+    delivered_at: Instant = Field(description="When the channel accepted it.")
 
 
 class NotificationFailed(NotifierEvent, _Delivery):
@@ -66,7 +66,7 @@ class NotificationFailed(NotifierEvent, _Delivery):
 
     event_type = "NotificationFailed"
 
-    failed_at: AwareDatetime = Field(description="When the attempt failed.")
+    failed_at: Instant = Field(description="When the attempt failed.")
     error: Note = Field(description="What the channel answered.")
     will_retry: bool = Field(description="Another attempt is scheduled.")
 
@@ -85,7 +85,7 @@ class _Clock(ContractModel):
         validate_default=True,
         description="The suspect the clock runs for; absent only for the review period.",
     )
-    due_on: date = Field(description="The last day to act, Asia/Shanghai (ends at midnight).")
+    due_on: Day = Field(description="The last day to act, Asia/Shanghai (ends at midnight).")
     provisional: bool = Field(
         default=False,
         description="The due day was counted on a guessed calendar (a year without official "
@@ -113,7 +113,7 @@ class ClockScheduled(NotifierEvent, _Clock):
     event_type = "ClockScheduled"
 
     responsible: ResponsibleParty = Field(description="Who must act before the due day.")
-    started_on: date = Field(description="The triggering day (not counted in the period).")
+    started_on: Day = Field(description="The triggering day (not counted in the period).")
     trigger_event_id: UUID = Field(description="The event that started or moved the clock.")
     reason: Note | None = Field(default=None, description="Why the due day is what it is.")
 
@@ -133,7 +133,7 @@ class DeadlineApproaching(NotifierEvent, _Clock):
 
     responsible: ResponsibleParty = Field(description="Who must act.")
     days_left: int = Field(ge=0, description="Whole days left after today.")
-    warned_at: AwareDatetime = Field(description="When the reminder was issued.")
+    warned_at: Instant = Field(description="When the reminder was issued.")
 
 
 class DeadlineBreached(NotifierEvent, _Clock):
@@ -142,7 +142,7 @@ class DeadlineBreached(NotifierEvent, _Clock):
     event_type = "DeadlineBreached"
 
     responsible: ResponsibleParty = Field(description="Who missed the deadline.")
-    breached_at: AwareDatetime = Field(description="When the breach was detected.")
+    breached_at: Instant = Field(description="When the breach was detected.")
 
 
 class ClockStopped(NotifierEvent, _Clock):
@@ -151,7 +151,7 @@ class ClockStopped(NotifierEvent, _Clock):
     event_type = "ClockStopped"
 
     outcome: ClockOutcome = Field(description="Met, met late, or cancelled.")
-    stopped_at: AwareDatetime = Field(description="When the clock stopped.")
+    stopped_at: Instant = Field(description="When the clock stopped.")
     stop_event_id: UUID | None = Field(
         default=None, description="The event that did the duty or made it moot."
     )

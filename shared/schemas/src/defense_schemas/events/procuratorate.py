@@ -10,7 +10,7 @@ from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from defense_schemas.base import BaseEvent, ContractModel
 from defense_schemas.events.common import (
@@ -27,7 +27,9 @@ from defense_schemas.events.common import (
 from defense_schemas.fields import (
     Charge,
     ContactInfo,
+    Day,
     DocumentText,
+    Instant,
     Note,
     OrgName,
     PersonName,
@@ -75,10 +77,10 @@ class CaseReceived(ProcuratorateEvent, CaseParticulars):
         description="First transfer, re-transfer after supplementary investigation, or a "
         "change of jurisdiction; each restarts the review period."
     )
-    received_at: AwareDatetime = Field(
+    received_at: Instant = Field(
         description="When the case materials were received; the 3 days run from this day."
     )
-    review_deadline: date = Field(
+    review_deadline: Day = Field(
         description="The last day of the review period (CPL Art. 172), Asia/Shanghai."
     )
     pilot_district: bool = Field(
@@ -97,7 +99,7 @@ class EligibilityAssessed(ProcuratorateEvent):
     event_type = "EligibilityAssessed"
 
     suspect_id: UUID = Field(description="The suspect assessed.")
-    assessed_at: AwareDatetime = Field(description="When the assessment was made.")
+    assessed_at: Instant = Field(description="When the assessment was made.")
     trigger: AssessmentTrigger = Field(description="Why the assessment was made now.")
     grounds: Unique[Ground] = Field(
         description="Every ground that applies now; empty when the suspect is out of scope."
@@ -132,7 +134,7 @@ class InformedPerson(ContractModel):
 
     role: PersonRole = Field(description="The suspect, a close relative or the guardian.")
     name: PersonName = Field(description="The person's name.")
-    informed_at: AwareDatetime | None = Field(
+    informed_at: Instant | None = Field(
         default=None,
         description="When this person was told; absent in records written before it was kept "
         "per person (then the notification's `notified_at`).",
@@ -151,7 +153,7 @@ class RightsNotified(ProcuratorateEvent):
     event_type = "RightsNotified"
 
     suspect_id: UUID = Field(description="The suspect whose rights were notified.")
-    notified_at: AwareDatetime = Field(description="When the notification was given.")
+    notified_at: Instant = Field(description="When the notification was given.")
     informed: tuple[InformedPerson, ...] = Field(
         min_length=1, description="Everyone informed: the suspect, relatives, guardian."
     )
@@ -177,7 +179,7 @@ class DefenseDecisionRecorded(ProcuratorateEvent):
     suspect_id: UUID = Field(description="The suspect who decided.")
     choice: DefenseChoice = Field(description="What was decided.")
     decided_by: PersonRole = Field(description="Who expressed the decision.")
-    decided_at: AwareDatetime = Field(
+    decided_at: Instant = Field(
         description="When the decision was recorded; starts the 3-day letter clock for a "
         "mandatory-scope suspect who retains no one."
     )
@@ -193,8 +195,8 @@ class LegalAidApplicationForwarded(ProcuratorateEvent):
     application_id: UUID = Field(description="The application's id.")
     suspect_id: UUID = Field(description="The suspect the application is for.")
     applied_by: PersonRole = Field(description="Who applied.")
-    applied_at: AwareDatetime = Field(description="When the application was made.")
-    forwarded_at: AwareDatetime = Field(description="When it was forwarded to the center.")
+    applied_at: Instant = Field(description="When the application was made.")
+    forwarded_at: Instant = Field(description="When it was forwarded to the center.")
     addressee_center: OrgName = Field(description="The legal aid center it was sent to.")
 
 
@@ -249,7 +251,7 @@ class DefenseNoticeSent(ProcuratorateEvent):
 
     notice_id: UUID = Field(description="The notice's id; the center's replies refer to it.")
     suspect_id: UUID = Field(description="The suspect the letter is for.")
-    sent_at: AwareDatetime = Field(description="When the letter was sent.")
+    sent_at: Instant = Field(description="When the letter was sent.")
     letter: NoticeOfDefenseLetter = Field(description="The letter's content.")
     materials: tuple[ShortText, ...] = Field(
         default=(), description="The materials sent with the letter (通知辩护材料)."
@@ -269,7 +271,7 @@ class NoticeSupplemented(ProcuratorateEvent):
 
     notice_id: UUID = Field(description="The notice supplemented.")
     suspect_id: UUID = Field(description="The suspect the notice is for.")
-    supplemented_at: AwareDatetime = Field(description="When the supplement was sent.")
+    supplemented_at: Instant = Field(description="When the supplement was sent.")
     supplemented_items: Unique[NoticeItem] = Field(min_length=1, description="The items supplied.")
     revised_letter: NoticeOfDefenseLetter | None = Field(
         default=None, description="The whole letter as revised, when its content changed."
@@ -277,7 +279,7 @@ class NoticeSupplemented(ProcuratorateEvent):
     added_materials: tuple[ShortText, ...] = Field(
         default=(), description="Materials added to the notice."
     )
-    review_deadline: date = Field(
+    review_deadline: Day = Field(
         description="The review period's current last day, to show how much time is left."
     )
 
@@ -295,7 +297,7 @@ class LawyerRefusalRuled(ProcuratorateEvent):
     assignment_id: UUID = Field(description="The assignment of the refused lawyer.")
     refusal_reason: Note = Field(description="The reason the suspect gave.")
     outcome: RefusalOutcome = Field(description="The ruling.")
-    ruled_at: AwareDatetime = Field(description="When the ruling was made.")
+    ruled_at: Instant = Field(description="When the ruling was made.")
     explanation: Note | None = Field(
         default=None, description="The procuratorate's reasons, e.g. why self-defense was denied."
     )
@@ -311,7 +313,7 @@ class ReappointmentRequested(ProcuratorateEvent):
     suspect_id: UUID = Field(description="The suspect who needs another lawyer.")
     previous_assignment_id: UUID = Field(description="The assignment being replaced.")
     reason: ReappointmentReason = Field(description="Why another lawyer is needed.")
-    requested_at: AwareDatetime = Field(description="When the request was sent.")
+    requested_at: Instant = Field(description="When the request was sent.")
     addressee_center: OrgName = Field(description="The legal aid center addressed.")
     document_number: DocumentNumber | None = Field(
         default=None, description="The written notice's number, if numbered."
@@ -333,7 +335,7 @@ class SelfDefensePermitted(ProcuratorateEvent):
         description="The suspect's grounds when permission was given (the policy's input)."
     )
     statement: Note = Field(description="The suspect's reason for defending themselves.")
-    permitted_at: AwareDatetime = Field(description="When permission was given.")
+    permitted_at: Instant = Field(description="When permission was given.")
 
 
 class PrivateCounselRetained(ProcuratorateEvent):
@@ -348,7 +350,7 @@ class PrivateCounselRetained(ProcuratorateEvent):
     retained_by: PersonRole = Field(
         description="Who retained counsel; for a relative or guardian, the suspect confirmed."
     )
-    retained_at: AwareDatetime = Field(description="When the retention took effect.")
+    retained_at: Instant = Field(description="When the retention took effect.")
     active_assignment_id: UUID | None = Field(
         default=None, description="The appointed lawyer's assignment to terminate, if any."
     )
@@ -362,7 +364,7 @@ class PrivateCounselDismissed(ProcuratorateEvent):
 
     retention_id: UUID = Field(description="The retention ended.")
     suspect_id: UUID = Field(description="The suspect.")
-    dismissed_at: AwareDatetime = Field(description="When the retention ended.")
+    dismissed_at: Instant = Field(description="When the retention ended.")
     note: Note | None = Field(default=None, description="Circumstances of the dismissal.")
 
 
@@ -375,7 +377,7 @@ class DefenseStatusChanged(ProcuratorateEvent):
     suspect_id: UUID = Field(description="The suspect.")
     status: DefenseStatus = Field(description="The status from now on.")
     previous_status: DefenseStatus = Field(description="The status until now.")
-    changed_at: AwareDatetime = Field(description="When the status changed.")
+    changed_at: Instant = Field(description="When the status changed.")
 
 
 # --- the lawyer's work --------------------------------------------------------------------
@@ -388,8 +390,8 @@ class ExpeditedProcedureApplied(ProcuratorateEvent):
     event_type = "ExpeditedProcedureApplied"
 
     suspect_ids: Unique[UUID] = Field(min_length=1, description="The suspects it applies to.")
-    decided_at: AwareDatetime = Field(description="When the procedure was chosen.")
-    review_deadline: date = Field(description="The review period's new last day.")
+    decided_at: Instant = Field(description="When the procedure was chosen.")
+    review_deadline: Day = Field(description="The review period's new last day.")
 
 
 class FileReviewRequested(ProcuratorateEvent):
@@ -400,7 +402,7 @@ class FileReviewRequested(ProcuratorateEvent):
     request_id: UUID = Field(description="The request's id.")
     suspect_id: UUID = Field(description="The suspect the lawyer defends.")
     defender: DefenderRef = Field(description="The lawyer asking.")
-    requested_at: AwareDatetime = Field(
+    requested_at: Instant = Field(
         description="When the request was made; a deferred review is due within 3 working days."
     )
 
@@ -413,8 +415,8 @@ class FileReviewScheduled(ProcuratorateEvent):
 
     request_id: UUID = Field(description="The request arranged.")
     suspect_id: UUID = Field(description="The suspect the lawyer defends.")
-    scheduled_at: AwareDatetime = Field(description="When the arrangement was made.")
-    review_starts_at: AwareDatetime = Field(description="When the lawyer can review the files.")
+    scheduled_at: Instant = Field(description="When the arrangement was made.")
+    review_starts_at: Instant = Field(description="When the lawyer can review the files.")
     location: Place = Field(description="Where, or the electronic file-review channel.")
     delay_explanation: Note | None = Field(
         default=None,
@@ -431,7 +433,7 @@ class WrittenOpinionReceived(ProcuratorateEvent):
     opinion_id: UUID = Field(description="The opinion's id.")
     suspect_id: UUID = Field(description="The suspect defended.")
     defender: DefenderRef = Field(description="The lawyer who wrote it.")
-    received_at: AwareDatetime = Field(description="When the opinion was received.")
+    received_at: Instant = Field(description="When the opinion was received.")
     covers_plea_matters: bool = Field(
         description="In a plea case, it addresses the matters of CPL Art. 173(2)."
     )
@@ -449,11 +451,11 @@ class ProceduralDecisionMade(ProcuratorateEvent):
     decision_id: UUID = Field(description="The decision's id.")
     kind: ProceduralDecisionKind = Field(description="The decision.")
     suspect_ids: Unique[UUID] = Field(min_length=1, description="The suspects it concerns.")
-    decided_at: AwareDatetime = Field(description="When the decision was made.")
+    decided_at: Instant = Field(description="When the decision was made.")
     document_number: Reference | None = Field(
         default=None, description="The decision document's number."
     )
-    review_deadline: date | None = Field(
+    review_deadline: Day | None = Field(
         default=None,
         validate_default=True,
         description="For an extension only: the review period's new last day.",
@@ -513,7 +515,7 @@ class StageHandedOver(ProcuratorateEvent):
     indictment_number: Reference | None = Field(
         default=None, description="The indictment's document number (起诉书文号)."
     )
-    handed_over_at: AwareDatetime = Field(description="When the case was handed over.")
+    handed_over_at: Instant = Field(description="When the case was handed over.")
     defense_status: DefenseStatus = Field(description="The suspect's defense status at hand-over.")
     defender: DefenderRef | None = Field(
         default=None, description="The defense lawyer at hand-over, if any."
@@ -543,7 +545,7 @@ class SentencingConsultationHeld(ProcuratorateEvent):
     consultation_id: UUID = Field(description="The consultation's id.")
     suspect_id: UUID = Field(description="The suspect whose sentence was discussed.")
     defender: DefenderRef = Field(description="The lawyer consulted.")
-    held_at: AwareDatetime = Field(description="When the consultation took place.")
+    held_at: Instant = Field(description="When the consultation took place.")
     recommendation: Note = Field(description="The sentencing recommendation reached (量刑建议).")
     opinions: tuple[LawyerOpinion, ...] = Field(
         default=(), description="The lawyer's opinions and how each was answered."
@@ -566,7 +568,7 @@ class PleaAgreementWitnessed(ProcuratorateEvent):
     event_type = "PleaAgreementWitnessed"
 
     suspect_id: UUID = Field(description="The suspect who signed.")
-    witnessed_at: AwareDatetime = Field(description="When the agreement was signed.")
+    witnessed_at: Instant = Field(description="When the agreement was signed.")
     witness_role: WitnessRole = Field(description="The defense lawyer or a duty lawyer.")
     witness_name: PersonName = Field(description="The witnessing lawyer's name.")
     lawyer_id: UUID | None = Field(
@@ -584,7 +586,7 @@ class DutyLawyerRequested(ProcuratorateEvent):
     request_id: UUID = Field(description="The request's id.")
     suspect_id: UUID = Field(description="The suspect who needs legal help.")
     purpose: DutyLawyerPurpose = Field(description="Legal help, or witnessing a plea.")
-    requested_at: AwareDatetime = Field(description="When the request was made.")
+    requested_at: Instant = Field(description="When the request was made.")
     work_station: OrgName | None = Field(
         default=None, description="The legal aid work station (法律援助工作站) asked, if chosen."
     )
