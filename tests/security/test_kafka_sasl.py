@@ -3,20 +3,30 @@ authenticated listener, and a wrong password is refused. The broker runs with th
 and the platform's ACL set (``deploy/kafka/acls.json``) applied: an agency cannot write the aid
 center's topic, and each service reads and writes what it needs.
 
+The three real services then run on it each as its own principal, with the topics provisioned
+by the administrator's command (``python -m defense_messaging.topics provision``) and the ACLs
+applied by theirs (``python -m defense_messaging.acls apply``), and a case goes through.
+
 The shared development broker (59092) stays as it is: this starts a second broker from the same
 jars with ``KAFKA_SASL=1`` on ports of its own (``deploy/local/kafka.sh``), on a storage of its
-own, and stops and removes it after. Its ports sit below the kernel's ephemeral range (32768 and
-up): it starts in the middle of the run, when thousands of client connections have come and gone,
-and one of them could hold a port in that range.
+own, and stops and removes it after. Its three consecutive ports are picked free at random below
+the kernel's ephemeral range (32768 and up: it starts in the middle of the run, when thousands of
+client connections have come and gone, and one of them could hold a port in that range), so
+concurrent runs do not collide; ``DC_TEST_SASL_KAFKA_PORT`` fixes the first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -33,24 +43,51 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
+from aid_center.service import create_app as aid_center_app
+from aid_center.settings import AidCenterSettings
 from defense_messaging import KafkaConnection, Outbox, ensure_topics
-from defense_messaging.acls import acl_bindings, apply_acls, load_acls
+from defense_messaging.acls import load_acls
 from defense_messaging.consumer import EventConsumer, PerEventHandlers
-from defense_schemas import topics
+from defense_schemas import Envelope, topics
+from defense_schemas.events.intake import CaseTransferred
 from defense_schemas.events.procuratorate import DefenseDecisionRecorded
 from defense_schemas.topics import Producer, TopicPolicy
+from notifier.service import create_app as notifier_app
+from notifier.settings import NotifierSettings
+from procuratorate.service import create_app as procuratorate_app
+from procuratorate.settings import ProcuratorateSettings
 from service_runtime.app import build_app
 from service_runtime.database import create_engine, session_factory
 from service_runtime.migrations import upgrade_to_head
-from tests.infrastructure import ROOT, eventually, run_service
+from service_runtime.security.principal import Role
+from tests.infrastructure import ROOT, bearer, eventually, operator, run_service
 from tests.messaging import probe
 from tests.messaging.probe import applied, decision
 from tests.messaging.test_delivery_guarantees import _envelope, _own_topics
 
 pytestmark = pytest.mark.integration
 
-SASL_PORT = int(os.environ.get("DC_TEST_SASL_KAFKA_PORT", "29194"))
+
+def _free_ports(count: int) -> int:
+    """The first of ``count`` consecutive ports nothing listens on, below the ephemeral range."""
+    chooser = random.Random()  # not the test's seeded one: concurrent runs must differ
+    for _ in range(200):
+        first = chooser.randrange(20000, 32768 - count)
+        try:
+            with contextlib.ExitStack() as held:
+                for port in range(first, first + count):
+                    sock = held.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError("no free ports for the SASL broker")
+
+
+SASL_PORT = int(os.environ.get("DC_TEST_SASL_KAFKA_PORT") or _free_ports(3))
 USER, PASSWORD = "defense", "defense-sasl-test-secret"  # a super user (acl.properties)
+HEDONG = "天津市河东区人民检察院"
+CENTER = "天津市河东区法律援助中心"
 ACL_FILE = ROOT / "deploy" / "kafka" / "acls.json"
 GRANTS = load_acls(ACL_FILE)
 BROKER_ENV = {
@@ -98,9 +135,22 @@ def sasl_broker() -> Iterator[str]:
 
 
 async def _prepare_acls() -> None:
-    """The platform's topics (default names) and its ACL set, as an administrator would."""
-    await ensure_topics(ADMIN, {topic: 1 for topic in _platform_topics()})
-    await apply_acls(ADMIN, acl_bindings(GRANTS))
+    """The platform's topics (default names) and its ACL set, by the administrator's commands."""
+    for command in (
+        ["defense_messaging.topics", "provision", "--partitions", "2"],
+        ["defense_messaging.acls", "apply", str(ACL_FILE)],
+    ):
+        done = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            *command,
+            "--bootstrap",
+            ADMIN.bootstrap_servers,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(done.communicate(), timeout=120)
+        assert done.returncode == 0, output.decode()
 
 
 def _platform_topics() -> list[str]:
@@ -247,6 +297,241 @@ async def test_a_service_publishes_and_consumes_over_sasl_scram(
 
         await eventually(all_applied, timeout=45, what="the events to come back over SASL")
         assert (await running.client.get("/ready")).json()["checks"]["kafka"] == "ok"
+
+
+async def test_a_service_cannot_read_with_a_group_it_does_not_own(sasl_broker: str) -> None:
+    await _write(_as(sasl_broker, "procuratorate"), topics.PROCURATORATE_EVENTS, b"for the center")
+    with pytest.raises(GroupAuthorizationFailedError):
+        # The aid center may read the topic, but not as the notifier's consumer group.
+        await _read_one(
+            _as(sasl_broker, "aid-center"), topics.PROCURATORATE_EVENTS, "notifier", b""
+        )
+
+
+def _as_service(broker: str, principal: str) -> dict[str, Any]:
+    """A service's settings on the SASL broker as its own principal, on the platform's default
+    topic names and its default consumer group (the names the ACL file grants)."""
+    return {
+        "kafka_bootstrap_servers": broker,
+        "kafka_security_protocol": "SASL_PLAINTEXT",
+        "kafka_sasl_mechanism": "SCRAM-SHA-512",
+        "kafka_sasl_username": principal,
+        "kafka_sasl_password": f"{principal}-secret",
+        "consumer_group": None,
+        "topic_intake": topics.INTAKE_CASE_TRANSFERS,
+        "topic_procuratorate": topics.PROCURATORATE_EVENTS,
+        "topic_aid_center": topics.AID_CENTER_EVENTS,
+        "topic_notifier": topics.NOTIFIER_EVENTS,
+    }
+
+
+def _minor_transferred() -> CaseTransferred:
+    return CaseTransferred.model_validate(
+        {
+            "transfer_number": f"津公东诉字〔2026〕{uuid.uuid4().int % 100000}号",
+            "transferring_agency": "天津市公安局河东分局",
+            "transferring_agency_kind": "public_security",
+            "procuratorate_unit": HEDONG,
+            "district": "河东区",
+            "charges": ["盗窃罪"],
+            "suspects": [
+                {
+                    "suspect_id": str(uuid.uuid4()),
+                    "name": "王小明",
+                    "birth_date": "2010-01-01",
+                    "gender": "male",
+                    "disabilities": [],
+                    "limited_capacity": False,
+                    "custody_status": "detained",
+                    "place_of_detention_or_residence": "天津市河东区看守所",
+                    "contacts": ["022-12345678"],
+                    "charges": ["盗窃罪"],
+                    "likely_sentence": "one_year_or_less",
+                    "pleads_guilty": True,
+                    "guardian": {
+                        "name": "王大明",
+                        "relationship": "父亲",
+                        "contact": "13800000000",
+                    },
+                }
+            ],
+            "major_and_complex": False,
+            "social_impact": False,
+            "transfer_kind": "initial",
+            "transferred_at": "2026-03-02T09:00:00+08:00",
+        }
+    )
+
+
+async def test_the_three_services_under_their_own_principals_take_a_case_through(
+    sasl_broker: str, service_settings: Any
+) -> None:
+    """An agency's transfer on the intake topic → the procuratorate's letter → the aid
+    center's LawyerAssigned → the procuratorate's defender and the notifier's delivery and
+    clocks: every hop under the ACL set, each service as its own principal."""
+    procuratorate_settings = await service_settings(
+        ProcuratorateSettings, "sasl_procuratorate", **_as_service(sasl_broker, "procuratorate")
+    )
+    aid_center_settings = await service_settings(
+        AidCenterSettings, "sasl_aid_center", **_as_service(sasl_broker, "aid-center")
+    )
+    notifier_settings = await service_settings(
+        NotifierSettings, "sasl_notifier", **_as_service(sasl_broker, "notifier")
+    )
+    async with (
+        run_service(procuratorate_app(procuratorate_settings), procuratorate_settings) as p,
+        run_service(aid_center_app(aid_center_settings), aid_center_settings) as a,
+        run_service(notifier_app(notifier_settings), notifier_settings) as n,
+    ):
+        for service in (p, a, n):
+            assert service.runtime.consumer is not None
+            await service.runtime.consumer.started.wait()
+            ready = await service.client.get("/ready")
+            assert ready.status_code == 200, ready.text
+        p.client.headers.update(
+            bearer(procuratorate_settings, Role.PROCURATORATE_STAFF, agency=HEDONG)
+        )
+        a.client.headers.update(bearer(aid_center_settings, Role.AID_CENTER_STAFF, agency=CENTER))
+        n.client.headers.update(operator(notifier_settings))
+        firm = await a.client.post("/firms", json={"name": "天津甲律师事务所", "contact": "022-1"})
+        assert firm.status_code == 201, firm.text
+        lawyer = await a.client.post(
+            "/lawyers",
+            json={
+                "firm_id": firm.json()["firm_id"],
+                "name": "赵律师",
+                "license_number": "11201200000001",
+                "contact": "13900000001",
+                "gender": "female",
+                "criminal_practice_years": 6,
+                "specialties": ["juvenile"],
+                "max_concurrent_cases": 5,
+            },
+        )
+        assert lawyer.status_code == 201, lawyer.text
+
+        transfer = _minor_transferred()
+        envelope = Envelope.for_event(transfer, case_id=uuid.uuid4(), producer="tj-psb-hedong")
+        await _write_envelope(_as(sasl_broker, "tj-psb-hedong"), envelope)
+        case_id, suspect_id = envelope.case_id, transfer.suspects[0].suspect_id
+
+        async def received() -> bool:
+            return (await p.client.get(f"/cases/{case_id}")).status_code == 200
+
+        await eventually(received, timeout=60, what="the agency's transfer to become a case")
+        suspect_url = f"/cases/{case_id}/suspects/{suspect_id}"
+        notified = await p.client.post(
+            f"{suspect_url}/rights-notification",
+            json={
+                "informed": [
+                    {"role": "suspect", "name": "王小明"},
+                    {"role": "guardian", "name": "王大明"},
+                ],
+                "notified_at": "2026-03-03T10:00:00+08:00",
+            },
+        )
+        assert notified.status_code == 200, notified.text
+        decision = await p.client.post(
+            f"{suspect_url}/defense-decision",
+            json={
+                "choice": "no_counsel",
+                "decided_at": "2026-03-03T11:00:00+08:00",
+                "materials": ["起诉意见书"],
+                "case_handler": {"name": "李检察官", "contact": "022-87654321"},
+            },
+        )
+        assert decision.status_code == 200, decision.text
+
+        async def appointed() -> Any:
+            got = (await p.client.get(f"/cases/{case_id}")).json()["suspects"][0]
+            return got["defense_status"] == "appointed_on_notice" and got
+
+        await eventually(appointed, timeout=60, what="the appointment to reach the procuratorate")
+        assert (await appointed())["current_defender"]["name"] == "赵律师"
+
+        async def lawyer_told() -> bool:
+            log = (await n.client.get(f"/cases/{case_id}/deliveries")).json()
+            return any(
+                d["about_event_type"] == "LawyerAssigned"
+                and d["recipient_role"] == "lawyer"
+                and d["status"] == "delivered"
+                for d in log.get("deliveries", [])
+            )
+
+        await eventually(lawyer_told, timeout=60, what="the notifier to tell the lawyer")
+        board = (await n.client.get("/clocks", params={"case_id": str(case_id)})).json()
+        assert "review_period" in {clock["kind"] for clock in board}
+
+        async def clocks_published() -> bool:
+            # The notifier's own events (its clocks) left through its relay under its ACLs.
+            relay = n.runtime.relay
+            return relay is not None and relay.failing_since is None and await _sent(n) > 0
+
+        await eventually(clocks_published, timeout=60, what="the notifier's events to leave")
+        for service in (p, a, n):
+            assert service.runtime.consumer is not None
+            assert service.runtime.consumer.stats.applied > 0
+            # Only the plain bytes the ACL tests above wrote on these topics: none of the
+            # case's events was refused on the way.
+            letters = await service.client.get(
+                "/ops/dead-letters", headers=operator(service.settings)
+            )
+            assert {letter["error_kind"] for letter in letters.json()} <= {"contract_violation"}
+            assert all(letter["event_id"] is None for letter in letters.json()), letters.text
+
+
+async def _sent(service: Any) -> int:
+    outbox_table = service.runtime.definition.tables.messaging.outbox
+    async with service.runtime.sessions() as session:
+        found = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(outbox_table)
+            .where(outbox_table.c.published_at.is_not(None))
+        )
+        return int(found or 0)
+
+
+async def _write_envelope(connection: KafkaConnection, envelope: Envelope) -> None:
+    producer = AIOKafkaProducer(**connection.options(), request_timeout_ms=15000)
+    await producer.start()
+    try:
+        await asyncio.wait_for(
+            producer.send_and_wait(
+                topics.INTAKE_CASE_TRANSFERS, envelope.to_bytes(), key=envelope.key
+            ),
+            timeout=30,
+        )
+    finally:
+        await producer.stop()
+
+
+async def test_a_service_whose_topics_are_not_provisioned_says_so_and_is_not_ready(
+    sasl_broker: str, service_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under the ACLs a service may not create topics: one the administrator did not provision
+    is an ERROR naming it and the command, and /ready is 503 naming it, not a crash."""
+    settings = await service_settings(
+        ProcuratorateSettings,
+        "sasl_unprovisioned",
+        **{
+            **_as_service(sasl_broker, "procuratorate"),
+            "topic_notifier": "notifier.not-provisioned",
+            "consumer_group": "procuratorate",
+        },
+    )
+    with caplog.at_level(logging.ERROR, logger="service_runtime.app"):
+        async with run_service(procuratorate_app(settings), settings) as running:
+            ready = await running.client.get("/ready")
+            assert ready.status_code == 503, ready.text
+            assert ready.json()["checks"]["topics"] == (
+                "missing: notifier.not-provisioned, notifier.not-provisioned.dlq"
+            )
+            assert (await running.client.get("/health")).status_code == 200
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(
+        "notifier.not-provisioned" in message and "defense_messaging.topics provision" in message
+        for message in errors
+    ), errors
 
 
 async def test_a_commit_to_an_unresponsive_broker_times_out_and_shutdown_is_bounded(

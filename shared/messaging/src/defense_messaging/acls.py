@@ -7,6 +7,9 @@ names, per principal, the topics it writes and reads and the consumer groups it 
 :func:`acl_bindings` expands that into ACL bindings (pure), :func:`apply_acls` sends them.
 
     python -m defense_messaging.acls apply --bootstrap 127.0.0.1:59092 deploy/kafka/acls.json
+
+(as the admin principal: ``--sasl-username admin`` with ``KAFKA_SASL_PASSWORD``, or over the
+broker's loopback plaintext listener). Topics are provisioned apart: ``defense_messaging.topics``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from aiokafka.errors import for_code
 from aiokafka.protocol.admin import CreateAclsRequest
 
 from defense_messaging.kafka_client import KafkaConnection
+from defense_messaging.topics import add_connection_arguments, connection_from_args
 
 
 class ResourceType(IntEnum):
@@ -119,7 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m defense_messaging.acls")
     parser.add_argument("command", choices=["apply", "show"])
     parser.add_argument("file", type=Path)
-    parser.add_argument("--bootstrap", default="127.0.0.1:59092")
+    add_connection_arguments(parser)
     args = parser.parse_args()
     bindings = acl_bindings(load_acls(args.file))
     if args.command == "show":
@@ -129,7 +133,7 @@ def main() -> None:
                 f"{binding.resource_type.name.lower()} {binding.resource}"
             )
         return
-    asyncio.run(apply_acls(KafkaConnection(bootstrap_servers=args.bootstrap), bindings))
+    asyncio.run(apply_acls(connection_from_args(args), bindings))
     print(f"applied {len(bindings)} ACL bindings")
 
 

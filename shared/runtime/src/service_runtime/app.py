@@ -32,6 +32,7 @@ from defense_messaging import (
 )
 from defense_messaging.dead_letters import DEAD_LETTER_SEALER
 from defense_messaging.log_limits import limit_client_logging
+from defense_messaging.topics import TopicsMissing
 from defense_schemas import BaseEvent
 from defense_schemas.topics import Producer, TopicPolicy
 from legal_calendar import LegalCalendar
@@ -192,11 +193,21 @@ async def start_runtime(
     await upgrade_to_head(
         definition.migrations_dir, url, field_cipher=FieldCipher.from_settings(settings)
     )
-    await ensure_topics(
-        settings.kafka,
-        {topic: settings.topic_partitions for topic in settings.all_topics},
-        replication_factor=settings.topic_replication_factor,
-    )
+    try:
+        await ensure_topics(
+            settings.kafka,
+            {topic: settings.topic_partitions for topic in settings.all_topics},
+            replication_factor=settings.topic_replication_factor,
+        )
+    except TopicsMissing as missing:
+        # Under ACLs a service may not create topics: say so, serve, and stay unready (/ready
+        # names them) until an administrator provisions them, rather than crash-loop.
+        log.error(
+            "%s: %s; provision them as the Kafka administrator "
+            "(python -m defense_messaging.topics provision); /ready fails until they exist",
+            definition.name,
+            missing,
+        )
     engine = create_engine(url)
     # Every session can seal and open personal data (security.personal).
     sessions = session_factory(

@@ -2,7 +2,9 @@
 
 - ``serve`` (the default) runs the API, consumer and relay under uvicorn;
 - ``create-topics`` creates every platform topic and its dead-letter twin if missing, with the
-  names and partition counts of the service's settings (the service also does this at start).
+  names and partition counts of the service's settings (the service also does this at start),
+  where the broker lets its principal; under ACLs the administrator provisions them instead
+  (``python -m defense_messaging.topics provision``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 import uvicorn
 
 from defense_messaging import ensure_topics
+from defense_messaging.topics import TopicsMissing
 from service_runtime.app import ServiceDefinition, build_app
 from service_runtime.settings import ServiceSettings
 
@@ -28,13 +31,19 @@ def run_cli(definition: ServiceDefinition, settings_factory: Callable[[], Servic
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if args.command == "create-topics":
-        created = asyncio.run(
-            ensure_topics(
-                settings.kafka,
-                {topic: settings.topic_partitions for topic in settings.all_topics},
-                replication_factor=settings.topic_replication_factor,
+        try:
+            created = asyncio.run(
+                ensure_topics(
+                    settings.kafka,
+                    {topic: settings.topic_partitions for topic in settings.all_topics},
+                    replication_factor=settings.topic_replication_factor,
+                )
             )
-        )
+        except TopicsMissing as missing:
+            raise SystemExit(
+                f"{missing}: under ACLs the administrator provisions topics "
+                "(python -m defense_messaging.topics provision)"
+            ) from None
         for name in settings.all_topics:
             print(f"{name}: {'created' if name in created else 'exists'}")
         return

@@ -61,6 +61,7 @@ async def ready(runtime: RuntimeDep) -> JSONResponse:
     checks = {
         "database": await _check(_database(runtime)),
         "kafka": await _check(runtime.producer.client.fetch_all_metadata()),
+        "topics": await _topics(runtime),
         "background": "ok" if all(not task.done() for task in runtime.tasks) else "stopped",
         "outbox": _relay_state(runtime),
     }
@@ -83,6 +84,19 @@ def _relay_state(runtime: RuntimeDep) -> str:
     if failing < RELAY_FAILING_SECONDS:
         return "ok"
     return f"failing for {failing:.0f}s: {relay.last_error}"
+
+
+async def _topics(runtime: RuntimeDep) -> str:
+    """Every topic the service writes or reads exists (and its principal may see it): under
+    ACLs an administrator provisions them, and a service started before that is not ready."""
+    try:
+        metadata = await asyncio.wait_for(
+            runtime.producer.client.fetch_all_metadata(), timeout=CHECK_TIMEOUT_SECONDS
+        )
+    except Exception as exc:
+        return f"failed: {type(exc).__name__}"
+    missing = sorted(set(runtime.settings.all_topics) - metadata.topics())
+    return f"missing: {', '.join(missing)}" if missing else "ok"
 
 
 async def _database(runtime: RuntimeDep) -> None:
