@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from bench.infra import Sandbox, ServiceProcess, service_env
+from bench.infra import ENV_PREFIX, Sandbox, ServiceProcess, service_env
 from service_runtime.security.principal import Principal, Role
 from service_runtime.security.tokens import issue_token
 
@@ -87,21 +88,22 @@ async def service(
     )
 
 
-async def start_platform(sandbox: Sandbox, profile_dir: Path | None) -> BenchPlatform:
+async def start_platform(
+    sandbox: Sandbox, profile_dir: Path | None, settings: Mapping[str, str] | None = None
+) -> BenchPlatform:
+    """``settings`` (unprefixed names, e.g. ``CONSUMER_MAX_POLL_INTERVAL_MS``) go to every
+    service."""
     topics = topic_names(sandbox)
     await sandbox.create_topics(sorted(sandbox.topics))
     sms = {"NOTIFIER_SMS_FILE_PATH": str(sandbox.run_dir / "sms" / "notifier-sms.jsonl")}
-    services = {
-        name: await service(
-            sandbox,
-            name,
-            topics,
-            label=name,
-            profile_dir=profile_dir,
-            extra_env=sms if name == "notifier" else None,
+    services: dict[str, ServiceProcess] = {}
+    for name in SERVICES:
+        extra = {f"{ENV_PREFIX[name]}_{key}": value for key, value in (settings or {}).items()}
+        if name == "notifier":
+            extra.update(sms)
+        services[name] = await service(
+            sandbox, name, topics, label=name, profile_dir=profile_dir, extra_env=extra
         )
-        for name in SERVICES
-    }
     for process in services.values():
         process.start()
     platform = BenchPlatform(sandbox=sandbox, topics=topics, services=services)

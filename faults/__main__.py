@@ -5,7 +5,8 @@ data in ``.local/faults/<run>/``), and for each run of each scenario the three s
 fresh set of databases and topics; pushes the suspects through the workflow over REST, injects
 the scenario's fault mid-load, waits (bounded) until the system is quiet, and judges the outcome
 (faults/oracle.py). Prints a table on stderr and one JSON line per run on stdout; exits 1 if any
-run failed. The services' logs stay in the run folder.
+run failed. The services' logs stay in the run folder. SIGTERM or SIGINT stops what it started
+(services, broker, database server) and exits with 128 + the signal's number.
 """
 
 from __future__ import annotations
@@ -14,18 +15,22 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 import time
 import traceback
 import uuid
+from collections.abc import Coroutine
 from typing import Any
 
 from bench.__main__ import _machine
 from bench.infra import ROOT
 from faults.oracle import Verdict
-from faults.run import run_scenario
+from faults.run import MAX_POLL_INTERVAL_MS, run_scenario
 from faults.scenarios import SCENARIOS
 from faults.stack import Stack
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 COLUMNS = (
     ("scenario", 18),
@@ -53,8 +58,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--stall-seconds",
         type=float,
-        default=15.0,
-        help="how long the stalled consumer stays stopped (past its 10 s session timeout)",
+        default=30.0,
+        help="how long the stalled consumer stays stopped (past its 10 s session timeout and "
+        f"the {MAX_POLL_INTERVAL_MS / 1000:.0f} s max.poll.interval.ms the services run with)",
     )
     parser.add_argument("--restart-after", type=float, default=5.0)
     parser.add_argument(
@@ -100,8 +106,8 @@ async def main() -> int:
     )
     began = time.perf_counter()
     verdicts: list[Verdict] = []
-    await stack.start()
     try:
+        await stack.start()  # inside: a signal during the start stops what did start
         for run_index in range(1, args.runs + 1):
             for name in names:
                 label = f"{name}-{run_index}"
@@ -165,5 +171,39 @@ def _print_json(verdict: Verdict, run_index: int, stack: Stack) -> None:
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
+def cli() -> int:
+    return asyncio.run(_until_signalled(main()))
+
+
+async def _until_signalled(work: Coroutine[Any, Any, int]) -> int:
+    """Runs ``work``; SIGTERM or SIGINT cancels it, so that its ``finally`` blocks stop the
+    services, the broker and the database server it started. (A signal's default action ends
+    the process at once and leaves them running, holding their ports and data folders.) A
+    second signal changes nothing: every step of the cleanup is bounded."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        if not received:
+            name = signal.Signals(signum).name
+            print(f"faults: {name}: stopping what the suite started", file=sys.stderr, flush=True)
+            task.cancel()
+        received.append(signum)
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if not received:
+            raise
+        return 128 + received[0]  # as a shell reports a process a signal ended
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(cli())

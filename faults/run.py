@@ -25,6 +25,10 @@ from service_runtime.security.principal import Principal, Role
 from service_runtime.security.tokens import issue_token
 
 CONCURRENCY = 8  # requests in flight: a steady load that a 2-core machine keeps up with
+# Low, so that a stall of half a minute is one past it: the stalled-consumer scenario then
+# shows a member thrown out for not polling coming back (the default is 5 minutes).
+MAX_POLL_INTERVAL_MS = 20_000
+SERVICE_SETTINGS = {"CONSUMER_MAX_POLL_INTERVAL_MS": str(MAX_POLL_INTERVAL_MS)}
 OPERATOR = Principal(subject="faults", role=Role.OPERATOR)
 
 
@@ -80,7 +84,7 @@ async def run_scenario(
     sandbox = Sandbox(stack.endpoints, run_dir=stack.folder / label, prefix=prefix)
     sandbox.run_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    platform = await start_platform(sandbox, None)
+    platform = await start_platform(sandbox, None, SERVICE_SETTINGS)
     run = Run(
         stack=stack,
         sandbox=sandbox,

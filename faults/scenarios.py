@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from bench.platform import SERVICES
 from defense_schemas import Envelope
@@ -18,6 +19,7 @@ from defense_schemas.vocabulary import NoticeItem
 from faults.run import Run, Scenario
 
 SHUTDOWN_LIMIT = 60.0  # seconds a SIGTERMed service may take to finish its work and exit
+REJOIN_LIMIT = 60.0  # seconds a resumed consumer may take to be a member of its group again
 
 
 def _kill_and_restart(name: str) -> Scenario:
@@ -107,11 +109,40 @@ async def _poison(run: Run) -> None:
 
 
 async def _stall_aid_center(run: Run) -> None:
+    """Stopped past its session timeout and its poll interval, the aid center must have been
+    taken out of its consumer group; resumed, its loop finds its commit refused and must join
+    again (no other member takes its partitions, so only its return drains the backlog)."""
     process = run.process("aid_center")
     assert process.process is not None
+    group = run.sandbox.group("aid_center")
     process.process.send_signal(signal.SIGSTOP)
     await asyncio.sleep(run.stall_seconds)
+    if members := await _members(run, group):
+        run.problems.append(
+            f"aid center still in its group after {run.stall_seconds:.0f}s: {members}"
+        )
     process.process.send_signal(signal.SIGCONT)
+    resumed = time.monotonic()
+    while not await _members(run, group):
+        if time.monotonic() - resumed > REJOIN_LIMIT:
+            run.problems.append(
+                f"aid center not back in its group {REJOIN_LIMIT:.0f}s after SIGCONT"
+            )
+            return
+        await asyncio.sleep(0.5)
+    run.say(f"stall-aid-center: back in its group {time.monotonic() - resumed:.1f}s after SIGCONT")
+
+
+async def _members(run: Run, group: str) -> list[str]:
+    """The group's member ids, as the broker's group coordinator has them."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=run.sandbox.endpoints.kafka)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([group])
+    finally:
+        await admin.close()
+    # (error_code, group_id, state, protocol_type, protocol, members, ...)
+    return [member[0] for description in response.groups for member in description[5]]
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -129,7 +160,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("poison", "not-JSON and a rejected envelope mid-stream", _poison),
         Scenario(
             "stall-aid-center",
-            "SIGSTOP the aid center past its session timeout, then SIGCONT",
+            "SIGSTOP the aid center past its session timeout and poll interval, then SIGCONT",
             _stall_aid_center,
         ),
         Scenario("replicas", "two replicas of every service", None, replicas=True),

@@ -84,7 +84,15 @@ class Stack:
                 timeout=180,
             )
 
-        done = await asyncio.to_thread(run)
+        # Run to its end even when the suite is cancelled (a signal): a start cut short would
+        # leave a server coming up after the stop that follows found nothing to stop.
+        job = asyncio.ensure_future(asyncio.to_thread(run))
+        try:
+            done = await asyncio.shield(job)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await job
+            raise
         self.log.append(f"{name} {command}: {done.stdout.strip()} {done.stderr.strip()}")
         if done.returncode != 0:
             raise RuntimeError(f"{name} {command} failed:\n{done.stdout}\n{done.stderr}")

@@ -334,8 +334,9 @@ async def test_a_consumer_whose_group_generation_went_stale_keeps_consuming(
         topics=[topic],
         connection=type(connection)(
             bootstrap_servers=connection.bootstrap_servers,
-            extra={"max_poll_interval_ms": 2000, "heartbeat_interval_ms": 500},
+            extra={"heartbeat_interval_ms": 500},
         ),
+        max_poll_interval_ms=2000,
         sessions=runtime.sessions,
         tables=runtime.tables,
         outbox=runtime.outbox,
@@ -380,6 +381,21 @@ async def test_a_consumer_whose_group_generation_went_stale_keeps_consuming(
         await asyncio.wait_for(task, timeout=30)
         with contextlib.suppress(Exception):
             await other.stop()
+
+
+async def test_the_consumer_takes_its_max_poll_interval_from_the_settings(
+    service_settings: Any,
+) -> None:
+    settings: ProbeSettings = await service_settings(
+        ProbeSettings, "poll-interval", consumer_max_poll_interval_ms=7000, **_own_topics("poll")
+    )
+    async with run_service(build_app(probe.definition(), settings), settings) as running:
+        consumer = running.runtime.consumer
+        assert consumer is not None
+        await consumer.started.wait()
+        client = consumer._consumer
+        assert client is not None
+        assert client._coordinator._max_poll_interval == 7.0  # type: ignore[union-attr]
 
 
 async def _left_group(coordinator: Any) -> bool:

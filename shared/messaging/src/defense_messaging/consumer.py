@@ -164,6 +164,7 @@ class EventConsumer:
         inbound: InboundPolicy | None = None,
         fetch_min_bytes: int = 1,
         fetch_max_wait_ms: int = 500,
+        max_poll_interval_ms: int = 300_000,
         observer: Callable[[str, str, float], None] | None = None,
         topic_policies: Mapping[str, TopicPolicy] | None = None,
         client_timeout: float = 30.0,
@@ -180,7 +181,11 @@ class EventConsumer:
         self._batch_max_records = batch_max_records
         self._transaction_max_records = transaction_max_records
         self._inbound = inbound or InboundPolicy()
-        self._fetch = {"fetch_min_bytes": fetch_min_bytes, "fetch_max_wait_ms": fetch_max_wait_ms}
+        self._client_options = {
+            "fetch_min_bytes": fetch_min_bytes,
+            "fetch_max_wait_ms": fetch_max_wait_ms,
+            "max_poll_interval_ms": max_poll_interval_ms,
+        }
         self._observer = observer
         # Which events each consumed topic accepts, by the topic's name in this deployment.
         self._topic_policies = dict(TOPIC_POLICIES if topic_policies is None else topic_policies)
@@ -233,8 +238,8 @@ class EventConsumer:
                 auto_offset_reset="earliest",
                 isolation_level="read_committed",
                 max_poll_records=self._batch_max_records,
-                **self._fetch,
-                **self._connection.options(),
+                # A connection's extra options (tests, tuning) win over the consumer's own.
+                **{**self._client_options, **self._connection.options()},
             )
             try:
                 await asyncio.wait_for(self._consumer.start(), timeout=self._client_timeout)

@@ -268,6 +268,7 @@ async def start_runtime(
             inbound=settings.inbound_policy,
             fetch_min_bytes=settings.consumer_fetch_min_bytes,
             fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+            max_poll_interval_ms=settings.consumer_max_poll_interval_ms,
             topic_policies=topic_policies(settings),
         )
         runtime.tasks.append(

@@ -108,6 +108,13 @@ class ServiceSettings(BaseSettings):
     consumer_fetch_max_wait_ms: int = Field(
         500, ge=0, le=10_000, description="…or until this long has passed"
     )
+    # A member that does not poll for this long (a batch stuck on a lock, a paused process) is
+    # taken out of its group and its partitions go to others; it re-joins on its next poll.
+    consumer_max_poll_interval_ms: int = Field(
+        300_000,
+        ge=1000,
+        description="the longest a consumer may go between polls before it leaves its group",
+    )
 
     http_host: str = "127.0.0.1"
     http_port: int = 8000
