@@ -1,13 +1,13 @@
 """Fixtures for real Kafka and PostgreSQL, shared by every test in the repository.
 
 Each test session gets its own databases and topic names (a run id prefix), so tests never
-see a running development system's data, nor an earlier run's.
+see a running development system's data, nor an earlier run's; at its end it deletes them (and
+no other session's). A test that wants topics of its own takes ``tests.infrastructure.own_topics``.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -16,18 +16,24 @@ import pytest
 
 from defense_schemas import topics
 from service_runtime.settings import ServiceSettings
-from tests.infrastructure import Endpoints, endpoints
-
-RUN_ID = uuid.uuid4().hex[:8]
+from tests.infrastructure import RUN_ID, Endpoints, endpoints, remove_session_topics
 
 # The tests run the services with the published local keys, which only development mode allows.
 os.environ.setdefault("DEFENSE_ENV", "development")
 
 
+def pytest_report_header() -> str:
+    return f"this session's databases, topics and consumer groups: t{RUN_ID}…"
+
+
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Endpoints]:
     with endpoints() as found:
-        yield found
+        try:
+            yield found
+        finally:
+            removed = remove_session_topics(found.kafka_bootstrap)
+            print(f"\ndeleted this session's {len(removed)} topics (t{RUN_ID}…)")
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,18 @@ import asyncio
 import os
 import shutil
 import subprocess
+import uuid
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 
 from service_runtime.app import Runtime
@@ -26,6 +31,64 @@ from service_runtime.security.tokens import token_for
 from service_runtime.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+RUN_ID = uuid.uuid4().hex[:8]
+"""This test session's id. Its databases, topics and consumer groups are named ``t<RUN_ID>…``;
+at its end the session deletes those, and only those: sessions run side by side on one broker
+and one database server."""
+
+
+def session_name(label: str) -> str:
+    """A topic (or consumer group) name of this session's own, unique to the call."""
+    return f"t{RUN_ID}-{label}-{uuid.uuid4().hex[:6]}"
+
+
+def own_topics(label: str) -> dict[str, str]:
+    """Settings for topics and a consumer group of a test's own, so that no other test's events
+    reach it; the session deletes them at its end."""
+    base = session_name(label)
+    return {
+        "topic_intake": f"{base}.intake.case-transfers",
+        "topic_procuratorate": f"{base}.procuratorate.events",
+        "topic_aid_center": f"{base}.aid-center.events",
+        "topic_notifier": f"{base}.notifier.events",
+        "consumer_group": base,
+    }
+
+
+def is_session_name(name: str) -> bool:
+    return name.startswith((f"t{RUN_ID}.", f"t{RUN_ID}-"))
+
+
+def remove_session_topics(bootstrap: str) -> list[str]:
+    """Deletes this session's topics (dead-letter topics included); returns them. Every topic
+    costs the broker open files for as long as it exists: a broker that kept every session's
+    topics died of too many open files. (The session's consumer groups stay until the broker
+    expires their offsets: they hold no files.)"""
+    return remove_topics(bootstrap, is_session_name)
+
+
+def remove_topics(bootstrap: str, ours: Callable[[str], bool]) -> list[str]:
+    """Deletes the topics whose names ``ours`` accepts; returns them."""
+
+    async def remove() -> list[str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            topics = sorted(name for name in await admin.list_topics() if ours(name))
+            if topics:
+                await admin.delete_topics(topics)
+            return topics
+        finally:
+            await admin.close()
+
+    # In a thread of its own: the tests' event loop may still be open in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(asyncio.run, remove()).result(timeout=120)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            warnings.warn(f"this session's topics were not all deleted: {exc!r}", stacklevel=1)
+            return []
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,7 @@ from notifier.settings import NotifierSettings
 from procuratorate.service import create_app as procuratorate_app
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.principal import Role
-from tests.infrastructure import RunningService, bearer, operator, run_service
+from tests.infrastructure import RunningService, bearer, operator, own_topics, run_service
 
 
 @dataclass
@@ -29,21 +28,16 @@ class Platform:
 async def running_platform(
     service_settings: Callable[..., Any], label: str, **overrides: Any
 ) -> AsyncIterator[Platform]:
-    suffix = f"{label}-{uuid.uuid4().hex[:6]}"
-    topics = {
-        "topic_intake": f"e2e-{suffix}.intake.case-transfers",
-        "topic_procuratorate": f"e2e-{suffix}.procuratorate.events",
-        "topic_aid_center": f"e2e-{suffix}.aid-center.events",
-        "topic_notifier": f"e2e-{suffix}.notifier.events",
-    }
+    topics = own_topics(f"e2e-{label}")
+    group = topics.pop("consumer_group")
     procuratorate = await service_settings(
-        ProcuratorateSettings, "procuratorate", consumer_group=f"e2e-{suffix}-p", **topics
+        ProcuratorateSettings, "procuratorate", consumer_group=f"{group}-p", **topics
     )
     aid_center = await service_settings(
-        AidCenterSettings, "aid_center", consumer_group=f"e2e-{suffix}-a", **topics
+        AidCenterSettings, "aid_center", consumer_group=f"{group}-a", **topics
     )
     notifier = await service_settings(
-        NotifierSettings, "notifier", consumer_group=f"e2e-{suffix}-n", **topics, **overrides
+        NotifierSettings, "notifier", consumer_group=f"{group}-n", **topics, **overrides
     )
     async with (
         run_service(procuratorate_app(procuratorate), procuratorate) as p,

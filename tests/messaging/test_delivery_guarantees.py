@@ -24,6 +24,7 @@ from tests.infrastructure import (
     RunningService,
     eventually,
     operator,
+    own_topics,
     read_topic,
     run_service,
 )
@@ -35,14 +36,7 @@ pytestmark = pytest.mark.integration
 
 def _own_topics(label: str) -> dict[str, str]:
     """Topics of this test alone, so no other test's traffic mixes in."""
-    suffix = f"{label}-{uuid.uuid4().hex[:6]}"
-    return {
-        "topic_intake": f"probe-{suffix}.intake",
-        "topic_procuratorate": f"probe-{suffix}.procuratorate",
-        "topic_aid_center": f"probe-{suffix}.aid-center",
-        "topic_notifier": f"probe-{suffix}.notifier",
-        "consumer_group": f"probe-{suffix}",
-    }
+    return own_topics(f"probe-{label}")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from procuratorate.service import create_app
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.audit_anchor import anchor_key
 from service_runtime.security.principal import Role
-from tests.infrastructure import RunningService, bearer, read_topic, run_service
+from tests.infrastructure import RunningService, bearer, own_topics, read_topic, run_service
 
 pytestmark = pytest.mark.integration
 
@@ -29,16 +29,11 @@ AUDIT_KEY = "an audit key of this test, not the local default"
 
 @pytest.fixture(scope="module")
 async def service(service_settings: Any) -> AsyncIterator[RunningService]:
-    suffix = f"anchor-{uuid.uuid4().hex[:6]}"
     settings = await service_settings(
         ProcuratorateSettings,
         "audit_anchor",
-        consumer_group=suffix,
         topic_partitions=1,
-        topic_intake=f"{suffix}.intake",
-        topic_procuratorate=f"{suffix}.procuratorate",
-        topic_aid_center=f"{suffix}.aid-center",
-        topic_notifier=f"{suffix}.notifier",
+        **own_topics("anchor"),
         audit_key=AUDIT_KEY,
         audit_anchor_interval_seconds=0.2,
     )

@@ -19,7 +19,7 @@ from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security import audit
 from service_runtime.security.audit import verify_chain
 from service_runtime.security.principal import Role
-from tests.infrastructure import bearer
+from tests.infrastructure import bearer, own_topics
 
 pytestmark = pytest.mark.integration
 
@@ -32,16 +32,8 @@ class Boom(Exception):
 
 @pytest.fixture(scope="module")
 async def service(service_settings: Any) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
-    suffix = f"audit-mw-{uuid.uuid4().hex[:6]}"
     settings = await service_settings(
-        ProcuratorateSettings,
-        "audit_mw",
-        consumer_group=suffix,
-        topic_partitions=1,
-        topic_intake=f"{suffix}.intake",
-        topic_procuratorate=f"{suffix}.procuratorate",
-        topic_aid_center=f"{suffix}.aid-center",
-        topic_notifier=f"{suffix}.notifier",
+        ProcuratorateSettings, "audit_mw", topic_partitions=1, **own_topics("audit-mw")
     )
     app = create_app(settings)
 

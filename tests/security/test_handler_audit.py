@@ -25,7 +25,7 @@ from defense_schemas.vocabulary import ReceiptKind
 from procuratorate.service import create_app as procuratorate_app
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.settings import ServiceSettings
-from tests.infrastructure import ROOT, RunningService, run_service
+from tests.infrastructure import ROOT, RunningService, own_topics, run_service
 from tests.security.audit_cli import verify_audit_cli
 
 sys.path.insert(0, str(ROOT / "services" / "procuratorate" / "tests" / "integration"))
@@ -35,16 +35,8 @@ pytestmark = pytest.mark.integration
 
 
 async def _settings(service_settings: Any, settings_class: type[Any], label: str) -> Any:
-    suffix = f"{label}-{uuid.uuid4().hex[:6]}"
     return await service_settings(
-        settings_class,
-        label.replace("-", "_"),
-        consumer_group=suffix,
-        topic_partitions=1,
-        topic_intake=f"{suffix}.intake",
-        topic_procuratorate=f"{suffix}.procuratorate",
-        topic_aid_center=f"{suffix}.aid-center",
-        topic_notifier=f"{suffix}.notifier",
+        settings_class, label.replace("-", "_"), topic_partitions=1, **own_topics(label)
     )
 
 

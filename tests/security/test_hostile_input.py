@@ -30,7 +30,7 @@ from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.principal import Principal, Role
 from service_runtime.security.tokens import issue_token
 from service_runtime.settings import ServiceSettings
-from tests.infrastructure import bearer
+from tests.infrastructure import bearer, own_topics
 
 pytestmark = pytest.mark.integration
 
@@ -74,20 +74,16 @@ async def services(service_settings: Any) -> AsyncIterator[dict[str, Service]]:
         "aid_center": (aid_center_app, AidCenterSettings),
         "notifier": (notifier_app, NotifierSettings),
     }
-    suffix = f"hostile-{uuid.uuid4().hex[:6]}"
+    topics = own_topics("hostile")
     running: dict[str, Service] = {}
     async with contextlib.AsyncExitStack() as stack:
         for name, (factory, settings_class) in factories.items():
             settings = await service_settings(
                 settings_class,
                 f"hostile_{name}",
-                consumer_group=f"{suffix}-{name}",
                 topic_partitions=1,
-                topic_intake=f"{suffix}.intake",
-                topic_procuratorate=f"{suffix}.procuratorate",
-                topic_aid_center=f"{suffix}.aid-center",
-                topic_notifier=f"{suffix}.notifier",
                 http_max_body_bytes=262_144,
+                **{**topics, "consumer_group": f"{topics['consumer_group']}-{name}"},
             )
             app = factory(settings)
             await stack.enter_async_context(app.router.lifespan_context(app))

@@ -17,7 +17,7 @@ from defense_schemas.events.intake import CaseTransferred
 from procuratorate.service import create_app
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security import Role
-from tests.infrastructure import bearer, eventually, operator, run_service
+from tests.infrastructure import bearer, eventually, operator, own_topics, run_service
 
 pytestmark = pytest.mark.integration
 
@@ -60,13 +60,10 @@ def _transfer(number: str) -> CaseTransferred:
 async def test_untrusted_intake_is_dead_lettered_and_a_listed_agency_is_served(
     service_settings: Callable[..., Any],
 ) -> None:
-    suffix = uuid.uuid4().hex[:6]
     settings: ProcuratorateSettings = await service_settings(
         ProcuratorateSettings,
         "inbound",
-        topic_intake=f"inbound-{suffix}.intake",
-        topic_aid_center=f"inbound-{suffix}.aid-center",
-        topic_procuratorate=f"inbound-{suffix}.procuratorate",
+        **own_topics("inbound"),
         inbound_max_message_bytes=4096,
         inbound_allowed_producers={"CaseTransferred": ["tj-psb-hedong"]},
     )

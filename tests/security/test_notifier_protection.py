@@ -34,7 +34,7 @@ from notifier.settings import NotifierSettings
 from service_runtime.migrations import alembic_config
 from service_runtime.security.fields import FieldCipher
 from service_runtime.security.principal import Role
-from tests.infrastructure import ROOT, RunningService, bearer, operator, run_service
+from tests.infrastructure import ROOT, RunningService, bearer, operator, own_topics, run_service
 from tests.security.audit_cli import verify_audit_cli
 
 pytestmark = pytest.mark.integration
@@ -87,16 +87,11 @@ async def eventually(probe: Any, check: Any, timeout: float = 20.0) -> Any:
 
 @pytest.fixture(scope="module")
 async def notifier(service_settings: Any) -> AsyncIterator[tuple[RunningService, Envelope]]:
-    suffix = f"notifier-protect-{uuid.uuid4().hex[:6]}"
     settings = await service_settings(
         NotifierSettings,
         "notifier_protect",
-        consumer_group=suffix,
         topic_partitions=1,
-        topic_intake=f"{suffix}.intake",
-        topic_procuratorate=f"{suffix}.procuratorate",
-        topic_aid_center=f"{suffix}.aid-center",
-        topic_notifier=f"{suffix}.notifier",
+        **own_topics("notifier-protect"),
         sms_file_path=SMS_FILE,
         delivery_poll_interval_seconds=0.1,
         deadline_scan_interval_seconds=3600,

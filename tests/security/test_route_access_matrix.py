@@ -21,7 +21,7 @@ from notifier.settings import NotifierSettings
 from procuratorate.service import create_app as procuratorate_app
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.principal import Role
-from tests.infrastructure import RunningService, bearer, run_service
+from tests.infrastructure import RunningService, bearer, own_topics, run_service
 
 pytestmark = pytest.mark.integration
 
@@ -126,16 +126,11 @@ async def services(service_settings: Any) -> AsyncIterator[dict[str, RunningServ
     running: dict[str, RunningService] = {}
     stack = []
     for name, (factory, settings_class) in FACTORIES.items():
-        suffix = f"matrix-{name}-{uuid.uuid4().hex[:6]}"
         settings = await service_settings(
             settings_class,
             f"matrix_{name}",
-            consumer_group=suffix,
             topic_partitions=1,
-            topic_intake=f"{suffix}.intake",
-            topic_procuratorate=f"{suffix}.procuratorate",
-            topic_aid_center=f"{suffix}.aid-center",
-            topic_notifier=f"{suffix}.notifier",
+            **own_topics(f"matrix-{name}"),
         )
         context = run_service(factory(settings), settings)
         running[name] = await context.__aenter__()

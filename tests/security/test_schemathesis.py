@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,7 +36,7 @@ from procuratorate.service import create_app as procuratorate_app
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.principal import Role
 from service_runtime.settings import ServiceSettings
-from tests.infrastructure import bearer
+from tests.infrastructure import bearer, own_topics
 
 pytestmark = pytest.mark.integration
 
@@ -81,16 +80,8 @@ def _headers(service: str, service_settings: ServiceSettings, path: str) -> dict
 
 
 async def _settings(service_settings: Any, settings_class: type, label: str) -> Any:
-    suffix = f"fuzz-{label}-{uuid.uuid4().hex[:6]}"
     return await service_settings(
-        settings_class,
-        label,
-        consumer_group=suffix,
-        topic_partitions=1,
-        topic_intake=f"{suffix}.intake",
-        topic_procuratorate=f"{suffix}.procuratorate",
-        topic_aid_center=f"{suffix}.aid-center",
-        topic_notifier=f"{suffix}.notifier",
+        settings_class, label, topic_partitions=1, **own_topics(f"fuzz-{label}")
     )
 
 

@@ -18,7 +18,7 @@ from procuratorate.service import create_app
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.audit import verify_chain
 from service_runtime.security.principal import Role
-from tests.infrastructure import ROOT, RunningService, bearer, run_service
+from tests.infrastructure import ROOT, RunningService, bearer, own_topics, run_service
 
 sys.path.insert(0, str(ROOT / "services" / "procuratorate" / "tests" / "integration"))
 from procuratorate_factories import case, suspect
@@ -30,16 +30,8 @@ HEDONG, XIQING = "天津市河东区人民检察院", "天津市西青区人民�
 
 @pytest.fixture(scope="module")
 async def service(service_settings: Any) -> AsyncIterator[RunningService]:
-    suffix = f"audit-api-{uuid.uuid4().hex[:6]}"
     settings = await service_settings(
-        ProcuratorateSettings,
-        "audit_api",
-        consumer_group=suffix,
-        topic_partitions=1,
-        topic_intake=f"{suffix}.intake",
-        topic_procuratorate=f"{suffix}.procuratorate",
-        topic_aid_center=f"{suffix}.aid-center",
-        topic_notifier=f"{suffix}.notifier",
+        ProcuratorateSettings, "audit_api", topic_partitions=1, **own_topics("audit-api")
     )
     async with run_service(create_app(settings), settings) as running:
         yield running

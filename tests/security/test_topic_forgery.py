@@ -22,7 +22,7 @@ from notifier.service import create_app as notifier_app
 from notifier.settings import NotifierSettings
 from procuratorate.service import create_app as procuratorate_app
 from procuratorate.settings import ProcuratorateSettings
-from tests.infrastructure import eventually, operator, run_service
+from tests.infrastructure import eventually, operator, own_topics, run_service
 
 pytestmark = pytest.mark.integration
 
@@ -52,12 +52,8 @@ async def test_each_consumer_dead_letters_events_that_do_not_belong_on_their_top
     service: str, service_settings: Callable[..., Any]
 ) -> None:
     settings_class, create_app = SERVICES[service]
-    suffix = uuid.uuid4().hex[:6]
     settings = await service_settings(
-        settings_class,
-        f"forgery_{service}",
-        consumer_group=f"forgery-{suffix}-{service}",
-        **{name: f"forgery-{suffix}.{name}" for name in OWNER_SETTING},
+        settings_class, f"forgery_{service}", **own_topics(f"forgery-{service}")
     )
     async with run_service(create_app(settings), settings) as running:
         consumer = running.runtime.consumer

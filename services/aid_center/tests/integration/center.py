@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -15,7 +15,7 @@ from aid_center.service import create_app
 from aid_center.settings import AidCenterSettings
 from defense_schemas import BaseEvent, Envelope, decode_event, examples
 from service_runtime.security.principal import Role
-from tests.infrastructure import RunningService, bearer, run_service
+from tests.infrastructure import RunningService, bearer, own_topics, run_service
 
 # The staff work for the center the example letters are addressed to.
 CENTER = examples.CENTER
@@ -91,13 +91,8 @@ async def running_center(
     service_settings: Callable[..., Any], label: str, **overrides: Any
 ) -> AsyncIterator[Center]:
     """The service on topics of its own (so no other test's events reach it)."""
-    suffix = f"{label}-{uuid4().hex[:6]}"
     settings: AidCenterSettings = await service_settings(
-        AidCenterSettings,
-        label,
-        topic_procuratorate=f"aid-test-{suffix}.procuratorate.events",
-        topic_aid_center=f"aid-test-{suffix}.aid-center.events",
-        **overrides,
+        AidCenterSettings, label, **{**own_topics(f"aid-{label}"), **overrides}
     )
     async with run_service(create_app(settings), settings) as service:
         # The center's staff call the API (a lawyer's calls pass headers of their own).

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -17,7 +16,7 @@ from defense_schemas import Envelope
 from service_runtime.security.principal import Role
 from services.aid_center.tests.integration.center import CENTER
 from services.aid_center.tests.integration.test_aid_center_flow import new_case, notice_for
-from tests.infrastructure import bearer, eventually, run_service
+from tests.infrastructure import bearer, eventually, own_topics, run_service
 
 pytestmark = pytest.mark.integration
 
@@ -32,12 +31,8 @@ async def test_two_replicas_never_give_away_more_places_than_a_lawyer_has(
     retry all notices at once, half through each replica. Each replica's choice is serialised
     per case only, so without a lock on the lawyer chosen both replicas read the same free
     places and give them away twice."""
-    suffix = uuid4().hex[:6]
     settings: AidCenterSettings = await service_settings(
-        AidCenterSettings,
-        "aid-replicas",
-        topic_procuratorate=f"aid-test-rep-{suffix}.procuratorate.events",
-        topic_aid_center=f"aid-test-rep-{suffix}.aid-center.events",
+        AidCenterSettings, "aid-replicas", **own_topics("aid-replicas")
     )
     async with contextlib.AsyncExitStack() as stack:
         # Started one after the other: the first applies the migrations.
