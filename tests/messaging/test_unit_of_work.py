@@ -20,7 +20,7 @@ from defense_schemas.events.procuratorate import DefenseDecisionRecorded
 from service_runtime.app import Runtime, build_app
 from service_runtime.security.audit import AuditEntry
 from service_runtime.unit_of_work import HandlersInUnitOfWork, UnitOfWork
-from tests.infrastructure import RunningService, eventually, run_service
+from tests.infrastructure import RunningService, eventually, own_topics, run_service
 from tests.messaging import probe
 from tests.messaging.probe import ProbeSettings, applied, decision, platform
 
@@ -58,15 +58,8 @@ def _definition() -> Any:
 
 @pytest.fixture
 async def running(service_settings: Any) -> AsyncIterator[RunningService]:
-    suffix = f"uow-{uuid.uuid4().hex[:6]}"
     settings: ProbeSettings = await service_settings(
-        ProbeSettings,
-        "probe",
-        topic_intake=f"probe-{suffix}.intake",
-        topic_procuratorate=f"probe-{suffix}.procuratorate",
-        topic_aid_center=f"probe-{suffix}.aid-center",
-        topic_notifier=f"probe-{suffix}.notifier",
-        consumer_group=f"probe-{suffix}",
+        ProbeSettings, "probe", **own_topics("probe-uow")
     )
     async with run_service(build_app(_definition(), settings), settings) as service:
         service.runtime.clock = lambda: FIXED
