@@ -109,13 +109,10 @@ async def test_a_transfer_with_an_impossible_birth_date_is_dead_lettered_and_the
 ) -> None:
     """Birth dates in 3000 and in year 1 from an agency: each is filed with a reason naming the
     field and the bounds, and the valid transfer behind them on the same partition is a case."""
-    suffix = uuid.uuid4().hex[:6]
     settings: ProcuratorateSettings = await service_settings(
         ProcuratorateSettings,
         "inbound_dates",
-        topic_intake=f"dates-{suffix}.intake",
-        topic_aid_center=f"dates-{suffix}.aid-center",
-        topic_procuratorate=f"dates-{suffix}.procuratorate",
+        **own_topics("dates"),
         topic_partitions=1,
         inbound_allowed_producers={"CaseTransferred": ["tj-psb-hedong"]},
     )
