@@ -136,6 +136,135 @@ async def test_a_minor_without_counsel_gets_an_appointed_lawyer_seen_by_the_proc
         assert "review_period" in {clock["kind"] for clock in board}
 
 
+async def test_an_allowed_refusal_ends_the_appointment_until_another_lawyer_is_appointed(
+    service_settings: Callable[..., Any],
+) -> None:
+    """Measures Art. 5 ¶1: the refused lawyer stops defending at once in both services, the
+    ledger counts the suspect as a gap, and the written request brings another lawyer."""
+    async with running_platform(service_settings, "refusal") as platform:
+        first_lawyer = await _roster(platform.aid_center)
+        firm = await platform.aid_center.client.post(
+            "/firms", json={"name": "天津乙律师事务所", "contact": "022-2"}
+        )
+        second = await platform.aid_center.client.post(
+            "/lawyers",
+            json={
+                "firm_id": firm.json()["firm_id"],
+                "name": "钱律师",
+                "license_number": "11201200000002",
+                "contact": "13900000002",
+                "gender": "male",
+                "criminal_practice_years": 4,
+                "specialties": ["juvenile"],
+                "max_concurrent_cases": 5,
+            },
+        )
+        assert second.status_code == 201, second.text
+        procuratorate, center = platform.procuratorate.client, platform.aid_center.client
+        body = _minor_in_hedong()
+        case = await procuratorate.post("/cases", json=body)
+        assert case.status_code == 201, case.text
+        case_id, suspect_id = case.json()["case_id"], body["suspects"][0]["suspect_id"]
+        suspect_url = f"/cases/{case_id}/suspects/{suspect_id}"
+        decision = await procuratorate.post(
+            f"{suspect_url}/defense-decision",
+            json={
+                "choice": "no_counsel",
+                "decided_at": "2026-03-03T11:00:00+08:00",
+                "materials": ["起诉意见书"],
+            },
+        )
+        assert decision.status_code == 200, decision.text
+
+        async def suspect_row() -> Any:
+            return (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]
+
+        async def ledger_status() -> str:
+            rows = (await procuratorate.get("/ledger")).json()
+            return next(r["defense_status"] for r in rows if r["suspect_id"] == suspect_id)
+
+        async def appointed() -> Any:
+            got = await suspect_row()
+            return got["defense_status"] == "appointed_on_notice" and got
+
+        await eventually(appointed, what="the first appointment to reach the procuratorate")
+        [refused] = (await center.get("/assignments")).json()
+        assert refused["lawyer_id"] == first_lawyer
+
+        ruled = await procuratorate.post(
+            f"{suspect_url}/refusals",
+            json={
+                "assignment_id": refused["assignment_id"],
+                "refusal_reason": "与律师存在利害关系",
+                "outcome": "allowed_must_retain_counsel",
+            },
+        )
+        assert ruled.status_code == 200, ruled.text
+        assert (await suspect_row())["defense_status"] == "none"
+        assert await ledger_status() == "none"
+        statistics = (await procuratorate.get("/statistics")).json()["total"]
+        assert statistics["mandatory_covered"] == 0
+
+        async def ended_at_center() -> Any:
+            rows = (await center.get("/assignments")).json()
+            return [r for r in rows if r["end_reason"] == "refusal_allowed"]
+
+        await eventually(ended_at_center, what="the center to end the refused lawyer")
+        [ended] = await ended_at_center()
+        assert ended["status"] == "ended"
+
+        # The written request is owed within 3 days, on the same day in both services.
+        [owed] = [c for c in (await suspect_row())["clocks"] if c["subject"] == "refusal_allowed"]
+        assert owed["kind"] == "notice_dispatch" and owed["outcome"] is None
+
+        async def notifier_letter_clocks(*, open_: bool) -> Any:
+            board = (
+                await platform.notifier.client.get(
+                    "/clocks", params={"case_id": case_id, "include_stopped": "true"}
+                )
+            ).json()
+            found = [
+                c
+                for c in board
+                if c["kind"] == "notice_dispatch"
+                and c["suspect_id"] == suspect_id
+                and c["open"] is open_
+            ]
+            return found
+
+        async def notifier_owes_the_request() -> Any:
+            return await notifier_letter_clocks(open_=True)
+
+        await eventually(notifier_owes_the_request, what="the notifier's clock for the request")
+        [watched] = await notifier_owes_the_request()
+        assert watched["due_on"] == owed["due_on"]
+
+        requested = await procuratorate.post(
+            f"{suspect_url}/reappointment-requests",
+            json={"assignment_id": refused["assignment_id"]},
+        )
+        assert requested.status_code == 200, requested.text
+        assert await ledger_status() == "none"  # until the center answers
+        [met] = [c for c in (await suspect_row())["clocks"] if c["subject"] == "refusal_allowed"]
+        assert met["outcome"] == "met"
+
+        async def notifier_met() -> Any:
+            return not await notifier_letter_clocks(open_=True)
+
+        await eventually(notifier_met, what="the notifier to see the request")
+
+        async def reappointed() -> Any:
+            got = await appointed()
+            return got and got["current_defender"]["name"] == "钱律师" and got
+
+        await eventually(reappointed, what="another lawyer to reach the procuratorate")
+        assert await ledger_status() == "appointed_on_notice"
+        active = [r for r in (await center.get("/assignments")).json() if r["status"] == "active"]
+        assert [(r["lawyer_id"], r["previous_assignment_id"]) for r in active] == [
+            (second.json()["lawyer_id"], refused["assignment_id"])
+        ]
+
+
 async def test_each_service_dead_letters_garbage_on_every_topic_it_consumes(
     service_settings: Callable[..., Any],
 ) -> None:

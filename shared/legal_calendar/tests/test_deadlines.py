@@ -60,6 +60,7 @@ def test_the_letter_period_runs_three_days_by_art_105() -> None:
         "decision",
         "dismissal",
         "termination",
+        "refusal_allowed",
     }
 
 

@@ -62,6 +62,9 @@ from service_runtime.errors import Conflict
 
 ACTIVE = "active"
 ENDED = "ended"
+REFUSAL_ALLOWED = "refusal_allowed"
+"""``end_reason`` of an appointment whose refusal the procuratorate allowed (Measures Art. 5 ¶1):
+the lawyer's place is free at once; another lawyer follows only on the written request."""
 
 
 class NoticeStatus:
@@ -176,6 +179,15 @@ def _need_query() -> sa.Subquery:
             .where(conflict_reports.c.suspect_id == suspect_id)
             .scalar_subquery()
             .label("conflicted"),
+            # Measures Art. 5 ¶1: a lawyer the suspect refused with the procuratorate's leave
+            # is never appointed to them again.
+            sa.select(sa.func.array_agg(assignments.c.lawyer_id))
+            .where(
+                assignments.c.suspect_id == suspect_id,
+                assignments.c.end_reason == REFUSAL_ALLOWED,
+            )
+            .scalar_subquery()
+            .label("refused"),
             sa.select(previous_stage_lawyers.c.lawyer_id)
             .where(previous_stage_lawyers.c.suspect_id == suspect_id)
             .scalar_subquery()
@@ -231,7 +243,7 @@ def _need_of(
         previous_stage_lawyer_id=row.previous,
         co_suspect_firms=co_suspect_firms,
         conflicted_firm_ids=frozenset(_uuids(row.conflicted)),
-        excluded_lawyer_ids=excluded_lawyer_ids,
+        excluded_lawyer_ids=excluded_lawyer_ids | frozenset(_uuids(row.refused)),
     )
 
 
@@ -433,6 +445,7 @@ async def appoint(
     application_id: UUID | None = None,
     caused_by: Envelope | None,
     replacing: Mapping[str, Any] | None = None,
+    replacing_ended: bool = False,
     replacement_reason: ReplacementReason | None = None,
     reappointment_request_id: UUID | None = None,
     detail: str | None = None,
@@ -448,6 +461,10 @@ async def appoint(
     becomes ``unassignable`` with the reasons, and ``AssignmentFailed`` is emitted: the clock's
     watcher and staff see it at once rather than a silent wait.
 
+    ``replacing_ended``: the assignment replaced already ended on an allowed refusal (Art. 5
+    ¶1) and this answers the written request for another lawyer; it must not have been
+    answered yet.
+
     ``request_row`` is the notice's (or application's) row when the caller has just written it
     in this transaction: it is not read again.
     """
@@ -461,7 +478,19 @@ async def appoint(
     await lock_case(session, notice["case_id"])
     # What the caller read before the lock may be stale: another replica, or a concurrent
     # request, may have appointed or replaced in between. Judge the state as it is now.
-    if replacing is not None:
+    if replacing is not None and replacing_ended:
+        if (
+            await refused_awaiting_reappointment(
+                session, suspect_id=notice["suspect_id"], assignment_id=replacing["assignment_id"]
+            )
+            is None
+        ):
+            raise Conflict(
+                f"assignment {replacing['assignment_id']} was not refused, or another lawyer "
+                "was already appointed",
+                field="status",
+            )
+    elif replacing is not None:
         if (
             await active_assignment(
                 session,
@@ -484,7 +513,9 @@ async def appoint(
             )
     at = now()
     excluded: frozenset[UUID] = frozenset()
-    if replacing is not None:
+    if replacing is not None and replacing_ended:
+        excluded = frozenset({replacing["lawyer_id"]})
+    elif replacing is not None:
         await end_assignment(
             session,
             replacing["assignment_id"],
@@ -627,6 +658,45 @@ async def active_assignment(
         query = query.where(assignments.c.assignment_id == assignment_id)
     row = (await session.execute(query)).mappings().first()
     return dict(row) if row is not None else None
+
+
+async def refused_awaiting_reappointment(
+    session: AsyncSession, *, suspect_id: UUID, assignment_id: UUID
+) -> Mapping[str, Any] | None:
+    """The assignment, if it ended on an allowed refusal and no later assignment replaced it
+    (and the suspect has no active one): the written request for another lawyer answers it."""
+    later = assignments.alias("later")
+    query = sa.select(assignments).where(
+        assignments.c.assignment_id == assignment_id,
+        assignments.c.suspect_id == suspect_id,
+        assignments.c.status == ENDED,
+        assignments.c.end_reason == REFUSAL_ALLOWED,
+        ~sa.exists().where(
+            later.c.suspect_id == suspect_id,
+            sa.or_(
+                later.c.previous_assignment_id == assignment_id,
+                later.c.status == ACTIVE,
+            ),
+        ),
+    )
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+async def end_on_allowed_refusal(
+    session: AsyncSession, *, case_id: UUID, suspect_id: UUID, assignment_id: UUID, detail: str
+) -> UUID | None:
+    """Measures Art. 5 ¶1: the procuratorate allowed the suspect's refusal of this lawyer. The
+    appointment ends now, so the lawyer's place and the firm's line under Art. 13 are free at
+    once; the suspect's own counsel or the procuratorate's written request (另行指派) decides
+    what follows. Not a termination of aid: no ``AidTerminated``. Returns the assignment
+    ended, or None when it was no longer active."""
+    await lock_case(session, case_id)
+    current = await active_assignment(session, suspect_id=suspect_id, assignment_id=assignment_id)
+    if current is None:
+        return None
+    await end_assignment(session, assignment_id, reason=REFUSAL_ALLOWED, detail=detail, at=now())
+    return assignment_id
 
 
 async def terminate(

@@ -25,6 +25,7 @@ from defense_schemas.events.procuratorate import (
     CaseReceived,
     DefenseNoticeSent,
     EligibilityAssessed,
+    LawyerRefusalRuled,
     NoticeSupplemented,
     PrivateCounselRetained,
     ReappointmentRequested,
@@ -39,10 +40,12 @@ from defense_schemas.vocabulary import (
     PersonRole,
     ReappointmentReason,
     ReceiptKind,
+    RefusalOutcome,
     SentenceBand,
 )
 from legal_calendar import CalendarDays, compute_deadline, legal_date
 from services.aid_center.tests.integration.center import Center, running_center
+from tests.infrastructure import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -401,6 +404,81 @@ async def test_reappointment_and_private_counsel(service_settings: Callable[...,
         assert ended.reason.value == "counsel_retained"
         notice = (await center.client.get("/notices", params={"case_id": str(case_id)})).json()
         assert notice[0]["status"] == "closed"
+
+
+async def test_an_allowed_refusal_frees_the_place_and_the_request_brings_another_lawyer(
+    service_settings: Callable[..., Any],
+) -> None:
+    async with running_center(service_settings, "aid-refused") as center:
+        firm_a = await add_firm(center, "天津丑律师事务所")
+        firm_b = await add_firm(center, "天津寅律师事务所")
+        refused_lawyer = await add_lawyer(center, firm_a, "R001")
+        await add_lawyer(center, firm_b, "R002", max_concurrent_cases=5)
+        third = await add_lawyer(center, firm_a, "R003", max_concurrent_cases=5)
+        case_id, received, (adult_id, _) = new_case()
+        await center.publish(received, case_id)
+        await center.publish(notice_for(adult_id, minor=False), case_id)
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        assert str(assigned.lawyer.lawyer_id) == refused_lawyer
+
+        await center.publish(
+            LawyerRefusalRuled(
+                suspect_id=adult_id,
+                assignment_id=assigned.assignment_id,
+                refusal_reason="与律师存在利害关系",
+                outcome=RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL,
+                ruled_at=datetime.now(UTC),
+            ),
+            case_id,
+        )
+
+        async def place_freed() -> bool:
+            got = (await center.client.get(f"/lawyers/{refused_lawyer}")).json()
+            return bool(got["active_cases"] == 0)
+
+        await eventually(place_freed, what="the refused lawyer's place to be freed")
+        ended = (await center.client.get(f"/assignments/{assigned.assignment_id}")).json()
+        assert (ended["status"], ended["end_reason"]) == ("ended", "refusal_allowed")
+
+        request_id = uuid4()
+        request = ReappointmentRequested(
+            request_id=request_id,
+            suspect_id=adult_id,
+            previous_assignment_id=assigned.assignment_id,
+            reason=ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED,
+            requested_at=datetime.now(UTC),
+            addressee_center="天津市河东区法律援助中心",
+        )
+        await center.publish(request, case_id)
+        replaced: LawyerReplaced = await center.log.first(case_id, LawyerReplaced)
+        assert replaced.previous_assignment_id == assigned.assignment_id
+        assert replaced.reappointment_request_id == request_id
+        assert str(replaced.lawyer.lawyer_id) != refused_lawyer
+        # Aid itself was never terminated: the suspect kept the right to a lawyer throughout.
+        assert not [e for e in center.log.of_case(case_id) if isinstance(e, AidTerminated)]
+
+        # A second request for the same refused appointment changes nothing: one answer each.
+        await center.publish(request.model_copy(update={"request_id": uuid4()}), case_id)
+        # Events of a case are handled in order: a change of lawyer published after it is
+        # answered after it, so by then the duplicate would have shown.
+        change = request.model_copy(
+            update={
+                "request_id": uuid4(),
+                "previous_assignment_id": replaced.assignment_id,
+                "reason": ReappointmentReason.CHANGE_OF_LAWYER_ALLOWED,
+            }
+        )
+        await center.publish(change, case_id)
+        changed: LawyerReplaced = await center.log.first(
+            case_id, LawyerReplaced, reappointment_request_id=change.request_id
+        )
+        # Neither the lawyer being replaced nor the one refused earlier (Art. 5 ¶1).
+        assert str(changed.lawyer.lawyer_id) == third
+        replacements = [e for e in center.log.of_case(case_id) if isinstance(e, LawyerReplaced)]
+        assert [e.previous_assignment_id for e in replacements] == [
+            assigned.assignment_id,
+            replaced.assignment_id,
+        ]
 
 
 async def test_activity_log_quality_review_and_meeting_flag(

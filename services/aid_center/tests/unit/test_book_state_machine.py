@@ -98,6 +98,27 @@ class Book(RuleBasedStateMachine):
     def escalate(self, suspect: UUID) -> None:
         self.book.escalate(suspect)
 
+    @rule(suspect=suspects)
+    def refusal_allowed(self, suspect: UUID) -> None:
+        before = self.book.active.get(suspect)
+        try:
+            refused = self.book.refusal_allowed(suspect)
+        except AppointmentRefused:
+            assert before is None
+            return
+        assert refused == before and suspect not in self.book.active
+
+    @rule(suspect=suspects)
+    def reappoint(self, suspect: UUID) -> None:
+        refused = self.book.refused.get(suspect)
+        try:
+            decision = self.book.reappoint(suspect)
+        except AppointmentRefused:
+            assert refused is None or suspect in self.book.active
+            return
+        assert refused is not None
+        assert decision.chosen is None or decision.chosen.lawyer_id != refused.lawyer_id
+
     @rule(suspect=consumes(suspects))
     def terminate(self, suspect: UUID) -> None:
         self.book.end(suspect)
@@ -108,6 +129,17 @@ class Book(RuleBasedStateMachine):
             held = [a for a in self.book.active.values() if a.lawyer_id == lawyer_id]
             waived = sum(1 for a in held if PassOverReason.AT_CAPACITY in a.waived)
             assert len(held) <= lawyer.max_concurrent_cases + waived
+
+    @invariant()
+    def a_refused_appointment_is_never_active(self) -> None:
+        for suspect_id, refused in self.book.refused.items():
+            assert suspect_id not in self.book.active, "refused and still appointed"
+            assert refused.assignment_id not in {a.assignment_id for a in self.book.active.values()}
+
+    @invariant()
+    def a_refused_lawyer_never_defends_that_suspect_again(self) -> None:
+        for suspect_id, assignment in self.book.active.items():
+            assert assignment.lawyer_id not in self.book.refused_lawyers.get(suspect_id, ())
 
     @invariant()
     def co_suspects_never_share_a_firm(self) -> None:

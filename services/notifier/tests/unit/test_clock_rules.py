@@ -13,7 +13,9 @@ from defense_schemas.vocabulary import (
     DefenseChoice,
     PersonRole,
     ProceduralDecisionKind,
+    ReappointmentReason,
     ReceiptKind,
+    RefusalOutcome,
     ResponsibleParty,
     TerminationReason,
 )
@@ -404,3 +406,41 @@ def test_a_letter_clock_past_the_calendar_carries_the_missing_years() -> None:
     [opened] = clock_changes(event, retained_view(), CAL)
     assert isinstance(opened, Schedule)
     assert opened.provisional and opened.missing_years == (2027,)
+
+
+def refusal(outcome: RefusalOutcome, day: int = 10) -> pr.LawyerRefusalRuled:
+    return pr.LawyerRefusalRuled(
+        suspect_id=ex.LI,
+        assignment_id=ex.ASSIGNMENT,
+        refusal_reason="与律师存在利害关系",
+        outcome=outcome,
+        ruled_at=ex.at(day),
+    )
+
+
+def test_an_allowed_refusal_opens_the_letter_clock_until_the_written_request() -> None:
+    # Measures Art. 5 ¶1, as the procuratorate's aggregate decides (rule_refusal).
+    [opened] = clock_changes(
+        refusal(RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL), appointed_view(), CAL
+    )
+    assert isinstance(opened, Schedule)
+    assert opened.key == ClockKey(ClockKind.NOTICE_DISPATCH, ex.LI)
+    assert opened.due_on == LETTER.due(ex.at(10), CAL).due_on
+    for kept in (RefusalOutcome.REJECTED, RefusalOutcome.CHANGE_OF_LAWYER):
+        assert not clock_changes(refusal(kept), appointed_view(), CAL)
+    assert not clock_changes(
+        refusal(RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL), appointed_view(in_scope=False), CAL
+    )
+
+    view = appointed_view()
+    view.open_clocks.add(opened.key)
+    requested = pr.ReappointmentRequested(
+        request_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        previous_assignment_id=ex.ASSIGNMENT,
+        reason=ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED,
+        requested_at=ex.at(11),
+        addressee_center=ex.CENTER,
+    )
+    stops = [c for c in clock_changes(requested, view, CAL) if isinstance(c, Stop)]
+    assert [(s.key, s.duty_done) for s in stops] == [(opened.key, True)]

@@ -14,8 +14,14 @@ from uuid import UUID
 
 from defense_schemas import BaseEvent, Envelope
 from defense_schemas.events.common import SuspectParticulars
-from defense_schemas.events.procuratorate import LawyerRefusalRuled
-from defense_schemas.vocabulary import ClockKind, ClockOutcome, DefenseStatus, Ground
+from defense_schemas.events.procuratorate import LawyerRefusalRuled, ReappointmentRequested
+from defense_schemas.vocabulary import (
+    ClockKind,
+    ClockOutcome,
+    DefenseStatus,
+    Ground,
+    ReappointmentReason,
+)
 from legal_calendar import Deadline, LegalCalendar, Period, load_bundled_calendar
 from procuratorate.db.repository import LETTER_CLOCKS, clock_row, defense_from
 from procuratorate.domain.defense_path import SuspectDefense
@@ -47,6 +53,8 @@ class FakeCases:
         self.notices: dict[UUID, SimpleNamespace] = {}
         self.discoveries: list[tuple[UUID, Ground, datetime]] = []
         self.counters: dict[tuple[str, int], int] = {}
+        self.answered_requests: set[UUID] = set()
+        """Reappointment requests the center answered (LawyerReplaced)."""
         self._emitted = emitted
 
     # -- setting up a case
@@ -152,6 +160,13 @@ class FakeCases:
             letter_in_flight=any(
                 n.suspect_id == sid and n.status in OPEN_NOTICE_STATUSES
                 for n in self.notices.values()
+            )
+            or any(
+                isinstance(e.event, ReappointmentRequested)
+                and e.suspect_id == sid
+                and e.event.reason is ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED
+                and e.event.request_id not in self.answered_requests
+                for e in self._emitted
             ),
             counsel_dismissed=any(
                 d.suspect_id == sid
@@ -323,6 +338,9 @@ class FakeUnitOfWork:
 
     async def record_on_timeline(self, envelope: Envelope, suspect_id: UUID | None) -> None:
         self.timeline.append((envelope, suspect_id))
+        answered = envelope.payload.get("reappointment_request_id")
+        if envelope.event_type == "LawyerReplaced" and answered is not None:
+            self.cases.answered_requests.add(UUID(str(answered)))
 
     def events(self, kind: type[BaseEvent]) -> list[Any]:
         return [e.event for e in self.emitted if isinstance(e.event, kind)]

@@ -16,6 +16,7 @@ from defense_schemas.vocabulary import (
     DefenseStatus,
     Ground,
     PersonRole,
+    RefusalOutcome,
     SentenceBand,
     TerminationReason,
 )
@@ -27,8 +28,10 @@ from procuratorate.domain.clocks import (
     review_period,
 )
 from procuratorate.domain.defense_path import (
+    LETTER_CLOCK_AT_REFUSAL,
     NO_RELATIVE_KNOWN,
     Decided,
+    Defender,
     RuleViolation,
     StateConflict,
     SuspectDefense,
@@ -254,3 +257,29 @@ def test_letters_go_to_the_centers_registered_name_never_one_built_from_the_dist
     assert settings.aid_center_for("某某区") is None
     custom = ProcuratorateSettings(aid_centers={"南开区": "天津市南开区法律援助中心（本部）"})
     assert custom.aid_center_for("南开区") == "天津市南开区法律援助中心（本部）"
+
+
+def test_an_allowed_refusal_ends_the_appointment_and_opens_the_reappointment_clock() -> None:
+    assignment = uuid.uuid4()
+    path = SuspectDefense(uuid.uuid4(), grounds=(Ground.MINOR,), informed=True)
+    path.lawyer_assigned(assignment, DefenseStatus.APPOINTED_ON_NOTICE)
+
+    path.rule_refusal(assignment, RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL)
+
+    assert path.status is DefenseStatus.NONE and not path.has_defender
+    assert path.letter_clocks == {LETTER_CLOCK_AT_REFUSAL}
+    path.request_reappointment()
+    assert path.letter_in_flight and not path.letter_clocks
+    replacement = uuid.uuid4()
+    assert path.lawyer_replaced(assignment, replacement, DefenseStatus.APPOINTED_ON_NOTICE)
+    assert path.appointments == [Defender(DefenseStatus.APPOINTED_ON_NOTICE, replacement)]
+
+
+def test_a_rejected_refusal_keeps_the_lawyer() -> None:
+    assignment = uuid.uuid4()
+    path = SuspectDefense(uuid.uuid4(), grounds=(Ground.MINOR,), informed=True)
+    path.lawyer_assigned(assignment, DefenseStatus.APPOINTED_ON_NOTICE)
+    path.rule_refusal(assignment, RefusalOutcome.REJECTED)
+    assert path.status is DefenseStatus.APPOINTED_ON_NOTICE and not path.letter_clocks
+    with pytest.raises(StateConflict):
+        path.request_reappointment()

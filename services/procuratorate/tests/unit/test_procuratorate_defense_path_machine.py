@@ -162,6 +162,23 @@ class DefensePath(RuleBasedStateMachine):
         self._apply(index, "rule_refusal", target, outcome)
 
     @rule(index=st.integers(0, 1))
+    def request_reappointment(self, index: int) -> None:
+        self._apply(index, "request_reappointment")
+
+    @rule(index=st.integers(0, 1))
+    def center_reappoints(self, index: int) -> None:
+        """The center answers a reappointment request after an allowed refusal."""
+        suspect = self.suspects[index]
+        if suspect.letter_in_flight and not suspect.appointments:
+            self._apply(
+                index,
+                "lawyer_replaced",
+                uuid.uuid4(),
+                uuid.uuid4(),
+                DefenseStatus.APPOINTED_ON_NOTICE,
+            )
+
+    @rule(index=st.integers(0, 1))
     def duty_lawyer_helps(self, index: int) -> None:
         self._apply(index, "duty_lawyer_assigned")
 

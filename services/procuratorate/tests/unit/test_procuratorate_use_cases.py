@@ -14,7 +14,7 @@ from uuid import UUID
 import pytest
 
 from defense_schemas import Envelope
-from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned
+from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned, LawyerReplaced
 from defense_schemas.events.common import Lawyer, RetainedCounsel, SuspectParticulars
 from defense_schemas.events.procuratorate import (
     DefenseDecisionRecorded,
@@ -37,6 +37,7 @@ from defense_schemas.vocabulary import (
     PersonRole,
     ReappointmentReason,
     RefusalOutcome,
+    ReplacementReason,
     TerminationReason,
 )
 from legal_calendar.deadlines import LETTER
@@ -50,7 +51,7 @@ from procuratorate.domain.commands import (
     RuleRefusal,
 )
 from procuratorate.domain.defense_path import StateConflict
-from procuratorate.handlers import on_aid_terminated, on_lawyer_assigned
+from procuratorate.handlers import on_aid_terminated, on_lawyer_assigned, on_lawyer_replaced
 from procuratorate.workflow import defense
 from procuratorate.workflow.intake import correct_facts
 from service_runtime.errors import Conflict
@@ -222,6 +223,49 @@ async def test_a_rejected_refusal_keeps_the_lawyer_and_asks_for_no_other() -> No
         await defense.request_reappointment(
             uow,  # type: ignore[arg-type]
             RequestReappointment(case.case_id, suspect.suspect_id, assignment),
+        )
+
+
+async def test_an_allowed_refusal_ends_the_appointment_until_another_lawyer_is_asked_for() -> None:
+    uow, case, suspect = a_minor()
+    assignment = uuid.uuid4()
+    uow.cases.appoint(suspect.suspect_id, assignment)
+
+    assert (
+        await defense.rule_refusal(
+            uow,  # type: ignore[arg-type]
+            RuleRefusal(
+                case.case_id,
+                suspect.suspect_id,
+                assignment,
+                refusal_reason="与律师存在利害关系",
+                outcome=RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL,
+            ),
+        )
+        is None
+    )
+
+    # Measures Art. 5 ¶1: the refused lawyer no longer defends; the ledger shows a gap.
+    assert await uow.cases.active_defenders(suspect.suspect_id) == []
+    (changed,) = uow.events(DefenseStatusChanged)
+    assert changed.status is DefenseStatus.NONE
+    (clock,) = uow.cases.open_clocks(suspect.suspect_id, ClockKind.NOTICE_DISPATCH)
+    assert clock.subject == "refusal_allowed"
+    assert uow.events(ReappointmentRequested) == []
+
+    await defense.request_reappointment(
+        uow,  # type: ignore[arg-type]
+        RequestReappointment(case.case_id, suspect.suspect_id, assignment),
+    )
+    (asked,) = uow.events(ReappointmentRequested)
+    assert asked.reason is ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED
+    assert clock.outcome == ClockOutcome.MET.value
+    path = await uow.cases.defense(case, suspect)
+    assert path.letter_in_flight  # the request stands for the letter until the center answers
+    with pytest.raises(StateConflict):  # and a second letter is not sent meanwhile
+        await defense.record_decision(
+            uow,  # type: ignore[arg-type]
+            RecordDecision(case.case_id, suspect.suspect_id, DefenseChoice.NO_COUNSEL),
         )
 
 
@@ -407,3 +451,42 @@ async def test_aid_terminated_in_the_scope_reopens_the_letter_clock_from_the_ter
     (clock,) = uow.cases.open_clocks(suspect.suspect_id, ClockKind.NOTICE_DISPATCH)
     assert clock.trigger_on == date(2026, 3, 9)
     assert uow.events(DefenseStatusChanged)[-1].status is DefenseStatus.NONE
+
+
+async def test_the_centers_answer_to_a_request_after_an_allowed_refusal_is_the_new_defender() -> (
+    None
+):
+    uow, case, suspect = a_minor()
+    refused = await _assigned(uow, case, suspect)
+    await defense.rule_refusal(
+        uow,  # type: ignore[arg-type]
+        RuleRefusal(
+            case.case_id,
+            suspect.suspect_id,
+            refused,
+            refusal_reason="与律师存在利害关系",
+            outcome=RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL,
+        ),
+    )
+    request_id = await defense.request_reappointment(
+        uow,  # type: ignore[arg-type]
+        RequestReappointment(case.case_id, suspect.suspect_id, refused),
+    )
+    replacement = uuid.uuid4()
+    event = LawyerReplaced(
+        suspect_id=suspect.suspect_id,
+        previous_assignment_id=refused,
+        assignment_id=replacement,
+        lawyer=LAWYER,
+        reason=ReplacementReason.REFUSAL_REAPPOINTMENT,
+        replaced_at=ASSIGNED_AT,
+        reappointment_request_id=request_id,
+    )
+
+    await on_lawyer_replaced(uow, _envelope(case, event), event)  # type: ignore[arg-type]
+
+    (defender,) = await uow.cases.active_defenders(suspect.suspect_id)
+    assert defender.assignment_id == replacement
+    assert defender.kind == DefenseStatus.APPOINTED_ON_NOTICE.value
+    assert uow.events(DefenseStatusChanged)[-1].status is DefenseStatus.APPOINTED_ON_NOTICE
+    assert not (await uow.cases.defense(case, suspect)).letter_in_flight

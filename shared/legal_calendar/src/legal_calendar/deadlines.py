@@ -116,6 +116,9 @@ class LetterTrigger(StrEnum):
     DECISION = "decision"
     DISMISSAL = "dismissal"
     TERMINATION = "termination"
+    REFUSAL_ALLOWED = "refusal_allowed"
+    """Measures Art. 5 ¶1: an allowed refusal ended the appointment; the written request for
+    another lawyer is owed unless the suspect retains counsel first."""
 
 
 def letter_owed_after_dismissal(

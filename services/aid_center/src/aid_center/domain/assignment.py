@@ -55,7 +55,9 @@ class PassOverReason(StrEnum):
     INSUFFICIENT_EXPERIENCE = "insufficient_experience"  # LAL Art. 26
     CO_SUSPECT_FIRM = "co_suspect_firm"  # Measures Art. 13 ¶2
     FIRM_CONFLICT_REPORTED = "firm_conflict_reported"  # Measures Art. 13 ¶2, the firm's check
-    LAWYER_EXCLUDED = "lawyer_excluded"  # the lawyer being replaced
+    LAWYER_EXCLUDED = (
+        "lawyer_excluded"  # the lawyer being replaced, or one the suspect refused (Art. 5)
+    )
     INACTIVE = "inactive"
     ON_LEAVE = "on_leave"
     AT_CAPACITY = "at_capacity"
@@ -204,7 +206,12 @@ def hard_rule_failures(
     if art_26 is not None:
         failures.append((PassOverReason.INSUFFICIENT_EXPERIENCE, art_26))
     if candidate.lawyer_id in need.excluded_lawyer_ids:
-        failures.append((PassOverReason.LAWYER_EXCLUDED, "is the lawyer being replaced"))
+        failures.append(
+            (
+                PassOverReason.LAWYER_EXCLUDED,
+                "is the lawyer being replaced or refused by the suspect",
+            )
+        )
     co_suspects = need.co_suspect_firms.get(candidate.firm_id, ())
     if co_suspects:
         failures.append(

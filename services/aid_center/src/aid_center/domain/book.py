@@ -73,6 +73,12 @@ class AppointmentBook:
     suspects: dict[UUID, Suspect] = field(default_factory=dict)
     active: dict[UUID, Assignment] = field(default_factory=dict)
     """suspect → their active assignment."""
+    refused: dict[UUID, Assignment] = field(default_factory=dict)
+    """suspect → the appointment whose refusal was allowed, until another lawyer answers the
+    written request (Measures Art. 5 ¶1)."""
+    refused_lawyers: dict[UUID, frozenset[UUID]] = field(default_factory=dict)
+    """suspect → every lawyer whose refusal by that suspect was allowed: never appointed to
+    them again, by the engine or by hand."""
 
     # --- reading -------------------------------------------------------------------------
 
@@ -87,6 +93,7 @@ class AppointmentBook:
 
     def need(self, suspect_id: UUID, *, excluded: frozenset[UUID] = frozenset()) -> AssignmentNeed:
         suspect = self.suspects[suspect_id]
+        excluded = excluded | self.refused_lawyers.get(suspect_id, frozenset())
         co_suspect_firms: dict[UUID, tuple[UUID, ...]] = {}
         for other in self.active.values():
             if other.case_id == suspect.case_id and other.suspect_id != suspect_id:
@@ -126,7 +133,32 @@ class AppointmentBook:
 
     def end(self, suspect_id: UUID) -> Assignment | None:
         """Aid terminated (counsel retained, self-defense, end of the stage)."""
+        self.refused.pop(suspect_id, None)
         return self.active.pop(suspect_id, None)
+
+    def refusal_allowed(self, suspect_id: UUID) -> Assignment:
+        """Measures Art. 5 ¶1: the suspect's refusal was allowed. The appointment ends at once
+        (the lawyer's place and the firm's line under Art. 13 are free); aid itself goes on
+        until counsel is retained or another lawyer is appointed on the written request."""
+        current = self.active.pop(suspect_id, None)
+        if current is None:
+            raise AppointmentRefused("the suspect has no active lawyer", field="assignment_id")
+        self.refused[suspect_id] = current
+        self.refused_lawyers[suspect_id] = self.refused_lawyers.get(suspect_id, frozenset()) | {
+            current.lawyer_id
+        }
+        return current
+
+    def reappoint(self, suspect_id: UUID) -> AssignmentDecision:
+        """另行指派 after an allowed refusal: another lawyer, never the refused one."""
+        if suspect_id in self.active:
+            raise AppointmentRefused("the suspect already has a lawyer", field="status")
+        refused = self.refused.get(suspect_id)
+        if refused is None:
+            raise AppointmentRefused(
+                "no refused appointment awaits another lawyer", field="previous_assignment_id"
+            )
+        return self._record(suspect_id, choose_lawyer(self.need(suspect_id), self.roster()))
 
     def replace_lawyer(
         self, suspect_id: UUID, *, conflicted_firm: bool = False
@@ -164,6 +196,8 @@ class AppointmentBook:
         self, suspect_id: UUID, chosen: Candidate, waived: tuple[PassOverReason, ...]
     ) -> Assignment:
         suspect = self.suspects[suspect_id]
+        # Any new appointment (on the request, a fresh letter, or by hand) answers a refusal.
+        self.refused.pop(suspect_id, None)
         assignment = Assignment(
             uuid4(), suspect_id, suspect.case_id, chosen.lawyer_id, chosen.firm_id, waived
         )

@@ -10,7 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aid_center.appointing import active_assignment, appoint, terminate
+from aid_center.appointing import (
+    active_assignment,
+    appoint,
+    end_on_allowed_refusal,
+    refused_awaiting_reappointment,
+    terminate,
+)
 from aid_center.db.tables import lawyers, suspects
 from aid_center.domain.assignment import art_26_failure
 from defense_messaging import Handler, PermanentEventError
@@ -51,6 +57,7 @@ async def _replace(
     *,
     request_id: Any = None,
     detail: str | None = None,
+    replacing_ended: bool = False,
 ) -> None:
     if current["notice_id"] is None and current["application_id"] is None:
         raise PermanentEventError(
@@ -63,6 +70,7 @@ async def _replace(
         application_id=current["application_id"],
         caused_by=envelope,
         replacing=current,
+        replacing_ended=replacing_ended,
         replacement_reason=reason,
         reappointment_request_id=request_id,
         detail=detail,
@@ -70,18 +78,24 @@ async def _replace(
 
 
 def on_reappointment_requested(runtime: Runtime) -> Handler:
-    """另行指派: the previous assignment ends and another lawyer (not the same one) is appointed.
-    When the assignment is no longer active (already replaced on the refusal ruling), nothing
-    more is done: one replacement per request."""
+    """另行指派: another lawyer (not the same one) is appointed. The previous assignment ends
+    here, or ended already on the allowed refusal; when it was already replaced (on a change
+    of lawyer ruling) nothing more is done: one replacement per request."""
 
     async def handle(
         session: AsyncSession, envelope: Envelope, event: ReappointmentRequested
     ) -> None:
+        ended = False
         current = await active_assignment(
             session, suspect_id=event.suspect_id, assignment_id=event.previous_assignment_id
         )
         if current is None:
-            log.info("reappointment %s: assignment already ended", event.request_id)
+            current = await refused_awaiting_reappointment(
+                session, suspect_id=event.suspect_id, assignment_id=event.previous_assignment_id
+            )
+            ended = current is not None
+        if current is None:
+            log.info("reappointment %s: assignment already replaced", event.request_id)
             return
         await _replace(
             session,
@@ -90,6 +104,7 @@ def on_reappointment_requested(runtime: Runtime) -> Handler:
             current,
             _REPLACEMENT_FOR[event.reason],
             request_id=event.request_id,
+            replacing_ended=ended,
         )
 
     return handle
@@ -97,10 +112,20 @@ def on_reappointment_requested(runtime: Runtime) -> Handler:
 
 def on_lawyer_refusal_ruled(runtime: Runtime) -> Handler:
     """A justified request to change lawyer → the center appoints another at once (Art. 5 ¶2).
-    Other outcomes change nothing here: a rejected refusal keeps the lawyer; an allowed refusal
-    waits for the suspect's own counsel or the procuratorate's written reappointment request."""
+    An allowed refusal (Art. 5 ¶1) ends the refused lawyer's appointment at once; another
+    follows the suspect's own counsel or the procuratorate's written reappointment request. A
+    rejected refusal keeps the lawyer."""
 
     async def handle(session: AsyncSession, envelope: Envelope, event: LawyerRefusalRuled) -> None:
+        if event.outcome is RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL:
+            await end_on_allowed_refusal(
+                session,
+                case_id=envelope.case_id,
+                suspect_id=event.suspect_id,
+                assignment_id=event.assignment_id,
+                detail=f"refusal allowed: {event.refusal_reason}",
+            )
+            return
         if event.outcome is not RefusalOutcome.CHANGE_OF_LAWYER:
             return
         current = await active_assignment(

@@ -12,8 +12,9 @@ The clocks (ClockKind):
   Art. 3; the procuratorate's rules Art. 42: the 3 days run from finding that the suspect has
   no defender, so a suspect who never decides still has a clock); opened again when a
   termination of aid or a dismissal of counsel leaves the suspect without a defender (Art. 6,
-  ``letter_owed_after_dismissal``). The procuratorate opens the same clock on the same events
-  (``procuratorate.domain.defense_path``);
+  ``letter_owed_after_dismissal``), and by an allowed refusal of the appointed lawyer (Art. 5
+  ¶1), which the written request for another lawyer meets. The procuratorate opens the same
+  clock on the same events (``procuratorate.domain.defense_path``);
 - assignment — defined once in ``legal_calendar.deadlines.ASSIGNMENT`` (Measures Art. 4, LAL
   Art. 36): 3 days from the letter's receipt (its sending), or from the supplement that
   completed it, which the center's acceptance states (``NoticeAccepted.received_at``); started
@@ -44,6 +45,7 @@ from defense_schemas.vocabulary import (
     DefenseChoice,
     ProceduralDecisionKind,
     ReceiptKind,
+    RefusalOutcome,
     ResponsibleParty,
     TerminationReason,
 )
@@ -329,6 +331,31 @@ def _letter_reopened_by_dismissal(
     ]
 
 
+def _letter_reopened_by_refusal(
+    view: CaseView, event: pr.LawyerRefusalRuled, calendar: LegalCalendar
+) -> list[ClockChange]:
+    """An allowed refusal (Measures Art. 5 ¶1) ends the refused appointment: a suspect in the
+    scope is owed the written request for another lawyer within 3 days, as the procuratorate's
+    aggregate decides (``rule_refusal``); the request meets it."""
+    suspect = view.suspect(event.suspect_id)
+    if event.outcome is not RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL or not suspect.in_scope:
+        return []
+    reopened = replace(suspect, letter_reopened_at=event.ruled_at, has_defender=False)
+    if not _letter_owed(view, event.suspect_id, reopened):
+        return []
+    return [
+        _schedule(
+            ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id),
+            ResponsibleParty.PROCURATORATE,
+            event.ruled_at,
+            LETTER.period,
+            calendar,
+            "refusal allowed, the suspect is left without a defender: ask legal aid in writing "
+            "for another lawyer within 3 days unless counsel is retained (Measures Art. 5)",
+        )
+    ]
+
+
 def _defender_found(view: CaseView, suspect_id: UUID, at: datetime, why: str) -> list[ClockChange]:
     """Counsel retained or self-defense permitted: the letter and the assignment fall away."""
     keys = [
@@ -486,8 +513,19 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                 "letter received by the center (Measures Art. 4, LAL Art. 36)",
             )
 
+        case pr.LawyerRefusalRuled():
+            return _letter_reopened_by_refusal(view, event, calendar)
+
         case pr.ReappointmentRequested():
-            return _assignment_period(
+            # After an allowed refusal the written request is what the letter clock asked for.
+            met = _stop_open(
+                view,
+                [ClockKey(ClockKind.NOTICE_DISPATCH, event.suspect_id)],
+                duty_done=True,
+                at=event.requested_at,
+                reason="another lawyer requested in writing (Measures Art. 5)",
+            )
+            return met + _assignment_period(
                 view,
                 event.suspect_id,
                 event.requested_at,

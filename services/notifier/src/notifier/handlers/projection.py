@@ -14,6 +14,7 @@ from defense_schemas.vocabulary import (
     GroundBasis,
     ProceduralDecisionKind,
     RecipientRole,
+    RefusalOutcome,
     TerminationReason,
 )
 from notifier.domain.clocks import (
@@ -130,6 +131,18 @@ def record_facts(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -
             if dismissal_reopens_letter(view_of(batch, case_id).suspect(event.suspect_id)):
                 dismissed["letter_reopened_at"] = event.dismissed_at
             batch.update_suspect(case_id, event.suspect_id, **dismissed)
+        case pr.LawyerRefusalRuled() if event.outcome is RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL:
+            # The refused appointment ends; a replacement the center already made (its topic
+            # read first) is later than the ruling and stays.
+            known = (batch.suspect(case_id, event.suspect_id) or {}).get("lawyer_assigned_at")
+            if known is None or known <= event.ruled_at:
+                batch.update_suspect(
+                    case_id,
+                    event.suspect_id,
+                    lawyer_assigned=False,
+                    has_defender=False,
+                    letter_reopened_at=event.ruled_at,
+                )
         case pr.PrivateCounselRetained() | pr.SelfDefensePermitted():
             batch.update_suspect(case_id, event.suspect_id, has_defender=True)
     found, replaced = contacts_from(event)

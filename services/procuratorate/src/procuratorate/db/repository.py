@@ -20,7 +20,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas.events.common import SuspectParticulars
-from defense_schemas.vocabulary import ClockKind, ClockOutcome, DefenseChoice, DefenseStatus, Ground
+from defense_schemas.vocabulary import (
+    ClockKind,
+    ClockOutcome,
+    DefenseChoice,
+    DefenseStatus,
+    Ground,
+    ReappointmentReason,
+)
 from legal_calendar import Deadline, LegalCalendar, Period, legal_date
 from procuratorate.db.personal import open_facts, seal_facts, seal_letter
 from procuratorate.db.tables import (
@@ -217,6 +224,25 @@ class CaseRepository:
                 )
             )
         )
+        # A written request for another lawyer after an allowed refusal (Art. 5 ¶1) is in
+        # flight like a letter until the center's replacement answers it.
+        answer = timeline_table.alias("answer")
+        reappointment_open = await self._session.scalar(
+            sa.select(
+                sa.exists().where(
+                    timeline_table.c.suspect_id == suspect.suspect_id,
+                    timeline_table.c.event_type == "ReappointmentRequested",
+                    timeline_table.c.payload["reason"].astext
+                    == ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED.value,
+                    ~sa.exists().where(
+                        answer.c.suspect_id == suspect.suspect_id,
+                        answer.c.event_type == "LawyerReplaced",
+                        answer.c.payload["reappointment_request_id"].astext
+                        == timeline_table.c.payload["request_id"].astext,
+                    ),
+                )
+            )
+        )
         dismissed = await self._session.scalar(
             sa.select(
                 sa.exists().where(
@@ -231,7 +257,7 @@ class CaseRepository:
             suspect,
             active=await self.active_defenders(suspect.suspect_id),
             open_clocks=[(row.kind, row.subject) for row in open_clocks],
-            letter_in_flight=bool(letter_open),
+            letter_in_flight=bool(letter_open or reappointment_open),
             counsel_dismissed=bool(dismissed),
         )
 

@@ -117,6 +117,7 @@ LETTER_CLOCK_AT_RIGHTS_NOTIFICATION = LetterTrigger.RIGHTS_NOTIFICATION.value
 LETTER_CLOCK_AT_DECISION = LetterTrigger.DECISION.value
 LETTER_CLOCK_AT_DISMISSAL = LetterTrigger.DISMISSAL.value
 LETTER_CLOCK_AT_TERMINATION = LetterTrigger.TERMINATION.value
+LETTER_CLOCK_AT_REFUSAL = LetterTrigger.REFUSAL_ALLOWED.value
 
 
 @dataclass
@@ -320,17 +321,34 @@ class SuspectDefense:
         )
 
     def rule_refusal(self, assignment_id: UUID, outcome: RefusalOutcome) -> bool:
-        """Art. 5: rule on a refusal. Returns whether the center is asked for another lawyer."""
+        """Art. 5: rule on a refusal. Returns whether the center is asked for another lawyer at
+        once (a justified change of lawyer).
+
+        An allowed refusal (正当理由, Art. 5 ¶1) ends the refused appointment now: the suspect
+        is no longer defended by that lawyer and counts as a gap until they retain counsel or
+        the center appoints another on the procuratorate's written request. A suspect in the
+        scope gets the 3-day clock for that request."""
         self._require_stage()
-        self._appointment(assignment_id)
+        refused = self._appointment(assignment_id)
+        if outcome is RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL:
+            self.defenders.remove(refused)
+            self._open_letter_clock(LETTER_CLOCK_AT_REFUSAL)
         return outcome is RefusalOutcome.CHANGE_OF_LAWYER
 
     def request_reappointment(self) -> None:
         """Art. 5 ¶1: the refusal was allowed and the suspect retained no one: the center is
-        asked in writing for another lawyer (the refused appointment may have ended already)."""
+        asked in writing for another lawyer. The request stands in for the letter: it meets the
+        open letter clocks and is in flight until the center answers."""
         self._require_stage()
         if any(d.kind is DefenseStatus.RETAINED for d in self.defenders):
             raise StateConflict("the suspect retained counsel: no reappointment is needed")
+        if self.appointments:
+            raise StateConflict(
+                "the suspect still has an appointed lawyer: rule the refusal allowed first",
+                field="assignment_id",
+            )
+        self.letter_in_flight = True
+        self.letter_clocks.clear()
 
     def hand_over(self) -> None:
         """Indictment: the suspect goes to the court with its defense. A suspect on an LAL
@@ -359,14 +377,24 @@ class SuspectDefense:
         self.defenders.append(Defender(kind, assignment_id))
         return True
 
-    def lawyer_replaced(self, previous: UUID, assignment_id: UUID) -> DefenseStatus | None:
-        """LawyerReplaced: the new appointment takes the previous one's kind. None when the
-        previous appointment is no longer active (superseded meanwhile)."""
+    def lawyer_replaced(
+        self, previous: UUID, assignment_id: UUID, kind: DefenseStatus | None = None
+    ) -> DefenseStatus | None:
+        """LawyerReplaced: the new appointment takes the previous one's kind. When the previous
+        appointment already ended on an allowed refusal, the replacement answers the
+        reappointment request in flight and takes ``kind``. None when the replacement does not
+        count: nothing to replace, or counsel was retained meanwhile (Art. 6)."""
         for defender in self.appointments:
             if defender.ref == previous:
                 self.defenders.remove(defender)
                 self.defenders.append(Defender(defender.kind, assignment_id))
                 return defender.kind
+        if self.letter_in_flight and kind is not None:
+            self.letter_in_flight = False
+            if any(d.kind is DefenseStatus.RETAINED for d in self.defenders):
+                return None
+            self.defenders.append(Defender(kind, assignment_id))
+            return kind
         return None
 
     def record_aid_terminated(self, assignment_id: UUID, reason: TerminationReason) -> bool:

@@ -199,8 +199,14 @@ async def on_lawyer_assigned(
 async def on_lawyer_replaced(
     uow: ProcuratorateUnitOfWork, envelope: Envelope, event: LawyerReplaced
 ) -> None:
-    await suspect_of(uow, envelope, event.suspect_id)
+    row = await uow.cases.suspect(envelope.case_id, event.suspect_id, lock=True)
+    # The aggregate is loaded before the event goes on the timeline: a reappointment request
+    # is in flight until its replacement is recorded there.
+    path = await uow.cases.defense(await uow.cases.case(envelope.case_id), row)
+    await uow.record_on_timeline(envelope, event.suspect_id)
     previous = await uow.cases.defender_kind(event.previous_assignment_id)
+    kind = DefenseStatus(previous or DefenseStatus.APPOINTED_ON_NOTICE.value)
+    counts = path.lawyer_replaced(event.previous_assignment_id, event.assignment_id, kind)
     await uow.cases.end_defenders(
         event.suspect_id,
         assignment_ids=[event.previous_assignment_id],
@@ -212,9 +218,12 @@ async def on_lawyer_replaced(
         envelope,
         event.suspect_id,
         lawyer=event.lawyer,
-        kind=DefenseStatus(previous or DefenseStatus.APPOINTED_ON_NOTICE.value),
+        kind=kind,
         assignment_id=event.assignment_id,
         at=event.replaced_at,
+        # Neither replacing an active appointment nor answering a reappointment request
+        # (counsel retained meanwhile): kept on record, never a second defender.
+        superseded=counts is None,
     )
 
 

@@ -50,6 +50,7 @@ from procuratorate.domain.commands import (
 from procuratorate.domain.defense_path import (
     LETTER_CLOCK_AT_DECISION,
     LETTER_CLOCK_AT_DISMISSAL,
+    LETTER_CLOCK_AT_REFUSAL,
     Decided,
     StateConflict,
 )
@@ -324,18 +325,34 @@ async def supplement_notice(
 
 
 SUPERSEDED_BY_RETAINED_COUNSEL = "superseded_by_retained_counsel"
+REFUSAL_ALLOWED = "refusal_allowed"
 
 
 async def rule_refusal(uow: ProcuratorateUnitOfWork, command: RuleRefusal) -> UUID | None:
-    """Rule on a refusal (Art. 5). A justified change of lawyer goes to the center at once."""
+    """Rule on a refusal (Art. 5). A justified change of lawyer goes to the center at once; an
+    allowed refusal ends the refused appointment here at once (the suspect is a gap in the
+    ledger until counsel is retained or another lawyer appointed)."""
     case_id, suspect_id, assignment_id = command.case_id, command.suspect_id, command.assignment_id
     refusal_reason, outcome = command.refusal_reason, command.outcome
     explanation = command.explanation
     at = uow.now()
     case = await uow.cases.case(case_id, lock=True)
-    suspect = await uow.cases.suspect(case_id, suspect_id)
+    suspect = await uow.cases.suspect(case_id, suspect_id, lock=True)
     path = await uow.cases.defense(case, suspect)
     path.rule_refusal(assignment_id, outcome)
+    if outcome is RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL:
+        await uow.cases.end_defenders(
+            suspect_id, at=at, reason=REFUSAL_ALLOWED, assignment_ids=[assignment_id]
+        )
+        if LETTER_CLOCK_AT_REFUSAL in path.letter_clocks:
+            await uow.cases.start_clock(
+                case_id=case_id,
+                suspect_id=suspect_id,
+                kind=ClockKind.NOTICE_DISPATCH,
+                started_at=at,
+                period=LETTER.period,
+                subject=LETTER_CLOCK_AT_REFUSAL,
+            )
     ruled = await uow.emit(
         LawyerRefusalRuled(
             suspect_id=suspect_id,
@@ -348,6 +365,8 @@ async def rule_refusal(uow: ProcuratorateUnitOfWork, command: RuleRefusal) -> UU
         case_id=case_id,
         suspect_id=suspect_id,
     )
+    if outcome is RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL:
+        await refresh_status(uow, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=ruled)
     if outcome is RefusalOutcome.CHANGE_OF_LAWYER:
         return await _reappoint(
             uow,
@@ -405,6 +424,8 @@ async def request_reappointment(
         )
     path = await uow.cases.defense(case, suspect)
     path.request_reappointment()
+    # The written request is what the clock opened by the allowed refusal asked for.
+    await uow.cases.settle_clocks(kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at)
     return await _reappoint(
         uow,
         case,
