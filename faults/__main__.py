@@ -33,7 +33,7 @@ from faults.stack import Stack
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 COLUMNS = (
-    ("scenario", 18),
+    ("scenario", 21),
     ("in", 5),
     ("assigned", 8),
     ("lost", 4),
@@ -59,8 +59,9 @@ def _arguments() -> argparse.Namespace:
         "--stall-seconds",
         type=float,
         default=30.0,
-        help="how long the stalled consumer stays stopped (past its 10 s session timeout and "
-        f"the {MAX_POLL_INTERVAL_MS / 1000:.0f} s max.poll.interval.ms the services run with)",
+        help="how long the stalled consumer stays stopped or stuck on a lock (past its 10 s "
+        f"session timeout and the {MAX_POLL_INTERVAL_MS / 1000:.0f} s max.poll.interval.ms the "
+        "services run with)",
     )
     parser.add_argument("--restart-after", type=float, default=5.0)
     parser.add_argument(

@@ -9,6 +9,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -122,15 +123,40 @@ async def _stall_aid_center(run: Run) -> None:
             f"aid center still in its group after {run.stall_seconds:.0f}s: {members}"
         )
     process.process.send_signal(signal.SIGCONT)
-    resumed = time.monotonic()
+    await _rejoined(run, group, "stall-aid-center", "SIGCONT")
+
+
+async def _lock_aid_center_inbox(run: Run) -> None:
+    """The aid center's consumer stuck inside a batch (its inbox locked) while the process and
+    its heartbeats go on: past max.poll.interval.ms the client must leave the group for not
+    polling; once the lock goes, its commit is refused and it must join again."""
+    group = run.sandbox.group("aid_center")
+    url = run.process("aid_center").env["AID_CENTER_DATABASE_URL"]
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        async with connection.transaction():
+            await connection.execute("LOCK TABLE inbox IN ACCESS EXCLUSIVE MODE")
+            await asyncio.sleep(run.stall_seconds)
+            if members := await _members(run, group):
+                run.problems.append(
+                    f"aid center still in its group after {run.stall_seconds:.0f}s stuck "
+                    f"on its inbox: {members}"
+                )
+    finally:
+        await connection.close()
+    await _rejoined(run, group, "lock-aid-center-inbox", "the lock went")
+
+
+async def _rejoined(run: Run, group: str, scenario: str, since: str) -> None:
+    began = time.monotonic()
     while not await _members(run, group):
-        if time.monotonic() - resumed > REJOIN_LIMIT:
+        if time.monotonic() - began > REJOIN_LIMIT:
             run.problems.append(
-                f"aid center not back in its group {REJOIN_LIMIT:.0f}s after SIGCONT"
+                f"aid center not back in its group {REJOIN_LIMIT:.0f}s after {since}"
             )
             return
         await asyncio.sleep(0.5)
-    run.say(f"stall-aid-center: back in its group {time.monotonic() - resumed:.1f}s after SIGCONT")
+    run.say(f"{scenario}: back in its group {time.monotonic() - began:.1f}s after {since}")
 
 
 async def _members(run: Run, group: str) -> list[str]:
@@ -162,6 +188,11 @@ SCENARIOS: dict[str, Scenario] = {
             "stall-aid-center",
             "SIGSTOP the aid center past its session timeout and poll interval, then SIGCONT",
             _stall_aid_center,
+        ),
+        Scenario(
+            "lock-aid-center-inbox",
+            "the aid center's inbox locked past its poll interval (heartbeats go on), then freed",
+            _lock_aid_center_inbox,
         ),
         Scenario("replicas", "two replicas of every service", None, replicas=True),
     )
