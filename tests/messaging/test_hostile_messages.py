@@ -23,7 +23,7 @@ from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 
 from defense_messaging import Outbox, OutboxRelay, ensure_topics
 from defense_messaging.consumer import EventConsumer, PerEventHandlers
-from defense_messaging.dead_letters import opened_value
+from defense_messaging.dead_letters import opened_error, opened_value
 from defense_messaging.relay import TransientSendFailure
 from defense_schemas import Envelope, dead_letter_topic
 from defense_schemas.events.procuratorate import DefenseDecisionRecorded
@@ -114,7 +114,7 @@ async def test_a_nul_byte_in_the_key_is_dead_lettered_and_the_consumer_keeps_goi
     async with running_probe.runtime.sessions() as session:
         row = (await session.execute(sa.select(dead))).mappings().one()
         # Stored sealed (it may carry anyone's data); opened, the bytes as they came.
-        key, value, error = row["key"], opened_value(session, row), row["error"]
+        key, value, error = row["key"], opened_value(session, row), opened_error(session, row)
     assert key == nul_key, "the table keeps the key's bytes as they came"
     assert value == b'{"not": "an envelope\x00"}'
     assert "\x00" not in error

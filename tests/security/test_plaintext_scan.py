@@ -30,10 +30,6 @@ STILL_IN_CLEAR = {
     ("aid_center", "suspects", "name"): "the center's lists",
     ("aid_center", "notices", "suspect_name"): "the center's notice list",
     ("notifier", "suspects", "name"): "the message templates",
-    # Events in flight: the outbox row is the envelope the relay publishes, purged after 7 days.
-    ("procuratorate", "outbox", "value"): "events in flight",
-    ("aid_center", "outbox", "value"): "events in flight",
-    ("notifier", "outbox", "value"): "events in flight",
 }
 
 

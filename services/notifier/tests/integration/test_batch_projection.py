@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from defense_messaging.outbox import opened_row
 from defense_schemas import Envelope, decode_event
 from defense_schemas import examples as ex
 from notifier.db.personal import open_contact, open_delivery
@@ -74,8 +75,10 @@ async def snapshot(running: RunningService) -> dict[str, Any]:
         ]
         outbox = platform.messaging.outbox
         published = [
-            decode_event(value)
-            for value in (await session.scalars(sa.select(outbox.c.value).order_by(outbox.c.id)))
+            decode_event(opened_row(session, row)[0])
+            for row in await session.execute(
+                sa.select(outbox.c.id, outbox.c.value, outbox.c.headers).order_by(outbox.c.id)
+            )
         ]
         audit = await session.scalar(sa.select(sa.func.count()).select_from(platform.audit_log))
         chain = await verify_chain(await session.connection())

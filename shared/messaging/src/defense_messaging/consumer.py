@@ -59,7 +59,7 @@ from aiokafka.errors import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from defense_messaging.dead_letters import sealed_value
+from defense_messaging.dead_letters import sealed_error, sealed_value
 from defense_messaging.decoding import Refusal, dead_letter_copy, decode_record, printable
 from defense_messaging.errors import PermanentEventError, is_transient
 from defense_messaging.inbound import InboundPolicy
@@ -516,7 +516,9 @@ class EventConsumer:
                     event_id=str(envelope.event_id) if envelope else None,
                     event_type=envelope.event_type if envelope else None,
                     error_kind=kind,
-                    error=reason,
+                    error=sealed_error(
+                        session, reason, record.topic, record.partition, record.offset
+                    ),
                 )
                 .on_conflict_do_nothing()
                 .returning(dead.c.id)

@@ -39,6 +39,28 @@ def opened_value(session: AsyncSession, row: Any) -> bytes:
     return bytes(sealer.open(value, where))
 
 
+def sealed_error(session: AsyncSession, error: str, topic: str, partition: int, offset: int) -> str:
+    """The refusal's text as stored: sealed when the service gives a sealer (a contract
+    violation or a handler's exception may quote the input)."""
+    sealer = session.info.get(DEAD_LETTER_SEALER)
+    return error if sealer is None else str(sealer.seal_error(error, (topic, partition, offset)))
+
+
+def opened_error(session: AsyncSession, row: Any) -> str:
+    sealer = session.info.get(DEAD_LETTER_SEALER)
+    error = str(row["error"])
+    if sealer is None:
+        return error
+    where = (row["source_topic"], row["source_partition"], row["source_offset"])
+    return str(sealer.open_error(error, where))
+
+
+def _opened(session: AsyncSession, row: Any) -> DeadLetter:
+    return DeadLetter(
+        **{**row, "value": opened_value(session, row), "error": opened_error(session, row)}
+    )
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     id: int
@@ -77,7 +99,7 @@ async def list_dead_letters(
     if not include_replayed:
         query = query.where(table.c.replayed_at.is_(None))
     rows = (await session.execute(query)).mappings().all()
-    return [DeadLetter(**{**row, "value": opened_value(session, row)}) for row in rows]
+    return [_opened(session, row) for row in rows]
 
 
 async def replay_dead_letter(
@@ -117,4 +139,4 @@ async def replay_dead_letter(
         .mappings()
         .one()
     )
-    return DeadLetter(**{**stamped, "value": opened_value(session, stamped)})
+    return _opened(session, stamped)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -19,6 +20,22 @@ from defense_messaging.tables import MessagingTables
 from defense_schemas import BaseEvent, Envelope
 
 Headers = Sequence[tuple[str, str]]
+
+# session.info key of the service's sealer of outbox rows (``seal(row id, value, headers)`` →
+# stored value and headers; the relay's ``open`` reverses it). Without one rows are stored as
+# they will be published.
+OUTBOX_SEALER = "outbox_sealer"
+
+
+def opened_row(session: AsyncSession, row: Any) -> tuple[bytes, list[list[str]]]:
+    """An outbox row's value and headers as the relay publishes them (for tools and tests that
+    read the table: a row is stored sealed when the session carries the service's sealer)."""
+    sealer = session.info.get(OUTBOX_SEALER)
+    value, headers = bytes(row.value), row.headers
+    if sealer is None:
+        return value, headers
+    opened: tuple[bytes, list[list[str]]] = sealer.open(row.id, value, headers)
+    return opened
 
 
 class Outbox:
@@ -73,19 +90,43 @@ class Outbox:
         }
         await self._insert(session, [row])
 
-    async def _insert(self, session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    async def _insert(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        # A list of parameters (not .values(rows)): compiled once, sent as one multi-row insert.
-        await session.execute(sa.insert(self._table), rows)
         # NOTIFY inside the transaction is delivered on commit only: the relay wakes exactly
         # when there is something it can see. Once per transaction is enough (PostgreSQL folds
         # repeats anyway), and saves a round trip for every further event of the transaction.
         transaction = session.sync_session.get_transaction()
-        if transaction is None or transaction not in self._notified:
+        notify = transaction is None or transaction not in self._notified
+        sealer = session.info.get(OUTBOX_SEALER)
+        if sealer is not None:
+            # The row's id is the sealed value's associated data, so it is drawn before the
+            # insert; the same round trip notifies the relay.
+            await self._seal(session, sealer, rows, notify=notify)
+        elif notify:
             await session.execute(sa.select(sa.func.pg_notify(self.channel, "")))
-            if transaction is not None:
-                self._notified.add(transaction)
+        if notify and transaction is not None:
+            self._notified.add(transaction)
+        # A list of parameters (not .values(rows)): compiled once, sent as one multi-row insert.
+        await session.execute(sa.insert(self._table), rows)
+
+    async def _seal(
+        self, session: AsyncSession, sealer: Any, rows: list[dict[str, Any]], *, notify: bool
+    ) -> None:
+        sequence = sa.func.pg_get_serial_sequence(self._table.name, "id")
+        ids: Any = sa.func.nextval(sequence)
+        query = sa.select(ids)
+        if notify:
+            query = sa.select(ids, sa.func.pg_notify(self.channel, ""))
+        drawn = (
+            await session.execute(
+                query.select_from(sa.func.generate_series(1, len(rows)).alias("n"))
+            )
+        ).scalars()
+        # Ascending ids in the rows' order: the relay publishes in id order.
+        for row, row_id in zip(rows, sorted(drawn), strict=True):
+            row["id"] = row_id
+            row["value"], row["headers"] = sealer.seal(row_id, row["value"], row["headers"])
 
 
 class EventPublisher:

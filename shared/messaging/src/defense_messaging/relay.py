@@ -65,6 +65,11 @@ def is_permanent_producer_error(exc: BaseException) -> bool:
     return isinstance(exc, PERMANENT_PRODUCER_ERRORS)
 
 
+class UnopenableRow(ValueError):
+    """A sealed row does not open (its key is gone, or it was tampered with or moved): no retry
+    can publish it, so it is parked like a row the broker refuses."""
+
+
 class TransientSendFailure(Exception):
     """Some rows of the batch could not be sent for now; the batch is retried."""
 
@@ -84,6 +89,7 @@ class OutboxRelay:
         on_published: Callable[[int], Awaitable[None] | None] | None = None,
         on_parked: Callable[[int], Awaitable[None] | None] | None = None,
         send_timeout: float = 60.0,
+        opener: Any = None,
     ) -> None:
         self._engine = engine
         self._producer = producer
@@ -101,6 +107,9 @@ class OutboxRelay:
         # the relay (the producer's own request timeout is 40 s).
         self._send_timeout = send_timeout
         self._last_purge = 0.0
+        # Opens rows the outbox sealed (``open(row id, value, headers)``), just before
+        # producing; without one rows are published as stored.
+        self._opener = opener
         self.last_progress = time.monotonic()
         """When the loop last went round (``/health`` fails when this is too old)."""
         self.failing_since: float | None = None
@@ -206,13 +215,20 @@ class OutboxRelay:
         outcomes: list[BaseException | None] = [None] * len(rows)
         pending: list[tuple[int, asyncio.Future[Any]]] = []
         for index, row in enumerate(rows):
+            value, headers = bytes(row.value), row.headers
+            if self._opener is not None:
+                try:
+                    value, headers = self._opener.open(row.id, value, headers)
+                except Exception as exc:
+                    outcomes[index] = UnopenableRow(f"{type(exc).__name__}: {exc}")
+                    continue
             try:
                 future = await asyncio.wait_for(
                     self._producer.send(
                         row.topic,
-                        value=row.value,
+                        value=value,
                         key=bytes(row.key),
-                        headers=[(name, text.encode()) for name, text in row.headers],
+                        headers=[(name, text.encode()) for name, text in headers],
                     ),
                     timeout=self._send_timeout,
                 )

@@ -32,6 +32,7 @@ from defense_messaging import (
 )
 from defense_messaging.dead_letters import DEAD_LETTER_SEALER
 from defense_messaging.log_limits import limit_client_logging
+from defense_messaging.outbox import OUTBOX_SEALER
 from defense_messaging.topics import TopicsMissing
 from defense_schemas import BaseEvent
 from defense_schemas.topics import Producer, TopicPolicy
@@ -49,7 +50,7 @@ from service_runtime.security.audit_events import AuditedApplier
 from service_runtime.security.audit_http import audit_middleware
 from service_runtime.security.defaults import check_local_defaults
 from service_runtime.security.fields import FieldCipher
-from service_runtime.security.personal import SESSION_CIPHER, DeadLetterSealer
+from service_runtime.security.personal import SESSION_CIPHER, DeadLetterSealer, OutboxSealer
 from service_runtime.security.tokens import TokenVerifier
 from service_runtime.settings import ServiceSettings
 from service_runtime.tables import PlatformTables
@@ -209,6 +210,7 @@ async def start_runtime(
             missing,
         )
     engine = create_engine(url)
+    outbox_sealer = OutboxSealer(FieldCipher.from_settings(settings))
     # Every session can seal and open personal data (security.personal).
     sessions = session_factory(
         engine,
@@ -216,6 +218,7 @@ async def start_runtime(
             SESSION_CIPHER: FieldCipher.from_settings(settings),
             SESSION_AUDIT_KEY: settings.audit_key.get_secret_value().encode(),
             DEAD_LETTER_SEALER: DeadLetterSealer(FieldCipher.from_settings(settings)),
+            OUTBOX_SEALER: outbox_sealer,
         },
     )
     outbox = Outbox(
@@ -252,6 +255,7 @@ async def start_runtime(
         poll_interval=settings.outbox_poll_interval_seconds,
         on_published=metrics.outbox_published.inc,
         on_parked=metrics.outbox_parked.inc,
+        opener=outbox_sealer,
     )
     runtime.tasks = [asyncio.create_task(runtime.relay.run(), name=f"{definition.name}-relay")]
     consumed = definition.consumed_topics(settings)

@@ -28,6 +28,7 @@ from service_runtime.errors import (
     NotFound,
 )
 from service_runtime.security.deps import require_roles
+from service_runtime.security.personal import OutboxSealer
 from service_runtime.security.principal import Role
 
 # Operators only (issue 7): dead letters hold whole events, personal data included.
@@ -130,7 +131,8 @@ async def get_parked_outbox_rows(
                 outbox.c.id,
                 outbox.c.topic,
                 sa.cast(outbox.c.event_id, sa.Text).label("event_id"),
-                sa.func.length(outbox.c.value).label("size_bytes"),
+                sa.func.length(outbox.c.value).label("stored_bytes"),
+                sa.func.substring(outbox.c.value, 1, 64).label("head"),
                 outbox.c.created_at,
                 outbox.c.parked_at,
                 outbox.c.attempts,
@@ -142,7 +144,14 @@ async def get_parked_outbox_rows(
             .offset(offset)
         )
     ).mappings()
-    return [ParkedOutboxRow(**row) for row in rows]
+    # The size the broker refused: the event's, not its sealed form's.
+    return [
+        ParkedOutboxRow(
+            **{k: v for k, v in row.items() if k not in ("head", "stored_bytes")},
+            size_bytes=OutboxSealer.published_size(bytes(row["head"]), row["stored_bytes"]),
+        )
+        for row in rows
+    ]
 
 
 class CalendarYearSummary(BaseModel):

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service_runtime.security.fields import FieldCipher
+from service_runtime.security.fields import NONCE_BYTES, TAG_BYTES, FieldCipher
 
 SESSION_CIPHER = "field_cipher"
 SEALED = "__sealed__"
@@ -143,3 +143,154 @@ class DeadLetterSealer:
             record_id="|".join(map(str, where)),
         )
         return base64.b64decode(text)
+
+    ERROR_MARKER = "sealed:"
+    ERROR_FIELD = "dead_letters.error"
+
+    def seal_error(self, error: str, where: tuple[str, int, int]) -> str:
+        """The refusal's text: a contract violation or a handler's exception may quote the
+        input. The reason's *kind* (``error_kind``) stays clear for metrics and filters."""
+        return self.ERROR_MARKER + self._cipher.encrypt(
+            error, field=self.ERROR_FIELD, record_id="|".join(map(str, where))
+        )
+
+    def open_error(self, stored: str, where: tuple[str, int, int]) -> str:
+        if not stored.startswith(self.ERROR_MARKER):
+            return stored
+        return self._cipher.decrypt(
+            stored[len(self.ERROR_MARKER) :],
+            field=self.ERROR_FIELD,
+            record_id="|".join(map(str, where)),
+        )
+
+
+class OutboxSealer:
+    """Seals an outbox row (the event as the contract publishes it names suspects; a dead
+    letter's copy is anyone's bytes and its ``dlq.error`` header may quote them) with the
+    service's cipher, the row's id as associated data: a value moved to another row does not
+    open. The relay opens it just before producing, so the bytes on Kafka are the contract's.
+
+    ``value``: ``sealed:`` then the binary ciphertext; ``headers`` other than an event's own
+    (a dead letter's ``dlq.*``): the JSON list of pairs encrypted, stored as a JSON string (a
+    list is read as it is)."""
+
+    MARKER = b"sealed:"
+    VALUE = "outbox.value"
+    HEADERS = "outbox.headers"
+
+    def __init__(self, cipher: FieldCipher) -> None:
+        self._cipher = cipher
+
+    # An event's own headers name its type and producer, nothing personal: left clear, they
+    # cost nothing to open and stay readable to whoever looks at the table.
+    CLEAR_HEADERS = frozenset({"event_type", "schema_version", "producer"})
+
+    def seal(
+        self, row_id: int, value: bytes, headers: list[list[str]]
+    ) -> tuple[bytes, list[list[str]] | str]:
+        sealed_value = self.MARKER + self._cipher.encrypt_bytes(
+            value, field=self.VALUE, record_id=row_id
+        )
+        if all(name in self.CLEAR_HEADERS for name, _ in headers):
+            return sealed_value, headers
+        return sealed_value, self._cipher.encrypt(
+            json.dumps(headers, ensure_ascii=False), field=self.HEADERS, record_id=row_id
+        )
+
+    @classmethod
+    def published_size(cls, head: bytes, stored_size: int) -> int:
+        """What a row will weigh on the wire, from the first bytes of its stored value and
+        its stored size (the operator's view of parked rows need not open megabytes)."""
+        if not head.startswith(cls.MARKER):
+            return stored_size
+        version, _, rest = head[len(cls.MARKER) :].partition(b":")
+        key_id, _, _ = rest.partition(b":")
+        prefix = len(cls.MARKER) + len(version) + len(key_id) + 2
+        return stored_size - prefix - NONCE_BYTES - TAG_BYTES
+
+    def open(self, row_id: int, value: bytes, headers: Any) -> tuple[bytes, list[list[str]]]:
+        if value.startswith(self.MARKER):
+            value = self._cipher.decrypt_bytes(
+                value[len(self.MARKER) :], field=self.VALUE, record_id=row_id
+            )
+        if isinstance(headers, str):
+            headers = json.loads(
+                self._cipher.decrypt(headers, field=self.HEADERS, record_id=row_id)
+            )
+        return value, headers
+
+
+def seal_outbox_rows(bind: Any, cipher: FieldCipher, *, opening: bool = False) -> None:
+    """For a migration: every outbox row written before sealing, sealed (``opening``: back to
+    clear, for the downgrade)."""
+    import sqlalchemy as sa
+
+    sealer = OutboxSealer(cipher)
+    rows = bind.execute(sa.text("SELECT id, value, headers FROM outbox")).all()
+    update = sa.text(
+        "UPDATE outbox SET value = :value, headers = CAST(:headers AS jsonb) WHERE id = :id"
+    )
+    for row in rows:
+        value, headers = sealer.open(row.id, bytes(row.value), row.headers)
+        if not opening:
+            value, sealed_headers = sealer.seal(row.id, value, headers)
+            stored: Any = sealed_headers
+        else:
+            stored = headers
+        bind.execute(
+            update,
+            {"value": value, "headers": json.dumps(stored, ensure_ascii=False), "id": row.id},
+        )
+
+
+def seal_dead_letter_errors(bind: Any, cipher: FieldCipher, *, opening: bool = False) -> None:
+    """For a migration: the refusal texts of the dead letters filed before sealing, sealed
+    (``opening``: back to clear)."""
+    import sqlalchemy as sa
+
+    sealer = DeadLetterSealer(cipher)
+    rows = bind.execute(
+        sa.text("SELECT id, source_topic, source_partition, source_offset, error FROM dead_letters")
+    ).all()
+    update = sa.text("UPDATE dead_letters SET error = :error WHERE id = :id")
+    for row in rows:
+        where = (row.source_topic, row.source_partition, row.source_offset)
+        error = sealer.open_error(row.error, where)
+        if not opening:
+            error = sealer.seal_error(error, where)
+        bind.execute(update, {"error": error, "id": row.id})
+
+
+def seal_text_column(
+    bind: Any,
+    cipher: FieldCipher,
+    *,
+    table: str,
+    key: str,
+    column: str,
+    field: str,
+    opening: bool = False,
+) -> None:
+    """For a migration: every value of the text column ``table.column`` sealed with ``field``
+    and the row's ``key`` as associated data (``opening``: back to clear, for the downgrade).
+    A value that already opens is left as it is, so running it twice changes nothing."""
+    import sqlalchemy as sa
+
+    from service_runtime.security.fields import FieldDecryptionError
+
+    rows = bind.execute(sa.text(f"SELECT {key} AS id, {column} AS value FROM {table}")).all()
+    update = sa.text(f"UPDATE {table} SET {column} = :value WHERE {key} = :id")
+    for row in rows:
+        if row.value is None:
+            continue
+        try:
+            plain = cipher.decrypt(row.value, field=field, record_id=row.id)
+        except FieldDecryptionError:
+            if opening:
+                continue
+            plain = row.value
+        else:
+            if not opening:
+                continue
+        value = plain if opening else cipher.encrypt(plain, field=field, record_id=row.id)
+        bind.execute(update, {"value": value, "id": row.id})
