@@ -54,7 +54,6 @@ DECLARED: dict[tuple[str, str, str], tuple[Source, ...]] = {
     ("procuratorate", "case_transfers", "transferring_agency"): (fields.OrgName,),
     ("procuratorate", "case_transfers", "transfer_number"): (fields.Reference,),
     ("procuratorate", "case_transfers", "receipt_kind"): (V.ReceiptKind,),
-    ("procuratorate", "suspects", "name"): (fields.PersonName,),
     ("procuratorate", "suspects", "defense_status"): (V.DefenseStatus,),
     ("procuratorate", "suspects", "decision"): (V.DefenseChoice,),
     ("procuratorate", "ground_discoveries", "ground"): (V.Ground,),

@@ -9,7 +9,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from pydantic import BaseModel
 
-from procuratorate.db.personal import open_facts, open_notice
+from procuratorate.db.personal import open_facts, open_name, open_notice
 from procuratorate.db.tables import clocks, defenders, notices, suspects
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 
@@ -127,7 +127,7 @@ async def case_view(uow: ProcuratorateUnitOfWork, case: Any) -> CaseView:
         views.append(
             SuspectView(
                 suspect_id=s.suspect_id,
-                name=s.name,
+                name=open_name(uow.cipher, s),
                 grounds=s.grounds,
                 defense_status=s.defense_status,
                 decision=s.decision,

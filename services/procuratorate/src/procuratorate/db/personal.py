@@ -12,7 +12,7 @@ from service_runtime.security.fields import FieldCipher
 from service_runtime.security.personal import seal, unseal
 
 SUSPECT_PERSONAL = (
-    "name",  # the column suspects.name keeps it for the lists; the facts need not
+    "name",
     "id_number",
     "contacts",
     "place_of_detention_or_residence",
@@ -27,6 +27,20 @@ SUSPECT_PERSONAL = (
 TIMELINE_PERSONAL = (*SUSPECT_PERSONAL, "suspect_contact", "suspect_name", "rendered_text", "name")
 # The notice-of-defense letter as `notices.letter` keeps it.
 LETTER_PERSONAL = TIMELINE_PERSONAL
+
+
+# ``suspects.name`` holds the name the ledger and the case view show, sealed with the suspect's
+# id; nothing selects or orders by it in SQL (the ledger orders by receipt, case, position).
+NAME_FIELD = "suspects.name"
+
+
+def seal_name(cipher: FieldCipher, suspect_id: UUID, name: str) -> str:
+    return cipher.encrypt(name, field=NAME_FIELD, record_id=suspect_id)
+
+
+def open_name(cipher: FieldCipher, row: Any) -> str:
+    """The name of a ``suspects`` row (``suspect_id``, ``name``)."""
+    return cipher.decrypt(row.name, field=NAME_FIELD, record_id=row.suspect_id)
 
 
 def seal_facts(cipher: FieldCipher, suspect_id: UUID, facts: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from defense_schemas.vocabulary import (
     ReappointmentReason,
 )
 from legal_calendar import Deadline, LegalCalendar, Period, legal_date
-from procuratorate.db.personal import open_facts, seal_facts, seal_letter
+from procuratorate.db.personal import open_facts, seal_facts, seal_letter, seal_name
 from procuratorate.db.tables import (
     cases,
     clocks,
@@ -183,7 +183,7 @@ class CaseRepository:
         await self.update_suspect(
             suspect_id,
             facts=seal_facts(self._cipher, suspect_id, facts.model_dump(mode="json")),
-            name=facts.name,
+            name=seal_name(self._cipher, suspect_id, facts.name),
         )
 
     async def record_discoveries(

@@ -67,7 +67,8 @@ suspects = sa.Table(
         "case_id", UUID(as_uuid=True), sa.ForeignKey("cases.case_id"), nullable=False, index=True
     ),
     sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("name", sa.String(100), nullable=False),
+    # Sealed (db.personal.seal_name): shown by the case view and the ledger, never queried.
+    sa.Column("name", sa.Text, nullable=False),
     sa.Column("facts", JSONB, nullable=False),  # SuspectParticulars, as last corrected
     sa.Column("grounds", JSONB, nullable=False),  # the grounds that apply now
     sa.Column("defense_status", sa.String(40), nullable=False),

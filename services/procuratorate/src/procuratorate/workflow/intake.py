@@ -24,7 +24,7 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import legal_date
 from legal_calendar.deadlines import LETTER, RIGHTS_NOTIFICATION
-from procuratorate.db.personal import seal_facts
+from procuratorate.db.personal import seal_facts, seal_name
 from procuratorate.db.repository import clock_row
 from procuratorate.db.tables import (
     case_transfers,
@@ -182,7 +182,7 @@ async def receive_case(
                         "suspect_id": suspect.suspect_id,
                         "case_id": case_id,
                         "position": position,
-                        "name": suspect.name,
+                        "name": seal_name(uow.cipher, suspect.suspect_id, suspect.name),
                         "facts": seal_facts(uow.cipher, suspect.suspect_id, facts[position]),
                         "grounds": [g.value for g in grounds[position]],
                         "defense_status": DefenseStatus.NONE.value,

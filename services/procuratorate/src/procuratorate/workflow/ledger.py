@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from defense_schemas.vocabulary import DefenseStatus, Ground
 from legal_calendar import LEGAL_TIMEZONE
+from procuratorate.db.personal import open_name
 from procuratorate.db.tables import cases, clocks, defenders, suspects, timeline
 from procuratorate.domain.ledger import (
     LedgerClock,
@@ -153,7 +154,7 @@ async def load_ledger(
             review_status=row.review_status,
             review_deadline=row.review_deadline,
             suspect_id=row.suspect_id,
-            suspect_name=row.name,
+            suspect_name=open_name(uow.cipher, row),
             defense_status=DefenseStatus(row.defense_status),
             grounds=tuple(Ground(g) for g in row.grounds),
             current_defender=current_defender(views, [d.ended_at is not None for d in mine]),
