@@ -26,8 +26,6 @@ NEEDLES = (NAME, GUARDIAN, ID_NUMBER, PHONE, GUARDIAN_PHONE, PLACE)
 # (service, table, column) → why the value is still readable there. Everything else is sealed.
 STILL_IN_CLEAR = {
     # Names kept in columns for lists and lookups (the ledger, the notice list, templates).
-    ("aid_center", "suspects", "name"): "the center's lists",
-    ("aid_center", "notices", "suspect_name"): "the center's notice list",
     ("notifier", "suspects", "name"): "the message templates",
 }
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from aid_center.api.access import NOTICE_OF_CENTER, STAFF, Staff, center_of, notice_in_center
 from aid_center.appointing import NoticeStatus, appoint
+from aid_center.db.personal import open_notice
 from aid_center.db.tables import notices
 from service_runtime.deps import RuntimeDep, SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, NotFound
@@ -90,7 +91,7 @@ async def _notice(session: SessionDep, notice_id: UUID) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound("notice", notice_id)
-    return dict(row)
+    return open_notice(session, row)
 
 
 @router.get("", response_model=list[NoticeOut], summary="List notices (e.g. status=unassignable)")
@@ -107,7 +108,10 @@ async def list_notices(
         query = query.where(notices.c.status == status)
     if case_id is not None:
         query = query.where(notices.c.case_id == case_id)
-    return [NoticeOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()]
+    return [
+        NoticeOut.model_validate(open_notice(session, r))
+        for r in (await session.execute(query)).mappings()
+    ]
 
 
 @router.get(

@@ -4,6 +4,7 @@ and the guardian's contacts and the relatives."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +23,29 @@ LETTER_PERSONAL = (
     "guardian",
     "close_relatives",
 )
+
+
+# Names, sealed with their row's id: the notice list shows the name, nothing selects or
+# orders by it in SQL (the list orders by receipt), so no lookup hash is kept.
+SUSPECT_NAME = "suspects.name"
+NOTICE_SUSPECT_NAME = "notices.suspect_name"
+
+
+def seal_suspect_name(session: AsyncSession, suspect_id: UUID, name: str) -> str:
+    return cipher_of(session).encrypt(name, field=SUSPECT_NAME, record_id=suspect_id)
+
+
+def seal_notice_name(session: AsyncSession, notice_id: UUID, name: str) -> str:
+    return cipher_of(session).encrypt(name, field=NOTICE_SUSPECT_NAME, record_id=notice_id)
+
+
+def open_notice(session: AsyncSession, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``notices`` row as a dict, the suspect's name opened (the letter stays sealed)."""
+    notice = dict(row)
+    notice["suspect_name"] = cipher_of(session).decrypt(
+        row["suspect_name"], field=NOTICE_SUSPECT_NAME, record_id=row["notice_id"]
+    )
+    return notice
 
 
 def seal_place(session: AsyncSession, suspect_id: UUID, place: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aid_center.db.personal import seal_place
+from aid_center.db.personal import seal_place, seal_suspect_name
 from aid_center.db.tables import cases, suspects
 from aid_center.domain.minors import is_minor_on
 from defense_schemas import Envelope
@@ -32,7 +32,7 @@ async def on_case_received(session: AsyncSession, envelope: Envelope, event: Cas
         {
             "suspect_id": suspect.suspect_id,
             "case_id": envelope.case_id,
-            "name": suspect.name,
+            "name": seal_suspect_name(session, suspect.suspect_id, suspect.name),
             "birth_date": suspect.birth_date,
             "gender": suspect.gender.value,
             "likely_sentence": suspect.likely_sentence.value,

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aid_center.appointing import NoticeStatus, appoint, now
-from aid_center.db.personal import open_letter, seal_letter
+from aid_center.db.personal import open_letter, seal_letter, seal_notice_name
 from aid_center.db.tables import cases, notices
 from aid_center.domain.notice_intake import LetterFacts, NoticeCheck, check_notice
 from aid_center.settings import AidCenterSettings
@@ -150,7 +150,9 @@ def on_defense_notice_sent(runtime: Runtime) -> Handler:
                 "document_number": event.letter.document_number.text,
                 "procuratorate_unit": event.letter.procuratorate_unit,
                 "addressee_center": event.letter.addressee_center,
-                "suspect_name": event.letter.suspect_name,
+                "suspect_name": seal_notice_name(
+                    session, event.notice_id, event.letter.suspect_name
+                ),
                 "grounds": [g.value for g in event.letter.grounds],
                 "letter": seal_letter(session, event.notice_id, letter),
                 "materials": list(event.materials),
@@ -195,7 +197,9 @@ def on_notice_supplemented(runtime: Runtime) -> Handler:
         }
         if event.revised_letter is not None:
             values["grounds"] = [g.value for g in event.revised_letter.grounds]
-            values["suspect_name"] = event.revised_letter.suspect_name
+            values["suspect_name"] = seal_notice_name(
+                session, event.notice_id, event.revised_letter.suspect_name
+            )
         update = sa.update(notices).where(notices.c.notice_id == event.notice_id)
         if notice["status"] != NoticeStatus.SUPPLEMENT_REQUESTED:
             # Nothing was outstanding: keep the supplement, decide nothing again.
