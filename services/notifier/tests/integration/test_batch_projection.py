@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from defense_messaging.outbox import opened_row
 from defense_schemas import Envelope, decode_event
 from defense_schemas import examples as ex
-from notifier.db.personal import open_contact, open_delivery
+from notifier.db.personal import open_contact, open_delivery, open_suspect
 from notifier.db.tables import cases, clocks, contacts, deliveries, platform, suspects
 from notifier.handlers import CONSUMED, event_handlers
 from notifier.service import create_app
@@ -50,9 +50,12 @@ async def snapshot(running: RunningService) -> dict[str, Any]:
             return [dict(row) for row in (await session.execute(query)).mappings()]
 
         case_rows = await rows(sa.select(cases).order_by(cases.c.case_id))
-        suspect_rows = await rows(
-            sa.select(suspects).order_by(suspects.c.case_id, suspects.c.suspect_id)
-        )
+        suspect_rows = [
+            open_suspect(cipher, row)
+            for row in await rows(
+                sa.select(suspects).order_by(suspects.c.case_id, suspects.c.suspect_id)
+            )
+        ]
         contact_rows = [
             open_contact(cipher, row)
             for row in await rows(sa.select(contacts).order_by(contacts.c.case_id, contacts.c.id))

@@ -91,6 +91,24 @@ def open_delivery(cipher: FieldCipher, row: Mapping[Any, Any]) -> dict[str, Any]
     return opened
 
 
+# The suspect's name the message templates fill in; sealed with the suspect's id. Nothing
+# selects by it: the projection loads a case's suspects by case id.
+SUSPECT_NAME = "suspects.name"
+
+
+def seal_suspect_name(cipher: FieldCipher, suspect_id: UUID, name: str | None) -> str | None:
+    return cipher.encrypt_optional(name, field=SUSPECT_NAME, record_id=suspect_id)
+
+
+def open_suspect(cipher: FieldCipher, row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A ``suspects`` row with the name opened."""
+    opened = dict(row)
+    opened["name"] = cipher.decrypt_optional(
+        row["name"], field=SUSPECT_NAME, record_id=row["suspect_id"]
+    )
+    return opened
+
+
 HELD_FIELD = "held_deliveries.envelope"
 
 

@@ -26,7 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_schemas import BaseEvent, Envelope, decode_event
 from defense_schemas.vocabulary import ClockKind, RecipientRole, ResponsibleParty
-from notifier.db.personal import open_contact, open_held, seal_contact, seal_held
+from notifier.db.personal import (
+    open_contact,
+    open_held,
+    open_suspect,
+    seal_contact,
+    seal_held,
+    seal_suspect_name,
+)
 from notifier.db.tables import cases, clocks, contacts, held_deliveries, suspects, templates
 from notifier.domain.clocks import ClockKey
 from notifier.domain.deliveries import Contact
@@ -100,7 +107,9 @@ class ProjectionBatch:
         for row in (
             await session.execute(sa.select(suspects).where(suspects.c.case_id.in_(ids)))
         ).mappings():
-            batch.suspects.setdefault(row["case_id"], {})[row["suspect_id"]] = dict(row)
+            batch.suspects.setdefault(row["case_id"], {})[row["suspect_id"]] = open_suspect(
+                cipher, row
+            )
         for row in (
             await session.execute(
                 sa.select(contacts).where(contacts.c.case_id.in_(ids)).order_by(contacts.c.id)
@@ -294,7 +303,11 @@ class ProjectionBatch:
                 session, cases, ["case_id"], [self.cases[c] for c in sorted(self._dirty_cases)]
             )
         if self._dirty_suspects:
-            rows = [self.suspects[c][s] for c, s in sorted(self._dirty_suspects)]
+            cipher = self._cipher()
+            rows = [
+                {**row, "name": seal_suspect_name(cipher, row["suspect_id"], row["name"])}
+                for row in (self.suspects[c][s] for c, s in sorted(self._dirty_suspects))
+            ]
             await _upsert(session, suspects, ["case_id", "suspect_id"], rows)
         if self._forgotten_contacts:
             await session.execute(
