@@ -596,6 +596,41 @@ async def test_a_minor_stays_a_minor_for_the_center_after_turning_18_during_revi
         assert str(assigned.lawyer.lawyer_id) == specialist
 
 
+@pytest.mark.parametrize("offence_stated", [True, False])
+async def test_a_suspect_who_offended_at_17_is_a_minors_case_for_the_center(
+    service_settings: Callable[..., Any], offence_stated: bool
+) -> None:
+    """Minority is judged by age at the offence where the transfer states it (else at receipt):
+    18 on receipt, 17 when offending, the juvenile specialist is preferred (Art. 12 ¶2)."""
+    async with running_center(service_settings, "aid-offence-age") as center:
+        firm_a = await add_firm(center, "天津卯律师事务所")
+        firm_b = await add_firm(center, "天津辰律师事务所")
+        generalist = await add_lawyer(center, firm_a, "O001")
+        specialist = await add_lawyer(
+            center, firm_b, "O002", specialties=["juvenile"], max_concurrent_cases=9
+        )
+        case_id, received, (adult_id, _) = new_case()
+        # Turned 18 on 2026-01-10; the offence on 2025-12-20; received 2026-03-02.
+        offence = {"offence_date": date(2025, 12, 20)} if offence_stated else {}
+        received = received.model_copy(
+            update={
+                "suspects": tuple(
+                    s.model_copy(update={"birth_date": date(2008, 1, 10), **offence})
+                    if s.suspect_id == adult_id
+                    else s
+                    for s in received.suspects
+                ),
+                "received_at": datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+            }
+        )
+        await center.publish(received, case_id)
+        # The letter names another ground only: the center's own reading decides.
+        await center.publish(notice_for(adult_id, minor=False), case_id)
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        expected = specialist if offence_stated else generalist
+        assert str(assigned.lawyer.lawyer_id) == expected
+
+
 async def test_escalation_to_a_possible_life_sentence_replaces_a_junior_lawyer(
     service_settings: Callable[..., Any],
 ) -> None:

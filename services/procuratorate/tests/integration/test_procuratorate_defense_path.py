@@ -269,3 +269,23 @@ async def test_letters_go_to_the_registered_center_and_an_unknown_district_is_re
         json={"choice": "no_counsel"},
     )
     assert refused.status_code == 409 and refused.json()["detail"]["field"] == "district"
+
+
+async def test_a_suspect_who_offended_at_17_is_a_minor_on_rest_intake(
+    service: RunningService,
+) -> None:
+    """18 on receipt (2026-03-02), 17 at the offence: LAL Art. 25(1)(1) by age at the offence;
+    without the offence date, judged at receipt. A date before birth is a 422 naming it."""
+    stated = suspect(birth_date="2008-01-10", offence_date="2025-12-20")
+    unstated = suspect(birth_date="2008-01-10")
+    case_id = await received(service, stated, unstated, district="和平区")
+    got = (await service.client.get(f"/cases/{case_id}")).json()["suspects"]
+    grounds = {s["suspect_id"]: s["grounds"] for s in got}
+    assert grounds[stated["suspect_id"]] == ["minor"]
+    assert grounds[unstated["suspect_id"]] == []
+
+    bad = await service.client.post(
+        "/cases", json=case(suspect(birth_date="2008-01-10", offence_date="2007-12-31"))
+    )
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["detail"][0]["loc"][-1] == "offence_date"

@@ -185,6 +185,8 @@ def test_a_plea_without_admission_is_malformed() -> None:
     ("overrides", "social_impact", "why"),
     [
         ({"birth_date": date(2010, 1, 1)}, False, "minor"),
+        # 18 on receipt, 17 at the offence: a juvenile case (CPL Art. 223(3)).
+        ({"birth_date": date(2008, 1, 10), "offence_date": date(2025, 12, 20)}, False, "minor"),
         ({"disabilities": ["hearing"]}, False, "223\\(1\\)"),
         ({"limited_capacity": True}, False, "223\\(1\\)"),
         ({"likely_sentence": "3_years_or_more"}, False, "three years"),

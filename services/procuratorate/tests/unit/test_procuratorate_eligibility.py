@@ -111,3 +111,24 @@ def test_pilot_scope_is_configuration() -> None:
 
 def test_newly_discovered_grounds_are_the_new_ones_only() -> None:
     assert newly_discovered([G.GUILT_NOT_ADMITTED], [G.MINOR, G.GUILT_NOT_ADMITTED]) == (G.MINOR,)
+
+
+@pytest.mark.parametrize(
+    ("offence_date", "expected"),
+    [
+        (date(2025, 12, 20), (G.MINOR,)),  # 17 at the offence: a minor's case
+        (None, ()),  # no offence date: judged at receipt, 18 by then
+        (date(2026, 1, 10), ()),  # offended on the 18th birthday
+    ],
+)
+def test_minority_is_judged_by_age_at_the_offence_where_the_transfer_states_it(
+    offence_date: date | None, expected: tuple[G, ...]
+) -> None:
+    # Born 2008-01-10: 18 on receipt (2026-03-02), 17 until 2026-01-10.
+    suspect = person(birth_date=date(2008, 1, 10), offence_date=offence_date)
+    assert eligibility_grounds(suspect, facts(), [], PILOT, assessed_on=ON) == expected
+
+
+def test_an_offence_date_before_birth_is_refused_naming_the_field() -> None:
+    with pytest.raises(ValueError, match="offence_date"):
+        person(birth_date=date(2008, 1, 10), offence_date=date(2007, 1, 1))

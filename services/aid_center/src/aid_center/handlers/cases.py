@@ -36,11 +36,12 @@ async def on_case_received(session: AsyncSession, envelope: Envelope, event: Cas
             "birth_date": suspect.birth_date,
             "gender": suspect.gender.value,
             "likely_sentence": suspect.likely_sentence.value,
-            # Under 18 on the day the case was received (LAL Art. 25(1)(1)); the letter's grounds
-            # are authoritative, this is the center's own reading for the specialist preference.
-            # A later receipt of the same case (re-transfer, change of jurisdiction) never
-            # drops it: the suspect turning 18 during the review stays a minor's case.
-            "minor": is_minor_on(suspect.birth_date, received_on),
+            # Under 18 at the offence where the transfer states it, else on the day the case was
+            # received (LAL Art. 25(1)(1)); the letter's grounds are authoritative, this is the
+            # center's own reading for the specialist preference. A later receipt of the same
+            # case (re-transfer, change of jurisdiction) never drops it: the suspect turning 18
+            # during the review stays a minor's case.
+            "minor": is_minor_on(suspect.birth_date, suspect.minority_judged_on(received_on)),
             "charges": list(suspect.charges),
             "place_of_detention_or_residence": seal_place(
                 session, suspect.suspect_id, suspect.place_of_detention_or_residence

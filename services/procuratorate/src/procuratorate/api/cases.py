@@ -44,6 +44,11 @@ class SuspectIn(SuspectParticulars):
     """A suspect as entered over REST: the contract's particulars, the birth date bounded."""
 
     birth_date: ApiDate = Field(description="Date of birth; decides minority (LAL Art. 25(1)(1)).")
+    offence_date: ApiDate | None = Field(
+        None,
+        description="When the suspect committed the offence, where known: minority is judged "
+        "by age at the offence (else at receipt).",
+    )
 
 
 class CaseTransferIn(CaseParticulars):
@@ -141,6 +146,7 @@ class SuspectFactsPatch(BaseModel):
     model_config = {"extra": "forbid"}
 
     birth_date: ApiDate | None = None
+    offence_date: ApiDate | None = None
     disabilities: list[Disability] | None = None
     limited_capacity: bool | None = None
     likely_sentence: SentenceBand | None = None

@@ -71,7 +71,7 @@ def expedited_refusal(
                 f"suspect {sid} may be sentenced to more than three years (CPL Art. 222)",
                 sid,
             )
-        if age_on(suspect.birth_date, received_on) < ADULT_AGE:
+        if age_on(suspect.birth_date, suspect.minority_judged_on(received_on)) < ADULT_AGE:
             return f"suspect {sid} is a minor (CPL Art. 223(3))", sid
         if suspect.disabilities or suspect.limited_capacity:
             return (

@@ -57,12 +57,13 @@ def eligibility_grounds(
     """Every ground on which `suspect`, with no defender, must get an appointed lawyer.
 
     `co_suspects` are the other natural-person suspects of the same case (organisations, 单位,
-    are never suspects for appointed defense and are not passed here). Minority is judged on
-    `assessed_on` (the day the case is received or the facts change).
+    are never suspects for appointed defense and are not passed here). Minority is judged by
+    age at the offence where the transfer states it, else on `assessed_on` (the day the case
+    is received or the facts change).
     """
     grounds: list[Ground] = []
     # LAL Art. 25(1): everywhere.
-    if age_on(suspect.birth_date, assessed_on) < ADULT_AGE:
+    if age_on(suspect.birth_date, suspect.minority_judged_on(assessed_on)) < ADULT_AGE:
         grounds.append(Ground.MINOR)
     if suspect.disabilities:
         grounds.append(Ground.VISUAL_HEARING_OR_SPEECH_DISABILITY)

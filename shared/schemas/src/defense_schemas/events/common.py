@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Self
 from uuid import UUID
 
@@ -169,6 +170,12 @@ class SuspectParticulars(ContractModel):
         default=None, description="Resident ID or passport number, when known."
     )
     birth_date: Day = Field(description="Date of birth; decides minority (LAL Art. 25(1)(1)).")
+    offence_date: Day | None = Field(
+        default=None,
+        description="When the suspect committed the offence, where the transfer states it. "
+        "Minority (LAL Art. 25(1)(1); CPL Art. 277 ff., juvenile cases) is judged by age at the "
+        "offence; absent, by age on the case's receipt.",
+    )
     gender: Gender = Field(description="The suspect's gender.")
     disabilities: Unique[Disability] = Field(
         default=(), description="Visual, hearing or speech disabilities (LAL Art. 25(1)(2))."
@@ -205,6 +212,20 @@ class SuspectParticulars(ContractModel):
         "every co-suspect. Absent: known only from `pleads_guilty` (true implies admission; "
         "false leaves it unknown and is read as a denial, which keeps the suspect in scope).",
     )
+
+    @field_validator("offence_date")
+    @classmethod
+    def _offence_after_birth(cls, value: date | None, info: ValidationInfo) -> date | None:
+        born = info.data.get("birth_date")
+        if value is not None and born is not None and value < born:
+            raise ValueError("the offence date is before the birth date")
+        return value
+
+    def minority_judged_on(self, received_on: date) -> date:
+        """The day the suspect's age decides minority on: the offence, where the transfer states
+        it (a suspect who offended at 17 is a minor's case however old at receipt), else the
+        receipt."""
+        return self.offence_date if self.offence_date is not None else received_on
 
     @property
     def denies_guilt(self) -> bool:
