@@ -19,7 +19,7 @@ from defense_schemas import BaseEvent, Envelope
 from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
-from defense_schemas.vocabulary import AssessmentTrigger, Ground
+from defense_schemas.vocabulary import AssessmentTrigger, Ground, TerminationReason
 from legal_calendar import load_bundled_calendar
 from notifier.handlers import Projector
 from notifier.handlers.batch import ProjectionBatch
@@ -170,3 +170,71 @@ def test_every_interleaving_of_the_two_topics_leaves_the_same_projection(
     order: list[Envelope],
 ) -> None:
     assert _project(order) == IN_ORDER
+
+
+def _termination_script() -> tuple[list[Envelope], list[Envelope], dict[Any, BaseEvent]]:
+    """The minor's lawyer is appointed, then aid ends for a reason that leaves no defender, and
+    the procuratorate sends the letter again the next day."""
+    first = _example(pr.DefenseNoticeSent)
+    again = first.model_copy(
+        update={"notice_id": ex.example_id("notice-li-2"), "sent_at": ex.at(11)}
+    )
+    procuratorate: list[BaseEvent] = [
+        _example(pr.CaseReceived),
+        pr.EligibilityAssessed(
+            suspect_id=ex.LI,
+            assessed_at=ex.at(2, 16),
+            trigger=AssessmentTrigger.CASE_RECEIVED,
+            grounds=(Ground.MINOR,),
+            discovered_grounds=(Ground.MINOR,),
+            pilot_district=True,
+        ),
+        _example(pr.RightsNotified),
+        _example(pr.DefenseDecisionRecorded),
+        first,
+        again,
+    ]
+    aid_center: list[BaseEvent] = [
+        _example(aid.NoticeAccepted, received_at=first.sent_at),
+        _example(aid.LawyerAssigned),
+        aid.AidTerminated(
+            assignment_id=ex.ASSIGNMENT,
+            suspect_id=ex.LI,
+            reason=TerminationReason.OTHER,
+            terminated_at=ex.at(10),
+        ),
+    ]
+    events: dict[Any, BaseEvent] = {}
+
+    def wrap(event: BaseEvent, producer: str) -> Envelope:
+        envelope = Envelope.for_event(event, case_id=ex.CASE_ID, producer=producer)
+        events[envelope.event_id] = event
+        return envelope
+
+    return (
+        [wrap(e, "procuratorate") for e in procuratorate],
+        [wrap(e, "aid-center") for e in aid_center],
+        events,
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_a_reopened_letter_clock_is_answered_by_the_new_letter_whatever_the_order(
+    data: st.DataObject,
+) -> None:
+    """In order, the termination reopens the letter clock and the new letter meets it. A new
+    letter applied before the termination it answers already met it: no clock is opened that
+    nothing would close (no false breach), and the suspect's facts are the same."""
+    procuratorate, aid_center, events = _termination_script()
+    EVENTS.update(events)
+    picks = data.draw(st.permutations([True] * len(procuratorate) + [False] * len(aid_center)))
+    left, right = iter(procuratorate), iter(aid_center)
+    order = [next(left) if pick else next(right) for pick in picks]
+    # As it happened: the letter, the center's answers, then the letter sent again.
+    in_order = _project(procuratorate[:-1] + aid_center + procuratorate[-1:])
+    letters = [c for c in in_order["clocks"] if c[0] == "notice_dispatch"]
+    assert [(c[3], c[4]) for c in letters] == [("stopped", "met"), ("stopped", "met")]
+    got = _project(order)
+    assert not [c for c in got["clocks"] if c[0] == "notice_dispatch" and c[3] == "open"]
+    assert got["suspects"] == in_order["suspects"]

@@ -285,12 +285,9 @@ def _letter_reopened_by_termination(
     aggregate decides (``record_aid_terminated``). A letter already sent at or after the
     termination (its event came first, on the other topic) answered it."""
     suspect = view.suspect(event.suspect_id)
-    if (
-        not termination_reopens_letter(event.reason)
-        or not suspect.in_scope
-        or closed_by(event.terminated_at, suspect.notice_sent_at)
-    ):
+    if not termination_reopens_letter(event.reason) or not suspect.in_scope:
         return []
+    # A letter sent at or after the termination keeps the letter in flight (letter_in_flight).
     reopened = replace(suspect, letter_reopened_at=event.terminated_at)
     if not _letter_owed(view, event.suspect_id, reopened):
         return []
