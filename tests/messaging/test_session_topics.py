@@ -45,6 +45,11 @@ async def test_removing_takes_exactly_the_topics_named(infra: Endpoints) -> None
     try:
         await admin.create_topics([NewTopic(t, 1, 1) for t in (*mine, neighbour)])
 
+        async def created() -> bool:  # a busy broker lists a new topic a moment after creating it
+            return {*mine, neighbour} <= set(await admin.list_topics())
+
+        await eventually(created, what="the created topics to reach the broker's metadata")
+
         removed = await asyncio.to_thread(
             remove_topics,
             infra.kafka_bootstrap,
