@@ -17,8 +17,10 @@ from aid_center.api import (
 )
 from aid_center.calendar_recount import recount_provisional_periods
 from aid_center.db.tables import metadata, platform
+from aid_center.errors import install_domain_errors
 from aid_center.handlers import event_handlers
 from aid_center.settings import AidCenterSettings
+from aid_center.unit_of_work import AidCenterUnitOfWork
 from service_runtime.app import Runtime, ServiceDefinition, build_app
 from service_runtime.settings import ServiceSettings
 
@@ -41,7 +43,8 @@ def settings_from_env() -> AidCenterSettings:
 
 
 async def recount_provisional(runtime: Runtime) -> None:
-    await recount_provisional_periods(runtime)
+    async with runtime.unit_of_work() as uow:
+        await recount_provisional_periods(uow)
 
 
 def definition() -> ServiceDefinition:
@@ -60,6 +63,7 @@ def definition() -> ServiceDefinition:
         own_topic=lambda settings: settings.topic_aid_center,
         consumed_topics=consumed,
         handlers=event_handlers,
+        unit_of_work=AidCenterUnitOfWork,
         routers=[
             firms.router,
             lawyers.router,
@@ -71,6 +75,7 @@ def definition() -> ServiceDefinition:
         ],
         audited=True,
         personal_fields=PERSONAL_FIELDS,
+        install_domain_errors=install_domain_errors,
         on_calendar_changed=recount_provisional,
     )
 

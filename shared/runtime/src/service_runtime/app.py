@@ -44,13 +44,11 @@ from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.observability import ServiceMetrics, request_metrics_middleware
 from service_runtime.request_guards import reject_unstorable_parameters, request_guard
-from service_runtime.security.audit import SESSION_AUDIT_KEY
 from service_runtime.security.audit_anchor import anchor_periodically
-from service_runtime.security.audit_events import AuditedApplier
 from service_runtime.security.audit_http import audit_middleware
 from service_runtime.security.defaults import check_local_defaults
 from service_runtime.security.fields import FieldCipher
-from service_runtime.security.personal import SESSION_CIPHER, DeadLetterSealer, OutboxSealer
+from service_runtime.security.personal import DeadLetterSealer, OutboxSealer
 from service_runtime.security.tokens import TokenVerifier
 from service_runtime.settings import ServiceSettings
 from service_runtime.tables import PlatformTables
@@ -211,12 +209,11 @@ async def start_runtime(
         )
     engine = create_engine(url)
     outbox_sealer = OutboxSealer(FieldCipher.from_settings(settings))
-    # Every session can seal and open personal data (security.personal).
+    # The consumer's dead letters and every outbox row are sealed on the way in, wherever they
+    # are written from (defense_messaging knows no service's keys).
     sessions = session_factory(
         engine,
         info={
-            SESSION_CIPHER: FieldCipher.from_settings(settings),
-            SESSION_AUDIT_KEY: settings.audit_key.get_secret_value().encode(),
             DEAD_LETTER_SEALER: DeadLetterSealer(FieldCipher.from_settings(settings)),
             OUTBOX_SEALER: outbox_sealer,
         },
@@ -324,8 +321,7 @@ def _loop_ended(loop: OutboxRelay | EventConsumer, task: asyncio.Task[None]) -> 
 
 
 def _applier(definition: ServiceDefinition, runtime: Runtime) -> EventApplier:
-    applier = as_applier(definition.handlers(runtime))
-    return AuditedApplier(runtime, applier) if definition.audited else applier
+    return as_applier(definition.handlers(runtime))
 
 
 async def stop_runtime(runtime: Runtime) -> None:

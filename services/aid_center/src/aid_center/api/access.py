@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from fastapi import Depends
 
 from aid_center.db.tables import applications, assignments, notices
-from service_runtime.deps import SessionDep
+from aid_center.unit_of_work import UnitOfWorkDep
 from service_runtime.errors import NotFound
 from service_runtime.security.deps import require_roles
 from service_runtime.security.principal import Principal, Role
@@ -76,9 +76,9 @@ def assignments_of(principal: Principal) -> sa.ColumnElement[bool]:
 
 
 async def assignment_of_caller(
-    assignment_id: UUID, principal: StaffOrLawyer, session: SessionDep
+    assignment_id: UUID, principal: StaffOrLawyer, uow: UnitOfWorkDep
 ) -> UUID:
-    found = await session.scalar(
+    found = await uow.session.scalar(
         sa.select(assignments.c.assignment_id).where(
             assignments.c.assignment_id == assignment_id, assignments_of(principal)
         )
@@ -88,8 +88,8 @@ async def assignment_of_caller(
     return assignment_id
 
 
-async def notice_of_callers_center(notice_id: UUID, staff: Staff, session: SessionDep) -> UUID:
-    found = await session.scalar(
+async def notice_of_callers_center(notice_id: UUID, staff: Staff, uow: UnitOfWorkDep) -> UUID:
+    found = await uow.session.scalar(
         sa.select(notices.c.notice_id).where(
             notices.c.notice_id == notice_id, notice_in_center(center_of(staff))
         )
@@ -100,9 +100,9 @@ async def notice_of_callers_center(notice_id: UUID, staff: Staff, session: Sessi
 
 
 async def application_of_callers_center(
-    application_id: UUID, staff: Staff, session: SessionDep
+    application_id: UUID, staff: Staff, uow: UnitOfWorkDep
 ) -> UUID:
-    found = await session.scalar(
+    found = await uow.session.scalar(
         sa.select(applications.c.application_id).where(
             applications.c.application_id == application_id,
             application_in_center(center_of(staff)),

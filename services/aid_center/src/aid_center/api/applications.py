@@ -19,10 +19,11 @@ from aid_center.api.access import (
     center_of,
 )
 from aid_center.api.notices import AssignIn, AssignOut
-from aid_center.appointing import NoticeStatus, appoint
 from aid_center.db.tables import applications
-from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, NotFound
+from aid_center.domain.commands import AssignRequest
+from aid_center.unit_of_work import UnitOfWorkDep
+from aid_center.use_cases.assignments import assign_request
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
 
 router = APIRouter(
     prefix="/applications",
@@ -52,10 +53,10 @@ class ApplicationOut(BaseModel):
     closed_at: datetime | None
 
 
-async def _application(session: SessionDep, application_id: UUID) -> dict[str, Any]:
+async def _application(uow: UnitOfWorkDep, application_id: UUID) -> dict[str, Any]:
     row = (
         (
-            await session.execute(
+            await uow.session.execute(
                 sa.select(applications).where(applications.c.application_id == application_id)
             )
         )
@@ -69,7 +70,7 @@ async def _application(session: SessionDep, application_id: UUID) -> dict[str, A
 
 @router.get("", response_model=list[ApplicationOut], summary="List applications")
 async def list_applications(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     staff: Staff,
     status: Annotated[str | None, Query(description="Filter by status.")] = None,
     case_id: Annotated[UUID | None, Query()] = None,
@@ -84,7 +85,8 @@ async def list_applications(
     if case_id is not None:
         query = query.where(applications.c.case_id == case_id)
     return [
-        ApplicationOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()
+        ApplicationOut.model_validate(dict(r))
+        for r in (await uow.session.execute(query)).mappings()
     ]
 
 
@@ -94,8 +96,8 @@ async def list_applications(
     summary="One application",
     dependencies=[APPLICATION_OF_CENTER],
 )
-async def get_application(application_id: UUID, session: SessionDep) -> ApplicationOut:
-    return ApplicationOut.model_validate(await _application(session, application_id))
+async def get_application(application_id: UUID, uow: UnitOfWorkDep) -> ApplicationOut:
+    return ApplicationOut.model_validate(await _application(uow, application_id))
 
 
 @router.post(
@@ -106,23 +108,9 @@ async def get_application(application_id: UUID, session: SessionDep) -> Applicat
     description="The same rules as for a notice: roster limits may be waived by staff, the "
     "law's rules never (Measures Art. 13, LAL Art. 26, leave → 409).",
 )
-async def assign(
-    application_id: UUID, body: AssignIn, session: SessionDep, runtime: RuntimeDep
-) -> AssignOut:
-    application = await _application(session, application_id)
-    if application["status"] not in (NoticeStatus.ACCEPTED, NoticeStatus.UNASSIGNABLE):
-        raise Conflict(
-            f"application {application_id} is {application['status']}; only an accepted or "
-            "unassignable application gets a first assignment",
-            field="status",
-        )
-    outcome = await appoint(
-        session,
-        runtime,
-        None,
-        application_id=application_id,
-        caused_by=None,
-        manual_lawyer_id=body.lawyer_id,
-        manual_reason=body.reason,
+async def assign(application_id: UUID, body: AssignIn, uow: UnitOfWorkDep) -> AssignOut:
+    outcome = await assign_request(
+        uow,
+        AssignRequest(application_id=application_id, lawyer_id=body.lawyer_id, reason=body.reason),
     )
     return AssignOut(assignment_id=outcome.assignment_id, decision=outcome.decision.explanation())

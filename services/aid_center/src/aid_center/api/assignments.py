@@ -3,7 +3,6 @@ activity log and the center's quality reviews (Measures Art. 5, 7, 9, 13, 14).""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -22,15 +21,12 @@ from aid_center.api.access import (
     assignments_of,
     center_of,
 )
-from aid_center.appointing import ACTIVE, appoint, now
-from aid_center.db.tables import activities, assignments, conflict_reports, quality_reviews
-from aid_center.domain.quality import meeting_overdue, service_standard_checklist
-from aid_center.settings import AidCenterSettings
-from defense_schemas.events.aid_center import (
-    ConflictReported,
-    LawyerActivityLogged,
-    QualityReviewRecorded,
-)
+from aid_center.db.tables import activities, assignments, quality_reviews
+from aid_center.domain.commands import LogActivity, ReplaceLawyer, ReportConflict, ReviewQuality
+from aid_center.domain.quality import meeting_overdue
+from aid_center.domain.status import ACTIVE
+from aid_center.unit_of_work import UnitOfWorkDep
+from aid_center.use_cases import assignments as use_cases
 from defense_schemas.vocabulary import (
     ActivityKind,
     ConflictKind,
@@ -40,8 +36,7 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import legal_date
 from service_runtime.api_types import ApiDate
-from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 
 # Staff and lawyers pass the router; each route narrows it (lawyers: their own work only).
 router = APIRouter(
@@ -139,24 +134,9 @@ class OverdueMeeting(BaseModel):
     days_since_assignment: int
 
 
-async def _assignment(session: SessionDep, assignment_id: UUID) -> dict[str, Any]:
-    row = (
-        (
-            await session.execute(
-                sa.select(assignments).where(assignments.c.assignment_id == assignment_id)
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound("assignment", assignment_id)
-    return dict(row)
-
-
 @router.get("", response_model=list[AssignmentOut], summary="List assignments")
 async def list_assignments(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     principal: StaffOrLawyer,
     suspect_id: Annotated[UUID | None, Query()] = None,
     case_id: Annotated[UUID | None, Query()] = None,
@@ -175,7 +155,7 @@ async def list_assignments(
     ):
         if value is not None:
             query = query.where(column == value)
-    rows = (await session.execute(query)).mappings()
+    rows = (await uow.session.execute(query)).mappings()
     return [AssignmentOut.model_validate(dict(r)) for r in rows]
 
 
@@ -186,26 +166,24 @@ async def list_assignments(
     summary="Active assignments whose lawyer has not met the suspect N days after assignment",
 )
 async def overdue_meetings(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     staff: Staff,
-    runtime: RuntimeDep,
     as_of: Annotated[
         ApiDate | None,
         Query(description="The legal date to judge on (default: today, Asia/Shanghai)."),
     ] = None,
 ) -> list[OverdueMeeting]:
-    settings = runtime.settings
-    assert isinstance(settings, AidCenterSettings)
+    settings = uow.settings
     met = sa.exists().where(
         activities.c.assignment_id == assignments.c.assignment_id,
         activities.c.kind == ActivityKind.MEETING.value,
     )
-    rows = await session.execute(
+    rows = await uow.session.execute(
         sa.select(assignments, met.label("met")).where(
             assignments.c.status == ACTIVE, assignment_in_center(center_of(staff))
         )
     )
-    today = as_of or legal_date(now())
+    today = as_of or legal_date(uow.now())
     flagged = []
     for row in rows.mappings():
         assigned_on = legal_date(row["assigned_at"])
@@ -230,15 +208,8 @@ async def overdue_meetings(
     summary="One assignment",
     dependencies=[OWN_ASSIGNMENT],
 )
-async def get_assignment(assignment_id: UUID, session: SessionDep) -> AssignmentOut:
-    return AssignmentOut.model_validate(await _assignment(session, assignment_id))
-
-
-async def _active(session: SessionDep, assignment_id: UUID) -> dict[str, Any]:
-    row = await _assignment(session, assignment_id)
-    if row["status"] != ACTIVE:
-        raise Conflict(f"assignment {assignment_id} has ended", field="assignment_id")
-    return row
+async def get_assignment(assignment_id: UUID, uow: UnitOfWorkDep) -> AssignmentOut:
+    return AssignmentOut.model_validate(await use_cases.assignment_of(uow, assignment_id))
 
 
 @router.post(
@@ -247,25 +218,15 @@ async def _active(session: SessionDep, assignment_id: UUID) -> dict[str, Any]:
     response_model=ReplacementOut,
     summary="Replace the appointed lawyer (another lawyer; Measures Art. 5, 14)",
 )
-async def replace(
-    assignment_id: UUID, body: ReplacementIn, session: SessionDep, runtime: RuntimeDep
-) -> ReplacementOut:
-    current = await _active(session, assignment_id)
-    if current["notice_id"] is None and current["application_id"] is None:
-        raise Conflict(
-            "the assignment has neither notice nor application to reassign", field="assignment_id"
-        )
-    outcome = await appoint(
-        session,
-        runtime,
-        current["notice_id"],
-        application_id=current["application_id"],
-        caused_by=None,
-        replacing=current,
-        replacement_reason=body.reason,
-        detail=body.detail,
-        manual_lawyer_id=body.lawyer_id,
-        manual_reason=body.detail,
+async def replace(assignment_id: UUID, body: ReplacementIn, uow: UnitOfWorkDep) -> ReplacementOut:
+    outcome = await use_cases.replace_lawyer(
+        uow,
+        ReplaceLawyer(
+            assignment_id=assignment_id,
+            reason=body.reason,
+            lawyer_id=body.lawyer_id,
+            detail=body.detail,
+        ),
     )
     return ReplacementOut(
         previous_assignment_id=assignment_id,
@@ -284,67 +245,21 @@ async def replace(
     "reassigns the suspect to a lawyer of another firm (LawyerReplaced), or records the suspect "
     "as unassignable (AssignmentFailed).",
 )
-async def report_conflict(
-    assignment_id: UUID, body: ConflictIn, session: SessionDep, runtime: RuntimeDep
-) -> ConflictOut:
-    current = await _active(session, assignment_id)
-    if current["notice_id"] is None and current["application_id"] is None:
-        raise Conflict(
-            "the assignment has neither notice nor application to reassign", field="assignment_id"
-        )
-    if body.kind is ConflictKind.CO_SUSPECT_SAME_FIRM and not body.conflicting_suspect_ids:
-        raise InvalidInput(
-            "name the co-suspects the firm already defends", field="conflicting_suspect_ids"
-        )
-    at = now()
-    report_id = uuid.uuid4()
-    await session.execute(
-        sa.insert(conflict_reports).values(
-            report_id=report_id,
+async def report_conflict(assignment_id: UUID, body: ConflictIn, uow: UnitOfWorkDep) -> ConflictOut:
+    outcome = await use_cases.report_conflict(
+        uow,
+        ReportConflict(
             assignment_id=assignment_id,
-            suspect_id=current["suspect_id"],
-            firm_id=current["firm_id"],
-            kind=body.kind.value,
-            conflicting_suspect_ids=[str(s) for s in body.conflicting_suspect_ids],
-            detail=body.detail,
-            reported_at=at,
-        )
-    )
-    reported = await runtime.publisher.publish(
-        session,
-        ConflictReported(
-            assignment_id=assignment_id,
-            suspect_id=current["suspect_id"],
-            lawyer_id=current["lawyer_id"],
-            firm_id=current["firm_id"],
             kind=body.kind,
-            conflicting_suspect_ids=tuple(dict.fromkeys(body.conflicting_suspect_ids)),
-            reported_at=at,
+            conflicting_suspect_ids=tuple(body.conflicting_suspect_ids),
             detail=body.detail,
         ),
-        case_id=current["case_id"],
-    )
-    # The conflict report is now on record, so the engine excludes the whole firm.
-    outcome = await appoint(
-        session,
-        runtime,
-        current["notice_id"],
-        application_id=current["application_id"],
-        caused_by=reported,
-        replacing=current,
-        replacement_reason=ReplacementReason.CONFLICT_OF_INTEREST,
-        detail=body.detail,
-    )
-    await session.execute(
-        sa.update(conflict_reports)
-        .where(conflict_reports.c.report_id == report_id)
-        .values(replacement_assignment_id=outcome.assignment_id)
     )
     return ConflictOut(
-        report_id=report_id,
+        report_id=outcome.report_id,
         previous_assignment_id=assignment_id,
-        assignment_id=outcome.assignment_id,
-        decision=outcome.decision.explanation(),
+        assignment_id=outcome.appointment.assignment_id,
+        decision=outcome.appointment.decision.explanation(),
     )
 
 
@@ -355,53 +270,18 @@ async def report_conflict(
     response_model=ActivityOut,
     summary="Log the lawyer's work: meeting, file review, investigation, written opinion",
 )
-async def log_activity(
-    assignment_id: UUID, body: ActivityIn, session: SessionDep, runtime: RuntimeDep
-) -> ActivityOut:
-    current = await _assignment(session, assignment_id)
-    today = legal_date(now())
-    if body.performed_on > today:
-        raise InvalidInput("work cannot be logged for a future day", field="performed_on")
-    if body.performed_on < legal_date(current["assigned_at"]):
-        raise InvalidInput("the work predates the assignment", field="performed_on")
-    if current["ended_at"] is not None and body.performed_on > legal_date(current["ended_at"]):
-        raise Conflict("the assignment had ended by that day", field="performed_on")
-    activity_id = uuid.uuid4()
-    await session.execute(
-        sa.insert(activities).values(
-            activity_id=activity_id,
+async def log_activity(assignment_id: UUID, body: ActivityIn, uow: UnitOfWorkDep) -> ActivityOut:
+    row = await use_cases.log_activity(
+        uow,
+        LogActivity(
             assignment_id=assignment_id,
-            lawyer_id=current["lawyer_id"],
-            kind=body.kind.value,
-            performed_on=body.performed_on,
-            duration_minutes=body.duration_minutes,
-            note=body.note,
-        )
-    )
-    await runtime.publisher.publish(
-        session,
-        LawyerActivityLogged(
-            activity_id=activity_id,
-            assignment_id=assignment_id,
-            suspect_id=current["suspect_id"],
-            lawyer_id=current["lawyer_id"],
             kind=body.kind,
             performed_on=body.performed_on,
             duration_minutes=body.duration_minutes,
             note=body.note,
         ),
-        case_id=current["case_id"],
     )
-    row = (
-        (
-            await session.execute(
-                sa.select(activities).where(activities.c.activity_id == activity_id)
-            )
-        )
-        .mappings()
-        .one()
-    )
-    return ActivityOut.model_validate(dict(row))
+    return ActivityOut.model_validate(row)
 
 
 @router.get(
@@ -410,9 +290,9 @@ async def log_activity(
     summary="The lawyer's work",
     dependencies=[OWN_ASSIGNMENT],
 )
-async def list_activities(assignment_id: UUID, session: SessionDep) -> list[ActivityOut]:
-    await _assignment(session, assignment_id)
-    rows = await session.execute(
+async def list_activities(assignment_id: UUID, uow: UnitOfWorkDep) -> list[ActivityOut]:
+    await use_cases.assignment_of(uow, assignment_id)
+    rows = await uow.session.execute(
         sa.select(activities)
         .where(activities.c.assignment_id == assignment_id)
         .order_by(activities.c.performed_on, activities.c.logged_at)
@@ -428,52 +308,24 @@ async def list_activities(assignment_id: UUID, session: SessionDep) -> list[Acti
     summary="Record a quality review (Measures Art. 14) with the service-standard checklist",
 )
 async def review_quality(
-    assignment_id: UUID, body: QualityReviewIn, session: SessionDep, runtime: RuntimeDep
+    assignment_id: UUID, body: QualityReviewIn, uow: UnitOfWorkDep
 ) -> QualityReviewOut:
-    current = await _assignment(session, assignment_id)
-    if len(set(body.measures)) != len(body.measures):
-        raise InvalidInput("each measure once", field="measures")
-    kinds = await session.scalars(
-        sa.select(activities.c.kind).where(activities.c.assignment_id == assignment_id)
-    )
-    checklist = service_standard_checklist(ActivityKind(k) for k in kinds)
-    review_id = uuid.uuid4()
-    at = now()
-    await session.execute(
-        sa.insert(quality_reviews).values(
-            review_id=review_id,
+    review = await use_cases.review_quality(
+        uow,
+        ReviewQuality(
             assignment_id=assignment_id,
-            measures=[m.value for m in body.measures],
-            rating=body.rating.value,
-            checklist=checklist.as_json(),
-            service_standard_met=checklist.met,
-            reviewer=body.reviewer,
-            findings=body.findings,
-            reviewed_at=at,
-        )
-    )
-    await runtime.publisher.publish(
-        session,
-        QualityReviewRecorded(
-            review_id=review_id,
-            assignment_id=assignment_id,
-            suspect_id=current["suspect_id"],
-            lawyer_id=current["lawyer_id"],
             measures=tuple(body.measures),
             rating=body.rating,
-            service_standard_met=checklist.met,
             reviewer=body.reviewer,
-            reviewed_at=at,
             findings=body.findings,
         ),
-        case_id=current["case_id"],
     )
     return QualityReviewOut(
-        review_id=review_id,
+        review_id=review.review_id,
         assignment_id=assignment_id,
-        checklist=checklist.as_json(),
-        service_standard_met=checklist.met,
-        reviewed_at=at,
+        checklist=review.checklist.as_json(),
+        service_standard_met=review.checklist.met,
+        reviewed_at=review.reviewed_at,
         **body.model_dump(),
     )
 
@@ -484,9 +336,9 @@ async def review_quality(
     response_model=list[QualityReviewOut],
     summary="Quality reviews of an assignment",
 )
-async def list_quality_reviews(assignment_id: UUID, session: SessionDep) -> list[QualityReviewOut]:
-    await _assignment(session, assignment_id)
-    rows = await session.execute(
+async def list_quality_reviews(assignment_id: UUID, uow: UnitOfWorkDep) -> list[QualityReviewOut]:
+    await use_cases.assignment_of(uow, assignment_id)
+    rows = await uow.session.execute(
         sa.select(quality_reviews)
         .where(quality_reviews.c.assignment_id == assignment_id)
         .order_by(quality_reviews.c.reviewed_at)

@@ -12,12 +12,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from aid_center.api.access import STAFF
-from aid_center.appointing import now
 from aid_center.db.tables import duty_requests
-from aid_center.duty_rota import DutyRequestStatus, assign_duty_lawyer
-from legal_calendar import legal_date
-from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, NotFound
+from aid_center.domain.commands import RetryDutyRequest
+from aid_center.unit_of_work import UnitOfWorkDep
+from aid_center.use_cases.duty import retry_duty_request
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
 
 router = APIRouter(
     prefix="/duty-requests",
@@ -45,10 +44,10 @@ class DutyRequestOut(BaseModel):
     decision: dict[str, Any] = Field(description="Chosen, passed over and why.")
 
 
-async def _request(session: SessionDep, request_id: UUID) -> dict[str, Any]:
+async def _request(uow: UnitOfWorkDep, request_id: UUID) -> dict[str, Any]:
     row = (
         (
-            await session.execute(
+            await uow.session.execute(
                 sa.select(duty_requests).where(duty_requests.c.request_id == request_id)
             )
         )
@@ -62,7 +61,7 @@ async def _request(session: SessionDep, request_id: UUID) -> dict[str, Any]:
 
 @router.get("", response_model=list[DutyRequestOut], summary="List duty-lawyer requests")
 async def list_requests(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     status: Annotated[str | None, Query(description="assigned or unassigned.")] = None,
     case_id: Annotated[UUID | None, Query()] = None,
 ) -> list[DutyRequestOut]:
@@ -72,13 +71,14 @@ async def list_requests(
     if case_id is not None:
         query = query.where(duty_requests.c.case_id == case_id)
     return [
-        DutyRequestOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()
+        DutyRequestOut.model_validate(dict(r))
+        for r in (await uow.session.execute(query)).mappings()
     ]
 
 
 @router.get("/{request_id}", response_model=DutyRequestOut, summary="One duty-lawyer request")
-async def get_request(request_id: UUID, session: SessionDep) -> DutyRequestOut:
-    return DutyRequestOut.model_validate(await _request(session, request_id))
+async def get_request(request_id: UUID, uow: UnitOfWorkDep) -> DutyRequestOut:
+    return DutyRequestOut.model_validate(await _request(uow, request_id))
 
 
 @router.post(
@@ -86,9 +86,6 @@ async def get_request(request_id: UUID, session: SessionDep) -> DutyRequestOut:
     response_model=DutyRequestOut,
     summary="Retry an unassigned request against today's rota (after the rota was completed)",
 )
-async def retry(request_id: UUID, session: SessionDep, runtime: RuntimeDep) -> DutyRequestOut:
-    request = await _request(session, request_id)
-    if request["status"] == DutyRequestStatus.ASSIGNED:
-        raise Conflict(f"duty request {request_id} already has a duty lawyer", field="status")
-    await assign_duty_lawyer(session, runtime, request, on_date=legal_date(now()), caused_by=None)
-    return DutyRequestOut.model_validate(await _request(session, request_id))
+async def retry(request_id: UUID, uow: UnitOfWorkDep) -> DutyRequestOut:
+    await retry_duty_request(uow, RetryDutyRequest(request_id))
+    return DutyRequestOut.model_validate(await _request(uow, request_id))

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from aid_center.api.access import STAFF
 from aid_center.db.tables import law_firms
-from service_runtime.deps import SessionDep
+from aid_center.unit_of_work import UnitOfWorkDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, NotFound
 
 router = APIRouter(
@@ -38,26 +38,28 @@ class FirmOut(FirmIn):
 
 
 @router.post("", status_code=201, response_model=FirmOut, summary="Add a law firm")
-async def add_firm(body: FirmIn, session: SessionDep) -> FirmOut:
+async def add_firm(body: FirmIn, uow: UnitOfWorkDep) -> FirmOut:
     firm_id = uuid.uuid4()
     try:
-        async with session.begin_nested():
-            await session.execute(sa.insert(law_firms).values(firm_id=firm_id, **body.model_dump()))
+        async with uow.session.begin_nested():
+            await uow.session.execute(
+                sa.insert(law_firms).values(firm_id=firm_id, **body.model_dump())
+            )
     except IntegrityError as error:
         raise Conflict(f"a firm named {body.name!r} exists", field="name") from error
-    return await get_firm(firm_id, session)
+    return await get_firm(firm_id, uow)
 
 
 @router.get("", response_model=list[FirmOut], summary="List law firms")
-async def list_firms(session: SessionDep) -> list[FirmOut]:
-    rows = await session.execute(sa.select(law_firms).order_by(law_firms.c.name))
+async def list_firms(uow: UnitOfWorkDep) -> list[FirmOut]:
+    rows = await uow.session.execute(sa.select(law_firms).order_by(law_firms.c.name))
     return [FirmOut.model_validate(dict(r)) for r in rows.mappings()]
 
 
 @router.get("/{firm_id}", response_model=FirmOut, summary="One law firm")
-async def get_firm(firm_id: UUID, session: SessionDep) -> FirmOut:
+async def get_firm(firm_id: UUID, uow: UnitOfWorkDep) -> FirmOut:
     row = (
-        (await session.execute(sa.select(law_firms).where(law_firms.c.firm_id == firm_id)))
+        (await uow.session.execute(sa.select(law_firms).where(law_firms.c.firm_id == firm_id)))
         .mappings()
         .first()
     )

@@ -17,7 +17,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from aid_center.api.access import STAFF
-from aid_center.appointing import ACTIVE, now
 from aid_center.db.tables import (
     assignments,
     law_firms,
@@ -25,10 +24,11 @@ from aid_center.db.tables import (
     lawyers,
     previous_stage_lawyers,
 )
+from aid_center.domain.status import ACTIVE
+from aid_center.unit_of_work import UnitOfWorkDep
 from defense_schemas.vocabulary import Gender
 from legal_calendar import legal_date
 from service_runtime.api_types import ApiDate
-from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
 
 router = APIRouter(
@@ -108,7 +108,7 @@ class PreviousStageLawyerOut(PreviousStageLawyerIn):
     suspect_id: UUID
 
 
-async def _lawyer_out(session: SessionDep, lawyer_ids: list[UUID] | None = None) -> list[LawyerOut]:
+async def _lawyer_out(uow: UnitOfWorkDep, lawyer_ids: list[UUID] | None = None) -> list[LawyerOut]:
     active_cases = (
         sa.select(sa.func.count())
         .where(assignments.c.lawyer_id == lawyers.c.lawyer_id, assignments.c.status == ACTIVE)
@@ -121,9 +121,9 @@ async def _lawyer_out(session: SessionDep, lawyer_ids: list[UUID] | None = None)
     )
     if lawyer_ids is not None:
         query = query.where(lawyers.c.lawyer_id.in_(lawyer_ids))
-    rows = (await session.execute(query)).mappings().all()
+    rows = (await uow.session.execute(query)).mappings().all()
     leaves_rows = (
-        await session.execute(
+        await uow.session.execute(
             sa.select(lawyer_leaves)
             .where(lawyer_leaves.c.lawyer_id.in_([r["lawyer_id"] for r in rows]))
             .order_by(lawyer_leaves.c.starts_on)
@@ -132,7 +132,7 @@ async def _lawyer_out(session: SessionDep, lawyer_ids: list[UUID] | None = None)
     leaves: dict[UUID, list[LeaveOut]] = {}
     for leave in leaves_rows:
         leaves.setdefault(leave["lawyer_id"], []).append(LeaveOut.model_validate(dict(leave)))
-    today = legal_date(now())
+    today = legal_date(uow.now())
     return [
         LawyerOut.model_validate(
             {
@@ -147,17 +147,17 @@ async def _lawyer_out(session: SessionDep, lawyer_ids: list[UUID] | None = None)
     ]
 
 
-async def _one(session: SessionDep, lawyer_id: UUID) -> LawyerOut:
-    found = await _lawyer_out(session, [lawyer_id])
+async def _one(uow: UnitOfWorkDep, lawyer_id: UUID) -> LawyerOut:
+    found = await _lawyer_out(uow, [lawyer_id])
     if not found:
         raise NotFound("lawyer", lawyer_id)
     return found[0]
 
 
 @router.post("/lawyers", status_code=201, response_model=LawyerOut, summary="Add a lawyer")
-async def add_lawyer(body: LawyerIn, session: SessionDep) -> LawyerOut:
+async def add_lawyer(body: LawyerIn, uow: UnitOfWorkDep) -> LawyerOut:
     if (
-        await session.scalar(
+        await uow.session.scalar(
             sa.select(law_firms.c.firm_id).where(law_firms.c.firm_id == body.firm_id)
         )
         is None
@@ -167,38 +167,38 @@ async def add_lawyer(body: LawyerIn, session: SessionDep) -> LawyerOut:
     values = body.model_dump(mode="json")
     values["firm_id"] = body.firm_id
     try:
-        async with session.begin_nested():
-            await session.execute(sa.insert(lawyers).values(lawyer_id=lawyer_id, **values))
+        async with uow.session.begin_nested():
+            await uow.session.execute(sa.insert(lawyers).values(lawyer_id=lawyer_id, **values))
     except IntegrityError as error:
         raise Conflict(
             f"licence number {body.license_number} is already on the roster",
             field="license_number",
         ) from error
-    return await _one(session, lawyer_id)
+    return await _one(uow, lawyer_id)
 
 
 @router.get("/lawyers", response_model=list[LawyerOut], summary="List lawyers with caseload")
 async def list_lawyers(
-    session: SessionDep, firm_id: Annotated[UUID | None, Query()] = None
+    uow: UnitOfWorkDep, firm_id: Annotated[UUID | None, Query()] = None
 ) -> list[LawyerOut]:
-    found = await _lawyer_out(session)
+    found = await _lawyer_out(uow)
     return [lawyer for lawyer in found if firm_id is None or lawyer.firm_id == firm_id]
 
 
 @router.get("/lawyers/{lawyer_id}", response_model=LawyerOut, summary="One lawyer")
-async def get_lawyer(lawyer_id: UUID, session: SessionDep) -> LawyerOut:
-    return await _one(session, lawyer_id)
+async def get_lawyer(lawyer_id: UUID, uow: UnitOfWorkDep) -> LawyerOut:
+    return await _one(uow, lawyer_id)
 
 
 @router.patch("/lawyers/{lawyer_id}", response_model=LawyerOut, summary="Update a lawyer")
-async def update_lawyer(lawyer_id: UUID, body: LawyerUpdate, session: SessionDep) -> LawyerOut:
-    await _one(session, lawyer_id)
+async def update_lawyer(lawyer_id: UUID, body: LawyerUpdate, uow: UnitOfWorkDep) -> LawyerOut:
+    await _one(uow, lawyer_id)
     values = body.model_dump(exclude_unset=True, exclude_none=True)
     if values:
-        await session.execute(
+        await uow.session.execute(
             sa.update(lawyers).where(lawyers.c.lawyer_id == lawyer_id).values(**values)
         )
-    return await _one(session, lawyer_id)
+    return await _one(uow, lawyer_id)
 
 
 @router.post(
@@ -207,12 +207,12 @@ async def update_lawyer(lawyer_id: UUID, body: LawyerUpdate, session: SessionDep
     response_model=LeaveOut,
     summary="Record a leave period (no assignments while on leave)",
 )
-async def add_leave(lawyer_id: UUID, body: LeaveIn, session: SessionDep) -> LeaveOut:
-    await _one(session, lawyer_id)
+async def add_leave(lawyer_id: UUID, body: LeaveIn, uow: UnitOfWorkDep) -> LeaveOut:
+    await _one(uow, lawyer_id)
     if body.ends_on < body.starts_on:
         raise InvalidInput("the leave ends before it starts", field="ends_on")
     leave_id = uuid.uuid4()
-    await session.execute(
+    await uow.session.execute(
         sa.insert(lawyer_leaves).values(leave_id=leave_id, lawyer_id=lawyer_id, **body.model_dump())
     )
     return LeaveOut(leave_id=leave_id, lawyer_id=lawyer_id, **body.model_dump())
@@ -221,8 +221,8 @@ async def add_leave(lawyer_id: UUID, body: LeaveIn, session: SessionDep) -> Leav
 @router.delete(
     "/lawyers/{lawyer_id}/leaves/{leave_id}", status_code=204, summary="Cancel a leave period"
 )
-async def cancel_leave(lawyer_id: UUID, leave_id: UUID, session: SessionDep) -> Response:
-    result = await session.execute(
+async def cancel_leave(lawyer_id: UUID, leave_id: UUID, uow: UnitOfWorkDep) -> Response:
+    result = await uow.session.execute(
         sa.delete(lawyer_leaves).where(
             lawyer_leaves.c.leave_id == leave_id, lawyer_leaves.c.lawyer_id == lawyer_id
         )
@@ -238,17 +238,17 @@ async def cancel_leave(lawyer_id: UUID, leave_id: UUID, session: SessionDep) -> 
     summary="Record the lawyer the center appointed in the previous stage (continuity, Art. 13)",
 )
 async def set_previous_stage_lawyer(
-    suspect_id: UUID, body: PreviousStageLawyerIn, session: SessionDep
+    suspect_id: UUID, body: PreviousStageLawyerIn, uow: UnitOfWorkDep
 ) -> PreviousStageLawyerOut:
     if (
-        await session.scalar(
+        await uow.session.scalar(
             sa.select(lawyers.c.lawyer_id).where(lawyers.c.lawyer_id == body.lawyer_id)
         )
         is None
     ):
         raise InvalidInput(f"lawyer {body.lawyer_id} is not on the roster", field="lawyer_id")
     values = {"lawyer_id": body.lawyer_id, "note": body.note}
-    await session.execute(
+    await uow.session.execute(
         pg_insert(previous_stage_lawyers)
         .values(suspect_id=suspect_id, **values)
         .on_conflict_do_update(index_elements=[previous_stage_lawyers.c.suspect_id], set_=values)

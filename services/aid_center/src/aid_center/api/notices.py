@@ -12,11 +12,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from aid_center.api.access import NOTICE_OF_CENTER, STAFF, Staff, center_of, notice_in_center
-from aid_center.appointing import NoticeStatus, appoint
 from aid_center.db.personal import open_notice
 from aid_center.db.tables import notices
-from service_runtime.deps import RuntimeDep, SessionDep
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, NotFound
+from aid_center.domain.commands import AssignRequest
+from aid_center.unit_of_work import UnitOfWorkDep
+from aid_center.use_cases.assignments import assign_request
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
 
 router = APIRouter(
     prefix="/notices",
@@ -83,20 +84,20 @@ class AssignOut(BaseModel):
     decision: dict[str, Any]
 
 
-async def _notice(session: SessionDep, notice_id: UUID) -> dict[str, Any]:
+async def _notice(uow: UnitOfWorkDep, notice_id: UUID) -> dict[str, Any]:
     row = (
-        (await session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
+        (await uow.session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
         .mappings()
         .first()
     )
     if row is None:
         raise NotFound("notice", notice_id)
-    return open_notice(session, row)
+    return open_notice(uow.cipher, row)
 
 
 @router.get("", response_model=list[NoticeOut], summary="List notices (e.g. status=unassignable)")
 async def list_notices(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     staff: Staff,
     status: Annotated[str | None, Query(description="Filter by status.")] = None,
     case_id: Annotated[UUID | None, Query()] = None,
@@ -109,8 +110,8 @@ async def list_notices(
     if case_id is not None:
         query = query.where(notices.c.case_id == case_id)
     return [
-        NoticeOut.model_validate(open_notice(session, r))
-        for r in (await session.execute(query)).mappings()
+        NoticeOut.model_validate(open_notice(uow.cipher, r))
+        for r in (await uow.session.execute(query)).mappings()
     ]
 
 
@@ -120,8 +121,8 @@ async def list_notices(
     summary="One notice",
     dependencies=[NOTICE_OF_CENTER],
 )
-async def get_notice(notice_id: UUID, session: SessionDep) -> NoticeOut:
-    return NoticeOut.model_validate(await _notice(session, notice_id))
+async def get_notice(notice_id: UUID, uow: UnitOfWorkDep) -> NoticeOut:
+    return NoticeOut.model_validate(await _notice(uow, notice_id))
 
 
 @router.post(
@@ -133,22 +134,8 @@ async def get_notice(notice_id: UUID, session: SessionDep) -> NoticeOut:
     "the decision records as waived; the law's rules are never waived: a firm defending a "
     "co-suspect of the case (Measures Art. 13), LAL Art. 26 experience, leave → 409.",
 )
-async def assign(
-    notice_id: UUID, body: AssignIn, session: SessionDep, runtime: RuntimeDep
-) -> AssignOut:
-    notice = await _notice(session, notice_id)
-    if notice["status"] not in (NoticeStatus.ACCEPTED, NoticeStatus.UNASSIGNABLE):
-        raise Conflict(
-            f"notice {notice_id} is {notice['status']}; only an accepted or unassignable notice "
-            "gets a first assignment (replace an assigned lawyer through the assignment)",
-            field="status",
-        )
-    outcome = await appoint(
-        session,
-        runtime,
-        notice_id,
-        caused_by=None,
-        manual_lawyer_id=body.lawyer_id,
-        manual_reason=body.reason,
+async def assign(notice_id: UUID, body: AssignIn, uow: UnitOfWorkDep) -> AssignOut:
+    outcome = await assign_request(
+        uow, AssignRequest(notice_id=notice_id, lawyer_id=body.lawyer_id, reason=body.reason)
     )
     return AssignOut(assignment_id=outcome.assignment_id, decision=outcome.decision.explanation())

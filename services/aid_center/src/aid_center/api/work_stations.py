@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 
 from aid_center.api.access import STAFF
 from aid_center.db.tables import duty_requests, duty_shifts, lawyers, work_stations
+from aid_center.unit_of_work import UnitOfWorkDep
 from defense_schemas.vocabulary import ServiceMode
 from service_runtime.api_types import ApiDate
-from service_runtime.deps import SessionDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
 
 router = APIRouter(
@@ -71,10 +71,10 @@ class ShiftOut(BaseModel):
     mode: ServiceMode
 
 
-async def _station(session: SessionDep, station_id: UUID) -> dict[str, object]:
+async def _station(uow: UnitOfWorkDep, station_id: UUID) -> dict[str, object]:
     row = (
         (
-            await session.execute(
+            await uow.session.execute(
                 sa.select(work_stations).where(work_stations.c.station_id == station_id)
             )
         )
@@ -89,33 +89,34 @@ async def _station(session: SessionDep, station_id: UUID) -> dict[str, object]:
 @router.post(
     "/work-stations", status_code=201, response_model=WorkStationOut, summary="Add a work station"
 )
-async def add_station(body: WorkStationIn, session: SessionDep) -> WorkStationOut:
+async def add_station(body: WorkStationIn, uow: UnitOfWorkDep) -> WorkStationOut:
     station_id = uuid.uuid4()
     try:
-        async with session.begin_nested():
-            await session.execute(
+        async with uow.session.begin_nested():
+            await uow.session.execute(
                 sa.insert(work_stations).values(station_id=station_id, **body.model_dump())
             )
     except IntegrityError as error:
         raise Conflict(f"a work station named {body.name!r} exists", field="name") from error
-    return WorkStationOut.model_validate(await _station(session, station_id))
+    return WorkStationOut.model_validate(await _station(uow, station_id))
 
 
 @router.get("/work-stations", response_model=list[WorkStationOut], summary="List work stations")
 async def list_stations(
-    session: SessionDep, district: Annotated[str | None, Query()] = None
+    uow: UnitOfWorkDep, district: Annotated[str | None, Query()] = None
 ) -> list[WorkStationOut]:
     query = sa.select(work_stations).order_by(work_stations.c.name)
     if district is not None:
         query = query.where(work_stations.c.district == district)
     return [
-        WorkStationOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()
+        WorkStationOut.model_validate(dict(r))
+        for r in (await uow.session.execute(query)).mappings()
     ]
 
 
 @router.get("/work-stations/{station_id}", response_model=WorkStationOut, summary="One station")
-async def get_station(station_id: UUID, session: SessionDep) -> WorkStationOut:
-    return WorkStationOut.model_validate(await _station(session, station_id))
+async def get_station(station_id: UUID, uow: UnitOfWorkDep) -> WorkStationOut:
+    return WorkStationOut.model_validate(await _station(uow, station_id))
 
 
 def _shift_query() -> sa.Select[tuple[object, ...]]:
@@ -143,13 +144,13 @@ def _shift_query() -> sa.Select[tuple[object, ...]]:
     description="One shift per day from starts_on to ends_on. A lawyer already on this "
     "station's rota on one of those days → 409; an unknown lawyer → 400.",
 )
-async def add_shifts(station_id: UUID, body: ShiftsIn, session: SessionDep) -> list[ShiftOut]:
-    await _station(session, station_id)
+async def add_shifts(station_id: UUID, body: ShiftsIn, uow: UnitOfWorkDep) -> list[ShiftOut]:
+    await _station(uow, station_id)
     if body.ends_on < body.starts_on:
         raise InvalidInput("ends_on is before starts_on", field="ends_on")
     if (body.ends_on - body.starts_on).days >= MAX_SHIFT_SPAN_DAYS:
         raise InvalidInput(f"at most {MAX_SHIFT_SPAN_DAYS} days at once", field="ends_on")
-    known = await session.scalar(
+    known = await uow.session.scalar(
         sa.select(lawyers.c.lawyer_id).where(lawyers.c.lawyer_id == body.lawyer_id)
     )
     if known is None:
@@ -159,8 +160,8 @@ async def add_shifts(station_id: UUID, body: ShiftsIn, session: SessionDep) -> l
     ]
     ids = [uuid.uuid4() for _ in days]
     try:
-        async with session.begin_nested():
-            await session.execute(
+        async with uow.session.begin_nested():
+            await uow.session.execute(
                 sa.insert(duty_shifts),
                 [
                     {
@@ -178,7 +179,7 @@ async def add_shifts(station_id: UUID, body: ShiftsIn, session: SessionDep) -> l
             "the lawyer is already on this station's rota on one of those days",
             field="starts_on",
         ) from error
-    rows = await session.execute(_shift_query().where(duty_shifts.c.shift_id.in_(ids)))
+    rows = await uow.session.execute(_shift_query().where(duty_shifts.c.shift_id.in_(ids)))
     return [ShiftOut.model_validate(dict(r)) for r in rows.mappings()]
 
 
@@ -188,7 +189,7 @@ async def add_shifts(station_id: UUID, body: ShiftsIn, session: SessionDep) -> l
     summary="The duty-lawyer rota: shifts between two dates, optionally of one station",
 )
 async def rota(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     starts_on: Annotated[ApiDate, Query(description="First day.")],
     ends_on: Annotated[ApiDate | None, Query(description="Last day; default starts_on.")] = None,
     station_id: Annotated[UUID | None, Query()] = None,
@@ -202,7 +203,7 @@ async def rota(
         query = query.where(duty_shifts.c.station_id == station_id)
     if lawyer_id is not None:
         query = query.where(duty_shifts.c.lawyer_id == lawyer_id)
-    return [ShiftOut.model_validate(dict(r)) for r in (await session.execute(query)).mappings()]
+    return [ShiftOut.model_validate(dict(r)) for r in (await uow.session.execute(query)).mappings()]
 
 
 @router.delete(
@@ -211,16 +212,16 @@ async def rota(
     response_class=Response,
     summary="Take a shift off the rota (409 once a request was served on it)",
 )
-async def delete_shift(shift_id: UUID, session: SessionDep) -> Response:
-    exists = await session.scalar(
+async def delete_shift(shift_id: UUID, uow: UnitOfWorkDep) -> Response:
+    exists = await uow.session.scalar(
         sa.select(duty_shifts.c.shift_id).where(duty_shifts.c.shift_id == shift_id)
     )
     if exists is None:
         raise NotFound("duty shift", shift_id)
-    used = await session.scalar(
+    used = await uow.session.scalar(
         sa.select(sa.func.count()).where(duty_requests.c.shift_id == shift_id)
     )
     if used:
         raise Conflict("a request was served on this shift; it stays on record", field="shift_id")
-    await session.execute(sa.delete(duty_shifts).where(duty_shifts.c.shift_id == shift_id))
+    await uow.session.execute(sa.delete(duty_shifts).where(duty_shifts.c.shift_id == shift_id))
     return Response(status_code=204)

@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from service_runtime.security.personal import cipher_of, seal, unseal
+from service_runtime.security.fields import FieldCipher
+from service_runtime.security.personal import seal, unseal
 
 LETTER_PERSONAL = (
     # The rendered text repeats every contact of the letter; the name identifies the person.
@@ -31,32 +30,32 @@ SUSPECT_NAME = "suspects.name"
 NOTICE_SUSPECT_NAME = "notices.suspect_name"
 
 
-def seal_suspect_name(session: AsyncSession, suspect_id: UUID, name: str) -> str:
-    return cipher_of(session).encrypt(name, field=SUSPECT_NAME, record_id=suspect_id)
+def seal_suspect_name(cipher: FieldCipher, suspect_id: UUID, name: str) -> str:
+    return cipher.encrypt(name, field=SUSPECT_NAME, record_id=suspect_id)
 
 
-def seal_notice_name(session: AsyncSession, notice_id: UUID, name: str) -> str:
-    return cipher_of(session).encrypt(name, field=NOTICE_SUSPECT_NAME, record_id=notice_id)
+def seal_notice_name(cipher: FieldCipher, notice_id: UUID, name: str) -> str:
+    return cipher.encrypt(name, field=NOTICE_SUSPECT_NAME, record_id=notice_id)
 
 
-def open_notice(session: AsyncSession, row: Mapping[str, Any]) -> dict[str, Any]:
+def open_notice(cipher: FieldCipher, row: Mapping[str, Any]) -> dict[str, Any]:
     """A ``notices`` row as a dict, the suspect's name opened (the letter stays sealed)."""
     notice = dict(row)
-    notice["suspect_name"] = cipher_of(session).decrypt(
+    notice["suspect_name"] = cipher.decrypt(
         row["suspect_name"], field=NOTICE_SUSPECT_NAME, record_id=row["notice_id"]
     )
     return notice
 
 
-def seal_place(session: AsyncSession, suspect_id: UUID, place: str) -> str:
-    return cipher_of(session).encrypt(
+def seal_place(cipher: FieldCipher, suspect_id: UUID, place: str) -> str:
+    return cipher.encrypt(
         place, field="suspect.place_of_detention_or_residence", record_id=suspect_id
     )
 
 
-def seal_letter(session: AsyncSession, notice_id: UUID, letter: dict[str, Any]) -> dict[str, Any]:
-    return seal(cipher_of(session), letter, LETTER_PERSONAL, record="letter", record_id=notice_id)
+def seal_letter(cipher: FieldCipher, notice_id: UUID, letter: dict[str, Any]) -> dict[str, Any]:
+    return seal(cipher, letter, LETTER_PERSONAL, record="letter", record_id=notice_id)
 
 
-def open_letter(session: AsyncSession, notice_id: UUID, letter: dict[str, Any]) -> dict[str, Any]:
-    return unseal(cipher_of(session), letter, record="letter", record_id=notice_id)
+def open_letter(cipher: FieldCipher, notice_id: UUID, letter: dict[str, Any]) -> dict[str, Any]:
+    return unseal(cipher, letter, record="letter", record_id=notice_id)

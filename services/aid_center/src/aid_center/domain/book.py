@@ -1,8 +1,8 @@
 """The center's appointments as one pure aggregate: who defends whom, and the rules that span
 requests — a lawyer's places, Measures Art. 13's one firm per joint crime, LAL Art. 26.
 
-``appointing.py`` keeps the same state in PostgreSQL (caseloads counted from live assignments,
-co-suspects' firms read under the case's lock) and asks the same pure rules
+``use_cases/appointing.py`` keeps the same state in PostgreSQL (caseloads counted from live
+assignments, co-suspects' firms read under the case's lock) and asks the same pure rules
 (:func:`~aid_center.domain.assignment.choose_lawyer`,
 :func:`~aid_center.domain.assignment.hard_rule_failures`,
 :func:`~aid_center.domain.assignment.art_26_failure`). This aggregate holds the state in memory,

@@ -1,13 +1,14 @@
-"""Event handlers: how the aid_center's projection follows the events it consumes."""
+"""Event handlers: how the aid_center's projection follows the events it consumes.
+
+Each consumer transaction is one unit of work (``HandlersInUnitOfWork``) for the handlers of its
+events; a handler takes "now" from its event (``occurred_at``), so a replay gives the same
+state. A domain refusal files the event as a permanent failure (``aid_center.errors``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from aid_center.db.personal import LETTER_PERSONAL
+from aid_center.errors import permanent
 from aid_center.handlers import aid_changes, applications, cases, duty, notices, stage
-from defense_messaging import Handler
-from defense_schemas import BaseEvent
 from defense_schemas.events.procuratorate import (
     CaseReceived,
     DefenseNoticeSent,
@@ -23,30 +24,34 @@ from defense_schemas.events.procuratorate import (
     StageHandedOver,
 )
 from service_runtime.app import Runtime
-from service_runtime.security.audit_events import audited_handler
+from service_runtime.security.audit_events import audited
+from service_runtime.unit_of_work import HandlersInUnitOfWork
 
-# The personal data each intake writes, named in its audit entry (issue 7).
+# The personal data each intake writes, named in its audit entry.
 SUSPECT_FIELDS = ("suspect.name", "suspect.birth_date", "suspect.place_of_detention_or_residence")
 LETTER_FIELDS = ("notice.suspect_name", *(f"notice.letter.{key}" for key in LETTER_PERSONAL))
 
 
-def event_handlers(runtime: Runtime) -> Mapping[type[BaseEvent], Handler]:
-    return {
-        # Intakes of a case's personal data are audited in the consumer's transaction.
-        CaseReceived: audited_handler(runtime, cases.on_case_received, fields=SUSPECT_FIELDS),
-        DefenseNoticeSent: audited_handler(
-            runtime, notices.on_defense_notice_sent(runtime), fields=LETTER_FIELDS
-        ),
-        NoticeSupplemented: audited_handler(
-            runtime, notices.on_notice_supplemented(runtime), fields=LETTER_FIELDS
-        ),
-        ReappointmentRequested: aid_changes.on_reappointment_requested(runtime),
-        LawyerRefusalRuled: aid_changes.on_lawyer_refusal_ruled(runtime),
-        EligibilityAssessed: aid_changes.on_eligibility_assessed(runtime),
-        SelfDefensePermitted: aid_changes.on_self_defense_permitted(runtime),
-        PrivateCounselRetained: aid_changes.on_private_counsel_retained(runtime),
-        LegalAidApplicationForwarded: applications.on_application_forwarded(runtime),
-        ProceduralDecisionMade: stage.on_procedural_decision(runtime),
-        StageHandedOver: stage.on_stage_handed_over(runtime),
-        DutyLawyerRequested: duty.on_duty_lawyer_requested(runtime),
-    }
+def event_handlers(runtime: Runtime) -> HandlersInUnitOfWork:
+    return HandlersInUnitOfWork(
+        runtime,
+        {
+            # Intakes of a case's personal data are audited in the consumer's transaction.
+            CaseReceived: permanent(audited(cases.on_case_received, fields=SUSPECT_FIELDS)),
+            DefenseNoticeSent: permanent(
+                audited(notices.on_defense_notice_sent, fields=LETTER_FIELDS)
+            ),
+            NoticeSupplemented: permanent(
+                audited(notices.on_notice_supplemented, fields=LETTER_FIELDS)
+            ),
+            ReappointmentRequested: permanent(aid_changes.on_reappointment_requested),
+            LawyerRefusalRuled: permanent(aid_changes.on_lawyer_refusal_ruled),
+            EligibilityAssessed: permanent(aid_changes.on_eligibility_assessed),
+            SelfDefensePermitted: permanent(aid_changes.on_self_defense_permitted),
+            PrivateCounselRetained: permanent(aid_changes.on_private_counsel_retained),
+            LegalAidApplicationForwarded: permanent(applications.on_application_forwarded),
+            ProceduralDecisionMade: permanent(stage.on_procedural_decision),
+            StageHandedOver: permanent(stage.on_stage_handed_over),
+            DutyLawyerRequested: permanent(duty.on_duty_lawyer_requested),
+        },
+    )

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from aid_center.db.personal import seal_place, seal_suspect_name
 from aid_center.db.tables import cases, suspects
 from aid_center.domain.minors import is_minor_on
+from aid_center.unit_of_work import AidCenterUnitOfWork
 from defense_schemas import Envelope
 from defense_schemas.events.procuratorate import CaseReceived
 from legal_calendar import legal_date
 
 
-async def on_case_received(session: AsyncSession, envelope: Envelope, event: CaseReceived) -> None:
+async def on_case_received(
+    uow: AidCenterUnitOfWork, envelope: Envelope, event: CaseReceived
+) -> None:
     """Upsert: a re-transfer or a change of jurisdiction receives the same case again."""
     values = {
         "district": event.district,
@@ -32,7 +34,7 @@ async def on_case_received(session: AsyncSession, envelope: Envelope, event: Cas
         {
             "suspect_id": suspect.suspect_id,
             "case_id": envelope.case_id,
-            "name": seal_suspect_name(session, suspect.suspect_id, suspect.name),
+            "name": seal_suspect_name(uow.cipher, suspect.suspect_id, suspect.name),
             "birth_date": suspect.birth_date,
             "gender": suspect.gender.value,
             "likely_sentence": suspect.likely_sentence.value,
@@ -44,7 +46,7 @@ async def on_case_received(session: AsyncSession, envelope: Envelope, event: Cas
             "minor": is_minor_on(suspect.birth_date, suspect.minority_judged_on(received_on)),
             "charges": list(suspect.charges),
             "place_of_detention_or_residence": seal_place(
-                session, suspect.suspect_id, suspect.place_of_detention_or_residence
+                uow.cipher, suspect.suspect_id, suspect.place_of_detention_or_residence
             ),
         }
         for suspect in event.suspects
@@ -54,7 +56,7 @@ async def on_case_received(session: AsyncSession, envelope: Envelope, event: Cas
     # is there. One multi-row upsert is safe because the contract makes suspect ids unique
     # within the event (a row cannot be upserted twice by one statement).
     upsert_suspects = pg_insert(suspects).values(rows)
-    await session.execute(
+    await uow.session.execute(
         upsert_suspects.on_conflict_do_update(
             index_elements=[suspects.c.suspect_id],
             set_={

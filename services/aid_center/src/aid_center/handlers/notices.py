@@ -8,20 +8,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from aid_center.appointing import NoticeStatus, appoint, now
 from aid_center.db.personal import open_letter, seal_letter, seal_notice_name
 from aid_center.db.tables import cases, notices
+from aid_center.domain.errors import NotKnown
 from aid_center.domain.notice_intake import LetterFacts, NoticeCheck, check_notice
-from aid_center.settings import AidCenterSettings
-from defense_messaging import Handler, PermanentEventError
+from aid_center.domain.status import NoticeStatus
+from aid_center.unit_of_work import AidCenterUnitOfWork
+from aid_center.use_cases.appointing import appoint
 from defense_schemas import Envelope
 from defense_schemas.events.aid_center import NoticeAccepted, SupplementRequested
 from defense_schemas.events.procuratorate import DefenseNoticeSent, NoticeSupplemented
 from defense_schemas.vocabulary import Ground
 from legal_calendar.deadlines import ASSIGNMENT, assignment_started_at
-from service_runtime.app import Runtime
 
 
 def letter_facts(letter: Mapping[str, Any]) -> LetterFacts:
@@ -36,12 +35,6 @@ def letter_facts(letter: Mapping[str, Any]) -> LetterFacts:
         transferring_agency=letter.get("transferring_agency"),
         has_guardian=letter.get("guardian") is not None,
     )
-
-
-def _settings(runtime: Runtime) -> AidCenterSettings:
-    settings = runtime.settings
-    assert isinstance(settings, AidCenterSettings)
-    return settings
 
 
 def _decision(check: NoticeCheck, at: datetime) -> dict[str, Any]:
@@ -64,8 +57,7 @@ def _decision(check: NoticeCheck, at: datetime) -> dict[str, Any]:
 
 
 async def _announce(
-    session: AsyncSession,
-    runtime: Runtime,
+    uow: AidCenterUnitOfWork,
     envelope: Envelope,
     notice: Mapping[Any, Any],
     check: NoticeCheck,
@@ -77,8 +69,7 @@ async def _announce(
     when the assignment period started (``legal_calendar.deadlines.ASSIGNMENT``), so every
     service counts it from the same instant."""
     if not check.complete:
-        await runtime.publisher.publish(
-            session,
+        await uow.publish(
             SupplementRequested(
                 notice_id=notice["notice_id"],
                 suspect_id=notice["suspect_id"],
@@ -90,8 +81,7 @@ async def _announce(
             caused_by=envelope,
         )
         return
-    await runtime.publisher.publish(
-        session,
+    await uow.publish(
         NoticeAccepted(
             notice_id=notice["notice_id"],
             suspect_id=notice["suspect_id"],
@@ -102,12 +92,12 @@ async def _announce(
         caused_by=envelope,
     )
     # Assignment runs at once, inside this transaction: the 3-day clock is already running.
-    await appoint(session, runtime, notice["notice_id"], caused_by=envelope, request_row=notice)
+    await appoint(uow, notice["notice_id"], caused_by=envelope, at=at, request_row=notice)
 
 
-async def _notice(session: AsyncSession, notice_id: object) -> Mapping[str, Any] | None:
+async def _notice(uow: AidCenterUnitOfWork, notice_id: object) -> Mapping[str, Any] | None:
     return (
-        (await session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
+        (await uow.session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
         .mappings()
         .first()
     )
@@ -128,108 +118,106 @@ _STORE_NOTICE = (
 )
 
 
-def on_defense_notice_sent(runtime: Runtime) -> Handler:
-    async def handle(session: AsyncSession, envelope: Envelope, event: DefenseNoticeSent) -> None:
-        # Received when sent (electronic document flow): the period is the law's, and a backlog
-        # in this consumer must not lengthen it. Provisional (and flagged) when the year's
-        # official calendar is not loaded.
-        received_at = assignment_started_at(event.sent_at, None)
-        deadline = ASSIGNMENT.due(received_at, runtime.calendar)
-        letter = event.letter.model_dump(mode="json")
-        check = check_notice(
-            letter_facts(letter), event.materials, _settings(runtime).required_materials
-        )
-        at = now()
-        stored = await session.execute(
-            _STORE_NOTICE,
-            {
-                "notice_id": event.notice_id,
-                "case_id": envelope.case_id,
-                "suspect_id": event.suspect_id,
-                "district_of_case": envelope.case_id,
-                "document_number": event.letter.document_number.text,
-                "procuratorate_unit": event.letter.procuratorate_unit,
-                "addressee_center": event.letter.addressee_center,
-                "suspect_name": seal_notice_name(
-                    session, event.notice_id, event.letter.suspect_name
-                ),
-                "grounds": [g.value for g in event.letter.grounds],
-                "letter": seal_letter(session, event.notice_id, letter),
-                "materials": list(event.materials),
-                "wishes": event.recipient_wishes.model_dump(mode="json")
-                if event.recipient_wishes
-                else None,
-                "received_at": received_at,
-                "assignment_due_on": deadline.due_on,
-                "assignment_due_provisional": deadline.provisional,
-                "assignment_started_at": received_at,
-                "assignment_missing_years": list(deadline.missing_years),
-                # Every key of both outcomes, so the statement's columns (and its cache entry)
-                # are the same for each letter.
-                "accepted_at": None,
-                **_decision(check, at),
-            },
-        )
-        notice = stored.mappings().first()
-        if notice is None:
-            return  # the same letter again under another event id: already handled
-        await _announce(session, runtime, envelope, notice, check, at, received_at)
-
-    return handle
-
-
-def on_notice_supplemented(runtime: Runtime) -> Handler:
-    async def handle(session: AsyncSession, envelope: Envelope, event: NoticeSupplemented) -> None:
-        notice = await _notice(session, event.notice_id)
-        if notice is None:
-            raise PermanentEventError(f"notice {event.notice_id} was never received")
-        materials = list(notice["materials"]) + [
-            m for m in event.added_materials if m not in notice["materials"]
-        ]
-        letter: dict[str, Any] = (
-            event.revised_letter.model_dump(mode="json")
-            if event.revised_letter
-            else open_letter(session, event.notice_id, dict(notice["letter"]))
-        )
-        values: dict[str, Any] = {
-            "materials": materials,
-            "letter": seal_letter(session, event.notice_id, letter),
-        }
-        if event.revised_letter is not None:
-            values["grounds"] = [g.value for g in event.revised_letter.grounds]
-            values["suspect_name"] = seal_notice_name(
-                session, event.notice_id, event.revised_letter.suspect_name
-            )
-        update = sa.update(notices).where(notices.c.notice_id == event.notice_id)
-        if notice["status"] != NoticeStatus.SUPPLEMENT_REQUESTED:
-            # Nothing was outstanding: keep the supplement, decide nothing again.
-            await session.execute(update.values(**values))
-            return
-        check = check_notice(letter_facts(letter), materials, _settings(runtime).required_materials)
-        at = now()
-        # A letter the center asked to complete is received complete with the supplement that
-        # completes it: the assignment period starts again from it
-        # (legal_calendar.deadlines.ASSIGNMENT); one that is still incomplete restarts nothing.
-        started_at = assignment_started_at(
-            notice["received_at"], event.supplemented_at if check.complete else None
-        )
-        deadline = ASSIGNMENT.due(started_at, runtime.calendar)
-        values |= {
+async def on_defense_notice_sent(
+    uow: AidCenterUnitOfWork, envelope: Envelope, event: DefenseNoticeSent
+) -> None:
+    # Received when sent (electronic document flow): the period is the law's, and a backlog
+    # in this consumer must not lengthen it. Provisional (and flagged) when the year's
+    # official calendar is not loaded.
+    received_at = assignment_started_at(event.sent_at, None)
+    deadline = ASSIGNMENT.due(received_at, uow.calendar)
+    letter = event.letter.model_dump(mode="json")
+    check = check_notice(letter_facts(letter), event.materials, uow.settings.required_materials)
+    at = envelope.occurred_at
+    stored = await uow.session.execute(
+        _STORE_NOTICE,
+        {
+            "notice_id": event.notice_id,
+            "case_id": envelope.case_id,
+            "suspect_id": event.suspect_id,
+            "district_of_case": envelope.case_id,
+            "document_number": event.letter.document_number.text,
+            "procuratorate_unit": event.letter.procuratorate_unit,
+            "addressee_center": event.letter.addressee_center,
+            "suspect_name": seal_notice_name(
+                uow.cipher, event.notice_id, event.letter.suspect_name
+            ),
+            "grounds": [g.value for g in event.letter.grounds],
+            "letter": seal_letter(uow.cipher, event.notice_id, letter),
+            "materials": list(event.materials),
+            "wishes": event.recipient_wishes.model_dump(mode="json")
+            if event.recipient_wishes
+            else None,
+            "received_at": received_at,
             "assignment_due_on": deadline.due_on,
             "assignment_due_provisional": deadline.provisional,
-            "assignment_started_at": started_at,
+            "assignment_started_at": received_at,
             "assignment_missing_years": list(deadline.missing_years),
-        }
-        # The supplement and the new check's outcome in one update, which returns the row.
-        decided = (
-            (
-                await session.execute(
-                    update.values(**values, **_decision(check, at)).returning(*notices.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
-        await _announce(session, runtime, envelope, decided, check, at, started_at)
+            # Every key of both outcomes, so the statement's columns (and its cache entry)
+            # are the same for each letter.
+            "accepted_at": None,
+            **_decision(check, at),
+        },
+    )
+    notice = stored.mappings().first()
+    if notice is None:
+        return  # the same letter again under another event id: already handled
+    await _announce(uow, envelope, notice, check, at, received_at)
 
-    return handle
+
+async def on_notice_supplemented(
+    uow: AidCenterUnitOfWork, envelope: Envelope, event: NoticeSupplemented
+) -> None:
+    notice = await _notice(uow, event.notice_id)
+    if notice is None:
+        raise NotKnown(
+            "notice", event.notice_id, message=f"notice {event.notice_id} was never received"
+        )
+    materials = list(notice["materials"]) + [
+        m for m in event.added_materials if m not in notice["materials"]
+    ]
+    letter: dict[str, Any] = (
+        event.revised_letter.model_dump(mode="json")
+        if event.revised_letter
+        else open_letter(uow.cipher, event.notice_id, dict(notice["letter"]))
+    )
+    values: dict[str, Any] = {
+        "materials": materials,
+        "letter": seal_letter(uow.cipher, event.notice_id, letter),
+    }
+    if event.revised_letter is not None:
+        values["grounds"] = [g.value for g in event.revised_letter.grounds]
+        values["suspect_name"] = seal_notice_name(
+            uow.cipher, event.notice_id, event.revised_letter.suspect_name
+        )
+    update = sa.update(notices).where(notices.c.notice_id == event.notice_id)
+    if notice["status"] != NoticeStatus.SUPPLEMENT_REQUESTED:
+        # Nothing was outstanding: keep the supplement, decide nothing again.
+        await uow.session.execute(update.values(**values))
+        return
+    check = check_notice(letter_facts(letter), materials, uow.settings.required_materials)
+    at = envelope.occurred_at
+    # A letter the center asked to complete is received complete with the supplement that
+    # completes it: the assignment period starts again from it
+    # (legal_calendar.deadlines.ASSIGNMENT); one that is still incomplete restarts nothing.
+    started_at = assignment_started_at(
+        notice["received_at"], event.supplemented_at if check.complete else None
+    )
+    deadline = ASSIGNMENT.due(started_at, uow.calendar)
+    values |= {
+        "assignment_due_on": deadline.due_on,
+        "assignment_due_provisional": deadline.provisional,
+        "assignment_started_at": started_at,
+        "assignment_missing_years": list(deadline.missing_years),
+    }
+    # The supplement and the new check's outcome in one update, which returns the row.
+    decided = (
+        (
+            await uow.session.execute(
+                update.values(**values, **_decision(check, at)).returning(*notices.c)
+            )
+        )
+        .mappings()
+        .one()
+    )
+    await _announce(uow, envelope, decided, check, at, started_at)

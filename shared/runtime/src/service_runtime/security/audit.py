@@ -55,8 +55,6 @@ log = logging.getLogger(__name__)
 AUDIT_TABLE = "audit_log"
 AUDIT_SCHEMA = "audit"
 GENESIS_HASH = "0" * 64
-# session.info key of the chain's MAC key (bytes), set by the service runtime.
-SESSION_AUDIT_KEY = "audit_key"
 # pg_advisory_xact_lock key of the chain head (each service's database has its own chain).
 AUDIT_CHAIN_LOCK = 0xA0D17_106
 
@@ -292,13 +290,6 @@ def unkeyed_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + _canonical(row)).hexdigest()
 
 
-def audit_key_of(session: AsyncSession) -> bytes:
-    key = session.info.get(SESSION_AUDIT_KEY)
-    if not isinstance(key, bytes):
-        raise RuntimeError("this session carries no audit key (session.info['audit_key'])")
-    return key
-
-
 async def append_audit(
     session: AsyncSession,
     table: sa.Table,
@@ -306,8 +297,8 @@ async def append_audit(
     entry: AuditEntry,
     *,
     service: str,
+    key: bytes,
     now: datetime | None = None,
-    key: bytes | None = None,
 ) -> dict[str, Any]:
     """Append ``entry`` inside the session's current transaction; returns the row written.
 
@@ -324,14 +315,14 @@ async def append_audit_many(
     entries: Sequence[tuple[Actor | Principal, AuditEntry]],
     *,
     service: str,
+    key: bytes,
     now: datetime | None = None,
-    key: bytes | None = None,
 ) -> list[dict[str, Any]]:
-    """Append ``entries`` in order, in one lock, one read of the head and one insert. The MAC
-    key is ``key`` or the session's (``session.info['audit_key']``)."""
+    """Append ``entries`` in order, in one lock, one read of the head and one insert, chained
+    under the service's MAC ``key``."""
     if not entries:
         return []
-    mac_key = key if key is not None else audit_key_of(session)
+    mac_key = key
     await session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
     head = (
         await session.execute(
@@ -378,11 +369,17 @@ class GroupAppender:
     and raises if it could not be, so an entry is still durable before its response leaves."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], table: sa.Table, *, service: str
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        table: sa.Table,
+        *,
+        service: str,
+        key: bytes,
     ) -> None:
         self.sessions = sessions
         self._table = table
         self._service = service
+        self._key = key
         self._queue: list[tuple[Actor | Principal, AuditEntry, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -409,7 +406,9 @@ class GroupAppender:
 
     async def _write(self, entries: list[tuple[Actor | Principal, AuditEntry]]) -> None:
         async with self.sessions() as session, session.begin():
-            await append_audit_many(session, self._table, entries, service=self._service)
+            await append_audit_many(
+                session, self._table, entries, service=self._service, key=self._key
+            )
 
     async def _write_alone(
         self, actor: Actor | Principal, entry: AuditEntry, done: asyncio.Future[None]

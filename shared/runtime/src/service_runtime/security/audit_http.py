@@ -109,7 +109,10 @@ class AuditMiddleware:
         if self._appender is None or self._appender.sessions is not runtime.sessions:
             # One per runtime: an app restarted in the same process has a new engine.
             self._appender = GroupAppender(
-                runtime.sessions, runtime.definition.tables.audit_log, service=self.service
+                runtime.sessions,
+                runtime.definition.tables.audit_log,
+                service=self.service,
+                key=runtime.settings.audit_key.get_secret_value().encode(),
             )
         await self._appender.append(principal or ANONYMOUS, entry)
 

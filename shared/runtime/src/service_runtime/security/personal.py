@@ -1,8 +1,7 @@
 """Sealing personal data inside a JSON document before it is stored (issue 7).
 
-Each service's sessions carry the service's :class:`FieldCipher` in ``session.info`` (set by
-the runtime), so a projection seals and opens personal fields wherever it writes and reads
-them, without threading the cipher through every function. A sealed document lists its sealed
+A projection seals and opens personal fields with its service's :class:`FieldCipher`, which
+its unit of work carries (``UnitOfWork.cipher``). A sealed document lists its sealed
 keys under ``__sealed__``; each value is its JSON, encrypted with ``<record>.<key>|<record id>``
 as associated data. A document without the marker (written before sealing existed) reads as
 it is.
@@ -15,19 +14,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from service_runtime.security.fields import NONCE_BYTES, TAG_BYTES, FieldCipher
 
-SESSION_CIPHER = "field_cipher"
 SEALED = "__sealed__"
-
-
-def cipher_of(session: AsyncSession) -> FieldCipher:
-    cipher = session.info.get(SESSION_CIPHER)
-    if cipher is None:
-        raise RuntimeError("this session has no field cipher: make it with runtime.sessions")
-    return cipher  # type: ignore[no-any-return]
 
 
 def seal(

@@ -1,0 +1,670 @@
+"""The aid center's storage as its use cases see it: requests (notices and applications), the
+roster, assignments and duty requests, behind one repository on the unit of work's session.
+
+Work on one case is serialised by a transaction-scoped advisory lock on the case id
+(:meth:`AidRepository.lock_case`), so two co-suspects can never be given lawyers of the same firm
+by concurrent transactions (Measures Art. 13); a partial unique index on
+``assignments (case_id, firm_id) WHERE status = 'active'`` backs that up. An appointment holds
+the chosen lawyer's roster row (:meth:`AidRepository.hold_lawyer`) and counts their places again
+under it (:meth:`AidRepository.has_place`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aid_center.db.tables import (
+    activities,
+    applications,
+    assignments,
+    cases,
+    conflict_reports,
+    duty_requests,
+    duty_shifts,
+    law_firms,
+    lawyer_leaves,
+    lawyers,
+    notices,
+    previous_stage_lawyers,
+    quality_reviews,
+    suspects,
+    work_stations,
+)
+from aid_center.domain.assignment import AssignmentNeed, Candidate, Wishes
+from aid_center.domain.duty import DutyShiftView
+from aid_center.domain.status import (
+    ACTIVE,
+    ENDED,
+    REFUSAL_ALLOWED,
+    DutyRequestStatus,
+    NoticeStatus,
+)
+from defense_schemas.events.common import Lawyer
+from defense_schemas.vocabulary import AppointmentBasis, Gender, Ground, SentenceBand, ServiceMode
+from legal_calendar import legal_date
+
+# Built once (every appointment change runs it); the case's key is bound at execution.
+_LOCK_CASE = sa.select(
+    sa.func.pg_advisory_xact_lock(
+        sa.func.hashtextextended(sa.bindparam("case_key", type_=sa.String), 0)
+    )
+)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The roster as the engine sees it, and the rows it came from (for the chosen lawyer's
+    reference in the event, without a second query)."""
+
+    candidates: list[Candidate]
+    rows: dict[UUID, Any]
+
+    def lawyer(self, lawyer_id: UUID) -> Lawyer:
+        row = self.rows[lawyer_id]
+        return Lawyer(
+            lawyer_id=row.lawyer_id,
+            name=row.name,
+            firm_id=row.firm_id,
+            firm_name=row.firm_name,
+            contact=row.contact,
+        )
+
+
+def _roster_query() -> sa.Subquery:
+    """Every lawyer on the roster with caseload derived from live assignments (correlated
+    counts over ``ix_assignments_lawyer_id``); the firm's name is joined in so the chosen lawyer
+    needs no second look-up. Parameters: ``today``, ``recent_since``."""
+    active_cases = (
+        sa.select(sa.func.count())
+        .where(assignments.c.lawyer_id == lawyers.c.lawyer_id, assignments.c.status == ACTIVE)
+        .scalar_subquery()
+    )
+    recent = (
+        sa.select(sa.func.count())
+        .where(
+            assignments.c.lawyer_id == lawyers.c.lawyer_id,
+            assignments.c.assigned_at >= sa.bindparam("recent_since"),
+        )
+        .scalar_subquery()
+    )
+    on_leave = sa.exists().where(
+        lawyer_leaves.c.lawyer_id == lawyers.c.lawyer_id,
+        lawyer_leaves.c.starts_on <= sa.bindparam("today"),
+        lawyer_leaves.c.ends_on >= sa.bindparam("today"),
+    )
+    return (
+        sa.select(
+            lawyers,
+            law_firms.c.name.label("firm_name"),
+            active_cases.label("active_cases"),
+            recent.label("recent_assignments"),
+            on_leave.label("on_leave"),
+        )
+        .join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
+        .subquery("roster")
+    )
+
+
+def _need_query() -> sa.Subquery:
+    """What constrains the choice for the suspect, as one row: the suspect's facts, co-suspects'
+    firms, reported conflicts, the previous lawyer. Parameters: ``suspect_id``, ``case_id``."""
+    suspect_id: sa.BindParameter[Any] = sa.bindparam("suspect_id")
+    of_suspect = suspects.c.suspect_id == suspect_id
+    # Both arrays come from one aggregate pass over the same rows, so they pair up by position.
+    co_suspects = (
+        sa.select(
+            sa.func.array_agg(assignments.c.firm_id).label("firm_ids"),
+            sa.func.array_agg(assignments.c.suspect_id).label("suspect_ids"),
+        )
+        .where(
+            assignments.c.case_id == sa.bindparam("case_id"),
+            assignments.c.status == ACTIVE,
+            assignments.c.suspect_id != suspect_id,
+        )
+        .subquery("co_suspects")
+    )
+    return (
+        sa.select(
+            sa.select(suspects.c.minor).where(of_suspect).scalar_subquery().label("minor"),
+            sa.select(suspects.c.likely_sentence)
+            .where(of_suspect)
+            .scalar_subquery()
+            .label("likely_sentence"),
+            co_suspects.c.firm_ids,
+            co_suspects.c.suspect_ids,
+            sa.select(sa.func.array_agg(conflict_reports.c.firm_id))
+            .where(conflict_reports.c.suspect_id == suspect_id)
+            .scalar_subquery()
+            .label("conflicted"),
+            # Measures Art. 5 ¶1: a lawyer the suspect refused with the procuratorate's leave
+            # is never appointed to them again.
+            sa.select(sa.func.array_agg(assignments.c.lawyer_id))
+            .where(
+                assignments.c.suspect_id == suspect_id,
+                assignments.c.end_reason == REFUSAL_ALLOWED,
+            )
+            .scalar_subquery()
+            .label("refused"),
+            sa.select(previous_stage_lawyers.c.lawyer_id)
+            .where(previous_stage_lawyers.c.suspect_id == suspect_id)
+            .scalar_subquery()
+            .label("previous"),
+        )
+        .select_from(co_suspects)
+        .subquery("need")
+    )
+
+
+def _need_and_roster_query() -> sa.Select[Any]:
+    """The need's single row outer-joined to every lawyer: an empty roster still yields the
+    need's row, with no lawyer in it."""
+    need = _need_query()
+    roster = _roster_query()
+    return sa.select(need, roster).select_from(need.outerjoin(roster, sa.true()))
+
+
+# Built once: constructing this statement and its cache key cost more than its round trip, so
+# every appointment executes the same object with its own parameters.
+_NEED_AND_ROSTER = _need_and_roster_query()
+
+
+def _uuids(values: list[Any] | None) -> list[UUID]:
+    return [UUID(str(value)) for value in values or ()]
+
+
+def _need_of(
+    row: Any, notice: Mapping[str, Any], excluded_lawyer_ids: frozenset[UUID]
+) -> AssignmentNeed:
+    grounds = {Ground(g) for g in notice["grounds"]}
+    minor = Ground.MINOR in grounds or bool(row.minor)
+    life_or_death = Ground.POSSIBLE_LIFE_OR_DEATH_SENTENCE in grounds or (
+        row.likely_sentence == SentenceBand.LIFE_OR_DEATH
+    )
+    co_suspect_firms: dict[UUID, tuple[UUID, ...]] = {}
+    for firm_id, co_suspect_id in zip(_uuids(row.firm_ids), _uuids(row.suspect_ids), strict=True):
+        co_suspect_firms[firm_id] = (*co_suspect_firms.get(firm_id, ()), co_suspect_id)
+    wishes_data = notice["wishes"] or {}
+    return AssignmentNeed(
+        suspect_id=notice["suspect_id"],
+        minor=minor,
+        possible_life_or_death=life_or_death,
+        district=notice["district"],
+        wishes=Wishes(
+            lawyer_license_number=wishes_data.get("lawyer_license_number"),
+            lawyer_name=wishes_data.get("lawyer_name"),
+            lawyer_gender=Gender(wishes_data["lawyer_gender"])
+            if wishes_data.get("lawyer_gender")
+            else None,
+            language=wishes_data.get("language"),
+        ),
+        previous_stage_lawyer_id=row.previous,
+        co_suspect_firms=co_suspect_firms,
+        conflicted_firm_ids=frozenset(_uuids(row.conflicted)),
+        excluded_lawyer_ids=excluded_lawyer_ids | frozenset(_uuids(row.refused)),
+    )
+
+
+def _candidate(row: Any) -> Candidate:
+    return Candidate(
+        lawyer_id=row.lawyer_id,
+        name=row.name,
+        license_number=row.license_number,
+        firm_id=row.firm_id,
+        gender=Gender(row.gender),
+        criminal_practice_years=row.criminal_practice_years,
+        max_concurrent_cases=row.max_concurrent_cases,
+        active_cases=row.active_cases,
+        recent_assignments=row.recent_assignments,
+        specialties=frozenset(row.specialties),
+        languages=frozenset(row.languages),
+        districts=frozenset(row.districts),
+        on_leave=row.on_leave,
+        active=row.active,
+    )
+
+
+@dataclass(frozen=True)
+class AidRequest:
+    """What an appointment answers: the procuratorate's notice (通知辩护) or the suspect's
+    application forwarded by the procuratorate (申请指派). Both share the aid state."""
+
+    basis: AppointmentBasis
+    request_id: UUID
+    row: Mapping[str, Any]
+
+    @property
+    def notice_id(self) -> UUID | None:
+        return self.request_id if self.basis is AppointmentBasis.NOTICE else None
+
+    @property
+    def application_id(self) -> UUID | None:
+        return self.request_id if self.basis is AppointmentBasis.APPLICATION else None
+
+    @property
+    def table(self) -> sa.Table:
+        return notices if self.basis is AppointmentBasis.NOTICE else applications
+
+    @property
+    def key(self) -> sa.ColumnElement[bool]:
+        column = "notice_id" if self.basis is AppointmentBasis.NOTICE else "application_id"
+        return self.table.c[column] == self.request_id
+
+    @property
+    def need_source(self) -> Mapping[str, Any]:
+        """The fields the need is built from; an application carries no grounds or wishes (the
+        suspect's facts come from the case as received)."""
+        if self.basis is AppointmentBasis.NOTICE:
+            return self.row
+        return {**self.row, "grounds": [], "wishes": None}
+
+    @classmethod
+    def of(
+        cls, row: Mapping[Any, Any], *, notice_id: UUID | None, application_id: UUID | None
+    ) -> AidRequest:
+        """The request whose row the caller holds (read, or just written with RETURNING)."""
+        if notice_id is not None:
+            return cls(AppointmentBasis.NOTICE, notice_id, dict(row))
+        assert application_id is not None, "an appointment answers a notice or an application"
+        return cls(AppointmentBasis.APPLICATION, application_id, dict(row))
+
+
+_HOLD_LAWYER = (
+    sa.select(lawyers.c.max_concurrent_cases)
+    .where(lawyers.c.lawyer_id == sa.bindparam("lawyer_id"))
+    .with_for_update()
+)
+_ACTIVE_CASES = sa.select(sa.func.count()).where(
+    assignments.c.lawyer_id == sa.bindparam("lawyer_id"), assignments.c.status == ACTIVE
+)
+
+
+class AidRepository:
+    """The center's rows, read and written in the unit of work's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_case(self, case_id: UUID) -> None:
+        """Serialise every appointment change of one case until the transaction ends."""
+        await self.session.execute(_LOCK_CASE, {"case_key": str(case_id)})
+
+    # --- requests ---------------------------------------------------------------------
+
+    async def load_request(
+        self, *, notice_id: UUID | None, application_id: UUID | None
+    ) -> AidRequest:
+        if notice_id is not None:
+            query = sa.select(notices).where(notices.c.notice_id == notice_id)
+        else:
+            assert application_id is not None, "an appointment answers a notice or an application"
+            query = sa.select(applications).where(applications.c.application_id == application_id)
+        row = (await self.session.execute(query)).mappings().one()
+        return AidRequest.of(row, notice_id=notice_id, application_id=application_id)
+
+    async def find_request(
+        self, *, notice_id: UUID | None, application_id: UUID | None
+    ) -> AidRequest | None:
+        if notice_id is not None:
+            query = sa.select(notices).where(notices.c.notice_id == notice_id)
+        else:
+            query = sa.select(applications).where(applications.c.application_id == application_id)
+        row = (await self.session.execute(query)).mappings().first()
+        if row is None:
+            return None
+        return AidRequest.of(row, notice_id=notice_id, application_id=application_id)
+
+    async def mark_unassignable(
+        self, request: AidRequest, *, failure: str, decision: dict[str, Any], at: datetime
+    ) -> None:
+        await self.session.execute(
+            sa.update(request.table)
+            .where(request.key)
+            .values(
+                status=NoticeStatus.UNASSIGNABLE,
+                unassignable_reason=failure,
+                last_decision=decision,
+                updated_at=at,
+            )
+        )
+
+    async def record_assignment(self, request: AidRequest, assignment: dict[str, Any]) -> None:
+        """The new active assignment and the request's new state (assigned), together."""
+        new_assignment = (
+            sa.insert(assignments).values(status=ACTIVE, **assignment).cte("new_assignment")
+        )
+        # The assignment and the request's new state in one statement (the insert runs as a
+        # data-modifying WITH, to completion, even though the update does not read it); the
+        # partial unique index behind Art. 13 still refuses it as before.
+        await self.session.execute(
+            sa.update(request.table)
+            .where(request.key)
+            .values(
+                status=NoticeStatus.ASSIGNED,
+                unassignable_reason=None,
+                last_decision=assignment["decision"],
+                updated_at=assignment["assigned_at"],
+            )
+            .add_cte(new_assignment)
+        )
+
+    async def close_requests(
+        self, suspect_id: UUID, *, reason: str, detail: str | None, at: datetime
+    ) -> None:
+        """Every open notice and application of the suspect closed, with the reason kept."""
+        for table in (notices, applications):
+            await self.session.execute(
+                sa.update(table)
+                .where(table.c.suspect_id == suspect_id, table.c.status != NoticeStatus.CLOSED)
+                .values(
+                    status=NoticeStatus.CLOSED,
+                    closed_reason=reason,
+                    closed_detail=detail,
+                    closed_at=at,
+                    updated_at=at,
+                )
+            )
+
+    # --- the roster -------------------------------------------------------------------
+
+    async def need_and_roster(
+        self,
+        request: Mapping[str, Any],
+        *,
+        at: datetime,
+        recent_window_days: int,
+        excluded_lawyer_ids: frozenset[UUID] = frozenset(),
+    ) -> tuple[AssignmentNeed, Roster]:
+        """What constrains the choice and whom it is made from, in one round trip. Both come
+        from one snapshot, taken after the caller's case lock."""
+        rows = (
+            await self.session.execute(
+                _NEED_AND_ROSTER,
+                {
+                    "suspect_id": request["suspect_id"],
+                    "case_id": request["case_id"],
+                    "today": legal_date(at),
+                    "recent_since": at - timedelta(days=recent_window_days),
+                },
+            )
+        ).all()
+        on_roster = [row for row in rows if row.lawyer_id is not None]
+        return _need_of(rows[0], request, excluded_lawyer_ids), Roster(
+            candidates=[_candidate(row) for row in on_roster],
+            rows={row.lawyer_id: row for row in on_roster},
+        )
+
+    async def hold_lawyer(self, lawyer_id: UUID) -> int | None:
+        """Lock the lawyer's roster row until the transaction ends; returns their maximum.
+
+        Every appointment holds the row of the lawyer it gives a place to, so appointments of
+        one lawyer are serialised across cases and replicas, while different lawyers' go on in
+        parallel."""
+        return (
+            await self.session.execute(_HOLD_LAWYER, {"lawyer_id": lawyer_id})
+        ).scalar_one_or_none()
+
+    async def has_place(self, chosen: Candidate) -> bool:
+        """Whether the chosen lawyer still has a free place, counted under the lock on their
+        row.
+
+        The count is a statement of its own, after the lock is granted: under READ COMMITTED
+        it then sees every appointment committed by whoever held the row before."""
+        maximum = await self.hold_lawyer(chosen.lawyer_id)
+        if maximum is None:
+            return False
+        active = (
+            await self.session.execute(_ACTIVE_CASES, {"lawyer_id": chosen.lawyer_id})
+        ).scalar_one()
+        return int(active) < maximum
+
+    async def lawyer_ref(self, lawyer_id: UUID) -> Lawyer:
+        row = (
+            await self.session.execute(
+                sa.select(
+                    lawyers.c.lawyer_id,
+                    lawyers.c.name,
+                    lawyers.c.contact,
+                    law_firms.c.firm_id,
+                    law_firms.c.name.label("firm_name"),
+                )
+                .join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
+                .where(lawyers.c.lawyer_id == lawyer_id)
+            )
+        ).one()
+        return Lawyer(
+            lawyer_id=row.lawyer_id,
+            name=row.name,
+            firm_id=row.firm_id,
+            firm_name=row.firm_name,
+            contact=row.contact,
+        )
+
+    async def practice_years(self, lawyer_id: UUID) -> int | None:
+        years: int | None = await self.session.scalar(
+            sa.select(lawyers.c.criminal_practice_years).where(lawyers.c.lawyer_id == lawyer_id)
+        )
+        return years
+
+    async def mark_life_or_death(self, suspect_id: UUID) -> None:
+        await self.session.execute(
+            sa.update(suspects)
+            .where(suspects.c.suspect_id == suspect_id)
+            .values(likely_sentence=SentenceBand.LIFE_OR_DEATH.value)
+        )
+
+    # --- assignments ------------------------------------------------------------------
+
+    async def assignment(self, assignment_id: UUID) -> dict[str, Any] | None:
+        row = (
+            (
+                await self.session.execute(
+                    sa.select(assignments).where(assignments.c.assignment_id == assignment_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    async def active_assignment(
+        self, *, suspect_id: UUID, assignment_id: UUID | None = None
+    ) -> dict[str, Any] | None:
+        """The suspect's active assignment (the given one, if it is still active)."""
+        query = sa.select(assignments).where(
+            assignments.c.suspect_id == suspect_id, assignments.c.status == ACTIVE
+        )
+        if assignment_id is not None:
+            query = query.where(assignments.c.assignment_id == assignment_id)
+        row = (await self.session.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def refused_awaiting_reappointment(
+        self, *, suspect_id: UUID, assignment_id: UUID
+    ) -> dict[str, Any] | None:
+        """The assignment, if it ended on an allowed refusal and no later assignment replaced
+        it (and the suspect has no active one): the written request for another lawyer answers
+        it."""
+        later = assignments.alias("later")
+        query = sa.select(assignments).where(
+            assignments.c.assignment_id == assignment_id,
+            assignments.c.suspect_id == suspect_id,
+            assignments.c.status == ENDED,
+            assignments.c.end_reason == REFUSAL_ALLOWED,
+            ~sa.exists().where(
+                later.c.suspect_id == suspect_id,
+                sa.or_(
+                    later.c.previous_assignment_id == assignment_id,
+                    later.c.status == ACTIVE,
+                ),
+            ),
+        )
+        row = (await self.session.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def end_assignment(
+        self, assignment_id: UUID, *, reason: str, detail: str | None, at: datetime
+    ) -> None:
+        await self.session.execute(
+            sa.update(assignments)
+            .where(assignments.c.assignment_id == assignment_id)
+            .values(status=ENDED, ended_at=at, end_reason=reason, end_detail=detail)
+        )
+
+    async def record_stage_outcome(
+        self, assignment_id: UUID, *, outcome: str, court: str, handed_over_at: datetime
+    ) -> None:
+        await self.session.execute(
+            sa.update(assignments)
+            .where(assignments.c.assignment_id == assignment_id)
+            .values(stage_outcome=outcome, trial_court=court, handed_over_at=handed_over_at)
+        )
+
+    async def add_conflict_report(self, report: dict[str, Any]) -> None:
+        await self.session.execute(sa.insert(conflict_reports).values(**report))
+
+    async def link_conflict_replacement(self, report_id: UUID, assignment_id: UUID | None) -> None:
+        await self.session.execute(
+            sa.update(conflict_reports)
+            .where(conflict_reports.c.report_id == report_id)
+            .values(replacement_assignment_id=assignment_id)
+        )
+
+    async def add_activity(self, activity: dict[str, Any]) -> dict[str, Any]:
+        """The activity written, as stored (with its ``logged_at``)."""
+        row = (
+            (
+                await self.session.execute(
+                    sa.insert(activities).values(**activity).returning(*activities.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return dict(row)
+
+    async def activity_kinds(self, assignment_id: UUID) -> list[str]:
+        return list(
+            await self.session.scalars(
+                sa.select(activities.c.kind).where(activities.c.assignment_id == assignment_id)
+            )
+        )
+
+    async def add_quality_review(self, review: dict[str, Any]) -> None:
+        await self.session.execute(sa.insert(quality_reviews).values(**review))
+
+    # --- duty lawyers -----------------------------------------------------------------
+
+    async def duty_request(self, request_id: UUID) -> dict[str, Any] | None:
+        row = (
+            (
+                await self.session.execute(
+                    sa.select(duty_requests).where(duty_requests.c.request_id == request_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    async def add_duty_request(self, request: dict[str, Any]) -> None:
+        await self.session.execute(
+            sa.insert(duty_requests).values(
+                **request, status=DutyRequestStatus.UNASSIGNED, decision={}
+            )
+        )
+
+    async def record_duty_outcome(self, request_id: UUID, values: dict[str, Any]) -> None:
+        await self.session.execute(
+            sa.update(duty_requests)
+            .where(duty_requests.c.request_id == request_id)
+            .values(**values)
+        )
+
+    async def district_of_case(self, case_id: UUID) -> str | None:
+        district: str | None = await self.session.scalar(
+            sa.select(cases.c.district).where(cases.c.case_id == case_id)
+        )
+        return district
+
+    async def co_suspect_firms(
+        self, case_id: UUID, suspect_id: UUID
+    ) -> dict[UUID, tuple[UUID, ...]]:
+        rows = await self.session.execute(
+            sa.select(assignments.c.firm_id, assignments.c.suspect_id).where(
+                assignments.c.case_id == case_id,
+                assignments.c.status == ACTIVE,
+                assignments.c.suspect_id != suspect_id,
+            )
+        )
+        firms: dict[UUID, tuple[UUID, ...]] = {}
+        for firm_id, other in rows:
+            firms[firm_id] = (*firms.get(firm_id, ()), other)
+        return firms
+
+    async def rota_for(self, on_date: date) -> list[DutyShiftView]:
+        """Every shift of the day, with each lawyer's leave, standing and requests served that
+        day."""
+        on_leave = sa.exists().where(
+            lawyer_leaves.c.lawyer_id == lawyers.c.lawyer_id,
+            lawyer_leaves.c.starts_on <= on_date,
+            lawyer_leaves.c.ends_on >= on_date,
+        )
+        rows = (
+            await self.session.execute(
+                sa.select(
+                    duty_shifts.c.shift_id,
+                    duty_shifts.c.station_id,
+                    duty_shifts.c.on_date,
+                    duty_shifts.c.mode,
+                    work_stations.c.name.label("station_name"),
+                    work_stations.c.district.label("station_district"),
+                    lawyers.c.lawyer_id,
+                    lawyers.c.name.label("lawyer_name"),
+                    lawyers.c.license_number,
+                    lawyers.c.firm_id,
+                    lawyers.c.active,
+                    on_leave.label("on_leave"),
+                )
+                .join(work_stations, work_stations.c.station_id == duty_shifts.c.station_id)
+                .join(lawyers, lawyers.c.lawyer_id == duty_shifts.c.lawyer_id)
+                .where(duty_shifts.c.on_date == on_date)
+            )
+        ).all()
+        served = Counter(
+            (
+                await self.session.scalars(
+                    sa.select(duty_requests.c.lawyer_id)
+                    .join(duty_shifts, duty_shifts.c.shift_id == duty_requests.c.shift_id)
+                    .where(
+                        duty_shifts.c.on_date == on_date,
+                        duty_requests.c.status == DutyRequestStatus.ASSIGNED,
+                    )
+                )
+            ).all()
+        )
+        return [
+            DutyShiftView(
+                shift_id=r.shift_id,
+                station_id=r.station_id,
+                station_name=r.station_name,
+                station_district=r.station_district,
+                lawyer_id=r.lawyer_id,
+                lawyer_name=r.lawyer_name,
+                license_number=r.license_number,
+                firm_id=r.firm_id,
+                on_date=r.on_date,
+                mode=ServiceMode(r.mode),
+                served_that_day=served[r.lawyer_id],
+                on_leave=r.on_leave,
+                active=r.active,
+            )
+            for r in rows
+        ]

@@ -1,0 +1,156 @@
+"""The aid center's appointment use cases on a fake unit of work (no database, no broker): a
+notice appointed, an allowed refusal and the written request that brings another lawyer, and
+the termination of aid. The integration tests prove the same path on PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from aid_center.domain.errors import StateConflict
+from aid_center.domain.status import ACTIVE, ENDED, REFUSAL_ALLOWED, NoticeStatus
+from aid_center.use_cases.appointing import appoint, end_on_allowed_refusal, terminate
+from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned, LawyerReplaced
+from defense_schemas.vocabulary import ReplacementReason, TerminationReason
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fake_aid_center_unit_of_work import NOW, FakeUnitOfWork
+
+EVENT_TIME = NOW - timedelta(hours=5)
+
+
+def _uow_with_roster() -> FakeUnitOfWork:
+    uow = FakeUnitOfWork()
+    uow.aid.add_lawyer("甲律师事务所", "王律师")
+    uow.aid.add_lawyer("乙律师事务所", "李律师")
+    return uow
+
+
+async def test_a_notice_is_appointed_at_the_events_time_and_co_suspects_get_different_firms() -> (
+    None
+):
+    uow = _uow_with_roster()
+    case_id = uuid.uuid4()
+    first = uow.aid.add_notice(case_id)
+    second = uow.aid.add_notice(case_id)
+
+    one = await appoint(uow, first["notice_id"], caused_by=None, at=EVENT_TIME)
+    two = await appoint(uow, second["notice_id"], caused_by=None)
+
+    assigned = uow.events(LawyerAssigned)
+    assert [a.assignment_id for a in assigned] == [one.assignment_id, two.assignment_id]
+    # A handler's appointment takes its event's time; a route's the unit of work's clock.
+    assert assigned[0].assigned_at == EVENT_TIME
+    assert assigned[1].assigned_at == NOW
+    assert assigned[0].lawyer.firm_id != assigned[1].lawyer.firm_id  # Measures Art. 13
+    assert uow.aid.notices[first["notice_id"]]["status"] == NoticeStatus.ASSIGNED
+    assert uow.aid.locked_cases == [case_id, case_id]
+    # The chosen lawyer's row was held and their places counted again under it.
+    assert {a.lawyer.lawyer_id for a in assigned} <= set(uow.aid.held_lawyers)
+    # A notice already assigned gets no second first assignment.
+    with pytest.raises(StateConflict):
+        await appoint(uow, first["notice_id"], caused_by=None)
+
+
+async def test_an_allowed_refusal_frees_the_place_and_the_written_request_brings_another() -> None:
+    uow = _uow_with_roster()
+    case_id = uuid.uuid4()
+    notice = uow.aid.add_notice(case_id)
+    first = await appoint(uow, notice["notice_id"], caused_by=None)
+    assert first.assignment_id is not None
+    refused = uow.aid.assignments[first.assignment_id]
+
+    ended = await end_on_allowed_refusal(
+        uow,
+        case_id=case_id,
+        suspect_id=notice["suspect_id"],
+        assignment_id=first.assignment_id,
+        detail="refusal allowed",
+        at=EVENT_TIME,
+    )
+    assert ended == first.assignment_id
+    assert refused["status"] == ENDED and refused["end_reason"] == REFUSAL_ALLOWED
+    assert refused["ended_at"] == EVENT_TIME
+    assert not uow.events(LawyerReplaced)  # not a replacement yet: the request decides
+
+    request_id = uuid.uuid4()
+    again = await appoint(
+        uow,
+        notice["notice_id"],
+        caused_by=None,
+        at=EVENT_TIME,
+        replacing=dict(refused),
+        replacing_ended=True,
+        replacement_reason=ReplacementReason.REFUSAL_REAPPOINTMENT,
+        reappointment_request_id=request_id,
+    )
+    (replaced,) = uow.events(LawyerReplaced)
+    assert replaced.previous_assignment_id == first.assignment_id
+    assert replaced.assignment_id == again.assignment_id
+    assert replaced.reappointment_request_id == request_id
+    assert replaced.lawyer.lawyer_id != refused["lawyer_id"]  # never the refused lawyer again
+    # The request is answered once: the same request again is refused by the state.
+    with pytest.raises(StateConflict):
+        await appoint(
+            uow,
+            notice["notice_id"],
+            caused_by=None,
+            replacing=dict(refused),
+            replacing_ended=True,
+            replacement_reason=ReplacementReason.REFUSAL_REAPPOINTMENT,
+        )
+
+
+async def test_termination_ends_the_assignment_and_closes_the_request() -> None:
+    uow = _uow_with_roster()
+    case_id = uuid.uuid4()
+    notice = uow.aid.add_notice(case_id)
+    appointed = await appoint(uow, notice["notice_id"], caused_by=None)
+
+    ended = await terminate(
+        uow,
+        case_id=case_id,
+        suspect_id=notice["suspect_id"],
+        assignment_id=appointed.assignment_id,
+        reason=TerminationReason.COUNSEL_RETAINED,
+        detail="counsel retained",
+        caused_by=None,
+        at=EVENT_TIME,
+    )
+
+    assert ended == appointed.assignment_id
+    (terminated,) = uow.events(AidTerminated)
+    assert terminated.assignment_id == appointed.assignment_id
+    assert terminated.terminated_at == EVENT_TIME
+    assert terminated.reason is TerminationReason.COUNSEL_RETAINED
+    assert uow.aid.notices[notice["notice_id"]]["status"] == NoticeStatus.CLOSED
+    assert all(a["status"] != ACTIVE for a in uow.aid.assignments.values())
+
+
+async def test_termination_before_any_lawyer_closes_the_request_without_an_event() -> None:
+    uow = _uow_with_roster()
+    case_id = uuid.uuid4()
+    notice = uow.aid.add_notice(case_id)
+
+    ended = await terminate(
+        uow,
+        case_id=case_id,
+        suspect_id=notice["suspect_id"],
+        assignment_id=None,
+        reason=TerminationReason.PROCEEDINGS_ENDED,
+        detail="non-prosecution decided",
+        caused_by=None,
+        at=EVENT_TIME,
+    )
+
+    assert ended is None
+    assert not uow.events(AidTerminated)
+    closed = uow.aid.notices[notice["notice_id"]]
+    assert closed["status"] == NoticeStatus.CLOSED
+    assert closed["closed_detail"] == (
+        "non-prosecution decided; closed before any lawyer was assigned"
+    )
