@@ -17,7 +17,7 @@ from defense_schemas.vocabulary import TerminationReason
 from legal_calendar import load_bundled_calendar
 from legal_calendar.deadlines import ASSIGNMENT, LETTER
 from tests.e2e.platform import running_platform
-from tests.e2e.test_workflow import _minor_in_hedong, _roster
+from tests.e2e.test_workflow import _minor_declining_counsel, _roster
 from tests.infrastructure import eventually
 
 pytestmark = pytest.mark.integration
@@ -32,27 +32,9 @@ async def test_the_three_services_count_the_assignment_period_alike(
     async with running_platform(service_settings, "deadlines") as platform:
         await _roster(platform.aid_center)
         procuratorate = platform.procuratorate.client
-        body = _minor_in_hedong()
-        case = await procuratorate.post("/cases", json=body)
-        assert case.status_code == 201, case.text
-        case_id, suspect_id = case.json()["case_id"], body["suspects"][0]["suspect_id"]
-        suspect_url = f"/cases/{case_id}/suspects/{suspect_id}"
-        notified = await procuratorate.post(
-            f"{suspect_url}/rights-notification",
-            json={
-                "informed": [
-                    {"role": "suspect", "name": "王小明"},
-                    {"role": "guardian", "name": "王大明"},
-                ],
-                "notified_at": "2026-03-03T10:00:00+08:00",
-            },
+        case_id, suspect_id = await _minor_declining_counsel(
+            procuratorate, decided_at=DECIDED, materials=["户籍证明"]
         )
-        assert notified.status_code == 200, notified.text
-        decision = await procuratorate.post(
-            f"{suspect_url}/defense-decision",
-            json={"choice": "no_counsel", "decided_at": DECIDED, "materials": ["户籍证明"]},
-        )
-        assert decision.status_code == 200, decision.text
 
         async def supplement_requested() -> Any:
             notices = (await procuratorate.get(f"/cases/{case_id}")).json()["notices"]
@@ -243,27 +225,9 @@ async def _appointed_minor(platform: Any) -> tuple[str, str]:
     """The Hedong minor, informed, declining counsel, and appointed a lawyer on the letter."""
     await _roster(platform.aid_center)
     procuratorate = platform.procuratorate.client
-    body = _minor_in_hedong()
-    case = await procuratorate.post("/cases", json=body)
-    assert case.status_code == 201, case.text
-    case_id, suspect_id = case.json()["case_id"], body["suspects"][0]["suspect_id"]
-    suspect_url = f"/cases/{case_id}/suspects/{suspect_id}"
-    notified = await procuratorate.post(
-        f"{suspect_url}/rights-notification",
-        json={
-            "informed": [
-                {"role": "suspect", "name": "王小明"},
-                {"role": "guardian", "name": "王大明"},
-            ],
-            "notified_at": "2026-03-03T10:00:00+08:00",
-        },
+    case_id, suspect_id = await _minor_declining_counsel(
+        procuratorate, decided_at=DECIDED, materials=["起诉意见书"]
     )
-    assert notified.status_code == 200, notified.text
-    decision = await procuratorate.post(
-        f"{suspect_url}/defense-decision",
-        json={"choice": "no_counsel", "decided_at": DECIDED, "materials": ["起诉意见书"]},
-    )
-    assert decision.status_code == 200, decision.text
 
     async def appointed() -> bool:
         got = (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]

@@ -46,6 +46,35 @@ def _minor_in_hedong() -> dict[str, Any]:
     }
 
 
+async def _minor_declining_counsel(
+    procuratorate: Any, *, decided_at: str, materials: list[str]
+) -> tuple[str, str]:
+    """The Hedong minor received, informed with the guardian, and declining counsel (the letter
+    goes out with the decision); returns the case's and the suspect's ids."""
+    body = _minor_in_hedong()
+    case = await procuratorate.post("/cases", json=body)
+    assert case.status_code == 201, case.text
+    case_id, suspect_id = case.json()["case_id"], body["suspects"][0]["suspect_id"]
+    suspect_url = f"/cases/{case_id}/suspects/{suspect_id}"
+    notified = await procuratorate.post(
+        f"{suspect_url}/rights-notification",
+        json={
+            "informed": [
+                {"role": "suspect", "name": "王小明"},
+                {"role": "guardian", "name": "王大明"},
+            ],
+            "notified_at": "2026-03-03T10:00:00+08:00",
+        },
+    )
+    assert notified.status_code == 200, notified.text
+    decision = await procuratorate.post(
+        f"{suspect_url}/defense-decision",
+        json={"choice": "no_counsel", "decided_at": decided_at, "materials": materials},
+    )
+    assert decision.status_code == 200, decision.text
+    return case_id, suspect_id
+
+
 async def _roster(aid_center: RunningService) -> str:
     firm = await aid_center.client.post(
         "/firms", json={"name": "天津甲律师事务所", "contact": "022-1"}
@@ -74,31 +103,9 @@ async def test_a_minor_without_counsel_gets_an_appointed_lawyer_seen_by_the_proc
     async with running_platform(service_settings, "minor") as platform:
         lawyer_id = await _roster(platform.aid_center)
         procuratorate = platform.procuratorate.client
-        body = _minor_in_hedong()
-        case = await procuratorate.post("/cases", json=body)
-        assert case.status_code == 201, case.text
-        case_id, suspect_id = case.json()["case_id"], body["suspects"][0]["suspect_id"]
-        suspect_url = f"/cases/{case_id}/suspects/{suspect_id}"
-        notified = await procuratorate.post(
-            f"{suspect_url}/rights-notification",
-            json={
-                "informed": [
-                    {"role": "suspect", "name": "王小明"},
-                    {"role": "guardian", "name": "王大明"},
-                ],
-                "notified_at": "2026-03-03T10:00:00+08:00",
-            },
+        case_id, _ = await _minor_declining_counsel(
+            procuratorate, decided_at="2026-03-03T11:00:00+08:00", materials=["起诉意见书"]
         )
-        assert notified.status_code == 200, notified.text
-        decision = await procuratorate.post(
-            f"{suspect_url}/defense-decision",
-            json={
-                "choice": "no_counsel",
-                "decided_at": "2026-03-03T11:00:00+08:00",
-                "materials": ["起诉意见书"],
-            },
-        )
-        assert decision.status_code == 200, decision.text
 
         async def appointed() -> Any:
             got = (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]
