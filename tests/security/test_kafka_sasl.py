@@ -60,6 +60,7 @@ from service_runtime.app import build_app
 from service_runtime.database import create_engine, session_factory
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.security.principal import Role
+from tests.e2e.test_workflow import _roster
 from tests.infrastructure import ROOT, bearer, eventually, operator, run_service
 from tests.messaging import probe
 from tests.messaging.probe import applied, decision
@@ -393,22 +394,7 @@ async def test_the_three_services_under_their_own_principals_take_a_case_through
         )
         a.client.headers.update(bearer(aid_center_settings, Role.AID_CENTER_STAFF, agency=CENTER))
         n.client.headers.update(operator(notifier_settings))
-        firm = await a.client.post("/firms", json={"name": "天津甲律师事务所", "contact": "022-1"})
-        assert firm.status_code == 201, firm.text
-        lawyer = await a.client.post(
-            "/lawyers",
-            json={
-                "firm_id": firm.json()["firm_id"],
-                "name": "赵律师",
-                "license_number": "11201200000001",
-                "contact": "13900000001",
-                "gender": "female",
-                "criminal_practice_years": 6,
-                "specialties": ["juvenile"],
-                "max_concurrent_cases": 5,
-            },
-        )
-        assert lawyer.status_code == 201, lawyer.text
+        await _roster(a)
 
         transfer = _minor_transferred()
         envelope = Envelope.for_event(transfer, case_id=uuid.uuid4(), producer="tj-psb-hedong")
