@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -227,7 +227,7 @@ async def cancel_leave(lawyer_id: UUID, leave_id: UUID, uow: UnitOfWorkDep) -> R
             lawyer_leaves.c.leave_id == leave_id, lawyer_leaves.c.lawyer_id == lawyer_id
         )
     )
-    if result.rowcount == 0:
+    if cast(sa.CursorResult[Any], result).rowcount == 0:
         raise NotFound("leave", leave_id)
     return Response(status_code=204)
 
@@ -253,4 +253,4 @@ async def set_previous_stage_lawyer(
         .values(suspect_id=suspect_id, **values)
         .on_conflict_do_update(index_elements=[previous_stage_lawyers.c.suspect_id], set_=values)
     )
-    return PreviousStageLawyerOut(suspect_id=suspect_id, **values)
+    return PreviousStageLawyerOut(suspect_id=suspect_id, lawyer_id=body.lawyer_id, note=body.note)

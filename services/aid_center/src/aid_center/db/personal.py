@@ -38,7 +38,7 @@ def seal_notice_name(cipher: FieldCipher, notice_id: UUID, name: str) -> str:
     return cipher.encrypt(name, field=NOTICE_SUSPECT_NAME, record_id=notice_id)
 
 
-def open_notice(cipher: FieldCipher, row: Mapping[str, Any]) -> dict[str, Any]:
+def open_notice(cipher: FieldCipher, row: Mapping[Any, Any]) -> dict[str, Any]:
     """A ``notices`` row as a dict, the suspect's name opened (the letter stays sealed)."""
     notice = dict(row)
     notice["suspect_name"] = cipher.decrypt(

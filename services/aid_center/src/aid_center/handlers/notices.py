@@ -95,7 +95,7 @@ async def _announce(
     await appoint(uow, notice["notice_id"], caused_by=envelope, at=at, request_row=notice)
 
 
-async def _notice(uow: AidCenterUnitOfWork, notice_id: object) -> Mapping[str, Any] | None:
+async def _notice(uow: AidCenterUnitOfWork, notice_id: object) -> Mapping[Any, Any] | None:
     return (
         (await uow.session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
         .mappings()
