@@ -11,9 +11,11 @@ from legal_calendar import CalendarDays, load_bundled_calendar
 from legal_calendar.deadlines import (
     ASSIGNMENT,
     LETTER,
+    AfterTermination,
     LetterTrigger,
     assignment_started_at,
     closed_by,
+    letter_after_termination,
     letter_owed_after_dismissal,
 )
 
@@ -81,3 +83,17 @@ def test_after_a_termination_only_an_lal_ground_brings_the_letter_back_on_dismis
         in_scope=in_scope, aid_was_terminated=terminated, on_legal_aid_law_ground=lal_ground
     )
     assert owed is (lal_ground if terminated else in_scope)
+
+
+def test_a_termination_reopens_the_letter_only_where_a_letter_is_still_owed_here() -> None:
+    # Proceedings ended (withdrawn, not prosecuted): nobody is left to defend at this stage.
+    assert letter_after_termination("proceedings_ended") is AfterTermination.DUTY_ENDS
+    # Jurisdiction changed: the case left this procuratorate; the receiving unit informs the
+    # suspect and counts its own letter period from its own receipt.
+    assert letter_after_termination("jurisdiction_changed") is AfterTermination.DUTY_ENDS
+    assert letter_after_termination("stage_ended") is AfterTermination.HANDED_OVER
+    assert letter_after_termination("counsel_retained") is AfterTermination.DEFENDED
+    assert letter_after_termination("self_defense_permitted") is AfterTermination.DEFENDED
+    # Any other ending leaves the suspect without a defender at this stage.
+    assert letter_after_termination("other") is AfterTermination.REOPENS
+    assert letter_after_termination("no_longer_eligible") is AfterTermination.REOPENS

@@ -354,6 +354,14 @@ def test_a_termination_for_another_defender_or_the_stage_reopens_nothing() -> No
     assert not clock_changes(terminated(TerminationReason.OTHER), out_of_scope, CAL)
 
 
+def test_a_termination_that_ends_the_case_here_reopens_no_letter_clock() -> None:
+    # Proceedings ended (withdrawn, not prosecuted), or the case moved to another
+    # procuratorate, whose own receipt starts its clocks: no letter is owed here.
+    for reason in (TerminationReason.PROCEEDINGS_ENDED, TerminationReason.JURISDICTION_CHANGED):
+        changes = clock_changes(terminated(reason), appointed_view(), CAL)
+        assert not [c for c in changes if c.key.kind is ClockKind.NOTICE_DISPATCH], reason
+
+
 def test_a_new_letter_that_came_first_answers_the_termination() -> None:
     # The re-sent letter (procuratorate topic) was applied before the termination (aid topic).
     view = appointed_view(notice_sent_at=ex.at(11))

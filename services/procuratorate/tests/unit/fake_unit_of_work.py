@@ -174,6 +174,11 @@ class FakeCases:
                 and d.end_reason == "dismissed"
                 for d in self.defenders
             ),
+            ended_for={
+                d.end_reason
+                for d in self.defenders
+                if d.suspect_id == sid and d.end_reason is not None
+            },
         )
 
     async def active_defenders(self, suspect_id: UUID) -> list[Any]:

@@ -137,6 +137,24 @@ def test_termination_for_another_reason_reopens_the_letter_clock() -> None:
     assert path.letter_clocks == {"termination"}
 
 
+@pytest.mark.parametrize(
+    "reason", [TerminationReason.PROCEEDINGS_ENDED, TerminationReason.JURISDICTION_CHANGED]
+)
+def test_a_termination_that_ends_the_case_here_owes_no_letter(reason: TerminationReason) -> None:
+    # A minor: on any other termination the letter would be owed again within 3 days.
+    path = SuspectDefense(uuid.uuid4(), grounds=(Ground.MINOR,))
+    path.notify_rights()
+    path.send_letter()
+    assignment = uuid.uuid4()
+    path.lawyer_assigned(assignment, DefenseStatus.APPOINTED_ON_NOTICE)
+    assert path.record_aid_terminated(assignment, reason) is False
+    assert not path.letter_clocks and path.stage_left and not path.needs_letter
+    # Nothing done here afterwards brings the letter back: the case is not this stage's now.
+    with pytest.raises(StateConflict):
+        path.decide(DefenseChoice.NO_COUNSEL, POLICY)
+    assert not path.letter_clocks
+
+
 def test_a_new_legal_aid_law_ground_revokes_a_permitted_self_defense() -> None:
     path = SuspectDefense(uuid.uuid4(), grounds=(Ground.GUILT_NOT_ADMITTED,), informed=True)
     path.permit_self_defense(POLICY)

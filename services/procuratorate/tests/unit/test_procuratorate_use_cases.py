@@ -453,6 +453,33 @@ async def test_aid_terminated_in_the_scope_reopens_the_letter_clock_from_the_ter
     assert uow.events(DefenseStatusChanged)[-1].status is DefenseStatus.NONE
 
 
+@pytest.mark.parametrize(
+    "reason", [TerminationReason.PROCEEDINGS_ENDED, TerminationReason.JURISDICTION_CHANGED]
+)
+async def test_aid_terminated_because_the_case_left_this_stage_owes_no_letter(
+    reason: TerminationReason,
+) -> None:
+    uow, case, suspect = a_minor()
+    assignment = await _assigned(uow, case, suspect)
+    event = AidTerminated(
+        assignment_id=assignment,
+        suspect_id=suspect.suspect_id,
+        reason=reason,
+        terminated_at=datetime(2026, 3, 9, 2, 0, tzinfo=UTC),
+    )
+
+    await on_aid_terminated(uow, _envelope(case, event), event)  # type: ignore[arg-type]
+
+    assert uow.cases.open_clocks(suspect.suspect_id, ClockKind.NOTICE_DISPATCH) == []
+    # The stored state keeps it: a later decision finds the stage closed here.
+    with pytest.raises(StateConflict):
+        await defense.record_decision(
+            uow,  # type: ignore[arg-type]
+            RecordDecision(case.case_id, suspect.suspect_id, DefenseChoice.NO_COUNSEL),
+        )
+    assert len(uow.events(DefenseNoticeSent)) == 1  # only the first letter, before the end
+
+
 async def test_the_centers_answer_to_a_request_after_an_allowed_refusal_is_the_new_defender() -> (
     None
 ):

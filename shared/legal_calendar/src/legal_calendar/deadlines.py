@@ -41,6 +41,13 @@ Art. 42):
 - **Stops** when the letter is sent (``DefenseNoticeSent``: met, or met late); it falls away
   (cancelled) when counsel is retained, self-defense is permitted, or the suspect leaves the
   scope.
+- **After a termination of aid** (:func:`letter_after_termination`): owed again for a suspect
+  left in the scope without a defender — except where the case is no longer this stage's: it
+  ended here (``proceedings_ended``: withdrawn, not prosecuted — CPL Art. 177, nobody is left to
+  defend at review), it went to another procuratorate (``jurisdiction_changed``: the receiving
+  unit informs the suspect and counts its own period from its own receipt, CPL Art. 34), or it
+  was handed over to the court (``stage_ended``, Measures Art. 13). Nor when aid ended because
+  the suspect has another defender (counsel retained, self-defense permitted).
 - **Not again after a dismissal** (Measures Art. 6 ¶2, 原则上不再通知): once aid was terminated
   because counsel was retained, dismissing that counsel starts the period only on an LAL Art.
   25(1) ground — :func:`letter_owed_after_dismissal`.
@@ -119,6 +126,36 @@ class LetterTrigger(StrEnum):
     REFUSAL_ALLOWED = "refusal_allowed"
     """Measures Art. 5 ¶1: an allowed refusal ended the appointment; the written request for
     another lawyer is owed unless the suspect retains counsel first."""
+
+
+class AfterTermination(StrEnum):
+    """What a termination of aid (by its reason) means for the letter period."""
+
+    REOPENS = "reopens"
+    """The suspect may be left in the scope without a defender: the letter is owed again."""
+    DEFENDED = "defended"
+    """Aid ended because the suspect has another defender (counsel, permitted self-defense)."""
+    HANDED_OVER = "handed_over"
+    """The case went to the court (Measures Art. 13): the trial stage's own duties follow."""
+    DUTY_ENDS = "duty_ends"
+    """The case is no longer this procuratorate's to review: proceedings ended here, or the
+    jurisdiction changed. No letter is owed here, and the suspect's defense at this stage is
+    closed."""
+
+
+_AFTER_TERMINATION: dict[str, AfterTermination] = {
+    "counsel_retained": AfterTermination.DEFENDED,
+    "self_defense_permitted": AfterTermination.DEFENDED,
+    "stage_ended": AfterTermination.HANDED_OVER,
+    "proceedings_ended": AfterTermination.DUTY_ENDS,
+    "jurisdiction_changed": AfterTermination.DUTY_ENDS,
+}
+
+
+def letter_after_termination(reason: str) -> AfterTermination:
+    """What ending aid for ``reason`` (a ``TerminationReason`` value) means for the letter;
+    any reason not named here may leave the suspect owed a letter."""
+    return _AFTER_TERMINATION.get(str(reason), AfterTermination.REOPENS)
 
 
 def letter_owed_after_dismissal(

@@ -61,7 +61,9 @@ from legal_calendar.deadlines import (
     FILE_REVIEW,
     LETTER,
     RIGHTS_NOTIFICATION,
+    AfterTermination,
     closed_by,
+    letter_after_termination,
     letter_owed_after_dismissal,
 )
 
@@ -74,12 +76,6 @@ COUNTED: dict[ClockKind, Period] = {
 """The clocks whose due day the watch counts from their start, by the shared definitions
 (``legal_calendar.deadlines``). The review period and the written opinions are due on the day
 the procuratorate's events name."""
-
-TERMINATIONS_LEAVING_A_DEFENDER = (
-    TerminationReason.COUNSEL_RETAINED,
-    TerminationReason.SELF_DEFENSE_PERMITTED,
-)
-"""Aid ended because the suspect has another defender: no letter is owed again."""
 
 
 @dataclass(frozen=True)
@@ -261,11 +257,16 @@ def _letter_owed(view: CaseView, suspect_id: UUID, suspect: SuspectView) -> bool
 
 
 def termination_reopens_letter(reason: TerminationReason) -> bool:
-    """Whether a termination for ``reason`` can leave the suspect owed a letter: not when aid
-    ended because the suspect has another defender, nor when the stage ended (handed over)."""
-    return reason not in TERMINATIONS_LEAVING_A_DEFENDER and reason is not (
-        TerminationReason.STAGE_ENDED
-    )
+    """Whether a termination for ``reason`` can leave the suspect owed a letter, by the shared
+    definition (``legal_calendar.deadlines.letter_after_termination``): not when aid ended
+    because the suspect has another defender, nor when the case is no longer this stage's
+    (handed over, proceedings ended, jurisdiction changed)."""
+    return letter_after_termination(reason) is AfterTermination.REOPENS
+
+
+def termination_leaves_a_defender(reason: TerminationReason) -> bool:
+    """Aid ended because the suspect has another defender (counsel, self-defense)."""
+    return letter_after_termination(reason) is AfterTermination.DEFENDED
 
 
 def dismissal_reopens_letter(suspect: SuspectView) -> bool:

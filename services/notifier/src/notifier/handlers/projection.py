@@ -15,12 +15,12 @@ from defense_schemas.vocabulary import (
     ProceduralDecisionKind,
     RecipientRole,
     RefusalOutcome,
-    TerminationReason,
 )
 from notifier.domain.clocks import (
     CaseView,
     SuspectView,
     dismissal_reopens_letter,
+    termination_leaves_a_defender,
     termination_reopens_letter,
 )
 from notifier.domain.deliveries import contacts_from
@@ -113,10 +113,7 @@ def record_facts(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -
                 lawyer_assigned_at=at if known is None else max(known, at),
             )
         case aid.AidTerminated():
-            keeps_defender = event.reason in (
-                TerminationReason.COUNSEL_RETAINED,
-                TerminationReason.SELF_DEFENSE_PERMITTED,
-            )
+            keeps_defender = termination_leaves_a_defender(event.reason)
             terminated: dict[str, object] = {
                 "lawyer_assigned": False,
                 "has_defender": keeps_defender,

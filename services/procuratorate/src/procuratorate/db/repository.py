@@ -29,6 +29,7 @@ from defense_schemas.vocabulary import (
     ReappointmentReason,
 )
 from legal_calendar import Deadline, LegalCalendar, Period, legal_date
+from legal_calendar.deadlines import AfterTermination, letter_after_termination
 from procuratorate.db.personal import open_facts, seal_facts, seal_letter, seal_name
 from procuratorate.db.tables import (
     cases,
@@ -46,6 +47,9 @@ from procuratorate.domain.statuses import OPEN_NOTICE_STATUSES, ReviewStatus
 from service_runtime.errors import NotFound
 from service_runtime.security.fields import FieldCipher
 
+CASE_LEFT_STATUSES = (ReviewStatus.NON_PROSECUTED.value, ReviewStatus.TRANSFERRED_OUT.value)
+"""The case ended here, or went to another procuratorate: the defense path here is closed."""
+
 LETTER_CLOCKS = (ClockKind.NOTICE_DISPATCH.value, ClockKind.RIGHTS_NOTIFICATION.value)
 
 
@@ -57,10 +61,11 @@ def defense_from(
     open_clocks: Iterable[tuple[str, str | None]],
     letter_in_flight: bool,
     counsel_dismissed: bool,
+    ended_for: Iterable[str] = (),
 ) -> SuspectDefense:
     """The suspect's defense aggregate from its stored state: ``active`` its active defenders'
     rows, ``open_clocks`` the (kind, subject) of its open rights-notification and letter
-    clocks."""
+    clocks, ``ended_for`` the reasons its ended defenders ended for."""
     open_clocks = list(open_clocks)
     return SuspectDefense(
         suspect_id=suspect.suspect_id,
@@ -84,6 +89,10 @@ def defense_from(
             if kind == ClockKind.NOTICE_DISPATCH.value
         },
         handed_over=case.review_status == ReviewStatus.INDICTED.value,
+        stage_left=case.review_status in CASE_LEFT_STATUSES
+        or any(
+            letter_after_termination(reason) is AfterTermination.DUTY_ENDS for reason in ended_for
+        ),
     )
 
 
@@ -243,6 +252,16 @@ class CaseRepository:
                 )
             )
         )
+        ended_for = list(
+            await self._session.scalars(
+                sa.select(defenders.c.end_reason)
+                .distinct()
+                .where(
+                    defenders.c.suspect_id == suspect.suspect_id,
+                    defenders.c.end_reason.is_not(None),
+                )
+            )
+        )
         dismissed = await self._session.scalar(
             sa.select(
                 sa.exists().where(
@@ -259,6 +278,7 @@ class CaseRepository:
             open_clocks=[(row.kind, row.subject) for row in open_clocks],
             letter_in_flight=bool(letter_open or reappointment_open),
             counsel_dismissed=bool(dismissed),
+            ended_for=ended_for,
         )
 
     # -- defenders

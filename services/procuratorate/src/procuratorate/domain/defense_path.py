@@ -32,7 +32,7 @@ from defense_schemas.vocabulary import (
     RefusalOutcome,
     TerminationReason,
 )
-from legal_calendar.deadlines import LetterTrigger
+from legal_calendar.deadlines import AfterTermination, LetterTrigger, letter_after_termination
 from procuratorate.domain.eligibility import has_legal_aid_law_ground, newly_discovered
 from procuratorate.domain.policy import (
     SelfDefensePolicy,
@@ -139,6 +139,10 @@ class SuspectDefense:
     handed_over: bool = False
     handed_over_with: tuple[Defender, ...] = ()
     """The defense lawyers the suspect had when handed over to the court."""
+    stage_left: bool = False
+    """The case is no longer this stage's here: the proceedings ended (withdrawn, not
+    prosecuted) or it went to another procuratorate. No letter is owed here
+    (``legal_calendar.deadlines.letter_after_termination``)."""
 
     # -- what the state means -------------------------------------------------------------
 
@@ -187,6 +191,7 @@ class SuspectDefense:
             and not self.has_defender
             and not self.renotification_waived
             and not self.handed_over
+            and not self.stage_left
         )
 
     def _open_letter_clock(self, subject: str) -> bool:
@@ -200,6 +205,11 @@ class SuspectDefense:
     def _require_stage(self) -> None:
         if self.handed_over:
             raise StateConflict("the suspect was handed over to the court; the stage is closed")
+        if self.stage_left:
+            raise StateConflict(
+                "the proceedings ended here or the case went to another procuratorate; "
+                "the stage is closed"
+            )
 
     # -- commands of the procuratorate -----------------------------------------------------
 
@@ -399,9 +409,15 @@ class SuspectDefense:
 
     def record_aid_terminated(self, assignment_id: UUID, reason: TerminationReason) -> bool:
         """AidTerminated. Returns whether a letter clock opened: a suspect left in the scope
-        without a defender (and not waived by Art. 6) must be notified again within 3 days."""
+        without a defender (and not waived by Art. 6) must be notified again within 3 days —
+        unless the proceedings ended here or the jurisdiction changed: the case is no longer
+        this stage's, and no letter is owed (the shared definition of the letter period)."""
         self.aid_terminated = True
         self.defenders = [d for d in self.defenders if d.ref != assignment_id]
+        if letter_after_termination(reason) is AfterTermination.DUTY_ENDS:
+            self.stage_left = True
+            self.letter_clocks.clear()
+            return False
         if self.handed_over:
             return False
         return self._open_letter_clock(LETTER_CLOCK_AT_TERMINATION)

@@ -238,6 +238,14 @@ async def on_aid_terminated(
         at=event.terminated_at,
         reason=event.reason.value,
     )
+    if path.stage_left:
+        # The case ended here or went to another procuratorate: no letter is owed here.
+        await uow.cases.settle_clocks(
+            kind=ClockKind.NOTICE_DISPATCH,
+            suspect_id=event.suspect_id,
+            at=event.terminated_at,
+            cancel=True,
+        )
     if reopened:
         # Still in the scope and now without a defender: the letter is owed again within
         # 3 days of finding it (the procuratorate's rules Art. 42).
