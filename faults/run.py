@@ -205,6 +205,6 @@ async def _backlog(run: Run) -> dict[str, int]:
         backlog[f"{name}_outbox"] = sum(
             int(float(line.split()[-1]))
             for line in metrics.splitlines()
-            if line.startswith("outbox_pending_rows")
+            if line.startswith("defense_outbox_pending_rows")
         )
     return backlog

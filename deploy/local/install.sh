@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to run and test the platform, and nothing twice:
 #   - PostgreSQL server (Debian package), Java 17 and Maven (Debian packages) when missing;
+#   - Prometheus and promtool (Debian package, without its recommended exporters) when missing;
 #   - uv, pinned, in a private tool venv under .local/ (the system Python stays untouched);
 #   - the Python workspace, exactly as locked in uv.lock (.venv);
 #   - the Kafka broker jars from Maven Central (deploy/kafka/lib), via kafka.sh.
@@ -25,6 +26,15 @@ if ((${#apt_packages[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
   # The Debian package creates and starts a 'main' cluster on 5432 we don't use; leave it be.
+fi
+if ! command -v promtool >/dev/null; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install: promtool is missing; run: sudo apt-get install --no-install-recommends prometheus" >&2
+    exit 1
+  fi
+  say "installing Debian package: prometheus (promtool; ./devctl up runs a Prometheus of its own)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
 PYTHON="$(command -v python3.11 || command -v python3 || true)"

@@ -204,8 +204,8 @@ async def test_an_outbox_row_the_broker_refuses_is_parked_and_the_rows_behind_it
     assert parked[0]["size_bytes"] == 2 * 1024 * 1024
     assert "MessageSizeTooLarge" in parked[0]["last_error"]
     metrics = (await running_probe.client.get("/metrics")).text
-    assert "outbox_parked_total 1.0" in metrics
-    assert "outbox_parked_rows 1.0" in metrics
+    assert "defense_outbox_parked_total 1.0" in metrics
+    assert "defense_outbox_parked_rows 1.0" in metrics
     assert any("parked" in record.getMessage() for record in caplog.records)
     assert (await running_probe.client.get("/health")).status_code == 200
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from service_runtime.app import build_app
 from tests.infrastructure import RunningService, eventually, operator, run_service
@@ -62,7 +64,7 @@ async def test_a_stopped_consumer_shows_lag_equal_to_what_was_published_since(
     lag_lines = [
         line
         for line in metrics.splitlines()
-        if line.startswith("kafka_consumer_lag{") and f'topic="{topic}"' in line
+        if line.startswith("defense_kafka_consumer_lag{") and f'topic="{topic}"' in line
     ]
     assert sum(float(line.rsplit(" ", 1)[1]) for line in lag_lines) == published
 
@@ -80,19 +82,19 @@ async def test_metrics_cover_requests_events_and_the_outbox(running_probe: Runni
     await eventually(
         lambda: _metric_at_least(
             running_probe,
-            'events_handled_total{event_type="DefenseDecisionRecorded",outcome="applied"}',
+            'defense_events_handled_total{event_type="DefenseDecisionRecorded",outcome="applied"}',
             1,
         ),
         what="the event to be counted",
     )
     text = (await running_probe.client.get("/metrics")).text
     for name in (
-        'http_requests_total{method="GET",route="/health",status="200"}',
-        "outbox_published_total",
-        "outbox_pending_rows",
-        "outbox_oldest_pending_age_seconds",
-        "event_handling_duration_seconds_bucket",
-        "dead_letters_pending",
+        'defense_http_requests_total{method="GET",route="/health",status="200"}',
+        "defense_outbox_published_total",
+        "defense_outbox_pending_rows",
+        "defense_outbox_oldest_pending_age_seconds",
+        "defense_event_handling_duration_seconds_bucket",
+        "defense_dead_letters_pending",
     ):
         assert name in text, f"{name} missing from /metrics"
 
@@ -103,3 +105,104 @@ async def _metric_at_least(service: RunningService, sample: str, value: float) -
         if line.startswith(sample + " "):
             return float(line.rsplit(" ", 1)[1]) >= value
     return False
+
+
+def _samples(text: str, name: str) -> list[tuple[str, float]]:
+    """``(labels, value)`` of every sample of ``name`` in a Prometheus text page."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            series, value = line.rsplit(" ", 1)
+            found.append((series[len(name) :], float(value)))
+    return found
+
+
+async def test_every_platform_series_is_prefixed_and_the_standard_collectors_are_there(
+    running_probe: RunningService,
+) -> None:
+    text = (await running_probe.client.get("/metrics")).text
+    families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+    standard = ("process_", "python_")
+    assert {"process_resident_memory_bytes", "process_cpu_seconds_total", "python_info"} <= {
+        line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"
+    }
+    assert [name for name in families if not name.startswith(("defense_", *standard))] == []
+    assert _samples(text, "defense_service_info") == [('{service="procuratorate"}', 1.0)]
+
+
+async def test_a_group_that_never_committed_reports_no_offset_rather_than_minus_one(
+    service_settings: Any,
+) -> None:
+    # Topics no one has published to nor consumed from: the group has committed nothing yet.
+    settings = await service_settings(probe.ProbeSettings, "probe", **_own_topics("fresh"))
+    app = build_app(probe.definition(), settings)
+    async with run_service(app, settings) as running:
+        runtime = running.runtime
+        assert runtime.lag is not None
+        lags = await runtime.lag.read()
+        assert lags and all(item.committed_offset is None for item in lags)
+        text = (await running.client.get("/metrics")).text
+    assert _samples(text, "defense_kafka_consumer_committed_offset") == []
+    assert len(_samples(text, "defense_kafka_consumer_lag")) == len(lags)
+    assert len(_samples(text, "defense_kafka_topic_end_offset")) == len(lags)
+
+
+async def test_the_api_documents_are_counted_under_their_routes(
+    running_probe: RunningService,
+) -> None:
+    for path in ("/docs", "/openapi.json", "/redoc"):
+        assert (await running_probe.client.get(path)).status_code == 200
+    text = (await running_probe.client.get("/metrics")).text
+    for route in ("/docs", "/openapi.json", "/redoc"):
+        sample = f'{{method="GET",route="{route}",status="200"}}'
+        assert (sample, 1.0) in _samples(text, "defense_http_requests_total"), route
+
+
+async def test_scrapes_and_lag_readings_open_no_kafka_connection(
+    running_probe: RunningService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = running_probe.runtime
+    assert runtime.lag is not None
+    await runtime.lag.read()  # the monitor's clients are up
+    started: list[str] = []
+
+    def counting(cls: type[Any]) -> None:
+        original = cls.start
+
+        async def start(self: Any) -> None:
+            started.append(cls.__name__)
+            await original(self)
+
+        monkeypatch.setattr(cls, "start", start)
+
+    counting(AIOKafkaAdminClient)
+    counting(AIOKafkaConsumer)
+    for _ in range(5):
+        text = (await running_probe.client.get("/metrics")).text
+        response = await running_probe.client.get("/ops/lag", headers=operator(runtime.settings))
+        assert response.status_code == 200
+    assert started == []
+    assert _samples(text, "defense_kafka_lag_error") == [("", 0.0)]
+    assert _samples(text, "defense_kafka_consumer_lag")
+
+
+async def test_an_unreadable_lag_is_an_error_not_the_last_value(
+    running_probe: RunningService,
+) -> None:
+    runtime = running_probe.runtime
+    monitor = runtime.lag
+    assert monitor is not None
+    await monitor.read()
+    assert _samples((await running_probe.client.get("/metrics")).text, "defense_kafka_consumer_lag")
+    # The broker moves away: nothing answers where the monitor looks any more.
+    monitor.connection = replace(monitor.connection, bootstrap_servers="127.0.0.1:9")
+    monitor.timeout = 5
+    await monitor.close()
+
+    response = await running_probe.client.get("/ops/lag", headers=operator(runtime.settings))
+    assert response.status_code == 503
+    assert "lag" in response.json()["detail"]
+    text = (await running_probe.client.get("/metrics")).text
+    assert _samples(text, "defense_kafka_lag_error") == [("", 1.0)]
+    assert _samples(text, "defense_kafka_consumer_lag") == []
+    assert _samples(text, "defense_kafka_consumer_committed_offset") == []

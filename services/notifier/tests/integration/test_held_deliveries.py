@@ -52,8 +52,8 @@ async def test_held_deliveries_are_listed_for_operators_and_counted_until_releas
             await client.get("/ops/held-deliveries", params={"waits_for": "notice"}, headers=ops)
         ).json() == []
         metrics = (await client.get("/metrics")).text
-        assert gauge(metrics, "notifier_held_deliveries") == 1
-        assert gauge(metrics, "notifier_held_delivery_oldest_age_seconds") >= 0
+        assert gauge(metrics, "defense_notifier_held_deliveries") == 1
+        assert gauge(metrics, "defense_notifier_held_delivery_oldest_age_seconds") >= 0
 
         # Operators only: the board readers may not see it.
         reader = bearer(settings, "procuratorate_staff", agency="天津市河东区人民检察院")
@@ -70,5 +70,5 @@ async def test_held_deliveries_are_listed_for_operators_and_counted_until_releas
         )
         await eventually(held, lambda rows: rows == [])
         metrics = (await client.get("/metrics")).text
-        assert gauge(metrics, "notifier_held_deliveries") == 0
-        assert gauge(metrics, "notifier_held_delivery_oldest_age_seconds") == 0
+        assert gauge(metrics, "defense_notifier_held_deliveries") == 0
+        assert gauge(metrics, "defense_notifier_held_delivery_oldest_age_seconds") == 0

@@ -42,7 +42,7 @@ from service_runtime.calendar_watch import watch_calendar
 from service_runtime.database import create_engine, session_factory
 from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
-from service_runtime.observability import ServiceMetrics, request_metrics_middleware
+from service_runtime.observability import LagMonitor, ServiceMetrics, request_metrics_middleware
 from service_runtime.request_guards import reject_unstorable_parameters, request_guard
 from service_runtime.security.audit_anchor import anchor_periodically
 from service_runtime.security.audit_http import audit_middleware
@@ -76,6 +76,8 @@ class Runtime:
     """The time now for use cases and handlers (``UnitOfWork.clock``); a test may replace it."""
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
+    lag: LagMonitor | None = None
+    """Reads the consumer group's lag (``/ops/lag``, the lag metrics); none without a consumer."""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     background_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -285,6 +287,16 @@ async def start_runtime(
             asyncio.create_task(work, name=f"{definition.name}-background-{index}")
             for index, work in enumerate(definition.background(runtime))
         ]
+    if runtime.consumer is not None:
+        runtime.lag = LagMonitor(
+            settings.kafka, runtime.consumer.group_id, runtime.consumer.topics, metrics
+        )
+        runtime.background_tasks.append(
+            asyncio.create_task(
+                runtime.lag.run(settings.lag_refresh_interval_seconds),
+                name=f"{definition.name}-lag",
+            )
+        )
     if definition.audited:
         runtime.background_tasks.append(
             asyncio.create_task(

@@ -1,13 +1,18 @@
 """What operators watch: consumer lag, and Prometheus metrics for requests, events and outbox.
 
-Each app has its own ``CollectorRegistry`` (several apps may share a process in tests). Gauges
-that need I/O (lag, outbox backlog) are refreshed when ``/metrics`` or ``/ops/lag`` is read, so
-nothing polls Kafka or the database in the background.
+Each app has its own ``CollectorRegistry`` (several apps may share a process in tests), with the
+standard process, platform and garbage-collector collectors. Every series the platform defines is
+named ``defense_…``. The outbox gauges are read from the database when ``/metrics`` is scraped;
+consumer lag is read by a :class:`LagMonitor` in the background on Kafka clients it keeps open,
+so a scrape never opens a Kafka connection and a scrape's time does not depend on the broker.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,12 +20,28 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from defense_messaging import KafkaConnection, MessagingTables
 from service_runtime.route_match import route_of
+
+log = logging.getLogger(__name__)
+
+PREFIX = "defense_"
+"""Every series the platform defines starts with this (the standard ``process_…``,
+``python_…`` series keep their usual names)."""
+
+LAG_READ_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -29,6 +50,7 @@ class PartitionLag:
     topic: str
     partition: int
     committed_offset: int | None
+    """``None`` while the group has never committed on the partition."""
     end_offset: int
     lag: int
 
@@ -37,72 +59,107 @@ class ServiceMetrics:
     def __init__(self, service: str) -> None:
         self.service = service
         self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
         self._own_gauges: dict[str, Gauge] = {}
+        self.info = Gauge(
+            PREFIX + "service_info",
+            "Always 1; names the service this process runs",
+            ["service"],
+            registry=self.registry,
+        )
+        self.info.labels(service).set(1)
         self.requests = Counter(
-            "http_requests_total",
+            PREFIX + "http_requests_total",
             "REST requests served",
             ["method", "route", "status"],
             registry=self.registry,
         )
         self.request_seconds = Histogram(
-            "http_request_duration_seconds",
+            PREFIX + "http_request_duration_seconds",
             "REST request latency",
             ["method", "route"],
             registry=self.registry,
         )
         self.events = Counter(
-            "events_handled_total",
-            "Consumed events by type and outcome (applied, duplicate, dead_lettered)",
+            PREFIX + "events_handled_total",
+            "Consumed events by type and outcome (applied, duplicate, dead_lettered, "
+            "contract_violation)",
             ["event_type", "outcome"],
             registry=self.registry,
         )
         self.event_seconds = Histogram(
-            "event_handling_duration_seconds",
+            PREFIX + "event_handling_duration_seconds",
             "Time to apply one consumed event, database commit included",
             ["event_type"],
             registry=self.registry,
         )
         self.outbox_published = Counter(
-            "outbox_published_total", "Outbox rows published to Kafka", registry=self.registry
+            PREFIX + "outbox_published_total",
+            "Outbox rows published to Kafka",
+            registry=self.registry,
         )
         self.outbox_pending = Gauge(
-            "outbox_pending_rows", "Outbox rows not yet published", registry=self.registry
+            PREFIX + "outbox_pending_rows", "Outbox rows not yet published", registry=self.registry
         )
         self.outbox_parked = Counter(
-            "outbox_parked_total",
+            PREFIX + "outbox_parked_total",
             "Outbox rows the broker refused for good, parked by the relay",
             registry=self.registry,
         )
         self.outbox_parked_rows = Gauge(
-            "outbox_parked_rows",
+            PREFIX + "outbox_parked_rows",
             "Parked outbox rows (see /ops/outbox/parked)",
             registry=self.registry,
         )
         self.outbox_oldest_age = Gauge(
-            "outbox_oldest_pending_age_seconds",
+            PREFIX + "outbox_oldest_pending_age_seconds",
             "Age of the oldest unpublished outbox row (0 when none)",
             registry=self.registry,
         )
         self.dead_letters = Gauge(
-            "dead_letters_pending", "Dead letters not yet replayed", registry=self.registry
+            PREFIX + "dead_letters_pending",
+            "Dead letters not yet replayed",
+            registry=self.registry,
         )
         labels = ["group", "topic", "partition"]
         self.committed = Gauge(
-            "kafka_consumer_committed_offset", "Committed offset", labels, registry=self.registry
-        )
-        self.end = Gauge("kafka_topic_end_offset", "Log end offset", labels, registry=self.registry)
-        self.lag = Gauge(
-            "kafka_consumer_lag",
-            "End offset minus committed offset",
+            PREFIX + "kafka_consumer_committed_offset",
+            "Committed offset (absent while the group has never committed on the partition)",
             labels,
+            registry=self.registry,
+        )
+        self.end = Gauge(
+            PREFIX + "kafka_topic_end_offset", "Log end offset", labels, registry=self.registry
+        )
+        self.lag = Gauge(
+            PREFIX + "kafka_consumer_lag",
+            "Messages not yet consumed: end offset minus committed offset (minus the first "
+            "offset still in the log when nothing was committed)",
+            labels,
+            registry=self.registry,
+        )
+        self.lag_error = Gauge(
+            PREFIX + "kafka_lag_error",
+            "1 when the last lag reading failed (the lag series are then absent, not stale), "
+            "else 0",
+            registry=self.registry,
+        )
+        self.lag_read_at = Gauge(
+            PREFIX + "kafka_lag_last_success_timestamp_seconds",
+            "When the lag was last read successfully (Unix time; 0 before the first reading)",
             registry=self.registry,
         )
 
     def gauge(self, name: str, documentation: str) -> Gauge:
-        """A service's own gauge in this app's registry, made on first use."""
+        """A service's own gauge in this app's registry, made on first use (``name`` without
+        the ``defense_`` prefix, which is added)."""
         gauge = self._own_gauges.get(name)
         if gauge is None:
-            gauge = self._own_gauges[name] = Gauge(name, documentation, registry=self.registry)
+            gauge = self._own_gauges[name] = Gauge(
+                PREFIX + name, documentation, registry=self.registry
+            )
         return gauge
 
     def observe_event(self, event_type: str, outcome: str, seconds: float) -> None:
@@ -110,13 +167,26 @@ class ServiceMetrics:
         self.event_seconds.labels(event_type).observe(seconds)
 
     def record_lag(self, lags: list[PartitionLag]) -> None:
+        """A successful reading replaces the previous one whole (a partition no longer read
+        leaves no series behind)."""
+        for gauge in (self.committed, self.end, self.lag):
+            gauge.clear()
         for item in lags:
             labels = (item.group, item.topic, str(item.partition))
-            self.committed.labels(*labels).set(
-                -1 if item.committed_offset is None else item.committed_offset
-            )
+            # Never committed: no committed-offset sample rather than a made-up -1.
+            if item.committed_offset is not None:
+                self.committed.labels(*labels).set(item.committed_offset)
             self.end.labels(*labels).set(item.end_offset)
             self.lag.labels(*labels).set(item.lag)
+        self.lag_error.set(0)
+        self.lag_read_at.set(time.time())
+
+    def record_lag_error(self) -> None:
+        """The reading failed: say so, and show no lag rather than the last one, which would
+        look current."""
+        for gauge in (self.committed, self.end, self.lag):
+            gauge.clear()
+        self.lag_error.set(1)
 
     async def refresh_outbox(self, engine: AsyncEngine, tables: MessagingTables) -> None:
         outbox, dead = tables.outbox, tables.dead_letters
@@ -178,21 +248,95 @@ class RequestMetrics:
         await self.app(scope, receive, send_observed)
 
 
-async def consumer_lag(
-    connection: KafkaConnection, group: str, topics: list[str]
-) -> list[PartitionLag]:
-    """Committed offset, end offset and lag of ``group`` on every partition of ``topics``."""
-    admin = AIOKafkaAdminClient(**connection.options())
-    probe = AIOKafkaConsumer(enable_auto_commit=False, **connection.options())
-    await admin.start()
-    await probe.start()
-    try:
+class LagMonitor:
+    """Reads a consumer group's lag on Kafka clients it keeps open, and keeps the metrics'
+    lag series current from a background loop.
+
+    A reading that fails marks the lag as an error (``defense_kafka_lag_error``) instead of
+    leaving the last values up, and drops the clients, so the next reading starts them afresh
+    (the broker may have moved); otherwise no reading opens a connection."""
+
+    def __init__(
+        self,
+        connection: KafkaConnection,
+        group: str,
+        topics: list[str],
+        metrics: ServiceMetrics,
+        *,
+        timeout: float = LAG_READ_TIMEOUT_SECONDS,
+    ) -> None:
+        self.connection = connection
+        self.group = group
+        self.topics = topics
+        self.metrics = metrics
+        self.timeout = timeout
+        self._admin: AIOKafkaAdminClient | None = None
+        self._probe: AIOKafkaConsumer | None = None
+        # One reading at a time: the background loop and /ops/lag share the clients.
+        self._lock = asyncio.Lock()
+        self.clients_started = 0
+        """How many times the clients were (re)started: once, unless readings failed."""
+
+    async def read(self) -> list[PartitionLag]:
+        """A fresh reading (recorded in the metrics); raises when Kafka does not answer in time,
+        after recording the error."""
+        async with self._lock:
+            try:
+                lags = await asyncio.wait_for(self._read(), timeout=self.timeout)
+            except BaseException:
+                self.metrics.record_lag_error()
+                await self._close_clients()
+                raise
+        self.metrics.record_lag(lags)
+        return lags
+
+    async def run(self, interval: float) -> None:
+        """Reads every ``interval`` seconds until cancelled; a failure is logged and shown by
+        the error gauge, and the loop goes on."""
+        try:
+            while True:
+                try:
+                    await self.read()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("consumer lag of %s unreadable: %r", self.group, exc)
+                await asyncio.sleep(interval)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._close_clients()
+
+    async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
+        if self._admin is None or self._probe is None:
+            admin = AIOKafkaAdminClient(**self.connection.options())
+            probe = AIOKafkaConsumer(enable_auto_commit=False, **self.connection.options())
+            self._admin, self._probe = admin, probe
+            self.clients_started += 1
+            await admin.start()
+            await probe.start()
+        return self._admin, self._probe
+
+    async def _close_clients(self) -> None:
+        admin, probe = self._admin, self._probe
+        self._admin = self._probe = None
+        with contextlib.suppress(Exception):
+            if probe is not None:
+                await asyncio.wait_for(probe.stop(), timeout=self.timeout)
+        with contextlib.suppress(Exception):
+            if admin is not None:
+                await asyncio.wait_for(admin.close(), timeout=self.timeout)
+
+    async def _read(self) -> list[PartitionLag]:
+        admin, probe = await self._clients()
         partitions = [
             TopicPartition(topic["topic"], partition["partition"])
-            for topic in await admin.describe_topics(topics)
+            for topic in await admin.describe_topics(self.topics)
             for partition in topic["partitions"]
         ]
-        committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+        committed = await admin.list_consumer_group_offsets(self.group, partitions=partitions)
         ends = await probe.end_offsets(partitions)
         starts = await probe.beginning_offsets(partitions)
         result = []
@@ -202,9 +346,6 @@ async def consumer_lag(
             # Never committed: everything still in the log is waiting.
             lag = ends[tp] - (position if position is not None else starts[tp])
             result.append(
-                PartitionLag(group, tp.topic, tp.partition, position, ends[tp], max(lag, 0))
+                PartitionLag(self.group, tp.topic, tp.partition, position, ends[tp], max(lag, 0))
             )
         return result
-    finally:
-        await probe.stop()
-        await admin.close()

@@ -130,6 +130,12 @@ class ServiceSettings(BaseSettings):
         description="/health fails when the relay or consumer loop has not gone round for this "
         "long (longer than any bounded wait inside it: client timeouts, retry backoff)",
     )
+    lag_refresh_interval_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="how often the consumer lag metrics are read from Kafka (in the background, "
+        "on clients kept open: a /metrics scrape never waits for Kafka)",
+    )
     log_level: str = "INFO"
 
     # Authentication (issue 7). The defaults are for a developer's machine only: a deployment

@@ -65,7 +65,7 @@ async def list_held(
 
 
 async def refresh_held_gauges(runtime: Runtime) -> None:
-    """``notifier_held_deliveries`` and ``notifier_held_delivery_oldest_age_seconds``."""
+    """``defense_notifier_held_deliveries`` and ``…_held_delivery_oldest_age_seconds``."""
     async with runtime.engine.connect() as conn:
         count, oldest = (await conn.execute(sa.select(sa.func.count(), sa.func.max(_AGE)))).one()
     runtime.metrics.gauge(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from service_runtime.deps import RuntimeDep
 from service_runtime.errors import AUTH_RESPONSES
-from service_runtime.observability import PartitionLag, consumer_lag
+from service_runtime.observability import PartitionLag
 from service_runtime.security.deps import require_roles
 from service_runtime.security.principal import Role
 
@@ -25,20 +25,20 @@ class PartitionLagView(BaseModel):
 
 
 async def _lag(runtime: RuntimeDep) -> list[PartitionLag]:
-    if runtime.consumer is None:
+    if runtime.lag is None:
         return []
-    lags = await consumer_lag(
-        runtime.settings.kafka, runtime.consumer.group_id, runtime.consumer.topics
-    )
-    runtime.metrics.record_lag(lags)
-    return lags
+    try:
+        return await runtime.lag.read()
+    except Exception as exc:
+        # Kafka did not answer: an error, not the last reading passed off as current.
+        raise HTTPException(503, f"consumer lag unreadable: {type(exc).__name__}") from None
 
 
 @router.get(
     "/ops/lag",
     summary="Per consumer group, topic and partition: committed offset, end offset, lag",
     dependencies=[require_roles(Role.OPERATOR)],
-    responses=AUTH_RESPONSES,
+    responses={**AUTH_RESPONSES, 503: {"description": "Kafka did not answer"}},
 )
 async def get_lag(runtime: RuntimeDep) -> list[PartitionLagView]:
     return [PartitionLagView(**vars(item)) for item in await _lag(runtime)]
@@ -50,8 +50,6 @@ async def metrics(runtime: RuntimeDep) -> Response:
     await runtime.metrics.refresh_outbox(runtime.engine, runtime.tables)
     if runtime.definition.refresh_metrics is not None:
         await runtime.definition.refresh_metrics(runtime)
-    try:
-        await _lag(runtime)
-    except Exception:
-        pass
+    # Lag is not read here: the runtime's LagMonitor keeps it current in the background, on
+    # Kafka clients it keeps open, so a scrape opens no connection.
     return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
