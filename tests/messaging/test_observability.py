@@ -206,3 +206,28 @@ async def test_an_unreadable_lag_is_an_error_not_the_last_value(
     assert _samples(text, "defense_kafka_lag_error") == [("", 1.0)]
     assert _samples(text, "defense_kafka_consumer_lag") == []
     assert _samples(text, "defense_kafka_consumer_committed_offset") == []
+
+
+async def test_a_stopped_loop_and_a_readiness_change_show_in_the_metrics(
+    running_probe: RunningService,
+) -> None:
+    client = running_probe.client
+    assert (await client.get("/ready")).status_code == 200
+    text = (await client.get("/metrics")).text
+    assert sorted(_samples(text, "defense_loop_up")) == [
+        ('{loop="consumer"}', 1.0),
+        ('{loop="relay"}', 1.0),
+    ]
+    assert _samples(text, "defense_ready") == [("", 1.0)]
+    assert _samples(text, "defense_ready_transitions_total") == [("", 0.0)]
+
+    consumer = running_probe.runtime.consumer
+    assert consumer is not None
+    consumer.stop()
+    await asyncio.wait_for(running_probe.runtime.tasks[-1], timeout=15)
+
+    assert (await client.get("/ready")).status_code == 503
+    text = (await client.get("/metrics")).text
+    assert ('{loop="consumer"}', 0.0) in _samples(text, "defense_loop_up")
+    assert _samples(text, "defense_ready") == [("", 0.0)]
+    assert _samples(text, "defense_ready_transitions_total") == [("", 1.0)]

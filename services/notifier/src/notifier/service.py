@@ -55,7 +55,7 @@ def definition() -> ServiceDefinition:
         routers=[deliveries.router, templates.router, clocks.router, ops.router],
         background=background,
         on_calendar_changed=recompute_provisional,
-        refresh_metrics=ops.refresh_held_gauges,
+        refresh_metrics=ops.refresh_metrics,
         audited=True,
         personal_fields={
             # Deliveries carry the recipient's address (phone, e-mail) and the message text.

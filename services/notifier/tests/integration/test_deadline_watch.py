@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -27,6 +28,19 @@ async def open_clocks(client: Any, **params: Any) -> list[dict[str, Any]]:
     response = await client.get("/clocks", params=params)
     assert response.status_code == 200, response.text
     return list(response.json())
+
+
+async def deadline_gauges(client: Any) -> dict[tuple[str, str], float]:
+    """``(kind, state) → value`` of this unit's ``defense_deadline_clocks`` samples."""
+    text = (await client.get("/metrics")).text
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("defense_deadline_clocks{"):
+            series, value = line.rsplit(" ", 1)
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', series))
+            assert labels["agency"] == ex.PROCURATORATE_UNIT
+            found[(labels["kind"], labels["state"])] = float(value)
+    return found
 
 
 async def test_restart_with_open_clocks_neither_loses_nor_repeats_an_alert(
@@ -80,6 +94,10 @@ async def test_restart_with_open_clocks_neither_loses_nor_repeats_an_alert(
         result = await scan_deadlines(svc.runtime, datetime(2026, 3, 4, 9, tzinfo=SH))
         assert len(result.approaching) == 1 and result.breached == []
         zhang_clock = result.approaching[0]
+        assert await deadline_gauges(svc.client) == {
+            ("rights_notification", "approaching"): 1,
+            ("review_period", "open"): 1,
+        }
 
     # A new process on the same database: the flag survived, nothing is repeated.
     async with run_service(create_app(settings), settings) as svc:
@@ -94,6 +112,11 @@ async def test_restart_with_open_clocks_neither_loses_nor_repeats_an_alert(
         )
         board = await open_clocks(svc.client, case_id=str(case_id))
         assert board[0]["breached_at"] is not None
+        # The deadline board's gauges, per unit: the alert rules read the breached one.
+        assert await deadline_gauges(svc.client) == {
+            ("rights_notification", "breached"): 1,
+            ("review_period", "open"): 1,
+        }
 
         async with TopicReader(
             bootstrap, settings.topic_notifier, case_id, settings.topic_partitions

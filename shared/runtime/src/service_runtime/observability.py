@@ -62,7 +62,7 @@ class ServiceMetrics:
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
-        self._own_gauges: dict[str, Gauge] = {}
+        self._own_gauges: dict[tuple[str, tuple[str, ...]], Gauge] = {}
         self.info = Gauge(
             PREFIX + "service_info",
             "Always 1; names the service this process runs",
@@ -146,21 +146,58 @@ class ServiceMetrics:
             "else 0",
             registry=self.registry,
         )
+        self.loop_up = Gauge(
+            PREFIX + "loop_up",
+            "1 while the loop (relay, consumer) runs and goes round, 0 when it died or is stuck "
+            "(then /health fails)",
+            ["loop"],
+            registry=self.registry,
+        )
+        self.relay_failing = Gauge(
+            PREFIX + "outbox_relay_failing_seconds",
+            "How long the relay has failed every batch (0 while batches go out)",
+            registry=self.registry,
+        )
+        self.ready = Gauge(
+            PREFIX + "ready",
+            "The last /ready answer: 1 ready, 0 not (absent until /ready is first asked)",
+            registry=self.registry,
+        )
+        self.ready_transitions = Counter(
+            PREFIX + "ready_transitions_total",
+            "Changes of the /ready answer between ready and not ready",
+            registry=self.registry,
+        )
+        self._last_ready: bool | None = None
         self.lag_read_at = Gauge(
             PREFIX + "kafka_lag_last_success_timestamp_seconds",
             "When the lag was last read successfully (Unix time; 0 before the first reading)",
             registry=self.registry,
         )
 
-    def gauge(self, name: str, documentation: str) -> Gauge:
+    def gauge(self, name: str, documentation: str, labels: tuple[str, ...] = ()) -> Gauge:
         """A service's own gauge in this app's registry, made on first use (``name`` without
         the ``defense_`` prefix, which is added)."""
-        gauge = self._own_gauges.get(name)
+        gauge = self._own_gauges.get((name, labels))
         if gauge is None:
-            gauge = self._own_gauges[name] = Gauge(
-                PREFIX + name, documentation, registry=self.registry
+            gauge = self._own_gauges[(name, labels)] = Gauge(
+                PREFIX + name, documentation, labels, registry=self.registry
             )
         return gauge
+
+    def record_liveness(self, checks: dict[str, str], relay_failing_seconds: float) -> None:
+        """What ``/health`` would say of each loop, as gauges (no I/O)."""
+        for loop, state in checks.items():
+            self.loop_up.labels(loop).set(1 if state == "ok" else 0)
+        self.relay_failing.set(relay_failing_seconds)
+
+    def record_readiness(self, ready: bool) -> None:
+        """Each ``/ready`` answer; a change from the previous one is counted, so a readiness
+        that flaps between probes shows even when scrapes miss it."""
+        if self._last_ready is not None and self._last_ready != ready:
+            self.ready_transitions.inc()
+        self._last_ready = ready
+        self.ready.set(1 if ready else 0)
 
     def observe_event(self, event_type: str, outcome: str, seconds: float) -> None:
         self.events.labels(event_type, outcome).inc()

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from notifier.api.access import UnitOfWorkDep
-from notifier.db.tables import held_deliveries
+from notifier.db.tables import clocks, held_deliveries
 from service_runtime.app import Runtime
 from service_runtime.errors import AUTH_RESPONSES
 from service_runtime.security.deps import require_roles
@@ -75,3 +75,47 @@ async def refresh_held_gauges(runtime: Runtime) -> None:
         "notifier_held_delivery_oldest_age_seconds",
         "Age of the oldest held delivery (0 when none)",
     ).set(float(oldest or 0))
+
+
+async def refresh_deadline_gauges(runtime: Runtime) -> None:
+    """``defense_deadline_clocks{agency,kind,state}``: the open clocks per responsible unit and
+    kind, as the deadline board shows them — ``open`` (not yet warned), ``approaching`` (the
+    warning went out) or ``breached`` (past due and still not met)."""
+    state = sa.case(
+        (clocks.c.breached_at.is_not(None), "breached"),
+        (clocks.c.approaching_sent_at.is_not(None), "approaching"),
+        else_="open",
+    ).label("state")
+    agency = sa.func.coalesce(clocks.c.agency, "").label("agency")
+    async with runtime.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(agency, clocks.c.kind, state, sa.func.count())
+                .where(clocks.c.status == "open")
+                .group_by(agency, clocks.c.kind, state)
+            )
+        ).all()
+        provisional = await conn.scalar(
+            sa.select(sa.func.count()).where(
+                clocks.c.status == "open", clocks.c.provisional.is_(True)
+            )
+        )
+    gauge = runtime.metrics.gauge(
+        "deadline_clocks",
+        "Open statutory clocks by responsible unit, kind and state (open, approaching, breached)",
+        ("agency", "kind", "state"),
+    )
+    # Replaced whole: a unit whose clocks all closed leaves no stale series behind.
+    gauge.clear()
+    for unit, kind, clock_state, count in rows:
+        gauge.labels(unit, kind, clock_state).set(count)
+    runtime.metrics.gauge(
+        "deadline_clocks_provisional",
+        "Open clocks whose due day was counted without the legal calendar of its year "
+        "(load that year: PUT /ops/calendar/{year})",
+    ).set(provisional or 0)
+
+
+async def refresh_metrics(runtime: Runtime) -> None:
+    await refresh_held_gauges(runtime)
+    await refresh_deadline_gauges(runtime)

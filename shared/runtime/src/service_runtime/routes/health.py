@@ -66,6 +66,7 @@ async def ready(runtime: RuntimeDep) -> JSONResponse:
         "outbox": _relay_state(runtime),
     }
     ok = all(value == "ok" for value in checks.values())
+    runtime.metrics.record_readiness(ok)
     return JSONResponse(
         status_code=200 if ok else 503,
         content={"status": "ready" if ok else "unavailable", "checks": checks},
@@ -73,6 +74,14 @@ async def ready(runtime: RuntimeDep) -> JSONResponse:
 
 
 RELAY_FAILING_SECONDS = 30.0
+
+
+def relay_failing_seconds(runtime: RuntimeDep) -> float:
+    """How long the relay has failed every batch; 0 while it publishes (or waits for work)."""
+    relay = runtime.relay
+    if relay is None or relay.failing_since is None:
+        return 0.0
+    return time.monotonic() - relay.failing_since
 
 
 def _relay_state(runtime: RuntimeDep) -> str:

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from service_runtime.deps import RuntimeDep
 from service_runtime.errors import AUTH_RESPONSES
 from service_runtime.observability import PartitionLag
+from service_runtime.routes.health import liveness, relay_failing_seconds
 from service_runtime.security.deps import require_roles
 from service_runtime.security.principal import Role
 
@@ -48,6 +49,7 @@ async def get_lag(runtime: RuntimeDep) -> list[PartitionLagView]:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(runtime: RuntimeDep) -> Response:
     await runtime.metrics.refresh_outbox(runtime.engine, runtime.tables)
+    runtime.metrics.record_liveness(liveness(runtime), relay_failing_seconds(runtime))
     if runtime.definition.refresh_metrics is not None:
         await runtime.definition.refresh_metrics(runtime)
     # Lag is not read here: the runtime's LagMonitor keeps it current in the background, on
