@@ -68,6 +68,7 @@ ADDED = {
         "DefenseStatusChanged",
         "StageHandedOver",
         "ProcuratorateAuditChainAnchored",
+        "ReviewDeadlineRecounted",
     },
     Producer.AID_CENTER: {"AssignmentFailed", "DutyLawyerAssigned", "AidCenterAuditChainAnchored"},
     Producer.NOTIFIER: {"ClockScheduled", "ClockStopped", "NotifierAuditChainAnchored"},

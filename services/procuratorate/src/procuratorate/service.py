@@ -12,7 +12,7 @@ from procuratorate.errors import install_domain_errors
 from procuratorate.handlers import event_handlers
 from procuratorate.settings import ProcuratorateSettings
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
-from procuratorate.workflow.calendar import recount_provisional_clocks
+from procuratorate.workflow.calendar import recount_provisional_clocks, recount_review_deadlines
 from service_runtime.app import Runtime, ServiceDefinition, build_app
 from service_runtime.settings import ServiceSettings
 
@@ -44,6 +44,7 @@ def settings_from_env() -> ProcuratorateSettings:
 async def recount_provisional(runtime: Runtime) -> None:
     async with runtime.unit_of_work() as uow:
         await recount_provisional_clocks(uow)
+        await recount_review_deadlines(uow)
 
 
 def definition() -> ServiceDefinition:

@@ -37,6 +37,20 @@ async def test_a_year_loaded_on_one_replica_recounts_provisional_clocks_on_every
         created = await first.client.post("/cases", json=body, headers=staff)
         assert created.status_code == 201, created.text
         case_id = created.json()["case_id"]
+        # The same day, a case whose suspect is at liberty: its review period ends one month
+        # later, Saturday 30 January 2027, guessed onto Monday 1 February (CPL Art. 105).
+        at_liberty = case(
+            suspect(custody_status="bail", birth_date="1990-01-01"),
+            received_at="2026-12-30T11:00:00+08:00",
+        )
+        created = await first.client.post("/cases", json=at_liberty, headers=staff)
+        assert created.status_code == 201, created.text
+        assert created.json()["review_deadline"] == {
+            "due_on": "2027-02-01",
+            "provisional": True,
+            "missing_years": [2027],
+        }
+        liberty_id = created.json()["case_id"]
 
         async def rights_clock() -> dict[str, Any]:
             got = await second.client.get(f"/cases/{case_id}", headers=staff)
@@ -76,3 +90,21 @@ async def test_a_year_loaded_on_one_replica_recounts_provisional_clocks_on_every
         assert recounted["closes_at"] == "2027-01-05T16:00:00Z"
         on_the_board = await ledger_clock()
         assert (on_the_board["due_on"], on_the_board["missing_years"]) == ("2027-01-05", [])
+
+        # The review period is counted again too, and the other services are told.
+        async def review_settled() -> dict[str, Any] | None:
+            view = (await second.client.get(f"/cases/{liberty_id}", headers=staff)).json()
+            return view if view["review_deadline"]["provisional"] is False else None
+
+        view = await eventually(review_settled)
+        assert view["review_deadline"] == {
+            "due_on": "2027-02-01",
+            "provisional": False,
+            "missing_years": [],
+        }
+        [review_clock] = [c for c in view["case_clocks"] if c["kind"] == "review_period"]
+        assert (review_clock["provisional"], review_clock["missing_years"]) == (False, [])
+        timeline = (await second.client.get(f"/cases/{liberty_id}/timeline", headers=staff)).json()
+        [recounted] = [e for e in timeline if e["event_type"] == "ReviewDeadlineRecounted"]
+        assert recounted["payload"]["review_deadline"] == "2027-02-01"
+        assert recounted["payload"]["review_deadline_provisional"] is False

@@ -153,7 +153,15 @@ async def test_expedited_period_runs_from_receipt_and_not_for_a_minor(
     )
     assert applied.status_code == 200, applied.text
     # Received Mon 03-02: 10 days (a likely sentence of a year or less) end Thu 03-12.
-    assert applied.json()["review_deadline"] == "2026-03-12"
+    assert applied.json()["review_deadline"] == {
+        "due_on": "2026-03-12",
+        "provisional": False,
+        "missing_years": [],
+    }
+    # The review period's clock moved with the case's last day: one day everywhere.
+    view = (await service.client.get(f"/cases/{case_id}")).json()
+    [review_clock] = [c for c in view["case_clocks"] if c["outcome"] is None]
+    assert review_clock["kind"] == "review_period" and review_clock["due_on"] == "2026-03-12"
 
     minor = suspect(birth_date="2010-01-01")
     case_id = await received(service, minor, district="和平区")
@@ -173,10 +181,9 @@ async def test_a_detained_suspects_review_period_does_not_roll_over_national_day
     )
     # One month from 09-01 is 10-01, National Day (CPL Art. 105 proviso for custody).
     view = (await service.client.get(f"/cases/{detained}")).json()
-    assert view["review_deadline"] == "2026-10-01"
-    assert (await service.client.get(f"/cases/{at_liberty}")).json()["review_deadline"] > (
-        "2026-10-07"
-    )
+    assert view["review_deadline"]["due_on"] == "2026-10-01"
+    liberty_view = (await service.client.get(f"/cases/{at_liberty}")).json()
+    assert liberty_view["review_deadline"]["due_on"] > "2026-10-07"
 
 
 async def test_renotification_after_dismissal_carries_the_first_letters_materials(

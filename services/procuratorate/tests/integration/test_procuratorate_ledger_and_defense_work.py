@@ -82,7 +82,12 @@ async def test_file_review_opinions_consultation_and_hand_over(service: RunningS
     )
     assert requested.status_code == 201, requested.text
     request = requested.json()
-    assert request["latest_review_date"] == "2026-03-10" and request["defender_name"] == "钱律师"
+    assert request["latest_review_date"] == {
+        "due_on": "2026-03-10",
+        "provisional": False,
+        "missing_years": [],
+    }
+    assert request["defender_name"] == "钱律师"
     scheduling = f"/cases/{case_id}/file-review-requests/{request['request_id']}/scheduling"
     too_late = await client.post(
         scheduling,
@@ -137,7 +142,8 @@ async def test_file_review_opinions_consultation_and_hand_over(service: RunningS
         json={"received_at": "2026-03-20T10:00:00+08:00", "covers_plea_matters": True},
     )
     assert in_time.status_code == 201, in_time.text
-    assert in_time.json()["on_time"] is True and in_time.json()["review_deadline"] == "2026-04-02"
+    assert in_time.json()["on_time"] is True
+    assert in_time.json()["review_deadline"]["due_on"] == "2026-04-02"
     assert in_time.json()["warnings"] == []
     late = await client.post(
         f"{url}/written-opinions", json={"received_at": "2026-04-03T09:00:00+08:00"}

@@ -76,7 +76,11 @@ async def test_rest_intake_is_idempotent_per_transfer(service: RunningService) -
     assert [s["grounds"] for s in view["suspects"]] == [["guilt_not_admitted"]] * 2
     rights = view["suspects"][0]["clocks"][0]
     assert rights["kind"] == "rights_notification" and rights["due_on"] == "2026-03-05"
-    assert view["review_deadline"] == "2026-04-02"
+    assert view["review_deadline"] == {
+        "due_on": "2026-04-02",
+        "provisional": False,
+        "missing_years": [],
+    }
     received = await eventually(lambda: published(service, view["case_id"], "CaseReceived"))
     assert len(received) == 1
 
@@ -434,7 +438,7 @@ async def test_procedural_decisions_move_the_review_deadline(
     extended = await service.client.post(
         url, json={"kind": "extension", "decided_at": "2026-03-20T10:00:00+08:00"}
     )
-    assert extended.json()["review_deadline"] == "2026-04-17"
+    assert extended.json()["review_deadline"]["due_on"] == "2026-04-17"
     for round_, number in ((1, "2"), (2, "3")):
         returned = await service.client.post(
             url, json={"kind": "return_for_supplementary_investigation"}

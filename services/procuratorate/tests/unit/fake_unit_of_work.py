@@ -23,7 +23,7 @@ from defense_schemas.vocabulary import (
     ReappointmentReason,
 )
 from legal_calendar import Deadline, LegalCalendar, Period, load_bundled_calendar
-from procuratorate.db.repository import LETTER_CLOCKS, clock_row, defense_from
+from procuratorate.db.repository import LETTER_CLOCKS, clock_row, defense_from, review_values
 from procuratorate.domain.defense_path import SuspectDefense
 from procuratorate.domain.statuses import OPEN_NOTICE_STATUSES, ReviewStatus
 from procuratorate.settings import ProcuratorateSettings
@@ -71,6 +71,10 @@ class FakeCases:
                 "received_at": datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
                 "review_status": ReviewStatus.UNDER_REVIEW.value,
                 "review_deadline": date(2026, 4, 2),
+                "review_deadline_provisional": False,
+                "review_deadline_missing_years": [],
+                "extended": False,
+                "expedited": False,
                 "major_and_complex": False,
                 "social_impact": False,
                 "pilot_district": True,
@@ -121,6 +125,25 @@ class FakeCases:
         if case_id not in self.cases:
             raise NotFound("case", case_id)
         return self.cases[case_id]
+
+    async def update_case(self, case_id: UUID, **values: Any) -> None:
+        for key, value in values.items():
+            setattr(self.cases[case_id], key, value)
+
+    async def set_review_deadline(self, case_id: UUID, due: Deadline) -> None:
+        await self.update_case(case_id, **review_values(due))
+        for c in self.clocks:
+            if c.case_id == case_id and c.kind == ClockKind.REVIEW_PERIOD.value and not c.outcome:
+                c.due_on, c.closes_at = due.due_on, due.closes_at
+                c.provisional, c.missing_years = due.provisional, list(due.missing_years)
+
+    async def provisional_review_periods(self) -> list[Any]:
+        return [
+            row
+            for row in sorted(self.cases.values(), key=lambda row: str(row.case_id))
+            if row.review_status == ReviewStatus.UNDER_REVIEW.value
+            and row.review_deadline_provisional
+        ]
 
     async def suspect(self, case_id: UUID, suspect_id: UUID, *, lock: bool = False) -> Any:
         row = self.suspects.get(suspect_id)

@@ -321,6 +321,13 @@ EXAMPLES: tuple[BaseEvent, ...] = (
     pr.ExpeditedProcedureApplied(
         suspect_ids=(LI,), decided_at=at(10), review_deadline=date(2026, 3, 25)
     ),
+    pr.ReviewDeadlineRecounted(
+        counted_from=date(2026, 12, 30),
+        review_deadline=date(2027, 2, 1),
+        previous_review_deadline=date(2027, 1, 30),
+        review_deadline_provisional=False,
+        recounted_at=at(12),
+    ),
     pr.FileReviewRequested(
         request_id=example_id("file-review"),
         suspect_id=LI,

@@ -50,6 +50,7 @@ from defense_schemas.vocabulary import (
     TerminationReason,
 )
 from legal_calendar import (
+    LEGAL_TIMEZONE,
     LegalCalendar,
     Period,
     closes_at,
@@ -200,22 +201,35 @@ def _open_of_kind(view: CaseView, kind: ClockKind) -> list[ClockKey]:
 
 
 def _review_deadline_moved(
-    view: CaseView, due_on: date, at: datetime, reason: str
+    view: CaseView,
+    due_on: date,
+    at: datetime,
+    reason: str,
+    missing_years: tuple[int, ...] = (),
 ) -> list[ClockChange]:
-    """The review period's last day is also the written opinions' (Measures Art. 9)."""
+    """The review period's last day is also the written opinions' (Measures Art. 9). The
+    procuratorate counts it (the case's period depends on its custody and procedure) and says
+    whether it was guessed, for which years (``missing_years``); it publishes the day again
+    when the year is loaded (``ReviewDeadlineRecounted``)."""
     started_on = min(legal_date(at), due_on)
+    provisional = bool(missing_years)
     changes: list[ClockChange] = [
         Schedule(
             ClockKey(ClockKind.REVIEW_PERIOD),
             ResponsibleParty.PROCURATORATE,
             started_on,
             due_on,
-            False,
+            provisional,
             reason,
+            missing_years,
         )
     ]
     for key in _open_of_kind(view, ClockKind.WRITTEN_OPINION):
-        changes.append(Schedule(key, ResponsibleParty.LAWYER, started_on, due_on, False, reason))
+        changes.append(
+            Schedule(
+                key, ResponsibleParty.LAWYER, started_on, due_on, provisional, reason, missing_years
+            )
+        )
     return changes
 
 
@@ -374,7 +388,11 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
             # Each receipt restarts the review period (CPL Art. 172, 175; a change of
             # jurisdiction restarts it at the new procuratorate).
             changes += _review_deadline_moved(
-                view, event.review_deadline, event.received_at, reason
+                view,
+                event.review_deadline,
+                event.received_at,
+                reason,
+                event.review_deadline_missing_years,
             )
             if event.receipt_kind is not ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION:
                 # A re-transfer returns to the procuratorate that already informed the suspect.
@@ -607,6 +625,18 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                 event.review_deadline,
                 event.decided_at,
                 "expedited procedure: review period shortened (CPL Art. 172)",
+                event.review_deadline_missing_years,
+            )
+
+        case pr.ReviewDeadlineRecounted():
+            if ClockKey(ClockKind.REVIEW_PERIOD) not in view.open_clocks:
+                return []  # the period already ended here: nothing runs to move
+            return _review_deadline_moved(
+                view,
+                event.review_deadline,
+                datetime.combine(event.counted_from, datetime.min.time(), LEGAL_TIMEZONE),
+                "review period counted again with the legal calendar loaded for its year",
+                event.review_deadline_missing_years,
             )
 
         case pr.ProceduralDecisionMade():
@@ -620,7 +650,11 @@ def _procedural_decision(view: CaseView, event: pr.ProceduralDecisionMade) -> li
     if event.kind is ProceduralDecisionKind.EXTENSION:
         assert event.review_deadline is not None  # the contract requires it for an extension
         return _review_deadline_moved(
-            view, event.review_deadline, at, "review period extended (CPL Art. 172)"
+            view,
+            event.review_deadline,
+            at,
+            "review period extended (CPL Art. 172)",
+            event.review_deadline_missing_years,
         )
     # Every other decision ends the review period at this procuratorate: indictment and
     # non-prosecution decide the case; a return suspends it until re-transfer (CPL Art. 175),

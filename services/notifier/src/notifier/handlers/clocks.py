@@ -90,8 +90,12 @@ def _schedule(
             },
         )
     else:
-        if row["due_on"] == change.due_on and row["responsible"] == change.responsible.value:
-            return None  # nothing moved
+        if (
+            row["due_on"] == change.due_on
+            and row["responsible"] == change.responsible.value
+            and list(row["missing_years"]) == list(change.missing_years)
+        ):
+            return None  # nothing moved, and the day is no more (or less) a guess than it was
         clock_id = row["clock_id"]
         values: dict[str, object] = {
             "responsible": change.responsible.value,

@@ -68,7 +68,7 @@ def record_facts(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -
                 batch.update_suspect(case_id, suspect.suspect_id, name=suspect.name)
                 if suspect.retained_counsel is not None:
                     batch.update_suspect(case_id, suspect.suspect_id, has_defender=True)
-        case pr.ExpeditedProcedureApplied():
+        case pr.ExpeditedProcedureApplied() | pr.ReviewDeadlineRecounted():
             batch.update_case(case_id, review_deadline=event.review_deadline)
         case pr.ProceduralDecisionMade() if event.kind is ProceduralDecisionKind.EXTENSION:
             batch.update_case(case_id, review_deadline=event.review_deadline)

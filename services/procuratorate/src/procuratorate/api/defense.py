@@ -3,7 +3,6 @@ refusals and reappointment, self-defense, private counsel (Measures Art. 3, 5, 6
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -14,7 +13,7 @@ from defense_schemas.events.procuratorate import NoticeOfDefenseLetter
 from defense_schemas.fields import Note, ShortText
 from defense_schemas.vocabulary import DefenseChoice, NoticeItem, PersonRole, RefusalOutcome
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
-from procuratorate.api.views import NoticeView
+from procuratorate.api.views import DeadlineView, NoticeView
 from procuratorate.db.personal import open_notice
 from procuratorate.domain.commands import (
     DismissCounsel,
@@ -116,7 +115,7 @@ class SupplementIn(BaseModel):
 
 
 class SupplementOut(BaseModel):
-    review_deadline: date
+    review_deadline: DeadlineView
     days_left: int
     warning: str | None = Field(description="Set when little time is left before the deadline.")
 

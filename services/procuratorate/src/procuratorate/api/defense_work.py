@@ -4,7 +4,7 @@ cases (量刑协商, Art. 11)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 from fastapi import APIRouter, status
@@ -14,6 +14,7 @@ from defense_schemas.events.procuratorate import LawyerOpinion
 from defense_schemas.fields import Note, Place, Reference
 from defense_schemas.vocabulary import WitnessMode
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
+from procuratorate.api.views import DeadlineView
 from procuratorate.workflow import defense_work
 from service_runtime.api_types import ApiDatetime
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
@@ -36,10 +37,9 @@ class FileReviewRequestOut(BaseModel):
     suspect_id: UUID
     defender_name: str
     requested_at: datetime
-    latest_review_date: date = Field(
+    latest_review_date: DeadlineView = Field(
         description="The review takes place at the latest on this day (3 working days, Art. 8)."
     )
-    provisional: bool = Field(description="The calendar lacks a year the count crosses.")
 
 
 @router.post(
@@ -76,7 +76,7 @@ class SchedulingOut(BaseModel):
     location: str
     prompt: bool = Field(description="Arranged on the day of the request.")
     delay_explanation: str | None
-    latest_review_date: date
+    latest_review_date: DeadlineView
 
 
 @router.post(
@@ -104,7 +104,7 @@ class FileReviewView(BaseModel):
     suspect_id: UUID
     defender_name: str
     requested_at: datetime
-    latest_review_date: date
+    latest_review_date: DeadlineView
     scheduled_at: datetime | None
     review_starts_at: datetime | None
     location: str | None
@@ -114,7 +114,7 @@ class FileReviewView(BaseModel):
 @router.get("/file-review-requests", summary="The case's file review requests and arrangements")
 async def get_file_reviews(case_id: UUID, uow: UnitOfWorkDep) -> list[FileReviewView]:
     rows = await defense_work.list_file_reviews(uow, case_id)
-    return [FileReviewView.model_validate(row, from_attributes=True) for row in rows]
+    return [FileReviewView.model_validate(row) for row in rows]
 
 
 class WrittenOpinionIn(BaseModel):
@@ -129,7 +129,7 @@ class WrittenOpinionOut(BaseModel):
     opinion_id: UUID
     defender_name: str
     received_at: datetime
-    review_deadline: date | None = Field(
+    review_deadline: DeadlineView | None = Field(
         description="The review period's last day then; null while returned for supplementary "
         "investigation (no period running)."
     )

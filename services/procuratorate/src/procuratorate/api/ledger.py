@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 
 from defense_schemas.vocabulary import DefenseStatus, Ground
 from procuratorate.api.access import STAFF, Staff, UnitOfWorkDep
+from procuratorate.api.views import DeadlineView
+from procuratorate.db.repository import DueDay
 from procuratorate.domain.ledger import LedgerLine, ledger_workbook
 from procuratorate.domain.statistics import (
     Granularity,
@@ -96,7 +98,7 @@ class LedgerRow(BaseModel):
     district: str
     received_at: datetime
     review_status: str
-    review_deadline: date | None
+    review_deadline: DeadlineView | None
     suspect_id: UUID
     suspect_name: str
     defense_status: DefenseStatus
@@ -111,6 +113,11 @@ class LedgerRow(BaseModel):
 def ledger_row(line: LedgerLine) -> LedgerRow:
     data = asdict(line)
     data.pop("appointments")
+    missing = data.pop("review_deadline_missing_years")
+    if line.review_deadline is not None:
+        data["review_deadline"] = DeadlineView.model_validate(
+            DueDay(line.review_deadline, tuple(missing))
+        )
     return LedgerRow(**data, in_mandatory_scope=line.in_mandatory_scope, overdue=line.overdue)
 
 

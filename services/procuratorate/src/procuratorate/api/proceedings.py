@@ -4,7 +4,6 @@ The rules are in ``workflow.proceedings``."""
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 from defense_schemas.fields import Note, OrgName, PersonName, Reference
 from defense_schemas.vocabulary import ProceduralDecisionKind, WitnessMode, WitnessRole
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
+from procuratorate.api.views import DeadlineView, review_deadline_view
 from procuratorate.domain.commands import DecideProcedure
 from procuratorate.workflow import proceedings
 from service_runtime.api_types import ApiDatetime
@@ -42,7 +42,7 @@ class DecisionIn(BaseModel):
 class DecisionOut(BaseModel):
     decision_id: UUID
     review_status: str
-    review_deadline: date | None
+    review_deadline: DeadlineView | None
     supplementary_investigation_round: int | None
 
 
@@ -70,7 +70,7 @@ async def post_procedural_decision(
     return DecisionOut(
         decision_id=decided.decision_id,
         review_status=decided.review_status,
-        review_deadline=decided.review_deadline,
+        review_deadline=review_deadline_view(decided.case),
         supplementary_investigation_round=decided.supplementary_investigation_round,
     )
 
@@ -81,8 +81,7 @@ class ExpeditedIn(BaseModel):
 
 
 class ExpeditedOut(BaseModel):
-    review_deadline: date
-    provisional: bool
+    review_deadline: DeadlineView
 
 
 @router.post(
@@ -91,10 +90,10 @@ class ExpeditedOut(BaseModel):
     "409 where CPL Art. 222-223 exclude it",
 )
 async def post_expedited(case_id: UUID, body: ExpeditedIn, uow: UnitOfWorkDep) -> ExpeditedOut:
-    due_on, provisional = await proceedings.apply_expedited(
+    due = await proceedings.apply_expedited(
         uow, case_id, suspect_ids=body.suspect_ids, at=body.decided_at or uow.now()
     )
-    return ExpeditedOut(review_deadline=due_on, provisional=provisional)
+    return ExpeditedOut(review_deadline=DeadlineView.model_validate(due))
 
 
 class WitnessIn(BaseModel):

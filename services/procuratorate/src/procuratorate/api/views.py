@@ -7,11 +7,32 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from procuratorate.db.personal import open_facts, open_name, open_notice
+from procuratorate.db.repository import review_due
 from procuratorate.db.tables import clocks, defenders, notices, suspects
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
+
+
+class DeadlineView(BaseModel):
+    """A statutory deadline, as every response that holds one shows it: the last day, and
+    whether it was counted on a guessed calendar — a year it needs has no official calendar
+    yet, so only weekends and the fixed-date holidays were known — with those years. A
+    provisional day is counted again when the year is loaded (``PUT /ops/calendar/{year}``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    due_on: date = Field(description="The last day (Asia/Shanghai).")
+    provisional: bool = Field(description="Counted on a guessed calendar; recounted on loading.")
+    missing_years: list[int] = Field(description="The years without an official calendar.")
+
+
+def review_deadline_view(case: Any) -> DeadlineView | None:
+    """The case's review period's last day; none while the period stops (returned for
+    supplementary investigation)."""
+    due = review_due(case)
+    return DeadlineView.model_validate(due) if due is not None else None
 
 
 class ClockView(BaseModel):
@@ -73,8 +94,7 @@ class CaseView(BaseModel):
     pilot_district: bool
     received_at: datetime
     receipt_kind: str
-    review_deadline: date | None
-    review_deadline_provisional: bool
+    review_deadline: DeadlineView | None
     review_status: str
     extended: bool
     expedited: bool
@@ -140,6 +160,7 @@ async def case_view(uow: ProcuratorateUnitOfWork, case: Any) -> CaseView:
             )
         )
     data = {name: getattr(case, name) for name in CaseView.model_fields if hasattr(case, name)}
+    data["review_deadline"] = review_deadline_view(case)
     return CaseView(
         **data,
         suspects=views,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -128,6 +129,36 @@ def clock_row(
         "missing_years": list(due.missing_years),
     }
     return row, due
+
+
+def review_values(due: Deadline | None) -> dict[str, Any]:
+    """The ``cases`` columns that hold the review period's last day (none while the period
+    stops), with whether it was guessed and for which years."""
+    return {
+        "review_deadline": due.due_on if due is not None else None,
+        "review_deadline_provisional": due.provisional if due is not None else False,
+        "review_deadline_missing_years": list(due.missing_years) if due is not None else [],
+    }
+
+
+@dataclass(frozen=True)
+class DueDay:
+    """A stored deadline's last day, with the calendar years it was guessed for."""
+
+    due_on: date
+    missing_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.missing_years)
+
+
+def review_due(case: Any) -> DueDay | None:
+    """The case's review period's last day as stored (see :func:`review_values`); none while
+    the period stops."""
+    if case.review_deadline is None:
+        return None
+    return DueDay(case.review_deadline, tuple(case.review_deadline_missing_years))
 
 
 class CaseRepository:
@@ -392,6 +423,48 @@ class CaseRepository:
             .limit(1)
         )
         return outcome
+
+    # -- the review period
+
+    async def set_review_deadline(self, case_id: UUID, due: Deadline) -> None:
+        """Move the case's review period to ``due``: the case's last day and its open review
+        period clock together, so the case view and the ledger show one day."""
+        await self.update_case(case_id, **review_values(due))
+        await self._session.execute(
+            sa.update(clocks)
+            .where(
+                clocks.c.case_id == case_id,
+                clocks.c.kind == ClockKind.REVIEW_PERIOD.value,
+                clocks.c.outcome.is_(None),
+            )
+            .values(
+                due_on=due.due_on,
+                closes_at=due.closes_at,
+                provisional=due.provisional,
+                missing_years=list(due.missing_years),
+            )
+        )
+
+    async def update_case(self, case_id: UUID, **values: Any) -> None:
+        await self._session.execute(
+            sa.update(cases).where(cases.c.case_id == case_id).values(**values)
+        )
+
+    async def provisional_review_periods(self) -> list[Any]:
+        """The cases under review whose review period's last day was guessed, locked."""
+        return list(
+            (
+                await self._session.execute(
+                    sa.select(cases)
+                    .where(
+                        cases.c.review_status == ReviewStatus.UNDER_REVIEW.value,
+                        cases.c.review_deadline_provisional.is_(True),
+                    )
+                    .order_by(cases.c.case_id)
+                    .with_for_update()
+                )
+            ).all()
+        )
 
     # -- clocks
 

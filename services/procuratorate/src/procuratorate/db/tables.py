@@ -38,6 +38,12 @@ cases = sa.Table(
     # supplementary investigation or after the decision that ends the stage.
     sa.Column("review_deadline", sa.Date),
     sa.Column("review_deadline_provisional", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column(
+        "review_deadline_missing_years",
+        JSONB,
+        nullable=False,
+        server_default=sa.text("'[]'::jsonb"),
+    ),
     sa.Column("review_status", sa.String(40), nullable=False),
     sa.Column("extended", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("expedited", sa.Boolean, nullable=False, server_default="false"),

@@ -34,6 +34,16 @@ def review_period(*, extended: bool = False) -> Months:
     return Months(1, extra_days=EXTENSION_DAYS if extended else 0)
 
 
+def case_review_period(
+    *, extended: bool, expedited: bool, people: Iterable[SuspectParticulars]
+) -> Period:
+    """The period the case's review runs on now: the expedited procedure's days, one month and
+    15 days after an extension, else one month (CPL Art. 172). Counted from the receipt."""
+    if expedited:
+        return expedited_review_period(p.likely_sentence for p in people)
+    return review_period(extended=extended)
+
+
 EXPEDITED_SENTENCE_BANDS = (SentenceBand.ONE_YEAR_OR_LESS, SentenceBand.OVER_1_UNDER_3_YEARS)
 """CPL Art. 222: the expedited procedure is for cases likely to be sentenced to three years'
 fixed-term imprisonment or less."""

@@ -125,6 +125,8 @@ class LedgerLine:
     clocks: tuple[LedgerClock, ...]
     terminations: tuple[str, ...] = ()
     appointments: tuple[Appointment, ...] = field(default=())
+    review_deadline_missing_years: tuple[int, ...] = ()
+    """The years the review period's last day was guessed for (empty: not provisional)."""
 
     @property
     def in_mandatory_scope(self) -> bool:

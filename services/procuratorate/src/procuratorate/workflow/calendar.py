@@ -7,19 +7,30 @@ and the years still missing change together. Run in every replica after a calend
 (``service_runtime.calendar_watch``), one at a time under a transaction-scoped advisory lock,
 and only on clocks still open and provisional, so a second replica finds nothing left to do.
 
-The review period is not recounted here: its last day is published to the other services
-(``CaseReceived.review_deadline``), which count it from that event, so moving it needs an event
-of its own.
+The review period is recounted too (:func:`recount_review_deadlines`), from the receipt by the
+period the case runs on now (one month, its extension, or the expedited procedure's days) and the
+custody reading of CPL Art. 105. Its last day was published to the other services
+(``CaseReceived.review_deadline``), so a day that moves, or stops being a guess, is published
+again as ``ReviewDeadlineRecounted``.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from defense_schemas.events.procuratorate import ReviewDeadlineRecounted
 from defense_schemas.vocabulary import ClockKind
+from legal_calendar import legal_date
 from procuratorate.db.tables import clocks
-from procuratorate.domain.clocks import CLOCK_PERIODS, deadline
+from procuratorate.domain.clocks import (
+    CLOCK_PERIODS,
+    case_review_period,
+    deadline,
+    in_custody,
+    review_deadline,
+)
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
+from procuratorate.workflow.common import case_people
 
 _LOCK = sa.select(
     sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("procuratorate-clock-recount", 0))
@@ -58,6 +69,43 @@ async def recount_provisional_clocks(uow: ProcuratorateUnitOfWork) -> int:
                 provisional=due.provisional,
                 missing_years=list(due.missing_years),
             )
+        )
+        changed += 1
+    return changed
+
+
+async def recount_review_deadlines(uow: ProcuratorateUnitOfWork) -> int:
+    """Recount the review period of every case under review whose last day was guessed; a day
+    that moved, or is no longer a guess, is stored (the case and its clock) and published.
+    Returns how many changed. Run after :func:`recount_provisional_clocks`, under its lock."""
+    changed = 0
+    for case in await uow.cases.provisional_review_periods():
+        people = await case_people(uow, case.case_id)
+        try:
+            period = case_review_period(
+                extended=case.extended, expedited=case.expedited, people=people
+            )
+        except ValueError:
+            # The facts no longer fit the expedited procedure: its day is left as decided.
+            continue
+        received_on = legal_date(case.received_at)
+        due = review_deadline(received_on, period, uow.calendar, in_custody=in_custody(people))
+        if due.due_on == case.review_deadline and list(due.missing_years) == list(
+            case.review_deadline_missing_years
+        ):
+            continue
+        previous = case.review_deadline
+        await uow.cases.set_review_deadline(case.case_id, due)
+        await uow.emit(
+            ReviewDeadlineRecounted(
+                counted_from=received_on,
+                review_deadline=due.due_on,
+                previous_review_deadline=previous,
+                review_deadline_provisional=due.provisional,
+                review_deadline_missing_years=due.missing_years,
+                recounted_at=uow.now(),
+            ),
+            case_id=case.case_id,
         )
         changed += 1
     return changed

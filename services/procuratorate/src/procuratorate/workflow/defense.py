@@ -38,6 +38,7 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import legal_date
 from legal_calendar.deadlines import LETTER
+from procuratorate.db.repository import review_due
 from procuratorate.domain.commands import (
     DismissCounsel,
     PermitSelfDefense,
@@ -321,7 +322,7 @@ async def supplement_notice(
             f"only {days_left} day(s) remain before the review deadline {case.review_deadline} "
             f"(fewer than {threshold}): the center and the lawyer may lack time to work"
         )
-    return {"days_left": days_left, "review_deadline": case.review_deadline, "warning": warning}
+    return {"days_left": days_left, "review_deadline": review_due(case), "warning": warning}
 
 
 SUPERSEDED_BY_RETAINED_COUNSEL = "superseded_by_retained_counsel"

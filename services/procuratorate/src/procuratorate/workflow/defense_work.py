@@ -22,6 +22,7 @@ from defense_schemas.vocabulary import ClockKind, ClockOutcome, OpinionResponse,
 from legal_calendar import closes_at, legal_date
 from legal_calendar.deadlines import FILE_REVIEW
 from procuratorate.db.personal import open_facts
+from procuratorate.db.repository import DueDay, review_due
 from procuratorate.db.tables import clocks, file_reviews, procedural_decisions, written_opinions
 from procuratorate.domain.statuses import STAGE_ENDED
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
@@ -93,8 +94,7 @@ async def request_file_review(
         "suspect_id": suspect_id,
         "defender_name": lawyer.name,
         "requested_at": requested_at,
-        "latest_review_date": due.due_on,
-        "provisional": due.provisional,
+        "latest_review_date": due,
     }
 
 
@@ -187,16 +187,20 @@ async def schedule_file_review(
         "location": location,
         "prompt": prompt,
         "delay_explanation": explanation,
-        "latest_review_date": clock.due_on,
+        "latest_review_date": DueDay(clock.due_on, tuple(clock.missing_years)),
     }
 
 
-async def list_file_reviews(uow: ProcuratorateUnitOfWork, case_id: UUID) -> list[Any]:
+async def list_file_reviews(uow: ProcuratorateUnitOfWork, case_id: UUID) -> list[dict[str, Any]]:
     await uow.cases.case(case_id)
-    return list(
+    rows = (
         (
             await uow.session.execute(
-                sa.select(file_reviews, clocks.c.due_on.label("latest_review_date"))
+                sa.select(
+                    file_reviews,
+                    clocks.c.due_on.label("latest_review_date"),
+                    clocks.c.missing_years.label("latest_review_missing_years"),
+                )
                 .join(
                     clocks,
                     sa.and_(
@@ -207,8 +211,19 @@ async def list_file_reviews(uow: ProcuratorateUnitOfWork, case_id: UUID) -> list
                 .where(file_reviews.c.case_id == case_id)
                 .order_by(file_reviews.c.requested_at)
             )
-        ).all()
+        )
+        .mappings()
+        .all()
     )
+    return [
+        {
+            **row,
+            "latest_review_date": DueDay(
+                row["latest_review_date"], tuple(row["latest_review_missing_years"])
+            ),
+        }
+        for row in rows
+    ]
 
 
 async def receive_written_opinion(
@@ -268,7 +283,7 @@ async def receive_written_opinion(
                 due_on=deadline,
                 closes_at=closes_at(deadline),
                 provisional=case.review_deadline_provisional,
-                missing_years=[],
+                missing_years=list(case.review_deadline_missing_years),
                 met_at=received_at,
                 outcome=(ClockOutcome.MET if on_time else ClockOutcome.MET_LATE).value,
             )
@@ -295,7 +310,7 @@ async def receive_written_opinion(
         "opinion_id": opinion_id,
         "defender_name": lawyer.name,
         "received_at": received_at,
-        "review_deadline": deadline,
+        "review_deadline": review_due(case),
         "on_time": on_time,
         "warnings": warnings,
     }

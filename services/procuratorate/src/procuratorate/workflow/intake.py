@@ -25,7 +25,7 @@ from defense_schemas.vocabulary import (
 from legal_calendar import legal_date
 from legal_calendar.deadlines import LETTER, RIGHTS_NOTIFICATION
 from procuratorate.db.personal import seal_facts, seal_name
-from procuratorate.db.repository import clock_row
+from procuratorate.db.repository import clock_row, review_values
 from procuratorate.db.tables import (
     case_transfers,
     cases,
@@ -155,8 +155,7 @@ async def receive_case(
                 pilot_district=pilot,
                 receipt_kind=receipt_kind.value,
                 received_at=received_at,
-                review_deadline=review.due_on,
-                review_deadline_provisional=review.provisional,
+                **review_values(review),
                 review_status=ReviewStatus.UNDER_REVIEW.value,
                 prosecutor_name=prosecutor.name if prosecutor else None,
                 prosecutor_contact=prosecutor.contact if prosecutor else None,
@@ -219,6 +218,8 @@ async def receive_case(
             receipt_kind=receipt_kind,
             received_at=received_at,
             review_deadline=review.due_on,
+            review_deadline_provisional=review.provisional,
+            review_deadline_missing_years=review.missing_years,
             pilot_district=pilot,
             prosecutor=prosecutor,
         ),
@@ -361,8 +362,7 @@ async def _restart_review(
             review_status=ReviewStatus.UNDER_REVIEW.value,
             received_at=received_at,
             receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION.value,
-            review_deadline=review.due_on,
-            review_deadline_provisional=review.provisional,
+            **review_values(review),
             extended=False,
             expedited=False,
         )
@@ -391,6 +391,8 @@ async def _restart_review(
             receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION,
             received_at=received_at,
             review_deadline=review.due_on,
+            review_deadline_provisional=review.provisional,
+            review_deadline_missing_years=review.missing_years,
             pilot_district=case.pilot_district,
             prosecutor=Officer(name=case.prosecutor_name, contact=case.prosecutor_contact)
             if case.prosecutor_name

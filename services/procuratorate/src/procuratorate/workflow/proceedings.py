@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -25,7 +26,8 @@ from defense_schemas.vocabulary import (
     WitnessMode,
     WitnessRole,
 )
-from legal_calendar import legal_date
+from legal_calendar import Deadline, legal_date
+from procuratorate.db.repository import review_values
 from procuratorate.db.tables import cases, procedural_decisions
 from procuratorate.domain.clocks import (
     MAX_SUPPLEMENTARY_INVESTIGATIONS,
@@ -50,7 +52,8 @@ from procuratorate.workflow.defense_work import defender_ref
 class ProcedureDecided:
     decision_id: UUID
     review_status: str
-    review_deadline: date | None
+    case: Any
+    """The case row after the decision (its review period's last day)."""
     supplementary_investigation_round: int | None
 
 
@@ -80,7 +83,7 @@ async def decide_procedure(
     if (kind is ProceduralDecisionKind.INDICTMENT) != (court is not None):
         raise RuleViolation("court is given exactly for an indictment", field="court")
     values: dict[str, object] = {}
-    new_deadline = None
+    new_deadline: Deadline | None = None
     round_ = None
     if kind is ProceduralDecisionKind.RETURN_FOR_SUPPLEMENTARY_INVESTIGATION:
         if case.supplementary_investigations >= MAX_SUPPLEMENTARY_INVESTIGATIONS:
@@ -93,7 +96,7 @@ async def decide_procedure(
         # The review period stops; it restarts on re-transfer.
         values = {
             "review_status": ReviewStatus.RETURNED.value,
-            "review_deadline": None,
+            **review_values(None),
             "supplementary_investigations": round_,
         }
         await uow.cases.settle_clocks(
@@ -109,12 +112,8 @@ async def decide_procedure(
             uow.calendar,
             in_custody=custody,
         )
-        new_deadline = due.due_on
-        values = {
-            "extended": True,
-            "review_deadline": new_deadline,
-            "review_deadline_provisional": due.provisional,
-        }
+        new_deadline = due
+        values = {"extended": True, **review_values(due)}
         await uow.cases.settle_clocks(
             kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at, cancel=True
         )
@@ -143,7 +142,7 @@ async def decide_procedure(
             case_id=case_id,
             kind=kind.value,
             decided_at=at,
-            review_deadline=new_deadline,
+            review_deadline=new_deadline.due_on if new_deadline else None,
             round=round_,
             document_number=document_number,
             note=note,
@@ -156,7 +155,9 @@ async def decide_procedure(
             suspect_ids=tuple(ids),
             decided_at=at,
             document_number=document_number,
-            review_deadline=new_deadline,
+            review_deadline=new_deadline.due_on if new_deadline else None,
+            review_deadline_provisional=bool(new_deadline and new_deadline.provisional),
+            review_deadline_missing_years=new_deadline.missing_years if new_deadline else (),
             supplementary_investigation_round=round_,
             receiving_unit=receiving_unit,
             note=note,
@@ -175,7 +176,7 @@ async def decide_procedure(
             caused_by=decided,
         )
     case = await uow.cases.case(case_id)
-    return ProcedureDecided(decision_id, case.review_status, case.review_deadline, round_)
+    return ProcedureDecided(decision_id, case.review_status, case, round_)
 
 
 async def hand_over(
@@ -210,10 +211,10 @@ async def hand_over(
 
 async def apply_expedited(
     uow: ProcuratorateUnitOfWork, case_id: UUID, *, suspect_ids: list[UUID], at: datetime
-) -> tuple[date, bool]:
+) -> Deadline:
     """The expedited procedure (速裁, CPL Art. 222-223) in a plea case: its review period of 10
     days, or 15 where a sentence over one year is likely, runs from the receipt of the case
-    (CPL Art. 172), not from the decision. Returns the deadline and whether it is provisional."""
+    (CPL Art. 172), not from the decision. Returns the new last day."""
     case = await uow.cases.case(case_id, lock=True)
     if case.review_status != ReviewStatus.UNDER_REVIEW or case.expedited:
         raise StateConflict("the expedited procedure cannot be applied now", field="suspect_ids")
@@ -226,20 +227,20 @@ async def apply_expedited(
         raise StateConflict(refusal[0], field="suspect_ids")
     period = expedited_review_period(p.likely_sentence for p in people)
     due = review_deadline(received_on, period, uow.calendar, in_custody=in_custody(people))
-    await uow.session.execute(
-        sa.update(cases)
-        .where(cases.c.case_id == case_id)
-        .values(
-            expedited=True, review_deadline=due.due_on, review_deadline_provisional=due.provisional
-        )
-    )
+    await uow.cases.update_case(case_id, expedited=True)
+    # The case's last day and its review period clock move together.
+    await uow.cases.set_review_deadline(case_id, due)
     await uow.emit(
         ExpeditedProcedureApplied(
-            suspect_ids=tuple(suspect_ids), decided_at=at, review_deadline=due.due_on
+            suspect_ids=tuple(suspect_ids),
+            decided_at=at,
+            review_deadline=due.due_on,
+            review_deadline_provisional=due.provisional,
+            review_deadline_missing_years=due.missing_years,
         ),
         case_id=case_id,
     )
-    return due.due_on, due.provisional
+    return due
 
 
 async def witness_plea(

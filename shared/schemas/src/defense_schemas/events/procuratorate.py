@@ -7,7 +7,7 @@ letter, refusals, file-review bookings, procedural decisions and plea records.
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -64,6 +64,25 @@ class ProcuratorateEvent(BaseEvent):
     producer: ClassVar[Producer] = Producer.PROCURATORATE
 
 
+MissingYears = Annotated[
+    tuple[Annotated[int, Field(ge=1900, le=2199)], ...],
+    Field(
+        max_length=10,
+        description="The calendar years the review period's last day was guessed for (no "
+        "official calendar yet); empty unless provisional.",
+    ),
+]
+
+
+def _provisional_field() -> Any:
+    return Field(
+        default=False,
+        description="The review period's last day was counted on a guessed calendar (a year it "
+        "needs has no official calendar: weekends and fixed-date holidays only); a "
+        "ReviewDeadlineRecounted follows when that year is loaded.",
+    )
+
+
 # --- the case and eligibility -------------------------------------------------------------
 
 
@@ -83,6 +102,8 @@ class CaseReceived(ProcuratorateEvent, CaseParticulars):
     review_deadline: Day = Field(
         description="The last day of the review period (CPL Art. 172), Asia/Shanghai."
     )
+    review_deadline_provisional: bool = _provisional_field()
+    review_deadline_missing_years: MissingYears = ()
     pilot_district: bool = Field(
         description="The district was in the pilot scope on receipt, so Measures Art. 2 grounds "
         "apply."
@@ -392,6 +413,27 @@ class ExpeditedProcedureApplied(ProcuratorateEvent):
     suspect_ids: Unique[UUID] = Field(min_length=1, description="The suspects it applies to.")
     decided_at: Instant = Field(description="When the procedure was chosen.")
     review_deadline: Day = Field(description="The review period's new last day.")
+    review_deadline_provisional: bool = _provisional_field()
+    review_deadline_missing_years: MissingYears = ()
+
+
+class ReviewDeadlineRecounted(ProcuratorateEvent):
+    """The review period's last day, published on a guessed calendar, was counted again because
+    the official calendar of a year it needs was loaded (CPL Art. 105, 172). The day counts from
+    the same receipt by the same period (one month, its extension, or the expedited procedure's
+    days); only the calendar changed. Consumers move the review period and what is due on its
+    last day (the written opinions, Measures Art. 9)."""
+
+    event_type = "ReviewDeadlineRecounted"
+
+    counted_from: Day = Field(description="The day the review period counts from (the receipt).")
+    review_deadline: Day = Field(description="The review period's last day, counted again.")
+    previous_review_deadline: Day = Field(description="The last day published before.")
+    review_deadline_provisional: bool = Field(
+        description="Still counted on a guessed calendar (another year it needs is missing)."
+    )
+    review_deadline_missing_years: MissingYears = ()
+    recounted_at: Instant = Field(description="When the day was counted again.")
 
 
 class FileReviewRequested(ProcuratorateEvent):
@@ -460,6 +502,8 @@ class ProceduralDecisionMade(ProcuratorateEvent):
         validate_default=True,
         description="For an extension only: the review period's new last day.",
     )
+    review_deadline_provisional: bool = _provisional_field()
+    review_deadline_missing_years: MissingYears = ()
     supplementary_investigation_round: int | None = Field(
         default=None,
         ge=1,
