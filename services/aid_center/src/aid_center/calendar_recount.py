@@ -8,15 +8,26 @@ period's recorded start with the shared definition (``legal_calendar.deadlines.A
 under a transaction-scoped advisory lock, and only for notices still waiting for a lawyer and
 still provisional, so a second replica finds nothing left to do. The procuratorate and the
 notifier recount their own copies of the same period the same way.
+
+Notices stored before migration 0009 have no recorded start: the period started either at the
+letter's receipt or at the supplement that completed it (which the center accepted it on), and
+which one was not kept. The start is recovered as the first of those two instants from which
+the shared definition, on the calendar as it stood (the due day's year and later unknown),
+gives the stored due day (:func:`unrecorded_start`); a notice neither instant explains keeps its
+guessed day rather than being recounted from a start that may be wrong.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from aid_center.db.tables import notices
 from aid_center.domain.status import NoticeStatus
 from aid_center.unit_of_work import AidCenterUnitOfWork
+from legal_calendar import LegalCalendar
 from legal_calendar.deadlines import ASSIGNMENT
 
 _LOCK = sa.select(
@@ -27,11 +38,63 @@ WAITING = (NoticeStatus.SUPPLEMENT_REQUESTED, NoticeStatus.ACCEPTED, NoticeStatu
 """A notice in these states still owes its lawyer: its period runs."""
 
 
+def unrecorded_start(
+    candidates: Iterable[datetime | None], guessed_due_on: date, calendar: LegalCalendar
+) -> datetime | None:
+    """The start of an assignment period stored without one: the first candidate instant (the
+    letter's receipt, then the acceptance that a completing supplement brought) from which the
+    period, counted on the calendar as it stood when the day was guessed — the due day's year
+    and later without data —, ends on ``guessed_due_on``. None when no candidate does."""
+    as_it_stood = LegalCalendar(
+        year for number, year in calendar.years.items() if number < guessed_due_on.year
+    )
+    for candidate in candidates:
+        if candidate is not None and ASSIGNMENT.due(candidate, as_it_stood).due_on == (
+            guessed_due_on
+        ):
+            return candidate
+    return None
+
+
+async def _recover_unrecorded_starts(uow: AidCenterUnitOfWork) -> None:
+    """Give the notices stored before migration 0009 the start their due day was counted from,
+    where the stored facts determine it (:func:`unrecorded_start`)."""
+    rows = (
+        await uow.session.execute(
+            sa.select(
+                notices.c.notice_id,
+                notices.c.received_at,
+                notices.c.accepted_at,
+                notices.c.assignment_due_on,
+            )
+            .where(
+                notices.c.assignment_due_provisional.is_(True),
+                notices.c.assignment_started_at.is_(None),
+                notices.c.assignment_due_on.is_not(None),
+                notices.c.status.in_(WAITING),
+            )
+            .order_by(notices.c.notice_id)
+            .with_for_update()
+        )
+    ).all()
+    for row in rows:
+        start = unrecorded_start(
+            (row.received_at, row.accepted_at), row.assignment_due_on, uow.calendar
+        )
+        if start is not None:
+            await uow.session.execute(
+                sa.update(notices)
+                .where(notices.c.notice_id == row.notice_id)
+                .values(assignment_started_at=start)
+            )
+
+
 async def recount_provisional_periods(uow: AidCenterUnitOfWork) -> int:
     """Recount every running provisional assignment period; returns how many changed."""
     changed = 0
     session = uow.session
     await session.execute(_LOCK)
+    await _recover_unrecorded_starts(uow)
     rows = (
         await session.execute(
             sa.select(

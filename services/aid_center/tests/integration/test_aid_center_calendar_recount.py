@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from aid_center.db.tables import notices
 from services.aid_center.tests.integration.center import running_center
 from services.aid_center.tests.integration.test_aid_center_flow import new_case, notice_for
 from tests.infrastructure import operator
@@ -44,6 +46,24 @@ async def test_loading_the_year_moves_a_provisional_assignment_due_day(
         assert guessed["assignment_missing_years"] == [2027]
         assert guessed["assignment_started_at"] == "2026-12-30T02:00:00Z"
 
+        # A notice stored before the start was recorded (migration 0009): the same letter for
+        # the co-suspect, its start and missing years gone as they were in such rows.
+        older = notice_for(suspect_ids[0], minor=False).model_copy(update={"sent_at": SENT})
+        await center.publish(older, case_id)
+
+        async def older_waiting() -> dict[str, Any]:
+            response = await center.client.get(f"/notices/{older.notice_id}")
+            got = dict(response.json()) if response.status_code == 200 else {}
+            return got if got.get("status") in ("accepted", "unassignable") else {}
+
+        await _until(older_waiting)
+        async with center.service.runtime.engine.begin() as conn:
+            await conn.execute(
+                sa.update(notices)
+                .where(notices.c.notice_id == older.notice_id)
+                .values(assignment_started_at=None, assignment_missing_years=[])
+            )
+
         year = {
             "year": 2027,
             "holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"],
@@ -62,6 +82,12 @@ async def test_loading_the_year_moves_a_provisional_assignment_due_day(
         recounted = await _until(settled)
         assert recounted["assignment_due_on"] == "2027-01-05"
         assert recounted["assignment_missing_years"] == []
+
+        # The older notice's start is recovered from its receipt and its day counted again.
+        older_now = (await center.client.get(f"/notices/{older.notice_id}")).json()
+        assert older_now["assignment_due_on"] == "2027-01-05"
+        assert older_now["assignment_due_provisional"] is False
+        assert older_now["assignment_started_at"] == "2026-12-30T02:00:00Z"
 
 
 async def _until(probe: Callable[[], Any], timeout: float = 20.0) -> dict[str, Any]:
