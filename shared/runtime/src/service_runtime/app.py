@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -51,6 +51,7 @@ from service_runtime.security.fields import FieldCipher
 from service_runtime.security.personal import DeadLetterSealer, OutboxSealer
 from service_runtime.security.tokens import TokenVerifier
 from service_runtime.settings import ServiceSettings
+from service_runtime.shutdown import ShutdownState
 from service_runtime.tables import PlatformTables
 from service_runtime.unit_of_work import Clock, UnitOfWork, open_unit_of_work, utc_now
 
@@ -139,6 +140,7 @@ class ServiceDefinition:
 
 def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
     metrics = ServiceMetrics(definition.name)
+    shutdown = ShutdownState()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -147,6 +149,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
         try:
             yield
         finally:
+            shutdown.begin()  # not ready from here on, whoever stopped the app
             await stop_runtime(runtime)
 
     app = FastAPI(
@@ -156,6 +159,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
         lifespan=lifespan,
         dependencies=[Depends(reject_unstorable_parameters)],
     )
+    app.state.shutdown = shutdown
     install_error_handlers(app)
     if definition.install_domain_errors is not None:
         definition.install_domain_errors(app)
@@ -337,21 +341,44 @@ def _applier(definition: ServiceDefinition, runtime: Runtime) -> EventApplier:
 
 
 async def stop_runtime(runtime: Runtime) -> None:
-    """Graceful: background tasks are cancelled, the consumer finishes and commits its batch,
-    the relay drains, then close."""
+    """Graceful and bounded by ``shutdown_timeout_seconds`` in all: background tasks are
+    cancelled, the consumer finishes and commits its batch, the relay finishes its publish,
+    then the clients close. A loop still busy at the deadline is cancelled: its transaction
+    rolls back (the outbox rows stay unsent, the offsets uncommitted) and the work is done again
+    by whichever replica comes next, the inbox making it happen once."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    deadline = started + runtime.settings.shutdown_timeout_seconds
+
+    def left(reserve: float = 0.0) -> float:
+        return max(0.0, deadline - loop.time() - reserve)
+
     for task in runtime.background_tasks:
         task.cancel()
-    for task in runtime.background_tasks:
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=15)
+    await _settle(runtime.background_tasks, left(CLOSE_RESERVE_SECONDS))
     if runtime.consumer is not None:
         runtime.consumer.stop()
     if runtime.relay is not None:
         runtime.relay.stop()
-    for task in runtime.tasks:
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=15)
+    unfinished = await _settle(runtime.tasks, left(CLOSE_RESERVE_SECONDS))
+    for task in unfinished:
+        log.warning("%s did not finish in the shutdown time: cancelled", task.get_name())
+        task.cancel()
+    await _settle(unfinished, 1.0)
     with contextlib.suppress(Exception):
         # Bounded: with the broker gone, flushing would otherwise wait for it.
-        await asyncio.wait_for(runtime.producer.stop(), timeout=15)
+        await asyncio.wait_for(runtime.producer.stop(), timeout=max(left(), 1.0))
     await runtime.engine.dispose()
+    log.info("%s stopped in %.1fs", runtime.definition.name, loop.time() - started)
+
+
+CLOSE_RESERVE_SECONDS = 2.0
+"""Of the shutdown time, what is kept for closing the producer and the database pool."""
+
+
+async def _settle(tasks: Collection[asyncio.Task[None]], timeout: float) -> set[asyncio.Task[None]]:
+    """Waits up to ``timeout`` for the tasks to end; returns those still running."""
+    if not tasks:
+        return set()
+    _done, pending = await asyncio.wait(tasks, timeout=max(timeout, 0.01))
+    return pending

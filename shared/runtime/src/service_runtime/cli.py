@@ -1,6 +1,9 @@
-"""Every service's command line (``python -m <service> [serve|create-topics]``).
+"""Every service's command line (``python -m <service> [serve|migrate|create-topics]``).
 
-- ``serve`` (the default) runs the API, consumer and relay under uvicorn;
+- ``serve`` (the default) runs the API, consumer and relay under uvicorn, and stops gracefully
+  on SIGTERM (service_runtime.shutdown);
+- ``migrate`` applies the service's pending database migrations and exits (what a deployment
+  runs once before rolling out a new version; ``serve`` applies them too, under a lock);
 - ``create-topics`` creates every platform topic and its dead-letter twin if missing, with the
   names and partition counts of the service's settings (the service also does this at start),
   where the broker lets its principal; under ACLs the administrator provisions them instead
@@ -19,17 +22,32 @@ import uvicorn
 from defense_messaging import ensure_topics
 from defense_messaging.topics import TopicsMissing
 from service_runtime.app import ServiceDefinition, build_app
+from service_runtime.migrations import upgrade_to_head
+from service_runtime.security.fields import FieldCipher
 from service_runtime.settings import ServiceSettings
+from service_runtime.shutdown import GracefulServer, ShutdownState
 
 
 def run_cli(definition: ServiceDefinition, settings_factory: Callable[[], ServiceSettings]) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m {definition.title or definition.name}")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "create-topics"])
+    parser.add_argument(
+        "command", nargs="?", default="serve", choices=["serve", "migrate", "create-topics"]
+    )
     args = parser.parse_args()
     settings = settings_factory()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.command == "migrate":
+        asyncio.run(
+            upgrade_to_head(
+                definition.migrations_dir,
+                str(settings.database_url),
+                field_cipher=FieldCipher.from_settings(settings),
+            )
+        )
+        print(f"{definition.name}: database at the head revision")
+        return
     if args.command == "create-topics":
         try:
             created = asyncio.run(
@@ -47,4 +65,12 @@ def run_cli(definition: ServiceDefinition, settings_factory: Callable[[], Servic
         for name in settings.all_topics:
             print(f"{name}: {'created' if name in created else 'exists'}")
         return
-    uvicorn.run(build_app(definition, settings), host=settings.http_host, port=settings.http_port)
+    app = build_app(definition, settings)
+    state: ShutdownState = app.state.shutdown
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        timeout_graceful_shutdown=int(settings.shutdown_http_seconds),
+    )
+    GracefulServer(config, state, drain_seconds=settings.shutdown_drain_seconds).run()

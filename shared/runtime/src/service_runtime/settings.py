@@ -136,6 +136,25 @@ class ServiceSettings(BaseSettings):
         description="how often the consumer lag metrics are read from Kafka (in the background, "
         "on clients kept open: a /metrics scrape never waits for Kafka)",
     )
+    # Graceful shutdown (service_runtime.shutdown): the three add up to less than the
+    # orchestrator's grace period (Kubernetes: 30 s by default, then SIGKILL).
+    shutdown_drain_seconds: float = Field(
+        0.0,
+        ge=0,
+        le=60,
+        description="after SIGTERM, /ready fails but the API serves this long before it stops "
+        "accepting connections (Kubernetes: a few seconds, so endpoints drop the replica first)",
+    )
+    shutdown_http_seconds: int = Field(
+        5, ge=1, le=60, description="then requests in flight get this long to finish"
+    )
+    shutdown_timeout_seconds: float = Field(
+        15.0,
+        gt=0,
+        le=120,
+        description="then the consumer's batch, its commit and the relay's publish get this "
+        "long; what is cut short is rolled back and done again by the next replica",
+    )
     log_level: str = "INFO"
 
     # Authentication (issue 7). The defaults are for a developer's machine only: a deployment

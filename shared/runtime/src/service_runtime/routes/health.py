@@ -7,10 +7,11 @@ import asyncio
 import time
 
 import sqlalchemy as sa
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from service_runtime.deps import RuntimeDep
+from service_runtime.shutdown import ShutdownState
 
 router = APIRouter(tags=["health"])
 
@@ -57,7 +58,15 @@ def liveness(runtime: RuntimeDep) -> dict[str, str]:
     summary="Database and Kafka reachable, background loops running",
     responses={503: {"description": "A dependency is unreachable; `checks` says which"}},
 )
-async def ready(runtime: RuntimeDep) -> JSONResponse:
+async def ready(runtime: RuntimeDep, request: Request) -> JSONResponse:
+    shutdown: ShutdownState = request.app.state.shutdown
+    if shutdown.draining:
+        # First thing on SIGTERM: the orchestrator stops routing here while requests already
+        # routed are still served (service_runtime.shutdown).
+        return JSONResponse(
+            status_code=503,
+            content={"status": "unavailable", "checks": {"shutdown": "draining"}},
+        )
     checks = {
         "database": await _check(_database(runtime)),
         "kafka": await _check(runtime.producer.client.fetch_all_metadata()),
