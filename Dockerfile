@@ -6,6 +6,9 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY shared ./shared
 COPY services ./services
+# The demo loader and its data, for docker-compose.yml's one-shot `demo` service.
+COPY deploy/local/demo_data.py ./deploy/local/demo_data.py
+COPY deploy/demo ./deploy/demo
 RUN uv sync --frozen --no-dev
 ENV PATH="/app/.venv/bin:$PATH"
 RUN useradd --system --uid 10001 app

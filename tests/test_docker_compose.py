@@ -4,6 +4,7 @@ checked by reading it: every service, its port and every environment variable it
 from __future__ import annotations
 
 import http.server
+import re
 import subprocess
 import sys
 import threading
@@ -30,10 +31,78 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
+ONE_SHOT = {"topics", "demo"}
+
+
 def test_compose_runs_broker_database_and_every_service(compose: dict) -> None:
-    assert set(compose["services"]) == {"kafka", "postgres", *SERVICES}
+    assert set(compose["services"]) == {"kafka", "postgres", *SERVICES, *ONE_SHOT}
     assert compose["services"]["kafka"]["image"].startswith("apache/kafka:")
     assert compose["services"]["postgres"]["image"].startswith("postgres:")
+
+
+@pytest.mark.parametrize("name", ["kafka", "postgres"])
+def test_images_are_pinned_to_an_exact_version(compose: dict, name: str) -> None:
+    """``postgres:15`` moves with every minor release: a rebuild months later is another
+    server. An exact tag (major.minor[.patch]) or a digest."""
+    image = compose["services"][name]["image"]
+    assert re.fullmatch(r"[\w./-]+(:\d+\.\d+(\.\d+)?|@sha256:[0-9a-f]{64})", image), image
+
+
+def test_the_event_log_and_the_databases_are_kept_in_volumes(compose: dict) -> None:
+    kafka = compose["services"]["kafka"]
+    data_dir = kafka["environment"]["KAFKA_LOG_DIRS"]
+    assert f"kafkadata:{data_dir}" in kafka["volumes"]
+    # Formatting a kept volume again needs the same cluster id.
+    assert kafka["environment"]["CLUSTER_ID"]
+    assert any(v.startswith("pgdata:") for v in compose["services"]["postgres"]["volumes"])
+    assert {"kafkadata", "pgdata"} <= set(compose["volumes"])
+
+
+@pytest.mark.parametrize("name", ["kafka", "postgres", *sorted(SERVICES)])
+def test_every_long_running_service_is_health_checked_and_restarted(
+    compose: dict, name: str
+) -> None:
+    service = compose["services"][name]
+    assert service["healthcheck"]["test"]
+    assert service["restart"] == "unless-stopped"
+
+
+def test_topics_are_provisioned_before_the_services_and_the_demo_loaded_after(
+    compose: dict,
+) -> None:
+    services = compose["services"]
+    topics, demo = services["topics"], services["demo"]
+    assert topics["command"] == ["python", "-m", "procuratorate", "create-topics"]
+    assert topics["restart"] == "no" and demo["restart"] == "no"
+    assert topics["depends_on"]["kafka"]["condition"] == "service_healthy"
+    for name in SERVICES:
+        condition = services[name]["depends_on"]["topics"]["condition"]
+        assert condition == "service_completed_successfully"
+        assert demo["depends_on"][name]["condition"] == "service_healthy"
+    # The demo loader finds the services by their compose names, through its settings.
+    environment = demo["environment"]
+    procuratorate = ProcuratorateSettings(
+        **{
+            k.removeprefix("PROCURATORATE_").lower(): v
+            for k, v in environment.items()
+            if k.startswith("PROCURATORATE_")
+        }
+    )
+    aid_center = AidCenterSettings(
+        **{
+            k.removeprefix("AID_CENTER_").lower(): v
+            for k, v in environment.items()
+            if k.startswith("AID_CENTER_")
+        }
+    )
+    assert (procuratorate.http_host, procuratorate.http_port) == ("procuratorate", 8101)
+    assert (aid_center.http_host, aid_center.http_port) == ("aid_center", 8102)
+    assert procuratorate.kafka_bootstrap_servers == "kafka:9092"
+    # …and the image has it and its data.
+    assert demo["command"] == ["python", "deploy/local/demo_data.py"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "COPY deploy/local/demo_data.py ./deploy/local/demo_data.py" in dockerfile
+    assert "COPY deploy/demo ./deploy/demo" in dockerfile
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -65,7 +134,7 @@ def test_service_environment_matches_its_settings(compose: dict, name: str) -> N
     init_sql = (ROOT / "deploy" / "docker" / "init-databases.sql").read_text()
     assert f"CREATE DATABASE {database.path.lstrip('/')} OWNER {database.username};" in init_sql
     assert f"CREATE ROLE {database.username} LOGIN PASSWORD '{database.password}'" in init_sql
-    assert set(service["depends_on"]) == {"kafka", "postgres"}
+    assert set(service["depends_on"]) == {"kafka", "postgres", "topics"}
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
