@@ -2,6 +2,9 @@
 # Installs what a fresh Debian machine lacks to run and test the platform, and nothing twice:
 #   - PostgreSQL server (Debian package), Java 17 and Maven (Debian packages) when missing;
 #   - Prometheus and promtool (Debian package, without its recommended exporters) when missing;
+#   - for the printable documents: LibreOffice headless (DOCX/XLSX → PDF), the Noto CJK fonts
+#     (fallbacks for the fonts GB/T 9704 names) and poppler-utils (the render check's
+#     pdftotext, pdfinfo, pdftoppm), when missing;
 #   - uv, pinned, in a private tool venv under .local/ (the system Python stays untouched);
 #   - the Python workspace, exactly as locked in uv.lock (.venv);
 #   - the Kafka broker jars from Maven Central (deploy/kafka/lib), via kafka.sh.
@@ -17,15 +20,33 @@ apt_packages=()
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || apt_packages+=(postgresql)
 command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || apt_packages+=(maven)
-if ((${#apt_packages[@]})); then
+# Without --no-install-recommends the -nogui packages pull in most of a desktop.
+doc_packages=()
+command -v soffice >/dev/null || doc_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+fc-list 2>/dev/null | grep -q "Noto Serif CJK" || doc_packages+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null || doc_packages+=(poppler-utils)
+if ((${#doc_packages[@]})) && [[ $(id -u) -ne 0 ]]; then
+  # Optional: without them the services still serve DOCX and XLSX (PDF is a 503) and the
+  # render check is skipped.
+  say "for PDF documents and the render check, run:" \
+    "sudo apt-get install --no-install-recommends ${doc_packages[*]}"
+  doc_packages=()
+fi
+if ((${#apt_packages[@]} + ${#doc_packages[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "install: missing Debian packages; run: sudo apt-get install ${apt_packages[*]}" >&2
     exit 1
   fi
-  say "installing Debian packages: ${apt_packages[*]}"
+  say "installing Debian packages: ${apt_packages[*]} ${doc_packages[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+  if ((${#apt_packages[@]})); then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+  fi
   # The Debian package creates and starts a 'main' cluster on 5432 we don't use; leave it be.
+  if ((${#doc_packages[@]})); then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${doc_packages[@]}" >/dev/null
+  fi
 fi
 if ! command -v promtool >/dev/null; then
   if [[ $(id -u) -ne 0 ]]; then

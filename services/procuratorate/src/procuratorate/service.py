@@ -32,8 +32,10 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "/cases/{case_id}/suspects/{suspect_id}": _SUSPECT,
     "/cases/{case_id}/notices/{notice_id}": ("name", "place_of_detention_or_residence"),
     "/cases/{case_id}/notices/{notice_id}/letter.docx": ("name", "place_of_detention_or_residence"),
+    "/cases/{case_id}/notices/{notice_id}/letter.pdf": ("name", "place_of_detention_or_residence"),
     "/ledger": ("name",),
     "/ledger.xlsx": ("name",),
+    "/ledger/report.xlsx": ("name",),
 }
 
 

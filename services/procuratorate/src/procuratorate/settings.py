@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from pydantic import BaseModel, Field, PostgresDsn
 from pydantic_settings import SettingsConfigDict
@@ -82,6 +83,12 @@ class ProcuratorateSettings(ServiceSettings):
     )
     letter_copy_number: int = Field(2, ge=1, le=9, description="第x联 of the copy sent.")
     letter_copy_label: str = Field("送法律援助中心", description="The copy's destination.")
+    letter_template: Path | None = Field(
+        None,
+        description="A DOCX template replacing the bundled notice-of-defense letter "
+        "(procuratorate/documents/templates/notice_of_defense.docx): staff restyle a copy "
+        "without a release. Its tags are listed in the service's README.",
+    )
 
     @property
     def pilot_districts(self) -> tuple[PilotDistrict, ...]:

@@ -9,6 +9,7 @@ import io
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -376,8 +377,10 @@ async def test_ledger_filters_statistics_and_xlsx(
     assert export.headers["content-type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
+    disposition = export.headers["content-disposition"]
+    assert "filename*=UTF-8''%E5%B7%A5%E4%BD%9C%E5%8F%B0%E8%B4%A6-" in disposition  # 工作台账-
     workbook = load_workbook(io.BytesIO(export.content))
-    assert workbook.sheetnames == ["工作台账", "期限明细", "统计"]
+    assert workbook.sheetnames == ["工作台账", "期限明细", "统计", "律师承办量"]
     sheet = list(workbook["工作台账"].iter_rows(values_only=True))
     assert sheet[0] == LEDGER_HEADERS
     assert [(r[6], r[7], r[8]) for r in sheet[1:]] == [
@@ -385,12 +388,33 @@ async def test_ledger_filters_statistics_and_xlsx(
         ("李四", "尚无辩护人", "不属于应当通知辩护情形"),
         ("赵五", "尚无辩护人", "视力、听力、言语残疾人"),
     ]
-    assert sheet[1][3] == "2026-03-02 09:00" and sheet[1][9] == "钱律师"
-    summary = {
-        (r[0], r[1], r[2]): r[3] for r in workbook["统计"].iter_rows(min_row=2, values_only=True)
-    }
-    assert summary[(district, "2026-03", "犯罪嫌疑人数")] == 2
-    assert summary[(district, "2026-03", "终止法律援助：另行委托辩护人")] == 1
+    assert sheet[1][3] == datetime(2026, 3, 2, 9, 0) and sheet[1][9] == "钱律师"
+    header, *rows = workbook["统计"].iter_rows(values_only=True)
+    summary = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in rows}
+    assert summary[(district, "2026年3月")]["犯罪嫌疑人数"] == 2
+    assert summary[(district, "2026年3月")]["终止法律援助：另行委托辩护人"] == 1
+    assert summary[("合计", None)]["犯罪嫌疑人数"] == 3
+
+    # The monthly report: March only, one row per district and the total, under its title.
+    report = await client.get(
+        "/ledger/report.xlsx", params={"month": "2026-03", "district": district}
+    )
+    assert report.status_code == 200, report.text
+    book = load_workbook(io.BytesIO(report.content))
+    title, header, *rows = book["统计"].iter_rows(values_only=True)
+    assert title[0].endswith("审查起诉阶段律师辩护全覆盖工作统计表（2026年3月）")
+    assert [(r[0], r[1], r[2]) for r in rows] == [(district, "全部", 2), ("合计", None, 2)]
+    assert [r[6] for r in book["工作台账"].iter_rows(min_row=2, values_only=True)] == [
+        "王小明",
+        "李四",
+    ]
+    for params, field in (
+        ({}, "month"),
+        ({"month": "2026-03", "received_from": "2026-03-01"}, "month"),
+    ):
+        refused = await client.get("/ledger/report.xlsx", params=params)
+        assert refused.status_code == 400 and refused.json()["detail"]["field"] == field
+    assert (await client.get("/ledger/report.xlsx", params={"month": "2026-13"})).status_code == 422
 
 
 async def test_letter_numbers_are_gap_free_across_cases_of_one_unit(

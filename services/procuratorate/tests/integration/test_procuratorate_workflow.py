@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -22,6 +22,8 @@ from defense_schemas.events.aid_center import (
     SupplementRequested,
 )
 from defense_schemas.events.intake import CaseTransferred
+from official_documents import PdfConverter, docx_text
+from procuratorate.api import defense as defense_api
 from procuratorate.service import create_app
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.principal import Role
@@ -133,7 +135,7 @@ async def test_kafka_intake_makes_one_case_from_a_duplicate_transfer(
 
 
 async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
-    service: RunningService, producer: AIOKafkaProducer
+    service: RunningService, producer: AIOKafkaProducer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     minor = suspect(
         name="王小明",
@@ -198,10 +200,19 @@ async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
 
     docx = await service.client.get(f"/cases/{case_id}/notices/{notice_id}/letter.docx")
     assert docx.status_code == 200
-    from docx import Document
-
-    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    text = docx_text(docx.content)
     assert "犯罪嫌疑人王小明涉嫌盗窃罪一案" in text and letter["document_number"]["text"] in text
+    assert "二〇二六年三月三日" in text  # 成文日期: the day it was sent, Beijing
+    disposition = docx.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="notice-of-defense-2026-')
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == (
+        f"通知辩护公函-{letter['document_number']['text']}-王小明.docx"
+    )
+    # Without LibreOffice the PDF is a plain 503 naming the DOCX; the DOCX is still served.
+    monkeypatch.setattr(defense_api, "converter", lambda: PdfConverter("/nonexistent/soffice"))
+    no_pdf = await service.client.get(f"/cases/{case_id}/notices/{notice_id}/letter.pdf")
+    assert no_pdf.status_code == 503, no_pdf.text
+    assert "LibreOffice" in no_pdf.text and "letter.docx" in no_pdf.text
 
     # The aid center asks for a supplement, then accepts and assigns.
     await aid_center(

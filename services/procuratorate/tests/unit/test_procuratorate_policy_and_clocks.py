@@ -10,13 +10,14 @@ from defense_schemas.events.procuratorate import NoticeOfDefenseLetter
 from defense_schemas.vocabulary import DefenseStatus, Ground, SentenceBand
 from legal_calendar import load_bundled_calendar
 from legal_calendar.deadlines import FILE_REVIEW, LETTER
+from official_documents import docx_text
+from procuratorate.documents.letter import letter_docx, letter_filename
 from procuratorate.domain.clocks import (
     deadline,
     expedited_review_period,
     review_period,
 )
 from procuratorate.domain.letter import render_text
-from procuratorate.domain.letter_docx import letter_docx
 from procuratorate.domain.policy import (
     SelfDefensePolicy,
     derive_status,
@@ -127,15 +128,35 @@ def test_letter_text_carries_every_annex_field() -> None:
         assert expected in text
 
 
-def test_letter_docx_keeps_the_chinese_text() -> None:
-    import io
-
-    from docx import Document
-
+def test_letter_docx_carries_every_annex_field_the_date_and_the_copy_mark() -> None:
     fields = _letter_fields()
     letter = NoticeOfDefenseLetter.model_validate({**fields, "rendered_text": render_text(fields)})
-    document = Document(io.BytesIO(letter_docx(letter)))
-    text = "\n".join(p.text for p in document.paragraphs)
-    assert "人民检察院通知辩护公函" in text
-    assert "津河东检〔2026〕7号" in text
-    assert "王小明" in text and "王大明" in text
+    text = docx_text(letter_docx(letter, date(2026, 11, 30)))
+    for expected in (
+        "天津市河东区人民检察院通知辩护公函",
+        "津河东检〔2026〕7号",
+        "河东区法律援助中心：",
+        "犯罪嫌疑人王小明涉嫌抢劫罪一案，已由天津市公安局河东分局移送本院审查起诉",
+        "因其属于未成年人、本人或其共同犯罪嫌疑人拒不认罪的",
+        "《中华人民共和国法律援助法》第二十五条第一款规定的情形",
+        "《关于进一步深化刑事案件律师辩护全覆盖试点工作的实施办法》第二条规定的情形",
+        "犯罪嫌疑人羁押场所或者住所：天津市河东区看守所",
+        "犯罪嫌疑人联系方式：无",
+        "未成年犯罪嫌疑人法定代理人：王大明",
+        "法定代理人联系方式：13800000000",
+        "案件承办人：李检察官",
+        "案件承办人联系方式：022-87654321",
+        "二〇二六年十一月三十日",
+        "第二联 送法律援助中心",
+    ):
+        assert expected in text
+    assert "{{" not in text
+
+
+def test_letter_download_name_is_chinese_with_an_ascii_fallback() -> None:
+    fields = _letter_fields()
+    letter = NoticeOfDefenseLetter.model_validate({**fields, "rendered_text": render_text(fields)})
+    assert letter_filename(letter, "pdf") == (
+        "通知辩护公函-津河东检〔2026〕7号-王小明.pdf",
+        "notice-of-defense-2026-7.pdf",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from datetime import UTC, date, datetime
 
@@ -29,6 +30,7 @@ from procuratorate.domain.statistics import (
 )
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DUE = datetime(2026, 3, 5, 16, tzinfo=UTC)  # 2026-03-06 00:00 Asia/Shanghai
 
 
@@ -188,22 +190,9 @@ def test_grouped_by_district_and_period() -> None:
     ]
 
 
-def test_ledger_workbook_has_chinese_headers_and_a_row_per_suspect() -> None:
+def _ledger_line(*clocks: LedgerClock) -> LedgerLine:
     received = datetime(2026, 3, 2, 1, tzinfo=UTC)
-    overdue = LedgerClock(
-        clock_id=uuid.uuid4(),
-        scope="suspect",
-        kind="notice_dispatch",
-        subject="decision",
-        trigger_on=date(2026, 3, 3),
-        due_on=date(2026, 3, 6),
-        closes_at=datetime(2026, 3, 6, 16, tzinfo=UTC),
-        provisional=False,
-        met_at=None,
-        outcome=None,
-        overdue=True,
-    )
-    line = LedgerLine(
+    return LedgerLine(
         case_id=uuid.uuid4(),
         transfer_number="津公东诉字〔2026〕1号",
         procuratorate_unit="天津市河东区人民检察院",
@@ -218,30 +207,125 @@ def test_ledger_workbook_has_chinese_headers_and_a_row_per_suspect() -> None:
         current_defender=LedgerDefender(
             kind="appointed_on_notice",
             name="赵律师",
-            firm="某所",
+            firm="天津某某律师事务所",
             contact=None,
             started_at=received,
         ),
-        clocks=(overdue,),
+        clocks=clocks,
     )
-    stats = compute_statistics([line.record()], NOW)
-    workbook = load_workbook(io.BytesIO(ledger_workbook([line], [("河东区", "2026-03", stats)])))
-    assert workbook.sheetnames == ["工作台账", "期限明细", "统计"]
+
+
+def _clock(kind: str, subject: str | None, **changes: object) -> LedgerClock:
+    values: dict[str, object] = {
+        "clock_id": uuid.uuid4(),
+        "scope": "suspect",
+        "kind": kind,
+        "subject": subject,
+        "trigger_on": date(2026, 3, 3),
+        "due_on": date(2026, 3, 6),
+        "closes_at": datetime(2026, 3, 6, 16, tzinfo=UTC),
+        "provisional": False,
+        "met_at": None,
+        "outcome": None,
+        "overdue": True,
+    }
+    return LedgerClock(**{**values, **changes})  # type: ignore[arg-type]
+
+
+def _workbook(*lines: LedgerLine, title: str | None = None):  # type: ignore[no-untyped-def]
+    records = [line.record() for line in lines]
+    stats = compute_statistics(records, NOW)
+    data = ledger_workbook(lines, [("河东区", "2026-03", stats)], total=stats, title=title)
+    return load_workbook(io.BytesIO(data))
+
+
+def test_ledger_workbook_has_chinese_headers_and_a_row_per_suspect() -> None:
+    overdue = _clock("notice_dispatch", "decision")
+    workbook = _workbook(_ledger_line(overdue))
+    assert workbook.sheetnames == ["工作台账", "期限明细", "统计", "律师承办量"]
     rows = list(workbook["工作台账"].iter_rows(values_only=True))
     assert rows[0] == LEDGER_HEADERS
-    assert rows[1][:4] == (
+    # 09:00 in Beijing as a real datetime cell, the review deadline as a date cell.
+    assert rows[1][:6] == (
         "天津市河东区人民检察院",
         "河东区",
         "津公东诉字〔2026〕1号",
-        "2026-03-02 09:00",
+        datetime(2026, 3, 2, 9, 0),
+        "审查起诉中",
+        datetime(2026, 4, 2, 0, 0),
     )
-    assert rows[1][6:11] == ("王小明", "通知辩护", "未成年人", "赵律师", "某所")
+    assert rows[1][6:11] == ("王小明", "通知辩护", "未成年人", "赵律师", "天津某某律师事务所")
     assert rows[1][11] == "送达通知辩护公函 2026-03-06 已超期" and rows[1][12] == "是"
+    sheet = workbook["工作台账"]
+    assert sheet["D2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["F2"].number_format == "yyyy-mm-dd"
     clocks = list(workbook["期限明细"].iter_rows(values_only=True))
-    assert clocks[0] == CLOCK_HEADERS and clocks[1][2] == "送达通知辩护公函"
-    summary = {row[2]: row[3] for row in workbook["统计"].iter_rows(min_row=2, values_only=True)}
-    assert summary["犯罪嫌疑人数"] == 1 and summary["应当通知辩护覆盖率"] == 1.0
-    assert summary["送达通知辩护公函超期未办"] == 1
+    assert clocks[0] == CLOCK_HEADERS
+    assert clocks[1][2:4] == ("送达通知辩护公函", "不委托辩护人的决定后")
+
+
+def test_statistics_are_a_table_of_districts_by_measures_with_rates_as_percentages() -> None:
+    workbook = _workbook(
+        _ledger_line(
+            _clock("notice_dispatch", "decision"), _clock("file_review", str(uuid.uuid4()))
+        )
+    )
+    sheet = workbook["统计"]
+    header, district, total = list(sheet.iter_rows(values_only=True))
+    assert header[:8] == (
+        "所属区",
+        "统计期间",
+        "犯罪嫌疑人数",
+        "已有辩护或法律帮助人数",
+        "覆盖率",
+        "应当通知辩护人数",
+        "应当通知辩护已辩护人数",
+        "应当通知辩护覆盖率",
+    )
+    row = dict(zip(header, district, strict=True))
+    assert row["所属区"] == "河东区" and row["统计期间"] == "2026年3月"
+    assert row["犯罪嫌疑人数"] == 1 and row["应当通知辩护覆盖率"] == 1.0
+    assert row["通知辩护"] == 1 and row["尚无辩护人"] == 0
+    assert row["送达通知辩护公函超期未办"] == 1 and row["安排阅卷超期未办"] == 1
+    assert total[0] == "合计"
+    rate_column = header.index("应当通知辩护覆盖率") + 1
+    assert sheet.cell(2, rate_column).number_format == "0.0%"
+
+
+def test_every_sheet_prints_landscape_a4_fitted_to_width_with_its_header_repeated() -> None:
+    workbook = _workbook(_ledger_line(_clock("file_review", str(uuid.uuid4()))))
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:"), sheet.title
+        assert sheet.page_setup.orientation == "landscape"
+        assert int(sheet.page_setup.paperSize) == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert int(sheet.page_setup.fitToWidth) == 1 and int(sheet.page_setup.fitToHeight) == 0
+        assert sheet.print_title_rows == "$1:$1"
+
+
+def test_columns_are_as_wide_as_their_chinese_text_and_no_cell_shows_an_id() -> None:
+    line = _ledger_line(_clock("file_review", str(uuid.uuid4())))
+    workbook = _workbook(line)
+    sheet = workbook["工作台账"]
+    # 受理单位: 11 CJK characters take 22 width units, plus a margin.
+    assert sheet.column_dimensions["A"].width >= 22
+    assert sheet.column_dimensions["H"].width >= 8  # 辩护状态: 4 characters
+    for each in workbook.worksheets:
+        for row in each.iter_rows(values_only=True):
+            for value in row:
+                assert not (isinstance(value, str) and UUID_TEXT.search(value)), value
+                assert value not in {"under_review", "appointed_on_notice", "file_review"}
+
+
+def test_a_monthly_report_has_its_title_above_the_statistics_sheet_first() -> None:
+    title = "天津市河东区人民检察院审查起诉阶段律师辩护全覆盖工作统计表（2026年3月）"
+    workbook = _workbook(_ledger_line(), title=title)
+    assert workbook.sheetnames[0] == "统计" and workbook.active.title == "统计"
+    sheet = workbook["统计"]
+    assert sheet["A1"].value == title and sheet["A2"].value == "所属区"
+    assert sheet.freeze_panes == "A3" and sheet.print_title_rows == "$2:$2"
+    assert sheet.auto_filter.ref.startswith("A2:")
 
 
 def test_ledger_workbook_keeps_a_row_whose_text_has_control_characters() -> None:

@@ -10,6 +10,8 @@
 - 401 :class:`Unauthenticated`: no bearer token, or one that does not verify;
 - 403 :class:`Forbidden`: a verified caller whose role may not use this route. (A case outside
   the caller's unit is a 404, not a 403: its existence is not disclosed.)
+- 503 :class:`Unavailable`: a representation this server cannot make now (a document's PDF
+  where LibreOffice is not installed: the DOCX is still served).
 """
 
 from __future__ import annotations
@@ -75,6 +77,14 @@ class Unauthenticated(ApiError):
 class Forbidden(ApiError):
     status_code = 403
     code = "forbidden"
+
+
+class Unavailable(ApiError):
+    """503: this server cannot produce the representation asked for (e.g. a PDF without
+    LibreOffice installed), though the resource exists."""
+
+    status_code = 503
+    code = "unavailable"
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -12,9 +12,11 @@ from defense_schemas.events.common import Officer, RetainedCounsel
 from defense_schemas.events.procuratorate import NoticeOfDefenseLetter
 from defense_schemas.fields import Note, ShortText
 from defense_schemas.vocabulary import DefenseChoice, NoticeItem, PersonRole, RefusalOutcome
+from official_documents import PdfUnavailable, TemplateError, content_disposition, converter
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
 from procuratorate.api.views import DeadlineView, NoticeView
 from procuratorate.db.personal import open_notice
+from procuratorate.documents.letter import issue_date, letter_docx, letter_filename
 from procuratorate.domain.commands import (
     DismissCounsel,
     PermitSelfDefense,
@@ -24,10 +26,9 @@ from procuratorate.domain.commands import (
     RuleRefusal,
     SupplementNotice,
 )
-from procuratorate.domain.letter_docx import letter_docx
 from procuratorate.workflow import defense
 from service_runtime.api_types import ApiDatetime
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Unavailable
 
 router = APIRouter(
     prefix="/cases/{case_id}",
@@ -38,6 +39,7 @@ router = APIRouter(
 )
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
 
 
 class DecisionIn(BaseModel):
@@ -92,19 +94,57 @@ async def get_notice(case_id: UUID, notice_id: UUID, uow: UnitOfWorkDep) -> Noti
     return NoticeView.model_validate(open_notice(uow.cipher, row))
 
 
+async def _letter(
+    case_id: UUID, notice_id: UUID, uow: UnitOfWorkDep
+) -> tuple[NoticeOfDefenseLetter, bytes]:
+    row = await uow.cases.notice(case_id, notice_id)
+    notice = open_notice(uow.cipher, row)
+    letter = NoticeOfDefenseLetter.model_validate(notice["letter"])
+    try:
+        docx = letter_docx(letter, issue_date(notice["sent_at"]), uow.settings.letter_template)
+    except TemplateError as error:
+        raise Unavailable(str(error)) from error
+    return letter, docx
+
+
 @router.get(
     "/notices/{notice_id}/letter.docx",
-    summary="The letter as a DOCX laid out like the annex form (通知辩护公函)",
+    summary="The letter as an official document (通知辩护公函, GB/T 9704-2012), DOCX",
+    description="Filled into the bundled template or the one `PROCURATORATE_LETTER_TEMPLATE` "
+    "names. Downloaded as 通知辩护公函-<文号>-<姓名>.docx (RFC 6266 `filename*`).",
     response_class=Response,
     responses={200: {"content": {DOCX: {}}, "description": "The letter"}},
 )
 async def get_letter_docx(case_id: UUID, notice_id: UUID, uow: UnitOfWorkDep) -> Response:
-    row = await uow.cases.notice(case_id, notice_id)
-    letter = NoticeOfDefenseLetter.model_validate(open_notice(uow.cipher, row)["letter"])
+    letter, docx = await _letter(case_id, notice_id, uow)
     return Response(
-        letter_docx(letter),
+        docx,
         media_type=DOCX,
-        headers={"Content-Disposition": f'attachment; filename="notice-{notice_id}.docx"'},
+        headers={"Content-Disposition": content_disposition(*letter_filename(letter, "docx"))},
+    )
+
+
+@router.get(
+    "/notices/{notice_id}/letter.pdf",
+    summary="The letter as an official document (通知辩护公函, GB/T 9704-2012), PDF",
+    description="The DOCX converted by LibreOffice headless. 503 where LibreOffice is not "
+    "installed on the server (the DOCX is still served).",
+    response_class=Response,
+    responses={
+        200: {"content": {PDF: {}}, "description": "The letter"},
+        503: {"description": "No PDF converter on this server; get the DOCX instead."},
+    },
+)
+async def get_letter_pdf(case_id: UUID, notice_id: UUID, uow: UnitOfWorkDep) -> Response:
+    letter, docx = await _letter(case_id, notice_id, uow)
+    try:
+        pdf = await converter().to_pdf(docx)
+    except PdfUnavailable as error:
+        raise Unavailable(f"{error}: the letter is available as DOCX (letter.docx)") from error
+    return Response(
+        pdf,
+        media_type=PDF,
+        headers={"Content-Disposition": content_disposition(*letter_filename(letter, "pdf"))},
     )
 
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import date, datetime
+from dataclasses import asdict, replace
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -12,6 +12,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from defense_schemas.vocabulary import DefenseStatus, Ground
+from legal_calendar import LEGAL_TIMEZONE
+from official_documents import content_disposition
 from procuratorate.api.access import STAFF, Staff, UnitOfWorkDep
 from procuratorate.api.views import DeadlineView
 from procuratorate.db.repository import DueDay
@@ -228,7 +230,11 @@ async def get_statistics(
 
 @router.get(
     "/ledger.xlsx",
-    summary="The ledger as an XLSX workbook (工作台账, 期限明细, 统计), Chinese headers",
+    summary="The ledger as an XLSX workbook (工作台账, 期限明细, 统计, 律师承办量)",
+    description="Chinese labels, Beijing-time date cells, rates as percentages, statistics as "
+    "a table (a row per district and period, a column per measure, and the total), "
+    "autofilter, frozen header, printed landscape on A4 fitted to the width. Downloaded as "
+    "工作台账-<date>.xlsx (RFC 6266 `filename*`).",
     response_class=Response,
     responses={200: {"content": {XLSX: {}}, "description": "The workbook"}},
 )
@@ -236,13 +242,77 @@ async def get_ledger_xlsx(
     criteria: FilterDep, uow: UnitOfWorkDep, granularity: GranularityQuery = Granularity.MONTH
 ) -> Response:
     at = uow.now()
+    workbook = await _workbook(uow, criteria, granularity, title=None)
+    day = at.astimezone(LEGAL_TIMEZONE).date().isoformat()
+    return Response(
+        workbook,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": content_disposition(f"工作台账-{day}.xlsx", f"ledger-{day}.xlsx")
+        },
+    )
+
+
+async def _workbook(
+    uow: UnitOfWorkDep, criteria: LedgerFilter, granularity: Granularity, title: str | None
+) -> bytes:
+    at = uow.now()
     lines = await load_ledger(uow, criteria, at)
     records = [line.record() for line in lines]
     groups = [
         (g.district, g.period, g.statistics) for g in group_statistics(records, at, granularity)
     ]
+    return ledger_workbook(lines, groups, total=compute_statistics(records, at), title=title)
+
+
+MonthQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+        description="The month reported, YYYY-MM (cases received in it, Beijing time); or give "
+        "`received_from` and `received_to` instead.",
+        examples=["2026-11"],
+    ),
+]
+
+
+@router.get(
+    "/ledger/report.xlsx",
+    summary="The monthly report (律师辩护全覆盖工作月报) for a chosen month or period, XLSX",
+    description="The statistics of the caller's unit for the cases received in the period, a "
+    "row per district and the total, under the report's title, then the ledger's sheets for "
+    "the same cases. `month=YYYY-MM`, or `received_from`/`received_to` (400 naming `month` "
+    "when both or neither are given).",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "The report"}},
+)
+async def get_monthly_report(
+    criteria: FilterDep, uow: UnitOfWorkDep, staff: Staff, month: MonthQuery = None
+) -> Response:
+    ranged = criteria.received_from is not None or criteria.received_to is not None
+    if month is not None and ranged:
+        raise InvalidInput("give month, or received_from/received_to, not both", field="month")
+    if month is None and not ranged:
+        raise InvalidInput("the report needs a month or a period", field="month")
+    if month is not None:
+        first = date.fromisoformat(f"{month}-01")
+        last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+        criteria = replace(criteria, received_from=first, received_to=last)
+        caption = f"{first.year}年{first.month}月"
+        name = f"律师辩护全覆盖工作月报-{month}"
+    else:
+        caption = f"{_day(criteria.received_from) or '……'}至{_day(criteria.received_to) or '今'}"
+        name = (
+            f"律师辩护全覆盖工作统计-{criteria.received_from or ''}至{criteria.received_to or ''}"
+        )
+    title = f"{staff.agency}审查起诉阶段律师辩护全覆盖工作统计表（{caption}）"
+    workbook = await _workbook(uow, criteria, Granularity.ALL, title=title)
     return Response(
-        ledger_workbook(lines, groups),
+        workbook,
         media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'},
+        headers={"Content-Disposition": content_disposition(f"{name}.xlsx", "report.xlsx")},
     )
+
+
+def _day(day: date | None) -> str | None:
+    return f"{day.year}年{day.month}月{day.day}日" if day else None

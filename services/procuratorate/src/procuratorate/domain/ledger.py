@@ -7,18 +7,24 @@ labels of the official vocabulary and the workbook layout."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import math
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from uuid import UUID
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from defense_schemas.vocabulary import ClockKind, DefenseStatus, Ground, TerminationReason
 from legal_calendar import LEGAL_TIMEZONE
+from legal_calendar.deadlines import LetterTrigger
 from procuratorate.domain.letter import GROUND_LABELS
 from procuratorate.domain.statistics import (
     Appointment,
@@ -198,12 +204,50 @@ CLOCK_HEADERS = (
     "结果",
 )
 
-STATISTICS_HEADERS = ("所属区", "统计期间", "指标", "数值")
+WORKLOAD_HEADERS = ("所属区", "统计期间", "律师（律师事务所）", "指派案件数", "在办案件数")
+
+SUBJECT_LABELS: dict[str, str] = {
+    LetterTrigger.RIGHTS_NOTIFICATION.value: "告知诉讼权利后",
+    LetterTrigger.DECISION.value: "不委托辩护人的决定后",
+    LetterTrigger.DISMISSAL.value: "解除委托后",
+    LetterTrigger.TERMINATION.value: "终止法律援助后",
+    LetterTrigger.REFUSAL_ALLOWED.value: "准许拒绝指派律师后",
+    "extension": "延长审查起诉期限",
+    **{ground.value: f"新发现情形：{label}" for ground, label in GROUND_LABELS.items()},
+}
+"""What a clock is about, in words: its subject is a code, or the id of a request (shown as
+nothing: the kind and the dates say which)."""
+
+PERIOD_ALL = "全部"
+
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+PERCENT_FORMAT = "0.0%"
+MAX_WIDTH = 48  # wider text wraps
+HEADER_WIDTH = 10
 
 
-def _local(instant: datetime | None) -> str | None:
-    """openpyxl cannot store aware datetimes: the Asia/Shanghai wall time as text."""
-    return instant.astimezone(LEGAL_TIMEZONE).strftime("%Y-%m-%d %H:%M") if instant else None
+def subject_label(subject: str | None) -> str | None:
+    if subject is None:
+        return None
+    return SUBJECT_LABELS.get(subject)
+
+
+def period_caption(period: str) -> str:
+    """`2026-03` → 2026年3月, `2026-Q1` → 2026年第一季度, `2026` → 2026年, `all` → 全部."""
+    if period == "all":
+        return PERIOD_ALL
+    year, _, rest = period.partition("-")
+    if not rest:
+        return f"{year}年"
+    if rest.startswith("Q"):
+        return f"{year}年第{'一二三四'[int(rest[1:]) - 1]}季度"
+    return f"{year}年{int(rest)}月"
+
+
+def _local(instant: datetime | None) -> datetime | None:
+    """A worksheet holds wall times: the instant in Beijing time, as a real datetime cell."""
+    return instant.astimezone(LEGAL_TIMEZONE).replace(tzinfo=None) if instant else None
 
 
 def _clock_result(clock: LedgerClock) -> str:
@@ -218,36 +262,6 @@ def _clock_summary(clock: LedgerClock) -> str:
     return f"{label} {clock.due_on.isoformat()}{provisional} {_clock_result(clock)}"
 
 
-def _autosize(sheet: object, headers: Sequence[str]) -> None:
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, 2 * len(header) + 4)  # type: ignore[attr-defined]
-
-
-def statistics_rows(district: str, period: str, stats: Statistics) -> list[tuple[object, ...]]:
-    """The statistics of one group as (district, period, measure, value) lines."""
-    rows: list[tuple[object, ...]] = [
-        (district, period, "犯罪嫌疑人数", stats.suspects),
-        (district, period, "已有辩护或法律帮助人数", stats.covered),
-        (district, period, "覆盖率", stats.coverage_rate),
-        (district, period, "应当通知辩护人数", stats.mandatory_scope),
-        (district, period, "应当通知辩护已辩护人数", stats.mandatory_covered),
-        (district, period, "应当通知辩护覆盖率", stats.mandatory_coverage_rate),
-    ]
-    for status, count in stats.by_status.items():
-        rows.append((district, period, f"辩护状态：{STATUS_LABELS[DefenseStatus(status)]}", count))
-    for rate in stats.clocks:
-        label = CLOCK_LABELS.get(rate.kind, rate.kind)
-        rows.append((district, period, f"{label}按期率", rate.on_time_rate))
-        rows.append((district, period, f"{label}超期未办", rate.overdue_open))
-    for reason, count in stats.terminations.items():
-        rows.append(
-            (district, period, f"终止法律援助：{TERMINATION_LABELS.get(reason, reason)}", count)
-        )
-    for load in stats.lawyer_workload:
-        rows.append((district, period, f"律师承办量：{load.lawyer}", load.appointments))
-    return rows
-
-
 def _cells(*values: object) -> tuple[object, ...]:
     """Text as a worksheet can hold it: XML forbids most control characters, and text that came
     from another agency's system may carry them."""
@@ -257,19 +271,159 @@ def _cells(*values: object) -> tuple[object, ...]:
     )
 
 
+@dataclass(frozen=True)
+class Column:
+    header: str
+    number_format: str | None = None
+
+
+Measure = tuple[Column, Callable[[Statistics], object]]
+
+
+def statistics_columns(
+    groups: Sequence[Statistics],
+) -> list[tuple[Column, Callable[[Statistics], object]]]:
+    """The measures, one column each, in a fixed order; a clock kind or a termination reason
+    gets its columns when some group has it."""
+    columns: list[Measure] = [
+        (Column("犯罪嫌疑人数"), lambda s: s.suspects),
+        (Column("已有辩护或法律帮助人数"), lambda s: s.covered),
+        (Column("覆盖率", PERCENT_FORMAT), lambda s: s.coverage_rate),
+        (Column("应当通知辩护人数"), lambda s: s.mandatory_scope),
+        (Column("应当通知辩护已辩护人数"), lambda s: s.mandatory_covered),
+        (Column("应当通知辩护覆盖率", PERCENT_FORMAT), lambda s: s.mandatory_coverage_rate),
+    ]
+    for status, label in STATUS_LABELS.items():
+        columns.append((Column(label), partial(_status_count, status.value)))
+    kinds = {rate.kind for stats in groups for rate in stats.clocks}
+    for kind, label in CLOCK_LABELS.items():
+        if kind not in kinds:
+            continue
+
+        columns.append((Column(f"{label}按期率", PERCENT_FORMAT), partial(_on_time_rate, kind)))
+        columns.append((Column(f"{label}超期未办"), partial(_overdue_open, kind)))
+    reasons = {reason for stats in groups for reason in stats.terminations}
+    for reason, label in TERMINATION_LABELS.items():
+        if reason in reasons:
+            columns.append((Column(f"终止法律援助：{label}"), partial(_terminations, reason)))
+    return columns
+
+
+def _on_time_rate(kind: str, stats: Statistics) -> float | None:
+    return next((r.on_time_rate for r in stats.clocks if r.kind == kind), None)
+
+
+def _overdue_open(kind: str, stats: Statistics) -> int:
+    return next((r.overdue_open for r in stats.clocks if r.kind == kind), 0)
+
+
+def _status_count(status: str, stats: Statistics) -> int:
+    return stats.by_status.get(status, 0)
+
+
+def _terminations(reason: str, stats: Statistics) -> int:
+    return stats.terminations.get(reason, 0)
+
+
+def _display_width(value: object) -> float:
+    if isinstance(value, datetime):
+        return 18
+    if isinstance(value, date):
+        return 12
+    if isinstance(value, float):
+        return 8
+    text = "" if value is None else str(value)
+    # A CJK character takes two columns of Excel's width unit (the width of "0").
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(
+    sheet: Worksheet,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[object]],
+    *,
+    title: str | None = None,
+) -> None:
+    """A sheet a clerk can filter, read and print: header frozen and repeated on every printed
+    page, autofilter, dates and times as date cells, rates as percentages, columns as wide as
+    their text (longer text wraps), landscape A4 fitted to the page width."""
+    header_row = 1
+    if title:
+        sheet.append([title])
+        sheet.cell(1, 1).font = Font(bold=True, size=14)
+        sheet.row_dimensions[1].height = 24
+        header_row = 2
+    sheet.append([c.header for c in columns])
+    # A long header wraps (the header row wraps) rather than widening a column of numbers.
+    widths = [min(_display_width(c.header), HEADER_WIDTH) for c in columns]
+    for row in rows:
+        sheet.append(_cells(*row))
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], _display_width(value))
+    last = sheet.max_row
+    final_widths = [min(width + 2, MAX_WIDTH) for width in widths]
+    for index, column in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = final_widths[index - 1]
+        wrap = widths[index - 1] + 2 > MAX_WIDTH
+        for (cell,) in sheet.iter_rows(
+            min_row=header_row + 1, max_row=last, min_col=index, max_col=index
+        ):
+            if isinstance(cell.value, datetime):
+                cell.number_format = DATETIME_FORMAT
+            elif isinstance(cell.value, date):
+                cell.number_format = DATE_FORMAT
+            elif column.number_format:
+                cell.number_format = column.number_format
+            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    # Neither Excel nor LibreOffice grows a row for wrapped text when it opens a file: the
+    # header's height is set for the longest header's lines.
+    header_lines = max(
+        math.ceil(
+            _display_width(c.header) / (sheet.column_dimensions[get_column_letter(i)].width - 1)
+        )
+        for i, c in enumerate(columns, start=1)
+    )
+    sheet.row_dimensions[header_row].height = 15 * header_lines
+    sheet.freeze_panes = sheet.cell(header_row + 1, 1).coordinate
+    end = get_column_letter(len(columns))
+    sheet.auto_filter.ref = f"A{header_row}:{end}{max(last, header_row)}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    setup = sheet.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0  # as many pages down as it takes
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.horizontalCentered = True
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
+
+
 def ledger_workbook(
-    lines: Sequence[LedgerLine], statistics: Sequence[tuple[str, str, Statistics]] = ()
+    lines: Sequence[LedgerLine],
+    statistics: Sequence[tuple[str, str, Statistics]] = (),
+    *,
+    total: Statistics | None = None,
+    title: str | None = None,
 ) -> bytes:
     """The ledger as an XLSX workbook: 工作台账 (one row per suspect), 期限明细 (one row per
-    clock) and 统计 (the statistics by district and period)."""
+    clock), 统计 (a row per district and period, a column per measure, and the total) and
+    律师承办量. With a title (a monthly report), the statistics come first under it."""
     book = Workbook()
     ledger = book.active
     ledger.title = "工作台账"
-    ledger.append(LEDGER_HEADERS)
-    for line in lines:
-        defender = line.current_defender
-        ledger.append(
-            _cells(
+    _table(
+        ledger,
+        [Column(h) for h in LEDGER_HEADERS],
+        (
+            (
                 line.procuratorate_unit,
                 line.district,
                 line.transfer_number,
@@ -279,43 +433,62 @@ def ledger_workbook(
                 line.suspect_name,
                 STATUS_LABELS[line.defense_status],
                 "、".join(GROUND_LABELS[g] for g in line.grounds) or "不属于应当通知辩护情形",
-                defender.name if defender else None,
-                defender.firm if defender else None,
+                line.current_defender.name if line.current_defender else None,
+                line.current_defender.firm if line.current_defender else None,
                 "；".join(_clock_summary(c) for c in line.clocks),
                 "是" if line.overdue else "否",
             )
-        )
-    clocks = book.create_sheet("期限明细")
-    clocks.append(CLOCK_HEADERS)
-    for line in lines:
-        for clock in line.clocks:
-            clocks.append(
-                _cells(
-                    line.transfer_number,
-                    line.suspect_name,
-                    CLOCK_LABELS.get(clock.kind, clock.kind),
-                    clock.subject,
-                    clock.trigger_on,
-                    clock.due_on,
-                    "是" if clock.provisional else "否",
-                    _local(clock.met_at),
-                    _clock_result(clock),
-                )
+            for line in lines
+        ),
+    )
+    _table(
+        book.create_sheet("期限明细"),
+        [Column(h) for h in CLOCK_HEADERS],
+        (
+            (
+                line.transfer_number,
+                line.suspect_name,
+                CLOCK_LABELS.get(clock.kind, clock.kind),
+                subject_label(clock.subject),
+                clock.trigger_on,
+                clock.due_on,
+                "是" if clock.provisional else "否",
+                _local(clock.met_at),
+                _clock_result(clock),
             )
-    summary = book.create_sheet("统计")
-    summary.append(STATISTICS_HEADERS)
-    for district, period, stats in statistics:
-        for row in statistics_rows(district, period, stats):
-            summary.append(_cells(*row))
-    for sheet, headers in (
-        (ledger, LEDGER_HEADERS),
-        (clocks, CLOCK_HEADERS),
-        (summary, STATISTICS_HEADERS),
-    ):
-        for cell in sheet[1]:
+            for line in lines
+            for clock in line.clocks
+        ),
+    )
+    every = [stats for _, _, stats in statistics] + ([total] if total else [])
+    measures = statistics_columns(every)
+    rows = [
+        (district, period_caption(period), *(value(stats) for _, value in measures))
+        for district, period, stats in statistics
+    ]
+    if total is not None:
+        rows.append(("合计", None, *(value(total) for _, value in measures)))
+    summary = book.create_sheet("统计", 0 if title else None)
+    _table(
+        summary,
+        [Column("所属区"), Column("统计期间"), *(column for column, _ in measures)],
+        rows,
+        title=title,
+    )
+    if total is not None:
+        for cell in summary[summary.max_row]:
             cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        _autosize(sheet, headers)
+    if title:
+        book.active = 0
+    _table(
+        book.create_sheet("律师承办量"),
+        [Column(h) for h in WORKLOAD_HEADERS],
+        (
+            (district, period_caption(period), load.lawyer, load.appointments, load.active)
+            for district, period, stats in statistics
+            for load in stats.lawyer_workload
+        ),
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
