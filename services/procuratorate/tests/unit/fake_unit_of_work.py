@@ -1,7 +1,7 @@
 """A fake of the procuratorate's unit of work: the case repository in memory, the events
-collected instead of written to the outbox, a fixed clock. The defense path's use cases run on
-it as they run on the database (they reach storage only through ``uow.cases`` and ``uow.emit``),
-in milliseconds."""
+collected instead of written to the outbox, a fixed clock. The use cases run on it as they run
+on the database (they reach storage only through ``uow.cases`` and ``uow.emit``), in
+milliseconds."""
 
 from __future__ import annotations
 
@@ -23,7 +23,13 @@ from defense_schemas.vocabulary import (
     ReappointmentReason,
 )
 from legal_calendar import Deadline, LegalCalendar, Period, load_bundled_calendar
-from procuratorate.db.repository import LETTER_CLOCKS, clock_row, defense_from, review_values
+from procuratorate.db.repository import (
+    LETTER_CLOCKS,
+    DueDay,
+    clock_row,
+    defense_from,
+    review_values,
+)
 from procuratorate.domain.defense_path import SuspectDefense
 from procuratorate.domain.statuses import OPEN_NOTICE_STATUSES, ReviewStatus
 from procuratorate.settings import ProcuratorateSettings
@@ -53,6 +59,9 @@ class FakeCases:
         self.notices: dict[UUID, SimpleNamespace] = {}
         self.discoveries: list[tuple[UUID, Ground, datetime]] = []
         self.counters: dict[tuple[str, int], int] = {}
+        self.decisions: list[SimpleNamespace] = []
+        self.file_reviews: dict[UUID, SimpleNamespace] = {}
+        self.opinions: list[SimpleNamespace] = []
         self.answered_requests: set[UUID] = set()
         """Reappointment requests the center answered (LawyerReplaced)."""
         self._emitted = emitted
@@ -75,6 +84,7 @@ class FakeCases:
                 "review_deadline_missing_years": [],
                 "extended": False,
                 "expedited": False,
+                "supplementary_investigations": 0,
                 "major_and_complex": False,
                 "social_impact": False,
                 "pilot_district": True,
@@ -168,6 +178,10 @@ class FakeCases:
     async def update_suspect(self, suspect_id: UUID, **values: Any) -> None:
         for key, value in values.items():
             setattr(self.suspects[suspect_id], key, value)
+
+    async def mark_informed(self, suspect_id: UUID, at: datetime) -> None:
+        row = self.suspects[suspect_id]
+        row.rights_notified_at = row.rights_notified_at or at
 
     async def defense(self, case: Any, suspect: Any) -> SuspectDefense:
         sid = suspect.suspect_id
@@ -324,6 +338,63 @@ class FakeCases:
             c.met_at = at
             outcomes.append(c.outcome)
         return outcomes
+
+    async def clock(
+        self, kind: ClockKind, *, suspect_id: UUID | None = None, subject: str | None = None
+    ) -> Any | None:
+        mine = [
+            c
+            for c in self.clocks
+            if c.kind == kind.value
+            and (suspect_id is None or c.suspect_id == suspect_id)
+            and (subject is None or c.subject == subject)
+        ]
+        return min(mine, key=lambda c: c.trigger_on) if mine else None
+
+    async def add_clocks(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self.clocks.append(SimpleNamespace(**{"outcome": None, "met_at": None, **row}))
+
+    # -- procedural decisions and the lawyer's work
+
+    async def add_procedural_decision(self, **values: Any) -> None:
+        self.decisions.append(SimpleNamespace(**values))
+
+    async def last_decided_at(self, case_id: UUID) -> datetime | None:
+        times = [d.decided_at for d in self.decisions if d.case_id == case_id]
+        return max(times) if times else None
+
+    async def add_file_review(self, **values: Any) -> None:
+        base = dict.fromkeys(
+            ("scheduled_at", "review_starts_at", "location", "delay_explanation"), None
+        )
+        self.file_reviews[values["request_id"]] = SimpleNamespace(**{**base, **values})
+
+    async def file_review(self, case_id: UUID, request_id: UUID) -> Any:
+        row = self.file_reviews.get(request_id)
+        if row is None or row.case_id != case_id:
+            raise NotFound("file review request", request_id)
+        return row
+
+    async def update_file_review(self, request_id: UUID, **values: Any) -> None:
+        for key, value in values.items():
+            setattr(self.file_reviews[request_id], key, value)
+
+    async def file_reviews_of(self, case_id: UUID) -> list[dict[str, Any]]:
+        rows = sorted(
+            (r for r in self.file_reviews.values() if r.case_id == case_id),
+            key=lambda r: r.requested_at,
+        )
+        result = []
+        for row in rows:
+            clock = await self.clock(ClockKind.FILE_REVIEW, subject=str(row.request_id))
+            assert clock is not None
+            due = DueDay(clock.due_on, tuple(clock.missing_years))
+            result.append({**vars(row), "latest_review_date": due})
+        return result
+
+    async def add_written_opinion(self, **values: Any) -> None:
+        self.opinions.append(SimpleNamespace(**values))
 
     def open_clocks(self, suspect_id: UUID, kind: ClockKind) -> list[Any]:
         return [

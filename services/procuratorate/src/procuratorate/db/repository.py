@@ -36,10 +36,13 @@ from procuratorate.db.tables import (
     cases,
     clocks,
     defenders,
+    file_reviews,
     ground_discoveries,
     notice_counters,
     notices,
+    procedural_decisions,
     suspects,
+    written_opinions,
 )
 from procuratorate.db.tables import timeline as timeline_table
 from procuratorate.domain.clocks import deadline, review_deadline
@@ -240,6 +243,14 @@ class CaseRepository:
     async def update_suspect(self, suspect_id: UUID, **values: Any) -> None:
         await self._session.execute(
             sa.update(suspects).where(suspects.c.suspect_id == suspect_id).values(**values)
+        )
+
+    async def mark_informed(self, suspect_id: UUID, at: datetime) -> None:
+        """The suspect was informed of the right to counsel; a repeated notification keeps the
+        first instant."""
+        await self.update_suspect(
+            suspect_id,
+            rights_notified_at=sa.func.coalesce(suspects.c.rights_notified_at, at),
         )
 
     # -- the aggregate
@@ -466,7 +477,91 @@ class CaseRepository:
             ).all()
         )
 
+    # -- procedural decisions
+
+    async def add_procedural_decision(self, **values: Any) -> None:
+        await self._session.execute(sa.insert(procedural_decisions).values(**values))
+
+    async def last_decided_at(self, case_id: UUID) -> datetime | None:
+        """When the case's latest procedural decision was made, if any."""
+        at: datetime | None = await self._session.scalar(
+            sa.select(sa.func.max(procedural_decisions.c.decided_at)).where(
+                procedural_decisions.c.case_id == case_id
+            )
+        )
+        return at
+
+    # -- the lawyer's work
+
+    async def add_file_review(self, **values: Any) -> None:
+        await self._session.execute(sa.insert(file_reviews).values(**values))
+
+    async def file_review(self, case_id: UUID, request_id: UUID) -> Any:
+        row = (
+            await self._session.execute(
+                sa.select(file_reviews).where(
+                    file_reviews.c.request_id == request_id, file_reviews.c.case_id == case_id
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound("file review request", request_id)
+        return row
+
+    async def update_file_review(self, request_id: UUID, **values: Any) -> None:
+        await self._session.execute(
+            sa.update(file_reviews).where(file_reviews.c.request_id == request_id).values(**values)
+        )
+
+    async def file_reviews_of(self, case_id: UUID) -> list[dict[str, Any]]:
+        """The case's file review requests in request order, each with the last day of its
+        Art. 8 clock (``latest_review_date``)."""
+        rows = (
+            await self._session.execute(
+                sa.select(
+                    file_reviews,
+                    clocks.c.due_on.label("due_on"),
+                    clocks.c.missing_years.label("missing_years"),
+                )
+                .join(
+                    clocks,
+                    sa.and_(
+                        clocks.c.kind == ClockKind.FILE_REVIEW.value,
+                        clocks.c.subject == sa.cast(file_reviews.c.request_id, sa.String),
+                    ),
+                )
+                .where(file_reviews.c.case_id == case_id)
+                .order_by(file_reviews.c.requested_at)
+            )
+        ).mappings()
+        return [
+            {
+                **{key: row[key] for key in file_reviews.c.keys()},
+                "latest_review_date": DueDay(row["due_on"], tuple(row["missing_years"])),
+            }
+            for row in rows
+        ]
+
+    async def add_written_opinion(self, **values: Any) -> None:
+        await self._session.execute(sa.insert(written_opinions).values(**values))
+
     # -- clocks
+
+    async def clock(
+        self, kind: ClockKind, *, suspect_id: UUID | None = None, subject: str | None = None
+    ) -> Any | None:
+        """The first clock of ``kind`` for this suspect or subject (open or settled)."""
+        query = sa.select(clocks).where(clocks.c.kind == kind.value)
+        if suspect_id is not None:
+            query = query.where(clocks.c.suspect_id == suspect_id)
+        if subject is not None:
+            query = query.where(clocks.c.subject == subject)
+        return (await self._session.execute(query.order_by(clocks.c.trigger_on).limit(1))).first()
+
+    async def add_clocks(self, rows: list[dict[str, Any]]) -> None:
+        """Write clock rows made by :func:`clock_row` (or settled as they are recorded)."""
+        if rows:
+            await self._session.execute(sa.insert(clocks).values(rows))
 
     async def start_clock(
         self,

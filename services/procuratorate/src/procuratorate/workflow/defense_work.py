@@ -8,9 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy as sa
-
-from defense_schemas.events.common import DefenderRef, SuspectParticulars
+from defense_schemas.events.common import DefenderRef
 from defense_schemas.events.procuratorate import (
     FileReviewRequested,
     FileReviewScheduled,
@@ -21,15 +19,13 @@ from defense_schemas.events.procuratorate import (
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, OpinionResponse, WitnessMode
 from legal_calendar import closes_at, legal_date
 from legal_calendar.deadlines import FILE_REVIEW
-from procuratorate.db.personal import open_facts
 from procuratorate.db.repository import DueDay, review_due
-from procuratorate.db.tables import clocks, file_reviews, procedural_decisions, written_opinions
 from procuratorate.domain.statuses import STAGE_ENDED
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     defense_lawyer,
 )
-from service_runtime.errors import Conflict, InvalidInput, NotFound
+from service_runtime.errors import Conflict, InvalidInput
 
 
 async def acting_lawyer(uow: ProcuratorateUnitOfWork, suspect_id: UUID, *, field: str) -> Any:
@@ -62,14 +58,12 @@ async def request_file_review(
         raise Conflict(f"the review stage has ended ({case.review_status})")
     lawyer = await acting_lawyer(uow, suspect_id, field="suspect_id")
     request_id = uuid.uuid4()
-    await uow.session.execute(
-        sa.insert(file_reviews).values(
-            request_id=request_id,
-            case_id=case_id,
-            suspect_id=suspect_id,
-            defender_name=lawyer.name,
-            requested_at=requested_at,
-        )
+    await uow.cases.add_file_review(
+        request_id=request_id,
+        case_id=case_id,
+        suspect_id=suspect_id,
+        defender_name=lawyer.name,
+        requested_at=requested_at,
     )
     due = await uow.cases.start_clock(
         case_id=case_id,
@@ -98,19 +92,6 @@ async def request_file_review(
     }
 
 
-async def get_file_review(uow: ProcuratorateUnitOfWork, case_id: UUID, request_id: UUID) -> Any:
-    row = (
-        await uow.session.execute(
-            sa.select(file_reviews).where(
-                file_reviews.c.request_id == request_id, file_reviews.c.case_id == case_id
-            )
-        )
-    ).one_or_none()
-    if row is None:
-        raise NotFound("file review request", request_id)
-    return row
-
-
 async def schedule_file_review(
     uow: ProcuratorateUnitOfWork,
     case_id: UUID,
@@ -124,7 +105,7 @@ async def schedule_file_review(
     """Arrange the review (Art. 8): at once, or — explaining why — on a day within 3 working
     days of the request. A later day is refused (400) rather than recorded as a breach."""
     await uow.cases.case(case_id, lock=True)
-    request = await get_file_review(uow, case_id, request_id)
+    request = await uow.cases.file_review(case_id, request_id)
     if request.scheduled_at is not None:
         raise Conflict(f"file review {request_id} is already arranged")
     starts_at = review_starts_at or scheduled_at
@@ -132,13 +113,8 @@ async def schedule_file_review(
         raise InvalidInput(
             "the review cannot start before it was requested", field="review_starts_at"
         )
-    clock = (
-        await uow.session.execute(
-            sa.select(clocks).where(
-                clocks.c.kind == ClockKind.FILE_REVIEW.value, clocks.c.subject == str(request_id)
-            )
-        )
-    ).one()
+    clock = await uow.cases.clock(ClockKind.FILE_REVIEW, subject=str(request_id))
+    assert clock is not None  # opened with the request, in its transaction
     prompt = legal_date(starts_at) == legal_date(request.requested_at)
     if not prompt and not (delay_explanation and delay_explanation.strip()):
         raise InvalidInput(
@@ -152,15 +128,12 @@ async def schedule_file_review(
             field="review_starts_at",
         )
     explanation = None if prompt else delay_explanation
-    await uow.session.execute(
-        sa.update(file_reviews)
-        .where(file_reviews.c.request_id == request_id)
-        .values(
-            scheduled_at=scheduled_at,
-            review_starts_at=starts_at,
-            location=location,
-            delay_explanation=explanation,
-        )
+    await uow.cases.update_file_review(
+        request_id,
+        scheduled_at=scheduled_at,
+        review_starts_at=starts_at,
+        location=location,
+        delay_explanation=explanation,
     )
     # The duty is the review itself taking place in time: the clock is met at its start.
     await uow.cases.settle_clocks(
@@ -192,38 +165,9 @@ async def schedule_file_review(
 
 
 async def list_file_reviews(uow: ProcuratorateUnitOfWork, case_id: UUID) -> list[dict[str, Any]]:
+    """The case's file review requests and arrangements, each with its latest day (Art. 8)."""
     await uow.cases.case(case_id)
-    rows = (
-        (
-            await uow.session.execute(
-                sa.select(
-                    file_reviews,
-                    clocks.c.due_on.label("latest_review_date"),
-                    clocks.c.missing_years.label("latest_review_missing_years"),
-                )
-                .join(
-                    clocks,
-                    sa.and_(
-                        clocks.c.kind == ClockKind.FILE_REVIEW.value,
-                        clocks.c.subject == sa.cast(file_reviews.c.request_id, sa.String),
-                    ),
-                )
-                .where(file_reviews.c.case_id == case_id)
-                .order_by(file_reviews.c.requested_at)
-            )
-        )
-        .mappings()
-        .all()
-    )
-    return [
-        {
-            **row,
-            "latest_review_date": DueDay(
-                row["latest_review_date"], tuple(row["latest_review_missing_years"])
-            ),
-        }
-        for row in rows
-    ]
+    return await uow.cases.file_reviews_of(case_id)
 
 
 async def receive_written_opinion(
@@ -242,11 +186,7 @@ async def receive_written_opinion(
     suspect = await uow.cases.suspect(case_id, suspect_id)
     lawyer = await acting_lawyer(uow, suspect_id, field="suspect_id")
     if case.review_status in STAGE_ENDED:
-        ended_at = await uow.session.scalar(
-            sa.select(sa.func.max(procedural_decisions.c.decided_at)).where(
-                procedural_decisions.c.case_id == case_id
-            )
-        )
+        ended_at = await uow.cases.last_decided_at(case_id)
         if ended_at is None or received_at >= ended_at:
             raise Conflict(
                 f"the review stage ended ({case.review_status}) before the opinion was received",
@@ -255,38 +195,38 @@ async def receive_written_opinion(
     deadline = case.review_deadline
     on_time = deadline is None or received_at < closes_at(deadline)
     opinion_id = uuid.uuid4()
-    await uow.session.execute(
-        sa.insert(written_opinions).values(
-            opinion_id=opinion_id,
-            case_id=case_id,
-            suspect_id=suspect_id,
-            defender_name=lawyer.name,
-            assignment_id=lawyer.assignment_id,
-            retention_id=lawyer.retention_id,
-            received_at=received_at,
-            review_deadline=deadline,
-            on_time=on_time,
-            covers_plea_matters=covers_plea_matters,
-            copy_filed=copy_filed,
-        )
+    await uow.cases.add_written_opinion(
+        opinion_id=opinion_id,
+        case_id=case_id,
+        suspect_id=suspect_id,
+        defender_name=lawyer.name,
+        assignment_id=lawyer.assignment_id,
+        retention_id=lawyer.retention_id,
+        received_at=received_at,
+        review_deadline=deadline,
+        on_time=on_time,
+        covers_plea_matters=covers_plea_matters,
+        copy_filed=copy_filed,
     )
     if deadline is not None:
         # The Art. 9 clock, settled as it is recorded, so the ledger and the on-time rate see it.
-        await uow.session.execute(
-            sa.insert(clocks).values(
-                clock_id=uuid.uuid4(),
-                case_id=case_id,
-                suspect_id=suspect_id,
-                kind=ClockKind.WRITTEN_OPINION.value,
-                subject=str(opinion_id),
-                trigger_on=legal_date(case.received_at),
-                due_on=deadline,
-                closes_at=closes_at(deadline),
-                provisional=case.review_deadline_provisional,
-                missing_years=list(case.review_deadline_missing_years),
-                met_at=received_at,
-                outcome=(ClockOutcome.MET if on_time else ClockOutcome.MET_LATE).value,
-            )
+        await uow.cases.add_clocks(
+            [
+                {
+                    "clock_id": uuid.uuid4(),
+                    "case_id": case_id,
+                    "suspect_id": suspect_id,
+                    "kind": ClockKind.WRITTEN_OPINION.value,
+                    "subject": str(opinion_id),
+                    "trigger_on": legal_date(case.received_at),
+                    "due_on": deadline,
+                    "closes_at": closes_at(deadline),
+                    "provisional": case.review_deadline_provisional,
+                    "missing_years": list(case.review_deadline_missing_years),
+                    "met_at": received_at,
+                    "outcome": (ClockOutcome.MET if on_time else ClockOutcome.MET_LATE).value,
+                }
+            ]
         )
     await uow.emit(
         WrittenOpinionReceived(
@@ -301,7 +241,7 @@ async def receive_written_opinion(
         suspect_id=suspect_id,
     )
     warnings = []
-    facts = SuspectParticulars.model_validate(open_facts(uow.cipher, suspect))
+    facts = uow.cases.facts(suspect)
     if facts.pleads_guilty and not covers_plea_matters:
         warnings.append("in a plea case the opinion should address the matters of CPL Art. 173(2)")
     if not copy_filed:
@@ -333,7 +273,7 @@ async def hold_sentencing_consultation(
     suspect = await uow.cases.suspect(case_id, suspect_id)
     if case.review_status in STAGE_ENDED:
         raise Conflict(f"the review stage has ended ({case.review_status})")
-    facts = SuspectParticulars.model_validate(open_facts(uow.cipher, suspect))
+    facts = uow.cases.facts(suspect)
     if not facts.pleads_guilty:
         raise Conflict(
             "the suspect does not admit guilt and accept punishment (认罪认罚): there is no "

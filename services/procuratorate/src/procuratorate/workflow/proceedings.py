@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy as sa
-
 from defense_schemas import Envelope
 from defense_schemas.events.procuratorate import (
     ExpeditedProcedureApplied,
@@ -28,7 +26,6 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import Deadline, legal_date
 from procuratorate.db.repository import review_values
-from procuratorate.db.tables import cases, procedural_decisions
 from procuratorate.domain.clocks import (
     MAX_SUPPLEMENTARY_INVESTIGATIONS,
     expedited_refusal,
@@ -135,18 +132,16 @@ async def decide_procedure(
         values = {"review_status": status.value}
         await uow.cases.settle_clocks(kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at)
     decision_id = uuid.uuid4()
-    await uow.session.execute(sa.update(cases).where(cases.c.case_id == case_id).values(**values))
-    await uow.session.execute(
-        sa.insert(procedural_decisions).values(
-            decision_id=decision_id,
-            case_id=case_id,
-            kind=kind.value,
-            decided_at=at,
-            review_deadline=new_deadline.due_on if new_deadline else None,
-            round=round_,
-            document_number=document_number,
-            note=note,
-        )
+    await uow.cases.update_case(case_id, **values)
+    await uow.cases.add_procedural_decision(
+        decision_id=decision_id,
+        case_id=case_id,
+        kind=kind.value,
+        decided_at=at,
+        review_deadline=new_deadline.due_on if new_deadline else None,
+        round=round_,
+        document_number=document_number,
+        note=note,
     )
     decided = await uow.emit(
         ProceduralDecisionMade(

@@ -9,14 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-import sqlalchemy as sa
-
-from defense_schemas.events.common import SuspectParticulars
 from defense_schemas.events.procuratorate import InformedPerson, RightsNotified
 from defense_schemas.vocabulary import ClockKind
 from legal_calendar.deadlines import LETTER
-from procuratorate.db.personal import open_facts
-from procuratorate.db.tables import clocks, suspects
 from procuratorate.domain.defense_path import (
     LETTER_CLOCK_AT_RIGHTS_NOTIFICATION,
     relatives_not_informed,
@@ -43,7 +38,7 @@ async def notify_rights(
 ) -> RightsNotification:
     case = await uow.cases.case(case_id, lock=True)
     suspect = await uow.cases.suspect(case_id, suspect_id, lock=True)
-    facts = SuspectParticulars.model_validate(open_facts(uow.cipher, suspect))
+    facts = uow.cases.facts(suspect)
     reason = relatives_not_informed(
         (person.role for person in informed),
         relatives_known=bool(facts.close_relatives or facts.guardian),
@@ -76,11 +71,7 @@ async def notify_rights(
         case_id=case_id,
         suspect_id=suspect_id,
     )
-    await uow.session.execute(
-        sa.update(suspects)
-        .where(suspects.c.suspect_id == suspect_id)
-        .values(rights_notified_at=sa.func.coalesce(suspects.c.rights_notified_at, notified_at))
-    )
+    await uow.cases.mark_informed(suspect_id, notified_at)
     settled = await uow.cases.settle_clocks(
         kind=ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id, at=notified_at
     )
@@ -94,14 +85,10 @@ async def notify_rights(
             subject=LETTER_CLOCK_AT_RIGHTS_NOTIFICATION,
         )
     # A repeated notification finds the clock closed already: its outcome is read instead.
-    outcome = (
-        settled[0]
-        if settled
-        else await uow.session.scalar(
-            sa.select(clocks.c.outcome).where(
-                clocks.c.suspect_id == suspect_id,
-                clocks.c.kind == ClockKind.RIGHTS_NOTIFICATION.value,
-            )
-        )
-    )
+    outcome: str | None
+    if settled:
+        outcome = settled[0]
+    else:
+        clock = await uow.cases.clock(ClockKind.RIGHTS_NOTIFICATION, suspect_id=suspect_id)
+        outcome = clock.outcome if clock is not None else None
     return RightsNotification(notified_at, warned, outcome == "met", letter_clock)
