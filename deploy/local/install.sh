@@ -7,11 +7,15 @@
 #     pdftotext, pdfinfo, pdftoppm), when missing;
 #   - uv, pinned, in a private tool venv under .local/ (the system Python stays untouched);
 #   - the Python workspace, exactly as locked in uv.lock (.venv);
-#   - the Kafka broker jars from Maven Central (deploy/kafka/lib), via kafka.sh.
+#   - the Kafka broker jars from Maven Central (deploy/kafka/lib), via kafka.sh;
+#   - helm and kubeconform, pinned, built from the Go module proxy into .local/tools/bin, for
+#     the Kubernetes charts' validation (tests/deploy/test_k8s_chart.py).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 UV_VERSION="0.13.8"
+HELM_VERSION="v3.19.0"
+KUBECONFORM_VERSION="v0.7.0"
 TOOLS="$ROOT/.local/tools"
 
 say() { echo "install: $*"; }
@@ -20,6 +24,7 @@ apt_packages=()
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || apt_packages+=(postgresql)
 command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || apt_packages+=(maven)
+[[ -x /usr/local/go/bin/go ]] || command -v go >/dev/null || apt_packages+=(golang-go)
 # Without --no-install-recommends the -nogui packages pull in most of a desktop.
 doc_packages=()
 command -v soffice >/dev/null || doc_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui)
@@ -73,3 +78,19 @@ say "syncing the Python workspace from uv.lock"
 UV_PYTHON_DOWNLOADS=never "$TOOLS/bin/uv" sync --frozen --python "$PYTHON" --quiet
 
 "$ROOT/deploy/local/kafka.sh" fetch
+
+# helm and kubeconform: built once (a few minutes), then only checked.
+GO="$(command -v go || echo /usr/local/go/bin/go)"
+go_tool() {  # name, module path of its command, version
+  local name=$1 module=$2 version=$3
+  # The binary records the module version it was built from.
+  if [[ -x "$TOOLS/bin/$name" ]] \
+    && "$GO" version -m "$TOOLS/bin/$name" | grep -qE "^\s+mod\s+\S+\s+$version(\s|$)"; then
+    return
+  fi
+  say "building $name $version from the Go module proxy into .local/tools/bin"
+  mkdir -p "$TOOLS/bin"
+  GOBIN="$TOOLS/bin" GOFLAGS=-buildvcs=false "$GO" install "$module@$version"
+}
+go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
+go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, PostgresDsn, SecretStr
+from pydantic import AliasChoices, Field, PostgresDsn, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -204,6 +204,17 @@ class ServiceSettings(BaseSettings):
         description="event type → producer ids allowed to publish it (`*` = any); an agency "
         "event type not listed is refused (JSON object)",
     )
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _asyncpg_driver(cls, value: object) -> object:
+        """A plain ``postgresql://`` URL (what a database operator's secret holds, e.g.
+        CloudNativePG's ``uri``) is used through asyncpg, the driver the services have."""
+        if isinstance(value, str):
+            for scheme in ("postgresql://", "postgres://"):
+                if value.startswith(scheme):
+                    return "postgresql+asyncpg://" + value.removeprefix(scheme)
+        return value
 
     @property
     def kafka(self) -> KafkaConnection:

@@ -1,0 +1,120 @@
+"""Writes the data chart's generated files from the platform's own declarations, so that the
+cluster and the code cannot disagree (tests/deploy/test_k8s_chart.py fails when they do):
+
+- ``defense-coverage-data/files/topics.json``: every platform topic and its dead-letter twin,
+  with partitions, replication factor and topic configs (retention, ``min.insync.replicas``,
+  cleanup policy, max message size), rendered as Strimzi ``KafkaTopic`` resources;
+- ``defense-coverage-data/files/acls.json``: the ACL bindings that ``deploy/kafka/acls.json``
+  means (``defense_messaging.acls.acl_bindings``, as the local broker gets them), by principal,
+  rendered as Strimzi ``KafkaUser`` resources (SCRAM-SHA-512, simple authorization).
+
+Run it after changing either: ``.venv/bin/python deploy/k8s/generate.py`` (``--check`` only
+compares).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from defense_messaging.acls import acl_bindings, load_acls
+from defense_schemas import topics
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = ROOT / "deploy" / "k8s" / "defense-coverage-data" / "files"
+
+PARTITIONS = 6
+REPLICATION_FACTOR = 3
+DEAD_LETTER_RETENTION_DAYS = 365
+MAX_MESSAGE_BYTES = 1_048_588
+
+
+def topic_declarations() -> list[dict[str, Any]]:
+    """The topics as the platform declares them, for a three-broker cluster."""
+    try:
+        from defense_messaging.topics import topic_specs  # type: ignore[attr-defined]
+    except ImportError:
+        return [_declared(name) for name in _platform_topics()]
+    return [
+        spec.as_json()
+        for spec in topic_specs(partitions=PARTITIONS, replication_factor=REPLICATION_FACTOR)
+    ]
+
+
+def _platform_topics() -> list[str]:
+    return sorted({*topics.TOPICS, *(topics.dead_letter_topic(t) for t in topics.TOPICS)})
+
+
+def _declared(name: str) -> dict[str, Any]:
+    # The event topics are the system of record (a rebuild, a new consumer or a replay reads
+    # them from the first offset): kept indefinitely. A dead-letter topic: a year.
+    retention = (
+        str(DEAD_LETTER_RETENTION_DAYS * 24 * 3600 * 1000) if name.endswith(".dlq") else "-1"
+    )
+    return {
+        "name": name,
+        "partitions": PARTITIONS,
+        "replication_factor": REPLICATION_FACTOR,
+        "configs": {
+            "cleanup.policy": "delete",
+            "retention.ms": retention,
+            "retention.bytes": "-1",
+            "min.insync.replicas": "2",
+            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+        },
+    }
+
+
+def acl_declarations() -> dict[str, list[dict[str, Any]]]:
+    """principal → its Strimzi ACL rules: one per resource, its operations together."""
+    rules: dict[str, dict[tuple[str, str], set[str]]] = {}
+    for binding in acl_bindings(load_acls(ROOT / "deploy" / "kafka" / "acls.json")):
+        principal = binding.principal.removeprefix("User:")
+        resource = (binding.resource_type.name.lower(), binding.resource)
+        rules.setdefault(principal, {}).setdefault(resource, set()).add(
+            binding.operation.name.capitalize()
+        )
+    return {
+        principal: [
+            {"type": kind, "name": name, "operations": sorted(operations)}
+            for (kind, name), operations in sorted(resources.items())
+        ]
+        for principal, resources in sorted(rules.items())
+    }
+
+
+def rendered() -> dict[str, str]:
+    acls = acl_declarations()
+    return {
+        "topics.json": json.dumps(
+            topic_declarations(), indent=2, sort_keys=True, ensure_ascii=False
+        )
+        + "\n",
+        "acls.json": json.dumps(acls, indent=2, ensure_ascii=False) + "\n",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare only; exit 1 on a diff")
+    args = parser.parse_args()
+    stale = []
+    for name, text in rendered().items():
+        path = FILES / name
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(name)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        verb = "out of date" if args.check else "written"
+        print(f"{', '.join(stale)}: {verb}", file=sys.stderr)
+    return 1 if stale and args.check else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,282 @@
+"""The Helm charts under deploy/k8s render, lint and validate without a cluster, and say what
+the code means: every setting they pass is one the service reads, the probes point at the
+endpoints with the right meaning, the topics and users are the platform's declarations.
+
+helm and kubeconform are installed by deploy/local/install.sh (from the Go module proxy, into
+.local/tools/bin); kubeconform validates against the schemas vendored in deploy/k8s/schemas."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from aid_center.settings import AidCenterSettings
+from notifier.settings import NotifierSettings
+from procuratorate.settings import ProcuratorateSettings
+from service_runtime.settings import ServiceSettings
+from tests.infrastructure import ROOT
+
+K8S = ROOT / "deploy" / "k8s"
+APP = K8S / "defense-coverage"
+DATA = K8S / "defense-coverage-data"
+TOOLS = ROOT / ".local" / "tools" / "bin"
+SETTINGS: dict[str, type[ServiceSettings]] = {
+    "procuratorate": ProcuratorateSettings,
+    "aid_center": AidCenterSettings,
+    "notifier": NotifierSettings,
+}
+# Strimzi publishes its CRDs with its releases only (no package registry carries them), so its
+# four kinds are checked here against the platform's declarations instead of by kubeconform.
+STRIMZI_KINDS = ("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser")
+# Production mode needs each service's own keys: the tests name a Secret managed elsewhere.
+PRODUCTION = [
+    f"--set=secrets.{service}.existingSecret={service.replace('_', '-')}-keys"
+    for service in SETTINGS
+]
+
+
+def _tool(name: str) -> Path:
+    path = TOOLS / name
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: deploy/local/install.sh installs it")
+        pytest.skip(f"{name} is not installed (deploy/local/install.sh installs it)")
+    return path
+
+
+def _run(*command: str | Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(part) for part in command],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+RELEASES = {APP: "defense", DATA: "defense-data"}
+"""The release names README's install commands use (the app chart's ``data.release``)."""
+
+
+def _template(chart: Path, *values: str) -> str:
+    result = _run(_tool("helm"), "template", RELEASES[chart], chart, *values)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def app_manifests() -> str:
+    return _template(APP, *PRODUCTION)
+
+
+@pytest.fixture(scope="module")
+def data_manifests() -> str:
+    return _template(DATA)
+
+
+def _documents(text: str) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def _of_kind(text: str, kind: str) -> list[dict[str, Any]]:
+    return [doc for doc in _documents(text) if doc["kind"] == kind]
+
+
+def test_the_generated_chart_files_are_up_to_date() -> None:
+    result = _run(sys.executable, K8S / "generate.py", "--check")
+    assert result.returncode == 0, f"run deploy/k8s/generate.py: {result.stderr}"
+
+
+@pytest.mark.parametrize("chart", [APP, DATA], ids=lambda path: path.name)
+def test_helm_lint(chart: Path) -> None:
+    result = _run(_tool("helm"), "lint", "--strict", chart, *(PRODUCTION if chart == APP else []))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("chart", [APP, DATA], ids=lambda path: path.name)
+def test_the_rendered_manifests_validate_strictly(chart: Path) -> None:
+    manifests = _template(chart, *(PRODUCTION if chart == APP else []))
+    result = _run(
+        _tool("kubeconform"),
+        "-strict",
+        "-summary",
+        "-kubernetes-version=1.33.0",
+        f"-schema-location={K8S / 'schemas'}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
+        f"-skip={','.join(STRIMZI_KINDS)}",
+        "-",
+        stdin=manifests,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Invalid: 0, Errors: 0" in result.stdout, result.stdout
+
+
+def test_kubeconform_refuses_a_field_the_schema_does_not_know(app_manifests: str) -> None:
+    """The validation can fail: an unknown field in a pod spec is an error under -strict."""
+    broken = app_manifests.replace("automountServiceAccountToken: false", "automountToken: no", 1)
+    result = _run(
+        _tool("kubeconform"),
+        "-strict",
+        f"-schema-location={K8S / 'schemas'}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
+        f"-skip={','.join(STRIMZI_KINDS)}",
+        "-",
+        stdin=broken,
+    )
+    assert result.returncode != 0 and "automountToken" in result.stdout, result.stdout
+
+
+def test_production_without_the_services_keys_does_not_render() -> None:
+    result = _run(_tool("helm"), "template", RELEASES[APP], APP)
+    assert result.returncode != 0
+    assert "existingSecret" in result.stderr
+
+
+def test_every_setting_passed_is_one_the_service_reads(app_manifests: str) -> None:
+    for config in _of_kind(app_manifests, "ConfigMap"):
+        service = next(
+            s
+            for s in SETTINGS
+            if config["metadata"]["name"].startswith(f"defense-{s.replace('_', '-')}")
+        )
+        settings_class = SETTINGS[service]
+        prefix = settings_class.model_config["env_prefix"]
+        fields = {prefix + name.upper() for name in settings_class.model_fields}
+        known = (
+            fields | {f"{name}_FILE" for name in fields} | {"DEFENSE_ENV", "DEFENSE_SECRETS_DIR"}
+        )
+        assert set(config["data"]) <= known, set(config["data"]) - known
+        plain = {
+            key.removeprefix(prefix).lower(): value
+            for key, value in config["data"].items()
+            if key.startswith(prefix) and not key.endswith("_FILE")
+        }
+        # Values parse as the settings: a typo'd number or protocol fails here, not in a pod.
+        settings_class(database_url="postgresql+asyncpg://u:p@db/x", **plain)
+
+
+def test_deployments_probes_replicas_and_security(app_manifests: str) -> None:
+    deployments = _of_kind(app_manifests, "Deployment")
+    assert {d["metadata"]["name"] for d in deployments} == {
+        "defense-procuratorate",
+        "defense-aid-center",
+        "defense-notifier",
+    }
+    scalers = {
+        h["spec"]["scaleTargetRef"]["name"]: h
+        for h in _of_kind(app_manifests, "HorizontalPodAutoscaler")
+    }
+    budgets = {p["metadata"]["name"] for p in _of_kind(app_manifests, "PodDisruptionBudget")}
+    for deployment in deployments:
+        name = deployment["metadata"]["name"]
+        spec = deployment["spec"]
+        replicas = scalers[name]["spec"]["minReplicas"] if name in scalers else spec["replicas"]
+        assert replicas >= 2, name
+        assert name in budgets
+        pod = spec["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        [container] = pod["containers"]
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert container["startupProbe"]["httpGet"]["path"] == "/health"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+        assert container["resources"]["requests"] and container["resources"]["limits"]
+        # The whole shutdown fits in the grace period, with a margin for the process to exit.
+        config = next(
+            c["data"] for c in _of_kind(app_manifests, "ConfigMap") if c["metadata"]["name"] == name
+        )
+        shutdown = sum(float(value) for key, value in config.items() if "_SHUTDOWN_" in key)
+        assert shutdown + 3 <= pod["terminationGracePeriodSeconds"], (name, shutdown)
+        # Secrets are files, never environment values.
+        assert "env" not in container and all("secretRef" not in e for e in container["envFrom"])
+
+
+def test_migrations_run_in_a_job_before_the_rollout(app_manifests: str) -> None:
+    jobs = _of_kind(app_manifests, "Job")
+    assert len(jobs) == 3
+    for job in jobs:
+        assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+        [container] = job["spec"]["template"]["spec"]["containers"]
+        assert container["command"][-1] == "migrate"
+
+
+def test_each_service_reaches_only_its_database_kafka_and_dns(app_manifests: str) -> None:
+    policies = {p["metadata"]["name"]: p for p in _of_kind(app_manifests, "NetworkPolicy")}
+    for service in ("procuratorate", "aid-center", "notifier"):
+        egress = policies[f"defense-{service}"]["spec"]["egress"]
+        targets = [rule["to"][0] for rule in egress]
+        assert targets[0]["podSelector"]["matchLabels"] == {
+            "cnpg.io/cluster": f"defense-data-{service}"
+        }
+        assert targets[1]["podSelector"]["matchLabels"]["strimzi.io/cluster"] == "defense-kafka"
+        assert targets[2]["podSelector"]["matchLabels"] == {"k8s-app": "kube-dns"}
+        assert len(egress) == 3, f"{service} reaches more than its database, Kafka and DNS"
+
+
+def test_the_services_connect_to_what_the_data_chart_creates(
+    app_manifests: str, data_manifests: str
+) -> None:
+    clusters = {c["metadata"]["name"] for c in _of_kind(data_manifests, "Cluster")}
+    users = {u["metadata"]["name"] for u in _of_kind(data_manifests, "KafkaUser")}
+    [kafka] = _of_kind(data_manifests, "Kafka")
+    [listener] = kafka["spec"]["kafka"]["listeners"]
+    for deployment in _of_kind(app_manifests, "Deployment"):
+        volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        assert volumes["database"]["secret"]["secretName"].removesuffix("-app") in clusters
+        assert volumes["kafka-user"]["secret"]["secretName"] in users
+        assert volumes["kafka-ca"]["secret"]["secretName"] == (
+            f"{kafka['metadata']['name']}-cluster-ca-cert"
+        )
+    for config in _of_kind(app_manifests, "ConfigMap"):
+        servers = [v for k, v in config["data"].items() if k.endswith("KAFKA_BOOTSTRAP_SERVERS")]
+        assert servers in ([], [f"{kafka['metadata']['name']}-kafka-bootstrap:{listener['port']}"])
+    assert listener["tls"] is True and listener["authentication"]["type"] == "scram-sha-512"
+
+
+def test_kafka_topics_and_users_are_the_platforms_declarations(data_manifests: str) -> None:
+    declared = json.loads((DATA / "files" / "topics.json").read_text())
+    topics = {t["spec"]["topicName"]: t["spec"] for t in _of_kind(data_manifests, "KafkaTopic")}
+    assert set(topics) == {t["name"] for t in declared}
+    for topic in declared:
+        spec = topics[topic["name"]]
+        assert spec["partitions"] == topic["partitions"]
+        assert spec["replicas"] == topic["replication_factor"] == 3
+        assert spec["config"] == topic["configs"]
+        assert spec["config"]["min.insync.replicas"] == "2"
+        expected = "-1" if not topic["name"].endswith(".dlq") else spec["config"]["retention.ms"]
+        assert spec["config"]["retention.ms"] == expected and int(expected) != 0
+
+    acls = json.loads((DATA / "files" / "acls.json").read_text())
+    users = {u["metadata"]["name"]: u["spec"] for u in _of_kind(data_manifests, "KafkaUser")}
+    assert set(users) == set(acls)
+    for name, rules in acls.items():
+        assert users[name]["authentication"] == {"type": "scram-sha-512"}
+        rendered = [
+            (r["resource"]["type"], r["resource"]["name"], r["operations"])
+            for r in users[name]["authorization"]["acls"]
+        ]
+        assert rendered == [(r["type"], r["name"], r["operations"]) for r in rules]
+    [pool] = _of_kind(data_manifests, "KafkaNodePool")
+    assert pool["spec"]["replicas"] == 3 and set(pool["spec"]["roles"]) == {"controller", "broker"}
+    [kafka] = _of_kind(data_manifests, "Kafka")
+    assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+
+
+def test_a_database_operators_uri_file_is_used_through_asyncpg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chart mounts CloudNativePG's ``<cluster>-app`` secret key ``uri`` as the URL file."""
+    uri = tmp_path / "uri"
+    uri.write_text("postgresql://procuratorate:s3cret@defense-data-procuratorate-rw:5432/db\n")
+    monkeypatch.setenv("PROCURATORATE_DATABASE_URL_FILE", str(uri))
+    monkeypatch.delenv("PROCURATORATE_DATABASE_URL", raising=False)
+    url = str(ProcuratorateSettings().database_url)
+    assert url == "postgresql+asyncpg://procuratorate:s3cret@defense-data-procuratorate-rw:5432/db"
