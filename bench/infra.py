@@ -23,7 +23,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
+
+from defense_messaging import KafkaConnection, ensure_topics
+from defense_messaging.topics import topic_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTITIONS = 6
@@ -63,6 +66,8 @@ class Sandbox:
     databases: list[str] = field(default_factory=list)
     topics: set[str] = field(default_factory=set)
     groups: set[str] = field(default_factory=set)
+    replication_factor: int = 1
+    """3 on the three-broker cluster (faults.cluster)."""
 
     def topic(self, name: str) -> str:
         full = f"{self.prefix}.{name}"
@@ -87,17 +92,11 @@ class Sandbox:
         return f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
 
     async def create_topics(self, names: list[str], partitions: int = PARTITIONS) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.endpoints.kafka)
-        await admin.start()
-        try:
-            existing = set(await admin.list_topics())
-            missing = [n for n in names if n not in existing]
-            if missing:
-                await admin.create_topics(
-                    [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
-                )
-        finally:
-            await admin.close()
+        """With the platform's declared settings (defense_messaging.topics), as in production."""
+        await ensure_topics(
+            KafkaConnection(bootstrap_servers=self.endpoints.kafka),
+            topic_specs(names, partitions=partitions, replication_factor=self.replication_factor),
+        )
 
     async def cleanup(self) -> None:
         admin = await asyncpg.connect(self.endpoints.pg_admin_url)

@@ -1,9 +1,10 @@
 """The workload of bench/workload.py, sent so that it gets through an outage.
 
 A step that meets a dead service, a refused connection or a 5xx is sent again, unchanged, until
-it is answered (bounded). Resending is safe because every step is idempotent on the server: the
-same transfer again returns the existing case, a repeated rights notification reads the closed
-clock, and a decision already recorded is a 409 (taken, on a resend, as the first one's answer).
+it is answered (bounded); a replica that does not answer at all is passed over for the next.
+Resending is safe because every step is idempotent on the server: the same transfer again
+returns the existing case, a repeated rights notification reads the closed clock, and a
+decision already recorded is a 409 (taken, on a resend, as the first one's answer).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Load:
                 response = await client.post(url, json=body)
             except httpx.TransportError:
                 response = None
+                # As a load balancer does: a replica that does not answer is passed over.
+                client = self._other(client)
             if response is not None:
                 if response.status_code < 400 or (resent and response.status_code == 409):
                     return response
@@ -47,6 +50,10 @@ class Load:
             resent = True
             self.resent += 1
             await asyncio.sleep(0.5)
+
+    def _other(self, client: httpx.AsyncClient) -> httpx.AsyncClient:
+        index = self.clients.index(client) if client in self.clients else -1
+        return self.clients[(index + 1) % len(self.clients)]
 
     async def one(self) -> str:
         client = self.clients[self._turn % len(self.clients)]

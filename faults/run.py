@@ -29,6 +29,9 @@ CONCURRENCY = 8  # requests in flight: a steady load that a 2-core machine keeps
 # shows a member thrown out for not polling coming back (the default is 5 minutes).
 MAX_POLL_INTERVAL_MS = 20_000
 SERVICE_SETTINGS = {"CONSUMER_MAX_POLL_INTERVAL_MS": str(MAX_POLL_INTERVAL_MS)}
+# A second process of each service starts while the first three and the broker(s) are busy: on
+# a loaded 2-core machine its imports alone took over two minutes.
+REPLICA_READY_TIMEOUT = 300.0
 OPERATOR = Principal(subject="faults", role=Role.OPERATOR)
 
 
@@ -81,10 +84,19 @@ async def run_scenario(
     quiesce_timeout: float,
 ) -> Verdict:
     prefix = f"f{uuid.uuid4().hex[:8]}"
-    sandbox = Sandbox(stack.endpoints, run_dir=stack.folder / label, prefix=prefix)
+    sandbox = Sandbox(
+        stack.endpoints,
+        run_dir=stack.folder / label,
+        prefix=prefix,
+        replication_factor=stack.replication_factor,
+    )
     sandbox.run_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    platform = await start_platform(sandbox, None, SERVICE_SETTINGS)
+    settings = {
+        **SERVICE_SETTINGS,
+        "TOPIC_REPLICATION_FACTOR": str(stack.replication_factor),
+    }
+    platform = await start_platform(sandbox, None, settings)
     run = Run(
         stack=stack,
         sandbox=sandbox,
@@ -104,11 +116,15 @@ async def run_scenario(
             for name in SERVICES:
                 primary = platform.services[name]
                 replica = ServiceProcess(
-                    name=name, env=dict(primary.env), log_path=sandbox.run_dir / f"{name}-2.log"
+                    name=name,
+                    env={**primary.env, "DEFENSE_REPLICA_ID": f"{name}-2"},
+                    log_path=sandbox.run_dir / f"{name}-2.log",
                 )
                 replica.start()
                 run.replicas[name] = replica
-            await asyncio.gather(*(r.wait_ready() for r in run.replicas.values()))
+            await asyncio.gather(
+                *(r.wait_ready(timeout=REPLICA_READY_TIMEOUT) for r in run.replicas.values())
+            )
         await observer.start()
         clients = [platform.client("procuratorate")]
         if "procuratorate" in run.replicas:

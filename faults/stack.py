@@ -40,6 +40,7 @@ class Stack:
     kafka_port: int = 0
     controller_port: int = 0
     log: list[str] = field(default_factory=list)
+    replication_factor = 1  # one broker
 
     def __post_init__(self) -> None:
         if not self.pg_port:
@@ -74,14 +75,14 @@ class Stack:
             **extra,
         }
 
-    async def _script(self, name: str, command: str, **extra: str) -> None:
+    async def _script(self, name: str, *command: str, **extra: str) -> None:
         def run() -> subprocess.CompletedProcess[str]:
             return subprocess.run(
-                [str(SCRIPTS / name), command],
+                [str(SCRIPTS / name), *command],
                 env=self._env(**extra),
                 capture_output=True,
                 text=True,
-                timeout=180,
+                timeout=300,
             )
 
         # Run to its end even when the suite is cancelled (a signal): a start cut short would
@@ -93,9 +94,10 @@ class Stack:
             with contextlib.suppress(Exception):
                 await job
             raise
-        self.log.append(f"{name} {command}: {done.stdout.strip()} {done.stderr.strip()}")
+        said = " ".join(command)
+        self.log.append(f"{name} {said}: {done.stdout.strip()} {done.stderr.strip()}")
         if done.returncode != 0:
-            raise RuntimeError(f"{name} {command} failed:\n{done.stdout}\n{done.stderr}")
+            raise RuntimeError(f"{name} {said} failed:\n{done.stdout}\n{done.stderr}")
 
     async def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -142,3 +144,63 @@ def _wait_gone(pid: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
+
+
+@dataclass
+class ClusterStack(Stack):
+    """The suite's PostgreSQL server and a three-broker KRaft cluster
+    (``deploy/local/kafka.sh cluster``): replication factor 3, ``min.insync.replicas`` 2."""
+
+    broker_ports: list[tuple[int, int]] = field(default_factory=list)
+    replication_factor = 3
+
+    def __post_init__(self) -> None:
+        if not self.pg_port:
+            ports = _distinct_ports(7)
+            self.pg_port = ports[0]
+            self.broker_ports = [(ports[i], ports[i + 1]) for i in (1, 3, 5)]
+            self.kafka_port, self.controller_port = self.broker_ports[0]
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return Endpoints(
+            kafka=",".join(f"127.0.0.1:{broker}" for broker, _ in self.broker_ports),
+            pg_admin_url=f"postgresql://postgres:{PG_PASSWORD}@127.0.0.1:{self.pg_port}/postgres",
+        )
+
+    def _env(self, **extra: str) -> dict[str, str]:
+        return super()._env(
+            KAFKA_CLUSTER_PORTS=",".join(f"{b}:{c}" for b, c in self.broker_ports),
+            KAFKA_DATA_DIR=str(self.kafka_data),
+            **extra,
+        )
+
+    @property
+    def kafka_data(self) -> Path:
+        return self.folder / "kafka-cluster"
+
+    async def _cluster(self, *command: str) -> None:
+        await self._script("kafka.sh", "cluster", *command)
+
+    async def start_broker(self) -> None:
+        await self._cluster("start")
+
+    async def stop_broker(self) -> None:
+        await self._cluster("stop")
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._cluster("stop")
+        with contextlib.suppress(Exception):
+            await self._script("postgres.sh", "stop", PG_STOP_MODE="immediate")
+
+    async def kill_node(self, node: int) -> None:
+        """SIGKILL one broker/controller of the three."""
+        await self._cluster("kill", str(node))
+
+    async def start_node(self, node: int) -> None:
+        await self._cluster("start-node", str(node))
+
+    def remove(self) -> None:
+        shutil.rmtree(self.pg_data, ignore_errors=True)
+        shutil.rmtree(self.kafka_data, ignore_errors=True)

@@ -17,6 +17,15 @@
 #   KAFKA_SASL=1 KAFKA_PORT=59195 KAFKA_CONTROLLER_PORT=59196 KAFKA_SASL_PORT=59194 \
 #   KAFKA_DATA_DIR=.local/kafka-sasl deploy/local/kafka.sh start
 #
+# A three-broker cluster (issue 14): `kafka.sh cluster start|stop|status|bootstrap|reset` runs
+# three combined broker/controller nodes (node ids 1-3, static controller quorum, replication
+# factor 3, min.insync.replicas 2), each with its own data folder $KAFKA_DATA_DIR/node-<id>
+# (default .local/kafka-cluster/node-<id>) and ports from
+# KAFKA_CLUSTER_PORTS="broker:controller,broker:controller,broker:controller"
+# (default 59290:59291,59300:59301,59310:59311). `cluster kill N` SIGKILLs node N,
+# `cluster start-node N` / `stop-node N` bring one node back or down. It never touches the
+# single broker above, which `./devctl up` and `./devctl test` use.
+#
 # ACLs: KAFKA_ACLS=1 (with KAFKA_SASL=1) switches the authorizer on (deploy/kafka/acl.properties):
 # a SASL principal may then do only what the ACLs grant. Apply the platform's set with
 #   .venv/bin/python -m defense_messaging.acls apply --bootstrap 127.0.0.1:$KAFKA_PORT \
@@ -35,6 +44,13 @@ KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-59094}"
 KAFKA_SCRAM_USERS="${KAFKA_SCRAM_USERS:-defense:defense-local-secret}"
 KAFKA_ACLS="${KAFKA_ACLS:-0}"
 KAFKA_HEAP_MAX="${KAFKA_HEAP_MAX:-768m}"
+# Set by `cluster` for each of its nodes; alone, node 1 of a quorum of itself.
+KAFKA_NODE_ID="${KAFKA_NODE_ID:-1}"
+KAFKA_QUORUM_VOTERS="${KAFKA_QUORUM_VOTERS:-}"
+KAFKA_RF="${KAFKA_RF:-1}"
+KAFKA_MIN_ISR="${KAFKA_MIN_ISR:-1}"
+KAFKA_WAIT="${KAFKA_WAIT:-1}"           # 0: launch and return (cluster nodes wait for each other)
+CLUSTER_ID_FILE="${KAFKA_CLUSTER_ID_FILE:-$DATA/cluster.id}"
 PID_FILE="$DATA/kafka.pid"
 OUT_FILE="$DATA/kafka.out"               # stdout/stderr of the JVM: warnings, errors, crashes
 LOG_FILE="$DATA/server.log"              # full INFO log (log4j2.properties)
@@ -105,7 +121,13 @@ start() {
       sasl_listener=",SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT"
       sasl_map=",SASL_PLAINTEXT:SASL_PLAINTEXT"
     fi
+    local quorum="controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT"
+    [[ -n "$KAFKA_QUORUM_VOTERS" ]] && quorum="controller.quorum.voters=$KAFKA_QUORUM_VOTERS"
     sed -e "s|\${KAFKA_PORT}|$KAFKA_PORT|g" \
+        -e "s|\${KAFKA_NODE_ID}|$KAFKA_NODE_ID|g" \
+        -e "s|\${QUORUM}|$quorum|g" \
+        -e "s|\${KAFKA_RF}|$KAFKA_RF|g" \
+        -e "s|\${KAFKA_MIN_ISR}|$KAFKA_MIN_ISR|g" \
         -e "s|\${KAFKA_CONTROLLER_PORT}|$KAFKA_CONTROLLER_PORT|g" \
         -e "s|\${KAFKA_DATA}|$DATA|g" \
         -e "s|\${SASL_LISTENER}|$sasl_listener|g" \
@@ -123,17 +145,19 @@ start() {
     local scram_args=() fresh=0
     if [[ ! -f "$DATA/data/meta.properties" ]]; then
       fresh=1
-      [[ -s "$DATA/cluster.id" ]] ||
-        java -cp "$KAFKA_HOME/lib/*" kafka.tools.StorageTool random-uuid > "$DATA/cluster.id"
+      [[ -s "$CLUSTER_ID_FILE" ]] ||
+        java -cp "$KAFKA_HOME/lib/*" kafka.tools.StorageTool random-uuid > "$CLUSTER_ID_FILE"
       if [[ "$KAFKA_SASL" == 1 ]]; then
         local user
         for user in ${KAFKA_SCRAM_USERS//,/ }; do
           scram_args+=(--add-scram "SCRAM-SHA-512=[name=${user%%:*},password=${user#*:}]")
         done
       fi
-      local out
-      if ! out="$(java -cp "$KAFKA_HOME/lib/*" kafka.tools.StorageTool format --standalone \
-                    -t "$(cat "$DATA/cluster.id")" -c "$DATA/server.properties" \
+      # A static quorum (the cluster) is formatted as it is; a node alone as its own quorum.
+      local out quorum_args=(--standalone)
+      [[ -n "$KAFKA_QUORUM_VOTERS" ]] && quorum_args=()
+      if ! out="$(java -cp "$KAFKA_HOME/lib/*" kafka.tools.StorageTool format "${quorum_args[@]}" \
+                    -t "$(cat "$CLUSTER_ID_FILE")" -c "$DATA/server.properties" \
                     "${scram_args[@]}" 2>&1)"; then
         echo "$out" >&2; die "formatting $DATA/data failed"
       fi
@@ -154,6 +178,7 @@ start() {
     pid=$!
     echo "$pid" > "$PID_FILE"
     echo "kafka: started pid $pid, waiting for the broker on 127.0.0.1:$KAFKA_PORT..."
+    [[ "$KAFKA_WAIT" == 1 ]] || return 0
   else
     echo "kafka: pid $pid is up but the port does not answer yet, waiting..."
   fi
@@ -224,12 +249,72 @@ status() {
   return 3
 }
 
+# --- the three-node cluster: each node is this script's single node under other settings ---
+
+CLUSTER_DATA="${KAFKA_DATA_DIR:-$ROOT/.local/kafka-cluster}"
+[[ "$CLUSTER_DATA" = /* ]] || CLUSTER_DATA="$ROOT/$CLUSTER_DATA"
+IFS=, read -ra CLUSTER_NODES <<< "${KAFKA_CLUSTER_PORTS:-59290:59291,59300:59301,59310:59311}"
+
+cluster_voters() {
+  local i voters=()
+  for i in "${!CLUSTER_NODES[@]}"; do voters+=("$((i + 1))@127.0.0.1:${CLUSTER_NODES[$i]#*:}"); done
+  (IFS=,; echo "${voters[*]}")
+}
+
+cluster_bootstrap() {
+  local node servers=()
+  for node in "${CLUSTER_NODES[@]}"; do servers+=("127.0.0.1:${node%%:*}"); done
+  (IFS=,; echo "${servers[*]}")
+}
+
+# Runs this script's single-node command for node $1 (1-based).
+on_node() {
+  local id="$1" command="$2" node="${CLUSTER_NODES[$(($1 - 1))]:-}"
+  [[ -n "$node" ]] || die "no node $id (nodes 1-${#CLUSTER_NODES[@]})"
+  shift 2
+  env "$@" KAFKA_NODE_ID="$id" KAFKA_PORT="${node%%:*}" KAFKA_CONTROLLER_PORT="${node#*:}" \
+      KAFKA_DATA_DIR="$CLUSTER_DATA/node-$id" KAFKA_QUORUM_VOTERS="$(cluster_voters)" \
+      KAFKA_CLUSTER_ID_FILE="$CLUSTER_DATA/cluster.id" KAFKA_RF=3 KAFKA_MIN_ISR=2 \
+      KAFKA_SASL=0 KAFKA_ACLS=0 "${BASH_SOURCE[0]}" "$command"
+}
+
+cluster() {
+  local command="${1:-}" id
+  (( ${#CLUSTER_NODES[@]} == 3 )) || die "KAFKA_CLUSTER_PORTS must name three nodes"
+  case "$command" in
+    start)
+      fetch_jars
+      mkdir -p "$CLUSTER_DATA"
+      [[ -s "$CLUSTER_DATA/cluster.id" ]] ||
+        java -cp "$KAFKA_HOME/lib/*" kafka.tools.StorageTool random-uuid > "$CLUSTER_DATA/cluster.id"
+      # Launch all three first: a node is ready only once a majority of controllers is up.
+      for id in 1 2 3; do on_node "$id" start KAFKA_WAIT=0; done
+      for id in 1 2 3; do on_node "$id" start; done
+      echo "kafka cluster: bootstrap $(cluster_bootstrap)" ;;
+    start-node) on_node "${2:?node id}" start ;;
+    stop-node)  on_node "${2:?node id}" stop ;;
+    kill)
+      local pid
+      pid="$(cat "$CLUSTER_DATA/node-${2:?node id}/kafka.pid" 2>/dev/null)" || die "node $2 is not running"
+      kill -KILL "$pid"
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+      echo "kafka cluster: node $2 (pid $pid) killed" ;;
+    stop)      for id in 1 2 3; do on_node "$id" stop; done ;;
+    status)    local rc=0; for id in 1 2 3; do on_node "$id" status || rc=$?; done; return $rc ;;
+    bootstrap) cluster_bootstrap ;;
+    reset)     cluster stop; rm -rf "$CLUSTER_DATA"; echo "kafka cluster: deleted $CLUSTER_DATA" ;;
+    *) echo "usage: $0 cluster start|stop|status|bootstrap|kill N|start-node N|stop-node N|reset" >&2
+       exit 2 ;;
+  esac
+}
+
 case "${1:-}" in
+  cluster) shift; cluster "$@" ;;
   start)  start ;;
   stop)   stop ;;
   status) status ;;
   logs)   shift; exec tail -n 100 "$@" "$LOG_FILE" ;;
   reset)  stop; rm -rf "$DATA"; echo "kafka: deleted $DATA" ;;
   fetch)  fetch_jars ;;
-  *)      echo "usage: $0 start|stop|status|logs [-f]|reset|fetch" >&2; exit 2 ;;
+  *)      echo "usage: $0 start|stop|status|logs [-f]|reset|fetch|cluster ..." >&2; exit 2 ;;
 esac

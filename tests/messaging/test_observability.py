@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -231,3 +232,74 @@ async def test_a_stopped_loop_and_a_readiness_change_show_in_the_metrics(
     assert ('{loop="consumer"}', 0.0) in _samples(text, "defense_loop_up")
     assert _samples(text, "defense_ready") == [("", 0.0)]
     assert _samples(text, "defense_ready_transitions_total") == [("", 1.0)]
+
+
+def _lag_lines(metrics: str) -> list[str]:
+    return [line for line in metrics.splitlines() if line.startswith("defense_kafka_consumer_lag{")]
+
+
+async def test_two_replicas_of_a_group_export_its_lag_once(service_settings: Any) -> None:
+    """Both replicas are in one consumer group on one database: only the one holding the
+    group's advisory lock exports the lag gauges (a sum over replicas counted it twice), and
+    when it stops the other takes over."""
+    settings = await service_settings(
+        probe.ProbeSettings,
+        "lag-once",
+        lag_refresh_interval_seconds=0.5,
+        **_own_topics("lag-once"),
+    )
+    assert settings.replica_id  # the host name unless DEFENSE_REPLICA_ID is set
+    stacks = [contextlib.AsyncExitStack(), contextlib.AsyncExitStack()]
+    try:
+        replicas = []
+        for number, stack in enumerate(stacks, 1):
+            own = settings.model_copy(update={"replica_id": f"r{number}"})
+            replicas.append(
+                await stack.enter_async_context(
+                    run_service(build_app(probe.definition(), own), own)
+                )
+            )
+        for replica in replicas:
+            assert replica.runtime.consumer is not None
+            await replica.runtime.consumer.started.wait()
+        # The group's members are named after the service and the replica.
+        name = probe.definition().name
+        await eventually(
+            lambda: _member_client_ids(settings, {f"{name}-r1-consumer", f"{name}-r2-consumer"}),
+            what="both replicas in the group under their client ids",
+        )
+
+        async def one_exports() -> bool:
+            return sorted([await _exports(replica) for replica in replicas]) == [False, True]
+
+        await eventually(one_exports, what="exactly one replica to export the lag")
+        exporting = [await _exports(replica) for replica in replicas]
+        # Asked again, the same replica answers: the lock is kept, not raced for.
+        assert [await _exports(replica) for replica in replicas] == exporting
+        # /ops/lag is a question any replica answers.
+        for replica in replicas:
+            response = await replica.client.get("/ops/lag", headers=operator(settings))
+            assert response.status_code == 200 and response.json()
+
+        holder = exporting.index(True)
+        await stacks[holder].aclose()
+        other = replicas[1 - holder]
+        await eventually(lambda: _exports(other), what="the other replica to export the lag")
+    finally:
+        for stack in stacks:
+            await stack.aclose()
+
+
+async def _member_client_ids(settings: Any, expected: set[str]) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([settings.consumer_group])
+    finally:
+        await admin.close()
+    # (error_code, group_id, state, protocol_type, protocol, members: (id, client_id, …))
+    return {member[1] for group in response.groups for member in group[5]} == expected
+
+
+async def _exports(service: RunningService) -> bool:
+    return bool(_lag_lines((await service.client.get("/metrics")).text))

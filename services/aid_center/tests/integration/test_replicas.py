@@ -122,3 +122,85 @@ async def test_two_replicas_never_give_away_more_places_than_a_lawyer_has(
             await first.client.get("/assignments", params={"suspect_id": still[0]["suspect_id"]})
         ).json()
         assert len(of_notice) == 1
+
+
+CASES = 4
+
+
+async def test_two_replicas_never_give_co_suspects_lawyers_of_one_firm(
+    service_settings: Callable[..., Any],
+) -> None:
+    """Co-suspects of one case (Measures Art. 13): every case's two notices fail first (empty
+    roster), then one firm with roomy lawyers and another firm join, and staff retry each
+    case's two notices at once, one through each replica. Both replicas' engines pick the same
+    best lawyer; only the case's lock makes the second see the first's appointment and take
+    the other firm (without it the second collides with the first on the database's
+    one-firm-per-case index and is refused, or gets the same firm)."""
+    settings: AidCenterSettings = await service_settings(
+        AidCenterSettings, "aid-replicas-firm", **own_topics("aid-replicas-firm")
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        first = await stack.enter_async_context(run_service(create_app(settings), settings))
+        second = await stack.enter_async_context(run_service(create_app(settings), settings))
+        headers = bearer(settings, Role.AID_CENTER_STAFF, agency=CENTER)
+        for replica in (first, second):
+            replica.client.headers.update(headers)
+        producer = AIOKafkaProducer(**settings.kafka.options())
+        await producer.start()
+        stack.push_async_callback(producer.stop)
+
+        pairs: list[tuple[Any, Any]] = []
+        for _ in range(CASES):
+            case_id, received, (adult_id, minor_id) = new_case()
+            notices = (notice_for(adult_id, minor=False), notice_for(minor_id, minor=True))
+            for event in (received, *notices):
+                envelope = Envelope.for_event(event, case_id=case_id, producer="procuratorate")
+                await producer.send_and_wait(
+                    settings.topic_procuratorate, envelope.to_bytes(), key=envelope.key
+                )
+            pairs.append((notices[0].notice_id, notices[1].notice_id))
+
+        async def all_unassignable() -> bool:
+            listed = (await first.client.get("/notices", params={"status": "unassignable"})).json()
+            return len(listed) == 2 * CASES
+
+        await eventually(all_unassignable, what="every notice unassignable on an empty roster")
+
+        firm_of: dict[str, str] = {}
+        for firm_name, count in (("天津甲律师事务所", 3), ("天津乙律师事务所", 3)):
+            firm = await first.client.post("/firms", json={"name": firm_name, "contact": "1"})
+            firm_id = firm.json()["firm_id"]
+            for number in range(count):
+                license_number = f"{firm_id[:4]}{number}"
+                lawyer = await first.client.post(
+                    "/lawyers",
+                    json={
+                        "firm_id": firm_id,
+                        "name": f"律师{license_number}",
+                        "license_number": license_number,
+                        "contact": f"138{license_number}",
+                        "gender": "male",
+                        "criminal_practice_years": 5,
+                        "max_concurrent_cases": 2 * CASES,
+                    },
+                )
+                assert lawyer.status_code == 201, lawyer.text
+                firm_of[lawyer.json()["lawyer_id"]] = firm_id
+
+        responses = await asyncio.gather(
+            *(
+                replica.client.post(f"/notices/{notice_id}/assignment", json={})
+                for pair in pairs
+                for replica, notice_id in zip((first, second), pair, strict=True)
+            )
+        )
+        assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+        assert all(r.json()["assignment_id"] for r in responses), [r.text for r in responses]
+        lawyer_of = {}
+        for response in responses:
+            assignment_id = response.json()["assignment_id"]
+            assignment = (await first.client.get(f"/assignments/{assignment_id}")).json()
+            lawyer_of[assignment_id] = assignment["lawyer_id"]
+        for adult, minor in zip(responses[::2], responses[1::2], strict=True):
+            chosen = [lawyer_of[r.json()["assignment_id"]] for r in (adult, minor)]
+            assert firm_of[chosen[0]] != firm_of[chosen[1]], "co-suspects, one firm"

@@ -239,7 +239,7 @@ class EventConsumer:
                 isolation_level="read_committed",
                 max_poll_records=self._batch_max_records,
                 # A connection's extra options (tests, tuning) win over the consumer's own.
-                **{**self._client_options, **self._connection.options()},
+                **{**self._client_options, **self._connection.options("consumer")},
             )
             try:
                 await asyncio.wait_for(self._consumer.start(), timeout=self._client_timeout)

@@ -14,13 +14,20 @@ class KafkaConnection:
     sasl_username: str | None = None
     sasl_password: str | None = None
     ssl_cafile: str | None = None
+    client_id: str | None = None
+    """Who this process is to the brokers (their request logs, quotas, metrics): a service's
+    runtime sets ``<service>-<replica>``; ``None`` leaves aiokafka's ``aiokafka-<version>``."""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def options(self) -> dict[str, Any]:
+    def options(self, role: str | None = None) -> dict[str, Any]:
+        """The client options; ``role`` (``relay``, ``consumer``, ``admin``, …) is appended to
+        the client id, so each of a replica's clients can be told apart."""
         opts: dict[str, Any] = {
             "bootstrap_servers": self.bootstrap_servers,
             "security_protocol": self.security_protocol,
         }
+        if self.client_id:
+            opts["client_id"] = f"{self.client_id}-{role}" if role else self.client_id
         if self.sasl_mechanism:
             opts["sasl_mechanism"] = self.sasl_mechanism
             opts["sasl_plain_username"] = self.sasl_username

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from defense_messaging import (
     EventConsumer,
     EventPublisher,
     Handler,
+    KafkaConnection,
     MessagingTables,
     Outbox,
     OutboxRelay,
@@ -42,7 +44,12 @@ from service_runtime.calendar_watch import watch_calendar
 from service_runtime.database import create_engine, session_factory
 from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
-from service_runtime.observability import LagMonitor, ServiceMetrics, request_metrics_middleware
+from service_runtime.observability import (
+    LagExporter,
+    LagMonitor,
+    ServiceMetrics,
+    request_metrics_middleware,
+)
 from service_runtime.request_guards import reject_unstorable_parameters, request_guard
 from service_runtime.security.audit_anchor import anchor_periodically
 from service_runtime.security.audit_http import audit_middleware
@@ -85,6 +92,11 @@ class Runtime:
     @property
     def tables(self) -> MessagingTables:
         return self.definition.tables.messaging
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        """The service's Kafka connection, its clients named after the service and replica."""
+        return kafka_connection(self.definition, self.settings)
 
     def unit_of_work(self) -> contextlib.AbstractAsyncContextManager[Any]:
         """A new transaction as the service's unit of work (committed when the block ends,
@@ -136,6 +148,13 @@ class ServiceDefinition:
     on_calendar_changed: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
     """Recompute what a calendar change settles (provisional deadlines); run in every replica
     after it has re-read the calendar (service_runtime.calendar_watch)."""
+
+
+def kafka_connection(definition: ServiceDefinition, settings: ServiceSettings) -> KafkaConnection:
+    """The settings' connection with client ids ``<service>-<replica>[-<role>]``: on the
+    brokers (request logs, quotas, the group's member list) every replica's clients are told
+    apart; the default was ``aiokafka-<version>`` for all of them."""
+    return dataclasses.replace(settings.kafka, client_id=f"{definition.name}-{settings.replica_id}")
 
 
 def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
@@ -198,9 +217,10 @@ async def start_runtime(
     await upgrade_to_head(
         definition.migrations_dir, url, field_cipher=FieldCipher.from_settings(settings)
     )
+    kafka = kafka_connection(definition, settings)
     try:
         await ensure_topics(
-            settings.kafka,
+            kafka,
             {topic: settings.topic_partitions for topic in settings.all_topics},
             replication_factor=settings.topic_replication_factor,
         )
@@ -231,7 +251,7 @@ async def start_runtime(
         enable_idempotence=True,  # implies acks=all: a row is marked sent only when replicated
         acks="all",
         linger_ms=0,  # the relay sends a whole batch and then waits: nothing to linger for
-        **settings.kafka.options(),
+        **kafka.options("relay"),
     )
     await producer.start()
     async with sessions() as session:
@@ -266,7 +286,7 @@ async def start_runtime(
         runtime.consumer = EventConsumer(
             group_id=settings.consumer_group or definition.name,
             topics=consumed,
-            connection=settings.kafka,
+            connection=kafka,
             sessions=sessions,
             tables=definition.tables.messaging,
             outbox=outbox,
@@ -293,7 +313,11 @@ async def start_runtime(
         ]
     if runtime.consumer is not None:
         runtime.lag = LagMonitor(
-            settings.kafka, runtime.consumer.group_id, runtime.consumer.topics, metrics
+            kafka,
+            runtime.consumer.group_id,
+            runtime.consumer.topics,
+            metrics,
+            exporter=LagExporter(engine, runtime.consumer.group_id),
         )
         runtime.background_tasks.append(
             asyncio.create_task(

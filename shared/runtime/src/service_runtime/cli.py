@@ -4,10 +4,10 @@
   on SIGTERM (service_runtime.shutdown);
 - ``migrate`` applies the service's pending database migrations and exits (what a deployment
   runs once before rolling out a new version; ``serve`` applies them too, under a lock);
-- ``create-topics`` creates every platform topic and its dead-letter twin if missing, with the
-  names and partition counts of the service's settings (the service also does this at start),
-  where the broker lets its principal; under ACLs the administrator provisions them instead
-  (``python -m defense_messaging.topics provision``).
+- ``create-topics`` is ``python -m defense_messaging.topics provision`` (the same code) for the
+  topic names, partition count and replication factor of this service's settings: it creates
+  every platform topic and its dead-letter twin if missing and sets back drifted settings, where
+  the broker lets the service's principal; under ACLs the administrator runs ``provision``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from collections.abc import Callable
 
 import uvicorn
 
-from defense_messaging import ensure_topics
-from defense_messaging.topics import TopicsMissing
-from service_runtime.app import ServiceDefinition, build_app
+from defense_messaging.topics import run_provision, topic_specs
+from service_runtime.app import ServiceDefinition, build_app, kafka_connection
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.security.fields import FieldCipher
 from service_runtime.settings import ServiceSettings
@@ -49,22 +48,12 @@ def run_cli(definition: ServiceDefinition, settings_factory: Callable[[], Servic
         print(f"{definition.name}: database at the head revision")
         return
     if args.command == "create-topics":
-        try:
-            created = asyncio.run(
-                ensure_topics(
-                    settings.kafka,
-                    {topic: settings.topic_partitions for topic in settings.all_topics},
-                    replication_factor=settings.topic_replication_factor,
-                )
-            )
-        except TopicsMissing as missing:
-            raise SystemExit(
-                f"{missing}: under ACLs the administrator provisions topics "
-                "(python -m defense_messaging.topics provision)"
-            ) from None
-        for name in settings.all_topics:
-            print(f"{name}: {'created' if name in created else 'exists'}")
-        return
+        specs = topic_specs(
+            settings.all_topics,
+            partitions=settings.topic_partitions,
+            replication_factor=settings.topic_replication_factor,
+        )
+        raise SystemExit(run_provision(kafka_connection(definition, settings), specs))
     app = build_app(definition, settings)
     state: ShutdownState = app.state.shutdown
     config = uvicorn.Config(

@@ -29,7 +29,7 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from defense_messaging import KafkaConnection, MessagingTables
@@ -175,6 +175,12 @@ class ServiceMetrics:
             registry=self.registry,
         )
 
+    def clear_lag(self) -> None:
+        """Export no lag: another replica of the group does (:class:`LagExporter`)."""
+        for gauge in (self.committed, self.end, self.lag):
+            gauge.clear()
+        self.lag_error.set(0)
+
     def gauge(self, name: str, documentation: str, labels: tuple[str, ...] = ()) -> Gauge:
         """A service's own gauge in this app's registry, made on first use (``name`` without
         the ``defense_`` prefix, which is added)."""
@@ -285,6 +291,64 @@ class RequestMetrics:
         await self.app(scope, receive, send_observed)
 
 
+class LagExporter:
+    """Decides which replica exports its consumer group's lag gauges: the one holding a
+    session-level advisory lock named after the group, on a connection of its own.
+
+    Every replica of a service is in the same group and would otherwise export the same
+    committed and end offsets, so a dashboard's ``sum`` counted the lag once per replica. The
+    lock goes with its connection: when the holder dies or loses its database, the next replica
+    scraped takes it. (``/ops/lag`` still answers in every replica: it is a question, not a
+    metric.)"""
+
+    def __init__(self, engine: AsyncEngine, group: str) -> None:
+        self._engine = engine
+        self._key = f"defense-lag-exporter:{group}"
+        self._connection: AsyncConnection | None = None
+        self._guard = asyncio.Lock()
+
+    async def holds(self) -> bool:
+        """Whether this replica exports the lag (taking the lock if it is free)."""
+        async with self._guard:
+            if self._connection is not None:
+                try:
+                    await self._connection.execute(sa.select(1))
+                    await self._connection.commit()
+                    return True
+                except Exception:  # the connection (and with it the lock) is gone
+                    await self._drop()
+            connection = await self._engine.connect()
+            try:
+                taken = await connection.scalar(
+                    sa.select(sa.func.pg_try_advisory_lock(sa.func.hashtextextended(self._key, 0)))
+                )
+                await connection.commit()
+            except BaseException:
+                await connection.close()
+                raise
+            if taken:
+                self._connection = connection
+                return True
+            await connection.close()
+            return False
+
+    async def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def close(self) -> None:
+        """Give the lock up (closing its connection releases it)."""
+        async with self._guard:
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+
+
 class LagMonitor:
     """Reads a consumer group's lag on Kafka clients it keeps open, and keeps the metrics'
     lag series current from a background loop.
@@ -301,8 +365,12 @@ class LagMonitor:
         metrics: ServiceMetrics,
         *,
         timeout: float = LAG_READ_TIMEOUT_SECONDS,
+        exporter: LagExporter | None = None,
     ) -> None:
         self.connection = connection
+        self.exporter = exporter
+        """Decides whether this replica's readings go into the metrics (one replica per group:
+        the others would export the same series); ``None``: always."""
         self.group = group
         self.topics = topics
         self.metrics = metrics
@@ -317,15 +385,29 @@ class LagMonitor:
     async def read(self) -> list[PartitionLag]:
         """A fresh reading (recorded in the metrics); raises when Kafka does not answer in time,
         after recording the error."""
+        exports = await self._exports()
         async with self._lock:
             try:
                 lags = await asyncio.wait_for(self._read(), timeout=self.timeout)
             except BaseException:
-                self.metrics.record_lag_error()
+                if exports:
+                    self.metrics.record_lag_error()
                 await self._close_clients()
                 raise
-        self.metrics.record_lag(lags)
+        if exports:
+            self.metrics.record_lag(lags)
+        else:
+            self.metrics.clear_lag()
         return lags
+
+    async def _exports(self) -> bool:
+        if self.exporter is None:
+            return True
+        try:
+            return await self.exporter.holds()
+        except Exception as exc:  # no database: this replica cannot know, so it stays quiet
+            log.warning("lag exporter lock of %s unavailable: %r", self.group, exc)
+            return False
 
     async def run(self, interval: float) -> None:
         """Reads every ``interval`` seconds until cancelled; a failure is logged and shown by
@@ -333,7 +415,10 @@ class LagMonitor:
         try:
             while True:
                 try:
-                    await self.read()
+                    if await self._exports():
+                        await self.read()
+                    else:  # another replica reads and exports it; nothing to ask Kafka
+                        self.metrics.clear_lag()
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
@@ -345,11 +430,13 @@ class LagMonitor:
     async def close(self) -> None:
         async with self._lock:
             await self._close_clients()
+        if self.exporter is not None:
+            await self.exporter.close()
 
     async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
         if self._admin is None or self._probe is None:
-            admin = AIOKafkaAdminClient(**self.connection.options())
-            probe = AIOKafkaConsumer(enable_auto_commit=False, **self.connection.options())
+            admin = AIOKafkaAdminClient(**self.connection.options("lag-admin"))
+            probe = AIOKafkaConsumer(enable_auto_commit=False, **self.connection.options("lag"))
             self._admin, self._probe = admin, probe
             self.clients_started += 1
             await admin.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -79,6 +80,15 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("DEFENSE_ENV", "deployment_mode"),
         description="`development` (set by ./devctl, the tests and docker-compose) is the only "
         "mode in which a service starts with the published local security defaults",
+    )
+
+    replica_id: str = Field(
+        default_factory=socket.gethostname,
+        validation_alias=AliasChoices("DEFENSE_REPLICA_ID", "replica_id"),
+        min_length=1,
+        max_length=100,
+        description="this process among the service's replicas (default: the host name, a pod's "
+        "name under Kubernetes); in its Kafka client ids, `<service>-<replica>-<role>`",
     )
 
     database_url: PostgresDsn = Field(description="SQLAlchemy URL, postgresql+asyncpg://…")
