@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import UnknownTopicOrPartitionError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,7 +27,7 @@ from defense_messaging.topics import (
     with_dead_letters,
 )
 from defense_schemas import topics
-from tests.infrastructure import ROOT, Endpoints, session_name
+from tests.infrastructure import ROOT, Endpoints, eventually, session_name
 
 DECLARED = ("cleanup.policy", "retention.ms", "retention.bytes", "min.insync.replicas")
 
@@ -70,11 +71,21 @@ async def test_provision_creates_then_sets_back_drift_and_grows_partitions(
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
     await admin.start()
     try:
-        live = await describe_topic_configs(admin, names)
-        for spec in topic_specs(names, partitions=2):
-            for key, value in spec.configs.items():
-                assert live[spec.name][key] == value, (spec.name, key)
-        assert live[event]["retention.ms"] == "-1"
+        # The broker applies a creation or a change through its metadata log: a moment later.
+        async def live_configs_are(expected: dict[str, dict[str, str]]) -> bool:
+            try:
+                live = await describe_topic_configs(admin, list(expected))
+            except UnknownTopicOrPartitionError:
+                return False
+            return all(
+                live[name].get(key) == value
+                for name, settings in expected.items()
+                for key, value in settings.items()
+            )
+
+        declared = {s.name: dict(s.configs) for s in topic_specs(names, partitions=2)}
+        assert declared[event]["retention.ms"] == "-1"
+        await eventually(lambda: live_configs_are(declared), what="the declared settings live")
 
         # Someone shortens the event topic's retention back to the broker's 7 days, and sets a
         # setting the platform does not declare.
@@ -83,18 +94,27 @@ async def test_provision_creates_then_sets_back_drift_and_grows_partitions(
                 {event: {"retention.ms": "604800000", "segment.ms": "3600000"}}
             )
         )
-        drifted = await describe_topic_configs(admin, [event])
-        assert drifted[event]["retention.ms"] == "604800000"
+        await eventually(
+            lambda: live_configs_are({event: {"retention.ms": "604800000"}}),
+            what="the drift to be live",
+        )
 
         again = await provision_topics(connection, topic_specs(names, partitions=3))
         assert again.created == []
         assert again.altered == {event: {"retention.ms": ("604800000", "-1")}}
         assert again.grown == {event: (2, 3), dlq: (2, 3)}
+        await eventually(
+            lambda: live_configs_are({event: {"retention.ms": "-1"}}),
+            what="the declared retention back",
+        )
         live = await describe_topic_configs(admin, names)
-        assert live[event]["retention.ms"] == "-1"
         assert live[event]["segment.ms"] == "3600000", "an undeclared setting is left alone"
-        described = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics(names)}
-        assert described == {event: 3, dlq: 3}
+
+        async def partitions_grown() -> bool:
+            described = await admin.describe_topics(names)
+            return {t["topic"]: len(t["partitions"]) for t in described} == {event: 3, dlq: 3}
+
+        await eventually(partitions_grown, what="three partitions each")
 
         # Partitions never shrink; nothing else to do.
         third = await provision_topics(connection, topic_specs(names, partitions=1))
@@ -113,13 +133,19 @@ async def test_a_service_creates_its_missing_topics_with_the_declared_settings(
     assert await ensure_topics(connection, {name: 1}) == [name]
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
     await admin.start()
+    expected = {key: TopicSpec.of(name).configs[key] for key in DECLARED}
+
+    async def declared_live() -> bool:
+        try:
+            live = (await describe_topic_configs(admin, [name]))[name]
+        except UnknownTopicOrPartitionError:  # created a moment ago
+            return False
+        return {key: live[key] for key in DECLARED} == expected
+
     try:
-        live = (await describe_topic_configs(admin, [name]))[name]
+        await eventually(declared_live, what="the declared settings on the new topic")
     finally:
         await admin.close()
-    assert {key: live[key] for key in DECLARED} == {
-        key: TopicSpec.of(name).configs[key] for key in DECLARED
-    }
 
 
 @pytest.mark.integration

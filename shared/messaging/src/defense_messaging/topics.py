@@ -39,7 +39,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import TopicAlreadyExistsError, for_code
+from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError, for_code
 from aiokafka.protocol.admin import Response
 from aiokafka.protocol.api import Request, RequestStruct
 from aiokafka.protocol.types import Array, Boolean, Int8, Int16, Int32, Schema, String
@@ -235,6 +235,19 @@ async def describe_topic_configs(
     return result
 
 
+async def _described_once_known(
+    admin: AIOKafkaAdminClient, names: list[str], attempts: int = 20
+) -> dict[str, dict[str, str]]:
+    """A topic created a moment ago (by another replica, or by the previous command) is listed
+    before every broker can describe it: ask again, briefly."""
+    for _ in range(attempts - 1):
+        try:
+            return await describe_topic_configs(admin, names)
+        except UnknownTopicOrPartitionError:
+            await asyncio.sleep(0.5)
+    return await describe_topic_configs(admin, names)
+
+
 @dataclass
 class Provisioned:
     """What ``provision_topics`` did."""
@@ -326,7 +339,7 @@ async def provision_topics(connection: KafkaConnection, specs: Iterable[TopicSpe
         there = sorted(name for name in wanted if name in existing)
         if not there:
             return done
-        live = await describe_topic_configs(admin, there)
+        live = await _described_once_known(admin, there)
         described = {t["topic"]: t for t in await admin.describe_topics(there)}
         changes: dict[str, dict[str, str]] = {}
         for name in there:

@@ -341,10 +341,21 @@ class LagExporter:
                 await connection.close()
 
     async def close(self) -> None:
-        """Give the lock up (closing its connection releases it)."""
+        """Give the lock up. Closing the connection alone would not: the pool keeps the
+        server session, and the lock with it, for whoever checks the connection out next."""
         async with self._guard:
             connection, self._connection = self._connection, None
-            if connection is not None:
+            if connection is None:
+                return
+            try:
+                await connection.scalar(
+                    sa.select(sa.func.pg_advisory_unlock(sa.func.hashtextextended(self._key, 0)))
+                )
+                await connection.commit()
+                await connection.close()
+            except Exception:
+                with contextlib.suppress(Exception):
+                    await connection.invalidate()  # closes the server session, and the lock
                 with contextlib.suppress(Exception):
                     await connection.close()
 
