@@ -70,7 +70,12 @@ ADDED = {
         "ProcuratorateAuditChainAnchored",
         "ReviewDeadlineRecounted",
     },
-    Producer.AID_CENTER: {"AssignmentFailed", "DutyLawyerAssigned", "AidCenterAuditChainAnchored"},
+    Producer.AID_CENTER: {
+        "AssignmentFailed",
+        "AssignmentEnded",
+        "DutyLawyerAssigned",
+        "AidCenterAuditChainAnchored",
+    },
     Producer.NOTIFIER: {"ClockScheduled", "ClockStopped", "NotifierAuditChainAnchored"},
     Producer.AGENCY: set(),
 }

@@ -11,6 +11,7 @@ import pytest
 
 from defense_schemas.events.aid_center import (
     AidTerminated,
+    AssignmentEnded,
     AssignmentFailed,
     ConflictReported,
     LawyerActivityLogged,
@@ -439,18 +440,31 @@ async def test_an_allowed_refusal_frees_the_place_and_the_request_brings_another
         await eventually(place_freed, what="the refused lawyer's place to be freed")
         ended = (await center.client.get(f"/assignments/{assigned.assignment_id}")).json()
         assert (ended["status"], ended["end_reason"]) == ("ended", "refusal_allowed")
+        gone: AssignmentEnded = await center.log.first(case_id, AssignmentEnded)
+        assert (gone.assignment_id, str(gone.lawyer_id)) == (assigned.assignment_id, refused_lawyer)
+        assert gone.reason.value == "refusal_allowed"
+        notice_path = f"/notices/{assigned.notice_id}"
+        waiting = (await center.client.get(notice_path)).json()
+        assert waiting["status"] == "awaiting_reappointment"  # no lawyer is active
 
         request_id = uuid4()
+        requested_at = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)  # a Friday afternoon in Tianjin
         request = ReappointmentRequested(
             request_id=request_id,
             suspect_id=adult_id,
             previous_assignment_id=assigned.assignment_id,
             reason=ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED,
-            requested_at=datetime.now(UTC),
+            requested_at=requested_at,
             addressee_center="天津市河东区法律援助中心",
         )
         await center.publish(request, case_id)
         replaced: LawyerReplaced = await center.log.first(case_id, LawyerReplaced)
+        # The written request started a new assignment period (Measures Art. 4-5): 3 days
+        # from Friday end on Monday 9 March.
+        again = (await center.client.get(notice_path)).json()
+        assert again["status"] == "assigned"
+        assert datetime.fromisoformat(again["assignment_started_at"]) == requested_at
+        assert again["assignment_due_on"] == "2026-03-09"
         assert replaced.previous_assignment_id == assigned.assignment_id
         assert replaced.reappointment_request_id == request_id
         assert str(replaced.lawyer.lawyer_id) != refused_lawyer

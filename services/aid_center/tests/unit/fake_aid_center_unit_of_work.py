@@ -15,10 +15,11 @@ from uuid import UUID
 
 from aid_center.db.repository import AidRequest, Roster
 from aid_center.domain.assignment import AssignmentNeed, Candidate
-from aid_center.domain.status import ACTIVE, ENDED, REFUSAL_ALLOWED, NoticeStatus
+from aid_center.domain.status import REFUSAL_ALLOWED, AssignmentStatus, NoticeStatus
 from aid_center.settings import AidCenterSettings
 from defense_schemas import BaseEvent, Envelope
 from defense_schemas.vocabulary import AppointmentBasis, Gender
+from legal_calendar import Deadline
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 
@@ -94,12 +95,29 @@ class FakeAid:
     async def record_assignment(self, request: AidRequest, assignment: dict[str, Any]) -> None:
         self.assignments[assignment["assignment_id"]] = {
             **assignment,
-            "status": ACTIVE,
+            "status": AssignmentStatus.ACTIVE,
             "ended_at": None,
             "end_reason": None,
             "end_detail": None,
         }
         self.notices[request.request_id] |= {"status": NoticeStatus.ASSIGNED}
+
+    async def await_reappointment(
+        self, *, notice_id: UUID | None, application_id: UUID | None, at: datetime
+    ) -> None:
+        assert notice_id is not None, "the fake holds notices only"
+        notice = self.notices[notice_id]
+        if notice["status"] == NoticeStatus.ASSIGNED:
+            notice["status"] = NoticeStatus.AWAITING_REAPPOINTMENT
+
+    async def restart_assignment_period(
+        self, notice_id: UUID, *, started_at: datetime, due: Deadline
+    ) -> None:
+        self.notices[notice_id] |= {
+            "assignment_started_at": started_at,
+            "assignment_due_on": due.due_on,
+            "assignment_due_provisional": due.provisional,
+        }
 
     async def close_requests(
         self, suspect_id: UUID, *, reason: str, detail: str | None, at: datetime
@@ -117,7 +135,7 @@ class FakeAid:
         return sum(
             1
             for a in self.assignments.values()
-            if a["lawyer_id"] == lawyer_id and a["status"] == ACTIVE
+            if a["lawyer_id"] == lawyer_id and a["status"] == AssignmentStatus.ACTIVE
         )
 
     async def need_and_roster(
@@ -133,7 +151,7 @@ class FakeAid:
         for a in self.assignments.values():
             if (
                 a["case_id"] == request["case_id"]
-                and a["status"] == ACTIVE
+                and a["status"] == AssignmentStatus.ACTIVE
                 and a["suspect_id"] != request["suspect_id"]
             ):
                 co_suspect_firms[a["firm_id"]] = (
@@ -190,7 +208,7 @@ class FakeAid:
         for a in self.assignments.values():
             if (
                 a["suspect_id"] == suspect_id
-                and a["status"] == ACTIVE
+                and a["status"] == AssignmentStatus.ACTIVE
                 and assignment_id in (None, a["assignment_id"])
             ):
                 return dict(a)
@@ -203,13 +221,16 @@ class FakeAid:
         if (
             found is None
             or found["suspect_id"] != suspect_id
-            or found["status"] != ENDED
+            or found["status"] != AssignmentStatus.ENDED
             or found["end_reason"] != REFUSAL_ALLOWED
         ):
             return None
         if any(
             a["suspect_id"] == suspect_id
-            and (a["previous_assignment_id"] == assignment_id or a["status"] == ACTIVE)
+            and (
+                a["previous_assignment_id"] == assignment_id
+                or a["status"] == AssignmentStatus.ACTIVE
+            )
             for a in self.assignments.values()
         ):
             return None
@@ -219,7 +240,7 @@ class FakeAid:
         self, assignment_id: UUID, *, reason: str, detail: str | None, at: datetime
     ) -> None:
         self.assignments[assignment_id] |= {
-            "status": ENDED,
+            "status": AssignmentStatus.ENDED,
             "ended_at": at,
             "end_reason": reason,
             "end_detail": detail,

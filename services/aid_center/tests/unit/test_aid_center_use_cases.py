@@ -12,10 +12,16 @@ from pathlib import Path
 import pytest
 
 from aid_center.domain.errors import StateConflict
-from aid_center.domain.status import ACTIVE, ENDED, REFUSAL_ALLOWED, NoticeStatus
+from aid_center.domain.status import REFUSAL_ALLOWED, AssignmentStatus, NoticeStatus
 from aid_center.use_cases.appointing import appoint, end_on_allowed_refusal, terminate
-from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned, LawyerReplaced
-from defense_schemas.vocabulary import ReplacementReason, TerminationReason
+from defense_schemas.events.aid_center import (
+    AidTerminated,
+    AssignmentEnded,
+    AssignmentFailed,
+    LawyerAssigned,
+    LawyerReplaced,
+)
+from defense_schemas.vocabulary import AssignmentEndReason, ReplacementReason, TerminationReason
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_aid_center_unit_of_work import NOW, FakeUnitOfWork
@@ -71,11 +77,19 @@ async def test_an_allowed_refusal_frees_the_place_and_the_written_request_brings
         assignment_id=first.assignment_id,
         detail="refusal allowed",
         at=EVENT_TIME,
+        caused_by=None,
     )
     assert ended == first.assignment_id
-    assert refused["status"] == ENDED and refused["end_reason"] == REFUSAL_ALLOWED
+    assert refused["status"] == AssignmentStatus.ENDED and refused["end_reason"] == REFUSAL_ALLOWED
     assert refused["ended_at"] == EVENT_TIME
     assert not uow.events(LawyerReplaced)  # not a replacement yet: the request decides
+    # The procuratorate and the notifier learn that the lawyer no longer acts for the suspect.
+    (gone,) = uow.events(AssignmentEnded)
+    assert (gone.assignment_id, gone.lawyer_id) == (first.assignment_id, refused["lawyer_id"])
+    assert (gone.reason, gone.ended_at) == (AssignmentEndReason.REFUSAL_ALLOWED, EVENT_TIME)
+    assert gone.notice_id == notice["notice_id"]
+    # No lawyer is active: the notice no longer says "assigned".
+    assert uow.aid.notices[notice["notice_id"]]["status"] == NoticeStatus.AWAITING_REAPPOINTMENT
 
     request_id = uuid.uuid4()
     again = await appoint(
@@ -128,7 +142,7 @@ async def test_termination_ends_the_assignment_and_closes_the_request() -> None:
     assert terminated.terminated_at == EVENT_TIME
     assert terminated.reason is TerminationReason.COUNSEL_RETAINED
     assert uow.aid.notices[notice["notice_id"]]["status"] == NoticeStatus.CLOSED
-    assert all(a["status"] != ACTIVE for a in uow.aid.assignments.values())
+    assert all(a["status"] != AssignmentStatus.ACTIVE for a in uow.aid.assignments.values())
 
 
 async def test_termination_before_any_lawyer_closes_the_request_without_an_event() -> None:
@@ -154,3 +168,31 @@ async def test_termination_before_any_lawyer_closes_the_request_without_an_event
     assert closed["closed_detail"] == (
         "non-prosecution decided; closed before any lawyer was assigned"
     )
+
+
+async def test_a_replacement_nobody_can_take_ends_the_appointment_and_says_so() -> None:
+    uow = FakeUnitOfWork()
+    uow.aid.add_lawyer("甲律师事务所", "王律师")
+    case_id = uuid.uuid4()
+    notice = uow.aid.add_notice(case_id)
+    first = await appoint(uow, notice["notice_id"], caused_by=None)
+    assert first.assignment_id is not None
+
+    again = await appoint(
+        uow,
+        notice["notice_id"],
+        caused_by=None,
+        at=EVENT_TIME,
+        replacing=dict(uow.aid.assignments[first.assignment_id]),
+        replacement_reason=ReplacementReason.CHANGE_OF_LAWYER,
+    )
+
+    assert again.assignment_id is None
+    (gone,) = uow.events(AssignmentEnded)
+    assert gone.assignment_id == first.assignment_id
+    assert gone.reason is AssignmentEndReason.REPLACEMENT_NOT_FOUND
+    (failed,) = uow.events(AssignmentFailed)
+    kinds = [type(p.event) for p in uow.published]
+    assert kinds.index(AssignmentEnded) < kinds.index(AssignmentFailed)
+    assert failed.notice_id == notice["notice_id"]
+    assert uow.aid.notices[notice["notice_id"]]["status"] == NoticeStatus.UNASSIGNABLE

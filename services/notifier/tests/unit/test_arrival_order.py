@@ -19,7 +19,12 @@ from defense_schemas import BaseEvent, Envelope
 from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
-from defense_schemas.vocabulary import AssessmentTrigger, Ground, TerminationReason
+from defense_schemas.vocabulary import (
+    AssessmentTrigger,
+    AssignmentEndReason,
+    Ground,
+    TerminationReason,
+)
 from legal_calendar import load_bundled_calendar
 from notifier.handlers import Projector
 from notifier.handlers.batch import ProjectionBatch
@@ -238,3 +243,29 @@ def test_a_reopened_letter_clock_is_answered_by_the_new_letter_whatever_the_orde
     got = _project(order)
     assert not [c for c in got["clocks"] if c[0] == "notice_dispatch" and c[3] == "open"]
     assert got["suspects"] == in_order["suspects"]
+
+
+def test_an_appointment_ended_on_an_allowed_refusal_stops_the_lawyer_and_forgets_them() -> None:
+    """The refused lawyer no longer acts (Measures Art. 5 ¶1): the written opinion is no longer
+    theirs to deliver, no message reaches them, and the suspect has no lawyer until the
+    replacement — whether or not the procuratorate's ruling was read first."""
+    procuratorate, aid_center, events = _script()
+    EVENTS.update(events)
+    ended = aid.AssignmentEnded(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        lawyer_id=ex.LAWYER.lawyer_id,
+        notice_id=ex.NOTICE,
+        reason=AssignmentEndReason.REFUSAL_ALLOWED,
+        ended_at=ex.at(10),
+    )
+    envelope = Envelope.for_event(ended, case_id=ex.CASE_ID, producer="aid-center")
+    EVENTS[envelope.event_id] = ended
+    before = _project(procuratorate + aid_center)
+    assert [c for c in before["contacts"] if c[0] == "lawyer"]
+    assert before["suspects"][ex.CASE_ID][ex.LI]["lawyer_assigned"] is True
+    got = _project([*procuratorate, *aid_center, envelope])
+    assert not [c for c in got["contacts"] if c[0] == "lawyer"]
+    opinions = [c for c in got["clocks"] if c[0] == "written_opinion"]
+    assert [(c[3], c[4]) for c in opinions] == [("stopped", "cancelled")]
+    assert got["suspects"][ex.CASE_ID][ex.LI]["lawyer_assigned"] is False

@@ -8,6 +8,7 @@ from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import (
+    AssignmentEndReason,
     ClockKind,
     ClockOutcome,
     DefenseChoice,
@@ -20,7 +21,7 @@ from defense_schemas.vocabulary import (
     TerminationReason,
 )
 from legal_calendar import load_bundled_calendar
-from legal_calendar.deadlines import LETTER
+from legal_calendar.deadlines import ASSIGNMENT, LETTER
 from notifier.domain.clocks import (
     Alert,
     CaseView,
@@ -452,3 +453,31 @@ def test_an_allowed_refusal_opens_the_letter_clock_until_the_written_request() -
     )
     stops = [c for c in clock_changes(requested, view, CAL) if isinstance(c, Stop)]
     assert [(s.key, s.duty_done) for s in stops] == [(opened.key, True)]
+
+
+def ended(reason: AssignmentEndReason, day: int = 10) -> aid.AssignmentEnded:
+    return aid.AssignmentEnded(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        lawyer_id=ex.LAWYER.lawyer_id,
+        reason=reason,
+        ended_at=ex.at(day),
+    )
+
+
+def test_an_ended_appointment_takes_the_written_opinion_from_the_lawyer() -> None:
+    opinion = ClockKey(ClockKind.WRITTEN_OPINION, ex.LI)
+    view = appointed_view()
+    view.open_clocks.add(opinion)
+    changes = clock_changes(ended(AssignmentEndReason.REFUSAL_ALLOWED), view, CAL)
+    # After an allowed refusal the procuratorate's written request starts the next period.
+    assert [(c.key, c.duty_done) for c in changes if isinstance(c, Stop)] == [(opinion, False)]
+    assert not [c for c in changes if isinstance(c, Schedule)]
+
+
+def test_a_replacement_nobody_took_keeps_the_centers_assignment_period_running() -> None:
+    changes = clock_changes(ended(AssignmentEndReason.REPLACEMENT_NOT_FOUND), appointed_view(), CAL)
+    [period] = [c for c in changes if isinstance(c, Schedule)]
+    assert period.key == ClockKey(ClockKind.ASSIGNMENT, ex.LI)
+    assert period.responsible is ResponsibleParty.AID_CENTER
+    assert period.due_on == ASSIGNMENT.due(ex.at(10), CAL).due_on

@@ -12,6 +12,8 @@ import pytest
 
 from defense_schemas.events.common import SuspectParticulars
 from defense_schemas.vocabulary import (
+    AssignmentEndReason,
+    ClockKind,
     DefenseChoice,
     DefenseStatus,
     Ground,
@@ -293,6 +295,47 @@ def test_an_allowed_refusal_ends_the_appointment_and_opens_the_reappointment_clo
     replacement = uuid.uuid4()
     assert path.lawyer_replaced(assignment, replacement, DefenseStatus.APPOINTED_ON_NOTICE)
     assert path.appointments == [Defender(DefenseStatus.APPOINTED_ON_NOTICE, replacement)]
+
+
+def test_a_failed_reappointment_is_no_longer_in_flight_and_the_centers_period_runs() -> None:
+    # The center found nobody for the written request: the suspect has no defender, is not
+    # waiting on a letter in flight, and the assignment period is what runs (Measures Art. 4).
+    assignment = uuid.uuid4()
+    path = SuspectDefense(uuid.uuid4(), grounds=(Ground.MINOR,), informed=True)
+    path.lawyer_assigned(assignment, DefenseStatus.APPOINTED_ON_NOTICE)
+    path.rule_refusal(assignment, RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL)
+    path.request_reappointment()
+
+    assert path.assignment_failed() is True  # an assignment clock opens
+    assert not path.letter_in_flight and not path.has_defender
+    assert path.status is DefenseStatus.NONE
+    assert path.assignment_clock_open
+    assert path.assignment_failed() is False  # one clock: the period is not restarted
+
+    # Staff at the center then appoint by hand: the clock is met.
+    path.lawyer_assigned(uuid.uuid4(), DefenseStatus.APPOINTED_ON_NOTICE)
+    assert not path.assignment_clock_open and path.has_defender
+
+
+def test_an_ended_appointment_leaves_no_defender_and_something_running() -> None:
+    assignment = uuid.uuid4()
+    path = SuspectDefense(uuid.uuid4(), grounds=(Ground.MINOR,), informed=True)
+    path.lawyer_assigned(assignment, DefenseStatus.APPOINTED_ON_NOTICE)
+    # The lawyer had to be replaced and nobody qualified: the center's period runs.
+    assert (
+        path.appointment_ended(assignment, AssignmentEndReason.REPLACEMENT_NOT_FOUND)
+        is ClockKind.ASSIGNMENT
+    )
+    assert not path.appointments and path.assignment_clock_open
+
+    refused = uuid.uuid4()
+    other = SuspectDefense(uuid.uuid4(), grounds=(Ground.MINOR,), informed=True)
+    other.lawyer_assigned(refused, DefenseStatus.APPOINTED_ON_NOTICE)
+    other.rule_refusal(refused, RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL)
+    # The ruling already ended it here: the center's confirmation changes nothing.
+    before = repr(other)
+    assert other.appointment_ended(refused, AssignmentEndReason.REFUSAL_ALLOWED) is None
+    assert repr(other) == before
 
 
 def test_a_rejected_refusal_keeps_the_lawyer() -> None:

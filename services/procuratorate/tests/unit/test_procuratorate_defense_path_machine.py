@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 )
 
 from defense_schemas.vocabulary import (
+    AssignmentEndReason,
     DefenseChoice,
     DefenseStatus,
     Ground,
@@ -90,8 +91,12 @@ def gaps(suspect: SuspectDefense, *, left_stage: bool = False) -> list[str]:
         if not (suspect.informed or suspect.decision is not None):
             if not suspect.rights_clock_open:
                 found.append("not informed, and no rights-notification clock")
-        elif not (suspect.letter_clocks or suspect.letter_in_flight):
-            found.append("in scope without a defender, and no letter clock or letter")
+        elif not (
+            suspect.letter_clocks or suspect.letter_in_flight or suspect.assignment_clock_open
+        ):
+            found.append(
+                "in scope without a defender, and no letter clock, letter or assignment period"
+            )
     if DefenseStatus.RETAINED in kinds and set(kinds) & APPOINTED:
         found.append("retained counsel and an appointed lawyer at once")
     if len(set(kinds) & APPOINTED) > 1:
@@ -210,6 +215,18 @@ class DefensePath(RuleBasedStateMachine):
         suspect = self.suspects[index]
         if suspect.appointments:
             self._apply(index, "lawyer_replaced", suspect.appointments[0].ref, uuid.uuid4())
+
+    @rule(index=st.integers(0, 1))
+    def center_finds_nobody(self, index: int) -> None:
+        """AssignmentFailed for the letter or the written request in flight."""
+        if self.suspects[index].letter_in_flight:
+            self._apply(index, "assignment_failed")
+
+    @rule(index=st.integers(0, 1), reason=st.sampled_from(list(AssignmentEndReason)))
+    def center_ends_appointment(self, index: int, reason: AssignmentEndReason) -> None:
+        suspect = self.suspects[index]
+        if suspect.appointments:
+            self._apply(index, "appointment_ended", suspect.appointments[0].ref, reason)
 
     @rule(index=st.integers(0, 1), reason=st.sampled_from(list(TerminationReason)))
     def center_terminates(self, index: int, reason: TerminationReason) -> None:

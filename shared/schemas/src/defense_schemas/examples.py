@@ -32,6 +32,7 @@ from defense_schemas.vocabulary import (
     ActivityKind,
     AppointmentBasis,
     AssessmentTrigger,
+    AssignmentEndReason,
     AssignmentFailureReason,
     ClockKind,
     ClockOutcome,
@@ -275,6 +276,15 @@ EXAMPLES: tuple[BaseEvent, ...] = (
         reason=AssignmentFailureReason.ALL_FIRMS_CONFLICTED,
         failed_at=at(6, 12),
         detail="两家律师事务所均已承办本案共同犯罪嫌疑人",
+    ),
+    aid.AssignmentEnded(
+        assignment_id=ASSIGNMENT_2,
+        suspect_id=LI,
+        lawyer_id=LAWYER_2.lawyer_id,
+        notice_id=NOTICE,
+        reason=AssignmentEndReason.REFUSAL_ALLOWED,
+        ended_at=at(6, 16),
+        detail="犯罪嫌疑人拒绝该律师辩护，理由正当，人民检察院准许",
     ),
     pr.LawyerRefusalRuled(
         suspect_id=LI,

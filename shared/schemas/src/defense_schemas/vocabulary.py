@@ -382,6 +382,23 @@ class ReplacementReason(StrEnum):
     QUALITY_CONCERN = "quality_concern"
 
 
+class AssignmentEndReason(StrEnum):
+    """Why an appointment ended while legal aid goes on (neither a replacement nor a
+    termination).
+
+    - `refusal_allowed` — the suspect refused the lawyer and the procuratorate found the reason
+      justified (正当理由, Measures Art. 5 ¶1): the suspect retains counsel, or the procuratorate
+      asks in writing for another lawyer.
+    - `replacement_not_found` — the lawyer had to be replaced (a conflict of interest, a change
+      of lawyer, a rule such as LAL Art. 26 broken after a reassessment) and nobody qualified:
+      the appointment ended and `AssignmentFailed` follows; the center's assignment period runs
+      until staff appoint another.
+    """
+
+    REFUSAL_ALLOWED = "refusal_allowed"
+    REPLACEMENT_NOT_FOUND = "replacement_not_found"
+
+
 class ConflictKind(StrEnum):
     """A conflict of interest a law firm reports (利益冲突审查).
 

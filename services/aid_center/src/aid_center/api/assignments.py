@@ -24,7 +24,7 @@ from aid_center.api.access import (
 from aid_center.db.tables import activities, assignments, quality_reviews
 from aid_center.domain.commands import LogActivity, ReplaceLawyer, ReportConflict, ReviewQuality
 from aid_center.domain.quality import meeting_overdue
-from aid_center.domain.status import ACTIVE
+from aid_center.domain.status import AssignmentStatus
 from aid_center.unit_of_work import UnitOfWorkDep
 from aid_center.use_cases import assignments as use_cases
 from defense_schemas.vocabulary import (
@@ -180,7 +180,7 @@ async def overdue_meetings(
     )
     rows = await uow.session.execute(
         sa.select(assignments, met.label("met")).where(
-            assignments.c.status == ACTIVE, assignment_in_center(center_of(staff))
+            assignments.c.status == AssignmentStatus.ACTIVE, assignment_in_center(center_of(staff))
         )
     )
     today = as_of or legal_date(uow.now())

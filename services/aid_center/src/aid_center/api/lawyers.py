@@ -24,7 +24,7 @@ from aid_center.db.tables import (
     lawyers,
     previous_stage_lawyers,
 )
-from aid_center.domain.status import ACTIVE
+from aid_center.domain.status import AssignmentStatus
 from aid_center.unit_of_work import UnitOfWorkDep
 from defense_schemas.vocabulary import Gender
 from legal_calendar import legal_date
@@ -111,7 +111,10 @@ class PreviousStageLawyerOut(PreviousStageLawyerIn):
 async def _lawyer_out(uow: UnitOfWorkDep, lawyer_ids: list[UUID] | None = None) -> list[LawyerOut]:
     active_cases = (
         sa.select(sa.func.count())
-        .where(assignments.c.lawyer_id == lawyers.c.lawyer_id, assignments.c.status == ACTIVE)
+        .where(
+            assignments.c.lawyer_id == lawyers.c.lawyer_id,
+            assignments.c.status == AssignmentStatus.ACTIVE,
+        )
         .scalar_subquery()
     )
     query = (

@@ -41,15 +41,14 @@ from aid_center.db.tables import (
 from aid_center.domain.assignment import AssignmentNeed, Candidate, Wishes
 from aid_center.domain.duty import DutyShiftView
 from aid_center.domain.status import (
-    ACTIVE,
-    ENDED,
     REFUSAL_ALLOWED,
+    AssignmentStatus,
     DutyRequestStatus,
     NoticeStatus,
 )
 from defense_schemas.events.common import Lawyer
 from defense_schemas.vocabulary import AppointmentBasis, Gender, Ground, SentenceBand, ServiceMode
-from legal_calendar import legal_date
+from legal_calendar import Deadline, legal_date
 
 # Built once (every appointment change runs it); the case's key is bound at execution.
 _LOCK_CASE = sa.select(
@@ -57,6 +56,15 @@ _LOCK_CASE = sa.select(
         sa.func.hashtextextended(sa.bindparam("case_key", type_=sa.String), 0)
     )
 )
+
+
+def _request_key(
+    notice_id: UUID | None, application_id: UUID | None
+) -> tuple[sa.Table, sa.ColumnElement[bool]]:
+    if notice_id is not None:
+        return notices, notices.c.notice_id == notice_id
+    assert application_id is not None, "an assignment answers a notice or an application"
+    return applications, applications.c.application_id == application_id
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,10 @@ def _roster_query() -> sa.Subquery:
     needs no second look-up. Parameters: ``today``, ``recent_since``."""
     active_cases = (
         sa.select(sa.func.count())
-        .where(assignments.c.lawyer_id == lawyers.c.lawyer_id, assignments.c.status == ACTIVE)
+        .where(
+            assignments.c.lawyer_id == lawyers.c.lawyer_id,
+            assignments.c.status == AssignmentStatus.ACTIVE,
+        )
         .scalar_subquery()
     )
     recent = (
@@ -126,7 +137,7 @@ def _need_query() -> sa.Subquery:
         )
         .where(
             assignments.c.case_id == sa.bindparam("case_id"),
-            assignments.c.status == ACTIVE,
+            assignments.c.status == AssignmentStatus.ACTIVE,
             assignments.c.suspect_id != suspect_id,
         )
         .subquery("co_suspects")
@@ -282,7 +293,8 @@ _HOLD_LAWYER = (
     .with_for_update()
 )
 _ACTIVE_CASES = sa.select(sa.func.count()).where(
-    assignments.c.lawyer_id == sa.bindparam("lawyer_id"), assignments.c.status == ACTIVE
+    assignments.c.lawyer_id == sa.bindparam("lawyer_id"),
+    assignments.c.status == AssignmentStatus.ACTIVE,
 )
 
 
@@ -338,7 +350,9 @@ class AidRepository:
     async def record_assignment(self, request: AidRequest, assignment: dict[str, Any]) -> None:
         """The new active assignment and the request's new state (assigned), together."""
         new_assignment = (
-            sa.insert(assignments).values(status=ACTIVE, **assignment).cte("new_assignment")
+            sa.insert(assignments)
+            .values(status=AssignmentStatus.ACTIVE, **assignment)
+            .cte("new_assignment")
         )
         # The assignment and the request's new state in one statement (the insert runs as a
         # data-modifying WITH, to completion, even though the update does not read it); the
@@ -353,6 +367,34 @@ class AidRepository:
                 updated_at=assignment["assigned_at"],
             )
             .add_cte(new_assignment)
+        )
+
+    async def await_reappointment(
+        self, *, notice_id: UUID | None, application_id: UUID | None, at: datetime
+    ) -> None:
+        """The request's lawyer was refused with leave (Measures Art. 5 ¶1): it no longer says
+        "assigned" while no lawyer is active."""
+        table, key = _request_key(notice_id, application_id)
+        await self.session.execute(
+            sa.update(table)
+            .where(key, table.c.status == NoticeStatus.ASSIGNED)
+            .values(status=NoticeStatus.AWAITING_REAPPOINTMENT, updated_at=at)
+        )
+
+    async def restart_assignment_period(
+        self, notice_id: UUID, *, started_at: datetime, due: Deadline
+    ) -> None:
+        """A written request for another lawyer (Measures Art. 5) starts a new assignment
+        period (``legal_calendar.deadlines.ASSIGNMENT``) from the request."""
+        await self.session.execute(
+            sa.update(notices)
+            .where(notices.c.notice_id == notice_id)
+            .values(
+                assignment_started_at=started_at,
+                assignment_due_on=due.due_on,
+                assignment_due_provisional=due.provisional,
+                assignment_missing_years=list(due.missing_years),
+            )
         )
 
     async def close_requests(
@@ -479,7 +521,7 @@ class AidRepository:
     ) -> dict[str, Any] | None:
         """The suspect's active assignment (the given one, if it is still active)."""
         query = sa.select(assignments).where(
-            assignments.c.suspect_id == suspect_id, assignments.c.status == ACTIVE
+            assignments.c.suspect_id == suspect_id, assignments.c.status == AssignmentStatus.ACTIVE
         )
         if assignment_id is not None:
             query = query.where(assignments.c.assignment_id == assignment_id)
@@ -496,13 +538,13 @@ class AidRepository:
         query = sa.select(assignments).where(
             assignments.c.assignment_id == assignment_id,
             assignments.c.suspect_id == suspect_id,
-            assignments.c.status == ENDED,
+            assignments.c.status == AssignmentStatus.ENDED,
             assignments.c.end_reason == REFUSAL_ALLOWED,
             ~sa.exists().where(
                 later.c.suspect_id == suspect_id,
                 sa.or_(
                     later.c.previous_assignment_id == assignment_id,
-                    later.c.status == ACTIVE,
+                    later.c.status == AssignmentStatus.ACTIVE,
                 ),
             ),
         )
@@ -515,7 +557,9 @@ class AidRepository:
         await self.session.execute(
             sa.update(assignments)
             .where(assignments.c.assignment_id == assignment_id)
-            .values(status=ENDED, ended_at=at, end_reason=reason, end_detail=detail)
+            .values(
+                status=AssignmentStatus.ENDED, ended_at=at, end_reason=reason, end_detail=detail
+            )
         )
 
     async def record_stage_outcome(
@@ -600,7 +644,7 @@ class AidRepository:
         rows = await self.session.execute(
             sa.select(assignments.c.firm_id, assignments.c.suspect_id).where(
                 assignments.c.case_id == case_id,
-                assignments.c.status == ACTIVE,
+                assignments.c.status == AssignmentStatus.ACTIVE,
                 assignments.c.suspect_id != suspect_id,
             )
         )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
+from aid_center.domain.status import AssignmentStatus
 from service_runtime.tables import add_platform_tables
 
 metadata = sa.MetaData()
@@ -166,6 +167,8 @@ previous_stage_lawyers = sa.Table(
     _created(),
 )
 
+_ACTIVE = sa.text(f"status = '{AssignmentStatus.ACTIVE.value}'")
+
 assignments = sa.Table(
     "assignments",
     metadata,
@@ -195,14 +198,14 @@ assignments = sa.Table(
         "uq_assignments_active_suspect",
         "suspect_id",
         unique=True,
-        postgresql_where=sa.text("status = 'active'"),
+        postgresql_where=_ACTIVE,
     ),
     sa.Index(
         "uq_assignments_active_case_firm",
         "case_id",
         "firm_id",
         unique=True,
-        postgresql_where=sa.text("status = 'active'"),
+        postgresql_where=_ACTIVE,
     ),
 )
 

@@ -1,21 +1,35 @@
-"""The states of the aid a request asks for and of an assignment, named once."""
+"""The states of the aid a request asks for, of an assignment and of a duty request, named once
+(one ``StrEnum`` per concept; the columns store their values)."""
 
 from __future__ import annotations
 
-ACTIVE = "active"
-ENDED = "ended"
-REFUSAL_ALLOWED = "refusal_allowed"
-"""``end_reason`` of an appointment whose refusal the procuratorate allowed (Measures Art. 5 ¶1):
-the lawyer's place is free at once; another lawyer follows only on the written request."""
+from enum import StrEnum
+
+from defense_schemas.vocabulary import AssignmentEndReason
 
 
-class NoticeStatus:
-    """The state of the aid a notice (or an application) asks for."""
+class NoticeStatus(StrEnum):
+    """The state of the aid a notice (or an application) asks for.
+
+    - ``supplement_requested`` — the letter is incomplete (Measures Art. 3); nothing runs until
+      the supplement that completes it;
+    - ``accepted`` — complete; the assignment period (Art. 4) runs and the engine chooses at
+      once, so a request rests here only between its acceptance and its first appointment;
+    - ``assigned`` — a lawyer is appointed and the assignment is active;
+    - ``unassignable`` — the engine found nobody (``unassignable_reason``); the assignment
+      period runs on and staff retry or choose by hand;
+    - ``awaiting_reappointment`` — the suspect's refusal of the appointed lawyer was allowed
+      (Art. 5 ¶1): that appointment ended and no lawyer is active; the suspect retains counsel
+      (the request closes) or the procuratorate's written request for another lawyer starts a
+      new assignment period;
+    - ``closed`` — aid ended (``closed_reason``).
+    """
 
     SUPPLEMENT_REQUESTED = "supplement_requested"
     ACCEPTED = "accepted"
     ASSIGNED = "assigned"
     UNASSIGNABLE = "unassignable"
+    AWAITING_REAPPOINTMENT = "awaiting_reappointment"
     CLOSED = "closed"
 
 
@@ -23,7 +37,20 @@ FIRST_ASSIGNABLE = (NoticeStatus.ACCEPTED, NoticeStatus.UNASSIGNABLE)
 """The states in which a request gets a first assignment."""
 
 
-class StageOutcome:
+class AssignmentStatus(StrEnum):
+    """An assignment (指派) is active until it is replaced, terminated or its refusal allowed."""
+
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+REFUSAL_ALLOWED = AssignmentEndReason.REFUSAL_ALLOWED
+"""``end_reason`` of an appointment whose refusal the procuratorate allowed (Measures Art. 5 ¶1):
+the lawyer's place is free at once; another lawyer follows only on the written request. The
+other end reasons are the contracts' ``ReplacementReason`` and ``TerminationReason`` values."""
+
+
+class StageOutcome(StrEnum):
     """What became of an assignment when the case left the review stage (Measures Art. 13 ¶1:
     the same lawyer may go on defending in the trial stage)."""
 
@@ -31,6 +58,8 @@ class StageOutcome:
     ENDED_AT_INDICTMENT = "ended_at_indictment"
 
 
-class DutyRequestStatus:
+class DutyRequestStatus(StrEnum):
+    """A duty-lawyer request (Measures Art. 15): served by a lawyer on the rota, or waiting."""
+
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"

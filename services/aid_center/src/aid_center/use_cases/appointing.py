@@ -31,11 +31,12 @@ from aid_center.unit_of_work import AidCenterUnitOfWork
 from defense_schemas import Envelope
 from defense_schemas.events.aid_center import (
     AidTerminated,
+    AssignmentEnded,
     AssignmentFailed,
     LawyerAssigned,
     LawyerReplaced,
 )
-from defense_schemas.vocabulary import ReplacementReason, TerminationReason
+from defense_schemas.vocabulary import AssignmentEndReason, ReplacementReason, TerminationReason
 
 
 def _manual_decision(
@@ -185,6 +186,23 @@ async def appoint(
         await aid.mark_unassignable(
             request, failure=decision.failure.value, decision=explanation, at=at
         )
+        if replacing is not None and not replacing_ended:
+            # The lawyer being replaced was let go above and nobody takes over: say so, or the
+            # procuratorate would go on counting that lawyer as the suspect's defender.
+            await uow.publish(
+                AssignmentEnded(
+                    assignment_id=replacing["assignment_id"],
+                    suspect_id=notice["suspect_id"],
+                    lawyer_id=replacing["lawyer_id"],
+                    notice_id=replacing.get("notice_id"),
+                    application_id=replacing.get("application_id"),
+                    reason=AssignmentEndReason.REPLACEMENT_NOT_FOUND,
+                    ended_at=at,
+                    detail=detail,
+                ),
+                case_id=notice["case_id"],
+                caused_by=caused_by,
+            )
         await uow.publish(
             AssignmentFailed(
                 suspect_id=notice["suspect_id"],
@@ -253,17 +271,37 @@ async def end_on_allowed_refusal(
     assignment_id: UUID,
     detail: str,
     at: datetime,
+    caused_by: Envelope | None,
 ) -> UUID | None:
     """Measures Art. 5 ¶1: the procuratorate allowed the suspect's refusal of this lawyer. The
     appointment ends now, so the lawyer's place and the firm's line under Art. 13 are free at
     once; the suspect's own counsel or the procuratorate's written request (另行指派) decides
-    what follows. Not a termination of aid: no ``AidTerminated``. Returns the assignment
-    ended, or None when it was no longer active."""
+    what follows. Not a termination of aid: no ``AidTerminated``, but ``AssignmentEnded``, so
+    the procuratorate and the notifier stop counting on (and writing to) that lawyer. The
+    request no longer says "assigned": it awaits the written request, which starts a new
+    assignment period. Returns the assignment ended, or None when it was no longer active."""
     await uow.aid.lock_case(case_id)
     current = await uow.aid.active_assignment(suspect_id=suspect_id, assignment_id=assignment_id)
     if current is None:
         return None
     await uow.aid.end_assignment(assignment_id, reason=REFUSAL_ALLOWED, detail=detail, at=at)
+    await uow.aid.await_reappointment(
+        notice_id=current["notice_id"], application_id=current["application_id"], at=at
+    )
+    await uow.publish(
+        AssignmentEnded(
+            assignment_id=assignment_id,
+            suspect_id=suspect_id,
+            lawyer_id=current["lawyer_id"],
+            notice_id=current["notice_id"],
+            application_id=current["application_id"],
+            reason=AssignmentEndReason.REFUSAL_ALLOWED,
+            ended_at=at,
+            detail=detail,
+        ),
+        case_id=case_id,
+        caused_by=caused_by,
+    )
     return assignment_id
 
 

@@ -18,7 +18,7 @@ from aid_center.domain.commands import (
 )
 from aid_center.domain.errors import NotKnown, RuleViolation, StateConflict
 from aid_center.domain.quality import Checklist, service_standard_checklist
-from aid_center.domain.status import ACTIVE, FIRST_ASSIGNABLE
+from aid_center.domain.status import FIRST_ASSIGNABLE, AssignmentStatus
 from aid_center.unit_of_work import AidCenterUnitOfWork
 from aid_center.use_cases.appointing import Appointment, appoint
 from defense_schemas.events.aid_center import (
@@ -71,7 +71,7 @@ async def assignment_of(uow: AidCenterUnitOfWork, assignment_id: UUID) -> dict[s
 
 async def _reassignable(uow: AidCenterUnitOfWork, assignment_id: UUID) -> dict[str, Any]:
     current = await assignment_of(uow, assignment_id)
-    if current["status"] != ACTIVE:
+    if current["status"] != AssignmentStatus.ACTIVE:
         raise StateConflict(f"assignment {assignment_id} has ended", field="assignment_id")
     if current["notice_id"] is None and current["application_id"] is None:
         raise StateConflict(

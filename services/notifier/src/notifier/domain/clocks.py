@@ -18,7 +18,8 @@ The clocks (ClockKind):
 - assignment — defined once in ``legal_calendar.deadlines.ASSIGNMENT`` (Measures Art. 4, LAL
   Art. 36): 3 days from the letter's receipt (its sending), or from the supplement that
   completed it, which the center's acceptance states (``NoticeAccepted.received_at``); started
-  again by a written request to appoint another lawyer (Measures Art. 5). Any appointment at or
+  again by a written request to appoint another lawyer (Measures Art. 5), and by a replacement
+  nobody could take (``AssignmentEnded``, ``replacement_not_found``). Any appointment at or
   after a start closes that period, whichever event arrives first: the two topics are not
   ordered with each other;
 - file_review — 3 working days from the lawyer's request when not arranged at once (Art. 8);
@@ -40,6 +41,7 @@ from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import (
     AssessmentTrigger,
+    AssignmentEndReason,
     ClockKind,
     ClockOutcome,
     DefenseChoice,
@@ -570,6 +572,29 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                         "written opinion before the review period ends (Measures Art. 9)",
                     )
                 )
+            return changes
+
+        case aid.AssignmentEnded():
+            # The lawyer no longer acts for the suspect: the opinion is no longer theirs to
+            # deliver (the next lawyer's appointment opens it again).
+            changes = _stop_open(
+                view,
+                [ClockKey(ClockKind.WRITTEN_OPINION, event.suspect_id)],
+                duty_done=False,
+                at=event.ended_at,
+                reason=f"appointment ended ({event.reason.value})",
+            )
+            if event.reason is AssignmentEndReason.REPLACEMENT_NOT_FOUND:
+                # Nobody took over: the center owes another lawyer, within the same period.
+                changes += _assignment_period(
+                    view,
+                    event.suspect_id,
+                    event.ended_at,
+                    calendar,
+                    "the lawyer had to be replaced and nobody qualified: appoint another "
+                    "(Measures Art. 4, LAL Art. 36)",
+                )
+            # After an allowed refusal the procuratorate's written request starts the period.
             return changes
 
         case aid.AidTerminated():

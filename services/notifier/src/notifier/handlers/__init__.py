@@ -84,7 +84,7 @@ class Projector:
         else:
             batch.hold(Held(envelope, event, waits_for))
             done.held = True
-        if isinstance(event, aid.AidTerminated):
+        if isinstance(event, aid.AidTerminated | aid.AssignmentEnded):
             forget_lawyer(batch, case_id, event.suspect_id)
         done.published += apply_clock_changes(batch, self.publisher, envelope, changes)
         # The fact this event brought may be the one held messages were waiting for.

@@ -140,6 +140,13 @@ def record_facts(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -
                     has_defender=False,
                     letter_reopened_at=event.ruled_at,
                 )
+        case aid.AssignmentEnded():
+            # The lawyer no longer acts; an appointment the center made later stays.
+            known = (batch.suspect(case_id, event.suspect_id) or {}).get("lawyer_assigned_at")
+            if known is None or known <= event.ended_at:
+                batch.update_suspect(
+                    case_id, event.suspect_id, lawyer_assigned=False, has_defender=False
+                )
         case pr.PrivateCounselRetained() | pr.SelfDefensePermitted():
             batch.update_suspect(case_id, event.suspect_id, has_defender=True)
     found, replaced = contacts_from(event)

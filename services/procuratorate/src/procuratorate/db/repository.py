@@ -66,6 +66,7 @@ def defense_from(
     letter_in_flight: bool,
     counsel_dismissed: bool,
     ended_for: Iterable[str] = (),
+    assignment_clock_open: bool = False,
 ) -> SuspectDefense:
     """The suspect's defense aggregate from its stored state: ``active`` its active defenders'
     rows, ``open_clocks`` the (kind, subject) of its open rights-notification and letter
@@ -87,6 +88,7 @@ def defense_from(
         aid_terminated=suspect.aid_terminated,
         counsel_dismissed=counsel_dismissed,
         letter_in_flight=letter_in_flight,
+        assignment_clock_open=assignment_clock_open,
         letter_clocks={
             subject or ""
             for kind, subject in open_clocks
@@ -276,8 +278,11 @@ class CaseRepository:
             )
         )
         # A written request for another lawyer after an allowed refusal (Art. 5 ¶1) is in
-        # flight like a letter until the center's replacement answers it.
+        # flight like a letter until the center answers it: with the replacement, or with an
+        # appointment or a failure recorded after it (the center's staff then work within its
+        # assignment period, which the aggregate sees as ``assignment_clock_open``).
         answer = timeline_table.alias("answer")
+        later = timeline_table.alias("later")
         reappointment_open = await self._session.scalar(
             sa.select(
                 sa.exists().where(
@@ -291,6 +296,20 @@ class CaseRepository:
                         answer.c.payload["reappointment_request_id"].astext
                         == timeline_table.c.payload["request_id"].astext,
                     ),
+                    ~sa.exists().where(
+                        later.c.suspect_id == suspect.suspect_id,
+                        later.c.event_type.in_(("AssignmentFailed", "LawyerAssigned")),
+                        later.c.id > timeline_table.c.id,
+                    ),
+                )
+            )
+        )
+        assignment_clock_open = await self._session.scalar(
+            sa.select(
+                sa.exists().where(
+                    clocks.c.suspect_id == suspect.suspect_id,
+                    clocks.c.kind == ClockKind.ASSIGNMENT.value,
+                    clocks.c.outcome.is_(None),
                 )
             )
         )
@@ -321,7 +340,21 @@ class CaseRepository:
             letter_in_flight=bool(letter_open or reappointment_open),
             counsel_dismissed=bool(dismissed),
             ended_for=ended_for,
+            assignment_clock_open=bool(assignment_clock_open),
         )
+
+    async def last_reappointment_requested_at(self, suspect_id: UUID) -> datetime | None:
+        """When the procuratorate last asked the center in writing for another lawyer."""
+        payload = await self._session.scalar(
+            sa.select(timeline_table.c.payload)
+            .where(
+                timeline_table.c.suspect_id == suspect_id,
+                timeline_table.c.event_type == "ReappointmentRequested",
+            )
+            .order_by(timeline_table.c.id.desc())
+            .limit(1)
+        )
+        return datetime.fromisoformat(payload["requested_at"]) if payload else None
 
     # -- defenders
 

@@ -9,8 +9,10 @@ and writes what the method decided; the consumer of the aid center's events does
 The invariant the methods keep (proved with generated command sequences in the tests):
 
 - an informed suspect in the mandatory scope without a defender always has an open letter
-  clock, a letter in flight, or an appointment; before being informed, the rights-notification
-  clock runs (Measures Art. 3; CPL Art. 34-35; the procuratorate's rules Art. 42);
+  clock, a letter in flight, an appointment, or the center's open assignment period (the
+  center received the letter or the written request and found nobody yet: Measures Art. 4);
+  before being informed, the rights-notification clock runs (Measures Art. 3; CPL Art. 34-35;
+  the procuratorate's rules Art. 42);
 - a suspect on an LAL Art. 25(1) ground leaves the stage with a defender (CPL Art. 35, 278);
 - no suspect holds two active defense lawyers of different kinds (Art. 6: aid ends when counsel
   is retained).
@@ -25,6 +27,8 @@ from typing import ClassVar
 from uuid import UUID
 
 from defense_schemas.vocabulary import (
+    AssignmentEndReason,
+    ClockKind,
     DefenseChoice,
     DefenseStatus,
     Ground,
@@ -136,6 +140,9 @@ class SuspectDefense:
     letter_in_flight: bool = False
     letter_clocks: set[str] = field(default_factory=set)
     """Subjects of the open letter (notice_dispatch) clocks: a ground, or what opened it."""
+    assignment_clock_open: bool = False
+    """The center's assignment period (Measures Art. 4) runs: it received the letter or the
+    written request, and no lawyer is appointed yet."""
     handed_over: bool = False
     handed_over_with: tuple[Defender, ...] = ()
     """The defense lawyers the suspect had when handed over to the court."""
@@ -381,6 +388,7 @@ class SuspectDefense:
         was retained (or self-defense permitted) meanwhile, and aid is to end (Art. 5, 6)."""
         self.letter_in_flight = False
         self.letter_clocks.clear()
+        self.assignment_clock_open = False
         if any(d.kind is DefenseStatus.RETAINED for d in self.defenders):
             return False
         self.defenders = [d for d in self.defenders if d.kind not in APPOINTED_KINDS]
@@ -401,10 +409,42 @@ class SuspectDefense:
                 return defender.kind
         if self.letter_in_flight and kind is not None:
             self.letter_in_flight = False
+            self.assignment_clock_open = False
             if any(d.kind is DefenseStatus.RETAINED for d in self.defenders):
                 return None
             self.defenders.append(Defender(kind, assignment_id))
             return kind
+        return None
+
+    def assignment_failed(self) -> bool:
+        """AssignmentFailed: the center found no lawyer for the letter or the written request.
+        That answer is no longer in flight — the suspect shows without a defender and is not
+        covered — and the center's assignment period runs on while its staff retry or choose by
+        hand (Measures Art. 4). Returns whether an assignment clock opens here (none ran: the
+        written request for another lawyer had none yet)."""
+        self.letter_in_flight = False
+        if not self.needs_letter or self.assignment_clock_open:
+            return False
+        self.assignment_clock_open = True
+        return True
+
+    def appointment_ended(
+        self, assignment_id: UUID, reason: AssignmentEndReason
+    ) -> ClockKind | None:
+        """AssignmentEnded: the lawyer no longer acts for the suspect, and aid goes on. After an
+        allowed refusal the ruling here already ended it (and opened the clock for the written
+        request); a replacement nobody could take leaves the center's assignment period
+        running. Returns the kind of clock that opens, if any."""
+        ended = [d for d in self.appointments if d.ref == assignment_id]
+        if not ended:
+            return None
+        self.defenders.remove(ended[0])
+        if reason is AssignmentEndReason.REFUSAL_ALLOWED:
+            opened = self._open_letter_clock(LETTER_CLOCK_AT_REFUSAL)
+            return ClockKind.NOTICE_DISPATCH if opened else None
+        if self.needs_letter and not self.assignment_clock_open and not self.letter_in_flight:
+            self.assignment_clock_open = True
+            return ClockKind.ASSIGNMENT
         return None
 
     def record_aid_terminated(self, assignment_id: UUID, reason: TerminationReason) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from defense_schemas import Envelope
 from defense_schemas.events.aid_center import (
     AidTerminated,
+    AssignmentEnded,
     AssignmentFailed,
     ConflictReported,
     DutyLawyerAssigned,
@@ -33,7 +34,11 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar.deadlines import ASSIGNMENT, LETTER
 from procuratorate.db.personal import SUSPECT_PERSONAL
-from procuratorate.domain.defense_path import LETTER_CLOCK_AT_TERMINATION, DomainError
+from procuratorate.domain.defense_path import (
+    LETTER_CLOCK_AT_REFUSAL,
+    LETTER_CLOCK_AT_TERMINATION,
+    DomainError,
+)
 from procuratorate.domain.statuses import NoticeStatus
 from procuratorate.errors import as_permanent
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
@@ -204,6 +209,11 @@ async def on_lawyer_replaced(
     # is in flight until its replacement is recorded there.
     path = await uow.cases.defense(await uow.cases.case(envelope.case_id), row)
     await uow.record_on_timeline(envelope, event.suspect_id)
+    # The replacement meets the center's assignment period where one runs here (a written
+    # request the center first found nobody for).
+    await uow.cases.settle_clocks(
+        kind=ClockKind.ASSIGNMENT, suspect_id=event.suspect_id, at=event.replaced_at
+    )
     previous = await uow.cases.defender_kind(event.previous_assignment_id)
     kind = DefenseStatus(previous or DefenseStatus.APPOINTED_ON_NOTICE.value)
     counts = path.lawyer_replaced(event.previous_assignment_id, event.assignment_id, kind)
@@ -270,8 +280,62 @@ async def on_aid_terminated(
 async def on_assignment_failed(
     uow: ProcuratorateUnitOfWork, envelope: Envelope, event: AssignmentFailed
 ) -> None:
-    await suspect_of(uow, envelope, event.suspect_id)
+    """The center found nobody: the letter or the written request is answered, not in flight
+    (the suspect shows without a defender, not covered), and the center's assignment period
+    (Measures Art. 4) runs on while its staff retry. A written request for another lawyer had
+    no such clock here yet: it opens, counted from the request, as the notifier counts it."""
+    path = await defense_of(uow, envelope, event.suspect_id)
     await set_notice(uow, event.notice_id, status=NoticeStatus.ASSIGNMENT_FAILED.value)
+    if path.assignment_failed():
+        requested_at = await uow.cases.last_reappointment_requested_at(event.suspect_id)
+        await uow.cases.start_clock(
+            case_id=envelope.case_id,
+            suspect_id=event.suspect_id,
+            kind=ClockKind.ASSIGNMENT,
+            started_at=requested_at or event.failed_at,
+            period=ASSIGNMENT.period,
+            subject=str(event.notice_id or event.application_id),
+        )
+
+
+async def on_assignment_ended(
+    uow: ProcuratorateUnitOfWork, envelope: Envelope, event: AssignmentEnded
+) -> None:
+    """The lawyer no longer acts for the suspect while aid goes on: after an allowed refusal
+    (the ruling here ended it already) or a replacement nobody could take."""
+    path = await defense_of(uow, envelope, event.suspect_id)
+    opens = path.appointment_ended(event.assignment_id, event.reason)
+    await uow.cases.end_defenders(
+        event.suspect_id,
+        assignment_ids=[event.assignment_id],
+        at=event.ended_at,
+        reason=event.reason.value,
+    )
+    if opens is ClockKind.NOTICE_DISPATCH:
+        await uow.cases.start_clock(
+            case_id=envelope.case_id,
+            suspect_id=event.suspect_id,
+            kind=ClockKind.NOTICE_DISPATCH,
+            started_at=event.ended_at,
+            period=LETTER.period,
+            subject=LETTER_CLOCK_AT_REFUSAL,
+        )
+    elif opens is ClockKind.ASSIGNMENT:
+        await uow.cases.start_clock(
+            case_id=envelope.case_id,
+            suspect_id=event.suspect_id,
+            kind=ClockKind.ASSIGNMENT,
+            started_at=event.ended_at,
+            period=ASSIGNMENT.period,
+            subject=str(event.notice_id or event.application_id),
+        )
+    await refresh_status(
+        uow,
+        case_id=envelope.case_id,
+        suspect_id=event.suspect_id,
+        at=event.ended_at,
+        caused_by=envelope,
+    )
 
 
 async def on_duty_lawyer_assigned(
@@ -305,6 +369,7 @@ def event_handlers(runtime: Runtime) -> HandlersInUnitOfWork:
             LawyerReplaced: _permanent(on_lawyer_replaced),
             AidTerminated: _permanent(on_aid_terminated),
             AssignmentFailed: _permanent(on_assignment_failed),
+            AssignmentEnded: _permanent(on_assignment_ended),
             DutyLawyerAssigned: _permanent(on_duty_lawyer_assigned),
             ConflictReported: _permanent(on_timeline_only),
             LawyerActivityLogged: _permanent(on_timeline_only),

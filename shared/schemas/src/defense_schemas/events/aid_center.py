@@ -23,6 +23,7 @@ from defense_schemas.topics import Producer
 from defense_schemas.vocabulary import (
     ActivityKind,
     AppointmentBasis,
+    AssignmentEndReason,
     AssignmentFailureReason,
     ConflictKind,
     NoticeItem,
@@ -164,6 +165,28 @@ class AssignmentFailed(AidCenterEvent):
     reason: AssignmentFailureReason = Field(description="Why no lawyer could be assigned.")
     failed_at: Instant = Field(description="When the attempt failed.")
     detail: Note | None = Field(default=None, description="What was tried.")
+
+
+class AssignmentEnded(AidCenterEvent):
+    """An appointment ended while legal aid goes on. The procuratorate allowed the suspect's
+    refusal of the appointed lawyer (正当理由, Measures Art. 5 ¶1): the suspect has no appointed
+    defender until they retain counsel or the center, on the procuratorate's written request,
+    appoints another (``LawyerReplaced`` naming this assignment). Or the lawyer had to be
+    replaced and nobody qualified (``AssignmentFailed`` follows). Either way the lawyer no
+    longer acts for the suspect."""
+
+    event_type = "AssignmentEnded"
+
+    assignment_id: UUID = Field(description="The assignment that ended.")
+    suspect_id: UUID = Field(description="The suspect, now without that lawyer.")
+    lawyer_id: UUID = Field(description="The lawyer who no longer acts for the suspect.")
+    notice_id: UUID | None = Field(default=None, description="The notice, if on notice.")
+    application_id: UUID | None = Field(
+        default=None, description="The application, if on application."
+    )
+    reason: AssignmentEndReason = Field(description="Why the appointment ended.")
+    ended_at: Instant = Field(description="When the appointment ended.")
+    detail: Note | None = Field(default=None, description="Circumstances, e.g. the refusal.")
 
 
 class AidTerminated(AidCenterEvent):
