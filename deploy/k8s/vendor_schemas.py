@@ -7,10 +7,11 @@ validation needs no network. Run by hand when the Kubernetes version or an opera
   package ``kubernetes-validate`` (1.33.0; ``pip download --no-deps kubernetes-validate==1.33.0``
   and unzip): every kind the charts use is copied, with its references pointed at the copied
   ``_definitions.json``;
-- CRD_DIR: folders of CustomResourceDefinition YAML, e.g. ``config/crd/bases`` of the Go module
+- CRD_DIR: folders of CustomResourceDefinition YAML: ``config/crd/bases`` of the Go module
   ``github.com/cloudnative-pg/cloudnative-pg@v1.27.1`` (``go mod download -json`` prints where it
-  went). Each version's ``openAPIV3Schema`` becomes ``<kind>-<group prefix>-<version>.json``,
-  kubeconform's file name, with ``additionalProperties: false`` on every object that declares
+  went), and the folder ``deploy/k8s/strimzi-crds.sh`` writes Strimzi's into. Each version's
+  ``openAPIV3Schema`` becomes ``<kind>-<group prefix>-<version>.json``, kubeconform's file
+  name, with ``additionalProperties: false`` on every object that declares
   its properties (what ``-strict`` means for a custom resource) unless the CRD lets unknown
   fields through (``x-kubernetes-preserve-unknown-fields``).
 
