@@ -21,51 +21,22 @@ from pathlib import Path
 from typing import Any
 
 from defense_messaging.acls import acl_bindings, load_acls
-from defense_schemas import topics
+from defense_messaging.topics import topic_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "deploy" / "k8s" / "defense-coverage-data" / "files"
 
 PARTITIONS = 6
-REPLICATION_FACTOR = 3
-DEAD_LETTER_RETENTION_DAYS = 365
-MAX_MESSAGE_BYTES = 1_048_588
+REPLICATION_FACTOR = 3  # the data chart's three brokers
 
 
 def topic_declarations() -> list[dict[str, Any]]:
-    """The topics as the platform declares them, for a three-broker cluster."""
-    try:
-        from defense_messaging.topics import topic_specs  # type: ignore[attr-defined]
-    except ImportError:
-        return [_declared(name) for name in _platform_topics()]
+    """The topics as the platform declares them (``defense_messaging.topics``, the one place:
+    retention, ``min.insync.replicas``, cleanup policy, max message size), for three brokers."""
     return [
         spec.as_json()
         for spec in topic_specs(partitions=PARTITIONS, replication_factor=REPLICATION_FACTOR)
     ]
-
-
-def _platform_topics() -> list[str]:
-    return sorted({*topics.TOPICS, *(topics.dead_letter_topic(t) for t in topics.TOPICS)})
-
-
-def _declared(name: str) -> dict[str, Any]:
-    # The event topics are the system of record (a rebuild, a new consumer or a replay reads
-    # them from the first offset): kept indefinitely. A dead-letter topic: a year.
-    retention = (
-        str(DEAD_LETTER_RETENTION_DAYS * 24 * 3600 * 1000) if name.endswith(".dlq") else "-1"
-    )
-    return {
-        "name": name,
-        "partitions": PARTITIONS,
-        "replication_factor": REPLICATION_FACTOR,
-        "configs": {
-            "cleanup.policy": "delete",
-            "retention.ms": retention,
-            "retention.bytes": "-1",
-            "min.insync.replicas": "2",
-            "max.message.bytes": str(MAX_MESSAGE_BYTES),
-        },
-    }
 
 
 def acl_declarations() -> dict[str, list[dict[str, Any]]]:
