@@ -6,7 +6,10 @@ cluster and the code cannot disagree (tests/deploy/test_k8s_chart.py fails when 
   cleanup policy, max message size), rendered as Strimzi ``KafkaTopic`` resources;
 - ``defense-coverage-data/files/acls.json``: the ACL bindings that ``deploy/kafka/acls.json``
   means (``defense_messaging.acls.acl_bindings``, as the local broker gets them), by principal,
-  rendered as Strimzi ``KafkaUser`` resources (SCRAM-SHA-512, simple authorization).
+  rendered as Strimzi ``KafkaUser`` resources (SCRAM-SHA-512, simple authorization);
+- ``defense-coverage-data/files/audit_guard.sql``: the audit log's guard
+  (``service_runtime.security.audit.audit_guard_sql``), run by CloudNativePG as the superuser
+  in each service's new database, as docker-compose's database init runs it.
 
 Run it after changing either: ``.venv/bin/python deploy/k8s/generate.py`` (``--check`` only
 compares).
@@ -22,6 +25,7 @@ from typing import Any
 
 from defense_messaging.acls import acl_bindings, load_acls
 from defense_messaging.topics import topic_specs
+from service_runtime.security.audit import audit_guard_sql
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "deploy" / "k8s" / "defense-coverage-data" / "files"
@@ -65,6 +69,7 @@ def rendered() -> dict[str, str]:
         )
         + "\n",
         "acls.json": json.dumps(acls, indent=2, ensure_ascii=False) + "\n",
+        "audit_guard.sql": audit_guard_sql(),
     }
 
 

@@ -14,14 +14,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 import yaml
 
 from aid_center.settings import AidCenterSettings
 from notifier.settings import NotifierSettings
 from procuratorate.settings import ProcuratorateSettings
+from service_runtime.security.audit import audit_guard_sql
 from service_runtime.settings import ServiceSettings
-from tests.infrastructure import ROOT
+from tests.infrastructure import ROOT, Endpoints, session_name
 
 K8S = ROOT / "deploy" / "k8s"
 APP = K8S / "defense-coverage"
@@ -286,3 +288,64 @@ def test_a_database_operators_uri_file_is_used_through_asyncpg(
     monkeypatch.delenv("PROCURATORATE_DATABASE_URL", raising=False)
     url = str(ProcuratorateSettings().database_url)
     assert url == "postgresql+asyncpg://procuratorate:s3cret@defense-data-procuratorate-rw:5432/db"
+
+
+def test_each_database_gets_the_audit_logs_guard(data_manifests: str) -> None:
+    """As docker-compose's database init does: the superuser applies audit_guard.sql in each
+    service's database, with the service's role and the owner role it cannot become."""
+    configs = {c["metadata"]["name"]: c["data"] for c in _of_kind(data_manifests, "ConfigMap")}
+    guard = audit_guard_sql()
+    for cluster in _of_kind(data_manifests, "Cluster"):
+        initdb = cluster["spec"]["bootstrap"]["initdb"]
+        [ref] = initdb["postInitApplicationSQLRefs"]["configMapRefs"]
+        sql = configs[ref["name"]][ref["key"]]
+        role = initdb["owner"]
+        assert sql.startswith(
+            f"SELECT set_config('audit_guard.service_role', '{role}', false),\n"
+            f"       set_config('audit_guard.owner_role', '{role}_audit', false);\n"
+        ), sql[:200]
+        assert sql.endswith(guard), "the guard is not the runtime's audit_guard.sql"
+
+
+@pytest.mark.integration
+async def test_the_rendered_guard_runs_as_one_script_and_guards_the_log(infra: Endpoints) -> None:
+    """CloudNativePG runs the ConfigMap's text as one script in the new database: on a real
+    server the audit table then belongs to the owner role and the service's role may only
+    insert and read it."""
+    service = session_name("guard").replace("_", "-")
+    role = service.replace("-", "_")
+    manifests = _template(DATA, f"--set=postgres.services={{{service}}}")
+    [config] = _of_kind(manifests, "ConfigMap")
+    script = config["data"]["audit_guard.sql"]
+    admin = await asyncpg.connect(infra.pg_admin_url)
+    try:
+        await admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        await admin.execute(f'CREATE DATABASE "{role}" OWNER "{role}"')
+        database = await asyncpg.connect(infra.pg_admin_url.rsplit("/", 1)[0] + f"/{role}")
+        try:
+            await database.execute(script)  # no arguments: the simple protocol, many statements
+            owner = await database.fetchval(
+                "SELECT tableowner FROM pg_tables WHERE schemaname = 'audit'"
+                " AND tablename = 'audit_log'"
+            )
+            may = {
+                privilege: await database.fetchval(
+                    "SELECT has_table_privilege($1, 'audit.audit_log', $2)", role, privilege
+                )
+                for privilege in ("INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE")
+            }
+        finally:
+            await database.close()
+        assert owner == f"{role}_audit"
+        assert may == {
+            "INSERT": True,
+            "SELECT": True,
+            "UPDATE": False,
+            "DELETE": False,
+            "TRUNCATE": False,
+        }
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{role}" WITH (FORCE)')
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}_audit"')
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        await admin.close()
