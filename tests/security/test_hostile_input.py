@@ -31,6 +31,7 @@ from service_runtime.security.principal import Principal, Role
 from service_runtime.security.tokens import issue_token
 from service_runtime.settings import ServiceSettings
 from tests.infrastructure import bearer, own_topics
+from tests.problems import problem
 
 pytestmark = pytest.mark.integration
 
@@ -340,6 +341,14 @@ ATTACKS = [
     # Class 6: tokens.
     Attack("no token", "aid_center", "GET", "/notices", token=False, expected=401),
     Attack(
+        "a method the path does not allow",
+        "procuratorate",
+        "DELETE",
+        "/ledger",
+        expected=405,
+        resource="/ledger",
+    ),
+    Attack(
         "NUL in a path no route serves",
         "procuratorate",
         "GET",
@@ -365,6 +374,7 @@ def _assert_refused_cleanly(attack: Attack, response: httpx.Response) -> None:
     assert len(response.content) < MAX_ERROR_BODY, (attack.name, len(response.content))
     assert ID_NUMBER not in response.text, attack.name
     assert '"input"' not in response.text, attack.name
+    problem(response)  # whoever refused it (guard, routing, validation, route): one format
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=[attack.name for attack in ATTACKS])
@@ -398,7 +408,7 @@ async def test_a_token_living_too_long_is_refused_and_audited(
     before = await service.audit_rows()
     response = await service.client.get("/ledger", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
-    assert "lifetime" in response.json()["detail"]["message"]
+    assert "lifetime" in problem(response)["detail"]
     after = await service.audit_rows()
     assert [outcome for _, outcome in after[len(before) :]] == ["unauthenticated"]
 

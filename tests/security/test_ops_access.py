@@ -12,6 +12,7 @@ from service_runtime.security.principal import Role
 from tests.infrastructure import RunningService, bearer, run_service
 from tests.messaging import probe
 from tests.messaging.test_delivery_guarantees import _own_topics
+from tests.problems import problem
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +55,7 @@ async def test_ops_without_a_token_is_401_with_the_bearer_challenge(
     response = await _call(service, method, path, {})
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
-    assert response.json()["detail"]["code"] == "unauthenticated"
+    assert problem(response)["code"] == "unauthenticated"
 
 
 @pytest.mark.parametrize(("method", "path"), OPS_ROUTES)
@@ -74,7 +75,7 @@ async def test_ops_is_403_for_every_role_but_operator(
     headers = bearer(service.settings, role, **NON_OPERATORS[role])
     response = await _call(service, method, path, headers)
     assert response.status_code == 403
-    assert response.json()["detail"]["code"] == "forbidden"
+    assert problem(response)["code"] == "forbidden"
 
 
 @pytest.mark.parametrize(("method", "path"), OPS_ROUTES)

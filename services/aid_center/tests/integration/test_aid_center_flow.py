@@ -47,6 +47,7 @@ from defense_schemas.vocabulary import (
 from legal_calendar import CalendarDays, compute_deadline, legal_date
 from services.aid_center.tests.integration.center import Center, running_center
 from tests.infrastructure import eventually
+from tests.problems import at_fault, problem
 
 pytestmark = pytest.mark.integration
 
@@ -266,8 +267,8 @@ async def test_conflict_reassigns_to_another_firm_and_override_refuses_co_suspec
             json={"reason": "change_of_lawyer", "lawyer_id": (await lawyer_id(center, "D002"))},
         )
         assert response.status_code == 409
-        assert response.json()["detail"]["field"] == "lawyer_id"
-        assert "Art. 13" in response.json()["detail"]["message"]
+        assert at_fault(response) == ["#/lawyer_id"]
+        assert "Art. 13" in problem(response)["detail"]
 
 
 async def lawyer_id(center: Center, license_number: str) -> str:
@@ -346,10 +347,9 @@ async def test_rest_errors_name_the_problem(service_settings: Callable[..., Any]
                 "max_concurrent_cases": 2,
             },
         )
-        assert response.status_code == 400 and response.json()["detail"]["field"] == "firm_id"
+        assert response.status_code == 400 and at_fault(response) == ["#/firm_id"]
         response = await center.client.post("/firms", json={"contact": "1"})
-        assert response.status_code == 422
-        assert response.json()["detail"][0]["loc"] == ["body", "name"]
+        assert at_fault(response, 422) == ["#/name"]
         firm = await add_firm(center, "天津壬律师事务所")
         assert (
             await center.client.post("/firms", json={"name": "天津壬律师事务所", "contact": "1"})
@@ -358,7 +358,7 @@ async def test_rest_errors_name_the_problem(service_settings: Callable[..., Any]
         response = await center.client.post(
             f"/lawyers/{lawyer}/leaves", json={"starts_on": "2026-03-10", "ends_on": "2026-03-01"}
         )
-        assert response.status_code == 400 and response.json()["detail"]["field"] == "ends_on"
+        assert response.status_code == 400 and at_fault(response) == ["#/ends_on"]
 
 
 async def test_reappointment_and_private_counsel(service_settings: Callable[..., Any]) -> None:
@@ -512,7 +512,7 @@ async def test_activity_log_quality_review_and_meeting_flag(
             f"{path}/activities", json={"kind": "meeting", "performed_on": "2000-01-01"}
         )
         assert response.status_code == 400
-        assert response.json()["detail"]["field"] == "performed_on"
+        assert at_fault(response) == ["#/performed_on"]
         for kind in ("meeting", "file_review"):
             response = await center.client.post(
                 f"{path}/activities", json={"kind": kind, "performed_on": today}

@@ -41,6 +41,7 @@ from services.aid_center.tests.integration.test_aid_center_flow import (
     new_case,
     notice_for,
 )
+from tests.problems import at_fault
 
 pytestmark = pytest.mark.integration
 
@@ -106,7 +107,7 @@ async def test_duty_lawyer_from_the_rota_and_an_explicit_unassigned_request(
                 "mode": "phone",
             },
         )
-        assert bad.status_code == 400 and bad.json()["detail"]["field"] == "lawyer_id"
+        assert bad.status_code == 400 and at_fault(bad) == ["#/lawyer_id"]
 
         case_id, received, (adult_id, minor_id) = new_case()
         await center.publish(received, case_id)

@@ -27,29 +27,39 @@ async def _answer(error: DomainError) -> tuple[int, dict[str, Any]]:
     handler = app.exception_handlers[DomainError]
     request = Request({"type": "http", "method": "GET", "path": "/", "headers": []})
     response = await handler(request, error)  # type: ignore[misc]
-    return response.status_code, json.loads(bytes(response.body))
+    assert response.media_type == "application/problem+json"
+    body = json.loads(bytes(response.body))
+    assert body.pop("instance").startswith("urn:uuid:")
+    body.pop("title")
+    return response.status_code, body
 
 
-async def test_the_served_app_answers_each_kind_with_its_status_and_body() -> None:
+def _problem(status: int, code: str, detail: str, *errors: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:defense-coverage:problem:{code}",
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = [{"pointer": pointer, "detail": detail} for pointer in errors]
+    return body
+
+
+async def test_the_served_app_answers_each_kind_with_its_status_and_problem() -> None:
     lawyer = uuid.uuid4()
     refusal = StateConflict(f"lawyer {lawyer} is not on the roster", field="lawyer_id")
     assert await _answer(refusal) == (
         409,
-        {
-            "detail": {
-                "code": "conflict",
-                "message": f"lawyer {lawyer} is not on the roster",
-                "field": "lawyer_id",
-            }
-        },
+        _problem(409, "conflict", f"lawyer {lawyer} is not on the roster", "#/lawyer_id"),
     )
     assert await _answer(RuleViolation("each measure once", field="measures")) == (
         400,
-        {"detail": {"code": "invalid_input", "message": "each measure once", "field": "measures"}},
+        _problem(400, "invalid_input", "each measure once", "#/measures"),
     )
     assert await _answer(NotKnown("assignment", lawyer)) == (
         404,
-        {"detail": {"code": "not_found", "message": f"assignment {lawyer} not found"}},
+        _problem(404, "not_found", f"assignment {lawyer} not found"),
     )
 
 

@@ -34,7 +34,6 @@ def as_permanent(error: DomainError | ApiError) -> PermanentEventError:
 def install_domain_errors(app: FastAPI) -> None:
     async def handle(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
-        api = as_api_error(exc)
-        return JSONResponse(status_code=api.status_code, content=api.body(), headers=api.headers)
+        return as_api_error(exc).response()
 
     app.add_exception_handler(DomainError, handle)

@@ -21,6 +21,8 @@ from tests.infrastructure import RunningService, bearer, run_service
 sys.path.insert(0, str(Path(__file__).parent))
 from procuratorate_factories import NOW, aid_center, case, eventually, lawyer, suspect
 
+from tests.problems import at_fault, problem
+
 pytestmark = pytest.mark.integration
 
 
@@ -122,8 +124,8 @@ async def test_defend_self_in_the_decision_is_refused_on_a_legal_aid_law_ground(
         json={"choice": "defend_self"},
     )
     assert refused.status_code == 409, refused.text
-    assert refused.json()["detail"]["field"] == "choice"
-    assert "CPL Art. 35" in refused.json()["detail"]["message"]
+    assert at_fault(refused) == ["#/choice"]
+    assert "CPL Art. 35" in problem(refused)["detail"]
     assert (await the_suspect(service, case_id))["decision"] is None
 
 
@@ -168,7 +170,7 @@ async def test_expedited_period_runs_from_receipt_and_not_for_a_minor(
     refused = await service.client.post(
         f"/cases/{case_id}/expedited-procedure", json={"suspect_ids": [minor["suspect_id"]]}
     )
-    assert refused.status_code == 409 and "minor" in refused.json()["detail"]["message"]
+    assert refused.status_code == 409 and "minor" in problem(refused)["detail"]
 
 
 async def test_a_detained_suspects_review_period_does_not_roll_over_national_day(
@@ -275,7 +277,7 @@ async def test_letters_go_to_the_registered_center_and_an_unknown_district_is_re
         f"/cases/{case_id}/suspects/{elsewhere['suspect_id']}/defense-decision",
         json={"choice": "no_counsel"},
     )
-    assert refused.status_code == 409 and refused.json()["detail"]["field"] == "district"
+    assert refused.status_code == 409 and at_fault(refused) == ["#/district"]
 
 
 async def test_a_suspect_who_offended_at_17_is_a_minor_on_rest_intake(
@@ -294,5 +296,4 @@ async def test_a_suspect_who_offended_at_17_is_a_minor_on_rest_intake(
     bad = await service.client.post(
         "/cases", json=case(suspect(birth_date="2008-01-10", offence_date="2007-12-31"))
     )
-    assert bad.status_code == 422, bad.text
-    assert bad.json()["detail"][0]["loc"][-1] == "offence_date"
+    assert at_fault(bad, 422)[0].endswith("/offence_date")

@@ -27,6 +27,8 @@ from tests.infrastructure import RunningService, bearer, run_service
 sys.path.insert(0, str(Path(__file__).parent))
 from procuratorate_factories import NOW, aid_center, case, eventually, lawyer, published, suspect
 
+from tests.problems import at_fault
+
 pytestmark = pytest.mark.integration
 
 
@@ -98,13 +100,13 @@ async def test_file_review_opinions_consultation_and_hand_over(service: RunningS
             "delay_explanation": "卷宗在鉴定中",
         },
     )
-    assert too_late.status_code == 400 and too_late.json()["detail"]["field"] == "review_starts_at"
+    assert too_late.status_code == 400 and at_fault(too_late) == ["#/review_starts_at"]
     unexplained = await client.post(
         scheduling,
         json={"location": "阅卷室", "review_starts_at": "2026-03-09T09:00:00+08:00"},
     )
     assert unexplained.status_code == 400
-    assert unexplained.json()["detail"]["field"] == "delay_explanation"
+    assert at_fault(unexplained) == ["#/delay_explanation"]
     deferred = await client.post(
         scheduling,
         json={
@@ -158,14 +160,14 @@ async def test_file_review_opinions_consultation_and_hand_over(service: RunningS
         "opinions": [{"opinion": "应适用缓刑", "response": "explained"}],
     }
     bad = await client.post(f"{url}/sentencing-consultations", json=unanswered)
-    assert bad.status_code == 400 and bad.json()["detail"]["field"] == "opinions.0.explanation"
+    assert bad.status_code == 400 and at_fault(bad) == ["#/opinions/0/explanation"]
     held = await client.post(f"{url}/sentencing-consultations", json=consultation)
     assert held.status_code == 201, held.text
 
     # Indictment: the court is named, and each suspect is handed over with its defender.
     decisions = f"/cases/{case_id}/procedural-decisions"
     no_court = await client.post(decisions, json={"kind": "indictment"})
-    assert no_court.status_code == 400 and no_court.json()["detail"]["field"] == "court"
+    assert no_court.status_code == 400 and at_fault(no_court) == ["#/court"]
     indicted = await client.post(
         decisions,
         json={
@@ -303,7 +305,7 @@ async def test_ledger_filters_statistics_and_xlsx(
             "decided_at": "2026-04-20T10:00:00+08:00",
         },
     )
-    assert indicted.status_code == 409 and indicted.json()["detail"]["field"] == "suspect_ids"
+    assert indicted.status_code == 409 and at_fault(indicted) == ["#/suspect_ids"]
     not_prosecuted = await client.post(
         f"/cases/{second['case_id']}/procedural-decisions",
         json={"kind": "non_prosecution", "decided_at": "2026-04-20T10:00:00+08:00"},
@@ -339,7 +341,7 @@ async def test_ledger_filters_statistics_and_xlsx(
     backwards = await client.get(
         "/ledger", params={"received_from": "2026-05-01", "received_to": "2026-04-01"}
     )
-    assert backwards.status_code == 400 and backwards.json()["detail"]["field"] == "received_to"
+    assert backwards.status_code == 400 and at_fault(backwards) == ["received_to"]
     assert (await client.get("/ledger", params={"status": "lost"})).status_code == 422
 
     stats = (await client.get("/statistics", params={"district": district})).json()

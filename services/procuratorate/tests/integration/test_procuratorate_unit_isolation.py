@@ -18,6 +18,8 @@ from tests.infrastructure import RunningService, bearer, run_service
 sys.path.insert(0, str(Path(__file__).parent))
 from procuratorate_factories import case, suspect
 
+from tests.problems import at_fault
+
 pytestmark = pytest.mark.integration
 
 HEDONG, XIQING = "天津市河东区人民检察院", "天津市西青区人民检察院"
@@ -78,7 +80,7 @@ async def test_another_units_case_id_is_not_disclosed(service: RunningService) -
     # The caller's own case id, used twice, is still a conflict it may be told of.
     own = _xiqing(case_id=response.json()["case_id"])
     reused = await service.client.post("/cases", json=own, headers=_as(service, XIQING))
-    assert reused.status_code == 409 and reused.json()["detail"]["field"] == "case_id"
+    assert reused.status_code == 409 and at_fault(reused) == ["#/case_id"]
 
 
 async def test_another_units_suspect_ids_are_not_disclosed(service: RunningService) -> None:

@@ -42,6 +42,7 @@ from legal_calendar import LegalCalendar
 from service_runtime.calendar_store import load_calendar
 from service_runtime.calendar_watch import watch_calendar
 from service_runtime.database import create_engine, session_factory
+from service_runtime.docs import install_docs
 from service_runtime.errors import install_error_handlers
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.observability import (
@@ -50,6 +51,7 @@ from service_runtime.observability import (
     ServiceMetrics,
     request_metrics_middleware,
 )
+from service_runtime.openapi import install_openapi
 from service_runtime.request_guards import reject_unstorable_parameters, request_guard
 from service_runtime.security.audit_anchor import anchor_periodically
 from service_runtime.security.audit_http import audit_middleware
@@ -177,9 +179,13 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
         version="0.1.0",
         lifespan=lifespan,
         dependencies=[Depends(reject_unstorable_parameters)],
+        docs_url=None,  # install_docs: the pages without a CDN
+        redoc_url=None,
     )
     app.state.shutdown = shutdown
     install_error_handlers(app)
+    install_openapi(app)
+    install_docs(app)
     if definition.install_domain_errors is not None:
         definition.install_domain_errors(app)
     # A broker outage makes the Kafka client log the same errors thousands of times a second.

@@ -1,6 +1,6 @@
 """Checks every service applies to a request before its routes see it, and to every response.
 
-Each refusal is a 4xx in FastAPI's validation shape (``detail[].loc`` names the part at
+Each refusal is a 4xx problem (service_runtime.errors: ``errors[]`` names the part at
 fault), so hostile input never reaches code that would fail on it with a 500:
 
 - PostgreSQL text and jsonb cannot hold the NUL character, nor can UTF-8 encode a lone UTF-16
@@ -33,6 +33,8 @@ DEFAULT_MAX_BODY_BYTES = 1_048_576
 CACHEABLE = frozenset(
     {"/health", "/ready", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 )
+# The documentation pages' scripts and styles (service_runtime.docs): cacheable, not audited.
+DOCS_ASSETS_PREFIX = "/docs/assets/"
 NUL_MESSAGE = "text may not contain the NUL character (\\u0000)"
 SURROGATE_MESSAGE = "text must be valid Unicode (a lone UTF-16 surrogate is not)"
 
@@ -60,10 +62,12 @@ class Refusal(Exception):
         self.message = message
 
     def response(self) -> JSONResponse:
-        return JSONResponse(
-            status_code=self.status,
-            content={"detail": [{"type": self.kind, "loc": self.loc, "msg": self.message}]},
-        )
+        # Imported here: the error module uses this one's text cleaning.
+        from service_runtime.errors import problem, validation_errors
+
+        errors = validation_errors([{"type": self.kind, "loc": self.loc, "msg": self.message}])
+        code = "validation_failed" if self.status == 422 else None
+        return problem(self.status, code=code, detail=self.message, errors=errors)
 
 
 class RequestGuard:
@@ -240,7 +244,8 @@ def clean_text(text: str, limit: int = 200) -> str:
 
 
 def _no_store(scope: Scope, send: Send) -> Send:
-    if scope.get("path") in CACHEABLE:
+    path = str(scope.get("path", ""))
+    if path in CACHEABLE or path.startswith(DOCS_ASSETS_PREFIX):
         return send
 
     async def send_no_store(message: Message) -> None:

@@ -197,7 +197,7 @@ async def rota(
 ) -> list[ShiftOut]:
     last = ends_on or starts_on
     if last < starts_on:
-        raise InvalidInput("ends_on is before starts_on", field="ends_on")
+        raise InvalidInput("ends_on is before starts_on", field="ends_on", where="query")
     query = _shift_query().where(duty_shifts.c.on_date.between(starts_on, last))
     if station_id is not None:
         query = query.where(duty_shifts.c.station_id == station_id)

@@ -56,7 +56,7 @@ def ledger_filter(
     ] = None,
 ) -> LedgerFilter:
     if received_from and received_to and received_from > received_to:
-        raise InvalidInput("the period ends before it starts", field="received_to")
+        raise InvalidInput("the period ends before it starts", field="received_to", where="query")
     return LedgerFilter(
         # The caller's own unit only: the ledger is the unit's (issue 7, object level).
         procuratorate_unit=staff.agency,

@@ -190,7 +190,7 @@ async def put_calendar_year(
     try:
         checked = parse_calendar_year(calendar_year.to_json())
     except InvalidCalendarYear as exc:
-        raise InvalidInput(str(exc), field="body") from None
+        raise InvalidInput(str(exc), field="") from None
     await store_calendar_year(session, runtime.definition.tables.legal_calendar, checked)
     # Every replica (this one included) re-reads the calendar and recomputes what it settles.
     await announce_calendar_change(session, checked.year)

@@ -24,7 +24,7 @@ from uuid import UUID
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service_runtime.request_guards import clean_text
+from service_runtime.request_guards import DOCS_ASSETS_PREFIX, clean_text
 from service_runtime.route_match import route_of
 from service_runtime.security.audit import Actor, AuditEntry, GroupAppender
 
@@ -69,7 +69,11 @@ class AuditMiddleware:
         self._appender: GroupAppender | None = None  # needs the runtime: made at first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in NOT_AUDITED:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in NOT_AUDITED
+            or scope["path"].startswith(DOCS_ASSETS_PREFIX)
+        ):
             await self.app(scope, receive, send)
             return
         request = Request(scope)

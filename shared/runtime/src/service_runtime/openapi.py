@@ -1,0 +1,262 @@
+"""Each service's OpenAPI document, shaped the same way for all three.
+
+Errors: every error response of every operation is a reference to one of the shared
+``components.responses`` (``application/problem+json``, the ``Problem`` schema of
+service_runtime.errors), the route's own description kept beside the reference; an operation
+also lists the errors the shared mechanism can answer for it whatever the route says — 500
+always, 404 when its path has parameters, 400/413/422 when it takes a body (the request guard),
+422 when it takes parameters. FastAPI's own validation schemas, which the API never sends,
+are removed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from service_runtime.errors import (
+    AUTH_RESPONSES,
+    ERROR_RESPONSES,
+    MAX_REPORTED_ERRORS,
+    PROBLEM_JSON,
+    TYPE_PREFIX,
+)
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# status → (component name, description, example code, example detail)
+PROBLEM_RESPONSES: dict[int, tuple[str, str, str, str]] = {
+    400: (
+        "BadRequest",
+        "Input the rules reject (`invalid_input`; `errors[].pointer` names the field at fault), "
+        "or a malformed request header",
+        "invalid_input",
+        "the period ends before it starts",
+    ),
+    401: (
+        "Unauthorized",
+        "No bearer token, or one that is expired, forged or for another audience",
+        "unauthenticated",
+        "no bearer token",
+    ),
+    403: (
+        "Forbidden",
+        "The caller's role may not use this route",
+        "forbidden",
+        "this route is for procuratorate staff",
+    ),
+    404: ("NotFound", "Unknown id, or a path no route serves", "not_found", "case … not found"),
+    409: (
+        "Conflict",
+        "The current state forbids this action (`errors[].pointer` names what forbids it)",
+        "conflict",
+        "the case is closed",
+    ),
+    412: (
+        "PreconditionFailed",
+        "The resource changed since the version named in `If-Match`",
+        "precondition_failed",
+        "the resource changed since it was read",
+    ),
+    413: (
+        "ContentTooLarge",
+        "The request body exceeds the service's limit",
+        "body_too_large",
+        "the request body may not exceed 1048576 bytes",
+    ),
+    415: (
+        "UnsupportedMediaType",
+        "The request body's media type is not accepted",
+        "unsupported_media_type",
+        "only application/json is accepted",
+    ),
+    422: (
+        "UnprocessableContent",
+        "The body or a parameter is malformed; `errors` names each part "
+        f"(at most {MAX_REPORTED_ERRORS}), never the value sent",
+        "validation_failed",
+        "the request is malformed: #/suspects/0/birth_date: Input should be a valid date",
+    ),
+    429: (
+        "TooManyRequests",
+        "Too many requests; retry after the time `Retry-After` names",
+        "too_many_requests",
+        "too many requests",
+    ),
+    500: (
+        "InternalServerError",
+        "An unexpected error; logged under the problem's `instance`",
+        "internal_error",
+        "an unexpected error; it has been logged",
+    ),
+}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": (
+        "An RFC 9457 problem details object: every error of the API. Switch on `code`; "
+        "`type` is the same kind as a URI (an identifier, not a link)."
+    ),
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri", "description": "The kind, as a URI"},
+        "title": {"type": "string", "description": "The kind's fixed summary"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string", "description": "What went wrong this time"},
+        "instance": {
+            "type": "string",
+            "format": "uri",
+            "description": "This occurrence (logged with a 5xx)",
+        },
+        "code": {
+            "type": "string",
+            "description": "The stable machine-readable kind (an extension member)",
+            "examples": ["validation_failed"],
+        },
+        "errors": {
+            "type": "array",
+            "maxItems": MAX_REPORTED_ERRORS,
+            "items": {"$ref": "#/components/schemas/ProblemError"},
+        },
+    },
+    "additionalProperties": True,
+}
+
+PROBLEM_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "ProblemError",
+    "description": (
+        "One part at fault: `pointer` (a JSON pointer into the request body, as a URI "
+        "fragment) or `parameter` with `in`."
+    ),
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "pointer": {"type": "string", "examples": ["#/suspects/0/birth_date"]},
+        "parameter": {"type": "string", "examples": ["received_to"]},
+        "in": {"type": "string", "enum": ["query", "path", "header", "cookie"]},
+        "detail": {"type": "string"},
+        "type": {"type": "string", "description": "The validation error's kind, e.g. `missing`"},
+    },
+    "additionalProperties": True,
+}
+
+
+def _example(status: int, code: str, detail: str) -> dict[str, Any]:
+    from service_runtime.errors import TITLES
+
+    example: dict[str, Any] = {
+        "type": TYPE_PREFIX + code,
+        "title": TITLES[code],
+        "status": status,
+        "detail": detail,
+        "instance": "urn:uuid:0b7e4c4e-7f0c-4a36-9a55-2c1f7f1d3a10",
+        "code": code,
+    }
+    if status == 422:
+        example["errors"] = [
+            {
+                "pointer": "#/suspects/0/birth_date",
+                "detail": "Input should be a valid date",
+                "type": "date_from_datetime_parsing",
+            }
+        ]
+    elif status in (400, 409):
+        example["errors"] = [{"pointer": "#/received_to", "detail": detail}]
+    return example
+
+
+def problem_components() -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status, (name, description, code, detail) in PROBLEM_RESPONSES.items():
+        response: dict[str, Any] = {
+            "description": description,
+            "content": {
+                PROBLEM_JSON: {
+                    "schema": {"$ref": "#/components/schemas/Problem"},
+                    "example": _example(status, code, detail),
+                }
+            },
+        }
+        if status == 401:
+            response["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "The bearer challenge (RFC 6750)",
+                    "schema": {"type": "string"},
+                }
+            }
+        responses[name] = response
+    return responses
+
+
+def _implied_errors(operation: dict[str, Any], path: str) -> set[int]:
+    implied = {500}
+    parameters = operation.get("parameters", [])
+    if "{" in path:
+        implied.add(404)
+    if "requestBody" in operation:
+        implied |= {400, 413, 422}
+    if parameters:
+        implied.add(422)
+    return implied
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with every error response as a shared problem response (in place)."""
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["ProblemError"] = PROBLEM_ERROR_SCHEMA
+    components.setdefault("responses", {}).update(problem_components())
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in _implied_errors(operation, path):
+                responses.setdefault(str(status), {})
+            for key in list(responses):
+                if not key.isdigit() or int(key) not in PROBLEM_RESPONSES:
+                    continue
+                name, general, *_ = PROBLEM_RESPONSES[int(key)]
+                own = responses[key].get("description")
+                documented: dict[str, Any] = {"$ref": f"#/components/responses/{name}"}
+                if own and own not in _GENERIC_DESCRIPTIONS | {general}:
+                    documented["description"] = own
+                responses[key] = documented
+            operation["responses"] = dict(sorted(responses.items()))
+    return schema
+
+
+# Descriptions that say no more than the shared response's own.
+_GENERIC_DESCRIPTIONS = {
+    "Validation Error",
+    "Successful Response",
+    "Additional Response",
+    *(str(r["description"]) for r in (*ERROR_RESPONSES.values(), *AUTH_RESPONSES.values())),
+}
+
+
+def install_openapi(app: FastAPI) -> None:
+    """``app.openapi()`` builds the document once, shaped as this module says."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+                servers=app.servers,
+            )
+            app.openapi_schema = document_problems(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
