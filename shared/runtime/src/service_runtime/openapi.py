@@ -5,8 +5,9 @@ Errors: every error response of every operation is a reference to one of the sha
 service_runtime.errors), the route's own description kept beside the reference; an operation
 also lists the errors the shared mechanism can answer for it whatever the route says — 500
 always, 404 when its path has parameters, 400/413/422 when it takes a body (the request guard),
-422 when it takes parameters. FastAPI's own validation schemas, which the API never sends,
-are removed.
+422 when it takes parameters. An error response a route gives its own content is left as it
+is: the probes' 503 is their report of each check, not a problem. FastAPI's own validation
+schemas, which the API never sends, are removed.
 """
 
 from __future__ import annotations
@@ -84,6 +85,12 @@ PROBLEM_RESPONSES: dict[int, tuple[str, str, str, str]] = {
         "Too many requests; retry after the time `Retry-After` names",
         "too_many_requests",
         "too many requests",
+    ),
+    503: (
+        "ServiceUnavailable",
+        "A dependency (the broker, the database) did not answer; retry later",
+        "service_unavailable",
+        "consumer lag unreadable: KafkaConnectionError",
     ),
     500: (
         "InternalServerError",
@@ -222,6 +229,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             for key in list(responses):
                 if not key.isdigit() or int(key) not in PROBLEM_RESPONSES:
                     continue
+                if "content" in responses[key] and not _fastapi_validation(responses[key]):
+                    continue  # the route's own format (the probes' reports of each check)
                 name, general, *_ = PROBLEM_RESPONSES[int(key)]
                 own = responses[key].get("description")
                 documented: dict[str, Any] = {"$ref": f"#/components/responses/{name}"}
@@ -230,6 +239,10 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                 responses[key] = documented
             operation["responses"] = dict(sorted(responses.items()))
     return schema
+
+
+def _fastapi_validation(response: dict[str, Any]) -> bool:
+    return "HTTPValidationError" in str(response.get("content"))
 
 
 # Descriptions that say no more than the shared response's own.

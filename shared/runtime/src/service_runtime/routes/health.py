@@ -9,11 +9,28 @@ import time
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 from service_runtime.deps import RuntimeDep
 from service_runtime.shutdown import ShutdownState
 
 router = APIRouter(tags=["health"])
+
+
+class ProbeReport(BaseModel):
+    """A probe's answer: its verdict and each check's state."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"status": "unavailable", "checks": {"database": "ok", "kafka": "timeout"}}
+            ]
+        }
+    )
+
+    status: str
+    checks: dict[str, str]
+
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -21,7 +38,10 @@ CHECK_TIMEOUT_SECONDS = 3.0
 @router.get(
     "/health",
     summary="The process is alive and its relay and consumer loops go round",
-    responses={503: {"description": "A loop died or is stuck; `checks` says which"}},
+    response_model=ProbeReport,
+    responses={
+        503: {"description": "A loop died or is stuck; `checks` says which", "model": ProbeReport}
+    },
 )
 async def health(runtime: RuntimeDep) -> JSONResponse:
     checks = liveness(runtime)
@@ -56,7 +76,13 @@ def liveness(runtime: RuntimeDep) -> dict[str, str]:
 @router.get(
     "/ready",
     summary="Database and Kafka reachable, background loops running",
-    responses={503: {"description": "A dependency is unreachable; `checks` says which"}},
+    response_model=ProbeReport,
+    responses={
+        503: {
+            "description": "A dependency is unreachable; `checks` says which",
+            "model": ProbeReport,
+        }
+    },
 )
 async def ready(runtime: RuntimeDep, request: Request) -> JSONResponse:
     shutdown: ShutdownState = request.app.state.shutdown
