@@ -40,7 +40,7 @@ from procuratorate_factories import (
     suspect,
 )
 
-from tests.problems import at_fault
+from tests.problems import at_fault, problem
 
 pytestmark = pytest.mark.integration
 
@@ -207,11 +207,11 @@ async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == (
         f"通知辩护公函-{letter['document_number']['text']}-王小明.docx"
     )
-    # Without LibreOffice the PDF is a plain 503 naming the DOCX; the DOCX is still served.
+    # Without LibreOffice the PDF is a 503 problem naming the DOCX; the DOCX is still served.
     monkeypatch.setattr(defense_api, "converter", lambda: PdfConverter("/nonexistent/soffice"))
     no_pdf = await service.client.get(f"/cases/{case_id}/notices/{notice_id}/letter.pdf")
-    assert no_pdf.status_code == 503, no_pdf.text
-    assert "LibreOffice" in no_pdf.text and "letter.docx" in no_pdf.text
+    refused = problem(no_pdf, 503)["detail"]
+    assert "LibreOffice" in refused and "letter.docx" in refused
 
     # The aid center asks for a supplement, then accepts and assigns.
     await aid_center(

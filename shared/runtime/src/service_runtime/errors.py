@@ -69,7 +69,7 @@ TITLES: dict[str, str] = {
     "validation_failed": "The request is malformed",
     "too_many_requests": "Too many requests",
     "internal_error": "Internal server error",
-    "service_unavailable": "A dependency did not answer",
+    "unavailable": "The service cannot answer this now",
 }
 
 
@@ -87,7 +87,7 @@ def _code_of_status(status: int) -> str:
         422: "validation_failed",
         429: "too_many_requests",
         500: "internal_error",
-        503: "service_unavailable",
+        503: "unavailable",
     }
     if status in known:
         return known[status]

@@ -89,7 +89,7 @@ PROBLEM_RESPONSES: dict[int, tuple[str, str, str, str]] = {
     503: (
         "ServiceUnavailable",
         "A dependency (the broker, the database) did not answer; retry later",
-        "service_unavailable",
+        "unavailable",
         "consumer lag unreadable: KafkaConnectionError",
     ),
     500: (
