@@ -291,9 +291,11 @@ async def get_monthly_report(
 ) -> Response:
     ranged = criteria.received_from is not None or criteria.received_to is not None
     if month is not None and ranged:
-        raise InvalidInput("give month, or received_from/received_to, not both", field="month")
+        raise InvalidInput(
+            "give month, or received_from/received_to, not both", field="month", where="query"
+        )
     if month is None and not ranged:
-        raise InvalidInput("the report needs a month or a period", field="month")
+        raise InvalidInput("the report needs a month or a period", field="month", where="query")
     if month is not None:
         first = date.fromisoformat(f"{month}-01")
         last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
