@@ -18,6 +18,7 @@ from sqlalchemy.orm import SessionTransaction
 
 from defense_messaging.tables import MessagingTables
 from defense_schemas import BaseEvent, Envelope
+from defense_schemas.kafka_headers import kafka_headers
 
 Headers = Sequence[tuple[str, str]]
 
@@ -60,11 +61,9 @@ class Outbox:
                     "topic": topic,
                     "key": str(envelope.case_id).encode(),
                     "value": envelope.to_bytes(),
-                    "headers": [
-                        ["event_type", envelope.event_type],
-                        ["schema_version", str(envelope.schema_version)],
-                        ["producer", envelope.producer],
-                    ],
+                    # Computed here, where the envelope is at hand: the relay then sends the
+                    # row's bytes and headers as they are, never parsing a value.
+                    "headers": [[name, text] for name, text in kafka_headers(envelope)],
                 }
                 for envelope, topic in messages
             ],

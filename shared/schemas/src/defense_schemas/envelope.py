@@ -29,9 +29,11 @@ Payload = Annotated[dict[str, JsonValue], WithJsonSchema({"type": "object"})]
 
 class Envelope(BaseModel):
     """An event as published: who, what, when, which case, and why (correlation and causation),
-    around the event's payload. Immutable once published; strict (no unknown fields)."""
+    around the event's payload. Immutable once published. Open to growth: a reader ignores an
+    envelope field it does not know, and the published schema allows additional properties,
+    so a field added later breaks no reader, ours or a partner's strict validator."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_id: UUID = Field(description="This event's unique id; consumers deduplicate on it.")
     event_type: EventTypeName = Field(description="The event's type, e.g. `CaseReceived`.")

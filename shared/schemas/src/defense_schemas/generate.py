@@ -147,7 +147,10 @@ def asyncapi_document() -> Schema:
             "version": "1.0.0",
             "description": "The events of the full defense-coverage platform at the "
             "review-for-prosecution stage. Every message is an Envelope around one event's "
-            "payload, keyed by case id; generated from the `defense_schemas` models.",
+            "payload, keyed by case id; generated from the `defense_schemas` models. Each "
+            "message's headers carry its type and the envelope as CloudEvents 1.0 attributes "
+            "(`ce_*`, Kafka binding, binary content mode). The envelope and the payloads are "
+            "open: a reader must ignore a field it does not know.",
         },
         "defaultContentType": "application/json",
         "servers": {
@@ -217,6 +220,7 @@ def _message(event: type[BaseEvent], example: Schema | None) -> Schema:
         "title": event.schema_name(),
         "summary": " ".join(doc.split("\n\n")[0].split()),
         "contentType": "application/json",
+        "headers": _headers_schema(event),
         "payload": envelope,
         "examples": examples,
         "correlationId": {
@@ -233,6 +237,48 @@ def _message(event: type[BaseEvent], example: Schema | None) -> Schema:
                 "bindingVersion": KAFKA_BINDING_VERSION,
             }
         },
+    }
+
+
+def _headers_schema(event: type[BaseEvent]) -> Schema:
+    """The Kafka headers the services send with the event (defense_schemas.kafka_headers): its
+    own three and the CloudEvents binary-mode attributes. Agency systems publishing transfers
+    should send the same; the procuratorate reads the value alone."""
+    from defense_schemas.kafka_headers import (
+        CLOUDEVENTS_HEADERS,
+        CONTENT_TYPE,
+        EVENT_HEADERS,
+        HEADER_DESCRIPTIONS,
+        SOURCE_PREFIX,
+        SPEC_VERSION,
+        ce_type,
+    )
+
+    properties: Schema = {
+        name: {"type": "string", "description": HEADER_DESCRIPTIONS[name]}
+        for name in EVENT_HEADERS + CLOUDEVENTS_HEADERS
+    }
+    properties["event_type"]["const"] = event.event_type
+    properties["schema_version"]["const"] = str(event.schema_version)
+    properties["ce_specversion"]["const"] = SPEC_VERSION
+    properties["ce_type"]["const"] = ce_type(event.event_type, event.schema_version)
+    properties["content-type"]["const"] = CONTENT_TYPE
+    properties["ce_source"]["pattern"] = "^" + SOURCE_PREFIX
+    for name in ("ce_id", "ce_subject", "ce_correlationid", "ce_causationid"):
+        properties[name]["format"] = "uuid"
+    properties["ce_time"]["format"] = "date-time"
+    if event.producer is not Producer.AGENCY:
+        properties["producer"]["const"] = event.producer.value
+        properties["ce_source"]["const"] = SOURCE_PREFIX + event.producer.value
+    return {
+        "type": "object",
+        "description": "Kafka headers, UTF-8 text. The CloudEvents 1.0 attributes follow the "
+        "Kafka protocol binding in binary content mode: the message value (the envelope) is "
+        "the event's data, so any CloudEvents SDK reads the message.",
+        "properties": properties,
+        "required": [
+            name for name in EVENT_HEADERS + CLOUDEVENTS_HEADERS if name != "ce_causationid"
+        ],
     }
 
 

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from defense_schemas.kafka_headers import HEADER_NAMES
 from service_runtime.security.fields import NONCE_BYTES, TAG_BYTES, FieldCipher
 
 SEALED = "__sealed__"
@@ -172,7 +173,7 @@ class OutboxSealer:
 
     # An event's own headers name its type and producer, nothing personal: left clear, they
     # cost nothing to open and stay readable to whoever looks at the table.
-    CLEAR_HEADERS = frozenset({"event_type", "schema_version", "producer"})
+    CLEAR_HEADERS = HEADER_NAMES
 
     def seal(
         self, row_id: int, value: bytes, headers: list[list[str]]
