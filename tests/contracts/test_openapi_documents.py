@@ -3,21 +3,30 @@ API's conventions on every operation (table-driven: one row per operation of the
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
 
+from aid_center.api.operation_ids import OPERATION_IDS as AID_CENTER_IDS
 from aid_center.service import create_app as aid_center_app
+from notifier.api.operation_ids import OPERATION_IDS as NOTIFIER_IDS
 from notifier.service import create_app as notifier_app
+from procuratorate.api.operation_ids import OPERATION_IDS as PROCURATORATE_IDS
 from procuratorate.service import create_app as procuratorate_app
-from service_runtime.openapi import METHODS
+from service_runtime.openapi import METHODS, OPERATION_ID, SHARED_OPERATION_IDS
 
 FACTORIES = {
     "procuratorate": procuratorate_app,
     "aid_center": aid_center_app,
     "notifier": notifier_app,
+}
+NAMED = {
+    "procuratorate": PROCURATORATE_IDS,
+    "aid_center": AID_CENTER_IDS,
+    "notifier": NOTIFIER_IDS,
 }
 
 
@@ -80,3 +89,32 @@ def test_every_error_response_is_a_shared_problem(service: str, method: str, pat
 @pytest.mark.parametrize("service", list(FACTORIES))
 def test_fastapis_own_validation_shape_is_not_documented(service: str) -> None:
     assert "HTTPValidationError" not in document(service)["components"]["schemas"]
+
+
+@pytest.mark.parametrize(("service", "method", "path"), OPERATIONS)
+def test_every_operation_has_a_readable_id_a_summary_and_a_tag(
+    service: str, method: str, path: str
+) -> None:
+    operation = _operation(service, method, path)
+    assert OPERATION_ID.match(operation["operationId"]), operation["operationId"]
+    assert operation.get("summary"), "no summary"
+    assert operation.get("tags"), "no tag"
+
+
+@pytest.mark.parametrize("service", list(FACTORIES))
+def test_operation_ids_are_unique_and_the_tables_name_real_operations(service: str) -> None:
+    operations = {
+        f"{method.upper()} {path}": item[method]["operationId"]
+        for path, item in document(service)["paths"].items()
+        for method in item
+        if method in METHODS
+    }
+    ids = list(operations.values())
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for key, named in {**SHARED_OPERATION_IDS, **NAMED[service]}.items():
+        assert operations.get(key) == named, f"{key}: the table names no such operation"
+
+
+@pytest.mark.parametrize("service", list(FACTORIES))
+def test_the_api_version_is_semantic(service: str) -> None:
+    assert re.fullmatch(r"[1-9][0-9]*\.[0-9]+\.[0-9]+", document(service)["info"]["version"])

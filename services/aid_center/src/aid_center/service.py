@@ -15,6 +15,7 @@ from aid_center.api import (
     notices,
     work_stations,
 )
+from aid_center.api.operation_ids import OPERATION_IDS
 from aid_center.calendar_recount import recount_provisional_periods
 from aid_center.db.tables import metadata, platform
 from aid_center.errors import install_domain_errors
@@ -73,6 +74,7 @@ def definition() -> ServiceDefinition:
             work_stations.router,
             duty_requests.router,
         ],
+        operation_ids=OPERATION_IDS,
         audited=True,
         personal_fields=PERSONAL_FIELDS,
         install_domain_errors=install_domain_errors,

@@ -51,7 +51,7 @@ from service_runtime.observability import (
     ServiceMetrics,
     request_metrics_middleware,
 )
-from service_runtime.openapi import install_openapi
+from service_runtime.openapi import API_VERSION, install_openapi, operation_ids
 from service_runtime.request_guards import reject_unstorable_parameters, request_guard
 from service_runtime.security.audit_anchor import anchor_periodically
 from service_runtime.security.audit_http import audit_middleware
@@ -147,6 +147,11 @@ class ServiceDefinition:
     refresh_metrics: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
     """Sets the service's own gauges (``runtime.metrics.gauge``) before each ``/metrics``
     scrape, as the shared outbox gauges are."""
+    operation_ids: Mapping[str, str] = field(default_factory=dict)
+    """``"METHOD /path"`` → operationId, where the route function's name does not read as
+    the action (service_runtime.openapi.operation_ids)."""
+    api_version: str = API_VERSION
+    """The API's version (``info.version``), as service_runtime.openapi.API_VERSION says."""
     on_calendar_changed: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
     """Recompute what a calendar change settles (provisional deadlines); run in every replica
     after it has re-read the calendar (service_runtime.calendar_watch)."""
@@ -176,7 +181,8 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
     app = FastAPI(
         title=definition.title or definition.name,
         description=definition.description,
-        version="0.1.0",
+        version=definition.api_version,
+        generate_unique_id_function=operation_ids(definition.operation_ids),
         lifespan=lifespan,
         dependencies=[Depends(reject_unstorable_parameters)],
         docs_url=None,  # install_docs: the pages without a CDN
