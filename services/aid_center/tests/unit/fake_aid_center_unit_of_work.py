@@ -1,27 +1,32 @@
 """A fake of the aid center's unit of work: the repository in memory, the events collected
-instead of written to the outbox, a fixed clock. The appointment use cases run on it as they run
-on the database (they reach storage only through ``uow.aid`` and ``uow.publish``), in
-milliseconds. The fake answers the engine's questions (the need, the roster with its caseloads)
-from the same rows the use cases write, so a lawyer's place freed or taken shows at once."""
+instead of written to the outbox, a fixed clock, the bundled calendar, a real field cipher. The
+intake and appointment use cases run on it as they run on the database (they reach storage only
+through ``uow.aid`` and ``uow.publish``), in milliseconds. The fake answers the engine's
+questions (the need, the roster with its caseloads) from the same rows the use cases write, with
+the repository's own pure translation (``_need_of``, ``_candidate``), so a lawyer's place freed
+or taken, a leave, or a new ground shows at once."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
-from aid_center.db.repository import AidRequest, Roster
+from aid_center.db.repository import AidRequest, Roster, _candidate, _need_of
 from aid_center.domain.assignment import AssignmentNeed, Candidate
 from aid_center.domain.status import REFUSAL_ALLOWED, AssignmentStatus, NoticeStatus
 from aid_center.settings import AidCenterSettings
 from defense_schemas import BaseEvent, Envelope
-from defense_schemas.vocabulary import AppointmentBasis, Gender
-from legal_calendar import Deadline
+from defense_schemas.vocabulary import AppointmentBasis, SentenceBand
+from legal_calendar import Deadline, LegalCalendar, load_bundled_calendar
+from service_runtime.security.fields import FieldCipher, generate_key
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+CIPHER = FieldCipher({"k1": generate_key()}, "k1", generate_key())
 
 
 class FakeAid:
@@ -31,13 +36,24 @@ class FakeAid:
         self.firms: dict[UUID, str] = {}
         self.lawyers: dict[UUID, dict[str, Any]] = {}
         self.notices: dict[UUID, dict[str, Any]] = {}
+        self.applications: dict[UUID, dict[str, Any]] = {}
+        self.cases: dict[UUID, dict[str, Any]] = {}
+        self.suspects: dict[UUID, dict[str, Any]] = {}
         self.assignments: dict[UUID, dict[str, Any]] = {}
         self.locked_cases: list[UUID] = []
         self.held_lawyers: list[UUID] = []
 
     # -- setting up
 
-    def add_lawyer(self, firm: str, name: str, *, places: int = 5, years: int = 5) -> UUID:
+    def add_lawyer(
+        self,
+        firm: str,
+        name: str,
+        *,
+        places: int = 5,
+        years: int = 5,
+        juvenile: bool = False,
+    ) -> UUID:
         firm_id = next((k for k, v in self.firms.items() if v == firm), None) or uuid.uuid4()
         self.firms[firm_id] = firm
         lawyer_id = uuid.uuid4()
@@ -46,8 +62,15 @@ class FakeAid:
             "name": name,
             "license_number": f"1120{len(self.lawyers):09d}",
             "firm_id": firm_id,
+            "gender": "female",
             "max_concurrent_cases": places,
             "criminal_practice_years": years,
+            "specialties": ["juvenile"] if juvenile else [],
+            "languages": [],
+            "districts": [],
+            "active": True,
+            "on_leave": False,
+            "contact": "022-00000000",
         }
         return lawyer_id
 
@@ -70,27 +93,87 @@ class FakeAid:
     async def lock_case(self, case_id: UUID) -> None:
         self.locked_cases.append(case_id)
 
+    def _requests(self, basis: AppointmentBasis) -> dict[UUID, dict[str, Any]]:
+        return self.notices if basis is AppointmentBasis.NOTICE else self.applications
+
+    def request_row(self, notice_id: UUID | None, application_id: UUID | None) -> dict[str, Any]:
+        if notice_id is not None:
+            return self.notices[notice_id]
+        assert application_id is not None
+        return self.applications[application_id]
+
     async def load_request(
         self, *, notice_id: UUID | None, application_id: UUID | None
     ) -> AidRequest:
-        assert notice_id is not None, "the fake holds notices only"
-        return AidRequest(AppointmentBasis.NOTICE, notice_id, dict(self.notices[notice_id]))
+        row = dict(self.request_row(notice_id, application_id))
+        return AidRequest.of(row, notice_id=notice_id, application_id=application_id)
 
     async def find_request(
         self, *, notice_id: UUID | None, application_id: UUID | None
     ) -> AidRequest | None:
-        if notice_id not in self.notices:
+        if notice_id not in self.notices and application_id not in self.applications:
             return None
         return await self.load_request(notice_id=notice_id, application_id=application_id)
 
     async def mark_unassignable(
         self, request: AidRequest, *, failure: str, decision: dict[str, Any], at: datetime
     ) -> None:
-        self.notices[request.request_id] |= {
+        self._requests(request.basis)[request.request_id] |= {
             "status": NoticeStatus.UNASSIGNABLE,
             "unassignable_reason": failure,
             "last_decision": decision,
         }
+
+    # -- intake
+
+    async def receive_case(
+        self, case_id: UUID, values: dict[str, Any], suspect_rows: list[dict[str, Any]]
+    ) -> None:
+        self.cases[case_id] = {"case_id": case_id, **values}
+        for row in suspect_rows:
+            known = self.suspects.get(row["suspect_id"])
+            self.suspects[row["suspect_id"]] = {
+                **row,
+                "minor": row["minor"] or bool(known and known["minor"]),
+            }
+
+    async def notice(self, notice_id: UUID) -> dict[str, Any] | None:
+        found = self.notices.get(notice_id)
+        return dict(found) if found is not None else None
+
+    async def store_notice(self, values: dict[str, Any]) -> dict[str, Any] | None:
+        if values["notice_id"] in self.notices:
+            return None
+        case = self.cases.get(values["case_id"])
+        row = {
+            "district": case["district"] if case else None,
+            "unassignable_reason": None,
+            "last_decision": None,
+            "closed_reason": None,
+            **values,
+        }
+        self.notices[values["notice_id"]] = row
+        return dict(row)
+
+    async def update_notice(self, notice_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+        self.notices[notice_id] |= values
+        return dict(self.notices[notice_id])
+
+    async def store_application(self, values: dict[str, Any]) -> dict[str, Any] | None:
+        if values["application_id"] in self.applications:
+            return None
+        case = self.cases.get(values["case_id"])
+        row = {"district": case["district"] if case else None, **values}
+        self.applications[values["application_id"]] = row
+        return dict(row)
+
+    async def mark_life_or_death(self, suspect_id: UUID) -> None:
+        if suspect_id in self.suspects:
+            self.suspects[suspect_id]["likely_sentence"] = SentenceBand.LIFE_OR_DEATH.value
+
+    async def practice_years(self, lawyer_id: UUID) -> int | None:
+        row = self.lawyers.get(lawyer_id)
+        return row["criminal_practice_years"] if row else None
 
     async def record_assignment(self, request: AidRequest, assignment: dict[str, Any]) -> None:
         self.assignments[assignment["assignment_id"]] = {
@@ -100,13 +183,15 @@ class FakeAid:
             "end_reason": None,
             "end_detail": None,
         }
-        self.notices[request.request_id] |= {"status": NoticeStatus.ASSIGNED}
+        self._requests(request.basis)[request.request_id] |= {
+            "status": NoticeStatus.ASSIGNED,
+            "unassignable_reason": None,
+        }
 
     async def await_reappointment(
         self, *, notice_id: UUID | None, application_id: UUID | None, at: datetime
     ) -> None:
-        assert notice_id is not None, "the fake holds notices only"
-        notice = self.notices[notice_id]
+        notice = self.request_row(notice_id, application_id)
         if notice["status"] == NoticeStatus.ASSIGNED:
             notice["status"] = NoticeStatus.AWAITING_REAPPOINTMENT
 
@@ -122,7 +207,7 @@ class FakeAid:
     async def close_requests(
         self, suspect_id: UUID, *, reason: str, detail: str | None, at: datetime
     ) -> None:
-        for notice in self.notices.values():
+        for notice in (*self.notices.values(), *self.applications.values()):
             if notice["suspect_id"] == suspect_id and notice["status"] != NoticeStatus.CLOSED:
                 notice |= {
                     "status": NoticeStatus.CLOSED,
@@ -140,54 +225,49 @@ class FakeAid:
 
     async def need_and_roster(
         self,
-        request: dict[str, Any],
+        request: Mapping[str, Any],
         *,
         at: datetime,
         recent_window_days: int,
         excluded_lawyer_ids: frozenset[UUID] = frozenset(),
     ) -> tuple[AssignmentNeed, Roster]:
-        co_suspect_firms: dict[UUID, tuple[UUID, ...]] = {}
-        refused: set[UUID] = set()
+        firm_ids: list[UUID] = []
+        suspect_ids: list[UUID] = []
+        refused: list[UUID] = []
         for a in self.assignments.values():
             if (
                 a["case_id"] == request["case_id"]
                 and a["status"] == AssignmentStatus.ACTIVE
                 and a["suspect_id"] != request["suspect_id"]
             ):
-                co_suspect_firms[a["firm_id"]] = (
-                    *co_suspect_firms.get(a["firm_id"], ()),
-                    a["suspect_id"],
-                )
+                firm_ids.append(a["firm_id"])
+                suspect_ids.append(a["suspect_id"])
             if a["suspect_id"] == request["suspect_id"] and a["end_reason"] == REFUSAL_ALLOWED:
-                refused.add(a["lawyer_id"])
-        need = AssignmentNeed(
-            suspect_id=request["suspect_id"],
-            minor="minor" in request["grounds"],
-            possible_life_or_death=False,
-            district=request["district"],
-            co_suspect_firms=co_suspect_firms,
-            excluded_lawyer_ids=excluded_lawyer_ids | frozenset(refused),
+                refused.append(a["lawyer_id"])
+        suspect = self.suspects.get(request["suspect_id"], {})
+        need = _need_of(
+            SimpleNamespace(
+                minor=suspect.get("minor", False),
+                likely_sentence=suspect.get("likely_sentence"),
+                firm_ids=firm_ids,
+                suspect_ids=suspect_ids,
+                conflicted=[],
+                refused=refused,
+                previous=None,
+            ),
+            request,
+            excluded_lawyer_ids,
         )
-        candidates = [
-            Candidate(
-                lawyer_id=row["lawyer_id"],
-                name=row["name"],
-                license_number=row["license_number"],
-                firm_id=row["firm_id"],
-                gender=Gender.FEMALE,
-                criminal_practice_years=row["criminal_practice_years"],
-                max_concurrent_cases=row["max_concurrent_cases"],
-                active_cases=self._active_cases(row["lawyer_id"]),
-            )
-            for row in self.lawyers.values()
-        ]
         rows = {
             row["lawyer_id"]: SimpleNamespace(
-                **row, firm_name=self.firms[row["firm_id"]], contact="022-00000000"
+                **row,
+                firm_name=self.firms[row["firm_id"]],
+                active_cases=self._active_cases(row["lawyer_id"]),
+                recent_assignments=0,
             )
             for row in self.lawyers.values()
         }
-        return need, Roster(candidates=candidates, rows=rows)
+        return need, Roster(candidates=[_candidate(r) for r in rows.values()], rows=rows)
 
     async def hold_lawyer(self, lawyer_id: UUID) -> int | None:
         self.held_lawyers.append(lawyer_id)
@@ -258,6 +338,8 @@ class FakeUnitOfWork:
     """What the use cases read of ``AidCenterUnitOfWork``, without a database."""
 
     settings: AidCenterSettings = field(default_factory=AidCenterSettings)
+    calendar: LegalCalendar = field(default_factory=load_bundled_calendar)
+    cipher: FieldCipher = field(default_factory=lambda: CIPHER)
     now_is: datetime = NOW
     published: list[Published] = field(default_factory=list)
     aid: FakeAid = field(default_factory=FakeAid)

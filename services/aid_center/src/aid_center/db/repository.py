@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aid_center.db.tables import (
@@ -65,6 +66,21 @@ def _request_key(
         return notices, notices.c.notice_id == notice_id
     assert application_id is not None, "an assignment answers a notice or an application"
     return applications, applications.c.application_id == application_id
+
+
+# One statement stores the letter with its check's outcome and the case's district, and hands
+# the row back; a letter already stored (the same one again under another event id) inserts
+# nothing and returns no row. Built once: the columns' values are bound at execution.
+_STORE_NOTICE = (
+    pg_insert(notices)
+    .values(
+        district=sa.select(cases.c.district)
+        .where(cases.c.case_id == sa.bindparam("district_of_case"))
+        .scalar_subquery()
+    )
+    .on_conflict_do_nothing(index_elements=[notices.c.notice_id])
+    .returning(*notices.c)
+)
 
 
 @dataclass(frozen=True)
@@ -332,6 +348,95 @@ class AidRepository:
         if row is None:
             return None
         return AidRequest.of(row, notice_id=notice_id, application_id=application_id)
+
+    async def receive_case(
+        self, case_id: UUID, values: dict[str, Any], suspect_rows: list[dict[str, Any]]
+    ) -> None:
+        """Upsert the case and all its suspects in one statement: the case's upsert is a
+        data-modifying WITH, and the suspects' foreign key is checked at the end of the
+        statement, when the case is there. One multi-row upsert is safe because the contract
+        makes suspect ids unique within the event (a row cannot be upserted twice by one
+        statement). A suspect once a minor stays one."""
+        received_case = (
+            pg_insert(cases)
+            .values(case_id=case_id, **values)
+            .on_conflict_do_update(index_elements=[cases.c.case_id], set_=values)
+            .cte("received_case")
+        )
+        upsert_suspects = pg_insert(suspects).values(suspect_rows)
+        await self.session.execute(
+            upsert_suspects.on_conflict_do_update(
+                index_elements=[suspects.c.suspect_id],
+                set_={
+                    **{
+                        column: upsert_suspects.excluded[column]
+                        for column in suspect_rows[0]
+                        if column != "suspect_id"
+                    },
+                    "minor": suspects.c.minor | upsert_suspects.excluded.minor,
+                },
+            ).add_cte(received_case)
+        )
+
+    async def notice(self, notice_id: UUID) -> Mapping[Any, Any] | None:
+        row: Mapping[Any, Any] | None = (
+            (await self.session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
+            .mappings()
+            .first()
+        )
+        return row
+
+    async def store_notice(self, values: dict[str, Any]) -> Mapping[Any, Any] | None:
+        """The letter with its check's outcome and the case's district, in one statement that
+        hands the row back; a letter already stored inserts nothing and returns None."""
+        row: Mapping[Any, Any] | None = (
+            (
+                await self.session.execute(
+                    _STORE_NOTICE, {**values, "district_of_case": values["case_id"]}
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return row
+
+    async def update_notice(self, notice_id: UUID, values: dict[str, Any]) -> Mapping[Any, Any]:
+        """The notice's columns changed; the row as written."""
+        row: Mapping[Any, Any] = (
+            (
+                await self.session.execute(
+                    sa.update(notices)
+                    .where(notices.c.notice_id == notice_id)
+                    .values(**values)
+                    .returning(*notices.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return row
+
+    async def store_application(self, values: dict[str, Any]) -> Mapping[Any, Any] | None:
+        """The application with the case's district, in one statement that hands the row back;
+        an application already stored inserts nothing and returns None."""
+        row: Mapping[Any, Any] | None = (
+            (
+                await self.session.execute(
+                    pg_insert(applications)
+                    .values(
+                        **values,
+                        district=sa.select(cases.c.district)
+                        .where(cases.c.case_id == values["case_id"])
+                        .scalar_subquery(),
+                    )
+                    .on_conflict_do_nothing(index_elements=[applications.c.application_id])
+                    .returning(*applications.c)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return row
 
     async def mark_unassignable(
         self, request: AidRequest, *, failure: str, decision: dict[str, Any], at: datetime
