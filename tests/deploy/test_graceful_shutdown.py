@@ -123,18 +123,23 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def wait_ready(self, timeout: float = 120.0) -> None:
+    async def wait_ready(self, timeout: float = 240.0) -> None:
         deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(base_url=self.url, timeout=2.0) as client:
+        last = "no answer"
+        # /ready checks the database, Kafka and the topics, 3 s each at most: on a loaded
+        # machine an answer can take several seconds.
+        async with httpx.AsyncClient(base_url=self.url, timeout=15.0) as client:
             while time.monotonic() < deadline:
                 assert self.process is not None and self.process.poll() is None, self.output()
                 try:
-                    if (await client.get("/ready")).status_code == 200:
+                    response = await client.get("/ready")
+                    if response.status_code == 200:
                         return
-                except httpx.TransportError:
-                    pass
+                    last = response.text
+                except httpx.TransportError as exc:
+                    last = repr(exc)
                 await asyncio.sleep(0.2)
-        raise AssertionError(f"not ready in {timeout}s:\n{self.output()}")
+        raise AssertionError(f"not ready in {timeout}s ({last}):\n{self.output()}")
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-6000:]
@@ -241,11 +246,13 @@ async def _on_the_wire(settings: ProcuratorateSettings) -> int:
 
 async def _watch_readiness(url: str, seen: list[tuple[float, int | None, str]]) -> None:
     """Polls /ready until the server stops answering: (time, status or None, body)."""
-    async with httpx.AsyncClient(base_url=url, timeout=1.0) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=15.0) as client:
         while True:
             try:
                 response = await client.get("/ready")
                 seen.append((time.monotonic(), response.status_code, response.text))
+            except httpx.TimeoutException:
+                continue  # a slow answer on a loaded machine, not a closed listener
             except httpx.TransportError:
                 seen.append((time.monotonic(), None, ""))
                 return
@@ -262,7 +269,7 @@ async def test_sigterm_under_load_stops_in_order_within_the_grace_period(
     print(f"\nready in {time.monotonic() - began:.1f}s")
     published: list[int] = []
     load = asyncio.create_task(_publish(settings, TRANSFERS, published))
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while (await _effects(settings))["applied"] < FIRST_APPLIED:
         assert time.monotonic() < deadline, (await _effects(settings), published, load)
         await asyncio.sleep(0.1)
@@ -275,7 +282,7 @@ async def test_sigterm_under_load_stops_in_order_within_the_grace_period(
     service.process.send_signal(signal.SIGTERM)
     code = await asyncio.to_thread(service.process.wait, GRACE_PERIOD_SECONDS)
     stopped_in = time.monotonic() - terminated
-    await asyncio.wait_for(watcher, timeout=5)
+    await asyncio.wait_for(watcher, timeout=20)
     await load
     output = service.output()
     assert code == 0, output
