@@ -13,6 +13,7 @@ from aid_center.api import (
     firms,
     lawyers,
     notices,
+    replies,
     work_stations,
 )
 from aid_center.api.operation_ids import OPERATION_IDS
@@ -36,6 +37,8 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "/lawyers/{lawyer_id}": ("contact",),
     "/firms": ("contact",),
     "/firms/{firm_id}": ("contact",),
+    "/assignments/{assignment_id}/reply.docx": ("suspect_name", "lawyer_contact"),
+    "/assignments/{assignment_id}/reply.pdf": ("suspect_name", "lawyer_contact"),
 }
 
 
@@ -71,6 +74,7 @@ def definition() -> ServiceDefinition:
             notices.router,
             applications.router,
             assignments.router,
+            replies.router,
             work_stations.router,
             duty_requests.router,
         ],

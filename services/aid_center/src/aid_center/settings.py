@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, PostgresDsn
 from pydantic_settings import SettingsConfigDict
 
@@ -26,6 +28,21 @@ class AidCenterSettings(ServiceSettings):
         ge=1,
         description="Flag an assignment whose lawyer has not met the suspect this many days "
         "after the assignment (Measures Art. 7: 及时会见).",
+    )
+    issuing_unit_abbreviations: dict[str, str] = Field(
+        default_factory=lambda: {
+            "天津市河东区法律援助中心": "津河东援函",
+            "天津市西青区法律援助中心": "津西青援函",
+        },
+        description="Center name → the abbreviation that opens its document numbers (the "
+        "reply 函告 of Measures Art. 4, e.g. 津河东援函〔2026〕3号); a center not listed numbers "
+        "under its full name. JSON map in the env var.",
+    )
+    reply_template: Path | None = Field(
+        None,
+        description="A DOCX template replacing the bundled reply to the procuratorate "
+        "(aid_center/documents/templates/assignment_reply.docx): staff restyle a copy without "
+        "a release. Its tags are listed in the service's README.",
     )
     recent_assignment_window_days: int = Field(
         90,

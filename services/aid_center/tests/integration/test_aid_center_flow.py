@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import unquote
 from uuid import UUID, uuid4
 
 import pytest
 
+from aid_center.api import replies as replies_api
 from defense_schemas.events.aid_center import (
     AidTerminated,
     AssignmentEnded,
@@ -45,6 +47,7 @@ from defense_schemas.vocabulary import (
     SentenceBand,
 )
 from legal_calendar import CalendarDays, compute_deadline, legal_date
+from official_documents import PdfConverter, chinese_date, docx_text
 from services.aid_center.tests.integration.center import Center, running_center
 from tests.infrastructure import eventually
 from tests.problems import at_fault, problem
@@ -164,6 +167,39 @@ async def test_notice_flows_to_lawyer_assigned_with_juvenile_specialist(
         assert "juvenile specialist" in " ".join(body["last_decision"]["reasons"])
         lawyer = (await center.client.get(f"/lawyers/{specialist}")).json()
         assert lawyer["active_cases"] == 1
+
+        # Measures Art. 4: the reply is a numbered document of the center, LawyerAssigned
+        # carries its number, and it prints the lawyer's name, firm and contact.
+        assert assigned.document_number is not None
+        assert assigned.document_number.issuing_unit == "津河东援函"
+        reply = await center.client.get(f"/assignments/{assigned.assignment_id}/reply.docx")
+        assert reply.status_code == 200, reply.text
+        text = docx_text(reply.content)
+        for expected in (
+            "天津市河东区法律援助中心指派通知书",
+            assigned.document_number.text,
+            f"{LETTER.procuratorate_unit}：",
+            f"你院{LETTER.document_number.text}《通知辩护公函》收悉。",
+            "《关于进一步深化刑事案件律师辩护全覆盖试点工作的实施办法》第四条",
+            f"犯罪嫌疑人{MINOR.name}",
+            "辩护律师：律师B001",
+            "所属单位：天津乙律师事务所",
+            "联系方式：138B001",
+            chinese_date(legal_date(assigned.assigned_at)),
+            "第一联 送人民检察院",
+        ):
+            assert expected in text, expected
+        disposition = reply.headers["content-disposition"]
+        assert unquote(disposition.split("filename*=UTF-8''")[1]) == (
+            f"指派通知书-{assigned.document_number.text}-{MINOR.name}.docx"
+        )
+        no_such = await center.client.get(f"/assignments/{uuid4()}/reply.docx")
+        assert no_such.status_code == 404
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(replies_api, "converter", lambda: PdfConverter("/nonexistent/soffice"))
+            no_pdf = await center.client.get(f"/assignments/{assigned.assignment_id}/reply.pdf")
+        assert no_pdf.status_code == 503, no_pdf.text
+        assert "LibreOffice" in no_pdf.text and "reply.docx" in no_pdf.text
 
         # The same event delivered again changes nothing (the inbox skips it).
         before = len(center.log.of_case(case_id))

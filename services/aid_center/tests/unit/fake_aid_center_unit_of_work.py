@@ -41,6 +41,7 @@ class FakeAid:
         self.suspects: dict[UUID, dict[str, Any]] = {}
         self.assignments: dict[UUID, dict[str, Any]] = {}
         self.locked_cases: list[UUID] = []
+        self.document_counters: dict[tuple[str, int], int] = {}
         self.held_lawyers: list[UUID] = []
 
     # -- setting up
@@ -83,6 +84,7 @@ class FakeAid:
             "grounds": [],
             "wishes": None,
             "district": None,
+            "addressee_center": "天津市河东区法律援助中心",
             **values,
         }
         self.notices[notice["notice_id"]] = notice
@@ -174,6 +176,11 @@ class FakeAid:
     async def practice_years(self, lawyer_id: UUID) -> int | None:
         row = self.lawyers.get(lawyer_id)
         return row["criminal_practice_years"] if row else None
+
+    async def next_document_number(self, issuing_unit: str, year: int) -> int:
+        key = (issuing_unit, year)
+        self.document_counters[key] = self.document_counters.get(key, 0) + 1
+        return self.document_counters[key]
 
     async def record_assignment(self, request: AidRequest, assignment: dict[str, Any]) -> None:
         self.assignments[assignment["assignment_id"]] = {

@@ -62,6 +62,27 @@ async def test_a_notice_is_appointed_at_the_events_time_and_co_suspects_get_diff
         await appoint(uow, first["notice_id"], caused_by=None)
 
 
+async def test_each_appointment_replies_under_the_centers_next_number() -> None:
+    """Measures Art. 4: the reply (函告) is a numbered document of the center, and
+    ``LawyerAssigned`` carries its number."""
+    uow = _uow_with_roster()
+    case_id = uuid.uuid4()
+    first = uow.aid.add_notice(case_id)
+    second = uow.aid.add_notice(uuid.uuid4(), addressee_center="天津市和平区法律援助中心")
+    third = uow.aid.add_notice(uuid.uuid4())
+    for notice in (first, second, third):
+        await appoint(uow, notice["notice_id"], caused_by=None)
+    numbers = [a.document_number for a in uow.events(LawyerAssigned)]
+    # 津河东援函 is configured for 河东区's center; 和平区's numbers under its full name.
+    assert [n.text if n else None for n in numbers] == [
+        "津河东援函〔2026〕1号",
+        "天津市和平区法律援助中心〔2026〕1号",
+        "津河东援函〔2026〕2号",
+    ]
+    stored = [a["document_number"]["text"] for a in uow.aid.assignments.values()]
+    assert stored == [n.text for n in numbers if n]
+
+
 async def test_an_allowed_refusal_frees_the_place_and_the_written_request_brings_another() -> None:
     uow = _uow_with_roster()
     case_id = uuid.uuid4()
@@ -107,6 +128,9 @@ async def test_an_allowed_refusal_frees_the_place_and_the_written_request_brings
     assert replaced.assignment_id == again.assignment_id
     assert replaced.reappointment_request_id == request_id
     assert replaced.lawyer.lawyer_id != refused["lawyer_id"]  # never the refused lawyer again
+    # The new lawyer is 函告'd under the center's next number (Measures Art. 4-5).
+    assert replaced.document_number is not None
+    assert replaced.document_number.text == "津河东援函〔2026〕2号"
     # The request is answered once: the same request again is refused by the state.
     with pytest.raises(StateConflict):
         await appoint(

@@ -20,6 +20,7 @@ from defense_schemas.events.aid_center import (
     NoticeAccepted,
     SupplementRequested,
 )
+from defense_schemas.events.common import DocumentNumber
 from defense_schemas.events.intake import CaseTransferred
 from official_documents import PdfConverter, docx_text
 from procuratorate.api import defense as defense_api
@@ -133,6 +134,13 @@ async def test_kafka_intake_makes_one_case_from_a_duplicate_transfer(
     assert len(await published(service, str(case_id), "CaseReceived")) == 1
 
 
+class StubConverter(PdfConverter):
+    """Stands for LibreOffice: the "PDF" is the DOCX it was given, marked."""
+
+    async def to_pdf(self, document: bytes, suffix: str = ".docx") -> bytes:
+        return b"%PDF-stub:" + document
+
+
 async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
     service: RunningService, producer: AIOKafkaProducer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,6 +220,15 @@ async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
     no_pdf = await service.client.get(f"/cases/{case_id}/notices/{notice_id}/letter.pdf")
     refused = problem(no_pdf, 503)["detail"]
     assert "LibreOffice" in refused and "letter.docx" in refused
+    # With a converter, the PDF of that very DOCX, under the same name (the render check
+    # converts with the real LibreOffice).
+    monkeypatch.setattr(defense_api, "converter", lambda: StubConverter())
+    pdf = await service.client.get(f"/cases/{case_id}/notices/{notice_id}/letter.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert docx_text(pdf.content.removeprefix(b"%PDF-stub:")) == text
+    assert unquote(pdf.headers["content-disposition"].split("filename*=UTF-8''")[1]) == (
+        f"通知辩护公函-{letter['document_number']['text']}-王小明.pdf"
+    )
 
     # The aid center asks for a supplement, then accepts and assigns.
     await aid_center(
@@ -267,6 +284,7 @@ async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
         notice_id=uuid.UUID(notice_id),
         lawyer=lawyer(),
         assigned_at=NOW,
+        document_number=DocumentNumber.of("津河东援函", 2026, 3),
     )
     envelope = await aid_center(service, producer, case_id, assigned)
     # The same event delivered again changes nothing.
@@ -280,6 +298,8 @@ async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
 
     person = await eventually(appointed)
     assert person["current_defender"]["name"] == "赵律师"
+    # The center's reply (函告) that named the lawyer, as the procuratorate files it.
+    assert person["current_defender"]["reply_number"] == "津河东援函〔2026〕3号"
     await asyncio.sleep(0.5)
     person = (await service.client.get(f"/cases/{case_id}")).json()["suspects"][0]
     assert len(person["defenders"]) == 1

@@ -157,7 +157,6 @@ class OfficialDocumentTemplate:
         body.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         field = paragraph_style(STYLE_FIELD)
         field.paragraph_format.first_line_indent = Pt(2 * CHAR)
-        field.paragraph_format.keep_with_next = True
         for name, font in ((STYLE_HEADING_1, HEADING_1_FONT), (STYLE_HEADING_2, HEADING_2_FONT)):
             heading = paragraph_style(name, font)
             heading.paragraph_format.first_line_indent = Pt(2 * CHAR)

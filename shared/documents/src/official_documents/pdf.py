@@ -13,6 +13,7 @@ import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 FONTCONFIG = Path(__file__).with_name("fonts.conf")
@@ -46,13 +47,22 @@ class PdfConverter:
     def available(self) -> bool:
         return self.office is not None
 
-    async def to_pdf(self, docx: bytes) -> bytes:
+    async def to_pdf(self, document: bytes, suffix: str = ".docx") -> bytes:
+        """One document (DOCX, or XLSX with suffix `.xlsx`) as PDF."""
+        return (await self.to_pdfs({f"document{suffix}": document}))[f"document{suffix}"]
+
+    async def to_pdfs(self, documents: Mapping[str, bytes]) -> dict[str, bytes]:
+        """Several documents in one LibreOffice run (its start-up is most of the time), by
+        file name (the suffix says the format)."""
         if self.office is None:
             raise PdfUnavailable("LibreOffice is not installed on this server")
         async with self._lock:
             with tempfile.TemporaryDirectory(prefix="office-convert-") as work:
-                source = Path(work) / "document.docx"
-                source.write_bytes(docx)
+                sources = []
+                for name, content in documents.items():
+                    source = Path(work) / Path(name).name
+                    source.write_bytes(content)
+                    sources.append(source)
                 env = {**os.environ, "FONTCONFIG_FILE": str(FONTCONFIG), "HOME": work}
                 process = await asyncio.create_subprocess_exec(
                     self.office,
@@ -60,10 +70,10 @@ class PdfConverter:
                     "--headless",
                     "--norestore",
                     "--convert-to",
-                    "pdf:writer_pdf_Export",
+                    "pdf",
                     "--outdir",
                     work,
-                    str(source),
+                    *map(str, sources),
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.PIPE,
                     env=env,
@@ -76,8 +86,13 @@ class PdfConverter:
                     process.kill()
                     await process.wait()
                     raise PdfUnavailable("LibreOffice did not finish the conversion") from error
-                target = source.with_suffix(".pdf")
-                if process.returncode != 0 or not target.is_file():
-                    detail = stderr.decode(errors="replace").strip()[:300]
-                    raise PdfUnavailable(f"LibreOffice could not convert the document: {detail}")
-                return target.read_bytes()
+                converted = {}
+                for name, source in zip(documents, sources, strict=True):
+                    target = source.with_suffix(".pdf")
+                    if process.returncode != 0 or not target.is_file():
+                        detail = stderr.decode(errors="replace").strip()[:300]
+                        raise PdfUnavailable(
+                            f"LibreOffice could not convert the document: {detail}"
+                        )
+                    converted[name] = target.read_bytes()
+                return converted

@@ -28,6 +28,7 @@ from aid_center.db.tables import (
     assignments,
     cases,
     conflict_reports,
+    document_counters,
     duty_requests,
     duty_shifts,
     law_firms,
@@ -451,6 +452,56 @@ class AidRepository:
                 updated_at=at,
             )
         )
+
+    async def next_document_number(self, issuing_unit: str, year: int) -> int:
+        """Draw the center's next document number in `year`. The upsert locks the counter row
+        until the transaction ends, so concurrent appointments wait, and a rolled-back one
+        gives its number back: unique and gap-free."""
+        return int(
+            await self.session.scalar(
+                pg_insert(document_counters)
+                .values(issuing_unit=issuing_unit, year=year, last_sequence=1)
+                .on_conflict_do_update(
+                    index_elements=["issuing_unit", "year"],
+                    set_={"last_sequence": document_counters.c.last_sequence + 1},
+                )
+                .returning(document_counters.c.last_sequence)
+            )
+            or 0
+        )
+
+    async def reply_of(self, assignment_id: UUID) -> Mapping[Any, Any] | None:
+        """What the reply (函告) prints: the assignment, its lawyer and firm, the case and the
+        suspect, and the notice it answers (absent for an application)."""
+        query = (
+            sa.select(
+                assignments.c.assignment_id,
+                assignments.c.notice_id,
+                assignments.c.application_id,
+                assignments.c.assigned_at,
+                assignments.c.document_number,
+                assignments.c.previous_assignment_id,
+                lawyers.c.name.label("lawyer_name"),
+                lawyers.c.contact.label("lawyer_contact"),
+                law_firms.c.name.label("firm_name"),
+                cases.c.procuratorate_unit,
+                suspects.c.suspect_id,
+                suspects.c.name.label("suspect_name"),
+                suspects.c.charges,
+                notices.c.document_number.label("notice_number"),
+                sa.func.coalesce(notices.c.addressee_center, applications.c.addressee_center).label(
+                    "center"
+                ),
+            )
+            .join(lawyers, lawyers.c.lawyer_id == assignments.c.lawyer_id)
+            .join(law_firms, law_firms.c.firm_id == assignments.c.firm_id)
+            .join(suspects, suspects.c.suspect_id == assignments.c.suspect_id)
+            .join(cases, cases.c.case_id == suspects.c.case_id)
+            .outerjoin(notices, notices.c.notice_id == assignments.c.notice_id)
+            .outerjoin(applications, applications.c.application_id == assignments.c.application_id)
+            .where(assignments.c.assignment_id == assignment_id)
+        )
+        return (await self.session.execute(query)).mappings().first()
 
     async def record_assignment(self, request: AidRequest, assignment: dict[str, Any]) -> None:
         """The new active assignment and the request's new state (assigned), together."""

@@ -167,6 +167,15 @@ previous_stage_lawyers = sa.Table(
     _created(),
 )
 
+document_counters = sa.Table(
+    "document_counters",
+    metadata,
+    # The center's document numbers 〔year〕N号: unique and gap-free per center per year.
+    sa.Column("issuing_unit", sa.Text, primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last_sequence", sa.Integer, nullable=False),
+)
+
 _ACTIVE = sa.text(f"status = '{AssignmentStatus.ACTIVE.value}'")
 
 assignments = sa.Table(
@@ -192,6 +201,8 @@ assignments = sa.Table(
     sa.Column("stage_outcome", sa.Text, nullable=True),
     sa.Column("trial_court", sa.Text, nullable=True),
     sa.Column("handed_over_at", sa.DateTime(timezone=True), nullable=True),
+    # The number of the reply telling the procuratorate who defends (函告, Measures Art. 4).
+    sa.Column("document_number", pg.JSONB, nullable=True),
     # One active appointment per suspect; and never one firm for two co-suspects of a case at
     # the same time (Measures Art. 13 ¶2) — the database refuses it even if the code slipped.
     sa.Index(

@@ -36,7 +36,9 @@ from defense_schemas.events.aid_center import (
     LawyerAssigned,
     LawyerReplaced,
 )
+from defense_schemas.events.common import DocumentNumber
 from defense_schemas.vocabulary import AssignmentEndReason, ReplacementReason, TerminationReason
+from legal_calendar import legal_date
 
 
 def _manual_decision(
@@ -219,6 +221,15 @@ async def appoint(
 
     chosen = decision.chosen
     assignment_id = uuid.uuid4()
+    # The reply's number last: drawing it locks the center's counter row until the
+    # transaction ends, so only what needs the number follows.
+    center = notice["addressee_center"]
+    year = legal_date(at).year
+    number = DocumentNumber.of(
+        uow.settings.issuing_unit_abbreviations.get(center, center),
+        year,
+        await aid.next_document_number(center, year),
+    )
     await aid.record_assignment(
         request,
         {
@@ -234,6 +245,7 @@ async def appoint(
             "previous_assignment_id": replacing["assignment_id"] if replacing else None,
             "decision": explanation,
             "assigned_at": at,
+            "document_number": number.model_dump(mode="json"),
         },
     )
     lawyer = loaded.lawyer(chosen.lawyer_id)
@@ -247,6 +259,7 @@ async def appoint(
             lawyer=lawyer,
             assigned_at=at,
             continued_from_previous_stage=decision.continued_from_previous_stage,
+            document_number=number,
         )
     else:
         event = LawyerReplaced(
@@ -258,6 +271,7 @@ async def appoint(
             replaced_at=at,
             reappointment_request_id=reappointment_request_id,
             detail=detail,
+            document_number=number,
         )
     await uow.publish(event, case_id=notice["case_id"], caused_by=caused_by)
     return Appointment(decision, assignment_id)

@@ -54,6 +54,11 @@ class DefenderView(BaseModel):
     contact: str | None
     assignment_id: UUID | None
     retention_id: UUID | None
+    reply_number: str | None = Field(
+        None,
+        description="For an appointed lawyer: the number of the center's reply that named them "
+        "(函告, Measures Art. 4), e.g. 津河东援函〔2026〕3号.",
+    )
     started_at: datetime
     ended_at: datetime | None
     end_reason: str | None

@@ -168,6 +168,8 @@ defenders = sa.Table(
     sa.Column("assignment_id", UUID(as_uuid=True), index=True),
     sa.Column("retention_id", UUID(as_uuid=True), index=True),
     sa.Column("retained_by", sa.String(40)),
+    # The center's reply naming an appointed lawyer (函告, Measures Art. 4), as printed.
+    sa.Column("reply_number", sa.String(100)),
     sa.Column("started_at", TZ, nullable=False),
     sa.Column("ended_at", TZ),
     sa.Column("end_reason", sa.String(60)),

@@ -24,9 +24,14 @@ def build_letter_template() -> layout.OfficialDocumentTemplate:
         "犯罪嫌疑人羁押场所或者住所：{{ place_of_detention_or_residence }}", layout.STYLE_FIELD
     )
     doc.paragraph("犯罪嫌疑人联系方式：{{ suspect_contact }}", layout.STYLE_FIELD)
-    # One line each: a name and a contact on one line of 28 characters wrap mid-label.
+    # One line each: a name and a contact on one line of 28 characters wrap mid-label. An
+    # adult's letter says 无 once, rather than twice, to keep the letter to one page.
+    doc.paragraph("{%p if has_guardian %}", layout.STYLE_FIELD)
     doc.paragraph("未成年犯罪嫌疑人法定代理人：{{ guardian_name }}", layout.STYLE_FIELD)
     doc.paragraph("法定代理人联系方式：{{ guardian_contact }}", layout.STYLE_FIELD)
+    doc.paragraph("{%p else %}", layout.STYLE_FIELD)
+    doc.paragraph("未成年犯罪嫌疑人法定代理人：无", layout.STYLE_FIELD)
+    doc.paragraph("{%p endif %}", layout.STYLE_FIELD)
     doc.paragraph("案件承办人：{{ case_handler_name }}", layout.STYLE_FIELD)
     doc.paragraph("案件承办人联系方式：{{ case_handler_contact }}", layout.STYLE_FIELD)
     # The seal's place is the line under the text (印章顶端上距正文一行之内), pressing on the

@@ -27,6 +27,7 @@ FIELDS = (
     "citation",
     "place_of_detention_or_residence",
     "suspect_contact",
+    "has_guardian",
     "guardian_name",
     "guardian_contact",
     "case_handler_name",
@@ -48,7 +49,7 @@ def issue_date(sent_at: datetime) -> date:
     return sent_at.astimezone(LEGAL_TIMEZONE).date()
 
 
-def letter_fields(letter: NoticeOfDefenseLetter, issued_on: date) -> dict[str, str]:
+def letter_fields(letter: NoticeOfDefenseLetter, issued_on: date) -> dict[str, object]:
     guardian = letter.guardian
     return {
         "title": letter_title(letter.procuratorate_unit),
@@ -62,6 +63,7 @@ def letter_fields(letter: NoticeOfDefenseLetter, issued_on: date) -> dict[str, s
         "citation": citation_phrase(letter.grounds),
         "place_of_detention_or_residence": letter.place_of_detention_or_residence,
         "suspect_contact": letter.suspect_contact or NOT_APPLICABLE,
+        "has_guardian": guardian is not None,
         "guardian_name": guardian.name if guardian else NOT_APPLICABLE,
         "guardian_contact": guardian.contact if guardian else NOT_APPLICABLE,
         "case_handler_name": letter.case_handler.name,

@@ -113,6 +113,7 @@ async def appoint(
     assignment_id: Any = None,
     at: Any,
     superseded: bool = False,
+    reply_number: str | None = None,
 ) -> None:
     await uow.cases.add_defender(
         suspect_id,
@@ -122,6 +123,7 @@ async def appoint(
         contact=lawyer.contact,
         lawyer_id=lawyer.lawyer_id,
         assignment_id=assignment_id,
+        reply_number=reply_number,
         started_at=at,
         ended_at=at if superseded else None,
         end_reason=SUPERSEDED_BY_RETAINED_COUNSEL if superseded else None,
@@ -195,6 +197,7 @@ async def on_lawyer_assigned(
         kind=kind,
         assignment_id=event.assignment_id,
         at=event.assigned_at,
+        reply_number=event.document_number.text if event.document_number else None,
         # Counsel was retained while the center was choosing: aid is to end (Art. 6), the
         # appointment is kept on record but never counts as a second defender.
         superseded=not current,
@@ -231,6 +234,7 @@ async def on_lawyer_replaced(
         kind=kind,
         assignment_id=event.assignment_id,
         at=event.replaced_at,
+        reply_number=event.document_number.text if event.document_number else None,
         # Neither replacing an active appointment nor answering a reappointment request
         # (counsel retained meanwhile): kept on record, never a second defender.
         superseded=counts is None,

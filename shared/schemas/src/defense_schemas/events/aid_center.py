@@ -149,6 +149,11 @@ class LawyerReplaced(AidCenterEvent):
         default=None, description="The procuratorate's reappointment request, if one caused it."
     )
     detail: Note | None = Field(default=None, description="Circumstances of the replacement.")
+    document_number: DocumentNumber | None = Field(
+        default=None,
+        description="The number of the letter informing the procuratorate of the new lawyer "
+        "(函告, Measures Art. 4-5).",
+    )
 
 
 class AssignmentFailed(AidCenterEvent):
