@@ -63,6 +63,7 @@ DECLARED: dict[tuple[str, str, str], tuple[Source, ...]] = {
     ("procuratorate", "notice_counters", "issuing_unit"): (fields.OrgName,),
     ("procuratorate", "notices", "issuing_unit"): (fields.OrgName,),
     ("procuratorate", "notices", "document_number"): (fields.Reference,),
+    ("procuratorate", "defenders", "reply_number"): (fields.Reference,),
     ("procuratorate", "notices", "status"): (
         frozenset({"sent", "accepted", "lawyer_assigned", "assignment_failed"}),
         frozenset({"supplement_requested", "supplemented"}),

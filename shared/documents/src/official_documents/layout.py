@@ -51,6 +51,7 @@ SIZE_3 = Pt(16)  # 三号
 SIZE_4 = Pt(14)  # 四号
 LINE_PITCH = Pt(28.95)  # 225 mm / 22 lines
 CHAR = 16  # one character of body text, in points (indents are counted in characters)
+CHAR_SPACING_TWIPS = -5  # -0.25 pt: 156 mm / (16 pt - 0.25 pt) = 28 characters
 
 STYLE_TITLE = "公文标题"
 STYLE_NUMBER = "发文字号"
@@ -79,6 +80,11 @@ PPR_ORDER = (
     "autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents "
     "suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle "
     "rPr sectPr pPrChange"
+).split()
+RPR_ORDER = (
+    "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint "
+    "noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u "
+    "effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath"
 ).split()
 TBLPR_ORDER = (
     "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
@@ -132,6 +138,11 @@ class OfficialDocumentTemplate:
         lang.set(qn("w:val"), "en-US")
         lang.set(qn("w:eastAsia"), "zh-CN")
         normal.element.get_or_add_rPr().append(lang)
+        # 28 characters to a 156 mm line: 3号 characters 0.25 pt closer than their size, which
+        # is what Word's character grid does for the standard's templates.
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), str(CHAR_SPACING_TWIPS))
+        _insert_in_order(normal.element.get_or_add_rPr(), spacing, RPR_ORDER)
         fmt = normal.paragraph_format
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = LINE_PITCH
