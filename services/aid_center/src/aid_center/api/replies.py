@@ -46,6 +46,7 @@ async def _reply(assignment_id: UUID, uow: UnitOfWorkDep) -> tuple[Reply, bytes]
             "this assignment was made before the center numbered its replies: it has no "
             "numbered reply to print",
             field="assignment_id",
+            where="path",
         )
     name = uow.cipher.decrypt(row["suspect_name"], field=SUSPECT_NAME, record_id=row["suspect_id"])
     reply = Reply.of(row, name)
