@@ -26,6 +26,7 @@ from legal_calendar import Deadline, LegalCalendar, Period, load_bundled_calenda
 from procuratorate.db.repository import (
     LETTER_CLOCKS,
     DueDay,
+    EarlierReceipts,
     clock_row,
     defense_from,
     review_values,
@@ -59,6 +60,9 @@ class FakeCases:
         self.notices: dict[UUID, SimpleNamespace] = {}
         self.discoveries: list[tuple[UUID, Ground, datetime]] = []
         self.counters: dict[tuple[str, int], int] = {}
+        self.transfers: dict[tuple[str, str, str], UUID] = {}
+        self.timeline: list[tuple[Envelope, UUID | None]] = []
+        """Consumed events put on the case's timeline (the unit of work's list)."""
         self.decisions: list[SimpleNamespace] = []
         self.file_reviews: dict[UUID, SimpleNamespace] = {}
         self.opinions: list[SimpleNamespace] = []
@@ -75,6 +79,7 @@ class FakeCases:
                 "district": "河东区",
                 "procuratorate_unit": "天津市河东区人民检察院",
                 "transferring_agency": "天津市公安局河东分局",
+                "transfer_number": "津公河(刑)移诉字〔2026〕1号",
                 "prosecutor_name": "李检察官",
                 "prosecutor_contact": "022-87654321",
                 "received_at": datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
@@ -126,7 +131,53 @@ class FakeCases:
         )
         self.suspects[suspect_id].defense_status = DefenseStatus.APPOINTED_ON_NOTICE.value
 
-    # -- the repository
+    # -- the repository: receipts
+
+    async def lock_transfer(self, unit: str, agency: str, transfer_number: str) -> None:
+        pass  # one transaction at a time here
+
+    async def earlier_receipts(
+        self,
+        unit: str,
+        agency: str,
+        transfer_number: str,
+        case_id: UUID,
+        suspect_ids: list[UUID],
+    ) -> EarlierReceipts:
+        existing = self.cases.get(case_id)
+        owner = {
+            sid: self.cases[row.case_id].procuratorate_unit
+            for sid, row in self.suspects.items()
+            if sid in suspect_ids
+        }
+        return EarlierReceipts(
+            known=self.transfers.get((unit, agency, transfer_number)),
+            case_unit=existing.procuratorate_unit if existing is not None else None,
+            taken_here=[sid for sid, of in owner.items() if of == unit],
+            taken_elsewhere=[sid for sid, of in owner.items() if of != unit],
+        )
+
+    async def add_received_case(self, **values: Any) -> Any:
+        defaults = {"extended": False, "expedited": False, "supplementary_investigations": 0}
+        row = SimpleNamespace(**{**defaults, **values})
+        self.cases[row.case_id] = row
+        return row
+
+    async def add_transfer(self, **values: Any) -> None:
+        key = (
+            values["procuratorate_unit"],
+            values["transferring_agency"],
+            values["transfer_number"],
+        )
+        self.transfers.setdefault(key, values["case_id"])
+
+    async def add_suspects(self, case_id: UUID, people: Any) -> None:
+        case = self.cases[case_id]
+        for facts, grounds in people:
+            row = self.add_suspect(case, facts, grounds=tuple(grounds))
+            row.rights_notified_at = None
+
+    # -- the repository: the case and its suspects
 
     def hand_over_locked(self, row: Any) -> None:
         pass
@@ -396,6 +447,74 @@ class FakeCases:
     async def add_written_opinion(self, **values: Any) -> None:
         self.opinions.append(SimpleNamespace(**values))
 
+    # -- what the case view and the ledger show
+
+    async def clocks_of(self, case_ids: Any) -> list[Any]:
+        wanted = set(case_ids)
+        mine = [c for c in self.clocks if c.case_id in wanted]
+        return sorted(mine, key=lambda c: (c.trigger_on, c.due_on))
+
+    async def defenders_of(self, suspect_ids: Any) -> list[Any]:
+        wanted = set(suspect_ids)
+        return [d for d in self.defenders if d.suspect_id in wanted]
+
+    async def notices_of(self, case_id: UUID) -> list[Any]:
+        mine = [n for n in self.notices.values() if n.case_id == case_id]
+        return sorted(mine, key=lambda n: n.sent_at)
+
+    async def timeline_of(self, case_id: UUID) -> list[Any]:
+        return [envelope for envelope, _ in self.timeline if envelope.case_id == case_id]
+
+    async def terminations_of(self, suspect_ids: Any) -> list[tuple[UUID, str]]:
+        wanted = set(suspect_ids)
+        return [
+            (suspect_id, str(envelope.payload["reason"]))
+            for envelope, suspect_id in self.timeline
+            if envelope.event_type == "AidTerminated" and suspect_id in wanted
+        ]
+
+    async def ledger_rows(
+        self,
+        *,
+        procuratorate_unit: str | None = None,
+        district: str | None = None,
+        status: DefenseStatus | None = None,
+        received_from: datetime | None = None,
+        received_before: datetime | None = None,
+    ) -> list[Any]:
+        rows = []
+        for suspect in self.suspects.values():
+            case = self.cases[suspect.case_id]
+            if (
+                (procuratorate_unit is not None and case.procuratorate_unit != procuratorate_unit)
+                or (district is not None and case.district != district)
+                or (status is not None and suspect.defense_status != status.value)
+                or (received_from is not None and case.received_at < received_from)
+                or (received_before is not None and case.received_at >= received_before)
+            ):
+                continue
+            rows.append(SimpleNamespace(**{**vars(case), **vars(suspect)}))
+        return sorted(rows, key=lambda r: (r.received_at, str(r.case_id), r.position))
+
+    def suspect_name(self, row: Any) -> str:
+        return str(row.name)
+
+    # -- the calendar recount
+
+    async def lock_recount(self) -> None:
+        pass
+
+    async def provisional_clocks(self, kinds: Any) -> list[Any]:
+        wanted = {kind.value for kind in kinds}
+        mine = [c for c in self.clocks if c.outcome is None and c.provisional and c.kind in wanted]
+        return sorted(mine, key=lambda c: str(c.clock_id))
+
+    async def recount_clock(self, clock_id: UUID, due: Deadline) -> None:
+        for c in self.clocks:
+            if c.clock_id == clock_id:
+                c.due_on, c.closes_at = due.due_on, due.closes_at
+                c.provisional, c.missing_years = due.provisional, list(due.missing_years)
+
     def open_clocks(self, suspect_id: UUID, kind: ClockKind) -> list[Any]:
         return [
             c
@@ -417,6 +536,7 @@ class FakeUnitOfWork:
 
     def __post_init__(self) -> None:
         self.cases = FakeCases(self.calendar, self.emitted)
+        self.cases.timeline = self.timeline
 
     def now(self) -> datetime:
         return self.now_is

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, ValidationError
 
@@ -25,7 +24,6 @@ from defense_schemas.vocabulary import CustodyStatus, Disability, Ground, Senten
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, Staff, UnitOfWorkDep
 from procuratorate.api.views import CaseView, case_view
 from procuratorate.db.personal import open_payload
-from procuratorate.db.tables import suspects, timeline
 from procuratorate.domain.commands import CorrectFacts
 from procuratorate.workflow.intake import correct_facts, receive_case
 from procuratorate.workflow.rights import notify_rights
@@ -122,11 +120,7 @@ class TimelineEntry(BaseModel):
 )
 async def get_timeline(case_id: UUID, uow: UnitOfWorkDep) -> list[TimelineEntry]:
     await uow.cases.case(case_id)
-    rows = (
-        await uow.session.execute(
-            sa.select(timeline).where(timeline.c.case_id == case_id).order_by(timeline.c.id)
-        )
-    ).all()
+    rows = await uow.cases.timeline_of(case_id)
     return [
         TimelineEntry(
             event_id=row.event_id,
@@ -184,9 +178,7 @@ async def patch_suspect(
     except ValidationError as error:
         first = error.errors()[0]
         raise InvalidInput(first["msg"], field=".".join(map(str, first["loc"]))) from error
-    rows = (
-        await uow.session.execute(sa.select(suspects).where(suspects.c.case_id == case_id))
-    ).all()
+    rows = await uow.cases.suspects_of(case_id)
     return Reassessment(
         grounds={row.suspect_id: row.grounds for row in rows},
         discovered={k: list(v) for k, v in discovered.items()},

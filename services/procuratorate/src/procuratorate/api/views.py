@@ -6,12 +6,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from procuratorate.db.personal import open_facts, open_name, open_notice
 from procuratorate.db.repository import review_due
-from procuratorate.db.tables import clocks, defenders, notices, suspects
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 
 
@@ -116,30 +114,10 @@ def clock_view(row: Any) -> ClockView:
 
 
 async def case_view(uow: ProcuratorateUnitOfWork, case: Any) -> CaseView:
-    suspect_rows = (
-        await uow.session.execute(
-            sa.select(suspects)
-            .where(suspects.c.case_id == case.case_id)
-            .order_by(suspects.c.position)
-        )
-    ).all()
-    clock_rows = (
-        await uow.session.execute(
-            sa.select(clocks).where(clocks.c.case_id == case.case_id).order_by(clocks.c.trigger_on)
-        )
-    ).all()
-    defender_rows = (
-        await uow.session.execute(
-            sa.select(defenders)
-            .where(defenders.c.suspect_id.in_([s.suspect_id for s in suspect_rows]))
-            .order_by(defenders.c.id)
-        )
-    ).all()
-    notice_rows = (
-        await uow.session.execute(
-            sa.select(notices).where(notices.c.case_id == case.case_id).order_by(notices.c.sent_at)
-        )
-    ).all()
+    suspect_rows = await uow.cases.suspects_of(case.case_id)
+    clock_rows = await uow.cases.clocks_of([case.case_id])
+    defender_rows = await uow.cases.defenders_of([s.suspect_id for s in suspect_rows])
+    notice_rows = await uow.cases.notices_of(case.case_id)
     views = []
     for s in suspect_rows:
         mine = [

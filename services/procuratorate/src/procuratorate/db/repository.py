@@ -31,8 +31,9 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import Deadline, LegalCalendar, Period, legal_date
 from legal_calendar.deadlines import AfterTermination, letter_after_termination
-from procuratorate.db.personal import open_facts, seal_facts, seal_letter, seal_name
+from procuratorate.db.personal import open_facts, open_name, seal_facts, seal_letter, seal_name
 from procuratorate.db.tables import (
+    case_transfers,
     cases,
     clocks,
     defenders,
@@ -166,6 +167,19 @@ def review_due(case: Any) -> DueDay | None:
     return DueDay(case.review_deadline, tuple(case.review_deadline_missing_years))
 
 
+@dataclass(frozen=True)
+class EarlierReceipts:
+    """What is already stored for a transfer about to be received."""
+
+    known: UUID | None
+    """The case this unit received the transfer as."""
+    case_unit: str | None
+    """The unit of the case that already has the requested case id."""
+    taken_here: list[UUID]
+    taken_elsewhere: list[UUID]
+    """Requested suspect ids that belong to a case of this unit / of another unit."""
+
+
 class CaseRepository:
     """The procuratorate's cases in PostgreSQL, inside the unit of work's transaction."""
 
@@ -174,6 +188,92 @@ class CaseRepository:
         self._cipher = cipher
         self.calendar = calendar
         self._locked: Any | None = None
+
+    # -- receipts
+
+    async def lock_transfer(self, unit: str, agency: str, transfer_number: str) -> None:
+        """Serialise receipts of one transfer (until the transaction ends): two deliveries at
+        once still make one case."""
+        await self._session.execute(
+            sa.select(
+                sa.func.pg_advisory_xact_lock(
+                    sa.func.hashtext(unit + "|" + agency + "|" + transfer_number)
+                )
+            )
+        )
+
+    async def earlier_receipts(
+        self,
+        unit: str,
+        agency: str,
+        transfer_number: str,
+        case_id: UUID,
+        suspect_ids: list[UUID],
+    ) -> EarlierReceipts:
+        """In one query: the case this unit received the transfer as, the unit of the case that
+        has ``case_id``, and which of ``suspect_ids`` already belong to a case, of which unit."""
+        known = (
+            sa.select(case_transfers.c.case_id)
+            .where(
+                case_transfers.c.procuratorate_unit == unit,
+                case_transfers.c.transferring_agency == agency,
+                case_transfers.c.transfer_number == transfer_number,
+            )
+            .scalar_subquery()
+        )
+        case_unit = (
+            sa.select(cases.c.procuratorate_unit)
+            .where(cases.c.case_id == case_id)
+            .scalar_subquery()
+        )
+
+        def taken(same_unit: bool) -> Any:
+            return (
+                sa.select(sa.func.array_agg(suspects.c.suspect_id))
+                .select_from(suspects.join(cases, cases.c.case_id == suspects.c.case_id))
+                .where(
+                    suspects.c.suspect_id.in_(suspect_ids),
+                    (cases.c.procuratorate_unit == unit)
+                    if same_unit
+                    else (cases.c.procuratorate_unit != unit),
+                )
+                .scalar_subquery()
+            )
+
+        row = (
+            await self._session.execute(sa.select(known, case_unit, taken(True), taken(False)))
+        ).one()
+        return EarlierReceipts(row[0], row[1], list(row[2] or []), list(row[3] or []))
+
+    async def add_received_case(self, **values: Any) -> Any:
+        """Store a received case; returns its row as written."""
+        return (
+            await self._session.execute(sa.insert(cases).values(**values).returning(cases))
+        ).one()
+
+    async def add_transfer(self, **values: Any) -> None:
+        """Record a receipt of a transfer (the same transfer twice is one case)."""
+        await self._session.execute(sa.insert(case_transfers).values(**values))
+
+    async def add_suspects(
+        self, case_id: UUID, people: Iterable[tuple[SuspectParticulars, Iterable[Ground]]]
+    ) -> None:
+        """Store the case's suspects in the transfer's order, with their grounds (personal
+        fields sealed)."""
+        rows = [
+            {
+                "suspect_id": facts.suspect_id,
+                "case_id": case_id,
+                "position": position,
+                "name": seal_name(self._cipher, facts.suspect_id, facts.name),
+                "facts": seal_facts(self._cipher, facts.suspect_id, facts.model_dump(mode="json")),
+                "grounds": [g.value for g in grounds],
+                "defense_status": DefenseStatus.NONE.value,
+            }
+            for position, (facts, grounds) in enumerate(people)
+        ]
+        if rows:
+            await self._session.execute(sa.insert(suspects).values(rows))
 
     # -- the case and its suspects
 
@@ -578,6 +678,118 @@ class CaseRepository:
     async def add_written_opinion(self, **values: Any) -> None:
         await self._session.execute(sa.insert(written_opinions).values(**values))
 
+    # -- what the case view and the ledger show
+
+    async def clocks_of(self, case_ids: Iterable[UUID]) -> list[Any]:
+        """Every clock of these cases, by trigger day and due day."""
+        return list(
+            (
+                await self._session.execute(
+                    sa.select(clocks)
+                    .where(clocks.c.case_id.in_(list(case_ids)))
+                    .order_by(clocks.c.trigger_on, clocks.c.due_on)
+                )
+            ).all()
+        )
+
+    async def defenders_of(self, suspect_ids: Iterable[UUID]) -> list[Any]:
+        """Every defender (active or ended) of these suspects, in the order they came."""
+        return list(
+            (
+                await self._session.execute(
+                    sa.select(defenders)
+                    .where(defenders.c.suspect_id.in_(list(suspect_ids)))
+                    .order_by(defenders.c.id)
+                )
+            ).all()
+        )
+
+    async def notices_of(self, case_id: UUID) -> list[Any]:
+        """The case's letters, in the order they were sent."""
+        return list(
+            (
+                await self._session.execute(
+                    sa.select(notices)
+                    .where(notices.c.case_id == case_id)
+                    .order_by(notices.c.sent_at)
+                )
+            ).all()
+        )
+
+    async def timeline_of(self, case_id: UUID) -> list[Any]:
+        """Every event of the case, both sides, in the order it was recorded."""
+        return list(
+            (
+                await self._session.execute(
+                    sa.select(timeline_table)
+                    .where(timeline_table.c.case_id == case_id)
+                    .order_by(timeline_table.c.id)
+                )
+            ).all()
+        )
+
+    async def terminations_of(self, suspect_ids: Iterable[UUID]) -> list[tuple[UUID, str]]:
+        """(suspect, reason) of every termination of aid of these suspects, in order."""
+        rows = (
+            await self._session.execute(
+                sa.select(
+                    timeline_table.c.suspect_id,
+                    timeline_table.c.payload["reason"].astext.label("reason"),
+                )
+                .where(
+                    timeline_table.c.event_type == "AidTerminated",
+                    timeline_table.c.suspect_id.in_(list(suspect_ids)),
+                )
+                .order_by(timeline_table.c.id)
+            )
+        ).all()
+        return [(row.suspect_id, row.reason) for row in rows]
+
+    async def ledger_rows(
+        self,
+        *,
+        procuratorate_unit: str | None = None,
+        district: str | None = None,
+        status: DefenseStatus | None = None,
+        received_from: datetime | None = None,
+        received_before: datetime | None = None,
+    ) -> list[Any]:
+        """One row per suspect (with the case's columns the ledger shows), by receipt, case and
+        the transfer's order; ``received_before`` is exclusive."""
+        query = (
+            sa.select(
+                cases.c.case_id,
+                cases.c.transfer_number,
+                cases.c.procuratorate_unit,
+                cases.c.district,
+                cases.c.received_at,
+                cases.c.review_status,
+                cases.c.review_deadline,
+                cases.c.review_deadline_missing_years,
+                suspects.c.suspect_id,
+                suspects.c.name,
+                suspects.c.defense_status,
+                suspects.c.grounds,
+            )
+            .join(suspects, suspects.c.case_id == cases.c.case_id)
+            .order_by(cases.c.received_at, cases.c.case_id, suspects.c.position)
+        )
+        if procuratorate_unit is not None:
+            query = query.where(cases.c.procuratorate_unit == procuratorate_unit)
+        if district is not None:
+            query = query.where(cases.c.district == district)
+        if status is not None:
+            query = query.where(suspects.c.defense_status == status.value)
+        if received_from is not None:
+            query = query.where(cases.c.received_at >= received_from)
+        if received_before is not None:
+            query = query.where(cases.c.received_at < received_before)
+        return list((await self._session.execute(query)).all())
+
+    def suspect_name(self, row: Any) -> str:
+        """A suspect's name, opened (``row``: a suspects row or a ledger row)."""
+        return open_name(self._cipher, row)
+
     # -- clocks
 
     async def clock(
@@ -590,6 +802,46 @@ class CaseRepository:
         if subject is not None:
             query = query.where(clocks.c.subject == subject)
         return (await self._session.execute(query.order_by(clocks.c.trigger_on).limit(1))).first()
+
+    async def lock_recount(self) -> None:
+        """One calendar recount at a time across replicas (until the transaction ends)."""
+        await self._session.execute(
+            sa.select(
+                sa.func.pg_advisory_xact_lock(
+                    sa.func.hashtextextended("procuratorate-clock-recount", 0)
+                )
+            )
+        )
+
+    async def provisional_clocks(self, kinds: Iterable[ClockKind]) -> list[Any]:
+        """The open clocks of ``kinds`` whose due day was guessed, locked."""
+        return list(
+            (
+                await self._session.execute(
+                    sa.select(clocks)
+                    .where(
+                        clocks.c.outcome.is_(None),
+                        clocks.c.provisional.is_(True),
+                        clocks.c.kind.in_([kind.value for kind in kinds]),
+                    )
+                    .order_by(clocks.c.clock_id)
+                    .with_for_update()
+                )
+            ).all()
+        )
+
+    async def recount_clock(self, clock_id: UUID, due: Deadline) -> None:
+        """A clock's due day counted again: the day, its close, and the years still guessed."""
+        await self._session.execute(
+            sa.update(clocks)
+            .where(clocks.c.clock_id == clock_id)
+            .values(
+                due_on=due.due_on,
+                closes_at=due.closes_at,
+                provisional=due.provisional,
+                missing_years=list(due.missing_years),
+            )
+        )
 
     async def add_clocks(self, rows: list[dict[str, Any]]) -> None:
         """Write clock rows made by :func:`clock_row` (or settled as they are recorded)."""

@@ -16,12 +16,9 @@ again as ``ReviewDeadlineRecounted``.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from defense_schemas.events.procuratorate import ReviewDeadlineRecounted
 from defense_schemas.vocabulary import ClockKind
 from legal_calendar import legal_date
-from procuratorate.db.tables import clocks
 from procuratorate.domain.clocks import (
     CLOCK_PERIODS,
     case_review_period,
@@ -32,44 +29,17 @@ from procuratorate.domain.clocks import (
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import case_people
 
-_LOCK = sa.select(
-    sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("procuratorate-clock-recount", 0))
-)
-
-RECOUNTED = tuple(kind.value for kind in CLOCK_PERIODS)
-
 
 async def recount_provisional_clocks(uow: ProcuratorateUnitOfWork) -> int:
-    """Recount every open provisional clock of a counted kind; returns how many changed."""
+    """Recount every open provisional clock of a counted kind; returns how many changed.
+    Takes the recount's lock for the transaction (see the module's docstring)."""
     changed = 0
-    session = uow.session
-    await session.execute(_LOCK)
-    rows = (
-        await session.execute(
-            sa.select(clocks)
-            .where(
-                clocks.c.outcome.is_(None),
-                clocks.c.provisional.is_(True),
-                clocks.c.kind.in_(RECOUNTED),
-            )
-            .order_by(clocks.c.clock_id)
-            .with_for_update()
-        )
-    ).mappings()
-    for row in rows:
-        due = deadline(row["trigger_on"], CLOCK_PERIODS[ClockKind(row["kind"])], uow.calendar)
-        if due.due_on == row["due_on"] and list(due.missing_years) == row["missing_years"]:
+    await uow.cases.lock_recount()
+    for row in await uow.cases.provisional_clocks(CLOCK_PERIODS):
+        due = deadline(row.trigger_on, CLOCK_PERIODS[ClockKind(row.kind)], uow.calendar)
+        if due.due_on == row.due_on and list(due.missing_years) == list(row.missing_years):
             continue
-        await session.execute(
-            sa.update(clocks)
-            .where(clocks.c.clock_id == row["clock_id"])
-            .values(
-                due_on=due.due_on,
-                closes_at=due.closes_at,
-                provisional=due.provisional,
-                missing_years=list(due.missing_years),
-            )
-        )
+        await uow.cases.recount_clock(row.clock_id, due)
         changed += 1
     return changed
 

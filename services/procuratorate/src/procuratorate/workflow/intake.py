@@ -10,8 +10,6 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy as sa
-
 from defense_schemas import Envelope
 from defense_schemas.events.common import CaseParticulars, Officer, SuspectParticulars
 from defense_schemas.events.procuratorate import CaseReceived, EligibilityAssessed
@@ -24,16 +22,7 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import legal_date
 from legal_calendar.deadlines import LETTER, RIGHTS_NOTIFICATION
-from procuratorate.db.personal import seal_facts, seal_name
 from procuratorate.db.repository import clock_row, review_values
-from procuratorate.db.tables import (
-    case_transfers,
-    cases,
-    clocks,
-    defenders,
-    ground_discoveries,
-    suspects,
-)
 from procuratorate.domain.clocks import in_custody, review_deadline, review_period
 from procuratorate.domain.commands import CorrectFacts
 from procuratorate.domain.eligibility import (
@@ -77,24 +66,21 @@ async def receive_case(
     Another unit's cases do not exist for this receipt: its transfer number makes a new case,
     and a case id or suspect ids that happen to be its are replaced by fresh ones rather than
     refused, since a refusal would tell the caller they exist."""
-    # Serialise receipts of one transfer: two deliveries at once still make one case.
-    await uow.session.execute(
-        sa.select(
-            sa.func.pg_advisory_xact_lock(
-                sa.func.hashtext(
-                    particulars.procuratorate_unit
-                    + "|"
-                    + particulars.transferring_agency
-                    + "|"
-                    + particulars.transfer_number
-                )
-            )
-        )
+    await uow.cases.lock_transfer(
+        particulars.procuratorate_unit,
+        particulars.transferring_agency,
+        particulars.transfer_number,
     )
     ids = [s.suspect_id for s in particulars.suspects] + [
         o.suspect_id for o in particulars.organisation_suspects
     ]
-    earlier = await _earlier_receipts(uow, particulars, case_id, ids)
+    earlier = await uow.cases.earlier_receipts(
+        particulars.procuratorate_unit,
+        particulars.transferring_agency,
+        particulars.transfer_number,
+        case_id,
+        ids,
+    )
     if earlier.known is not None:
         return Receipt(earlier.known, created=False)
     if earlier.case_unit is not None and earlier.case_unit != particulars.procuratorate_unit:
@@ -136,60 +122,36 @@ async def receive_case(
         settings.pilot_districts,
         assessed_on=received_on,
     )
-    case = (
-        await uow.session.execute(
-            sa.insert(cases)
-            .values(
-                case_id=case_id,
-                transfer_number=particulars.transfer_number,
-                transferring_agency=particulars.transferring_agency,
-                transferring_agency_kind=particulars.transferring_agency_kind.value,
-                procuratorate_unit=particulars.procuratorate_unit,
-                district=particulars.district,
-                charges=list(particulars.charges),
-                organisation_suspects=[
-                    o.model_dump(mode="json") for o in particulars.organisation_suspects
-                ],
-                major_and_complex=particulars.major_and_complex,
-                social_impact=particulars.social_impact,
-                pilot_district=pilot,
-                receipt_kind=receipt_kind.value,
-                received_at=received_at,
-                **review_values(review),
-                review_status=ReviewStatus.UNDER_REVIEW.value,
-                prosecutor_name=prosecutor.name if prosecutor else None,
-                prosecutor_contact=prosecutor.contact if prosecutor else None,
-            )
-            .returning(cases)
-        )
-    ).one()
-    await uow.session.execute(
-        sa.insert(case_transfers).values(
-            procuratorate_unit=particulars.procuratorate_unit,
-            transferring_agency=particulars.transferring_agency,
-            transfer_number=particulars.transfer_number,
-            case_id=case_id,
-            receipt_kind=receipt_kind.value,
-            received_at=received_at,
-        )
+    case = await uow.cases.add_received_case(
+        case_id=case_id,
+        transfer_number=particulars.transfer_number,
+        transferring_agency=particulars.transferring_agency,
+        transferring_agency_kind=particulars.transferring_agency_kind.value,
+        procuratorate_unit=particulars.procuratorate_unit,
+        district=particulars.district,
+        charges=list(particulars.charges),
+        organisation_suspects=[
+            o.model_dump(mode="json") for o in particulars.organisation_suspects
+        ],
+        major_and_complex=particulars.major_and_complex,
+        social_impact=particulars.social_impact,
+        pilot_district=pilot,
+        receipt_kind=receipt_kind.value,
+        received_at=received_at,
+        **review_values(review),
+        review_status=ReviewStatus.UNDER_REVIEW.value,
+        prosecutor_name=prosecutor.name if prosecutor else None,
+        prosecutor_contact=prosecutor.contact if prosecutor else None,
     )
-    if particulars.suspects:
-        await uow.session.execute(
-            sa.insert(suspects).values(
-                [
-                    {
-                        "suspect_id": suspect.suspect_id,
-                        "case_id": case_id,
-                        "position": position,
-                        "name": seal_name(uow.cipher, suspect.suspect_id, suspect.name),
-                        "facts": seal_facts(uow.cipher, suspect.suspect_id, facts[position]),
-                        "grounds": [g.value for g in grounds[position]],
-                        "defense_status": DefenseStatus.NONE.value,
-                    }
-                    for position, suspect in enumerate(particulars.suspects)
-                ]
-            )
-        )
+    await uow.cases.add_transfer(
+        procuratorate_unit=particulars.procuratorate_unit,
+        transferring_agency=particulars.transferring_agency,
+        transfer_number=particulars.transfer_number,
+        case_id=case_id,
+        receipt_kind=receipt_kind.value,
+        received_at=received_at,
+    )
+    await uow.cases.add_suspects(case_id, zip(people, grounds, strict=True))
     review_clock, _ = clock_row(
         uow.calendar,
         case_id=case_id,
@@ -211,7 +173,7 @@ async def receive_case(
         )[0]
         for suspect in particulars.suspects
     ]
-    await uow.session.execute(sa.insert(clocks).values([review_clock, *notification_clocks]))
+    await uow.cases.add_clocks([review_clock, *notification_clocks])
     received = await uow.emit(
         CaseReceived(
             **shared_particulars(particulars),
@@ -229,17 +191,15 @@ async def receive_case(
     for suspect in particulars.suspects:
         if suspect.retained_counsel is not None:
             counsel = suspect.retained_counsel
-            await uow.session.execute(
-                sa.insert(defenders).values(
-                    suspect_id=suspect.suspect_id,
-                    kind=DefenseStatus.RETAINED.value,
-                    name=counsel.name,
-                    firm=counsel.law_firm,
-                    contact=counsel.contact,
-                    retention_id=uuid.uuid4(),
-                    retained_by="transfer",
-                    started_at=received_at,
-                )
+            await uow.cases.add_defender(
+                suspect.suspect_id,
+                kind=DefenseStatus.RETAINED.value,
+                name=counsel.name,
+                firm=counsel.law_firm,
+                contact=counsel.contact,
+                retention_id=uuid.uuid4(),
+                retained_by="transfer",
+                started_at=received_at,
             )
             await refresh_status(
                 uow,
@@ -249,13 +209,8 @@ async def receive_case(
                 caused_by=received,
             )
     # Every ground is new at receipt; nothing is open yet that being out of scope would cancel.
-    discoveries = [
-        {"suspect_id": suspect.suspect_id, "ground": ground.value, "discovered_at": received_at}
-        for suspect, found in zip(particulars.suspects, grounds, strict=True)
-        for ground in found
-    ]
-    if discoveries:
-        await uow.session.execute(sa.insert(ground_discoveries).values(discoveries))
+    for suspect, found in zip(particulars.suspects, grounds, strict=True):
+        await uow.cases.record_discoveries(suspect.suspect_id, found, at=received_at)
     for suspect, found in zip(particulars.suspects, grounds, strict=True):
         await uow.emit(
             EligibilityAssessed(
@@ -271,56 +226,6 @@ async def receive_case(
             caused_by=received,
         )
     return Receipt(case_id, created=True, case=case)
-
-
-@dataclass(frozen=True)
-class _Earlier:
-    known: UUID | None
-    """The case this unit received the transfer as."""
-    case_unit: str | None
-    """The unit of the case that already has the requested case id."""
-    taken_here: list[UUID]
-    taken_elsewhere: list[UUID]
-    """Requested suspect ids that belong to a case of this unit / of another unit."""
-
-
-async def _earlier_receipts(
-    uow: ProcuratorateUnitOfWork,
-    particulars: CaseParticulars,
-    case_id: UUID,
-    suspect_ids: list[UUID],
-) -> _Earlier:
-    """In one query: the case this unit received the transfer as, the unit of the case that
-    has ``case_id``, and which of ``suspect_ids`` already belong to a case, of which unit."""
-    unit = particulars.procuratorate_unit
-    known = (
-        sa.select(case_transfers.c.case_id)
-        .where(
-            case_transfers.c.procuratorate_unit == unit,
-            case_transfers.c.transferring_agency == particulars.transferring_agency,
-            case_transfers.c.transfer_number == particulars.transfer_number,
-        )
-        .scalar_subquery()
-    )
-    case_unit = (
-        sa.select(cases.c.procuratorate_unit).where(cases.c.case_id == case_id).scalar_subquery()
-    )
-
-    def taken(same_unit: bool) -> Any:
-        return (
-            sa.select(sa.func.array_agg(suspects.c.suspect_id))
-            .select_from(suspects.join(cases, cases.c.case_id == suspects.c.case_id))
-            .where(
-                suspects.c.suspect_id.in_(suspect_ids),
-                (cases.c.procuratorate_unit == unit)
-                if same_unit
-                else (cases.c.procuratorate_unit != unit),
-            )
-            .scalar_subquery()
-        )
-
-    row = (await uow.session.execute(sa.select(known, case_unit, taken(True), taken(False)))).one()
-    return _Earlier(row[0], row[1], list(row[2] or []), list(row[3] or []))
 
 
 def _fresh_suspect_ids(particulars: CaseParticulars, taken: set[UUID]) -> CaseParticulars:
@@ -355,27 +260,22 @@ async def _restart_review(
     review = review_deadline(
         legal_date(received_at), review_period(), uow.calendar, in_custody=custody
     )
-    await uow.session.execute(
-        sa.update(cases)
-        .where(cases.c.case_id == case_id)
-        .values(
-            review_status=ReviewStatus.UNDER_REVIEW.value,
-            received_at=received_at,
-            receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION.value,
-            **review_values(review),
-            extended=False,
-            expedited=False,
-        )
+    await uow.cases.update_case(
+        case_id,
+        review_status=ReviewStatus.UNDER_REVIEW.value,
+        received_at=received_at,
+        receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION.value,
+        **review_values(review),
+        extended=False,
+        expedited=False,
     )
-    await uow.session.execute(
-        sa.insert(case_transfers).values(
-            procuratorate_unit=particulars.procuratorate_unit,
-            transferring_agency=particulars.transferring_agency,
-            transfer_number=particulars.transfer_number,
-            case_id=case_id,
-            receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION.value,
-            received_at=received_at,
-        )
+    await uow.cases.add_transfer(
+        procuratorate_unit=particulars.procuratorate_unit,
+        transferring_agency=particulars.transferring_agency,
+        transfer_number=particulars.transfer_number,
+        case_id=case_id,
+        receipt_kind=ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION.value,
+        received_at=received_at,
     )
     await uow.cases.start_clock(
         case_id=case_id,

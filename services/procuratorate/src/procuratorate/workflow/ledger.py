@@ -7,12 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from defense_schemas.vocabulary import DefenseStatus, Ground
 from legal_calendar import LEGAL_TIMEZONE
-from procuratorate.db.personal import open_name
-from procuratorate.db.tables import cases, clocks, defenders, suspects, timeline
 from procuratorate.domain.ledger import (
     LedgerClock,
     LedgerDefender,
@@ -47,49 +43,21 @@ def _start_of(day: date) -> datetime:
 async def load_ledger(
     uow: ProcuratorateUnitOfWork, criteria: LedgerFilter, now: datetime
 ) -> list[LedgerLine]:
-    query = (
-        sa.select(
-            cases.c.case_id,
-            cases.c.transfer_number,
-            cases.c.procuratorate_unit,
-            cases.c.district,
-            cases.c.received_at,
-            cases.c.review_status,
-            cases.c.review_deadline,
-            cases.c.review_deadline_missing_years,
-            suspects.c.suspect_id,
-            suspects.c.name,
-            suspects.c.defense_status,
-            suspects.c.grounds,
-        )
-        .join(suspects, suspects.c.case_id == cases.c.case_id)
-        .order_by(cases.c.received_at, cases.c.case_id, suspects.c.position)
+    rows = await uow.cases.ledger_rows(
+        procuratorate_unit=criteria.procuratorate_unit,
+        district=criteria.district,
+        status=criteria.status,
+        received_from=_start_of(criteria.received_from) if criteria.received_from else None,
+        received_before=_start_of(criteria.received_to + timedelta(days=1))
+        if criteria.received_to
+        else None,
     )
-    if criteria.procuratorate_unit is not None:
-        query = query.where(cases.c.procuratorate_unit == criteria.procuratorate_unit)
-    if criteria.district is not None:
-        query = query.where(cases.c.district == criteria.district)
-    if criteria.status is not None:
-        query = query.where(suspects.c.defense_status == criteria.status.value)
-    if criteria.received_from is not None:
-        query = query.where(cases.c.received_at >= _start_of(criteria.received_from))
-    if criteria.received_to is not None:
-        query = query.where(
-            cases.c.received_at < _start_of(criteria.received_to + timedelta(days=1))
-        )
-    rows = (await uow.session.execute(query)).all()
     if not rows:
         return []
     case_ids = list({row.case_id for row in rows})
     suspect_ids = [row.suspect_id for row in rows]
 
-    clock_rows = (
-        await uow.session.execute(
-            sa.select(clocks)
-            .where(clocks.c.case_id.in_(case_ids))
-            .order_by(clocks.c.trigger_on, clocks.c.due_on)
-        )
-    ).all()
+    clock_rows = await uow.cases.clocks_of(case_ids)
     suspect_clocks: dict[Any, list[LedgerClock]] = {}
     case_clocks: dict[Any, list[LedgerClock]] = {}
     for c in clock_rows:
@@ -112,30 +80,14 @@ async def load_ledger(
         else:
             suspect_clocks.setdefault(c.suspect_id, []).append(clock)
 
-    defender_rows = (
-        await uow.session.execute(
-            sa.select(defenders)
-            .where(defenders.c.suspect_id.in_(suspect_ids))
-            .order_by(defenders.c.id)
-        )
-    ).all()
+    defender_rows = await uow.cases.defenders_of(suspect_ids)
     by_suspect: dict[Any, list[Any]] = {}
     for d in defender_rows:
         by_suspect.setdefault(d.suspect_id, []).append(d)
 
-    termination_rows = (
-        await uow.session.execute(
-            sa.select(timeline.c.suspect_id, timeline.c.payload["reason"].astext.label("reason"))
-            .where(
-                timeline.c.event_type == "AidTerminated",
-                timeline.c.suspect_id.in_(suspect_ids),
-            )
-            .order_by(timeline.c.id)
-        )
-    ).all()
     terminations: dict[Any, list[str]] = {}
-    for t in termination_rows:
-        terminations.setdefault(t.suspect_id, []).append(t.reason)
+    for suspect_id, reason in await uow.cases.terminations_of(suspect_ids):
+        terminations.setdefault(suspect_id, []).append(reason)
 
     lines = []
     for row in rows:
@@ -156,7 +108,7 @@ async def load_ledger(
             review_deadline=row.review_deadline,
             review_deadline_missing_years=tuple(row.review_deadline_missing_years),
             suspect_id=row.suspect_id,
-            suspect_name=open_name(uow.cipher, row),
+            suspect_name=uow.cases.suspect_name(row),
             defense_status=DefenseStatus(row.defense_status),
             grounds=tuple(Ground(g) for g in row.grounds),
             current_defender=current_defender(views, [d.ended_at is not None for d in mine]),
