@@ -7,6 +7,7 @@ helm and kubeconform are installed by deploy/local/install.sh (from the Go modul
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -17,10 +18,13 @@ from typing import Any
 import asyncpg
 import pytest
 import yaml
+from alembic.script import ScriptDirectory
 
 from aid_center.settings import AidCenterSettings
+from notifier.service import definition as notifier_definition
 from notifier.settings import NotifierSettings
 from procuratorate.settings import ProcuratorateSettings
+from service_runtime.migrations import alembic_config
 from service_runtime.security.audit import audit_guard_sql
 from service_runtime.settings import ServiceSettings
 from tests.infrastructure import ROOT, Endpoints, session_name
@@ -349,3 +353,39 @@ async def test_the_rendered_guard_runs_as_one_script_and_guards_the_log(infra: E
         await admin.execute(f'DROP ROLE IF EXISTS "{role}_audit"')
         await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
         await admin.close()
+
+
+@pytest.mark.integration
+async def test_the_migration_jobs_command_brings_the_database_to_head(
+    scratch_database: Any, tmp_path: Path
+) -> None:
+    """What the Job runs, configured as the chart configures it: ``python -m <service> migrate``
+    with the database URL in a file holding the operator's plain ``postgresql://`` URI."""
+    url = (await scratch_database("migrate_job")).replace("postgresql+asyncpg://", "postgresql://")
+    uri = tmp_path / "uri"
+    uri.write_text(url + "\n")
+    environment = {
+        **os.environ,
+        "DEFENSE_ENV": "development",
+        "NOTIFIER_DATABASE_URL_FILE": str(uri),
+    }
+    environment.pop("NOTIFIER_DATABASE_URL", None)
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "notifier", "migrate"],
+        env=environment,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    database = await asyncpg.connect(url)
+    try:
+        revision = await database.fetchval("SELECT version_num FROM alembic_version")
+    finally:
+        await database.close()
+    heads = ScriptDirectory.from_config(
+        alembic_config(notifier_definition().migrations_dir, url)
+    ).get_heads()
+    assert [revision] == heads
