@@ -35,7 +35,14 @@ ONE_SHOT = {"topics", "demo"}
 
 
 def test_compose_runs_broker_database_and_every_service(compose: dict) -> None:
-    assert set(compose["services"]) == {"kafka", "postgres", *SERVICES, *ONE_SHOT}
+    assert set(compose["services"]) == {
+        "kafka",
+        "postgres",
+        "prometheus",
+        "grafana",
+        *SERVICES,
+        *ONE_SHOT,
+    }
     assert compose["services"]["kafka"]["image"].startswith("apache/kafka:")
     assert compose["services"]["postgres"]["image"].startswith("postgres:")
 
