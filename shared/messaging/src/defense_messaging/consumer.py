@@ -56,6 +56,9 @@ from aiokafka.errors import (
     RebalanceInProgressError,
     UnknownMemberIdError,
 )
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -64,8 +67,10 @@ from defense_messaging.decoding import Refusal, dead_letter_copy, decode_record,
 from defense_messaging.errors import PermanentEventError, is_transient
 from defense_messaging.inbound import InboundPolicy
 from defense_messaging.kafka_client import KafkaConnection
+from defense_messaging.log_context import bound, envelope_ids
 from defense_messaging.outbox import Outbox
 from defense_messaging.tables import MessagingTables
+from defense_messaging.tracing import causes, context_from_headers, span, start_span
 from defense_schemas import BaseEvent, Envelope
 from defense_schemas.topics import TOPIC_POLICIES, TopicPolicy, dead_letter_topic
 
@@ -123,7 +128,8 @@ class PerEventHandlers:
 
     async def apply(self, session: AsyncSession, events: Applied) -> None:
         for envelope, event in events:
-            await self._handlers[type(event)](session, envelope, event)
+            with bound(**envelope_ids(envelope)):
+                await self._handlers[type(event)](session, envelope, event)
 
 
 def as_applier(handlers: Mapping[type[BaseEvent], Handler] | EventApplier) -> EventApplier:
@@ -167,6 +173,7 @@ class EventConsumer:
         max_poll_interval_ms: int = 300_000,
         observer: Callable[[str, str, float], None] | None = None,
         topic_policies: Mapping[str, TopicPolicy] | None = None,
+        tracer: trace.Tracer | None = None,
         client_timeout: float = 30.0,
     ) -> None:
         self.group_id = group_id
@@ -187,6 +194,9 @@ class EventConsumer:
             "max_poll_interval_ms": max_poll_interval_ms,
         }
         self._observer = observer
+        # Each record is handled in a consumer span, child of its traceparent
+        # (defense_messaging.tracing); none recorded without a tracer.
+        self._tracer = tracer
         # Which events each consumed topic accepts, by the topic's name in this deployment.
         self._topic_policies = dict(TOPIC_POLICIES if topic_policies is None else topic_policies)
         # Every call to the broker is bounded: a dead broker must not hang the loop or shutdown.
@@ -379,6 +389,50 @@ class EventConsumer:
         for record in records:
             envelope, event = self._decode(record)  # a refusal: the careful path files it
             decoded.append((record, envelope, event, self._applier.handles(event)))
+        # One span per record, none current: the events a handler publishes carry the span of
+        # the event that caused them (defense_messaging.tracing.causes).
+        spans: list[trace.Span] = []
+        contexts: dict[Any, Context] = {}
+        for record, envelope, _, handled in decoded:
+            if not handled:
+                continue
+            started, contexts[envelope.event_id] = start_span(
+                self._tracer,
+                f"{record.topic} process",
+                parent=context_from_headers(record.headers),
+                kind=SpanKind.CONSUMER,
+                attributes=self._span_attributes(record, envelope),
+            )
+            if started is not None:
+                spans.append(started)
+        try:
+            with causes(contexts):
+                outcomes = await self._apply_decoded(decoded)
+        except BaseException as exc:
+            for failed in spans:
+                failed.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            for ended in spans:
+                ended.end()
+        return outcomes
+
+    def _span_attributes(self, record: ConsumerRecord, envelope: Envelope) -> dict[str, Any]:
+        return {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": record.topic,
+            "messaging.consumer.group.name": self.group_id,
+            "messaging.destination.partition.id": str(record.partition),
+            "messaging.kafka.offset": record.offset,
+            "defense.event_type": envelope.event_type,
+            "defense.event_id": str(envelope.event_id),
+            "defense.case_id": str(envelope.case_id),
+        }
+
+    async def _apply_decoded(
+        self, decoded: list[tuple[ConsumerRecord, Envelope, BaseEvent, bool]]
+    ) -> list[tuple[str, str]]:
         wanted = [item for item in decoded if item[3]]
         outcomes: list[tuple[str, str]] = []
         inbox = self._tables.inbox
@@ -427,6 +481,23 @@ class EventConsumer:
             await self._retrying(partial(self._dead_letter, record, kind, reason))
             self._observe(kind, "dead_lettered", started)
             return
+        # Every line logged while this event is handled (retries, dead-lettering) names it,
+        # and what it publishes continues its trace.
+        with (
+            bound(**envelope_ids(envelope)),
+            span(
+                self._tracer if self._applier.handles(event) else None,
+                f"{record.topic} process",
+                parent=context_from_headers(record.headers),
+                kind=SpanKind.CONSUMER,
+                attributes=self._span_attributes(record, envelope),
+            ),
+        ):
+            await self._handle(record, envelope, event, started)
+
+    async def _handle(
+        self, record: ConsumerRecord, envelope: Envelope, event: BaseEvent, started: float
+    ) -> None:
         if not self._applier.handles(event):
             # A valid event this service has no business with (e.g. another service's clock).
             self._bump(skipped=1)
@@ -490,13 +561,14 @@ class EventConsumer:
         self, record: ConsumerRecord, kind: str, reason: str, envelope: Envelope | None = None
     ) -> None:
         reason = printable(reason)
+        # Not the reason: it may quote the message (a contract violation, a handler's error),
+        # which is why the table seals it; operators read it from /ops/dead-letters.
         log.warning(
-            "dead-lettering %s[%d]@%d (%s): %s",
+            "dead-lettering %s[%d]@%d (%s); the reason is in /ops/dead-letters",
             record.topic,
             record.partition,
             record.offset,
             kind,
-            reason,
         )
         dead = self._tables.dead_letters
         async with self._sessions() as session, session.begin():

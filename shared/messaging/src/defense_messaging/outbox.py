@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import SessionTransaction
 
 from defense_messaging.tables import MessagingTables
+from defense_messaging.tracing import headers_for_cause
 from defense_schemas import BaseEvent, Envelope
 from defense_schemas.kafka_headers import kafka_headers
 
@@ -62,8 +63,13 @@ class Outbox:
                     "key": str(envelope.case_id).encode(),
                     "value": envelope.to_bytes(),
                     # Computed here, where the envelope is at hand: the relay then sends the
-                    # row's bytes and headers as they are, never parsing a value.
-                    "headers": [[name, text] for name, text in kafka_headers(envelope)],
+                    # row's bytes and headers as they are, never parsing a value. The trace of
+                    # what caused the event is taken now too: the relay sends it later, from a
+                    # task of its own.
+                    "headers": [
+                        *([name, text] for name, text in kafka_headers(envelope)),
+                        *headers_for_cause(envelope.causation_id),
+                    ],
                 }
                 for envelope, topic in messages
             ],

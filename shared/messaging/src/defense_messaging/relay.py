@@ -36,9 +36,12 @@ from aiokafka.errors import (
     RecordTooLargeError,
     UnsupportedForMessageFormatError,
 )
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from defense_messaging.tables import MessagingTables
+from defense_messaging.tracing import TRACE_HEADERS, context_from_headers, start_span, trace_headers
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +93,12 @@ class OutboxRelay:
         on_parked: Callable[[int], Awaitable[None] | None] | None = None,
         send_timeout: float = 60.0,
         opener: Any = None,
+        tracer: trace.Tracer | None = None,
     ) -> None:
         self._engine = engine
+        # Each row is published in a producer span, child of the trace the row was written
+        # under (defense_messaging.tracing); none recorded without a tracer.
+        self._tracer = tracer
         self._producer = producer
         self._outbox = tables.outbox
         self._channel = channel
@@ -214,6 +221,7 @@ class OutboxRelay:
         """Send every row; per row, the error that kept it from the broker (None: sent)."""
         outcomes: list[BaseException | None] = [None] * len(rows)
         pending: list[tuple[int, asyncio.Future[Any]]] = []
+        spans: list[trace.Span | None] = [None] * len(rows)
         for index, row in enumerate(rows):
             value, headers = bytes(row.value), row.headers
             if self._opener is not None:
@@ -222,6 +230,23 @@ class OutboxRelay:
                 except Exception as exc:
                     outcomes[index] = UnopenableRow(f"{type(exc).__name__}: {exc}")
                     continue
+            spans[index], sent_context = start_span(
+                self._tracer,
+                f"{row.topic} publish",
+                parent=context_from_headers(headers),
+                kind=SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.operation.type": "publish",
+                    "messaging.destination.name": row.topic,
+                    "defense.outbox.row_id": row.id,
+                },
+            )
+            # The message carries the publishing span, so the consumer's span is its child.
+            headers = [
+                *(pair for pair in headers if pair[0] not in TRACE_HEADERS),
+                *trace_headers(sent_context),
+            ]
             try:
                 future = await asyncio.wait_for(
                     self._producer.send(
@@ -249,6 +274,11 @@ class OutboxRelay:
             for (index, _), result in zip(pending, results, strict=True):
                 if isinstance(result, BaseException):
                     outcomes[index] = result
+        for publishing, outcome in zip(spans, outcomes, strict=True):
+            if publishing is not None:
+                if outcome is not None:
+                    publishing.set_status(Status(StatusCode.ERROR, type(outcome).__name__))
+                publishing.end()
         return outcomes
 
     async def _park(

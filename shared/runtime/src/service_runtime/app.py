@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from defense_messaging import (
@@ -33,6 +35,7 @@ from defense_messaging import (
     ensure_topics,
 )
 from defense_messaging.dead_letters import DEAD_LETTER_SEALER
+from defense_messaging.log_context import bound
 from defense_messaging.log_limits import limit_client_logging
 from defense_messaging.outbox import OUTBOX_SEALER
 from defense_messaging.topics import TopicsMissing
@@ -52,6 +55,7 @@ from service_runtime.observability import (
     request_metrics_middleware,
 )
 from service_runtime.openapi import API_VERSION, install_openapi, operation_ids
+from service_runtime.request_context import request_context_middleware
 from service_runtime.request_guards import reject_unstorable_parameters, request_guard
 from service_runtime.security.audit_anchor import anchor_periodically
 from service_runtime.security.audit_http import audit_middleware
@@ -62,6 +66,7 @@ from service_runtime.security.tokens import TokenVerifier
 from service_runtime.settings import ServiceSettings
 from service_runtime.shutdown import ShutdownState
 from service_runtime.tables import PlatformTables
+from service_runtime.tracing import tracer_of, tracer_provider
 from service_runtime.unit_of_work import Clock, UnitOfWork, open_unit_of_work, utc_now
 
 log = logging.getLogger(__name__)
@@ -84,6 +89,8 @@ class Runtime:
     """The service's field cipher for personal data (``UnitOfWork.cipher``)."""
     clock: Clock = utc_now
     """The time now for use cases and handlers (``UnitOfWork.clock``); a test may replace it."""
+    tracing: TracerProvider | None = None
+    """The service's tracer provider; None while tracing is off (service_runtime.tracing)."""
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     lag: LagMonitor | None = None
@@ -167,10 +174,11 @@ def kafka_connection(definition: ServiceDefinition, settings: ServiceSettings) -
 def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
     metrics = ServiceMetrics(definition.name)
     shutdown = ShutdownState()
+    tracing = tracer_provider(definition.name, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await start_runtime(definition, settings, metrics)
+        runtime = await start_runtime(definition, settings, metrics, tracing)
         app.state.runtime = runtime
         try:
             yield
@@ -205,12 +213,14 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
             definition.name,
             ", ".join(defaults),
         )
-    # Plain ASGI middleware; the last added is the outermost: audit, metrics, request guard —
-    # so the guard's refusals (NUL, too deep, too large) are counted and audited too.
+    # Plain ASGI middleware; the last added is the outermost: request context (ids, access
+    # log), audit, metrics, request guard — so the guard's refusals (NUL, too deep, too large)
+    # are counted, audited and logged with their request id too.
     app.add_middleware(request_guard(settings.http_max_body_bytes))
     app.add_middleware(request_metrics_middleware(metrics))
     if definition.audited:
         app.add_middleware(audit_middleware(definition.name, definition.personal_fields))
+    app.add_middleware(request_context_middleware(definition.name, tracer_of(tracing)))
     from service_runtime.routes import health, observability, ops
 
     app.include_router(health.router)
@@ -222,8 +232,24 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
 
 
 async def start_runtime(
-    definition: ServiceDefinition, settings: ServiceSettings, metrics: ServiceMetrics
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    metrics: ServiceMetrics,
+    tracing: TracerProvider | None = None,
 ) -> Runtime:
+    # The loops and workers started here inherit this: their log lines name the service even
+    # when several services share a process (the tests).
+    with bound(service=definition.name):
+        return await _start_runtime(definition, settings, metrics, tracing)
+
+
+async def _start_runtime(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    metrics: ServiceMetrics,
+    tracing: TracerProvider | None,
+) -> Runtime:
+    tracer: trace.Tracer | None = tracer_of(tracing)
     url = str(settings.database_url)
     # Revisions that encrypt existing rows need the service's keys.
     await upgrade_to_head(
@@ -281,6 +307,7 @@ async def start_runtime(
         calendar=calendar,
         metrics=metrics,
         cipher=FieldCipher.from_settings(settings),
+        tracing=tracing,
     )
     runtime.relay = OutboxRelay(
         engine,
@@ -291,6 +318,7 @@ async def start_runtime(
         on_published=metrics.outbox_published.inc,
         on_parked=metrics.outbox_parked.inc,
         opener=outbox_sealer,
+        tracer=tracer,
     )
     runtime.tasks = [asyncio.create_task(runtime.relay.run(), name=f"{definition.name}-relay")]
     consumed = definition.consumed_topics(settings)
@@ -309,6 +337,7 @@ async def start_runtime(
             fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
             max_poll_interval_ms=settings.consumer_max_poll_interval_ms,
             topic_policies=topic_policies(settings),
+            tracer=tracer,
         )
         runtime.tasks.append(
             asyncio.create_task(runtime.consumer.run(), name=f"{definition.name}-consumer")
@@ -405,6 +434,9 @@ async def stop_runtime(runtime: Runtime) -> None:
         # Bounded: with the broker gone, flushing would otherwise wait for it.
         await asyncio.wait_for(runtime.producer.stop(), timeout=max(left(), 1.0))
     await runtime.engine.dispose()
+    if runtime.tracing is not None:
+        # The last spans still batched go out (bounded by the exporter's own timeout).
+        await asyncio.to_thread(runtime.tracing.shutdown)
     log.info("%s stopped in %.1fs", runtime.definition.name, loop.time() - started)
 
 

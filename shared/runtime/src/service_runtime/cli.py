@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 from collections.abc import Callable
 
 import uvicorn
 
 from defense_messaging.topics import run_provision, topic_specs
 from service_runtime.app import ServiceDefinition, build_app, kafka_connection
+from service_runtime.logs import configure_logging, replica_name
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.security.fields import FieldCipher
 from service_runtime.settings import ServiceSettings
@@ -34,9 +34,8 @@ def run_cli(definition: ServiceDefinition, settings_factory: Callable[[], Servic
     )
     args = parser.parse_args()
     settings = settings_factory()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # JSON lines on stdout for the service and uvicorn alike (service_runtime.logs).
+    configure_logging(definition.name, replica_name(settings), settings.log_level)
     if args.command == "migrate":
         asyncio.run(
             upgrade_to_head(
@@ -61,5 +60,8 @@ def run_cli(definition: ServiceDefinition, settings_factory: Callable[[], Servic
         host=settings.http_host,
         port=settings.http_port,
         timeout_graceful_shutdown=int(settings.shutdown_http_seconds),
+        # The logging configured above stays; the runtime writes the access log itself.
+        log_config=None,
+        access_log=False,
     )
     GracefulServer(config, state, drain_seconds=settings.shutdown_drain_seconds).run()

@@ -16,7 +16,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # No pre-ping: it is a round trip on every transaction. After a database restart the first
     # statement on a dead connection fails (a consumer retries it as transient, a request
     # answers 500 once) and SQLAlchemy then drops every connection the pool held before.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=False)
+    # hide_parameters: a database error's text would otherwise quote the statement's values
+    # (names, phone numbers) into the log line that reports it.
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=10, pool_pre_ping=False, hide_parameters=True
+    )
 
 
 def session_factory(

@@ -166,6 +166,11 @@ class ServiceSettings(BaseSettings):
         "long; what is cut short is rolled back and done again by the next replica",
     )
     log_level: str = "INFO"
+    tracing_otlp_endpoint: str | None = Field(
+        None,
+        description="OpenTelemetry tracing, off when unset: the OTLP/HTTP collector spans go to "
+        "(e.g. http://otel-collector:4318; /v1/traces is appended)",
+    )
 
     # Authentication (issue 7). The defaults are for a developer's machine only: a deployment
     # sets a secret of its own, or an OIDC provider's JWKS URL (then only RS256 is accepted).

@@ -172,8 +172,10 @@ class OutboxSealer:
         self._cipher = cipher
 
     # An event's own headers name its type and producer, nothing personal: left clear, they
-    # cost nothing to open and stay readable to whoever looks at the table.
-    CLEAR_HEADERS = HEADER_NAMES
+    # cost nothing to open and stay readable to whoever looks at the table. So is the W3C
+    # ``traceparent``: a version, two random ids and flags, nothing about anyone (a
+    # ``tracestate``, which vendors may fill with anything, is sealed with the rest).
+    CLEAR_HEADERS = HEADER_NAMES | {"traceparent"}
 
     def seal(
         self, row_id: int, value: bytes, headers: list[list[str]]
