@@ -1,6 +1,6 @@
 """One trace follows a suspect's events across the services: the request's server span, the
 relay's producer span of each event it caused, the consuming service's consumer span, and on
-(OpenTelemetry, spans collected in memory)."""
+to the notifier's sending of the message (OpenTelemetry, spans collected in memory)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,18 @@ def _consumed(spans: Sequence[ReadableSpan], service: str, event_type: str) -> R
     )
 
 
+def _deliveries(spans: Sequence[ReadableSpan], event_type: str) -> list[ReadableSpan]:
+    return [
+        s
+        for s in spans
+        if s.kind is SpanKind.CLIENT
+        and _service(s) == "notifier"
+        and s.name.startswith("deliver ")
+        and s.attributes is not None
+        and s.attributes.get("defense.event_type") == event_type
+    ]
+
+
 def _ancestry(span: ReadableSpan, spans: Sequence[ReadableSpan]) -> list[tuple[str, str, str]]:
     """``(service, kind, name)`` from ``span`` up to its root, through parent links alone."""
     by_id = {s.context.span_id: s for s in spans}
@@ -66,11 +78,10 @@ async def test_a_trace_runs_from_the_request_to_the_notifier_across_three_servic
             materials=["起诉意见书"],
         )
 
-        async def notifier_saw_the_assignment() -> bool:
-            spans = exporter.get_finished_spans()
-            return _consumed(spans, "notifier", "LawyerAssigned") is not None
+        async def notifier_told_the_lawyer() -> bool:
+            return bool(_deliveries(exporter.get_finished_spans(), "LawyerAssigned"))
 
-        await eventually(notifier_saw_the_assignment, what="the notifier's LawyerAssigned span")
+        await eventually(notifier_told_the_lawyer, what="the notifier's delivery span")
     spans = exporter.get_finished_spans()
 
     assignment = _consumed(spans, "notifier", "LawyerAssigned")
@@ -85,6 +96,14 @@ async def test_a_trace_runs_from_the_request_to_the_notifier_across_three_servic
         ("procuratorate", "PRODUCER", f"{procuratorate_topic} publish"),
         ("procuratorate", "SERVER", decision_route),
     ]
+    # The worker sends the messages later, from a task of its own, in the same trace.
+    told = _deliveries(spans, "LawyerAssigned")
+    assert told
+    for delivery in told:
+        assert _ancestry(delivery, spans) == [
+            ("notifier", "CLIENT", delivery.name),
+            *_ancestry(assignment, spans),
+        ]
     # The case's receipt: from POST /cases to the notifier, which starts its clocks.
     received = _consumed(spans, "notifier", "CaseReceived")
     assert received is not None

@@ -120,6 +120,13 @@ deliveries = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
     sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column(
+        "traceparent",
+        sa.Text,
+        nullable=True,
+        comment="W3C trace context of the event that caused the delivery (ids only), so the "
+        "worker's sending continues that trace",
+    ),
     sa.UniqueConstraint(
         "about_event_id",
         "recipient_role",

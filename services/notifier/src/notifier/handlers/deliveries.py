@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from defense_messaging.tracing import TRACEPARENT, headers_for_cause
 from defense_schemas import BaseEvent, Envelope, Producer
 from defense_schemas.vocabulary import RecipientRole
 from notifier.db.personal import address_hash, seal_delivery, seal_last_error
@@ -151,9 +152,15 @@ def plan_deliveries(
                 **fate,
                 "last_error": seal_last_error(cipher, notification_id, fate["last_error"]),
                 **personal,
+                # The worker sends later, in a task of its own: it continues this trace.
+                "traceparent": _traceparent(envelope.event_id),
             }
         )
     return jobs
+
+
+def _traceparent(cause: UUID) -> str | None:
+    return next((value for name, value in headers_for_cause(cause) if name == TRACEPARENT), None)
 
 
 async def insert_deliveries(session: AsyncSession, jobs: list[dict[str, Any]]) -> set[UUID]:

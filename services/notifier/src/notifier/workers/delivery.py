@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from defense_messaging.log_context import bound
+from defense_messaging.tracing import TRACEPARENT, context_from_headers, span
 from defense_schemas.events.notifier import NotificationDelivered, NotificationFailed
 from defense_schemas.vocabulary import DeliveryChannel, RecipientRole
 from notifier.channels import Channels, DeliveryError, OutgoingMessage
@@ -35,6 +38,7 @@ from notifier.domain.deliveries import retry_delay
 from notifier.settings import NotifierSettings
 from notifier.unit_of_work import NotifierUnitOfWork
 from service_runtime.app import Runtime
+from service_runtime.tracing import tracer_of
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +111,41 @@ async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSe
             idempotency_key=str(row["notification_id"]),
         )
         channel = channels[DeliveryChannel(row["channel"])]
-        try:
-            await channel.send(message)
-        except DeliveryError as error:
-            await _failed(uow, settings, row, attempt, str(error))
-        except Exception as error:  # a channel bug must not stall every other job
-            log.exception("channel %s raised", row["channel"])
-            await _failed(uow, settings, row, attempt, repr(error))
-        else:
-            await _delivered(uow, row, attempt)
+        traceparent = row.get("traceparent")
+        # The sending continues the trace of the event that caused it (and so does the
+        # NotificationDelivered it publishes).
+        with (
+            bound(
+                case_id=row["case_id"],
+                event_id=row["about_event_id"],
+                correlation_id=row["correlation_id"],
+            ),
+            span(
+                tracer_of(runtime.tracing),
+                f"deliver {row['channel']}",
+                parent=context_from_headers([(TRACEPARENT, traceparent)] if traceparent else []),
+                kind=SpanKind.CLIENT,
+                attributes={
+                    "defense.notification_id": str(row["notification_id"]),
+                    "defense.channel": row["channel"],
+                    "defense.event_type": row["about_event_type"],
+                    "defense.attempt": attempt,
+                },
+            ) as sending,
+        ):
+            try:
+                await channel.send(message)
+            except DeliveryError as error:
+                if sending is not None:
+                    sending.set_status(Status(StatusCode.ERROR, "delivery failed"))
+                await _failed(uow, settings, row, attempt, str(error))
+            except Exception as error:  # a channel bug must not stall every other job
+                log.exception("channel %s raised", row["channel"])
+                if sending is not None:
+                    sending.set_status(Status(StatusCode.ERROR, type(error).__name__))
+                await _failed(uow, settings, row, attempt, repr(error))
+            else:
+                await _delivered(uow, row, attempt)
         return True
 
 
