@@ -425,6 +425,9 @@ class LagMonitor:
         the error gauge, and the loop goes on."""
         try:
             while True:
+                # First wait: a starting service has its consumer to join and its probes to
+                # answer; the lag can come a round later (/ops/lag reads at once anyway).
+                await asyncio.sleep(interval)
                 try:
                     if await self._exports():
                         await self.read()
@@ -434,7 +437,6 @@ class LagMonitor:
                     raise
                 except Exception as exc:
                     log.warning("consumer lag of %s unreadable: %r", self.group, exc)
-                await asyncio.sleep(interval)
         finally:
             await self.close()
 
