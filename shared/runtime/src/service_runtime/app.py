@@ -178,6 +178,9 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # An app whose lifespan runs again (an ASGI test client restarts it between tests) is
+        # ready again: the drain belonged to the lifespan that ended.
+        shutdown.end()
         runtime = await start_runtime(definition, settings, metrics, tracing)
         app.state.runtime = runtime
         try:

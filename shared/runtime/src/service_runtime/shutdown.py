@@ -34,6 +34,9 @@ class ShutdownState:
         if self.draining_since is None:
             self.draining_since = time.monotonic()
 
+    def end(self) -> None:
+        self.draining_since = None
+
 
 class GracefulServer(uvicorn.Server):
     """uvicorn's server with a drain phase before its own graceful stop.
