@@ -10,18 +10,31 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
+from aid_center.api.descriptions import DESCRIPTIONS as AID_CENTER_DESCRIPTIONS
 from aid_center.api.operation_ids import OPERATION_IDS as AID_CENTER_IDS
 from aid_center.service import create_app as aid_center_app
+from notifier.api.descriptions import DESCRIPTIONS as NOTIFIER_DESCRIPTIONS
 from notifier.api.operation_ids import OPERATION_IDS as NOTIFIER_IDS
 from notifier.service import create_app as notifier_app
+from procuratorate.api.descriptions import DESCRIPTIONS as PROCURATORATE_DESCRIPTIONS
 from procuratorate.api.operation_ids import OPERATION_IDS as PROCURATORATE_IDS
 from procuratorate.service import create_app as procuratorate_app
-from service_runtime.openapi import METHODS, OPERATION_ID, SHARED_OPERATION_IDS
+from service_runtime.openapi import (
+    METHODS,
+    OPERATION_ID,
+    SHARED_DESCRIPTIONS,
+    SHARED_OPERATION_IDS,
+)
 
 FACTORIES = {
     "procuratorate": procuratorate_app,
     "aid_center": aid_center_app,
     "notifier": notifier_app,
+}
+DESCRIBED = {
+    "procuratorate": PROCURATORATE_DESCRIPTIONS,
+    "aid_center": AID_CENTER_DESCRIPTIONS,
+    "notifier": NOTIFIER_DESCRIPTIONS,
 }
 NAMED = {
     "procuratorate": PROCURATORATE_IDS,
@@ -92,12 +105,13 @@ def test_fastapis_own_validation_shape_is_not_documented(service: str) -> None:
 
 
 @pytest.mark.parametrize(("service", "method", "path"), OPERATIONS)
-def test_every_operation_has_a_readable_id_a_summary_and_a_tag(
+def test_every_operation_has_a_readable_id_a_summary_a_description_and_a_tag(
     service: str, method: str, path: str
 ) -> None:
     operation = _operation(service, method, path)
     assert OPERATION_ID.match(operation["operationId"]), operation["operationId"]
     assert operation.get("summary"), "no summary"
+    assert operation.get("description"), "no description"
     assert operation.get("tags"), "no tag"
 
 
@@ -118,3 +132,13 @@ def test_operation_ids_are_unique_and_the_tables_name_real_operations(service: s
 @pytest.mark.parametrize("service", list(FACTORIES))
 def test_the_api_version_is_semantic(service: str) -> None:
     assert re.fullmatch(r"[1-9][0-9]*\.[0-9]+\.[0-9]+", document(service)["info"]["version"])
+
+
+@pytest.mark.parametrize("service", list(FACTORIES))
+def test_the_description_tables_name_real_operations(service: str) -> None:
+    paths = document(service)["paths"]
+    for key, text in {**SHARED_DESCRIPTIONS, **DESCRIBED[service]}.items():
+        method, path = key.split(" ", 1)
+        assert method.lower() in paths.get(path, {}), f"{key}: no such operation"
+        # A route's own description wins: the table's text is then dead and should go.
+        assert paths[path][method.lower()]["description"] == text, f"{key}: described twice"

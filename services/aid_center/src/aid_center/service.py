@@ -16,6 +16,7 @@ from aid_center.api import (
     replies,
     work_stations,
 )
+from aid_center.api.descriptions import DESCRIPTIONS
 from aid_center.api.operation_ids import OPERATION_IDS
 from aid_center.calendar_recount import recount_provisional_periods
 from aid_center.db.tables import metadata, platform
@@ -79,6 +80,7 @@ def definition() -> ServiceDefinition:
             duty_requests.router,
         ],
         operation_ids=OPERATION_IDS,
+        operation_descriptions=DESCRIPTIONS,
         audited=True,
         personal_fields=PERSONAL_FIELDS,
         install_domain_errors=install_domain_errors,

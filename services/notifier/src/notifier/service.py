@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from notifier.api import clocks, deliveries, ops, templates
+from notifier.api.descriptions import DESCRIPTIONS
 from notifier.api.operation_ids import OPERATION_IDS
 from notifier.db.tables import metadata, platform
 from notifier.handlers import event_handlers
@@ -55,6 +56,7 @@ def definition() -> ServiceDefinition:
         handlers=event_handlers,
         routers=[deliveries.router, templates.router, clocks.router, ops.router],
         operation_ids=OPERATION_IDS,
+        operation_descriptions=DESCRIPTIONS,
         background=background,
         on_calendar_changed=recompute_provisional,
         refresh_metrics=ops.refresh_metrics,

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from procuratorate.api import cases, defense, defense_work, ledger, proceedings
+from procuratorate.api.descriptions import DESCRIPTIONS
 from procuratorate.api.operation_ids import OPERATION_IDS
 from procuratorate.db.tables import metadata, platform
 from procuratorate.errors import install_domain_errors
@@ -76,6 +77,7 @@ def definition() -> ServiceDefinition:
             ledger.router,
         ],
         operation_ids=OPERATION_IDS,
+        operation_descriptions=DESCRIPTIONS,
         audited=True,
         personal_fields=PERSONAL_FIELDS,
         install_domain_errors=install_domain_errors,

@@ -157,6 +157,9 @@ class ServiceDefinition:
     operation_ids: Mapping[str, str] = field(default_factory=dict)
     """``"METHOD /path"`` → operationId, where the route function's name does not read as
     the action (service_runtime.openapi.operation_ids)."""
+    operation_descriptions: Mapping[str, str] = field(default_factory=dict)
+    """``"METHOD /path"`` → the operation's description in the OpenAPI document, for routes
+    that give none themselves."""
     api_version: str = API_VERSION
     """The API's version (``info.version``), as service_runtime.openapi.API_VERSION says."""
     on_calendar_changed: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
@@ -201,7 +204,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
     )
     app.state.shutdown = shutdown
     install_error_handlers(app)
-    install_openapi(app)
+    install_openapi(app, definition.operation_descriptions)
     install_docs(app)
     if definition.install_domain_errors is not None:
         definition.install_domain_errors(app)

@@ -53,6 +53,51 @@ SHARED_OPERATION_IDS: dict[str, str] = {
 }
 OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 
+# The shared routes' descriptions (a service's own are in its api/descriptions.py).
+SHARED_DESCRIPTIONS: dict[str, str] = {
+    "GET /health": (
+        "Liveness, without I/O: 200 while the outbox relay's and the consumer's loops go round; "
+        "503 naming the loop that died or is stuck, for the orchestrator to restart the "
+        "process. No token needed."
+    ),
+    "GET /ready": (
+        "Readiness: 200 when the database and Kafka answer, the topics exist and the loops run; "
+        "503 naming each failing check, and at once when the service is draining on shutdown. "
+        "No token needed."
+    ),
+    "GET /metrics": (
+        "The service's Prometheus metrics (requests, events, outbox, consumer lag, deadlines) in "
+        "the text exposition format. No token needed."
+    ),
+    "GET /ops/dead-letters": (
+        "The messages this service's consumer filed as dead letters, oldest first, with the "
+        "refusal's kind and text (opened for the operator) and the source topic, partition and "
+        "offset. Operators only."
+    ),
+    "POST /ops/dead-letters/{dead_letter_id}/replay": (
+        "Puts a dead letter's message back on its source topic through the outbox, once its "
+        "cause is fixed; the consumer's inbox still applies it at most once. Already replayed "
+        "is a 409. Operators only."
+    ),
+    "GET /ops/outbox/parked": (
+        "Outbox rows the broker refused for good (too large, or not openable), which the relay "
+        "set aside so the rows behind them go on. Operators only."
+    ),
+    "GET /ops/calendar": (
+        "The years the legal calendar holds (holidays and adjusted working days), each with its "
+        "source. Operators only."
+    ),
+    "PUT /ops/calendar/{year}": (
+        "Loads or corrects one year of the official holiday calendar, without a release; every "
+        "replica re-reads it and deadlines counted on a guessed calendar are recounted. The "
+        "body's year must be the path's. Operators only."
+    ),
+    "GET /ops/lag": (
+        "Per consumer group, topic and partition: the committed offset, the end offset and the "
+        "lag between them, read from Kafka now (503 when it does not answer). Operators only."
+    ),
+}
+
 
 def operation_ids(
     named: Mapping[str, str],
@@ -309,7 +354,20 @@ _GENERIC_DESCRIPTIONS = {
 }
 
 
-def install_openapi(app: FastAPI) -> None:
+def describe(schema: dict[str, Any], descriptions: Mapping[str, str]) -> dict[str, Any]:
+    """Each operation without a description of its own gets the table's (``"METHOD /path"``,
+    with :data:`SHARED_DESCRIPTIONS`), in place."""
+    table = {**SHARED_DESCRIPTIONS, **descriptions}
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in METHODS and not operation.get("description"):
+                found = table.get(f"{method.upper()} {path}")
+                if found is not None:
+                    operation["description"] = found
+    return schema
+
+
+def install_openapi(app: FastAPI, descriptions: Mapping[str, str] | None = None) -> None:
     """``app.openapi()`` builds the document once, shaped as this module says."""
 
     def openapi() -> dict[str, Any]:
@@ -324,7 +382,7 @@ def install_openapi(app: FastAPI) -> None:
                 tags=app.openapi_tags,
                 servers=app.servers,
             )
-            app.openapi_schema = document_problems(schema)
+            app.openapi_schema = describe(document_problems(schema), descriptions or {})
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
