@@ -142,3 +142,36 @@ def test_the_description_tables_name_real_operations(service: str) -> None:
         assert method.lower() in paths.get(path, {}), f"{key}: no such operation"
         # A route's own description wins: the table's text is then dead and should go.
         assert paths[path][method.lower()]["description"] == text, f"{key}: described twice"
+
+
+def _models(service: str, node: Any) -> set[str]:
+    """The component schemas ``node`` references, directly or through arrays and unions."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            found.add(ref.rsplit("/", 1)[1])
+        for value in node.values():
+            found |= _models(service, value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _models(service, value)
+    return found
+
+
+@pytest.mark.parametrize("service", list(FACTORIES))
+def test_the_shared_routes_models_and_the_problem_have_examples(service: str) -> None:
+    """The runtime's own routes (the services' models have none yet: see the README)."""
+    paths = document(service)["paths"]
+    schemas = document(service)["components"]["schemas"]
+    models = {"Problem"}
+    for key in SHARED_OPERATION_IDS:
+        method, path = key.split(" ", 1)
+        operation = paths[path][method.lower()]
+        models |= _models(service, operation.get("requestBody"))
+        models |= _models(service, operation["responses"].get("200"))
+    assert {"DeadLetterView", "CalendarYear", "PartitionLagView"} <= models
+    for name in models:
+        schema = schemas[name]
+        if schema.get("type") == "object":
+            assert schema.get("examples"), f"{name} has no example"

@@ -70,7 +70,20 @@ class CalendarYear(BaseModel):
     Every other Monday–Friday is a working day; every other Saturday and Sunday is a rest day.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2031,
+                    "holidays": ["2031-01-01", "2031-05-01", "2031-10-01", "2031-10-02"],
+                    "makeup_workdays": ["2031-09-28"],
+                    "source": "operator upload 2030-12-01",
+                }
+            ]
+        },
+    )
 
     year: int = Field(ge=1949, le=9999)
     holidays: frozenset[date]

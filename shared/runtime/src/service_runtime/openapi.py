@@ -316,8 +316,10 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    schemas["Problem"] = PROBLEM_SCHEMA
-    schemas["ProblemError"] = PROBLEM_ERROR_SCHEMA
+    _, _, code, detail = PROBLEM_RESPONSES[422]
+    validation = _example(422, code, detail)
+    schemas["Problem"] = {**PROBLEM_SCHEMA, "examples": [validation]}
+    schemas["ProblemError"] = {**PROBLEM_ERROR_SCHEMA, "examples": validation["errors"]}
     components.setdefault("responses", {}).update(problem_components())
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from service_runtime.deps import RuntimeDep
 from service_runtime.errors import AUTH_RESPONSES
@@ -17,6 +17,21 @@ router = APIRouter(tags=["operations"])
 
 
 class PartitionLagView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "group": "notifier",
+                    "topic": "aid-center.events",
+                    "partition": 0,
+                    "committed_offset": 4211,
+                    "end_offset": 4214,
+                    "lag": 3,
+                }
+            ]
+        }
+    )
+
     group: str
     topic: str
     partition: int

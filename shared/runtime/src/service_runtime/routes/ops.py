@@ -7,7 +7,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from defense_messaging.dead_letters import (
     AlreadyReplayed,
@@ -46,6 +46,28 @@ PG_BIGINT_MAX = 2**63 - 1
 
 
 class DeadLetterView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 12,
+                    "consumer": "aid-center",
+                    "source_topic": "procuratorate.events",
+                    "source_partition": 3,
+                    "source_offset": 1047,
+                    "key": "5b0e6f5e-3c1a-4f0e-9d53-0c7f2a1d9e21",
+                    "event_id": "0f4b9c1e-8a2d-4d7c-b1e5-6a3f9d2c7b10",
+                    "event_type": "DefenseNoticeSent",
+                    "error_kind": "invalid_event",
+                    "error": "payload.suspect.name: String should have at least 1 character",
+                    "dead_lettered_at": "2026-03-03T02:15:09Z",
+                    "replayed_at": None,
+                    "value": '{"event_id": "0f4b9c1e-…", "event_type": "DefenseNoticeSent", …}',
+                }
+            ]
+        }
+    )
+
     id: int
     consumer: str
     source_topic: str
@@ -104,6 +126,23 @@ async def replay(
 
 
 class ParkedOutboxRow(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 88231,
+                    "topic": "procuratorate.events",
+                    "event_id": "0f4b9c1e-8a2d-4d7c-b1e5-6a3f9d2c7b10",
+                    "size_bytes": 1200000,
+                    "created_at": "2026-03-03T02:15:09Z",
+                    "parked_at": "2026-03-03T02:15:10Z",
+                    "attempts": 1,
+                    "last_error": "MessageSizeTooLargeError",
+                }
+            ]
+        }
+    )
+
     id: int
     topic: str
     event_id: str | None
@@ -155,6 +194,19 @@ async def get_parked_outbox_rows(
 
 
 class CalendarYearSummary(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2026,
+                    "holidays": 33,
+                    "makeup_workdays": 6,
+                    "source": "chinese-calendar 1.11.0",
+                }
+            ]
+        }
+    )
+
     year: int
     holidays: int
     makeup_workdays: int
