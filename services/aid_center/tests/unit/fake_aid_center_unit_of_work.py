@@ -22,7 +22,7 @@ from aid_center.domain.status import REFUSAL_ALLOWED, AssignmentStatus, NoticeSt
 from aid_center.settings import AidCenterSettings
 from defense_schemas import BaseEvent, Envelope
 from defense_schemas.vocabulary import AppointmentBasis, SentenceBand
-from legal_calendar import Deadline, LegalCalendar, load_bundled_calendar
+from legal_calendar import Deadline, LegalCalendar, legal_date, load_bundled_calendar
 from service_runtime.security.fields import FieldCipher, generate_key
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
@@ -40,6 +40,8 @@ class FakeAid:
         self.cases: dict[UUID, dict[str, Any]] = {}
         self.suspects: dict[UUID, dict[str, Any]] = {}
         self.assignments: dict[UUID, dict[str, Any]] = {}
+        self.leaves: dict[UUID, dict[str, Any]] = {}
+        self.previous_stage: dict[UUID, UUID] = {}
         self.locked_cases: list[UUID] = []
         self.document_counters: dict[tuple[str, int], int] = {}
         self.held_lawyers: list[UUID] = []
@@ -70,7 +72,6 @@ class FakeAid:
             "languages": [],
             "districts": [],
             "active": True,
-            "on_leave": False,
             "contact": "022-00000000",
         }
         return lawyer_id
@@ -252,6 +253,7 @@ class FakeAid:
             if a["suspect_id"] == request["suspect_id"] and a["end_reason"] == REFUSAL_ALLOWED:
                 refused.append(a["lawyer_id"])
         suspect = self.suspects.get(request["suspect_id"], {})
+        today = legal_date(at)
         need = _need_of(
             SimpleNamespace(
                 minor=suspect.get("minor", False),
@@ -260,7 +262,7 @@ class FakeAid:
                 suspect_ids=suspect_ids,
                 conflicted=[],
                 refused=refused,
-                previous=None,
+                previous=self.previous_stage.get(request["suspect_id"]),
             ),
             request,
             excluded_lawyer_ids,
@@ -271,10 +273,33 @@ class FakeAid:
                 firm_name=self.firms[row["firm_id"]],
                 active_cases=self._active_cases(row["lawyer_id"]),
                 recent_assignments=0,
+                on_leave=any(
+                    leave["lawyer_id"] == row["lawyer_id"]
+                    and leave["starts_on"] <= today <= leave["ends_on"]
+                    for leave in self.leaves.values()
+                ),
             )
             for row in self.lawyers.values()
         }
         return need, Roster(candidates=[_candidate(r) for r in rows.values()], rows=rows)
+
+    async def lawyer_exists(self, lawyer_id: UUID) -> bool:
+        return lawyer_id in self.lawyers
+
+    async def add_leave(self, leave: dict[str, Any]) -> None:
+        self.leaves[leave["leave_id"]] = dict(leave)
+
+    async def remove_leave(self, lawyer_id: UUID, leave_id: UUID) -> bool:
+        leave = self.leaves.get(leave_id)
+        if leave is None or leave["lawyer_id"] != lawyer_id:
+            return False
+        del self.leaves[leave_id]
+        return True
+
+    async def set_previous_stage_lawyer(
+        self, suspect_id: UUID, *, lawyer_id: UUID, note: str | None
+    ) -> None:
+        self.previous_stage[suspect_id] = lawyer_id
 
     async def hold_lawyer(self, lawyer_id: UUID) -> int | None:
         self.held_lawyers.append(lawyer_id)

@@ -2,7 +2,7 @@
 staff's commands, on the fake unit of work (Hypothesis stateful testing, no I/O): notices sent
 complete or incomplete and supplemented, applications, refusals allowed and rejected, changes of
 lawyer, written requests for another lawyer, escalation to a possible life or death sentence,
-self-defense and retained counsel, lawyers going on leave and coming back, staff retrying.
+self-defense and retained counsel, lawyers' leave recorded and cancelled, staff retrying.
 
 After every step: no lawyer holds more places than their maximum; co-suspects of one case never
 have lawyers of one firm (Measures Art. 13); every active lawyer of a suspect facing a possible
@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from aid_center.domain.assignment import LIFE_OR_DEATH_MIN_YEARS
-from aid_center.domain.commands import AssignRequest
+from aid_center.domain.commands import AssignRequest, CancelLeave, RecordLeave
 from aid_center.domain.errors import DomainError
 from aid_center.domain.status import AssignmentStatus, NoticeStatus
 from aid_center.use_cases import aid_changes
@@ -41,6 +41,7 @@ from aid_center.use_cases.intake import (
     receive_notice,
     supplement_notice,
 )
+from aid_center.use_cases.roster import cancel_leave, record_leave
 from defense_schemas import BaseEvent
 from defense_schemas import examples as ex
 from defense_schemas.events.procuratorate import (
@@ -61,6 +62,7 @@ from defense_schemas.vocabulary import (
     RefusalOutcome,
     SentenceBand,
 )
+from legal_calendar import legal_date
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_aid_center_unit_of_work import NOW, FakeUnitOfWork
@@ -303,11 +305,20 @@ class AidCenter(RuleBasedStateMachine):
             )
         self._run(step)
 
-    @rule(lawyer=st.integers(0, 5), away=st.booleans())
-    def leave(self, lawyer: int, away: bool) -> None:
-        """A lawyer goes on leave or comes back: only later choices see it."""
-        rows = list(self.uow.aid.lawyers.values())
-        rows[lawyer % len(rows)]["on_leave"] = away
+    @rule(lawyer=st.integers(0, 5), days=st.integers(0, 5))
+    def leave_recorded(self, lawyer: int, days: int) -> None:
+        """A lawyer goes on leave from today: only later choices see it."""
+        lawyer_id = list(self.uow.aid.lawyers)[lawyer % len(self.uow.aid.lawyers)]
+        today = legal_date(self.clock)
+        command = RecordLeave(lawyer_id, today, today + timedelta(days=days))
+        self._run(record_leave(self.uow, command))
+
+    @rule(index=st.integers(0, 5))
+    def leave_cancelled(self, index: int) -> None:
+        leaves = list(self.uow.aid.leaves.values())
+        if leaves:
+            leave = leaves[index % len(leaves)]
+            self._run(cancel_leave(self.uow, CancelLeave(leave["lawyer_id"], leave["leave_id"])))
 
     @rule(index=SUSPECT)
     def staff_retry(self, index: int) -> None:

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from aid_center.domain.errors import StateConflict
+from aid_center.domain.commands import CancelLeave, RecordLeave, SetPreviousStageLawyer
+from aid_center.domain.errors import NotKnown, RuleViolation, StateConflict
 from aid_center.domain.status import REFUSAL_ALLOWED, AssignmentStatus, NoticeStatus
 from aid_center.use_cases.appointing import appoint, end_on_allowed_refusal, terminate
+from aid_center.use_cases.roster import cancel_leave, record_leave, set_previous_stage_lawyer
 from defense_schemas.events.aid_center import (
     AidTerminated,
     AssignmentEnded,
@@ -22,6 +24,7 @@ from defense_schemas.events.aid_center import (
     LawyerReplaced,
 )
 from defense_schemas.vocabulary import AssignmentEndReason, ReplacementReason, TerminationReason
+from legal_calendar import legal_date
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_aid_center_unit_of_work import NOW, FakeUnitOfWork
@@ -220,3 +223,47 @@ async def test_a_replacement_nobody_can_take_ends_the_appointment_and_says_so() 
     assert kinds.index(AssignmentEnded) < kinds.index(AssignmentFailed)
     assert failed.notice_id == notice["notice_id"]
     assert uow.aid.notices[notice["notice_id"]]["status"] == NoticeStatus.UNASSIGNABLE
+
+
+async def test_a_lawyer_on_leave_is_passed_over_and_chosen_again_once_it_is_cancelled() -> None:
+    uow = FakeUnitOfWork()
+    away = uow.aid.add_lawyer("甲律师事务所", "王律师")
+    other = uow.aid.add_lawyer("乙律师事务所", "李律师", places=1)
+    today = legal_date(NOW)
+    leave_id = await record_leave(uow, RecordLeave(away, today, today + timedelta(days=2)))
+    with pytest.raises(RuleViolation) as refused:
+        await record_leave(uow, RecordLeave(away, today, today - timedelta(days=1)))
+    assert refused.value.field == "ends_on"
+    with pytest.raises(NotKnown):
+        await record_leave(uow, RecordLeave(uuid.uuid4(), today, today))
+
+    first = uow.aid.add_notice(uuid.uuid4())
+    chosen = await appoint(uow, first["notice_id"], caused_by=None)
+    assert uow.aid.assignments[chosen.assignment_id]["lawyer_id"] == other
+
+    await cancel_leave(uow, CancelLeave(away, leave_id))
+    with pytest.raises(NotKnown):
+        await cancel_leave(uow, CancelLeave(away, leave_id))
+    second = uow.aid.add_notice(uuid.uuid4())
+    again = await appoint(uow, second["notice_id"], caused_by=None)
+    assert uow.aid.assignments[again.assignment_id]["lawyer_id"] == away
+
+
+async def test_the_previous_stage_lawyer_must_be_on_the_roster_and_is_preferred() -> None:
+    uow = FakeUnitOfWork()
+    uow.aid.add_lawyer("甲律师事务所", "王律师")
+    previous = uow.aid.add_lawyer("乙律师事务所", "李律师")
+    notice = uow.aid.add_notice(uuid.uuid4())
+    with pytest.raises(RuleViolation) as refused:
+        await set_previous_stage_lawyer(
+            uow, SetPreviousStageLawyer(notice["suspect_id"], uuid.uuid4())
+        )
+    assert refused.value.field == "lawyer_id"
+    await set_previous_stage_lawyer(uow, SetPreviousStageLawyer(notice["suspect_id"], previous))
+
+    (assigned,) = [
+        uow.aid.assignments[a]
+        for a in [(await appoint(uow, notice["notice_id"], caused_by=None)).assignment_id]
+    ]
+    assert assigned["lawyer_id"] == previous
+    assert assigned["continued_from_previous_stage"] is True

@@ -21,6 +21,7 @@ from aid_center.api.access import (
 from aid_center.api.notices import AssignIn, AssignOut
 from aid_center.db.tables import applications
 from aid_center.domain.commands import AssignRequest
+from aid_center.domain.status import NoticeStatus
 from aid_center.unit_of_work import UnitOfWorkDep
 from aid_center.use_cases.assignments import assign_request
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
@@ -37,7 +38,9 @@ class ApplicationOut(BaseModel):
     application_id: UUID
     case_id: UUID
     suspect_id: UUID
-    status: str = Field(description="accepted, assigned, unassignable or closed.")
+    status: NoticeStatus = Field(
+        description="accepted, assigned, unassignable, awaiting_reappointment or closed."
+    )
     district: str | None
     applied_by: str
     applied_at: datetime
@@ -72,7 +75,7 @@ async def _application(uow: UnitOfWorkDep, application_id: UUID) -> dict[str, An
 async def list_applications(
     uow: UnitOfWorkDep,
     staff: Staff,
-    status: Annotated[str | None, Query(description="Filter by status.")] = None,
+    status: Annotated[NoticeStatus | None, Query(description="Filter by status.")] = None,
     case_id: Annotated[UUID | None, Query()] = None,
 ) -> list[ApplicationOut]:
     query = (

@@ -55,7 +55,7 @@ class AssignmentOut(BaseModel):
     application_id: UUID | None = Field(description="The application, when on application.")
     lawyer_id: UUID
     firm_id: UUID
-    status: str = Field(description="active or ended.")
+    status: AssignmentStatus = Field(description="active or ended.")
     manual: bool
     continued_from_previous_stage: bool
     previous_assignment_id: UUID | None
@@ -141,7 +141,7 @@ async def list_assignments(
     suspect_id: Annotated[UUID | None, Query()] = None,
     case_id: Annotated[UUID | None, Query()] = None,
     lawyer_id: Annotated[UUID | None, Query()] = None,
-    status: Annotated[str | None, Query(description="active or ended")] = None,
+    status: Annotated[AssignmentStatus | None, Query(description="active or ended")] = None,
 ) -> list[AssignmentOut]:
     # A lawyer sees their own only; staff their center's.
     query = (

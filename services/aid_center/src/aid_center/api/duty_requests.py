@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from aid_center.api.access import STAFF
 from aid_center.db.tables import duty_requests
 from aid_center.domain.commands import RetryDutyRequest
+from aid_center.domain.status import DutyRequestStatus
 from aid_center.unit_of_work import UnitOfWorkDep
 from aid_center.use_cases.duty import retry_duty_request
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
@@ -34,7 +35,7 @@ class DutyRequestOut(BaseModel):
     requested_at: datetime
     requested_station: str | None = Field(description="The station the procuratorate named.")
     note: str | None
-    status: str = Field(description="assigned or unassigned.")
+    status: DutyRequestStatus = Field(description="assigned or unassigned.")
     shift_id: UUID | None
     station_id: UUID | None
     lawyer_id: UUID | None
@@ -62,7 +63,9 @@ async def _request(uow: UnitOfWorkDep, request_id: UUID) -> dict[str, Any]:
 @router.get("", response_model=list[DutyRequestOut], summary="List duty-lawyer requests")
 async def list_requests(
     uow: UnitOfWorkDep,
-    status: Annotated[str | None, Query(description="assigned or unassigned.")] = None,
+    status: Annotated[
+        DutyRequestStatus | None, Query(description="assigned or unassigned.")
+    ] = None,
     case_id: Annotated[UUID | None, Query()] = None,
 ) -> list[DutyRequestOut]:
     query = sa.select(duty_requests).order_by(duty_requests.c.requested_at)

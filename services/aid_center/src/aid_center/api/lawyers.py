@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import Annotated
 from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from aid_center.api.access import STAFF
@@ -22,10 +21,13 @@ from aid_center.db.tables import (
     law_firms,
     lawyer_leaves,
     lawyers,
-    previous_stage_lawyers,
 )
+from aid_center.domain.commands import CancelLeave, RecordLeave, SetPreviousStageLawyer
 from aid_center.domain.status import AssignmentStatus
 from aid_center.unit_of_work import UnitOfWorkDep
+from aid_center.use_cases.roster import cancel_leave as cancel_lawyers_leave
+from aid_center.use_cases.roster import record_leave
+from aid_center.use_cases.roster import set_previous_stage_lawyer as record_previous_stage_lawyer
 from defense_schemas.vocabulary import Gender
 from legal_calendar import legal_date
 from service_runtime.api_types import ApiDate
@@ -208,16 +210,10 @@ async def update_lawyer(lawyer_id: UUID, body: LawyerUpdate, uow: UnitOfWorkDep)
     "/lawyers/{lawyer_id}/leaves",
     status_code=201,
     response_model=LeaveOut,
-    summary="Record a leave period (no assignments while on leave)",
+    summary="Record a leave period (no assignments while on it)",
 )
 async def add_leave(lawyer_id: UUID, body: LeaveIn, uow: UnitOfWorkDep) -> LeaveOut:
-    await _one(uow, lawyer_id)
-    if body.ends_on < body.starts_on:
-        raise InvalidInput("the leave ends before it starts", field="ends_on")
-    leave_id = uuid.uuid4()
-    await uow.session.execute(
-        sa.insert(lawyer_leaves).values(leave_id=leave_id, lawyer_id=lawyer_id, **body.model_dump())
-    )
+    leave_id = await record_leave(uow, RecordLeave(lawyer_id=lawyer_id, **body.model_dump()))
     return LeaveOut(leave_id=leave_id, lawyer_id=lawyer_id, **body.model_dump())
 
 
@@ -225,13 +221,7 @@ async def add_leave(lawyer_id: UUID, body: LeaveIn, uow: UnitOfWorkDep) -> Leave
     "/lawyers/{lawyer_id}/leaves/{leave_id}", status_code=204, summary="Cancel a leave period"
 )
 async def cancel_leave(lawyer_id: UUID, leave_id: UUID, uow: UnitOfWorkDep) -> Response:
-    result = await uow.session.execute(
-        sa.delete(lawyer_leaves).where(
-            lawyer_leaves.c.leave_id == leave_id, lawyer_leaves.c.lawyer_id == lawyer_id
-        )
-    )
-    if cast(sa.CursorResult[Any], result).rowcount == 0:
-        raise NotFound("leave", leave_id)
+    await cancel_lawyers_leave(uow, CancelLeave(lawyer_id=lawyer_id, leave_id=leave_id))
     return Response(status_code=204)
 
 
@@ -243,17 +233,8 @@ async def cancel_leave(lawyer_id: UUID, leave_id: UUID, uow: UnitOfWorkDep) -> R
 async def set_previous_stage_lawyer(
     suspect_id: UUID, body: PreviousStageLawyerIn, uow: UnitOfWorkDep
 ) -> PreviousStageLawyerOut:
-    if (
-        await uow.session.scalar(
-            sa.select(lawyers.c.lawyer_id).where(lawyers.c.lawyer_id == body.lawyer_id)
-        )
-        is None
-    ):
-        raise InvalidInput(f"lawyer {body.lawyer_id} is not on the roster", field="lawyer_id")
-    values = {"lawyer_id": body.lawyer_id, "note": body.note}
-    await uow.session.execute(
-        pg_insert(previous_stage_lawyers)
-        .values(suspect_id=suspect_id, **values)
-        .on_conflict_do_update(index_elements=[previous_stage_lawyers.c.suspect_id], set_=values)
+    await record_previous_stage_lawyer(
+        uow,
+        SetPreviousStageLawyer(suspect_id=suspect_id, lawyer_id=body.lawyer_id, note=body.note),
     )
     return PreviousStageLawyerOut(suspect_id=suspect_id, lawyer_id=body.lawyer_id, note=body.note)

@@ -7,14 +7,13 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from aid_center.api.access import NOTICE_OF_CENTER, STAFF, Staff, center_of, notice_in_center
+from aid_center.api.access import NOTICE_OF_CENTER, STAFF, Staff, center_of
 from aid_center.db.personal import open_notice
-from aid_center.db.tables import notices
 from aid_center.domain.commands import AssignRequest
+from aid_center.domain.status import NoticeStatus
 from aid_center.unit_of_work import UnitOfWorkDep
 from aid_center.use_cases.assignments import assign_request
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
@@ -35,8 +34,10 @@ class NoticeOut(BaseModel):
     document_number: str
     procuratorate_unit: str
     district: str | None
-    status: str = Field(
-        description="supplement_requested, accepted, assigned, unassignable or closed."
+    status: NoticeStatus = Field(
+        description="supplement_requested, accepted, assigned, unassignable, "
+        "awaiting_reappointment (an allowed refusal ended the lawyer's appointment; the "
+        "procuratorate's written request for another is due) or closed."
     )
     grounds: list[str]
     materials: list[str]
@@ -85,11 +86,7 @@ class AssignOut(BaseModel):
 
 
 async def _notice(uow: UnitOfWorkDep, notice_id: UUID) -> dict[str, Any]:
-    row = (
-        (await uow.session.execute(sa.select(notices).where(notices.c.notice_id == notice_id)))
-        .mappings()
-        .first()
-    )
+    row = await uow.aid.notice(notice_id)
     if row is None:
         raise NotFound("notice", notice_id)
     return open_notice(uow.cipher, row)
@@ -99,20 +96,11 @@ async def _notice(uow: UnitOfWorkDep, notice_id: UUID) -> dict[str, Any]:
 async def list_notices(
     uow: UnitOfWorkDep,
     staff: Staff,
-    status: Annotated[str | None, Query(description="Filter by status.")] = None,
+    status: Annotated[NoticeStatus | None, Query(description="Filter by status.")] = None,
     case_id: Annotated[UUID | None, Query()] = None,
 ) -> list[NoticeOut]:
-    query = (
-        sa.select(notices).where(notice_in_center(center_of(staff))).order_by(notices.c.received_at)
-    )
-    if status is not None:
-        query = query.where(notices.c.status == status)
-    if case_id is not None:
-        query = query.where(notices.c.case_id == case_id)
-    return [
-        NoticeOut.model_validate(open_notice(uow.cipher, r))
-        for r in (await uow.session.execute(query)).mappings()
-    ]
+    found = await uow.aid.notices_of_center(center_of(staff), status=status, case_id=case_id)
+    return [NoticeOut.model_validate(open_notice(uow.cipher, row)) for row in found]
 
 
 @router.get(

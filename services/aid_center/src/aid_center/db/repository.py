@@ -387,6 +387,21 @@ class AidRepository:
         )
         return row
 
+    async def notices_of_center(
+        self, center: str, *, status: NoticeStatus | None, case_id: UUID | None
+    ) -> list[Mapping[Any, Any]]:
+        """The notices addressed to ``center``, oldest letter first."""
+        query = (
+            sa.select(notices)
+            .where(notices.c.addressee_center == center)
+            .order_by(notices.c.received_at)
+        )
+        if status is not None:
+            query = query.where(notices.c.status == status)
+        if case_id is not None:
+            query = query.where(notices.c.case_id == case_id)
+        return list((await self.session.execute(query)).mappings())
+
     async def store_notice(self, values: dict[str, Any]) -> Mapping[Any, Any] | None:
         """The letter with its check's outcome and the case's district, in one statement that
         hands the row back; a letter already stored inserts nothing and returns None."""
@@ -622,6 +637,36 @@ class AidRepository:
             await self.session.execute(_ACTIVE_CASES, {"lawyer_id": chosen.lawyer_id})
         ).scalar_one()
         return int(active) < maximum
+
+    async def lawyer_exists(self, lawyer_id: UUID) -> bool:
+        found = await self.session.scalar(
+            sa.select(lawyers.c.lawyer_id).where(lawyers.c.lawyer_id == lawyer_id)
+        )
+        return found is not None
+
+    async def add_leave(self, leave: dict[str, Any]) -> None:
+        await self.session.execute(sa.insert(lawyer_leaves).values(**leave))
+
+    async def remove_leave(self, lawyer_id: UUID, leave_id: UUID) -> bool:
+        """Whether the lawyer had that leave (now removed)."""
+        removed = await self.session.scalar(
+            sa.delete(lawyer_leaves)
+            .where(lawyer_leaves.c.leave_id == leave_id, lawyer_leaves.c.lawyer_id == lawyer_id)
+            .returning(lawyer_leaves.c.leave_id)
+        )
+        return removed is not None
+
+    async def set_previous_stage_lawyer(
+        self, suspect_id: UUID, *, lawyer_id: UUID, note: str | None
+    ) -> None:
+        values = {"lawyer_id": lawyer_id, "note": note}
+        await self.session.execute(
+            pg_insert(previous_stage_lawyers)
+            .values(suspect_id=suspect_id, **values)
+            .on_conflict_do_update(
+                index_elements=[previous_stage_lawyers.c.suspect_id], set_=values
+            )
+        )
 
     async def lawyer_ref(self, lawyer_id: UUID) -> Lawyer:
         row = (

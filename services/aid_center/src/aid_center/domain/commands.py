@@ -64,3 +64,29 @@ class ReviewQuality:
 @dataclass(frozen=True)
 class RetryDutyRequest:
     request_id: UUID
+
+
+@dataclass(frozen=True)
+class RecordLeave:
+    """A lawyer's leave (no appointment while on it)."""
+
+    lawyer_id: UUID
+    starts_on: date
+    ends_on: date
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelLeave:
+    lawyer_id: UUID
+    leave_id: UUID
+
+
+@dataclass(frozen=True)
+class SetPreviousStageLawyer:
+    """The lawyer the center appointed for the suspect in the previous stage (continuity,
+    Measures Art. 13 ¶1)."""
+
+    suspect_id: UUID
+    lawyer_id: UUID
+    note: str | None = None
