@@ -14,6 +14,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from bench.observer import Observer
 from faults.topics import read_all
 
@@ -43,6 +45,20 @@ class Verdict:
     @property
     def passed(self) -> bool:
         return not self.problems
+
+
+async def every(
+    client: httpx.AsyncClient, path: str, params: dict[str, str] | None = None
+) -> list[Any]:
+    """Every item of a list, page after page (``items``, ``next_cursor``)."""
+    query = {**(params or {}), "limit": "1000"}
+    items: list[Any] = []
+    while True:
+        page = (await client.get(path, params=query)).raise_for_status().json()
+        items += page["items"]
+        if page["next_cursor"] is None:
+            return items
+        query["cursor"] = page["next_cursor"]
 
 
 async def judge(run: Run, suspects: set[str], observer: Observer) -> Verdict:
@@ -84,12 +100,8 @@ async def judge(run: Run, suspects: set[str], observer: Observer) -> Verdict:
 
     # --- the aid center: active assignments and capacity ---
     async with run.platform.client("aid_center") as aid_center:
-        active = (
-            (await aid_center.get("/assignments", params={"status": "active"}))
-            .raise_for_status()
-            .json()
-        )
-        lawyers = (await aid_center.get("/lawyers")).raise_for_status().json()
+        active = await every(aid_center, "/assignments", {"status": "active"})
+        lawyers = await every(aid_center, "/lawyers")
     per_suspect = Counter(a["suspect_id"] for a in active if a["suspect_id"] in suspects)
     verdict.assignments_out = sum(per_suspect.values())
     verdict.lost = len(suspects - set(per_suspect))
@@ -128,7 +140,7 @@ async def judge(run: Run, suspects: set[str], observer: Observer) -> Verdict:
     filed: list[tuple[str, str, int, int]] = []
     for name in ("procuratorate", "aid_center", "notifier"):
         async with run.operator(name) as client:
-            rows = (await client.get("/ops/dead-letters")).raise_for_status().json()
+            rows = await every(client, "/ops/dead-letters")
         filed += [
             (r["consumer"], r["source_topic"], r["source_partition"], r["source_offset"])
             for r in rows
@@ -150,11 +162,7 @@ async def judge(run: Run, suspects: set[str], observer: Observer) -> Verdict:
     async with run.platform.client("notifier") as notifier:
         open_notifier = []
         for kind in STOPPED_BY_THE_WORKFLOW:
-            rows = (
-                (await notifier.get("/clocks", params={"kind": kind, "limit": 1000}))
-                .raise_for_status()
-                .json()
-            )
+            rows = await every(notifier, "/clocks", {"kind": kind})
             open_notifier += [r for r in rows if r.get("suspect_id") in assigned]
     if open_notifier:
         kinds = Counter(r["kind"] for r in open_notifier)
@@ -221,7 +229,7 @@ async def _procuratorate_open_clocks(
 async def _aid_center_open_clocks(run: Run, assigned: set[str]) -> tuple[int, int]:
     """Notices of assigned suspects still waiting for an assignment (their clock running)."""
     async with run.platform.client("aid_center") as aid_center:
-        notices = (await aid_center.get("/notices")).raise_for_status().json()
+        notices = await every(aid_center, "/notices")
     ours = [n for n in notices if n["suspect_id"] in assigned]
     return sum(n["status"] not in ("assigned", "closed") for n in ours), len(ours)
 

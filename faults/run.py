@@ -212,7 +212,7 @@ async def _backlog(run: Run) -> dict[str, int]:
     for name in SERVICES:
         try:
             async with run.operator(name) as client:
-                lags = (await client.get("/ops/lag")).raise_for_status().json()
+                lags = (await client.get("/ops/lag")).raise_for_status().json()["items"]
                 metrics = (await client.get("/metrics")).raise_for_status().text
         except (httpx.HTTPError, ValueError):
             backlog[f"{name}_unreachable"] = 1

@@ -83,7 +83,7 @@ def _id(*parts: str) -> uuid.UUID:
 def load_roster(data: dict[str, Any], target: Target, client: httpx.Client) -> None:
     existing = {
         firm["name"]: firm["firm_id"]
-        for firm in _ok(client.get(f"{target.aid_center}/firms", headers=AID_CENTER_STAFF))
+        for firm in _every(client, f"{target.aid_center}/firms", headers=AID_CENTER_STAFF)
     }
     for firm in data["firms"]:
         if firm["name"] not in existing:
@@ -92,7 +92,7 @@ def load_roster(data: dict[str, Any], target: Target, client: httpx.Client) -> N
             )["firm_id"]
     licences = {
         lawyer["license_number"]
-        for lawyer in _ok(client.get(f"{target.aid_center}/lawyers", headers=AID_CENTER_STAFF))
+        for lawyer in _every(client, f"{target.aid_center}/lawyers", headers=AID_CENTER_STAFF)
     }
     for lawyer in data["lawyers"]:
         if lawyer["license_number"] in licences:
@@ -112,20 +112,19 @@ def load_duty_rota(data: dict[str, Any], today: date, target: Target, client: ht
     """Duty lawyers' work stations (法律援助工作站) and their rota from today (Art. 15)."""
     lawyers = {
         lawyer["license_number"]: lawyer["lawyer_id"]
-        for lawyer in _ok(client.get(f"{target.aid_center}/lawyers", headers=AID_CENTER_STAFF))
+        for lawyer in _every(client, f"{target.aid_center}/lawyers", headers=AID_CENTER_STAFF)
     }
     stations = {
         station["name"]: station["station_id"]
-        for station in _ok(
-            client.get(f"{target.aid_center}/work-stations", headers=AID_CENTER_STAFF)
+        for station in _every(
+            client, f"{target.aid_center}/work-stations", headers=AID_CENTER_STAFF
         )
     }
-    rota = _ok(
-        client.get(
-            f"{target.aid_center}/duty-rota",
-            params={"starts_on": today.isoformat(), "ends_on": today.isoformat()},
-            headers=AID_CENTER_STAFF,
-        )
+    rota = _every(
+        client,
+        f"{target.aid_center}/duty-rota",
+        params={"starts_on": today.isoformat(), "ends_on": today.isoformat()},
+        headers=AID_CENTER_STAFF,
     )
     for station in data.get("work_stations", []):
         body = {key: value for key, value in station.items() if key != "duty"}
@@ -261,6 +260,19 @@ def _wait_for_case(
             return dict(response.json())
         time.sleep(0.3)
     raise SystemExit(f"demo: case {case_id} never reached the procuratorate")
+
+
+def _every(client: httpx.Client, url: str, **options: Any) -> list[Any]:
+    """Every item of a list, page after page (each list answers ``items`` and
+    ``next_cursor``)."""
+    params = dict(options.pop("params", {}))
+    items: list[Any] = []
+    while True:
+        page = _ok(client.get(url, params=params, **options))
+        items += page["items"]
+        if page["next_cursor"] is None:
+            return items
+        params["cursor"] = page["next_cursor"]
 
 
 def _ok(response: httpx.Response) -> Any:

@@ -64,7 +64,7 @@ async def test_the_three_services_count_the_assignment_period_alike(
                 await platform.notifier.client.get(
                     "/clocks", params={"case_id": case_id, "include_stopped": "true"}
                 )
-            ).json()
+            ).json()["items"]
             assignment = [c for c in board if c["kind"] == "assignment"]
             return assignment and not any(c["open"] for c in assignment) and board
 
@@ -116,7 +116,7 @@ async def test_a_dismissal_after_a_termination_reopens_the_letter_clock_in_both_
         retention_id = retained.json()["retention_id"]
 
         async def terminated() -> Any:
-            timeline = (await procuratorate.get(f"/cases/{case_id}/timeline")).json()
+            timeline = (await procuratorate.get(f"/cases/{case_id}/timeline")).json()["items"]
             return any(e["event_type"] == "AidTerminated" for e in timeline)
 
         await eventually(terminated, what="the center's termination to reach the procuratorate")
@@ -217,7 +217,7 @@ async def _notifier_letter_clocks(platform: Any, case_id: str, suspect_id: str) 
         await platform.notifier.client.get(
             "/clocks", params={"case_id": case_id, "include_stopped": "true"}
         )
-    ).json()
+    ).json()["items"]
     return _letter_clocks([c for c in board if c["suspect_id"] == suspect_id])
 
 

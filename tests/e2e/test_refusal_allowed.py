@@ -61,14 +61,14 @@ async def _refuse_with_leave(platform: Any, case_id: str, suspect_id: str) -> di
     async def ended_at_the_center() -> Any:
         notices = (
             await platform.aid_center.client.get("/notices", params={"case_id": case_id})
-        ).json()
+        ).json()["items"]
         return notices and notices[0]["status"] == "awaiting_reappointment" and notices[0]
 
     await eventually(ended_at_the_center, what="the center to end the appointment")
     notice = await ended_at_the_center()
 
     async def ended_at_the_procuratorate() -> Any:
-        timeline = (await procuratorate.get(f"/cases/{case_id}/timeline")).json()
+        timeline = (await procuratorate.get(f"/cases/{case_id}/timeline")).json()["items"]
         return any(e["event_type"] == "AssignmentEnded" for e in timeline)
 
     await eventually(ended_at_the_procuratorate, what="the procuratorate to hear of the end")
@@ -99,7 +99,7 @@ async def _notifier_assignment_clocks(platform: Any, case_id: str) -> list[dict[
         await platform.notifier.client.get(
             "/clocks", params={"case_id": case_id, "include_stopped": "true"}
         )
-    ).json()
+    ).json()["items"]
     return sorted((c for c in board if c["kind"] == "assignment"), key=lambda c: c["started_on"])
 
 
@@ -121,13 +121,13 @@ async def test_an_allowed_refusal_brings_a_new_lawyer_the_procuratorate_sees(
         await eventually(replaced, what="the new lawyer to reach the procuratorate")
         suspect = await replaced()
         assert suspect["current_defender"]["name"] == "钱律师"
-        assignments = (await platform.aid_center.client.get("/assignments")).json()
+        assignments = (await platform.aid_center.client.get("/assignments")).json()["items"]
         active = [a for a in assignments if a["status"] == "active"]
         assert [a["lawyer_id"] for a in active] == [second]
         assert suspect["current_defender"]["assignment_id"] == active[0]["assignment_id"]
         notice = (
             await platform.aid_center.client.get("/notices", params={"case_id": case_id})
-        ).json()[0]
+        ).json()["items"][0]
         assert notice["status"] == "assigned"
 
         # The written request started the center's second assignment period; the notifier
@@ -182,7 +182,7 @@ async def test_a_request_the_center_cannot_answer_leaves_the_suspect_uncovered_w
         notifier = await _notifier_assignment_clocks(platform, case_id)
         assert [c["open"] for c in notifier] == [False, True]
         assert clock["due_on"] == notifier[1]["due_on"] == at_center["assignment_due_on"]
-        ledger = (await procuratorate.get("/ledger", params={"status": "none"})).json()
+        ledger = (await procuratorate.get("/ledger", params={"status": "none"})).json()["items"]
         assert suspect_id in {line["suspect_id"] for line in ledger}  # not covered
 
         # Staff take a new lawyer on and appoint by hand: the period is met everywhere.

@@ -114,11 +114,11 @@ async def test_a_minor_without_counsel_gets_an_appointed_lawyer_seen_by_the_proc
         await eventually(appointed, what="the appointment to reach the procuratorate")
         suspect = await appointed()
         assert suspect["current_defender"]["name"] == "赵律师"
-        assignments = (await platform.aid_center.client.get("/assignments")).json()
+        assignments = (await platform.aid_center.client.get("/assignments")).json()["items"]
         assert [a["lawyer_id"] for a in assignments] == [lawyer_id]
         timeline = [
             entry["event_type"]
-            for entry in (await procuratorate.get(f"/cases/{case_id}/timeline")).json()
+            for entry in (await procuratorate.get(f"/cases/{case_id}/timeline")).json()["items"]
         ]
         for expected in ("CaseReceived", "DefenseNoticeSent", "NoticeAccepted", "LawyerAssigned"):
             assert expected in timeline
@@ -129,7 +129,7 @@ async def test_a_minor_without_counsel_gets_an_appointed_lawyer_seen_by_the_proc
             log = (await notifier.get(f"/cases/{case_id}/deliveries")).json()
             return [
                 d
-                for d in log.get("deliveries", [])
+                for d in log.get("items", [])
                 if d["about_event_type"] == "LawyerAssigned"
                 and d["recipient_role"] == "lawyer"
                 and d["status"] == "delivered"
@@ -139,7 +139,7 @@ async def test_a_minor_without_counsel_gets_an_appointed_lawyer_seen_by_the_proc
         told = (await lawyer_told())[0]
         assert told["address"] == "13900000001"
         assert "王小明" in told["body"]
-        board = (await notifier.get("/clocks", params={"case_id": case_id})).json()
+        board = (await notifier.get("/clocks", params={"case_id": case_id})).json()["items"]
         assert "review_period" in {clock["kind"] for clock in board}
 
 
@@ -187,7 +187,7 @@ async def test_an_allowed_refusal_ends_the_appointment_until_another_lawyer_is_a
             return (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]
 
         async def ledger_status() -> str:
-            rows = (await procuratorate.get("/ledger")).json()
+            rows = (await procuratorate.get("/ledger")).json()["items"]
             return next(r["defense_status"] for r in rows if r["suspect_id"] == suspect_id)
 
         async def appointed() -> Any:
@@ -195,7 +195,7 @@ async def test_an_allowed_refusal_ends_the_appointment_until_another_lawyer_is_a
             return got["defense_status"] == "appointed_on_notice" and got
 
         await eventually(appointed, what="the first appointment to reach the procuratorate")
-        [refused] = (await center.get("/assignments")).json()
+        [refused] = (await center.get("/assignments")).json()["items"]
         assert refused["lawyer_id"] == first_lawyer
 
         ruled = await procuratorate.post(
@@ -213,7 +213,7 @@ async def test_an_allowed_refusal_ends_the_appointment_until_another_lawyer_is_a
         assert statistics["mandatory_covered"] == 0
 
         async def ended_at_center() -> Any:
-            rows = (await center.get("/assignments")).json()
+            rows = (await center.get("/assignments")).json()["items"]
             return [r for r in rows if r["end_reason"] == "refusal_allowed"]
 
         await eventually(ended_at_center, what="the center to end the refused lawyer")
@@ -229,7 +229,7 @@ async def test_an_allowed_refusal_ends_the_appointment_until_another_lawyer_is_a
                 await platform.notifier.client.get(
                     "/clocks", params={"case_id": case_id, "include_stopped": "true"}
                 )
-            ).json()
+            ).json()["items"]
             found = [
                 c
                 for c in board
@@ -266,7 +266,9 @@ async def test_an_allowed_refusal_ends_the_appointment_until_another_lawyer_is_a
 
         await eventually(reappointed, what="another lawyer to reach the procuratorate")
         assert await ledger_status() == "appointed_on_notice"
-        active = [r for r in (await center.get("/assignments")).json() if r["status"] == "active"]
+        active = [
+            r for r in (await center.get("/assignments")).json()["items"] if r["status"] == "active"
+        ]
         assert [(r["lawyer_id"], r["previous_assignment_id"]) for r in active] == [
             (second.json()["lawyer_id"], refused["assignment_id"])
         ]
@@ -301,7 +303,7 @@ async def test_each_service_dead_letters_garbage_on_every_topic_it_consumes(
                     await service.client.get(
                         "/ops/dead-letters", headers=operator(service.settings)
                     )
-                ).json()
+                ).json()["items"]
                 return {letter["source_topic"] for letter in letters} == expected
 
             await eventually(filed, what=f"{name} to dead-letter garbage on {sorted(expected)}")

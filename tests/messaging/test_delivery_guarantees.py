@@ -340,7 +340,7 @@ async def test_operators_list_and_replay_a_dead_letter_once_its_cause_is_fixed(
     )
     client = running_probe.client
     client.headers.update(operator(running_probe.settings))
-    listed = (await client.get("/ops/dead-letters")).json()
+    listed = (await client.get("/ops/dead-letters")).json()["items"]
     assert [letter["event_id"] for letter in listed] == [str(envelope.event_id)]
     assert listed[0]["error_kind"] == "handler_error"
     assert "a bug in the handler" in listed[0]["error"]
@@ -354,4 +354,4 @@ async def test_operators_list_and_replay_a_dead_letter_once_its_cause_is_fixed(
     again = await client.post(f"/ops/dead-letters/{listed[0]['id']}/replay")
     assert again.status_code == 409
     assert (await client.post("/ops/dead-letters/999999/replay")).status_code == 404
-    assert (await client.get("/ops/dead-letters")).json() == []
+    assert (await client.get("/ops/dead-letters")).json()["items"] == []

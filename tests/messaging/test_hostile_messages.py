@@ -123,7 +123,7 @@ async def test_a_nul_byte_in_the_key_is_dead_lettered_and_the_consumer_keeps_goi
     )
     assert records[0].key == nul_key
     client = running_probe.client
-    listed = (await client.get("/ops/dead-letters", headers=operator(settings))).json()
+    listed = (await client.get("/ops/dead-letters", headers=operator(settings))).json()["items"]
     assert listed[0]["key"] == "case\x00\\xff\\xfe"
 
 
@@ -198,7 +198,7 @@ async def test_an_outbox_row_the_broker_refuses_is_parked_and_the_rows_behind_it
     await eventually(lambda: _applied_id(running_probe, behind.event_id), what="the row behind")
 
     ops = operator(settings)
-    parked = (await running_probe.client.get("/ops/outbox/parked", headers=ops)).json()
+    parked = (await running_probe.client.get("/ops/outbox/parked", headers=ops)).json()["items"]
     assert len(parked) == 1
     assert parked[0]["topic"] == settings.topic_notifier
     assert parked[0]["size_bytes"] == 2 * 1024 * 1024

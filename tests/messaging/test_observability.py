@@ -33,7 +33,7 @@ async def running_probe(service_settings: Any) -> AsyncIterator[RunningService]:
 async def _total_lag(service: RunningService, topic: str) -> int:
     response = await service.client.get("/ops/lag", headers=operator(service.settings))
     assert response.status_code == 200, response.text
-    return sum(row["lag"] for row in response.json() if row["topic"] == topic)
+    return sum(row["lag"] for row in response.json()["items"] if row["topic"] == topic)
 
 
 async def test_a_stopped_consumer_shows_lag_equal_to_what_was_published_since(

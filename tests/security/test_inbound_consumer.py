@@ -89,7 +89,9 @@ async def test_untrusted_intake_is_dead_lettered_and_a_listed_agency_is_served(
         async def refused() -> list[dict[str, Any]]:
             response = await service.client.get("/ops/dead-letters", headers=operator(settings))
             return [
-                letter for letter in response.json() if letter["error_kind"] == "inbound_refused"
+                letter
+                for letter in response.json()["items"]
+                if letter["error_kind"] == "inbound_refused"
             ]
 
         await eventually(lambda: _has(refused, 2), what="both refusals to be filed")
@@ -148,7 +150,9 @@ async def test_a_transfer_with_an_impossible_birth_date_is_dead_lettered_and_the
         async def violations() -> list[dict[str, Any]]:
             response = await service.client.get("/ops/dead-letters", headers=operator(settings))
             return [
-                letter for letter in response.json() if letter["error_kind"] == "contract_violation"
+                letter
+                for letter in response.json()["items"]
+                if letter["error_kind"] == "contract_violation"
             ]
 
         await eventually(lambda: _has(violations, 2), what="both transfers to be filed")

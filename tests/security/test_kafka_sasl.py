@@ -441,11 +441,11 @@ async def test_the_three_services_under_their_own_principals_take_a_case_through
                 d["about_event_type"] == "LawyerAssigned"
                 and d["recipient_role"] == "lawyer"
                 and d["status"] == "delivered"
-                for d in log.get("deliveries", [])
+                for d in log.get("items", [])
             )
 
         await eventually(lawyer_told, timeout=60, what="the notifier to tell the lawyer")
-        board = (await n.client.get("/clocks", params={"case_id": str(case_id)})).json()
+        board = (await n.client.get("/clocks", params={"case_id": str(case_id)})).json()["items"]
         assert "review_period" in {clock["kind"] for clock in board}
 
         async def clocks_published() -> bool:
@@ -462,8 +462,12 @@ async def test_the_three_services_under_their_own_principals_take_a_case_through
             letters = await service.client.get(
                 "/ops/dead-letters", headers=operator(service.settings)
             )
-            assert {letter["error_kind"] for letter in letters.json()} <= {"contract_violation"}
-            assert all(letter["event_id"] is None for letter in letters.json()), letters.text
+            assert {letter["error_kind"] for letter in letters.json()["items"]} <= {
+                "contract_violation"
+            }
+            assert all(letter["event_id"] is None for letter in letters.json()["items"]), (
+                letters.text
+            )
 
 
 async def _sent(service: Any) -> int:

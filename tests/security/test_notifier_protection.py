@@ -113,7 +113,7 @@ async def notifier(service_settings: Any) -> AsyncIterator[tuple[RunningService,
             ops = operator(settings)
 
             async def board() -> Any:
-                return (await running.client.get("/clocks", headers=ops)).json()
+                return (await running.client.get("/clocks", headers=ops)).json()["items"]
 
             # Both cases known (and the letter applied) before the lawyer's assignment.
             await eventually(
@@ -163,7 +163,7 @@ async def test_addresses_names_and_messages_are_encrypted_at_rest(
     log = (
         await running.client.get(f"/cases/{CASE_A}/deliveries", headers=operator(running.settings))
     ).json()
-    assert {d["address"] for d in log["deliveries"]} >= {PROSECUTOR_PHONE, LAWYER_PHONE}
+    assert {d["address"] for d in log["items"]} >= {PROSECUTOR_PHONE, LAWYER_PHONE}
 
 
 async def test_one_job_per_recipient_still_holds_through_the_keyed_hash(
@@ -186,7 +186,7 @@ async def test_each_agency_sees_the_clocks_and_deliveries_of_its_own_cases(
     running, _ = notifier
     client, settings = running.client, running.settings
     log = (await client.get(f"/cases/{CASE_A}/deliveries", headers=operator(settings))).json()
-    delivery_a = log["deliveries"][0]["notification_id"]
+    delivery_a = log["items"][0]["notification_id"]
     callers = {
         "hedong": bearer(settings, Role.PROCURATORATE_STAFF, agency=HEDONG),
         "xiqing": bearer(settings, Role.PROCURATORATE_STAFF, agency=XIQING),
@@ -197,7 +197,7 @@ async def test_each_agency_sees_the_clocks_and_deliveries_of_its_own_cases(
     for who, headers in callers.items():
         board = await client.get("/clocks", params={"include_stopped": "true"}, headers=headers)
         assert board.status_code == 200
-        assert {uuid.UUID(c["case_id"]) for c in board.json()} == sees[who], who
+        assert {uuid.UUID(c["case_id"]) for c in board.json()["items"]} == sees[who], who
         for case_id in (CASE_A, CASE_B):
             response = await client.get(f"/cases/{case_id}/deliveries", headers=headers)
             assert response.status_code == (200 if case_id in sees[who] else 404), (who, case_id)
@@ -205,7 +205,7 @@ async def test_each_agency_sees_the_clocks_and_deliveries_of_its_own_cases(
         assert one.status_code == (200 if CASE_A in sees[who] else 404), who
         # Asking for another agency's case by id on the board does not reveal it either.
         filtered = await client.get("/clocks", params={"case_id": str(CASE_B)}, headers=headers)
-        assert bool(filtered.json()) == (CASE_B in sees[who]), who
+        assert bool(filtered.json()["items"]) == (CASE_B in sees[who]), who
 
 
 async def test_what_the_handlers_store_is_audited_in_their_transaction(

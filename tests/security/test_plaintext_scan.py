@@ -77,7 +77,7 @@ async def test_no_personal_data_in_clear_outside_the_declared_places(
             log = (await platform.notifier.client.get(f"/cases/{case_id}/deliveries")).json()
             return any(
                 d["about_event_type"] == "LawyerAssigned" and d["status"] == "delivered"
-                for d in log.get("deliveries", [])
+                for d in log.get("items", [])
             )
 
         await eventually(delivered, what="the lawyer to be told", timeout=60)

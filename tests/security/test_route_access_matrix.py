@@ -194,4 +194,4 @@ async def test_a_lawyer_lists_only_their_own_assignments(
     response = await running.client.get(
         "/assignments", params={"lawyer_id": str(uuid.uuid4())}, headers=lawyer
     )
-    assert response.status_code == 200 and response.json() == []
+    assert response.status_code == 200 and response.json()["items"] == []

@@ -154,7 +154,7 @@ async def test_a_sealed_row_that_does_not_open_is_parked_and_the_rows_behind_it_
     await eventually(lambda: _applied_id(running_probe, behind.event_id), what="the row behind")
     parked = (
         await running_probe.client.get("/ops/outbox/parked", headers=operator(runtime.settings))
-    ).json()
+    ).json()["items"]
     assert [row["event_id"] for row in parked] == [str(first.event_id)]
     assert "UnopenableRow" in parked[0]["last_error"]
     assert "copied-away" not in parked[0]["last_error"]
@@ -182,7 +182,7 @@ async def test_a_dead_letters_reason_is_sealed_and_the_operator_reads_it(
     assert row["error_kind"] == "contract_violation", "the reason's kind stays clear"
     listed = (
         await running_probe.client.get("/ops/dead-letters", headers=operator(settings))
-    ).json()
+    ).json()["items"]
     assert listed[0]["error"] == reason
     records = await read_topic(
         settings.kafka_bootstrap_servers, dead_letter_topic(topic), until=lambda r: len(r) >= 1

@@ -204,7 +204,9 @@ async def test_notice_flows_to_lawyer_assigned_with_juvenile_specialist(
         # The same event delivered again changes nothing (the inbox skips it).
         before = len(center.log.of_case(case_id))
         await center.publish(notice, case_id)
-        listing = (await center.client.get("/assignments", params={"case_id": str(case_id)})).json()
+        listing = (
+            await center.client.get("/assignments", params={"case_id": str(case_id)})
+        ).json()["items"]
         assert len(listing) == 1
         assert len(center.log.of_case(case_id)) == before
 
@@ -308,7 +310,7 @@ async def test_conflict_reassigns_to_another_firm_and_override_refuses_co_suspec
 
 
 async def lawyer_id(center: Center, license_number: str) -> str:
-    lawyers = (await center.client.get("/lawyers")).json()
+    lawyers = (await center.client.get("/lawyers")).json()["items"]
     return next(x["lawyer_id"] for x in lawyers if x["license_number"] == license_number)
 
 
@@ -354,7 +356,9 @@ async def test_life_sentence_with_only_juniors_is_unassignable_and_visible(
         await center.publish(notice, case_id)
         failed: AssignmentFailed = await center.log.first(case_id, AssignmentFailed)
         assert failed.reason.value == "no_qualified_lawyer"
-        listed = (await center.client.get("/notices", params={"status": "unassignable"})).json()
+        listed = (await center.client.get("/notices", params={"status": "unassignable"})).json()[
+            "items"
+        ]
         assert [n["notice_id"] for n in listed] == [str(notice.notice_id)]
         passed = listed[0]["last_decision"]["passed_over"]
         assert passed[0]["reasons"] == ["insufficient_experience"]
@@ -439,7 +443,9 @@ async def test_reappointment_and_private_counsel(service_settings: Callable[...,
         ended: AidTerminated = await center.log.first(case_id, AidTerminated)
         assert ended.assignment_id == replaced.assignment_id
         assert ended.reason.value == "counsel_retained"
-        notice = (await center.client.get("/notices", params={"case_id": str(case_id)})).json()
+        notice = (await center.client.get("/notices", params={"case_id": str(case_id)})).json()[
+            "items"
+        ]
         assert notice[0]["status"] == "closed"
 
 
@@ -579,7 +585,7 @@ async def test_activity_log_quality_review_and_meeting_flag(
         assert review.service_standard_met is False
 
         # Assigned today and met today: nothing overdue.
-        overdue = (await center.client.get("/assignments/overdue-meetings")).json()
+        overdue = (await center.client.get("/assignments/overdue-meetings")).json()["items"]
         assert overdue == []
 
 

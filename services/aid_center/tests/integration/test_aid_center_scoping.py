@@ -52,15 +52,17 @@ async def test_each_center_sees_and_acts_on_its_own_cases_only(
         (their_case, their_notice, their_assignment) = theirs[0]
         client = center.client  # staff of CENTER
 
-        notices = (await client.get("/notices")).json()
+        notices = (await client.get("/notices")).json()["items"]
         assert [n["notice_id"] for n in notices] == [str(our_notice)]
         assert (await client.get(f"/notices/{their_notice}")).status_code == 404
         assert (await client.get(f"/notices/{our_notice}")).status_code == 200
         retried = await client.post(f"/notices/{their_notice}/assignment", json={})
         assert retried.status_code == 404
-        listed = (await client.get("/assignments")).json()
+        listed = (await client.get("/assignments")).json()["items"]
         assert [a["assignment_id"] for a in listed] == [str(our_assignment)]
-        assert (await client.get("/assignments", params={"case_id": str(their_case)})).json() == []
+        assert (await client.get("/assignments", params={"case_id": str(their_case)})).json()[
+            "items"
+        ] == []
         for path in ("", "/activities", "/quality-reviews"):
             response = await client.get(f"/assignments/{their_assignment}{path}")
             assert response.status_code == 404, (path, response.text)
@@ -69,10 +71,10 @@ async def test_each_center_sees_and_acts_on_its_own_cases_only(
         )
         assert replaced.status_code == 404
         overdue = await client.get("/assignments/overdue-meetings", params={"as_of": "2099-01-01"})
-        assert {o["assignment_id"] for o in overdue.json()} == {str(our_assignment)}
+        assert {o["assignment_id"] for o in overdue.json()["items"]} == {str(our_assignment)}
 
         # And the other way round, for the other center's staff.
-        theirs_seen = (await client.get("/notices", headers=other)).json()
+        theirs_seen = (await client.get("/notices", headers=other)).json()["items"]
         assert [n["notice_id"] for n in theirs_seen] == [str(their_notice)]
         assert (
             await client.get(f"/assignments/{our_assignment}", headers=other)

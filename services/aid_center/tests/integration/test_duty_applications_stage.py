@@ -53,7 +53,7 @@ async def poll(get: Callable[[], Awaitable[Any]], timeout: float = 20) -> list[d
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        listing = (await get()).json()
+        listing = (await get()).json()["items"]
         if listing or loop.time() > deadline:
             return list(listing)
         await asyncio.sleep(0.05)
@@ -212,9 +212,9 @@ async def test_hand_over_continues_or_ends_and_overdue_meeting_flag_fires(
 
         today = legal_date(datetime.now(UTC))
         flag = "/assignments/overdue-meetings"
-        assert (await center.client.get(flag)).json() == []
+        assert (await center.client.get(flag)).json()["items"] == []
         later = await center.client.get(flag, params={"as_of": str(today + timedelta(days=2))})
-        flagged = {row["assignment_id"]: row for row in later.json()}
+        flagged = {row["assignment_id"]: row for row in later.json()["items"]}
         assert set(flagged) == {str(adult.assignment_id), str(minor.assignment_id)}
         assert flagged[str(adult.assignment_id)]["days_since_assignment"] == 2
 

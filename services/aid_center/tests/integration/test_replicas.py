@@ -57,7 +57,9 @@ async def test_two_replicas_never_give_away_more_places_than_a_lawyer_has(
             notice_ids.append(notice.notice_id)
 
         async def all_unassignable() -> bool:
-            listed = (await first.client.get("/notices", params={"status": "unassignable"})).json()
+            listed = (await first.client.get("/notices", params={"status": "unassignable"})).json()[
+                "items"
+            ]
             return len(listed) == NOTICES
 
         await eventually(all_unassignable, what="every notice unassignable on an empty roster")
@@ -88,14 +90,18 @@ async def test_two_replicas_never_give_away_more_places_than_a_lawyer_has(
         )
         assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
         assigned = [r.json()["assignment_id"] for r in responses if r.json()["assignment_id"]]
-        listed = (await first.client.get("/assignments", params={"lawyer_id": lawyer_id})).json()
+        listed = (await first.client.get("/assignments", params={"lawyer_id": lawyer_id})).json()[
+            "items"
+        ]
         active = [a for a in listed if a["status"] == "active"]
         assert len(active) <= CAPACITY, f"{len(active)} active assignments for {CAPACITY} places"
         assert len(assigned) == CAPACITY
         load = (await second.client.get(f"/lawyers/{lawyer_id}")).json()
         assert load["active_cases"] == CAPACITY
         # The notices that found no place say so.
-        still = (await first.client.get("/notices", params={"status": "unassignable"})).json()
+        still = (await first.client.get("/notices", params={"status": "unassignable"})).json()[
+            "items"
+        ]
         assert len(still) == NOTICES - CAPACITY
 
         # Two staff members retry the same notice at the same moment, one on each replica:
@@ -120,7 +126,7 @@ async def test_two_replicas_never_give_away_more_places_than_a_lawyer_has(
         assert sorted(r.status_code for r in both) == [200, 409], [r.text for r in both]
         of_notice = (
             await first.client.get("/assignments", params={"suspect_id": still[0]["suspect_id"]})
-        ).json()
+        ).json()["items"]
         assert len(of_notice) == 1
 
 
@@ -161,7 +167,9 @@ async def test_two_replicas_never_give_co_suspects_lawyers_of_one_firm(
             pairs.append((notices[0].notice_id, notices[1].notice_id))
 
         async def all_unassignable() -> bool:
-            listed = (await first.client.get("/notices", params={"status": "unassignable"})).json()
+            listed = (await first.client.get("/notices", params={"status": "unassignable"})).json()[
+                "items"
+            ]
             return len(listed) == 2 * CASES
 
         await eventually(all_unassignable, what="every notice unassignable on an empty roster")

@@ -48,7 +48,9 @@ async def test_a_year_loaded_on_one_replica_recounts_provisional_clocks_on_every
         )
 
         async def rights_clock() -> dict[str, Any]:
-            board = (await second.client.get("/clocks", params={"case_id": str(case_id)})).json()
+            board = (await second.client.get("/clocks", params={"case_id": str(case_id)})).json()[
+                "items"
+            ]
             found = [c for c in board if c["kind"] == "rights_notification"]
             return found[0] if found else {}
 
@@ -67,7 +69,7 @@ async def test_a_year_loaded_on_one_replica_recounts_provisional_clocks_on_every
         assert loaded.status_code == 200, loaded.text
 
         async def second_knows_2027() -> list[int]:
-            return [y["year"] for y in (await second.client.get("/ops/calendar")).json()]
+            return [y["year"] for y in (await second.client.get("/ops/calendar")).json()["items"]]
 
         await eventually(second_knows_2027, lambda years: 2027 in years)
         settled = await eventually(rights_clock, lambda clock: clock.get("provisional") is False)

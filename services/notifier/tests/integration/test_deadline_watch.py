@@ -27,7 +27,7 @@ SH = timezone(timedelta(hours=8))
 async def open_clocks(client: Any, **params: Any) -> list[dict[str, Any]]:
     response = await client.get("/clocks", params=params)
     assert response.status_code == 200, response.text
-    return list(response.json())
+    return list(response.json()["items"])
 
 
 async def deadline_gauges(client: Any) -> dict[tuple[str, str], float]:

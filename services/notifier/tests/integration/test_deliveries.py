@@ -47,7 +47,7 @@ async def case_known(client: Any, case_id: Any) -> None:
     each other, and the contacts come from CaseReceived."""
     await eventually(
         lambda: client.get("/clocks", params={"case_id": str(case_id)}),
-        lambda response: response.status_code == 200 and len(response.json()) > 0,
+        lambda response: response.status_code == 200 and len(response.json()["items"]) > 0,
     )
 
 
@@ -130,12 +130,12 @@ async def test_each_channel_delivers_once_even_when_the_event_is_redelivered(
                     return response.json() if response.status_code == 200 else {}
 
                 first = await eventually(log, lambda body: body.get("delivered") == 3)
-                assert {(d["recipient_role"], d["channel"]) for d in first["deliveries"]} == {
+                assert {(d["recipient_role"], d["channel"]) for d in first["items"]} == {
                     ("lawyer", "email"),
                     ("prosecutor", "email"),
                     ("procuratorate", "webhook"),
                 }
-                assert all(d["attempts"] == 1 for d in first["deliveries"])
+                assert all(d["attempts"] == 1 for d in first["items"])
 
                 # SMTP: the lawyer's message uses the edited template.
                 to_lawyer = [m for m in smtp.messages if "chen@firm-a.example" in m["To"]]
@@ -168,7 +168,7 @@ async def test_each_channel_delivers_once_even_when_the_event_is_redelivered(
                     ],
                 )
                 final = await eventually(log, lambda body: body.get("delivered") == 5)
-                kinds = [(d["about_event_type"], d["recipient_role"]) for d in final["deliveries"]]
+                kinds = [(d["about_event_type"], d["recipient_role"]) for d in final["items"]]
                 assert kinds.count(("LawyerAssigned", "lawyer")) == 1
                 assert ("AidTerminated", "guardian") in kinds
                 assert ("AidTerminated", "lawyer") in kinds
@@ -185,7 +185,7 @@ async def test_each_channel_delivers_once_even_when_the_event_is_redelivered(
                     )
                 delivered = reader.of_type("NotificationDelivered")
                 assert {e["payload"]["notification_id"] for e in delivered} == {
-                    d["notification_id"] for d in final["deliveries"]
+                    d["notification_id"] for d in final["items"]
                 }
                 assert all(e["causation_id"] == e["payload"]["about_event_id"] for e in delivered)
 
@@ -216,7 +216,7 @@ async def test_a_dead_channel_is_retried_with_backoff_then_reported_failed(
             return response.json() if response.status_code == 200 else {}
 
         body = await eventually(log, lambda b: b.get("failed") == 2)
-        for delivery in body["deliveries"]:
+        for delivery in body["items"]:
             assert delivery["status"] == "failed"
             assert delivery["attempts"] == 3
             assert "SMTP" in delivery["last_error"]
@@ -270,8 +270,8 @@ async def test_a_replay_of_old_events_records_their_messages_as_skipped_and_send
 
             replayed = await eventually(log, lambda body: body.get("skipped", 0) >= 2)
             assert replayed["pending"] == replayed["delivered"] == 0
-            assert all(d["next_attempt_at"] is None for d in replayed["deliveries"])
-            assert "deliver_events_since" in replayed["deliveries"][0]["last_error"]
+            assert all(d["next_attempt_at"] is None for d in replayed["items"])
+            assert "deliver_events_since" in replayed["items"][0]["last_error"]
 
             terminated = aid.AidTerminated(
                 assignment_id=ex.ASSIGNMENT,
@@ -286,7 +286,7 @@ async def test_a_replay_of_old_events_records_their_messages_as_skipped_and_send
             after = await eventually(
                 log, lambda body: body.get("delivered", 0) >= 1 and body.get("pending") == 0
             )
-            sent = [d for d in after["deliveries"] if d["status"] == "delivered"]
+            sent = [d for d in after["items"] if d["status"] == "delivered"]
             assert {d["about_event_type"] for d in sent} == {"AidTerminated"}
             # Only the new event's messages left; the lawyer learnt from the skipped one is told.
             emailed = [d for d in sent if d["channel"] == "email"]
@@ -336,7 +336,7 @@ async def test_a_shutdown_while_a_message_is_in_flight_commits_it_and_never_send
                     return response.json() if response.status_code == 200 else {}
 
                 final = await eventually(log, lambda body: body.get("delivered") == 3)
-            webhook = next(d for d in final["deliveries"] if d["channel"] == "webhook")
+            webhook = next(d for d in final["items"] if d["channel"] == "webhook")
             assert webhook["attempts"] == 1
             sent = [body["notification_id"] for body in agency.received]
             assert sent.count(webhook["notification_id"]) == 1, sent
@@ -376,8 +376,8 @@ async def test_the_assignment_applied_before_the_case_and_letter_still_reaches_t
                 return response.json() if response.status_code == 200 else {}
 
             # Applied (the case exists from its first event), nobody told yet.
-            held = await eventually(log, lambda body: "deliveries" in body)
-            assert held["deliveries"] == []
+            held = await eventually(log, lambda body: "items" in body)
+            assert held["items"] == []
 
             await publish(
                 bootstrap,
@@ -388,7 +388,7 @@ async def test_the_assignment_applied_before_the_case_and_letter_still_reaches_t
                 ],
             )
             told = await eventually(log, lambda body: body.get("delivered") == 2)
-            assert {(d["about_event_type"], d["recipient_role"]) for d in told["deliveries"]} == {
+            assert {(d["about_event_type"], d["recipient_role"]) for d in told["items"]} == {
                 ("LawyerAssigned", "lawyer"),
                 ("LawyerAssigned", "prosecutor"),
             }
@@ -398,7 +398,7 @@ async def test_the_assignment_applied_before_the_case_and_letter_still_reaches_t
                 await client.get(
                     "/clocks", params={"case_id": str(case_id), "include_stopped": "true"}
                 )
-            ).json()
+            ).json()["items"]
             assignment = [c for c in board if c["kind"] == "assignment"]
             assert len(assignment) == 1, assignment
             assert assignment[0]["open"] is False

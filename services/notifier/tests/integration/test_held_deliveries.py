@@ -41,7 +41,7 @@ async def test_held_deliveries_are_listed_for_operators_and_counted_until_releas
         async def held() -> list[dict[str, Any]]:
             response = await client.get("/ops/held-deliveries", headers=ops)
             assert response.status_code == 200, response.text
-            return list(response.json())
+            return list(response.json()["items"])
 
         [row] = await eventually(held, lambda rows: len(rows) == 1)
         assert row["event_id"] == str(assigned.event_id)
@@ -50,7 +50,7 @@ async def test_held_deliveries_are_listed_for_operators_and_counted_until_releas
         assert row["age_seconds"] >= 0
         assert (
             await client.get("/ops/held-deliveries", params={"waits_for": "notice"}, headers=ops)
-        ).json() == []
+        ).json()["items"] == []
         metrics = (await client.get("/metrics")).text
         assert gauge(metrics, "defense_notifier_held_deliveries") == 1
         assert gauge(metrics, "defense_notifier_held_delivery_oldest_age_seconds") >= 0

@@ -58,7 +58,7 @@ async def test_a_year_loaded_on_one_replica_recounts_provisional_clocks_on_every
             return next(c for c in clocks if c["kind"] == "rights_notification")
 
         async def ledger_clock() -> dict[str, Any]:
-            rows = (await second.client.get("/ledger", headers=staff)).json()
+            rows = (await second.client.get("/ledger", headers=staff)).json()["items"]
             [row] = [r for r in rows if r["case_id"] == case_id]
             return next(c for c in row["clocks"] if c["kind"] == "rights_notification")
 
@@ -104,7 +104,9 @@ async def test_a_year_loaded_on_one_replica_recounts_provisional_clocks_on_every
         }
         [review_clock] = [c for c in view["case_clocks"] if c["kind"] == "review_period"]
         assert (review_clock["provisional"], review_clock["missing_years"]) == (False, [])
-        timeline = (await second.client.get(f"/cases/{liberty_id}/timeline", headers=staff)).json()
+        timeline = (await second.client.get(f"/cases/{liberty_id}/timeline", headers=staff)).json()[
+            "items"
+        ]
         [recounted] = [e for e in timeline if e["event_type"] == "ReviewDeadlineRecounted"]
         assert recounted["payload"]["review_deadline"] == "2027-02-01"
         assert recounted["payload"]["review_deadline_provisional"] is False

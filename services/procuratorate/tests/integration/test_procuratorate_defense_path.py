@@ -109,7 +109,7 @@ async def test_a_suspect_in_scope_who_never_decides_has_a_letter_clock(
     # The procuratorate's rules Art. 42: 3 days from finding the suspect has no defender.
     [clock] = open_letter_clocks(await the_suspect(service, case_id))
     assert (clock["trigger_on"], clock["due_on"]) == ("2026-03-03", "2026-03-06")
-    rows = (await service.client.get("/ledger", params={"district": "和平区"})).json()
+    rows = (await service.client.get("/ledger", params={"district": "和平区"})).json()["items"]
     [row] = [r for r in rows if r["suspect_id"] == deaf["suspect_id"]]
     assert row["overdue"] is True  # the test's dates are long past: the gap shows
 
@@ -238,7 +238,7 @@ async def test_renotification_after_dismissal_carries_the_first_letters_material
     )
 
     async def terminated() -> Any:
-        timeline = (await service.client.get(f"/cases/{case_id}/timeline")).json()
+        timeline = (await service.client.get(f"/cases/{case_id}/timeline")).json()["items"]
         return any(e["event_type"] == "AidTerminated" for e in timeline)
 
     await eventually(terminated)
@@ -248,7 +248,7 @@ async def test_renotification_after_dismissal_carries_the_first_letters_material
     assert dismissed.status_code == 200, dismissed.text
     assert dismissed.json()["renotify"] is True
     second = dismissed.json()["notice_id"]
-    timeline = (await service.client.get(f"/cases/{case_id}/timeline")).json()
+    timeline = (await service.client.get(f"/cases/{case_id}/timeline")).json()["items"]
     [again] = [
         e["payload"]
         for e in timeline

@@ -136,7 +136,7 @@ async def test_file_review_opinions_consultation_and_hand_over(service: RunningS
         json={"location": "电子阅卷系统", "scheduled_at": "2026-03-16T10:00:00+08:00"},
     )
     assert at_once.json()["prompt"] is True and at_once.json()["delay_explanation"] is None
-    reviews = (await client.get(f"/cases/{case_id}/file-review-requests")).json()
+    reviews = (await client.get(f"/cases/{case_id}/file-review-requests")).json()["items"]
     assert [r["location"] for r in reviews] == ["阅卷室", "电子阅卷系统"]
 
     # Art. 9: against the review deadline 2026-04-02.
@@ -194,7 +194,7 @@ async def test_file_review_opinions_consultation_and_hand_over(service: RunningS
     assert held_event["payload"]["lawyer_attendance"] == "remote_video"
     assert len(await published(service, case_id, "FileReviewScheduled")) == 2
 
-    rows = (await client.get("/ledger", params={"district": "红桥区"})).json()
+    rows = (await client.get("/ledger", params={"district": "红桥区"})).json()["items"]
     outcomes = sorted((c["kind"], c["outcome"]) for c in rows[0]["clocks"])
     assert ("file_review", "met") in outcomes and outcomes.count(("file_review", "met")) == 2
     assert ("written_opinion", "met") in outcomes and ("written_opinion", "met_late") in outcomes
@@ -252,7 +252,9 @@ async def test_ledger_filters_statistics_and_xlsx(
     )
 
     async def appointed() -> Any:
-        rows = (await client.get("/ledger", params={"status": "appointed_on_notice"})).json()
+        rows = (await client.get("/ledger", params={"status": "appointed_on_notice"})).json()[
+            "items"
+        ]
         return [r for r in rows if r["suspect_id"] == minor["suspect_id"]]
 
     row = (await eventually(appointed))[0]
@@ -313,7 +315,7 @@ async def test_ledger_filters_statistics_and_xlsx(
     assert not_prosecuted.status_code == 200, not_prosecuted.text
 
     async def terminated() -> Any:
-        rows = (await client.get("/ledger", params={"district": district})).json()
+        rows = (await client.get("/ledger", params={"district": district})).json()["items"]
         return len(rows) == 3 and rows[0]["terminations"] == ["counsel_retained"] and rows
 
     rows = await eventually(terminated)
@@ -330,14 +332,14 @@ async def test_ledger_filters_statistics_and_xlsx(
     async def names(**params: Any) -> list[str]:
         response = await client.get("/ledger", params={"district": district, **params})
         assert response.status_code == 200, response.text
-        return [r["suspect_name"] for r in response.json()]
+        return [r["suspect_name"] for r in response.json()["items"]]
 
     assert await names(status="retained") == ["王小明"]
     assert await names(received_from="2026-04-01", received_to="2026-04-30") == ["赵五"]
     assert await names(received_to="2026-03-02") == ["王小明", "李四"]
     assert await names(overdue="true") == ["王小明", "李四", "赵五"]
     assert await names(overdue="false") == []
-    assert "孙六" in [r["suspect_name"] for r in (await client.get("/ledger")).json()]
+    assert "孙六" in [r["suspect_name"] for r in (await client.get("/ledger")).json()["items"]]
     backwards = await client.get(
         "/ledger", params={"received_from": "2026-05-01", "received_to": "2026-04-01"}
     )
@@ -496,7 +498,9 @@ async def test_an_assignment_on_application_is_recorded(
     )
 
     async def appointed() -> Any:
-        rows = (await client.get("/ledger", params={"status": "appointed_on_application"})).json()
+        rows = (await client.get("/ledger", params={"status": "appointed_on_application"})).json()[
+            "items"
+        ]
         return [r for r in rows if r["suspect_id"] == adult["suspect_id"]]
 
     assert (await eventually(appointed))[0]["current_defender"]["name"] == "孙律师"

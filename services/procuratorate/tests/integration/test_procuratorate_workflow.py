@@ -351,7 +351,7 @@ async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
     )
     assert dismissed.status_code == 200, dismissed.text
     assert dismissed.json()["renotify"] is True and dismissed.json()["notice_id"]
-    timeline = (await service.client.get(f"/cases/{case_id}/timeline")).json()
+    timeline = (await service.client.get(f"/cases/{case_id}/timeline")).json()["items"]
     types = [entry["event_type"] for entry in timeline]
     assert types[0] == "CaseReceived"
     for expected in ("SupplementRequested", "LawyerAssigned", "AidTerminated"):

@@ -431,7 +431,7 @@ class FakeCases:
         for key, value in values.items():
             setattr(self.file_reviews[request_id], key, value)
 
-    async def file_reviews_of(self, case_id: UUID) -> list[dict[str, Any]]:
+    async def file_reviews_of(self, case_id: UUID, page: Any = None) -> list[dict[str, Any]]:
         rows = sorted(
             (r for r in self.file_reviews.values() if r.case_id == case_id),
             key=lambda r: r.requested_at,
@@ -442,6 +442,8 @@ class FakeCases:
             assert clock is not None
             due = DueDay(clock.due_on, tuple(clock.missing_years))
             result.append({**vars(row), "latest_review_date": due})
+        if page is not None:
+            return list(page.slice(result, key=lambda r: (r["requested_at"], r["request_id"])))
         return result
 
     async def add_written_opinion(self, **values: Any) -> None:
@@ -462,7 +464,8 @@ class FakeCases:
         mine = [n for n in self.notices.values() if n.case_id == case_id]
         return sorted(mine, key=lambda n: n.sent_at)
 
-    async def timeline_of(self, case_id: UUID) -> list[Any]:
+    async def timeline_of(self, case_id: UUID, page: Any = None) -> list[Any]:
+        assert page is None  # paged by the real repository's keyset SQL only
         return [envelope for envelope, _ in self.timeline if envelope.case_id == case_id]
 
     async def terminations_of(self, suspect_ids: Any) -> list[tuple[UUID, str]]:
@@ -481,7 +484,11 @@ class FakeCases:
         status: DefenseStatus | None = None,
         received_from: datetime | None = None,
         received_before: datetime | None = None,
+        page: Any = None,
+        bounded: bool = True,
     ) -> list[Any]:
+        # Paging is the real repository's (keyset SQL); the use cases read whole ledgers here.
+        assert page is None
         rows = []
         for suspect in self.suspects.values():
             case = self.cases[suspect.case_id]

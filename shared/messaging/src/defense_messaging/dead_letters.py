@@ -92,10 +92,13 @@ async def list_dead_letters(
     *,
     include_replayed: bool = False,
     limit: int = 100,
-    offset: int = 0,
+    after_id: int | None = None,
 ) -> list[DeadLetter]:
+    """Oldest first, at most ``limit``, those after ``after_id`` when given."""
     table = tables.dead_letters
-    query = sa.select(table).order_by(table.c.id).limit(limit).offset(offset)
+    query = sa.select(table).order_by(table.c.id).limit(limit)
+    if after_id is not None:
+        query = query.where(table.c.id > after_id)
     if not include_replayed:
         query = query.where(table.c.replayed_at.is_(None))
     rows = (await session.execute(query)).mappings().all()

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from service_runtime.calendar_watch import watch_calendar
 from service_runtime.database import create_engine, session_factory
 from service_runtime.docs import install_docs
 from service_runtime.errors import install_error_handlers
+from service_runtime.idempotency import document_idempotency, idempotency
 from service_runtime.migrations import upgrade_to_head
 from service_runtime.observability import (
     LagExporter,
@@ -222,6 +224,9 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
     # Plain ASGI middleware; the last added is the outermost: request context (ids, access
     # log), audit, metrics, request guard — so the guard's refusals (NUL, too deep, too large)
     # are counted, audited and logged with their request id too.
+    # Innermost: a replayed response is counted, audited and logged like any other, and the
+    # guard has bounded the body the idempotency key's fingerprint reads.
+    app.add_middleware(idempotency(timedelta(hours=settings.idempotency_key_ttl_hours)))
     app.add_middleware(request_guard(settings.http_max_body_bytes))
     app.add_middleware(request_metrics_middleware(metrics))
     if definition.audited:
@@ -234,6 +239,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
     app.include_router(observability.router)
     for router in definition.routers:
         app.include_router(router)
+    document_idempotency(app)
     return app
 
 

@@ -171,6 +171,13 @@ class ServiceSettings(BaseSettings):
         description="OpenTelemetry tracing, off when unset: the OTLP/HTTP collector spans go to "
         "(e.g. http://otel-collector:4318; /v1/traces is appended)",
     )
+    idempotency_key_ttl_hours: float = Field(
+        24.0,
+        gt=0,
+        le=24 * 30,
+        description="how long an Idempotency-Key and its stored response are kept: a retry "
+        "after this runs again",
+    )
 
     # Authentication (issue 7). The defaults are for a developer's machine only: a deployment
     # sets a secret of its own, or an OIDC provider's JWKS URL (then only RS256 is accepted).

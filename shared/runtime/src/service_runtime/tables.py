@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from defense_messaging import MessagingTables, add_messaging_tables
 from service_runtime.calendar_store import add_calendar_table
+from service_runtime.idempotency import add_idempotency_table
 from service_runtime.security.audit import add_audit_table
 
 
@@ -18,6 +19,9 @@ class PlatformTables:
     audit_log: sa.Table
     """Append-only, hash-chained (service_runtime.security.audit); created by its own
     revision through ``create_audit_log``, not by ``create_platform_tables``."""
+    idempotency: sa.Table
+    """Stored responses of POSTs with an ``Idempotency-Key`` (service_runtime.idempotency);
+    created by its own revision through ``create_idempotency_table``."""
 
 
 def add_platform_tables(metadata: sa.MetaData) -> PlatformTables:
@@ -25,6 +29,7 @@ def add_platform_tables(metadata: sa.MetaData) -> PlatformTables:
         messaging=add_messaging_tables(metadata),
         legal_calendar=add_calendar_table(metadata),
         audit_log=add_audit_table(metadata),
+        idempotency=add_idempotency_table(metadata),
     )
 
 
@@ -35,6 +40,5 @@ def create_platform_tables(bind: sa.engine.Connection) -> None:
     ``service_runtime.security.audit.create_audit_log`` in a later revision."""
     metadata = sa.MetaData()
     platform = add_platform_tables(metadata)
-    metadata.create_all(
-        bind, tables=[t for t in metadata.sorted_tables if t is not platform.audit_log]
-    )
+    later = (platform.audit_log, platform.idempotency)
+    metadata.create_all(bind, tables=[t for t in metadata.sorted_tables if t not in later])

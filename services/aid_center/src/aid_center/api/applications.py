@@ -25,6 +25,7 @@ from aid_center.domain.status import NoticeStatus
 from aid_center.unit_of_work import UnitOfWorkDep
 from aid_center.use_cases.assignments import assign_request
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     prefix="/applications",
@@ -71,26 +72,26 @@ async def _application(uow: UnitOfWorkDep, application_id: UUID) -> dict[str, An
     return dict(row)
 
 
-@router.get("", response_model=list[ApplicationOut], summary="List applications")
+@router.get(
+    "",
+    response_model=Page[ApplicationOut],
+    summary="List applications, by receipt (received_at, application_id)",
+)
 async def list_applications(
     uow: UnitOfWorkDep,
     staff: Staff,
+    paging: Paging,
     status: Annotated[NoticeStatus | None, Query(description="Filter by status.")] = None,
     case_id: Annotated[UUID | None, Query()] = None,
-) -> list[ApplicationOut]:
-    query = (
-        sa.select(applications)
-        .where(application_in_center(center_of(staff)))
-        .order_by(applications.c.received_at)
-    )
+) -> Page[ApplicationOut]:
+    query = sa.select(applications).where(application_in_center(center_of(staff)))
     if status is not None:
         query = query.where(applications.c.status == status)
     if case_id is not None:
         query = query.where(applications.c.case_id == case_id)
-    return [
-        ApplicationOut.model_validate(dict(r))
-        for r in (await uow.session.execute(query)).mappings()
-    ]
+    order = [applications.c.received_at, applications.c.application_id]
+    rows = await paging.fetch(uow.session, query, order)
+    return paging.page([ApplicationOut.model_validate(dict(r._mapping)) for r in rows])
 
 
 @router.get(

@@ -37,6 +37,7 @@ from defense_schemas.vocabulary import (
 from legal_calendar import legal_date
 from service_runtime.api_types import ApiDate
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
+from service_runtime.paging import Page, Paging
 
 # Staff and lawyers pass the router; each route narrows it (lawyers: their own work only).
 router = APIRouter(
@@ -134,19 +135,22 @@ class OverdueMeeting(BaseModel):
     days_since_assignment: int
 
 
-@router.get("", response_model=list[AssignmentOut], summary="List assignments")
+@router.get(
+    "",
+    response_model=Page[AssignmentOut],
+    summary="List assignments, by assignment time (assigned_at, assignment_id)",
+)
 async def list_assignments(
     uow: UnitOfWorkDep,
     principal: StaffOrLawyer,
+    paging: Paging,
     suspect_id: Annotated[UUID | None, Query()] = None,
     case_id: Annotated[UUID | None, Query()] = None,
     lawyer_id: Annotated[UUID | None, Query()] = None,
     status: Annotated[AssignmentStatus | None, Query(description="active or ended")] = None,
-) -> list[AssignmentOut]:
+) -> Page[AssignmentOut]:
     # A lawyer sees their own only; staff their center's.
-    query = (
-        sa.select(assignments).where(assignments_of(principal)).order_by(assignments.c.assigned_at)
-    )
+    query = sa.select(assignments).where(assignments_of(principal))
     for column, value in (
         (assignments.c.suspect_id, suspect_id),
         (assignments.c.case_id, case_id),
@@ -155,24 +159,27 @@ async def list_assignments(
     ):
         if value is not None:
             query = query.where(column == value)
-    rows = (await uow.session.execute(query)).mappings()
-    return [AssignmentOut.model_validate(dict(r)) for r in rows]
+    order = [assignments.c.assigned_at, assignments.c.assignment_id]
+    rows = await paging.fetch(uow.session, query, order)
+    return paging.page([AssignmentOut.model_validate(dict(r._mapping)) for r in rows])
 
 
 @router.get(
     "/overdue-meetings",
     dependencies=[STAFF],
-    response_model=list[OverdueMeeting],
+    response_model=Page[OverdueMeeting],
     summary="Active assignments whose lawyer has not met the suspect N days after assignment",
+    description="Ordered by assignment day, then assignment id.",
 )
 async def overdue_meetings(
     uow: UnitOfWorkDep,
     staff: Staff,
+    paging: Paging,
     as_of: Annotated[
         ApiDate | None,
         Query(description="The legal date to judge on (default: today, Asia/Shanghai)."),
     ] = None,
-) -> list[OverdueMeeting]:
+) -> Page[OverdueMeeting]:
     settings = uow.settings
     met = sa.exists().where(
         activities.c.assignment_id == assignments.c.assignment_id,
@@ -199,7 +206,7 @@ async def overdue_meetings(
                     days_since_assignment=(today - assigned_on).days,
                 )
             )
-    return flagged
+    return paging.page(paging.slice(flagged, key=lambda m: (m.assigned_on, m.assignment_id)))
 
 
 @router.get(
@@ -286,18 +293,20 @@ async def log_activity(assignment_id: UUID, body: ActivityIn, uow: UnitOfWorkDep
 
 @router.get(
     "/{assignment_id}/activities",
-    response_model=list[ActivityOut],
-    summary="The lawyer's work",
+    response_model=Page[ActivityOut],
+    summary="The lawyer's work, by day performed (performed_on, logged_at, activity_id)",
     dependencies=[OWN_ASSIGNMENT],
 )
-async def list_activities(assignment_id: UUID, uow: UnitOfWorkDep) -> list[ActivityOut]:
+async def list_activities(
+    assignment_id: UUID, uow: UnitOfWorkDep, paging: Paging
+) -> Page[ActivityOut]:
     await use_cases.assignment_of(uow, assignment_id)
-    rows = await uow.session.execute(
-        sa.select(activities)
-        .where(activities.c.assignment_id == assignment_id)
-        .order_by(activities.c.performed_on, activities.c.logged_at)
+    rows = await paging.fetch(
+        uow.session,
+        sa.select(activities).where(activities.c.assignment_id == assignment_id),
+        [activities.c.performed_on, activities.c.logged_at, activities.c.activity_id],
     )
-    return [ActivityOut.model_validate(dict(r)) for r in rows.mappings()]
+    return paging.page([ActivityOut.model_validate(dict(r._mapping)) for r in rows])
 
 
 @router.post(
@@ -333,14 +342,16 @@ async def review_quality(
 @router.get(
     "/{assignment_id}/quality-reviews",
     dependencies=[STAFF, OWN_ASSIGNMENT],
-    response_model=list[QualityReviewOut],
-    summary="Quality reviews of an assignment",
+    response_model=Page[QualityReviewOut],
+    summary="Quality reviews of an assignment, by review time (reviewed_at, review_id)",
 )
-async def list_quality_reviews(assignment_id: UUID, uow: UnitOfWorkDep) -> list[QualityReviewOut]:
+async def list_quality_reviews(
+    assignment_id: UUID, uow: UnitOfWorkDep, paging: Paging
+) -> Page[QualityReviewOut]:
     await use_cases.assignment_of(uow, assignment_id)
-    rows = await uow.session.execute(
-        sa.select(quality_reviews)
-        .where(quality_reviews.c.assignment_id == assignment_id)
-        .order_by(quality_reviews.c.reviewed_at)
+    rows = await paging.fetch(
+        uow.session,
+        sa.select(quality_reviews).where(quality_reviews.c.assignment_id == assignment_id),
+        [quality_reviews.c.reviewed_at, quality_reviews.c.review_id],
     )
-    return [QualityReviewOut.model_validate(dict(r)) for r in rows.mappings()]
+    return paging.page([QualityReviewOut.model_validate(dict(r._mapping)) for r in rows])

@@ -18,6 +18,7 @@ from aid_center.domain.status import DutyRequestStatus
 from aid_center.unit_of_work import UnitOfWorkDep
 from aid_center.use_cases.duty import retry_duty_request
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     prefix="/duty-requests",
@@ -60,23 +61,27 @@ async def _request(uow: UnitOfWorkDep, request_id: UUID) -> dict[str, Any]:
     return dict(row)
 
 
-@router.get("", response_model=list[DutyRequestOut], summary="List duty-lawyer requests")
+@router.get(
+    "",
+    response_model=Page[DutyRequestOut],
+    summary="List duty-lawyer requests, by request time (requested_at, request_id)",
+)
 async def list_requests(
     uow: UnitOfWorkDep,
+    paging: Paging,
     status: Annotated[
         DutyRequestStatus | None, Query(description="assigned or unassigned.")
     ] = None,
     case_id: Annotated[UUID | None, Query()] = None,
-) -> list[DutyRequestOut]:
-    query = sa.select(duty_requests).order_by(duty_requests.c.requested_at)
+) -> Page[DutyRequestOut]:
+    query = sa.select(duty_requests)
     if status is not None:
         query = query.where(duty_requests.c.status == status)
     if case_id is not None:
         query = query.where(duty_requests.c.case_id == case_id)
-    return [
-        DutyRequestOut.model_validate(dict(r))
-        for r in (await uow.session.execute(query)).mappings()
-    ]
+    order = [duty_requests.c.requested_at, duty_requests.c.request_id]
+    rows = await paging.fetch(uow.session, query, order)
+    return paging.page([DutyRequestOut.model_validate(dict(r._mapping)) for r in rows])
 
 
 @router.get("/{request_id}", response_model=DutyRequestOut, summary="One duty-lawyer request")

@@ -15,6 +15,7 @@ from aid_center.api.access import STAFF
 from aid_center.db.tables import law_firms
 from aid_center.unit_of_work import UnitOfWorkDep
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, NotFound
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     prefix="/firms",
@@ -50,10 +51,12 @@ async def add_firm(body: FirmIn, uow: UnitOfWorkDep) -> FirmOut:
     return await get_firm(firm_id, uow)
 
 
-@router.get("", response_model=list[FirmOut], summary="List law firms")
-async def list_firms(uow: UnitOfWorkDep) -> list[FirmOut]:
-    rows = await uow.session.execute(sa.select(law_firms).order_by(law_firms.c.name))
-    return [FirmOut.model_validate(dict(r)) for r in rows.mappings()]
+@router.get("", response_model=Page[FirmOut], summary="List law firms, by name (name, firm_id)")
+async def list_firms(uow: UnitOfWorkDep, paging: Paging) -> Page[FirmOut]:
+    rows = await paging.fetch(
+        uow.session, sa.select(law_firms), [law_firms.c.name, law_firms.c.firm_id]
+    )
+    return paging.page([FirmOut.model_validate(dict(r._mapping)) for r in rows])
 
 
 @router.get("/{firm_id}", response_model=FirmOut, summary="One law firm")

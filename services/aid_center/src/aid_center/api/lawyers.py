@@ -21,6 +21,7 @@ from aid_center.db.tables import (
     law_firms,
     lawyer_leaves,
     lawyers,
+    previous_stage_lawyers,
 )
 from aid_center.domain.commands import CancelLeave, RecordLeave, SetPreviousStageLawyer
 from aid_center.domain.status import AssignmentStatus
@@ -32,6 +33,8 @@ from defense_schemas.vocabulary import Gender
 from legal_calendar import legal_date
 from service_runtime.api_types import ApiDate
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
+from service_runtime.etags import PRECONDITION_RESPONSES, IfMatch, tag
+from service_runtime.paging import Page, PageRequest, Paging
 
 router = APIRouter(
     tags=["roster"],
@@ -110,7 +113,13 @@ class PreviousStageLawyerOut(PreviousStageLawyerIn):
     suspect_id: UUID
 
 
-async def _lawyer_out(uow: UnitOfWorkDep, lawyer_ids: list[UUID] | None = None) -> list[LawyerOut]:
+async def _lawyer_out(
+    uow: UnitOfWorkDep,
+    lawyer_ids: list[UUID] | None = None,
+    *,
+    firm_id: UUID | None = None,
+    page: PageRequest | None = None,
+) -> list[LawyerOut]:
     active_cases = (
         sa.select(sa.func.count())
         .where(
@@ -119,14 +128,19 @@ async def _lawyer_out(uow: UnitOfWorkDep, lawyer_ids: list[UUID] | None = None) 
         )
         .scalar_subquery()
     )
-    query = (
-        sa.select(lawyers, law_firms.c.name.label("firm_name"), active_cases.label("active_cases"))
-        .join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
-        .order_by(lawyers.c.license_number)
-    )
+    query = sa.select(
+        lawyers, law_firms.c.name.label("firm_name"), active_cases.label("active_cases")
+    ).join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
     if lawyer_ids is not None:
         query = query.where(lawyers.c.lawyer_id.in_(lawyer_ids))
-    rows = (await uow.session.execute(query)).mappings().all()
+    if firm_id is not None:
+        query = query.where(lawyers.c.firm_id == firm_id)
+    order = [lawyers.c.license_number, lawyers.c.lawyer_id]
+    if page is None:
+        found = (await uow.session.execute(query.order_by(*order))).all()
+    else:
+        found = await page.fetch(uow.session, query, order)
+    rows = [row._mapping for row in found]
     leaves_rows = (
         await uow.session.execute(
             sa.select(lawyer_leaves)
@@ -182,28 +196,46 @@ async def add_lawyer(body: LawyerIn, uow: UnitOfWorkDep) -> LawyerOut:
     return await _one(uow, lawyer_id)
 
 
-@router.get("/lawyers", response_model=list[LawyerOut], summary="List lawyers with caseload")
+@router.get(
+    "/lawyers",
+    response_model=Page[LawyerOut],
+    summary="List lawyers with caseload, by licence number (license_number, lawyer_id)",
+)
 async def list_lawyers(
-    uow: UnitOfWorkDep, firm_id: Annotated[UUID | None, Query()] = None
-) -> list[LawyerOut]:
-    found = await _lawyer_out(uow)
-    return [lawyer for lawyer in found if firm_id is None or lawyer.firm_id == firm_id]
+    uow: UnitOfWorkDep, paging: Paging, firm_id: Annotated[UUID | None, Query()] = None
+) -> Page[LawyerOut]:
+    return paging.page(await _lawyer_out(uow, firm_id=firm_id, page=paging))
 
 
-@router.get("/lawyers/{lawyer_id}", response_model=LawyerOut, summary="One lawyer")
-async def get_lawyer(lawyer_id: UUID, uow: UnitOfWorkDep) -> LawyerOut:
-    return await _one(uow, lawyer_id)
+@router.get("/lawyers/{lawyer_id}", response_model=LawyerOut, summary="One lawyer (with its ETag)")
+async def get_lawyer(lawyer_id: UUID, uow: UnitOfWorkDep, response: Response) -> LawyerOut:
+    found = await _one(uow, lawyer_id)
+    tag(response, found)
+    return found
 
 
-@router.patch("/lawyers/{lawyer_id}", response_model=LawyerOut, summary="Update a lawyer")
-async def update_lawyer(lawyer_id: UUID, body: LawyerUpdate, uow: UnitOfWorkDep) -> LawyerOut:
-    await _one(uow, lawyer_id)
+@router.patch(
+    "/lawyers/{lawyer_id}",
+    response_model=LawyerOut,
+    summary="Update a lawyer (If-Match: its ETag, optional)",
+    responses=PRECONDITION_RESPONSES,
+)
+async def update_lawyer(
+    lawyer_id: UUID, body: LawyerUpdate, uow: UnitOfWorkDep, preconditions: IfMatch
+) -> LawyerOut:
+    # Locked before it is compared: a concurrent writer waits, then finds its If-Match stale.
+    await uow.session.execute(
+        sa.select(lawyers.c.lawyer_id).where(lawyers.c.lawyer_id == lawyer_id).with_for_update()
+    )
+    preconditions.check(await _one(uow, lawyer_id))
     values = body.model_dump(exclude_unset=True, exclude_none=True)
     if values:
         await uow.session.execute(
             sa.update(lawyers).where(lawyers.c.lawyer_id == lawyer_id).values(**values)
         )
-    return await _one(uow, lawyer_id)
+    updated = await _one(uow, lawyer_id)
+    preconditions.tag(updated)
+    return updated
 
 
 @router.post(
@@ -225,16 +257,49 @@ async def cancel_leave(lawyer_id: UUID, leave_id: UUID, uow: UnitOfWorkDep) -> R
     return Response(status_code=204)
 
 
+async def _previous_stage_lawyer(
+    uow: UnitOfWorkDep, suspect_id: UUID, *, lock: bool = False
+) -> PreviousStageLawyerOut | None:
+    query = sa.select(previous_stage_lawyers).where(
+        previous_stage_lawyers.c.suspect_id == suspect_id
+    )
+    row = (await uow.session.execute(query.with_for_update() if lock else query)).first()
+    if row is None:
+        return None
+    return PreviousStageLawyerOut(suspect_id=suspect_id, lawyer_id=row.lawyer_id, note=row.note)
+
+
+@router.get(
+    "/suspects/{suspect_id}/previous-stage-lawyer",
+    response_model=PreviousStageLawyerOut,
+    summary="The lawyer recorded for the suspect's previous stage (with its ETag)",
+)
+async def get_previous_stage_lawyer(
+    suspect_id: UUID, uow: UnitOfWorkDep, response: Response
+) -> PreviousStageLawyerOut:
+    found = await _previous_stage_lawyer(uow, suspect_id)
+    if found is None:
+        raise NotFound("previous-stage lawyer of suspect", suspect_id)
+    tag(response, found)
+    return found
+
+
 @router.put(
     "/suspects/{suspect_id}/previous-stage-lawyer",
     response_model=PreviousStageLawyerOut,
     summary="Record the lawyer the center appointed in the previous stage (continuity, Art. 13)",
+    description="If-Match (optional): the ETag of the record being replaced; `*`: only if "
+    "one exists.",
+    responses=PRECONDITION_RESPONSES,
 )
 async def set_previous_stage_lawyer(
-    suspect_id: UUID, body: PreviousStageLawyerIn, uow: UnitOfWorkDep
+    suspect_id: UUID, body: PreviousStageLawyerIn, uow: UnitOfWorkDep, preconditions: IfMatch
 ) -> PreviousStageLawyerOut:
+    preconditions.check(await _previous_stage_lawyer(uow, suspect_id, lock=True))
     await record_previous_stage_lawyer(
         uow,
         SetPreviousStageLawyer(suspect_id=suspect_id, lawyer_id=body.lawyer_id, note=body.note),
     )
-    return PreviousStageLawyerOut(suspect_id=suspect_id, lawyer_id=body.lawyer_id, note=body.note)
+    stored = PreviousStageLawyerOut(suspect_id=suspect_id, lawyer_id=body.lawyer_id, note=body.note)
+    preconditions.tag(stored)
+    return stored

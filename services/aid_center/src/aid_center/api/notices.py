@@ -7,16 +7,19 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from aid_center.api.access import NOTICE_OF_CENTER, STAFF, Staff, center_of
+from aid_center.api.access import NOTICE_OF_CENTER, STAFF, Staff, center_of, notice_in_center
 from aid_center.db.personal import open_notice
+from aid_center.db.tables import notices
 from aid_center.domain.commands import AssignRequest
 from aid_center.domain.status import NoticeStatus
 from aid_center.unit_of_work import UnitOfWorkDep
 from aid_center.use_cases.assignments import assign_request
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     prefix="/notices",
@@ -92,15 +95,27 @@ async def _notice(uow: UnitOfWorkDep, notice_id: UUID) -> dict[str, Any]:
     return open_notice(uow.cipher, row)
 
 
-@router.get("", response_model=list[NoticeOut], summary="List notices (e.g. status=unassignable)")
+@router.get(
+    "",
+    response_model=Page[NoticeOut],
+    summary="List notices (e.g. status=unassignable), by receipt (received_at, notice_id)",
+)
 async def list_notices(
     uow: UnitOfWorkDep,
     staff: Staff,
+    paging: Paging,
     status: Annotated[NoticeStatus | None, Query(description="Filter by status.")] = None,
     case_id: Annotated[UUID | None, Query()] = None,
-) -> list[NoticeOut]:
-    found = await uow.aid.notices_of_center(center_of(staff), status=status, case_id=case_id)
-    return [NoticeOut.model_validate(open_notice(uow.cipher, row)) for row in found]
+) -> Page[NoticeOut]:
+    query = sa.select(notices).where(notice_in_center(center_of(staff)))
+    if status is not None:
+        query = query.where(notices.c.status == status)
+    if case_id is not None:
+        query = query.where(notices.c.case_id == case_id)
+    rows = await paging.fetch(uow.session, query, [notices.c.received_at, notices.c.notice_id])
+    return paging.page(
+        [NoticeOut.model_validate(open_notice(uow.cipher, r._mapping)) for r in rows]
+    )
 
 
 @router.get(

@@ -21,6 +21,7 @@ from aid_center.unit_of_work import UnitOfWorkDep
 from defense_schemas.vocabulary import ServiceMode
 from service_runtime.api_types import ApiDate
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     tags=["duty lawyers"],
@@ -101,17 +102,20 @@ async def add_station(body: WorkStationIn, uow: UnitOfWorkDep) -> WorkStationOut
     return WorkStationOut.model_validate(await _station(uow, station_id))
 
 
-@router.get("/work-stations", response_model=list[WorkStationOut], summary="List work stations")
+@router.get(
+    "/work-stations",
+    response_model=Page[WorkStationOut],
+    summary="List work stations, by name (name, station_id)",
+)
 async def list_stations(
-    uow: UnitOfWorkDep, district: Annotated[str | None, Query()] = None
-) -> list[WorkStationOut]:
-    query = sa.select(work_stations).order_by(work_stations.c.name)
+    uow: UnitOfWorkDep, paging: Paging, district: Annotated[str | None, Query()] = None
+) -> Page[WorkStationOut]:
+    query = sa.select(work_stations)
     if district is not None:
         query = query.where(work_stations.c.district == district)
-    return [
-        WorkStationOut.model_validate(dict(r))
-        for r in (await uow.session.execute(query)).mappings()
-    ]
+    order = [work_stations.c.name, work_stations.c.station_id]
+    rows = await paging.fetch(uow.session, query, order)
+    return paging.page([WorkStationOut.model_validate(dict(r._mapping)) for r in rows])
 
 
 @router.get("/work-stations/{station_id}", response_model=WorkStationOut, summary="One station")
@@ -185,16 +189,18 @@ async def add_shifts(station_id: UUID, body: ShiftsIn, uow: UnitOfWorkDep) -> li
 
 @router.get(
     "/duty-rota",
-    response_model=list[ShiftOut],
+    response_model=Page[ShiftOut],
     summary="The duty-lawyer rota: shifts between two dates, optionally of one station",
+    description="Ordered by day, station name, lawyer's licence number (then shift id).",
 )
 async def rota(
     uow: UnitOfWorkDep,
+    paging: Paging,
     starts_on: Annotated[ApiDate, Query(description="First day.")],
     ends_on: Annotated[ApiDate | None, Query(description="Last day; default starts_on.")] = None,
     station_id: Annotated[UUID | None, Query()] = None,
     lawyer_id: Annotated[UUID | None, Query()] = None,
-) -> list[ShiftOut]:
+) -> Page[ShiftOut]:
     last = ends_on or starts_on
     if last < starts_on:
         raise InvalidInput("ends_on is before starts_on", field="ends_on", where="query")
@@ -203,7 +209,15 @@ async def rota(
         query = query.where(duty_shifts.c.station_id == station_id)
     if lawyer_id is not None:
         query = query.where(duty_shifts.c.lawyer_id == lawyer_id)
-    return [ShiftOut.model_validate(dict(r)) for r in (await uow.session.execute(query)).mappings()]
+    order = [
+        duty_shifts.c.on_date,
+        work_stations.c.name,
+        lawyers.c.license_number,
+        duty_shifts.c.shift_id,
+    ]
+    # The shared query's own order is replaced by the page's (the same, made total).
+    rows = await paging.fetch(uow.session, query.order_by(None), order)
+    return paging.page([ShiftOut.model_validate(dict(r._mapping)) for r in rows])
 
 
 @router.delete(

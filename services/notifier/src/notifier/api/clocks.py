@@ -16,6 +16,7 @@ from legal_calendar import closes_at, legal_date
 from notifier.api.access import BOARD_READERS, BoardReader, UnitOfWorkDep, visible_to
 from notifier.db.tables import clocks
 from service_runtime.errors import AUTH_RESPONSES
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     prefix="/clocks",
@@ -52,20 +53,21 @@ class ClockView(BaseModel):
 @router.get(
     "",
     summary="The deadline board",
-    description="Open clocks (or all, with `include_stopped`), overdue first, then by due day.",
-    response_model=list[ClockView],
+    description="Open clocks (or all, with `include_stopped`), overdue first, then by due day "
+    "(then case, kind, clock id).",
+    response_model=Page[ClockView],
 )
 async def board(
     reader: BoardReader,
     uow: UnitOfWorkDep,
+    paging: Paging,
     district: Annotated[str | None, Query(description="e.g. 河东区")] = None,
     agency: Annotated[str | None, Query(description="The responsible organisation")] = None,
     responsible: ResponsibleParty | None = None,
     kind: ClockKind | None = None,
     case_id: UUID | None = None,
     include_stopped: bool = False,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[ClockView]:
+) -> Page[ClockView]:
     now = uow.now()
     today = legal_date(now)
     query = sa.select(clocks).where(visible_to(reader, clocks.c.case_id))
@@ -81,16 +83,22 @@ async def board(
         if value is not None:
             query = query.where(column == value)
     overdue = sa.and_(clocks.c.status == "open", clocks.c.due_on < today)
-    query = query.order_by(
-        sa.case((overdue, 0), else_=1), clocks.c.due_on, clocks.c.case_id, clocks.c.kind
-    ).limit(limit)
-    rows = (await uow.session.execute(query)).mappings().all()
-    return [
-        ClockView(
-            **{k: row[k] for k in ClockView.model_fields if k in row},
-            open=row["status"] == "open",
-            overdue=row["status"] == "open" and now >= closes_at(row["due_on"]),
-            days_left=(row["due_on"] - today).days,
-        )
-        for row in rows
+    order = [
+        sa.case((overdue, 0), else_=1),
+        clocks.c.due_on,
+        clocks.c.case_id,
+        clocks.c.kind,
+        clocks.c.clock_id,
     ]
+    rows = [row._mapping for row in await paging.fetch(uow.session, query, order)]
+    return paging.page(
+        [
+            ClockView(
+                **{k: row[k] for k in ClockView.model_fields if k in row},
+                open=row["status"] == "open",
+                overdue=row["status"] == "open" and now >= closes_at(row["due_on"]),
+                days_left=(row["due_on"] - today).days,
+            )
+            for row in rows
+        ]
+    )

@@ -17,6 +17,7 @@ from notifier.api.access import BOARD_READERS, BoardReader, UnitOfWorkDep, visib
 from notifier.db.personal import open_delivery
 from notifier.db.tables import cases, deliveries
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(tags=["deliveries"], responses=AUTH_RESPONSES, dependencies=[BOARD_READERS])
 
@@ -47,13 +48,15 @@ class DeliveryView(BaseModel):
     failed_at: datetime | None
 
 
-class DeliveryLog(BaseModel):
+class DeliveryLog(Page[DeliveryView]):
+    """A page of the case's deliveries (``items``, by creation, then id) with the counts of
+    all of them (of the status asked for, if any)."""
+
     case_id: UUID
     delivered: int
     failed: int
     pending: int
     skipped: int
-    deliveries: list[DeliveryView]
 
 
 @router.get(
@@ -63,7 +66,11 @@ class DeliveryLog(BaseModel):
     responses={404: ERROR_RESPONSES[404]},
 )
 async def case_deliveries(
-    case_id: UUID, reader: BoardReader, uow: UnitOfWorkDep, status: DeliveryStatus | None = None
+    case_id: UUID,
+    reader: BoardReader,
+    uow: UnitOfWorkDep,
+    paging: Paging,
+    status: DeliveryStatus | None = None,
 ) -> DeliveryLog:
     known = await uow.session.scalar(
         sa.select(cases.c.case_id).where(
@@ -72,19 +79,35 @@ async def case_deliveries(
     )
     if known is None:
         raise NotFound("case", case_id)
-    query = sa.select(deliveries).where(deliveries.c.case_id == case_id)
+    of_case = deliveries.c.case_id == case_id
     if status is not None:
-        query = query.where(deliveries.c.status == status)
-    rows = (await uow.session.execute(query.order_by(deliveries.c.created_at))).mappings().all()
+        of_case = sa.and_(of_case, deliveries.c.status == status)
+    counts: dict[str, int] = dict(
+        (
+            await uow.session.execute(
+                sa.select(deliveries.c.status, sa.func.count())
+                .where(of_case)
+                .group_by(deliveries.c.status)
+            )
+        ).all()
+    )
+    rows = await paging.fetch(
+        uow.session,
+        sa.select(deliveries).where(of_case),
+        [deliveries.c.created_at, deliveries.c.notification_id],
+    )
     cipher = uow.cipher
-    views = [DeliveryView.model_validate(open_delivery(cipher, row)) for row in rows]
+    page = paging.page(
+        [DeliveryView.model_validate(open_delivery(cipher, row._mapping)) for row in rows]
+    )
     return DeliveryLog(
         case_id=case_id,
-        delivered=sum(v.status == "delivered" for v in views),
-        failed=sum(v.status == "failed" for v in views),
-        pending=sum(v.status == "pending" for v in views),
-        skipped=sum(v.status == "skipped" for v in views),
-        deliveries=views,
+        delivered=counts.get("delivered", 0),
+        failed=counts.get("failed", 0),
+        pending=counts.get("pending", 0),
+        skipped=counts.get("skipped", 0),
+        items=page.items,
+        next_cursor=page.next_cursor,
     )
 
 

@@ -6,17 +6,18 @@ Operators only, like every ``/ops`` route; the held envelope (personal data) is 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from notifier.api.access import UnitOfWorkDep
 from notifier.db.tables import clocks, held_deliveries
 from service_runtime.app import Runtime
 from service_runtime.errors import AUTH_RESPONSES
+from service_runtime.paging import Page, Paging
 from service_runtime.security.deps import require_roles
 from service_runtime.security.principal import Role
 
@@ -43,25 +44,27 @@ _AGE = sa.func.extract("epoch", sa.func.now() - held_deliveries.c.held_at)
 
 @router.get(
     "/held-deliveries",
-    summary="Deliveries held for a fact not yet known, oldest first, with their age",
-    response_model=list[HeldDeliveryView],
+    summary="Deliveries held for a fact not yet known, oldest first (held_at, event_id), with "
+    "their age",
+    response_model=Page[HeldDeliveryView],
 )
 async def list_held(
     uow: UnitOfWorkDep,
+    paging: Paging,
     waits_for: Literal["case", "notice"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[HeldDeliveryView]:
+) -> Page[HeldDeliveryView]:
     query = sa.select(
         held_deliveries.c.event_id,
         held_deliveries.c.case_id,
         held_deliveries.c.waits_for,
         held_deliveries.c.held_at,
         _AGE.label("age_seconds"),
-    ).order_by(held_deliveries.c.held_at, held_deliveries.c.event_id)
+    )
     if waits_for is not None:
         query = query.where(held_deliveries.c.waits_for == waits_for)
-    rows = (await uow.session.execute(query.limit(limit))).mappings()
-    return [HeldDeliveryView.model_validate(dict(row)) for row in rows]
+    order = [held_deliveries.c.held_at, held_deliveries.c.event_id]
+    rows = await paging.fetch(uow.session, query, order)
+    return paging.page([HeldDeliveryView.model_validate(dict(row._mapping)) for row in rows])
 
 
 async def refresh_held_gauges(runtime: Runtime) -> None:

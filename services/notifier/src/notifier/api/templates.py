@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from notifier.api.access import OPERATORS, UnitOfWorkDep
@@ -19,6 +19,8 @@ from notifier.db.tables import templates
 from notifier.domain.templates import TemplateProblem, render, sample_context
 from notifier.unit_of_work import NotifierUnitOfWork
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput, NotFound
+from service_runtime.etags import PRECONDITION_RESPONSES, IfMatch, tag
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     prefix="/templates", tags=["templates"], responses=AUTH_RESPONSES, dependencies=[OPERATORS]
@@ -39,12 +41,15 @@ class TemplateEdit(BaseModel):
     body: str = Field(min_length=1, max_length=20_000)
 
 
-@router.get("", summary="Every template", response_model=list[TemplateView])
-async def list_templates(uow: UnitOfWorkDep) -> list[TemplateView]:
-    rows = await uow.session.execute(
-        sa.select(templates).order_by(templates.c.event_type, templates.c.recipient_role)
-    )
-    return [TemplateView.model_validate(dict(row)) for row in rows.mappings()]
+@router.get(
+    "",
+    summary="Every template, by (event_type, recipient_role)",
+    response_model=Page[TemplateView],
+)
+async def list_templates(uow: UnitOfWorkDep, paging: Paging) -> Page[TemplateView]:
+    order = [templates.c.event_type, templates.c.recipient_role]
+    rows = await paging.fetch(uow.session, sa.select(templates), order)
+    return paging.page([TemplateView.model_validate(dict(row._mapping)) for row in rows])
 
 
 async def _one(uow: NotifierUnitOfWork, event_type: str, recipient_role: str) -> TemplateView:
@@ -71,21 +76,35 @@ async def _one(uow: NotifierUnitOfWork, event_type: str, recipient_role: str) ->
     response_model=TemplateView,
     responses={404: ERROR_RESPONSES[404]},
 )
-async def get_template(event_type: str, recipient_role: str, uow: UnitOfWorkDep) -> TemplateView:
-    return await _one(uow, event_type, recipient_role)
+async def get_template(
+    event_type: str, recipient_role: str, uow: UnitOfWorkDep, response: Response
+) -> TemplateView:
+    found = await _one(uow, event_type, recipient_role)
+    tag(response, found)
+    return found
 
 
 @router.put(
     "/{event_type}/{recipient_role}",
     summary="Edit a template",
-    description="The new text is checked (syntax, sandbox, known names) before it is stored.",
+    description="The new text is checked (syntax, sandbox, known names) before it is stored. "
+    "If-Match (optional): the template's ETag as read.",
     response_model=TemplateView,
-    responses={400: ERROR_RESPONSES[400], 404: ERROR_RESPONSES[404]},
+    responses={400: ERROR_RESPONSES[400], 404: ERROR_RESPONSES[404], **PRECONDITION_RESPONSES},
 )
 async def edit_template(
-    event_type: str, recipient_role: str, edit: TemplateEdit, uow: UnitOfWorkDep
+    event_type: str,
+    recipient_role: str,
+    edit: TemplateEdit,
+    uow: UnitOfWorkDep,
+    preconditions: IfMatch,
 ) -> TemplateView:
-    await _one(uow, event_type, recipient_role)
+    await uow.session.execute(
+        sa.select(templates.c.version)
+        .where(templates.c.event_type == event_type, templates.c.recipient_role == recipient_role)
+        .with_for_update()
+    )
+    preconditions.check(await _one(uow, event_type, recipient_role))
     try:
         render(edit.subject, edit.body, sample_context())
     except TemplateProblem as problem:
@@ -102,4 +121,6 @@ async def edit_template(
             updated_at=sa.func.now(),
         )
     )
-    return await _one(uow, event_type, recipient_role)
+    updated = await _one(uow, event_type, recipient_role)
+    preconditions.tag(updated)
+    return updated

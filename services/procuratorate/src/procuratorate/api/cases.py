@@ -4,11 +4,11 @@ facts (eligibility is recomputed when they change) and the rights notification (
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, ValidationError
 
 from defense_schemas.events.common import (
@@ -20,15 +20,31 @@ from defense_schemas.events.common import (
 )
 from defense_schemas.events.procuratorate import InformedPerson
 from defense_schemas.fields import Charge, ContactInfo, Note, Place
-from defense_schemas.vocabulary import CustodyStatus, Disability, Ground, SentenceBand
+from defense_schemas.vocabulary import (
+    CustodyStatus,
+    DefenseStatus,
+    Disability,
+    Ground,
+    SentenceBand,
+)
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, Staff, UnitOfWorkDep
-from procuratorate.api.views import CaseView, case_view
+from procuratorate.api.views import CaseView, SuspectView, case_view
+from procuratorate.db.case_search import CaseCriteria, search_cases
 from procuratorate.db.personal import open_payload
 from procuratorate.domain.commands import CorrectFacts
+from procuratorate.domain.statuses import ReviewStatus
 from procuratorate.workflow.intake import correct_facts, receive_case
 from procuratorate.workflow.rights import notify_rights
 from service_runtime.api_types import ApiDate, ApiDatetime
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Forbidden, InvalidInput
+from service_runtime.errors import (
+    AUTH_RESPONSES,
+    ERROR_RESPONSES,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
+from service_runtime.etags import PRECONDITION_RESPONSES, IfMatch, tag
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     prefix="/cases",
@@ -95,6 +111,87 @@ async def post_case(
     return await case_view(uow, case)
 
 
+class SuspectSummary(BaseModel):
+    suspect_id: UUID
+    name: str
+    defense_status: DefenseStatus
+
+
+class CaseSummary(BaseModel):
+    """A case as a search finds it; ``GET /cases/{case_id}`` has the rest."""
+
+    case_id: UUID
+    transfer_number: str
+    transferring_agency: str
+    district: str
+    received_at: datetime
+    review_status: ReviewStatus
+    review_deadline: date | None
+    suspects: list[SuspectSummary]
+
+
+@router.get(
+    "",
+    summary="Find cases of the caller's unit (by transfer number, suspect, status, district, "
+    "receipt period)",
+    description="Every filter given must match. `suspect_name` is an exact match of the whole "
+    "name (spaces and full-width forms aside): names are stored sealed and found through a "
+    "keyed hash, so there is no partial match. Ordered by receipt (received_at, case_id).",
+    response_model=Page[CaseSummary],
+)
+async def find_cases(
+    uow: UnitOfWorkDep,
+    staff: Staff,
+    paging: Paging,
+    transfer_number: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="移送案号, exactly.")
+    ] = None,
+    suspect_name: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="A suspect's whole name, exactly."),
+    ] = None,
+    status: Annotated[ReviewStatus | None, Query(description="The case's review status.")] = None,
+    district: Annotated[str | None, Query(max_length=50, description="所属区.")] = None,
+    received_from: Annotated[
+        ApiDate | None, Query(description="Received on or after this day (Asia/Shanghai).")
+    ] = None,
+    received_to: Annotated[
+        ApiDate | None, Query(description="Received on or before this day (Asia/Shanghai).")
+    ] = None,
+) -> Page[CaseSummary]:
+    if received_from and received_to and received_from > received_to:
+        raise InvalidInput("the period ends before it starts", field="received_to")
+    found = await search_cases(
+        uow,
+        CaseCriteria(
+            procuratorate_unit=staff.agency or "",
+            transfer_number=transfer_number,
+            suspect_name=suspect_name,
+            status=status,
+            district=district,
+            received_from=received_from,
+            received_to=received_to,
+        ),
+        paging,
+    )
+    return paging.page(
+        [
+            CaseSummary(
+                **{k: getattr(c.row, k) for k in CaseSummary.model_fields if k != "suspects"},
+                suspects=[
+                    SuspectSummary(
+                        suspect_id=s.suspect_id,
+                        name=s.name,
+                        defense_status=DefenseStatus(s.defense_status),
+                    )
+                    for s in c.suspects
+                ],
+            )
+            for c in found
+        ]
+    )
+
+
 @router.get(
     "/{case_id}",
     summary="A case, its suspects, defenders, clocks and notices",
@@ -115,13 +212,13 @@ class TimelineEntry(BaseModel):
 
 @router.get(
     "/{case_id}/timeline",
-    summary="Every event of the case, both sides, in order",
+    summary="Every event of the case, both sides, in the order received",
     dependencies=[IN_CALLERS_UNIT],
 )
-async def get_timeline(case_id: UUID, uow: UnitOfWorkDep) -> list[TimelineEntry]:
+async def get_timeline(case_id: UUID, uow: UnitOfWorkDep, paging: Paging) -> Page[TimelineEntry]:
     await uow.cases.case(case_id)
-    rows = await uow.cases.timeline_of(case_id)
-    return [
+    rows = await uow.cases.timeline_of(case_id, paging)
+    entries = [
         TimelineEntry(
             event_id=row.event_id,
             event_type=row.event_type,
@@ -132,6 +229,7 @@ async def get_timeline(case_id: UUID, uow: UnitOfWorkDep) -> list[TimelineEntry]
         )
         for row in rows
     ]
+    return paging.page(entries)
 
 
 class SuspectFactsPatch(BaseModel):
@@ -159,17 +257,46 @@ class Reassessment(BaseModel):
     discovered: dict[UUID, list[Ground]] = Field(description="Grounds newly found, by suspect.")
 
 
+async def _suspect_view(uow: Any, case_id: UUID, suspect_id: UUID) -> SuspectView:
+    view = await case_view(uow, await uow.cases.case(case_id))
+    for suspect in view.suspects:
+        if suspect.suspect_id == suspect_id:
+            return suspect
+    raise NotFound("suspect", suspect_id)
+
+
+@router.get(
+    "/{case_id}/suspects/{suspect_id}",
+    dependencies=[IN_CALLERS_UNIT],
+    summary="A suspect of the case, with its ETag (for If-Match on PATCH)",
+)
+async def get_suspect(
+    case_id: UUID, suspect_id: UUID, uow: UnitOfWorkDep, response: Response
+) -> SuspectView:
+    view = await _suspect_view(uow, case_id, suspect_id)
+    tag(response, view)
+    return view
+
+
 @router.patch(
     "/{case_id}/suspects/{suspect_id}",
     dependencies=[IN_CALLERS_UNIT],
     summary="Correct a suspect's facts; eligibility of the whole case is recomputed",
+    description="If-Match (optional): the suspect's ETag as read (`GET "
+    "/cases/{case_id}/suspects/{suspect_id}`); the response's ETag is the suspect's new one.",
+    responses=PRECONDITION_RESPONSES,
 )
 async def patch_suspect(
     case_id: UUID,
     suspect_id: UUID,
     body: SuspectFactsPatch,
     uow: UnitOfWorkDep,
+    preconditions: IfMatch,
 ) -> Reassessment:
+    # Locked before it is compared: a concurrent writer waits, then finds its If-Match stale.
+    await uow.cases.suspect(case_id, suspect_id, lock=True)
+    if preconditions.if_match is not None:
+        preconditions.check(await _suspect_view(uow, case_id, suspect_id))
     changes = body.model_dump(mode="json", exclude_unset=True)
     try:
         discovered = await correct_facts(
@@ -179,6 +306,7 @@ async def patch_suspect(
         first = error.errors()[0]
         raise InvalidInput(first["msg"], field=".".join(map(str, first["loc"]))) from error
     rows = await uow.cases.suspects_of(case_id)
+    preconditions.tag(await _suspect_view(uow, case_id, suspect_id))
     return Reassessment(
         grounds={row.suspect_id: row.grounds for row in rows},
         discovered={k: list(v) for k, v in discovered.items()},

@@ -18,6 +18,7 @@ from procuratorate.api.views import DeadlineView
 from procuratorate.workflow import defense_work
 from service_runtime.api_types import ApiDatetime
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     prefix="/cases/{case_id}",
@@ -111,10 +112,15 @@ class FileReviewView(BaseModel):
     delay_explanation: str | None
 
 
-@router.get("/file-review-requests", summary="The case's file review requests and arrangements")
-async def get_file_reviews(case_id: UUID, uow: UnitOfWorkDep) -> list[FileReviewView]:
-    rows = await defense_work.list_file_reviews(uow, case_id)
-    return [FileReviewView.model_validate(row) for row in rows]
+@router.get(
+    "/file-review-requests",
+    summary="The case's file review requests and arrangements, by request time",
+)
+async def get_file_reviews(
+    case_id: UUID, uow: UnitOfWorkDep, paging: Paging
+) -> Page[FileReviewView]:
+    rows = await defense_work.list_file_reviews(uow, case_id, paging)
+    return paging.page([FileReviewView.model_validate(row) for row in rows])
 
 
 class WrittenOpinionIn(BaseModel):

@@ -27,6 +27,7 @@ from procuratorate.domain.statistics import (
 from procuratorate.workflow.ledger import LedgerFilter, load_ledger
 from service_runtime.api_types import ApiDate
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     tags=["ledger"], responses={**ERROR_RESPONSES, **AUTH_RESPONSES}, dependencies=[STAFF]
@@ -126,9 +127,11 @@ def ledger_row(line: LedgerLine) -> LedgerRow:
 @router.get(
     "/ledger",
     summary="The work ledger (工作台账): every suspect's defense status, grounds and clocks",
+    description="Ordered by the case's receipt, then the case, then the suspect's place in it.",
 )
-async def get_ledger(criteria: FilterDep, uow: UnitOfWorkDep) -> list[LedgerRow]:
-    return [ledger_row(line) for line in await load_ledger(uow, criteria, uow.now())]
+async def get_ledger(criteria: FilterDep, uow: UnitOfWorkDep, paging: Paging) -> Page[LedgerRow]:
+    lines = await load_ledger(uow, criteria, uow.now(), paging)
+    return paging.page([ledger_row(line) for line in lines])
 
 
 class ClockRateView(BaseModel):

@@ -38,6 +38,15 @@ def seal_name(cipher: FieldCipher, suspect_id: UUID, name: str) -> str:
     return cipher.encrypt(name, field=NAME_FIELD, record_id=suspect_id)
 
 
+NAME_PURPOSE = "suspect_name"
+
+
+def name_hash(cipher: FieldCipher, name: str) -> str:
+    """What finds a suspect by exact name (spaces, full-width forms and case aside) without
+    the database holding it: HMAC-SHA256 under the lookup key, never stored with the key."""
+    return cipher.lookup_hash(name, purpose=NAME_PURPOSE)
+
+
 def open_name(cipher: FieldCipher, row: Any) -> str:
     """The name of a ``suspects`` row (``suspect_id``, ``name``)."""
     return cipher.decrypt(row.name, field=NAME_FIELD, record_id=row.suspect_id)

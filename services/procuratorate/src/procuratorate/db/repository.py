@@ -31,7 +31,14 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import Deadline, LegalCalendar, Period, legal_date
 from legal_calendar.deadlines import AfterTermination, letter_after_termination
-from procuratorate.db.personal import open_facts, open_name, seal_facts, seal_letter, seal_name
+from procuratorate.db.personal import (
+    name_hash,
+    open_facts,
+    open_name,
+    seal_facts,
+    seal_letter,
+    seal_name,
+)
 from procuratorate.db.tables import (
     case_transfers,
     cases,
@@ -50,6 +57,7 @@ from procuratorate.domain.clocks import deadline, review_deadline
 from procuratorate.domain.defense_path import Defender, SuspectDefense
 from procuratorate.domain.statuses import OPEN_NOTICE_STATUSES, ReviewStatus
 from service_runtime.errors import NotFound
+from service_runtime.paging import PageRequest
 from service_runtime.security.fields import FieldCipher
 
 CASE_LEFT_STATUSES = (ReviewStatus.NON_PROSECUTED.value, ReviewStatus.TRANSFERRED_OUT.value)
@@ -266,6 +274,7 @@ class CaseRepository:
                 "case_id": case_id,
                 "position": position,
                 "name": seal_name(self._cipher, facts.suspect_id, facts.name),
+                "name_hash": name_hash(self._cipher, facts.name),
                 "facts": seal_facts(self._cipher, facts.suspect_id, facts.model_dump(mode="json")),
                 "grounds": [g.value for g in grounds],
                 "defense_status": DefenseStatus.NONE.value,
@@ -329,6 +338,7 @@ class CaseRepository:
             suspect_id,
             facts=seal_facts(self._cipher, suspect_id, facts.model_dump(mode="json")),
             name=seal_name(self._cipher, suspect_id, facts.name),
+            name_hash=name_hash(self._cipher, facts.name),
         )
 
     async def record_discoveries(
@@ -646,31 +656,35 @@ class CaseRepository:
             sa.update(file_reviews).where(file_reviews.c.request_id == request_id).values(**values)
         )
 
-    async def file_reviews_of(self, case_id: UUID) -> list[dict[str, Any]]:
-        """The case's file review requests in request order, each with the last day of its
-        Art. 8 clock (``latest_review_date``)."""
-        rows = (
-            await self._session.execute(
-                sa.select(
-                    file_reviews,
-                    clocks.c.due_on.label("due_on"),
-                    clocks.c.missing_years.label("missing_years"),
-                )
-                .join(
-                    clocks,
-                    sa.and_(
-                        clocks.c.kind == ClockKind.FILE_REVIEW.value,
-                        clocks.c.subject == sa.cast(file_reviews.c.request_id, sa.String),
-                    ),
-                )
-                .where(file_reviews.c.case_id == case_id)
-                .order_by(file_reviews.c.requested_at)
+    async def file_reviews_of(
+        self, case_id: UUID, page: PageRequest | None = None
+    ) -> list[dict[str, Any]]:
+        """The case's file review requests by (requested_at, request_id), each with the last
+        day of its Art. 8 clock (``latest_review_date``); one page of them if ``page``."""
+        query = (
+            sa.select(
+                file_reviews,
+                clocks.c.due_on.label("due_on"),
+                clocks.c.missing_years.label("missing_years"),
             )
-        ).mappings()
+            .join(
+                clocks,
+                sa.and_(
+                    clocks.c.kind == ClockKind.FILE_REVIEW.value,
+                    clocks.c.subject == sa.cast(file_reviews.c.request_id, sa.String),
+                ),
+            )
+            .where(file_reviews.c.case_id == case_id)
+        )
+        order = [file_reviews.c.requested_at, file_reviews.c.request_id]
+        if page is None:
+            rows = (await self._session.execute(query.order_by(*order))).all()
+        else:
+            rows = await page.fetch(self._session, query, order)
         return [
             {
-                **{key: row[key] for key in file_reviews.c.keys()},
-                "latest_review_date": DueDay(row["due_on"], tuple(row["missing_years"])),
+                **{key: row._mapping[key] for key in file_reviews.c.keys()},
+                "latest_review_date": DueDay(row.due_on, tuple(row.missing_years)),
             }
             for row in rows
         ]
@@ -716,17 +730,13 @@ class CaseRepository:
             ).all()
         )
 
-    async def timeline_of(self, case_id: UUID) -> list[Any]:
-        """Every event of the case, both sides, in the order it was recorded."""
-        return list(
-            (
-                await self._session.execute(
-                    sa.select(timeline_table)
-                    .where(timeline_table.c.case_id == case_id)
-                    .order_by(timeline_table.c.id)
-                )
-            ).all()
-        )
+    async def timeline_of(self, case_id: UUID, page: PageRequest | None = None) -> list[Any]:
+        """Every event of the case, both sides, in the order it was recorded (one page of
+        them when ``page`` is given)."""
+        query = sa.select(timeline_table).where(timeline_table.c.case_id == case_id)
+        if page is not None:
+            return await page.fetch(self._session, query, [timeline_table.c.id])
+        return list((await self._session.execute(query.order_by(timeline_table.c.id))).all())
 
     async def terminations_of(self, suspect_ids: Iterable[UUID]) -> list[tuple[UUID, str]]:
         """(suspect, reason) of every termination of aid of these suspects, in order."""
@@ -753,9 +763,13 @@ class CaseRepository:
         status: DefenseStatus | None = None,
         received_from: datetime | None = None,
         received_before: datetime | None = None,
+        page: PageRequest | None = None,
+        bounded: bool = True,
     ) -> list[Any]:
         """One row per suspect (with the case's columns the ledger shows), by receipt, case and
-        the transfer's order; ``received_before`` is exclusive."""
+        the transfer's order; ``received_before`` is exclusive. With ``page``: from its cursor
+        on, with the sort keys (``paging.sort_keys``), ``limit + 1`` rows when ``bounded``."""
+        order = [cases.c.received_at, cases.c.case_id, suspects.c.position]
         query = (
             sa.select(
                 cases.c.case_id,
@@ -770,10 +784,9 @@ class CaseRepository:
                 suspects.c.name,
                 suspects.c.defense_status,
                 suspects.c.grounds,
+                suspects.c.position,
             )
-            .join(suspects, suspects.c.case_id == cases.c.case_id)
-            .order_by(cases.c.received_at, cases.c.case_id, suspects.c.position)
-        )
+        ).join(suspects, suspects.c.case_id == cases.c.case_id)
         if procuratorate_unit is not None:
             query = query.where(cases.c.procuratorate_unit == procuratorate_unit)
         if district is not None:
@@ -784,6 +797,10 @@ class CaseRepository:
             query = query.where(cases.c.received_at >= received_from)
         if received_before is not None:
             query = query.where(cases.c.received_at < received_before)
+        if page is None:
+            query = query.order_by(*order)
+        else:
+            query = page.keyset(query, order, bounded=bounded)
         return list((await self._session.execute(query)).all())
 
     def suspect_name(self, row: Any) -> str:

@@ -75,6 +75,8 @@ suspects = sa.Table(
     sa.Column("position", sa.Integer, nullable=False),
     # Sealed (db.personal.seal_name): shown by the case view and the ledger, never queried.
     sa.Column("name", sa.Text, nullable=False),
+    # Found by: the keyed hash of the normalised name (db.personal.name_hash), for the search.
+    sa.Column("name_hash", sa.Text, nullable=False, index=True),
     sa.Column("facts", JSONB, nullable=False),  # SuspectParticulars, as last corrected
     sa.Column("grounds", JSONB, nullable=False),  # the grounds that apply now
     sa.Column("defense_status", sa.String(40), nullable=False),

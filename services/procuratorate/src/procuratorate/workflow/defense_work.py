@@ -26,6 +26,7 @@ from procuratorate.workflow.common import (
     defense_lawyer,
 )
 from service_runtime.errors import Conflict, InvalidInput
+from service_runtime.paging import PageRequest
 
 
 async def acting_lawyer(uow: ProcuratorateUnitOfWork, suspect_id: UUID, *, field: str) -> Any:
@@ -164,10 +165,13 @@ async def schedule_file_review(
     }
 
 
-async def list_file_reviews(uow: ProcuratorateUnitOfWork, case_id: UUID) -> list[dict[str, Any]]:
-    """The case's file review requests and arrangements, each with its latest day (Art. 8)."""
+async def list_file_reviews(
+    uow: ProcuratorateUnitOfWork, case_id: UUID, page: PageRequest | None = None
+) -> list[dict[str, Any]]:
+    """The case's file review requests and arrangements, each with its latest day (Art. 8);
+    one page of them, by (requested_at, request_id), when ``page`` is given."""
     await uow.cases.case(case_id)
-    return await uow.cases.file_reviews_of(case_id)
+    return await uow.cases.file_reviews_of(case_id, page)
 
 
 async def receive_written_opinion(

@@ -18,6 +18,7 @@ from procuratorate.domain.ledger import (
 )
 from procuratorate.domain.statistics import Appointment
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
+from service_runtime.paging import PageRequest
 
 APPOINTED = (
     DefenseStatus.APPOINTED_ON_NOTICE.value,
@@ -41,8 +42,13 @@ def _start_of(day: date) -> datetime:
 
 
 async def load_ledger(
-    uow: ProcuratorateUnitOfWork, criteria: LedgerFilter, now: datetime
+    uow: ProcuratorateUnitOfWork,
+    criteria: LedgerFilter,
+    now: datetime,
+    page: PageRequest | None = None,
 ) -> list[LedgerLine]:
+    """The ledger's lines by (case received_at, case_id, suspect's position in the case);
+    only one page of them when ``page`` is given."""
     rows = await uow.cases.ledger_rows(
         procuratorate_unit=criteria.procuratorate_unit,
         district=criteria.district,
@@ -51,6 +57,9 @@ async def load_ledger(
         received_before=_start_of(criteria.received_to + timedelta(days=1))
         if criteria.received_to
         else None,
+        page=page,
+        # The overdue filter is judged on the clocks, after the query: its page is cut here.
+        bounded=criteria.overdue is None,
     )
     if not rows:
         return []
@@ -89,7 +98,7 @@ async def load_ledger(
     for suspect_id, reason in await uow.cases.terminations_of(suspect_ids):
         terminations.setdefault(suspect_id, []).append(reason)
 
-    lines = []
+    lines: list[tuple[LedgerLine, Any]] = []
     for row in rows:
         mine = by_suspect.get(row.suspect_id, [])
         views = [
@@ -125,5 +134,9 @@ async def load_ledger(
             ),
         )
         if criteria.overdue is None or line.overdue == criteria.overdue:
-            lines.append(line)
-    return lines
+            lines.append((line, row))
+    if page is not None:
+        lines = page.take(
+            lines, key=lambda pair: (pair[1].received_at, pair[1].case_id, pair[1].position)
+        )
+    return [line for line, _ in lines]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from service_runtime.deps import RuntimeDep
 from service_runtime.errors import AUTH_RESPONSES
 from service_runtime.observability import PartitionLag
+from service_runtime.paging import Page, Paging
 from service_runtime.routes.health import liveness, relay_failing_seconds
 from service_runtime.security.deps import require_roles
 from service_runtime.security.principal import Role
@@ -52,12 +53,14 @@ async def _lag(runtime: RuntimeDep) -> list[PartitionLag]:
 
 @router.get(
     "/ops/lag",
-    summary="Per consumer group, topic and partition: committed offset, end offset, lag",
+    summary="Per consumer group, topic and partition (in that order): committed offset, end "
+    "offset, lag",
     dependencies=[require_roles(Role.OPERATOR)],
     responses={**AUTH_RESPONSES, 503: {"description": "Kafka did not answer"}},
 )
-async def get_lag(runtime: RuntimeDep) -> list[PartitionLagView]:
-    return [PartitionLagView(**vars(item)) for item in await _lag(runtime)]
+async def get_lag(runtime: RuntimeDep, paging: Paging) -> Page[PartitionLagView]:
+    views = [PartitionLagView(**vars(item)) for item in await _lag(runtime)]
+    return paging.page(paging.slice(views, key=lambda v: (v.group, v.topic, v.partition)))
 
 
 # Open like /health and /ready: scraped by Prometheus from inside the network, no case data.

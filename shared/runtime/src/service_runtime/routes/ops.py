@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict
 
 from defense_messaging.dead_letters import (
@@ -27,6 +27,8 @@ from service_runtime.errors import (
     InvalidInput,
     NotFound,
 )
+from service_runtime.etags import PRECONDITION_RESPONSES, IfMatch, tag
+from service_runtime.paging import Page, Paging
 from service_runtime.security.deps import require_roles
 from service_runtime.security.personal import OutboxSealer
 from service_runtime.security.principal import Role
@@ -92,18 +94,22 @@ class DeadLetterView(BaseModel):
         return cls(**fields, key=key, value=letter.value.decode("utf-8", errors="replace"))
 
 
-@router.get("/dead-letters", summary="Dead letters this service filed, oldest first")
+@router.get("/dead-letters", summary="Dead letters this service filed, oldest first (by id)")
 async def get_dead_letters(
     runtime: RuntimeDep,
     session: SessionDep,
+    paging: Paging,
     include_replayed: bool = False,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=PG_BIGINT_MAX),
-) -> list[DeadLetterView]:
+) -> Page[DeadLetterView]:
     letters = await list_dead_letters(
-        session, runtime.tables, include_replayed=include_replayed, limit=limit, offset=offset
+        session,
+        runtime.tables,
+        include_replayed=include_replayed,
+        limit=paging.limit + 1,
+        after_id=paging.after[0] if paging.after else None,
     )
-    return [DeadLetterView.of(letter) for letter in letters]
+    views = [DeadLetterView.of(letter) for letter in letters]
+    return paging.page(paging.take(views, key=lambda view: (view.id,)))
 
 
 @router.post(
@@ -155,42 +161,38 @@ class ParkedOutboxRow(BaseModel):
 
 @router.get(
     "/outbox/parked",
-    summary="Outbox rows the broker refused for good (too large …), which the relay set aside",
+    summary="Outbox rows the broker refused for good (too large …), which the relay set "
+    "aside, by id",
 )
 async def get_parked_outbox_rows(
-    runtime: RuntimeDep,
-    session: SessionDep,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=PG_BIGINT_MAX),
-) -> list[ParkedOutboxRow]:
+    runtime: RuntimeDep, session: SessionDep, paging: Paging
+) -> Page[ParkedOutboxRow]:
     outbox = runtime.tables.outbox
-    rows = (
-        await session.execute(
-            sa.select(
-                outbox.c.id,
-                outbox.c.topic,
-                sa.cast(outbox.c.event_id, sa.Text).label("event_id"),
-                sa.func.length(outbox.c.value).label("stored_bytes"),
-                sa.func.substring(outbox.c.value, 1, 64).label("head"),
-                outbox.c.created_at,
-                outbox.c.parked_at,
-                outbox.c.attempts,
-                outbox.c.last_error,
-            )
-            .where(outbox.c.parked_at.is_not(None), outbox.c.published_at.is_(None))
-            .order_by(outbox.c.id)
-            .limit(limit)
-            .offset(offset)
-        )
-    ).mappings()
+    rows = await paging.fetch(
+        session,
+        sa.select(
+            outbox.c.id,
+            outbox.c.topic,
+            sa.cast(outbox.c.event_id, sa.Text).label("event_id"),
+            sa.func.length(outbox.c.value).label("stored_bytes"),
+            sa.func.substring(outbox.c.value, 1, 64).label("head"),
+            outbox.c.created_at,
+            outbox.c.parked_at,
+            outbox.c.attempts,
+            outbox.c.last_error,
+        ).where(outbox.c.parked_at.is_not(None), outbox.c.published_at.is_(None)),
+        [outbox.c.id],
+    )
     # The size the broker refused: the event's, not its sealed form's.
-    return [
-        ParkedOutboxRow(
-            **{k: v for k, v in row.items() if k not in ("head", "stored_bytes")},
-            size_bytes=OutboxSealer.published_size(bytes(row["head"]), row["stored_bytes"]),
-        )
-        for row in rows
-    ]
+    return paging.page(
+        [
+            ParkedOutboxRow(
+                **{k: v for k, v in row._mapping.items() if k in ParkedOutboxRow.model_fields},
+                size_bytes=OutboxSealer.published_size(bytes(row.head), row.stored_bytes),
+            )
+            for row in rows
+        ]
+    )
 
 
 class CalendarYearSummary(BaseModel):
@@ -213,30 +215,59 @@ class CalendarYearSummary(BaseModel):
     source: str
 
 
-@router.get("/calendar", summary="Years the legal calendar holds, with their source")
-async def get_calendar(runtime: RuntimeDep) -> list[CalendarYearSummary]:
-    return [
+@router.get("/calendar", summary="Years the legal calendar holds, with their source, by year")
+async def get_calendar(runtime: RuntimeDep, paging: Paging) -> Page[CalendarYearSummary]:
+    years = [
         CalendarYearSummary(
             year=data.year,
             holidays=len(data.holidays),
             makeup_workdays=len(data.makeup_workdays),
             source=data.source,
         )
-        for data in sorted(runtime.calendar.years.values(), key=lambda data: data.year)
+        for data in runtime.calendar.years.values()
     ]
+    return paging.page(paging.slice(years, key=lambda summary: (summary.year,)))
+
+
+@router.get(
+    "/calendar/{year}",
+    summary="One year of the legal calendar as the service uses it, with its ETag",
+    responses=ERROR_RESPONSES,
+)
+async def get_calendar_year(
+    year: Annotated[int, Path(ge=1900, le=2200)], runtime: RuntimeDep, response: Response
+) -> CalendarYear:
+    found = runtime.calendar.years.get(year)
+    if found is None:
+        raise NotFound("calendar year", year)
+    tag(response, found)
+    return found
 
 
 @router.put(
     "/calendar/{year}",
     summary="Load or correct one year's official holiday calendar (no release needed)",
-    responses=ERROR_RESPONSES,
+    description="If-Match (optional): the year's ETag as read (`GET /ops/calendar/{year}`); "
+    "the response's ETag is the year's new one.",
+    responses={**ERROR_RESPONSES, **PRECONDITION_RESPONSES},
 )
 async def put_calendar_year(
     year: Annotated[int, Path(ge=1900, le=2200)],
     calendar_year: CalendarYear,
     runtime: RuntimeDep,
     session: SessionDep,
+    preconditions: IfMatch,
 ) -> CalendarYearSummary:
+    if preconditions.if_match is not None:
+        calendar = runtime.definition.tables.legal_calendar
+        stored = await session.scalar(
+            sa.select(calendar.c.data).where(calendar.c.year == year).with_for_update()
+        )
+        # An upload wins over the bundled year; the bundled one is what a year never uploaded is.
+        current = (
+            parse_calendar_year(stored) if stored is not None else runtime.calendar.years.get(year)
+        )
+        preconditions.check(current)
     if calendar_year.year != year:
         raise InvalidInput(f"body is for {calendar_year.year}, path says {year}", field="year")
     try:
@@ -248,6 +279,7 @@ async def put_calendar_year(
     await announce_calendar_change(session, checked.year)
     await session.commit()
     await runtime.reload_calendar()
+    preconditions.tag(checked)
     return CalendarYearSummary(
         year=checked.year,
         holidays=len(checked.holidays),

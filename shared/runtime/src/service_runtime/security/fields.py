@@ -152,6 +152,13 @@ class FieldCipher:
         message = f"{purpose}\x00{normalize(value)}".encode()
         return hmac.new(self._lookup_key, message, hashlib.sha256).hexdigest()
 
+    def mac_key(self, purpose: str) -> bytes:
+        """A key for MACs of one purpose (paging cursors…), derived from the lookup key, so
+        no MAC of one purpose verifies for another and no lookup hash is ever a MAC."""
+        return hmac.new(
+            self._lookup_key, f"\x01derived-mac-key\x00{purpose}".encode(), hashlib.sha256
+        ).digest()
+
 
 def normalize(value: str) -> str:
     """What makes two spellings of one ID or phone number equal: no spaces or dashes, upper
