@@ -467,3 +467,28 @@ async def test_two_writers_of_one_etag_one_wins_and_the_other_gets_412(
     current = await notifier.client.get(url, headers=operator)
     assert current.json()["subject"] == winner.json()["subject"]
     assert current.headers["etag"] == winner.headers["etag"]
+
+
+async def test_concurrent_retries_under_one_key_run_the_post_once(
+    services: dict[str, RunningService],
+) -> None:
+    running = services["procuratorate"]
+    staff = _caller("procuratorate", "POST", "/cases", running)
+    keyed = {**staff, "Idempotency-Key": uuid.uuid4().hex}
+    body = case()
+    answers = await asyncio.gather(
+        *(running.client.post("/cases", json=body, headers=keyed) for _ in range(4))
+    )
+    ran = [a for a in answers if a.status_code == 201 and "idempotent-replayed" not in a.headers]
+    assert len(ran) == 1, [(a.status_code, a.text[:100]) for a in answers]
+    for other in answers:
+        if other is not ran[0]:
+            # Still running (409, retry later) or already answered (the stored 201 again).
+            assert other.status_code == 409 or (
+                other.headers.get("idempotent-replayed") == "true"
+                and other.content == ran[0].content
+            ), other.text
+    # Without the key the others would have run too, answering 200 (the same transfer).
+    assert not [a for a in answers if a.status_code == 200]
+    replay = await running.client.post("/cases", json=body, headers=keyed)
+    assert replay.status_code == 201 and replay.content == ran[0].content

@@ -28,7 +28,6 @@ semantics, guarded by ``If-Match``).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from datetime import UTC, datetime, timedelta
@@ -36,9 +35,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service_runtime.errors import Conflict, InvalidInput
+from service_runtime.errors import ApiError, Conflict, InvalidInput
 from service_runtime.security.tokens import InvalidToken
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,8 @@ class IdempotencyMiddleware:
             return
         if not KEY_PATTERN.fullmatch(key):
             await _error(
+                scope,
+                receive,
                 send,
                 InvalidInput(
                     "Idempotency-Key must be 1 to 255 printable ASCII characters",
@@ -158,6 +160,9 @@ class IdempotencyMiddleware:
         )
         now = datetime.now(UTC)
         async with runtime.sessions() as session, session.begin():
+            mine = sa.and_(table.c.caller == caller, table.c.key == key)
+            # This key's own expired claim goes first, whatever the purge's batch holds.
+            await session.execute(sa.delete(table).where(mine, table.c.expires_at < now))
             await _purge_expired(session, table, now)
             claimed = await session.execute(
                 postgresql.insert(table)
@@ -174,23 +179,23 @@ class IdempotencyMiddleware:
             first = claimed.first() is not None
             stored = None
             if not first:
-                stored = (
-                    await session.execute(
-                        sa.select(table).where(table.c.caller == caller, table.c.key == key)
-                    )
-                ).first()
+                stored = (await session.execute(sa.select(table).where(mine))).first()
         if not first:
-            assert stored is not None
-            if stored.request_hash != fingerprint:
+            if stored is not None and stored.request_hash != fingerprint:
                 await _error(
+                    scope,
+                    receive,
                     send,
                     _Unprocessable(
                         "this Idempotency-Key was used for a different request; use a new key",
                         field="Idempotency-Key",
                     ),
                 )
-            elif stored.status is None:
+            elif stored is None or stored.status is None:
+                # Still running, or (gone between the two statements) just refused and freed.
                 await _error(
+                    scope,
+                    receive,
                     send,
                     Conflict(
                         "a request with this Idempotency-Key is still being processed; retry later",
@@ -266,20 +271,13 @@ async def _replay(send: Send, cipher: Any, stored: Any, caller: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _error(send: Send, error: Any) -> None:
-    body = json.dumps(error.body(), ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status_code,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _error(scope: Scope, receive: Receive, send: Send, error: ApiError) -> None:
+    """The refusal rendered by the app's own handler of :class:`ApiError`, so it has every
+    other error's format (a middleware sits outside FastAPI's exception handling)."""
+    handlers = scope["app"].exception_handlers
+    handler = next(handlers[kind] for kind in type(error).__mro__ if kind in handlers)
+    response = await handler(Request(scope, receive), error)
+    await response(scope, receive, send)
 
 
 async def _purge_expired(session: Any, table: sa.Table, now: datetime) -> None:
