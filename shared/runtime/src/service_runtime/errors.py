@@ -64,6 +64,7 @@ TITLES: dict[str, str] = {
     "method_not_allowed": "Method not allowed",
     "conflict": "The current state forbids this action",
     "precondition_failed": "The resource changed since it was read",
+    "idempotency_key_reused": "The Idempotency-Key was used for another request",
     "body_too_large": "The request body is too large",
     "unsupported_media_type": "Unsupported media type",
     "validation_failed": "The request is malformed",

@@ -23,17 +23,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Response
 from pydantic import BaseModel
 
-from service_runtime.errors import ApiError
+from service_runtime.errors import PreconditionFailed
 
 IF_MATCH_DESCRIPTION = (
     "The resource's `ETag` as last read: the write applies only if it is still current "
     "(else 412: read again). Optional; without it the write applies to the current state."
 )
-
-
-class PreconditionFailed(ApiError):
-    status_code = 412
-    code = "precondition_failed"
 
 
 def etag_of(representation: Any) -> str:
@@ -76,6 +71,7 @@ class Preconditions:
                 "the resource changed since it was read (If-Match does not name its current "
                 "ETag): read it again and reapply the change",
                 field="If-Match",
+                where="header",
             )
 
     def tag(self, representation: Any) -> None:

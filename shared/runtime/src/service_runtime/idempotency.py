@@ -35,7 +35,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_runtime.errors import ApiError, Conflict, InvalidInput
@@ -144,6 +143,7 @@ class IdempotencyMiddleware:
                 InvalidInput(
                     "Idempotency-Key must be 1 to 255 printable ASCII characters",
                     field="Idempotency-Key",
+                    where="header",
                 ),
             )
             return
@@ -189,6 +189,7 @@ class IdempotencyMiddleware:
                     _Unprocessable(
                         "this Idempotency-Key was used for a different request; use a new key",
                         field="Idempotency-Key",
+                        where="header",
                     ),
                 )
             elif stored is None or stored.status is None:
@@ -200,6 +201,7 @@ class IdempotencyMiddleware:
                     Conflict(
                         "a request with this Idempotency-Key is still being processed; retry later",
                         field="Idempotency-Key",
+                        where="header",
                     ),
                 )
             else:
@@ -272,12 +274,9 @@ async def _replay(send: Send, cipher: Any, stored: Any, caller: str) -> None:
 
 
 async def _error(scope: Scope, receive: Receive, send: Send, error: ApiError) -> None:
-    """The refusal rendered by the app's own handler of :class:`ApiError`, so it has every
-    other error's format (a middleware sits outside FastAPI's exception handling)."""
-    handlers = scope["app"].exception_handlers
-    handler = next(handlers[kind] for kind in type(error).__mro__ if kind in handlers)
-    response = await handler(Request(scope, receive), error)
-    await response(scope, receive, send)
+    """The refusal as every other error of the API (a middleware sits outside FastAPI's
+    exception handlers)."""
+    await error.response()(scope, receive, send)
 
 
 async def _purge_expired(session: Any, table: sa.Table, now: datetime) -> None:

@@ -92,6 +92,7 @@ class CursorSigner:
             raise InvalidInput(
                 "not a cursor this list issued (pass `next_cursor` as it was given)",
                 field="cursor",
+                where="query",
             ) from None
 
 
@@ -150,7 +151,7 @@ class PageRequest:
         keys = [_key(term) for term in order]
         if self.after is not None:
             if len(self.after) != len(keys):
-                raise InvalidInput("not a cursor this list issued", field="cursor")
+                raise InvalidInput("not a cursor this list issued", field="cursor", where="query")
             query = query.where(_after(keys, self.after))
         query = query.add_columns(
             *(k.expression.label(f"_page_{i}") for i, k in enumerate(keys))
@@ -184,7 +185,9 @@ class PageRequest:
             try:
                 ordered = [item for item in ordered if key(item) > after]
             except TypeError:
-                raise InvalidInput("not a cursor this list issued", field="cursor") from None
+                raise InvalidInput(
+                    "not a cursor this list issued", field="cursor", where="query"
+                ) from None
         return self.take(ordered, key=key)
 
     def page(self, items: Sequence[T]) -> Page[T]:

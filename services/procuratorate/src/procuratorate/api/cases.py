@@ -160,7 +160,7 @@ async def find_cases(
     ] = None,
 ) -> Page[CaseSummary]:
     if received_from and received_to and received_from > received_to:
-        raise InvalidInput("the period ends before it starts", field="received_to")
+        raise InvalidInput("the period ends before it starts", field="received_to", where="query")
     found = await search_cases(
         uow,
         CaseCriteria(
