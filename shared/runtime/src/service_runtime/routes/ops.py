@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -229,6 +229,24 @@ async def get_calendar(runtime: RuntimeDep, paging: Paging) -> Page[CalendarYear
     return paging.page(paging.slice(years, key=lambda summary: (summary.year,)))
 
 
+class CalendarYearView(BaseModel):
+    """One year of the calendar as the service uses it (what ``PUT`` loads, read back)."""
+
+    year: int
+    holidays: list[date]
+    makeup_workdays: list[date]
+    source: str
+
+    @classmethod
+    def of(cls, data: CalendarYear) -> CalendarYearView:
+        return cls(
+            year=data.year,
+            holidays=sorted(data.holidays),
+            makeup_workdays=sorted(data.makeup_workdays),
+            source=data.source,
+        )
+
+
 @router.get(
     "/calendar/{year}",
     summary="One year of the legal calendar as the service uses it, with its ETag",
@@ -236,12 +254,13 @@ async def get_calendar(runtime: RuntimeDep, paging: Paging) -> Page[CalendarYear
 )
 async def get_calendar_year(
     year: Annotated[int, Path(ge=1900, le=2200)], runtime: RuntimeDep, response: Response
-) -> CalendarYear:
+) -> CalendarYearView:
     found = runtime.calendar.years.get(year)
     if found is None:
         raise NotFound("calendar year", year)
-    tag(response, found)
-    return found
+    view = CalendarYearView.of(found)
+    tag(response, view)
+    return view
 
 
 @router.put(
@@ -267,7 +286,7 @@ async def put_calendar_year(
         current = (
             parse_calendar_year(stored) if stored is not None else runtime.calendar.years.get(year)
         )
-        preconditions.check(current)
+        preconditions.check(CalendarYearView.of(current) if current is not None else None)
     if calendar_year.year != year:
         raise InvalidInput(f"body is for {calendar_year.year}, path says {year}", field="year")
     try:
@@ -279,7 +298,7 @@ async def put_calendar_year(
     await announce_calendar_change(session, checked.year)
     await session.commit()
     await runtime.reload_calendar()
-    preconditions.tag(checked)
+    preconditions.tag(CalendarYearView.of(checked))
     return CalendarYearSummary(
         year=checked.year,
         holidays=len(checked.holidays),
