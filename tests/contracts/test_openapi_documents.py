@@ -145,12 +145,16 @@ def test_the_description_tables_name_real_operations(service: str) -> None:
 
 
 def _models(service: str, node: Any) -> set[str]:
-    """The component schemas ``node`` references, directly or through arrays and unions."""
+    """The component schemas ``node`` references, directly or through arrays, unions and the
+    pages of a list (``Page_…``, whose ``items`` are the model)."""
     found: set[str] = set()
     if isinstance(node, dict):
         ref = node.get("$ref", "")
         if ref.startswith("#/components/schemas/"):
-            found.add(ref.rsplit("/", 1)[1])
+            name = ref.rsplit("/", 1)[1]
+            found.add(name)
+            if name.startswith("Page_"):
+                found |= _models(service, document(service)["components"]["schemas"][name])
         for value in node.values():
             found |= _models(service, value)
     elif isinstance(node, list):

@@ -27,7 +27,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from service_runtime.errors import InvalidInput
 
@@ -42,6 +42,8 @@ T = TypeVar("T")
 
 class Page(BaseModel, Generic[T]):
     """One page of a list."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [], "next_cursor": None}]})
 
     items: list[T] = Field(description="This page's items, in the list's documented order.")
     next_cursor: str | None = Field(

@@ -169,7 +169,6 @@ async def list_assignments(
     dependencies=[STAFF],
     response_model=Page[OverdueMeeting],
     summary="Active assignments whose lawyer has not met the suspect N days after assignment",
-    description="Ordered by assignment day, then assignment id.",
 )
 async def overdue_meetings(
     uow: UnitOfWorkDep,

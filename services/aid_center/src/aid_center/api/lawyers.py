@@ -273,6 +273,8 @@ async def _previous_stage_lawyer(
     "/suspects/{suspect_id}/previous-stage-lawyer",
     response_model=PreviousStageLawyerOut,
     summary="The lawyer recorded for the suspect's previous stage (with its ETag)",
+    description="Whom the engine prefers for continuity (Art. 13); 404 when none is recorded. "
+    "Its `ETag` guards a replacement (`If-Match` on the `PUT`).",
 )
 async def get_previous_stage_lawyer(
     suspect_id: UUID, uow: UnitOfWorkDep, response: Response
@@ -288,8 +290,6 @@ async def get_previous_stage_lawyer(
     "/suspects/{suspect_id}/previous-stage-lawyer",
     response_model=PreviousStageLawyerOut,
     summary="Record the lawyer the center appointed in the previous stage (continuity, Art. 13)",
-    description="If-Match (optional): the ETag of the record being replaced; `*`: only if "
-    "one exists.",
     responses=PRECONDITION_RESPONSES,
 )
 async def set_previous_stage_lawyer(

@@ -191,7 +191,6 @@ async def add_shifts(station_id: UUID, body: ShiftsIn, uow: UnitOfWorkDep) -> li
     "/duty-rota",
     response_model=Page[ShiftOut],
     summary="The duty-lawyer rota: shifts between two dates, optionally of one station",
-    description="Ordered by day, station name, lawyer's licence number (then shift id).",
 )
 async def rota(
     uow: UnitOfWorkDep,

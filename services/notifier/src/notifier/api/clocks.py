@@ -53,8 +53,7 @@ class ClockView(BaseModel):
 @router.get(
     "",
     summary="The deadline board",
-    description="Open clocks (or all, with `include_stopped`), overdue first, then by due day "
-    "(then case, kind, clock id).",
+    description="Open clocks (or all, with `include_stopped`), overdue first, then by due day.",
     response_model=Page[ClockView],
 )
 async def board(

@@ -87,8 +87,7 @@ async def get_template(
 @router.put(
     "/{event_type}/{recipient_role}",
     summary="Edit a template",
-    description="The new text is checked (syntax, sandbox, known names) before it is stored. "
-    "If-Match (optional): the template's ETag as read.",
+    description="The new text is checked (syntax, sandbox, known names) before it is stored.",
     response_model=TemplateView,
     responses={400: ERROR_RESPONSES[400], 404: ERROR_RESPONSES[404], **PRECONDITION_RESPONSES},
 )

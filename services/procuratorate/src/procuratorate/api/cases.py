@@ -269,6 +269,8 @@ async def _suspect_view(uow: Any, case_id: UUID, suspect_id: UUID) -> SuspectVie
     "/{case_id}/suspects/{suspect_id}",
     dependencies=[IN_CALLERS_UNIT],
     summary="A suspect of the case, with its ETag (for If-Match on PATCH)",
+    description="The suspect as the case view shows it (grounds, defense status, defenders, "
+    "clocks, facts); its `ETag` guards a correction of the facts (`If-Match` on the `PATCH`).",
 )
 async def get_suspect(
     case_id: UUID, suspect_id: UUID, uow: UnitOfWorkDep, response: Response
@@ -282,8 +284,6 @@ async def get_suspect(
     "/{case_id}/suspects/{suspect_id}",
     dependencies=[IN_CALLERS_UNIT],
     summary="Correct a suspect's facts; eligibility of the whole case is recomputed",
-    description="If-Match (optional): the suspect's ETag as read (`GET "
-    "/cases/{case_id}/suspects/{suspect_id}`); the response's ETag is the suspect's new one.",
     responses=PRECONDITION_RESPONSES,
 )
 async def patch_suspect(

@@ -127,7 +127,6 @@ def ledger_row(line: LedgerLine) -> LedgerRow:
 @router.get(
     "/ledger",
     summary="The work ledger (工作台账): every suspect's defense status, grounds and clocks",
-    description="Ordered by the case's receipt, then the case, then the suspect's place in it.",
 )
 async def get_ledger(criteria: FilterDep, uow: UnitOfWorkDep, paging: Paging) -> Page[LedgerRow]:
     lines = await load_ledger(uow, criteria, uow.now(), paging)

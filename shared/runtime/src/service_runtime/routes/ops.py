@@ -250,6 +250,8 @@ class CalendarYearView(BaseModel):
 @router.get(
     "/calendar/{year}",
     summary="One year of the legal calendar as the service uses it, with its ETag",
+    description="The year as deadlines are counted now (an operator's upload, else the bundled "
+    "data); its `ETag` guards a correction (`If-Match` on `PUT /ops/calendar/{year}`).",
     responses=ERROR_RESPONSES,
 )
 async def get_calendar_year(
@@ -266,8 +268,6 @@ async def get_calendar_year(
 @router.put(
     "/calendar/{year}",
     summary="Load or correct one year's official holiday calendar (no release needed)",
-    description="If-Match (optional): the year's ETag as read (`GET /ops/calendar/{year}`); "
-    "the response's ETag is the year's new one.",
     responses={**ERROR_RESPONSES, **PRECONDITION_RESPONSES},
 )
 async def put_calendar_year(
