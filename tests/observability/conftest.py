@@ -48,7 +48,7 @@ async def worked(service_settings: Callable[..., Any]) -> AsyncIterator[WorkedPl
                 log = (await platform.notifier.client.get(f"/cases/{case_id}/deliveries")).json()
                 return any(
                     d["about_event_type"] == "LawyerAssigned" and d["status"] == "delivered"
-                    for d in log.get("deliveries", [])
+                    for d in log.get("items", [])
                 )
 
             await eventually(lawyer_told, what="the notifier to tell the appointed lawyer")
