@@ -45,7 +45,9 @@ def test_a_hostile_template_is_a_template_problem_found_quickly(body: str) -> No
         assert problem.part == "body"
     else:
         assert len(message.body) <= 100_000
-    assert time.monotonic() - started < 3
+    # A runaway render takes minutes or exhausts memory; a loaded CI machine can stretch a
+    # normal one past a few seconds, so the bound only catches the runaway.
+    assert time.monotonic() - started < 30
 
 
 def test_ordinary_templates_still_render() -> None:
