@@ -20,7 +20,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bench.__main__ import _machine
@@ -135,13 +135,20 @@ async def main() -> int:
         await stack.stop()
         if not args.keep:
             stack.remove()
+    return _summarize(verdicts, began, stack.folder, say)
+
+
+def _summarize(
+    verdicts: list[Verdict], began: float, logs: object, say: Callable[[str], None]
+) -> int:
+    """The table of every run and the failures' reasons; the exit status."""
     print(" ".join(title.ljust(w) for title, w in COLUMNS), file=sys.stderr)
     for verdict in verdicts:
         print(_row(verdict), file=sys.stderr)
     failed = [v for v in verdicts if not v.passed]
     say(
         f"{len(verdicts) - len(failed)}/{len(verdicts)} runs passed in "
-        f"{time.perf_counter() - began:.0f}s; logs in {stack.folder}"
+        f"{time.perf_counter() - began:.0f}s; logs in {logs}"
     )
     for verdict in failed:
         say(f"{verdict.scenario}: {'; '.join(verdict.problems)}")

@@ -29,7 +29,7 @@ import uuid
 
 from bench.infra import ROOT
 from bench.platform import SERVICES
-from faults.__main__ import COLUMNS, _print_json, _row, _until_signalled
+from faults.__main__ import _print_json, _row, _summarize, _until_signalled
 from faults.oracle import Verdict
 from faults.run import Run, Scenario, run_scenario
 from faults.stack import ClusterStack
@@ -124,17 +124,7 @@ async def main() -> int:
         await stack.stop()
         if not args.keep:
             stack.remove()
-    print(" ".join(title.ljust(w) for title, w in COLUMNS), file=sys.stderr)
-    for verdict in verdicts:
-        print(_row(verdict), file=sys.stderr)
-    failed = [v for v in verdicts if not v.passed]
-    say(
-        f"{len(verdicts) - len(failed)}/{len(verdicts)} runs passed in "
-        f"{time.perf_counter() - began:.0f}s; logs in {stack.folder}"
-    )
-    for verdict in failed:
-        say(f"{verdict.scenario}: {'; '.join(verdict.problems)}")
-    return 1 if failed else 0
+    return _summarize(verdicts, began, stack.folder, say)
 
 
 def cli() -> int:

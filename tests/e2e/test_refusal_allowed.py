@@ -15,31 +15,21 @@ from legal_calendar import load_bundled_calendar
 from legal_calendar.deadlines import ASSIGNMENT
 from tests.e2e.platform import running_platform
 from tests.e2e.test_deadline_agreement import _appointed_minor
+from tests.e2e.test_workflow import _roster
 from tests.infrastructure import RunningService, eventually
 
 pytestmark = pytest.mark.integration
 
 
 async def _second_lawyer(aid_center: RunningService) -> str:
-    firm = await aid_center.client.post(
-        "/firms", json={"name": "天津乙律师事务所", "contact": "022-2"}
+    return await _roster(
+        aid_center,
+        firm_name="天津乙律师事务所",
+        lawyer_name="钱律师",
+        number=2,
+        gender="male",
+        years=8,
     )
-    assert firm.status_code == 201, firm.text
-    lawyer = await aid_center.client.post(
-        "/lawyers",
-        json={
-            "firm_id": firm.json()["firm_id"],
-            "name": "钱律师",
-            "license_number": "11201200000002",
-            "contact": "13900000002",
-            "gender": "male",
-            "criminal_practice_years": 8,
-            "specialties": ["juvenile"],
-            "max_concurrent_cases": 5,
-        },
-    )
-    assert lawyer.status_code == 201, lawyer.text
-    return str(lawyer.json()["lawyer_id"])
 
 
 async def _refuse_with_leave(platform: Any, case_id: str, suspect_id: str) -> dict[str, Any]:

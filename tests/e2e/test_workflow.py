@@ -75,20 +75,29 @@ async def _minor_declining_counsel(
     return case_id, suspect_id
 
 
-async def _roster(aid_center: RunningService) -> str:
+async def _roster(
+    aid_center: RunningService,
+    *,
+    firm_name: str = "天津甲律师事务所",
+    lawyer_name: str = "赵律师",
+    number: int = 1,
+    gender: str = "female",
+    years: int = 6,
+) -> str:
+    """A juvenile specialist in a firm of their own; `number` keeps licences and contacts apart."""
     firm = await aid_center.client.post(
-        "/firms", json={"name": "天津甲律师事务所", "contact": "022-1"}
+        "/firms", json={"name": firm_name, "contact": f"022-{number}"}
     )
     assert firm.status_code == 201, firm.text
     lawyer = await aid_center.client.post(
         "/lawyers",
         json={
             "firm_id": firm.json()["firm_id"],
-            "name": "赵律师",
-            "license_number": "11201200000001",
-            "contact": "13900000001",
-            "gender": "female",
-            "criminal_practice_years": 6,
+            "name": lawyer_name,
+            "license_number": f"1120120000000{number}",
+            "contact": f"1390000000{number}",
+            "gender": gender,
+            "criminal_practice_years": years,
             "specialties": ["juvenile"],
             "max_concurrent_cases": 5,
         },
