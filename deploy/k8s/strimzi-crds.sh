@@ -1,27 +1,24 @@
 #!/usr/bin/env bash
-# Strimzi's CustomResourceDefinitions, generated the way Strimzi's own build makes them: its
-# crd-generator run over its api model classes, both from Maven Central (Strimzi publishes the
-# CRD YAML itself only with its GitHub releases). For deploy/k8s/vendor_schemas.py:
+# Strimzi's CustomResourceDefinitions for deploy/k8s/vendor_schemas.py, as Strimzi publishes them:
+# packaging/install/cluster-operator/ of the strimzi-kafka-operator repository at a release tag
+# (Maven Central's crd-generator stops at 0.45.0, whose CRDs serve v1beta2; Strimzi 1.x serves
+# only the kafka.strimzi.io/v1 API, which the data chart uses).
 #
-#   deploy/k8s/strimzi-crds.sh OUT_DIR     # writes kafka.yaml, kafkanodepool.yaml, kafkatopic.yaml, kafkauser.yaml
+#   deploy/k8s/strimzi-crds.sh OUT_DIR            # from GitHub (raw.githubusercontent.com)
+#   deploy/k8s/strimzi-crds.sh OUT_DIR CHECKOUT   # from a local clone of the repository (git show)
+#
+# writes 040-Crd-kafka.yaml, 043-Crd-kafkatopic.yaml, 044-Crd-kafkauser.yaml and
+# 045-Crd-kafkanodepool.yaml into OUT_DIR: the kinds the data chart renders.
 set -euo pipefail
 OUT="$(mkdir -p "$1" && cd "$1" && pwd -P)"
-VERSION="0.45.0"  # the newest release whose crd-generator is on Maven Central
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-cat >"$WORK/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
-  <groupId>local</groupId><artifactId>strimzi-crds</artifactId><version>1</version>
-  <dependencies>
-    <dependency><groupId>io.strimzi</groupId><artifactId>crd-generator</artifactId><version>$VERSION</version></dependency>
-    <dependency><groupId>io.strimzi</groupId><artifactId>api</artifactId><version>$VERSION</version></dependency>
-  </dependencies>
-</project>
-POM
-mvn -q -f "$WORK/pom.xml" dependency:copy-dependencies -DoutputDirectory="$WORK/lib"
-java -cp "$WORK/lib/*" io.strimzi.crdgenerator.CrdGenerator --yaml --crd-api-version v1 \
-  --api-versions v1beta2 \
-  io.strimzi.api.kafka.model.kafka.Kafka="$OUT/kafka.yaml" \
-  io.strimzi.api.kafka.model.nodepool.KafkaNodePool="$OUT/kafkanodepool.yaml" \
-  io.strimzi.api.kafka.model.topic.KafkaTopic="$OUT/kafkatopic.yaml" \
-  io.strimzi.api.kafka.model.user.KafkaUser="$OUT/kafkauser.yaml" 2>/dev/null
+CHECKOUT="${2:-}"
+VERSION="1.2.0"  # a release tag; its operator runs Kafka 4.2.0, 4.2.1 and 4.3.0
+FOLDER="packaging/install/cluster-operator"
+for file in 040-Crd-kafka.yaml 043-Crd-kafkatopic.yaml 044-Crd-kafkauser.yaml 045-Crd-kafkanodepool.yaml; do
+  if [[ -n "$CHECKOUT" ]]; then
+    git -C "$CHECKOUT" show "$VERSION:$FOLDER/$file" >"$OUT/$file"
+  else
+    curl -fsSL "https://raw.githubusercontent.com/strimzi/strimzi-kafka-operator/$VERSION/$FOLDER/$file" \
+      -o "$OUT/$file"
+  fi
+done

@@ -1,7 +1,7 @@
 """Writes the JSON schemas kubeconform validates the charts with (deploy/k8s/schemas/), so that
 validation needs no network. Run by hand when the Kubernetes version or an operator changes:
 
-    python deploy/k8s/vendor_schemas.py KUBERNETES_SCHEMAS CRD_DIR [CRD_DIR ...]
+    python deploy/k8s/vendor_schemas.py [--kubernetes KUBERNETES_SCHEMAS] CRD_DIR [CRD_DIR ...]
 
 - KUBERNETES_SCHEMAS: the ``kubernetes-json-schema/v1.33.0-local-strict`` folder of the PyPI
   package ``kubernetes-validate`` (1.33.0; ``pip download --no-deps kubernetes-validate==1.33.0``
@@ -9,7 +9,10 @@ validation needs no network. Run by hand when the Kubernetes version or an opera
   ``_definitions.json``;
 - CRD_DIR: folders of CustomResourceDefinition YAML: ``config/crd/bases`` of the Go module
   ``github.com/cloudnative-pg/cloudnative-pg@v1.27.1`` (``go mod download -json`` prints where it
-  went), and the folder ``deploy/k8s/strimzi-crds.sh`` writes Strimzi's into. Each version's
+  went), and the folder ``deploy/k8s/strimzi-crds.sh`` writes Strimzi's into (the release's
+  ``packaging/install/cluster-operator/`` CRDs of the strimzi-kafka-operator repository). The
+  schemas a CRD no longer serves are removed: a chart still on a dropped API version then fails
+  validation instead of passing against a stale file. Each version's
   ``openAPIV3Schema`` becomes ``<kind>-<group prefix>-<version>.json``, kubeconform's file
   name, with ``additionalProperties: false`` on every object that declares
   its properties (what ``-strict`` means for a custom resource) unless the CRD lets unknown
@@ -20,8 +23,8 @@ Descriptions are dropped: validation does not read them and they are most of the
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,16 +89,23 @@ def crds(folder: Path) -> None:
                 continue
             group_prefix = crd["spec"]["group"].split(".")[0]
             kind = crd["spec"]["names"]["kind"].lower()
+            for stale in OUT.glob(f"{kind}-{group_prefix}-*.json"):
+                stale.unlink()
             for version in crd["spec"]["versions"]:
                 schema = _strip(version["schema"]["openAPIV3Schema"], strict=True)
                 _write(f"{kind}-{group_prefix}-{version['name']}.json", schema)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kubernetes", type=Path, help="kubernetes-validate's schema folder")
+    parser.add_argument("crd_dirs", type=Path, nargs="*", help="folders of CRD YAML")
+    args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    kubernetes(Path(sys.argv[1]))
-    for folder in sys.argv[2:]:
-        crds(Path(folder))
+    if args.kubernetes is not None:
+        kubernetes(args.kubernetes)
+    for folder in args.crd_dirs:
+        crds(folder)
 
 
 if __name__ == "__main__":

@@ -126,6 +126,8 @@ def test_the_rendered_manifests_validate_strictly(chart: Path) -> None:
         (APP, "automountServiceAccountToken: false", "automountToken: no"),
         (DATA, "kraftMetadata: shared", "kraftMetadatum: shared"),  # Strimzi's CRD
         (DATA, "instances: 3", "instance: 3"),  # CloudNativePG's CRD
+        # Strimzi's v1 API dropped the ACL rule's singular `operation` that v1beta2 accepted.
+        (DATA, "operations: [", "operation: ["),
     ],
 )
 def test_kubeconform_refuses_a_field_the_schema_does_not_know(
@@ -278,8 +280,29 @@ def test_kafka_topics_and_users_are_the_platforms_declarations(data_manifests: s
     [pool] = _of_kind(data_manifests, "KafkaNodePool")
     assert pool["spec"]["replicas"] == 3 and set(pool["spec"]["roles"]) == {"controller", "broker"}
     [kafka] = _of_kind(data_manifests, "Kafka")
-    assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
     assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+
+
+def test_the_strimzi_resources_use_the_only_api_current_strimzi_serves(
+    data_manifests: str,
+) -> None:
+    """Strimzi 1.x serves kafka.strimzi.io/v1 only; a resource left on v1beta2 has no schema
+    (the vendored CRDs no longer serve it) and kubeconform refuses it."""
+    strimzi = [d for d in _documents(data_manifests) if d["apiVersion"].startswith("kafka.")]
+    assert {d["kind"] for d in strimzi} == {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"}
+    assert {d["apiVersion"] for d in strimzi} == {"kafka.strimzi.io/v1"}
+    assert not list((K8S / "schemas").glob("kafka*-kafka-v1beta2.json"))
+    old = data_manifests.replace(
+        "apiVersion: kafka.strimzi.io/v1\n", "apiVersion: kafka.strimzi.io/v1beta2\n", 1
+    )
+    result = _run(
+        _tool("kubeconform"),
+        "-strict",
+        f"-schema-location={K8S / 'schemas'}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
+        "-",
+        stdin=old,
+    )
+    assert result.returncode != 0 and "could not find schema" in result.stdout, result.stdout
 
 
 def test_a_database_operators_uri_file_is_used_through_asyncpg(
