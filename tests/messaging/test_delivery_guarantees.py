@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 
-from defense_messaging import Outbox, OutboxRelay, ensure_topics
+from defense_messaging import Outbox, OutboxRelay
+from defense_messaging.topics import ensure_topics
 from defense_schemas import Envelope, dead_letter_topic
 from defense_schemas.examples import EXAMPLES, example_envelope
 from defense_schemas.topics import Producer

@@ -21,10 +21,11 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 
-from defense_messaging import Outbox, OutboxRelay, ensure_topics
+from defense_messaging import Outbox, OutboxRelay
 from defense_messaging.consumer import EventConsumer, PerEventHandlers
 from defense_messaging.dead_letters import opened_error, opened_value
 from defense_messaging.relay import TransientSendFailure
+from defense_messaging.topics import ensure_topics
 from defense_schemas import Envelope, dead_letter_topic
 from defense_schemas.events.procuratorate import DefenseDecisionRecorded
 from defense_schemas.topics import Producer, TopicPolicy

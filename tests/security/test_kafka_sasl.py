@@ -45,9 +45,10 @@ from aiokafka.errors import (
 
 from aid_center.service import create_app as aid_center_app
 from aid_center.settings import AidCenterSettings
-from defense_messaging import KafkaConnection, Outbox, ensure_topics
+from defense_messaging import KafkaConnection, Outbox
 from defense_messaging.acls import load_acls
 from defense_messaging.consumer import EventConsumer, PerEventHandlers
+from defense_messaging.topics import ensure_topics
 from defense_schemas import Envelope, topics
 from defense_schemas.events.intake import CaseTransferred
 from defense_schemas.events.procuratorate import DefenseDecisionRecorded

@@ -1,4 +1,7 @@
-"""Delivery guarantees shared by every service: outbox, relay, inbox consumer, dead letters."""
+"""Delivery guarantees shared by every service: outbox, relay, inbox consumer, dead letters.
+
+Topic provisioning is imported from ``defense_messaging.topics`` itself: it is also a command
+(``python -m defense_messaging.topics``), and a package that imported it would load it twice."""
 
 from defense_messaging.consumer import (
     Applied,
@@ -13,7 +16,6 @@ from defense_messaging.kafka_client import KafkaConnection
 from defense_messaging.outbox import EventPublisher, Outbox
 from defense_messaging.relay import OutboxRelay
 from defense_messaging.tables import MessagingTables, add_messaging_tables
-from defense_messaging.topics import ensure_topics
 
 __all__ = [
     "Applied",
@@ -29,5 +31,4 @@ __all__ = [
     "PermanentEventError",
     "add_messaging_tables",
     "as_applier",
-    "ensure_topics",
 ]

@@ -33,13 +33,12 @@ from defense_messaging import (
     Outbox,
     OutboxRelay,
     as_applier,
-    ensure_topics,
 )
 from defense_messaging.dead_letters import DEAD_LETTER_SEALER
 from defense_messaging.log_context import bound
 from defense_messaging.log_limits import limit_client_logging
 from defense_messaging.outbox import OUTBOX_SEALER
-from defense_messaging.topics import TopicsMissing
+from defense_messaging.topics import TopicsMissing, ensure_topics
 from defense_schemas import BaseEvent
 from defense_schemas.topics import Producer, TopicPolicy
 from legal_calendar import LegalCalendar
