@@ -46,6 +46,8 @@ CLAIMS = {
 AUDIENCE: dict[str, list[tuple[str, set[Role]]]] = {
     "procuratorate": [
         (r"^/ops/", {OP}),
+        # A defense lawyer reads their own suspects' procedural information (Measures Art. 10).
+        (r"^GET /cases/\{case_id\}(/timeline|/suspects/\{suspect_id\})?$", {P, L}),
         (r"^/(cases|ledger|statistics|ledger\.xlsx)", {P}),
     ],
     "aid_center": [
@@ -75,6 +77,8 @@ AUDIENCE: dict[str, list[tuple[str, set[Role]]]] = {
 SCOPE: dict[str, list[tuple[str, str]]] = {
     "procuratorate": [
         (r"^/ops/", "deployment"),
+        # "unit", and for a lawyer the suspects they defend.
+        (r"^/cases/\{case_id\}(/timeline|/suspects/\{suspect_id\})?$", "unit"),
         (r"^/(cases|ledger|statistics|ledger\.xlsx)", "unit"),
     ],
     "aid_center": [

@@ -71,6 +71,7 @@ def definition() -> ServiceDefinition:
         unit_of_work=ProcuratorateUnitOfWork,
         routers=[
             cases.router,
+            cases.reads,
             defense.router,
             defense_work.router,
             proceedings.router,

@@ -1,10 +1,14 @@
 """Who may use the procuratorate's API (issue 7): its own staff, and each only for the cases of
 their own unit (承办检察院).
 
-Function level: every router admits ``procuratorate_staff`` only (``STAFF``). Object level: a
-route under ``/cases/{case_id}`` first checks, in one query, that the case belongs to the
-caller's unit; another unit's case is a 404, exactly like a case that does not exist, so its
-existence is not disclosed. Lists (the ledger, statistics) filter by the unit in their query.
+Function level: every router admits ``procuratorate_staff`` only (``STAFF``), but for the reads
+a defense lawyer is entitled to (``READERS``: the case view, one suspect, the timeline; Measures
+Art. 10, 信息共享). Object level: a route under ``/cases/{case_id}`` first checks, in one query,
+that the case belongs to the caller's unit; another unit's case is a 404, exactly like a case
+that does not exist, so its existence is not disclosed. A lawyer's read checks, in one query,
+that the lawyer is the active defender (appointed or retained, ``defenders.lawyer_id``) of a
+suspect of the case, and sees only those suspects (``CaseScope``); any other case is a 404.
+Lists (the ledger, statistics) filter by the unit in their query.
 
 Every write route's workflow begins by locking the case row; for a write the check's query
 takes that lock and hands the row to the use case (``uow.cases``), so the case is read
@@ -13,13 +17,15 @@ once, not twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
-from procuratorate.db.tables import cases
+from defense_schemas.vocabulary import DefenseStatus
+from procuratorate.db.tables import cases, defenders, suspects
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from service_runtime.deps import get_unit_of_work
 from service_runtime.errors import NotFound
@@ -32,6 +38,9 @@ UnitOfWorkDep = Annotated[ProcuratorateUnitOfWork, Depends(get_unit_of_work, sco
 STAFF = require_roles(Role.PROCURATORATE_STAFF)
 Staff = Annotated[Principal, STAFF]
 
+
+READERS = require_roles(Role.PROCURATORATE_STAFF, Role.LAWYER)
+Reader = Annotated[Principal, READERS]
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -54,3 +63,62 @@ async def case_of_callers_unit(
 
 
 IN_CALLERS_UNIT = Depends(case_of_callers_unit)
+
+
+# A duty lawyer gives legal help, not a defense (Measures Art. 15): no reading rights from it.
+_DEFENDING = tuple(
+    status.value
+    for status in (
+        DefenseStatus.APPOINTED_ON_NOTICE,
+        DefenseStatus.APPOINTED_ON_APPLICATION,
+        DefenseStatus.RETAINED,
+    )
+)
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """What of a case the caller may read: all of it (the unit's staff), or only the suspects
+    the calling lawyer defends."""
+
+    case_id: UUID
+    suspect_ids: frozenset[UUID] | None = None
+
+    def shows(self, suspect_id: UUID | None) -> bool:
+        return self.suspect_ids is None or suspect_id in self.suspect_ids
+
+
+async def _defended_by(uow: ProcuratorateUnitOfWork, case_id: UUID, lawyer_id: str) -> set[UUID]:
+    try:
+        lawyer = UUID(lawyer_id)
+    except ValueError:
+        return set()  # not a roster id: defends nobody here
+    query = (
+        sa.select(suspects.c.suspect_id)
+        .join(defenders, defenders.c.suspect_id == suspects.c.suspect_id)
+        .where(
+            suspects.c.case_id == case_id,
+            defenders.c.lawyer_id == lawyer,
+            defenders.c.ended_at.is_(None),
+            defenders.c.kind.in_(_DEFENDING),
+        )
+    )
+    return set((await uow.session.execute(query)).scalars())
+
+
+async def case_readable_by_caller(case_id: UUID, caller: Reader, uow: UnitOfWorkDep) -> CaseScope:
+    if caller.role is Role.LAWYER:
+        defended = await _defended_by(uow, case_id, caller.lawyer_id or "")
+        if not defended:
+            raise NotFound("case", case_id)
+        return CaseScope(case_id, frozenset(defended))
+    query = sa.select(cases.c.case_id).where(
+        cases.c.case_id == case_id, cases.c.procuratorate_unit == caller.agency
+    )
+    if (await uow.session.execute(query)).one_or_none() is None:
+        raise NotFound("case", case_id)
+    return CaseScope(case_id)
+
+
+ReadableCase = Annotated[CaseScope, Depends(case_readable_by_caller)]
+"""The case a read route answers, as far as the caller may see it (404 when not at all)."""

@@ -27,7 +27,15 @@ from defense_schemas.vocabulary import (
     Ground,
     SentenceBand,
 )
-from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, Staff, UnitOfWorkDep
+from procuratorate.api.access import (
+    IN_CALLERS_UNIT,
+    READERS,
+    STAFF,
+    CaseScope,
+    ReadableCase,
+    Staff,
+    UnitOfWorkDep,
+)
 from procuratorate.api.views import CaseView, SuspectView, case_view
 from procuratorate.db.case_search import CaseCriteria, search_cases
 from procuratorate.db.personal import open_payload
@@ -52,6 +60,14 @@ router = APIRouter(
     responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
     dependencies=[STAFF],
 )
+
+reads = APIRouter(
+    prefix="/cases",
+    tags=["cases"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[READERS],
+)
+"""What a defense lawyer may read too (Measures Art. 10, 信息共享): their own suspects only."""
 
 
 class SuspectIn(SuspectParticulars):
@@ -192,13 +208,12 @@ async def find_cases(
     )
 
 
-@router.get(
+@reads.get(
     "/{case_id}",
     summary="A case, its suspects, defenders, clocks and notices",
-    dependencies=[IN_CALLERS_UNIT],
 )
-async def get_case_view(case_id: UUID, uow: UnitOfWorkDep) -> CaseView:
-    return await case_view(uow, await uow.cases.case(case_id))
+async def get_case_view(case_id: UUID, scope: ReadableCase, uow: UnitOfWorkDep) -> CaseView:
+    return await case_view(uow, await uow.cases.case(case_id), only=scope.suspect_ids)
 
 
 class TimelineEntry(BaseModel):
@@ -210,14 +225,15 @@ class TimelineEntry(BaseModel):
     payload: dict[str, Any]
 
 
-@router.get(
+@reads.get(
     "/{case_id}/timeline",
     summary="Every event of the case, both sides, in the order received",
-    dependencies=[IN_CALLERS_UNIT],
 )
-async def get_timeline(case_id: UUID, uow: UnitOfWorkDep, paging: Paging) -> Page[TimelineEntry]:
+async def get_timeline(
+    case_id: UUID, scope: ReadableCase, uow: UnitOfWorkDep, paging: Paging
+) -> Page[TimelineEntry]:
     await uow.cases.case(case_id)
-    rows = await uow.cases.timeline_of(case_id, paging)
+    rows = await uow.cases.timeline_of(case_id, paging, suspect_ids=scope.suspect_ids)
     entries = [
         TimelineEntry(
             event_id=row.event_id,
@@ -225,11 +241,19 @@ async def get_timeline(case_id: UUID, uow: UnitOfWorkDep, paging: Paging) -> Pag
             producer=row.producer,
             occurred_at=row.occurred_at,
             suspect_id=row.suspect_id,
-            payload=open_payload(uow.cipher, row),
+            payload=_as_seen_by(scope, open_payload(uow.cipher, row)),
         )
         for row in rows
     ]
     return paging.page(entries)
+
+
+def _as_seen_by(scope: CaseScope, payload: dict[str, Any]) -> dict[str, Any]:
+    """A case event as a lawyer reads it: the co-suspects it also concerns left out."""
+    if scope.suspect_ids is None or "suspect_ids" not in payload:
+        return payload
+    ids = [i for i in payload["suspect_ids"] if UUID(str(i)) in scope.suspect_ids]
+    return {**payload, "suspect_ids": ids}
 
 
 class SuspectFactsPatch(BaseModel):
@@ -257,25 +281,28 @@ class Reassessment(BaseModel):
     discovered: dict[UUID, list[Ground]] = Field(description="Grounds newly found, by suspect.")
 
 
-async def _suspect_view(uow: Any, case_id: UUID, suspect_id: UUID) -> SuspectView:
-    view = await case_view(uow, await uow.cases.case(case_id))
+async def _suspect_view(
+    uow: Any, case_id: UUID, suspect_id: UUID, scope: CaseScope | None = None
+) -> SuspectView:
+    only = scope.suspect_ids if scope is not None else None
+    view = await case_view(uow, await uow.cases.case(case_id), only=only)
     for suspect in view.suspects:
         if suspect.suspect_id == suspect_id:
             return suspect
     raise NotFound("suspect", suspect_id)
 
 
-@router.get(
+@reads.get(
     "/{case_id}/suspects/{suspect_id}",
-    dependencies=[IN_CALLERS_UNIT],
     summary="A suspect of the case, with its ETag (for If-Match on PATCH)",
     description="The suspect as the case view shows it (grounds, defense status, defenders, "
-    "clocks, facts); its `ETag` guards a correction of the facts (`If-Match` on the `PATCH`).",
+    "clocks, facts); its `ETag` guards a correction of the facts (`If-Match` on the `PATCH`). "
+    "Procuratorate staff of the case's unit, or the suspect's defense lawyer (read only).",
 )
 async def get_suspect(
-    case_id: UUID, suspect_id: UUID, uow: UnitOfWorkDep, response: Response
+    case_id: UUID, suspect_id: UUID, scope: ReadableCase, uow: UnitOfWorkDep, response: Response
 ) -> SuspectView:
-    view = await _suspect_view(uow, case_id, suspect_id)
+    view = await _suspect_view(uow, case_id, suspect_id, scope)
     tag(response, view)
     return view
 

@@ -1,6 +1,8 @@
 """The procuratorate's operation descriptions, by ``"METHOD /path"``, where the route itself
 gives none (service_runtime.openapi: a route's own ``description`` or docstring wins). Every
-route is for procuratorate staff, and a case outside the caller's unit is a 404."""
+route is for procuratorate staff, and a case outside the caller's unit is a 404; the case view, a
+suspect and the timeline are also for the suspect's defense lawyer, read only and limited to
+the suspects they defend (any other case is a 404 to them)."""
 
 DESCRIPTIONS: dict[str, str] = {
     "POST /cases": (
@@ -12,11 +14,15 @@ DESCRIPTIONS: dict[str, str] = {
     ),
     "GET /cases/{case_id}": (
         "The case as the procuratorate's projection holds it: each suspect's facts, grounds, "
-        "defense status and defender, the running statutory clocks and the notices sent."
+        "defense status and defender, the running statutory clocks and the notices sent. A "
+        "defense lawyer (role `lawyer`) reads it too, showing only the suspects they defend "
+        "and their notices (Measures Art. 10, 信息共享); a case where they defend nobody is a 404."
     ),
     "GET /cases/{case_id}/timeline": (
         "Every event of the case, the procuratorate's and the aid center's, in the order they "
-        "were applied: the audit trail a reviewer reads."
+        "were applied: the audit trail a reviewer reads. A defense lawyer reads their own "
+        "suspects' events and the case's procedural decisions concerning them; not the "
+        "transfer, which carries every co-suspect's particulars."
     ),
     "PATCH /cases/{case_id}/suspects/{suspect_id}": (
         "Corrects facts of one suspect (only the members sent change). The grounds of every "

@@ -113,11 +113,19 @@ def clock_view(row: Any) -> ClockView:
     return ClockView.model_validate(row, from_attributes=True)
 
 
-async def case_view(uow: ProcuratorateUnitOfWork, case: Any) -> CaseView:
+async def case_view(
+    uow: ProcuratorateUnitOfWork, case: Any, *, only: frozenset[UUID] | None = None
+) -> CaseView:
+    """The case as its unit's staff see it; with ``only``, as a defense lawyer does: those
+    suspects and their notices, nothing of the co-suspects."""
     suspect_rows = await uow.cases.suspects_of(case.case_id)
+    if only is not None:
+        suspect_rows = [s for s in suspect_rows if s.suspect_id in only]
     clock_rows = await uow.cases.clocks_of([case.case_id])
     defender_rows = await uow.cases.defenders_of([s.suspect_id for s in suspect_rows])
-    notice_rows = await uow.cases.notices_of(case.case_id)
+    notice_rows = [
+        n for n in await uow.cases.notices_of(case.case_id) if only is None or n.suspect_id in only
+    ]
     views = []
     for s in suspect_rows:
         mine = [

@@ -155,6 +155,15 @@ def review_values(due: Deadline | None) -> dict[str, Any]:
     }
 
 
+SUSPECT_NEUTRAL_CASE_EVENTS = ("ReviewDeadlineRecounted",)
+"""Events of the whole case that carry no suspect's data: every reader of the case sees them."""
+
+CASE_EVENTS_NAMING_SUSPECTS = ("ProceduralDecisionMade", "ExpeditedProcedureApplied")
+"""Events of the case that list the suspects they concern (``suspect_ids``): a reader limited
+to some suspects sees those naming one of theirs. Any other event without a suspect (the
+transfer, with every suspect's particulars) is for the unit's staff only."""
+
+
 @dataclass(frozen=True)
 class DueDay:
     """A stored deadline's last day, with the calendar years it was guessed for."""
@@ -730,10 +739,39 @@ class CaseRepository:
             ).all()
         )
 
-    async def timeline_of(self, case_id: UUID, page: PageRequest | None = None) -> list[Any]:
+    async def timeline_of(
+        self,
+        case_id: UUID,
+        page: PageRequest | None = None,
+        *,
+        suspect_ids: Iterable[UUID] | None = None,
+    ) -> list[Any]:
         """Every event of the case, both sides, in the order it was recorded (one page of
-        them when ``page`` is given)."""
+        them when ``page`` is given). With ``suspect_ids``, only what concerns those suspects:
+        their own events, and of the case's events those that name one of them or name no
+        suspect's data at all (``SUSPECT_NEUTRAL_CASE_EVENTS``)."""
         query = sa.select(timeline_table).where(timeline_table.c.case_id == case_id)
+        if suspect_ids is not None:
+            wanted = list(suspect_ids)
+            naming = [
+                timeline_table.c.payload["suspect_ids"].contains([str(suspect_id)])
+                for suspect_id in wanted
+            ]
+            query = query.where(
+                sa.or_(
+                    timeline_table.c.suspect_id.in_(wanted),
+                    sa.and_(
+                        timeline_table.c.suspect_id.is_(None),
+                        sa.or_(
+                            timeline_table.c.event_type.in_(SUSPECT_NEUTRAL_CASE_EVENTS),
+                            sa.and_(
+                                timeline_table.c.event_type.in_(CASE_EVENTS_NAMING_SUSPECTS),
+                                sa.or_(*naming),
+                            ),
+                        ),
+                    ),
+                )
+            )
         if page is not None:
             return await page.fetch(self._session, query, [timeline_table.c.id])
         return list((await self._session.execute(query.order_by(timeline_table.c.id))).all())
