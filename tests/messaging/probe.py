@@ -2,9 +2,9 @@
 
 It publishes DefenseDecisionRecorded events (as the procuratorate) and consumes every platform
 topic, recording each applied event (of any type) in ``applied`` with the order it was applied
-in. The
-``note`` field steers its handler: ``reject`` → a permanent rejection, ``bug`` → an exception
-until :data:`behaviour` says the bug is fixed, ``flaky`` → one transient failure first.
+in. The ``note`` field steers its handler: ``reject`` → a permanent rejection, ``bug`` → an
+exception until :data:`behaviour` says the bug is fixed, ``flaky`` → one transient failure
+first, ``unparseable:<text>`` → an exception whose message quotes ``<text>``, every time.
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ async def record(session: AsyncSession, envelope: Envelope, event: DefenseDecisi
         raise PermanentEventError("the probe rejects this decision")
     if event.note == "bug" and not behaviour.bug_fixed:
         raise RuntimeError("a bug in the handler")
+    if event.note and event.note.startswith("unparseable:"):
+        # What a parser or a library does: its message quotes the input it choked on.
+        raise ValueError(f"cannot parse {event.note.removeprefix('unparseable:')!r}")
     if event.note == "flaky" and behaviour.flaky_failures.get(envelope.event_id, 0) < 1:
         behaviour.flaky_failures[envelope.event_id] = 1
         raise ConnectionError("database went away")

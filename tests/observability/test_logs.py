@@ -9,9 +9,11 @@ import uuid
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from defense_messaging.log_context import bound
 from service_runtime.logs import configure_logging
+from tests.messaging.test_hostile_messages import running_probe  # noqa: F401
 from tests.observability.conftest import WorkedPlatform
 
 
@@ -121,4 +123,109 @@ async def test_each_handled_event_binds_its_ids_for_the_handlers_log_lines() -> 
         ("probe", str(second.event_id), str(second.case_id)),
     ]
     assert seen[0]["correlation_id"] == str(first.correlation_id)
+    assert current() == {}
+
+
+@pytestmark_integration
+async def test_a_handlers_exception_quoting_personal_data_stays_out_of_logs_and_dlq_headers(
+    running_probe: Any,  # noqa: F811
+) -> None:
+    """A handler (a parser, a library) fails with a message that quotes the event's personal
+    field. The batch it came in falls back, the handler is retried and the event dead-lettered:
+    no log line and no header of the Kafka copy holds the value; the sealed row has it whole,
+    and every line about the event names it by id."""
+    from defense_messaging.dead_letters import opened_error
+    from defense_schemas import dead_letter_topic
+    from service_runtime.logs import JsonFormatter
+    from tests.infrastructure import eventually, read_topic
+    from tests.messaging.probe import platform
+    from tests.messaging.test_delivery_guarantees import _envelope
+    from tests.messaging.test_hostile_messages import _applied, _filed, _send
+
+    personal = "王小明 13800000000"
+    settings = running_probe.settings
+    topic = settings.topic_procuratorate
+    case_id = uuid.uuid4()
+    failing = _envelope(f"unparseable:{personal}", case_id)
+    good = _envelope("fine", case_id)  # same case, same partition: one poll, one batch
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter("probe", "replica-1"))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        await _send(
+            settings,
+            topic,
+            [(failing.key, failing.to_bytes(), []), (good.key, good.to_bytes(), [])],
+            linger_ms=200,  # both in one produce request, so the consumer polls them together
+        )
+        await eventually(lambda: _filed(running_probe, 1), what="the dead letter")
+        await eventually(lambda: _applied(running_probe, good), what="the event after it")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+    text = out.getvalue()
+    assert personal not in text and "13800000000" not in text
+    lines = _lines(text)
+    failed = [line for line in lines if line["message"].startswith("handler failed")]
+    assert len(failed) == 1
+    assert failed[0]["event_id"] == str(failing.event_id)
+    assert failed[0]["case_id"] == str(case_id)
+    assert "ValueError [message withheld" in failed[0]["message"]
+    assert "Traceback" in failed[0]["exception"] and "probe.py" in failed[0]["exception"]
+    retries = [line for line in lines if line["message"].startswith(f"applying {topic}")]
+    assert retries and {line.get("event_id") for line in retries} == {str(failing.event_id)}
+
+    dead = platform.messaging.dead_letters
+    async with running_probe.runtime.sessions() as session:
+        row = (await session.execute(sa.select(dead))).mappings().one()
+        assert personal in opened_error(session, row), "the sealed row keeps the full reason"
+    records = await read_topic(
+        settings.kafka_bootstrap_servers, dead_letter_topic(topic), until=lambda r: len(r) >= 1
+    )
+    headers = {name: raw.decode() for name, raw in records[0].headers}
+    assert not [name for name, value in headers.items() if "13800000000" in value]
+    assert "dlq.error" not in headers
+    assert headers["dlq.error_kind"] == "handler_error"
+    assert headers["dlq.reason"] == "the handler kept failing (ValueError)"
+    assert headers["dlq.dead_letter_id"] == str(row["id"])
+
+
+async def test_a_unit_of_work_batch_binds_each_events_ids_while_its_handler_runs() -> None:
+    """The consumer hands a whole transaction's events to the applier at once; each handler's
+    log lines must still name its own event, not none (nor the batch's first)."""
+    from types import SimpleNamespace
+
+    from defense_messaging.log_context import current
+    from defense_schemas import Envelope
+    from service_runtime.unit_of_work import HandlersInUnitOfWork
+    from tests.messaging import probe
+
+    seen: list[dict[str, str]] = []
+
+    async def handler(uow: Any, envelope: Envelope, event: Any) -> None:
+        seen.append(dict(current()))
+
+    async def flush() -> None:
+        return None
+
+    uow = SimpleNamespace(audit=SimpleNamespace(flush=flush))
+    runtime = SimpleNamespace(
+        definition=SimpleNamespace(
+            unit_of_work=SimpleNamespace(joining=lambda *_, **__: uow),
+        )
+    )
+    events = [
+        (Envelope.for_event(e, case_id=uuid.uuid4(), producer="procuratorate"), e)
+        for e in (probe.decision("a"), probe.decision("b"))
+    ]
+    applier = HandlersInUnitOfWork(runtime, {type(events[0][1]): handler})  # type: ignore[arg-type]
+    await applier.apply(None, events)  # type: ignore[arg-type]
+    assert [(s["event_id"], s["case_id"]) for s in seen] == [
+        (str(envelope.event_id), str(envelope.case_id)) for envelope, _ in events
+    ]
     assert current() == {}

@@ -101,18 +101,18 @@ def test_mutated_envelopes_decode_to_an_event_or_a_reason(data: st.DataObject) -
 @given(
     key=st.one_of(st.none(), st.binary(max_size=5000)),
     value=st.one_of(st.none(), st.binary(max_size=3000)),
-    reason=st.text(),
+    error_type=st.one_of(st.none(), st.text()),
     topic=st.text(max_size=50),
     limit=st.integers(min_value=0, max_value=4000),
 )
 def test_a_dead_letter_copy_always_fits_text_columns_and_the_size_limit(
-    key: bytes | None, value: bytes | None, reason: str, topic: str, limit: int
+    key: bytes | None, value: bytes | None, error_type: str | None, topic: str, limit: int
 ) -> None:
     copy = dead_letter_copy(
         key=key,
         value=value,
         kind=CONTRACT_VIOLATION,
-        reason=reason,
+        error_type=error_type,
         source_topic=topic,
         source_partition=0,
         source_offset=0,
@@ -142,7 +142,6 @@ def test_a_message_over_the_producer_limit_is_copied_truncated() -> None:
         key=b"k\x00",
         value=value,
         kind=INBOUND_REFUSED,
-        reason="too large",
         source_topic="t",
         source_partition=0,
         source_offset=7,

@@ -132,3 +132,32 @@ async def test_a_batch_leaves_what_one_event_at_a_time_leaves(
     assert together["chain_intact"] and one_by_one["chain_intact"]
     for table in one_by_one:
         assert together[table] == one_by_one[table], table
+
+
+async def test_a_batch_binds_each_events_ids_to_the_lines_logged_while_applying_it(
+    notifier_settings: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The projection applies a transaction's events together; whatever it logs while applying
+    one (a template that does not render, say) must name that event, as the one-by-one path
+    does."""
+    from defense_messaging.log_context import current
+    from notifier.handlers import Projector
+
+    bound_while_applying: list[tuple[str | None, str | None]] = []
+    original = Projector.apply
+
+    def spying(self: Projector, batch: Any, envelope: Envelope, event: Any) -> Any:
+        ids = current()
+        bound_while_applying.append((ids.get("event_id"), ids.get("case_id")))
+        return original(self, batch, envelope, event)
+
+    monkeypatch.setattr(Projector, "apply", spying)
+    history = interleaved_history()[:6]
+    settings = await notifier_settings("batch_log_ids")
+    async with run_service(create_app(settings), settings) as running:
+        applier = event_handlers(running.runtime)
+        async with running.runtime.sessions() as session, session.begin():
+            await applier.apply(session, history)
+    assert bound_while_applying == [
+        (str(envelope.event_id), str(envelope.case_id)) for envelope, _ in history
+    ]

@@ -63,11 +63,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from defense_messaging.dead_letters import sealed_error, sealed_value
-from defense_messaging.decoding import Refusal, dead_letter_copy, decode_record, printable
+from defense_messaging.decoding import (
+    HANDLER_ERROR,
+    REJECTED,
+    Refusal,
+    dead_letter_copy,
+    decode_record,
+    printable,
+)
 from defense_messaging.errors import PermanentEventError, is_transient
 from defense_messaging.inbound import InboundPolicy
 from defense_messaging.kafka_client import KafkaConnection
-from defense_messaging.log_context import bound, envelope_ids
+from defense_messaging.log_context import bound, envelope_ids, redacted, redacted_traceback
 from defense_messaging.outbox import Outbox
 from defense_messaging.tables import MessagingTables
 from defense_messaging.tracing import causes, context_from_headers, span, start_span
@@ -75,6 +82,17 @@ from defense_schemas import BaseEvent, Envelope
 from defense_schemas.topics import TOPIC_POLICIES, TopicPolicy, dead_letter_topic
 
 log = logging.getLogger(__name__)
+
+
+def _loggable(exc: BaseException) -> str:
+    """What a log line may say of ``exc``: a dependency being away (connection refused, a
+    timeout) in full, which names hosts, not people; anything else by its type only, since a
+    handler's, a parser's or a library's message may quote the event (:func:`redacted`)."""
+    return repr(exc) if is_transient(exc) else redacted(exc)
+
+
+def _type_name(exc: BaseException) -> str:
+    return f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
 
 
 class Refused(Exception):
@@ -228,8 +246,13 @@ class EventConsumer:
                 await self._commit()  # one last, bounded try before leaving the group
         except asyncio.CancelledError:
             raise
-        except BaseException:
-            log.exception("consumer %s stopped: no further events are applied", self.group_id)
+        except BaseException as exc:
+            log.error(
+                "consumer %s stopped: no further events are applied (%s)",
+                self.group_id,
+                _loggable(exc),
+                extra={"fields": {"exception": redacted_traceback(exc)}},
+            )
             raise
         finally:
             await self._close()
@@ -367,7 +390,9 @@ class EventConsumer:
                 outcomes = await self._apply_together(records)
             except Exception as exc:
                 # Nothing of the batch was committed: the careful path redoes it record by record.
-                log.info("batch of %d records falls back to one by one: %r", len(records), exc)
+                log.info(
+                    "batch of %d records falls back to one by one: %s", len(records), _loggable(exc)
+                )
             else:
                 each = (time.perf_counter() - started) / len(records)
                 for event_type, outcome in outcomes:
@@ -512,7 +537,9 @@ class EventConsumer:
                 return
             except PermanentEventError as exc:
                 await self._retrying(
-                    partial(self._dead_letter, record, "rejected", str(exc), envelope)
+                    partial(
+                        self._dead_letter, record, REJECTED, str(exc), envelope, _type_name(exc)
+                    )
                 )
                 self._observe(envelope.event_type, "dead_lettered", started)
                 return
@@ -521,9 +548,23 @@ class EventConsumer:
                     await self._backoff(attempts, exc, record)
                     continue
                 if attempts >= self._max_handler_attempts:
-                    log.exception("handler failed %d times; dead-lettering", attempts)
+                    # The traceback's frames, not its messages: the full text is sealed in the
+                    # dead letter.
+                    log.error(
+                        "handler failed %d times (%s); dead-lettering",
+                        attempts,
+                        redacted(exc),
+                        extra={"fields": {"exception": redacted_traceback(exc)}},
+                    )
                     await self._retrying(
-                        partial(self._dead_letter, record, "handler_error", repr(exc), envelope)
+                        partial(
+                            self._dead_letter,
+                            record,
+                            HANDLER_ERROR,
+                            repr(exc),
+                            envelope,
+                            _type_name(exc),
+                        )
                     )
                     self._observe(envelope.event_type, "dead_lettered", started)
                     return
@@ -558,7 +599,12 @@ class EventConsumer:
         return True
 
     async def _dead_letter(
-        self, record: ConsumerRecord, kind: str, reason: str, envelope: Envelope | None = None
+        self,
+        record: ConsumerRecord,
+        kind: str,
+        reason: str,
+        envelope: Envelope | None = None,
+        error_type: str | None = None,
     ) -> None:
         reason = printable(reason)
         # Not the reason: it may quote the message (a contract violation, a handler's error),
@@ -601,7 +647,7 @@ class EventConsumer:
                 key=record.key,
                 value=record.value,
                 kind=kind,
-                reason=reason,
+                error_type=error_type,
                 source_topic=record.topic,
                 source_partition=record.partition,
                 source_offset=record.offset,
@@ -628,7 +674,7 @@ class EventConsumer:
             except Exception as exc:
                 if not is_transient(exc) and attempts >= self._max_handler_attempts:
                     raise
-                log.warning("filing a dead letter failed (%r); retry %d", exc, attempts)
+                log.warning("filing a dead letter failed (%s); retry %d", _loggable(exc), attempts)
                 await asyncio.sleep(min(0.2 * 2**attempts, self._max_backoff))
                 self.beat()  # waiting on the database, not stuck
 
@@ -639,7 +685,7 @@ class EventConsumer:
             record.topic,
             record.partition,
             record.offset,
-            exc,
+            _loggable(exc),
             attempts,
             delay,
         )

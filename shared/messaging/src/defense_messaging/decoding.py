@@ -18,6 +18,20 @@ from defense_schemas.topics import TopicPolicy
 CONTRACT_VIOLATION = "contract_violation"
 INBOUND_REFUSED = "inbound_refused"
 FORBIDDEN_ON_TOPIC = "forbidden_on_topic"
+REJECTED = "rejected"
+HANDLER_ERROR = "handler_error"
+
+PUBLIC_REASONS = {
+    CONTRACT_VIOLATION: "the message breaks the event contract",
+    INBOUND_REFUSED: "the inbound policy refuses the message",
+    FORBIDDEN_ON_TOPIC: "the event does not belong on the topic it came by",
+    REJECTED: "the handler rejected the event for good",
+    HANDLER_ERROR: "the handler kept failing",
+}
+"""What a dead letter's copy says of why, by kind: fixed words, never the refusal's own text,
+which may quote the message (a contract violation names the input it refused, a library's
+exception quotes what it could not parse). The full reason is sealed in ``dead_letters.error``
+(read it at ``/ops/dead-letters``); the copy names its row in ``dlq.dead_letter_id``."""
 
 DLQ_MAX_MESSAGE_BYTES = 1_000_000
 """What a dead letter's copy may weigh on the wire (key and value): under the producer's
@@ -83,18 +97,23 @@ def dead_letter_copy(
     key: bytes | None,
     value: bytes | None,
     kind: str,
-    reason: str,
     source_topic: str,
     source_partition: int,
     source_offset: int,
     consumer: str,
     dead_letter_id: int | None = None,
+    error_type: str | None = None,
     max_bytes: int = DLQ_MAX_MESSAGE_BYTES,
 ) -> DeadLetterCopy:
+    """``error_type``: the class name of a handler's exception (a name from the code, not from
+    the input), added to the public reason."""
     raw_key, raw_value = key or b"", value or b""
+    reason = PUBLIC_REASONS.get(kind, "refused")
+    if error_type:
+        reason = f"{reason} ({error_type})"
     headers: list[tuple[str, str]] = [
         ("dlq.error_kind", printable(kind, 100)),
-        ("dlq.error", printable(reason, 1000)),
+        ("dlq.reason", printable(reason, 300)),
         ("dlq.source_topic", printable(source_topic, 300)),
         ("dlq.source_partition", str(source_partition)),
         ("dlq.source_offset", str(source_offset)),

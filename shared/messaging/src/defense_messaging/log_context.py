@@ -8,6 +8,7 @@ Only ids are bound here, never a value from a payload: logs must hold no persona
 from __future__ import annotations
 
 import contextlib
+import traceback
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
@@ -44,3 +45,50 @@ def envelope_ids(envelope: Envelope) -> dict[str, object]:
         "correlation_id": envelope.correlation_id,
         "causation_id": envelope.causation_id,
     }
+
+
+def redacted(exc: BaseException) -> str:
+    """An exception for a log line: its type and how long its message was, not the message.
+
+    A parser's or a library's message may quote the input it choked on (a name, a phone
+    number); the full text is kept only where personal data may be: the sealed dead letter."""
+    message = str(exc)
+    kind = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
+    return f"{kind} [message withheld: {len(message)} characters]" if message else kind
+
+
+def redacted_traceback(exc: BaseException) -> str:
+    """The traceback as ``logging`` writes it, each exception of the chain (causes and
+    contexts) reduced to :func:`redacted`: the frames say where it failed, never with what.
+    Frames name files, lines and functions only (locals are not captured)."""
+    chain = _chain(exc)
+    out: list[str] = []
+    for index, current in enumerate(chain):
+        if index:
+            out.append(
+                "\nThe above exception was the direct cause of the following exception:\n\n"
+                if current.__cause__ is chain[index - 1]
+                else "\nDuring handling of the above exception, another exception occurred:\n\n"
+            )
+        frames = "".join(
+            traceback.StackSummary.extract(traceback.walk_tb(current.__traceback__)).format()
+        )
+        out.append("Traceback (most recent call last):\n" + frames + redacted(current) + "\n")
+    return "".join(out).rstrip("\n")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what led to it, oldest first (as ``logging`` prints them)."""
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        if current.__cause__ is not None:
+            current = current.__cause__
+        elif current.__context__ is not None and not current.__suppress_context__:
+            current = current.__context__
+        else:
+            current = None
+    return chain[::-1]

@@ -93,10 +93,21 @@ def span(
         finally:
             otel_context.detach(token)
         return
+    # Not the SDK's own exception event: it carries the message, which may quote the input
+    # (the span is exported); the status names the type only.
     with tracer.start_as_current_span(
-        name, context=parent, kind=kind, attributes=dict(attributes or {})
+        name,
+        context=parent,
+        kind=kind,
+        attributes=dict(attributes or {}),
+        record_exception=False,
+        set_status_on_exception=False,
     ) as current:
-        yield current
+        try:
+            yield current
+        except BaseException as exc:
+            current.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__name__))
+            raise
 
 
 def start_span(

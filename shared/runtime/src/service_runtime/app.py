@@ -35,7 +35,7 @@ from defense_messaging import (
     as_applier,
 )
 from defense_messaging.dead_letters import DEAD_LETTER_SEALER
-from defense_messaging.log_context import bound
+from defense_messaging.log_context import bound, redacted
 from defense_messaging.log_limits import limit_client_logging
 from defense_messaging.outbox import OUTBOX_SEALER
 from defense_messaging.topics import TopicsMissing, ensure_topics
@@ -405,10 +405,12 @@ def _loop_ended(loop: OutboxRelay | EventConsumer, task: asyncio.Task[None]) -> 
     fails too, so an orchestrator restarts the process)."""
     if task.cancelled() or (loop.stop_requested and task.exception() is None):
         return
+    failure = task.exception()
     log.error(
-        "%s ended while the service runs (%r): /health fails until the process is restarted",
+        "%s ended while the service runs (%s): /health fails until the process is restarted",
         task.get_name(),
-        task.exception(),
+        # By type: the loop may have died of an event's handler, whose message can quote it.
+        redacted(failure) if failure is not None else "no error",
     )
 
 

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from defense_messaging import Applied, EventPublisher
+from defense_messaging.log_context import bound, envelope_ids
 from defense_schemas import BaseEvent, Envelope
 from legal_calendar import LegalCalendar
 from service_runtime.security.audit import Actor, AuditEntry, append_audit_many
@@ -193,5 +194,6 @@ class HandlersInUnitOfWork:
             await self._handlers.apply(uow, events)
         else:
             for envelope, event in events:
-                await self._handlers[type(event)](uow, envelope, event)
+                with bound(**envelope_ids(envelope)):
+                    await self._handlers[type(event)](uow, envelope, event)
         await uow.audit.flush()

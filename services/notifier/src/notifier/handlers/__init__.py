@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from defense_messaging import Applied, EventPublisher
+from defense_messaging.log_context import bound, envelope_ids
 from defense_schemas import BaseEvent, Envelope, Producer, registered_events
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
@@ -93,9 +94,10 @@ class Projector:
                 continue
             if waiting_for(batch, held.envelope, held.event) is None:
                 batch.release(case_id, held)
-                done.jobs += plan_deliveries(
-                    batch, self.cipher, self.settings, held.envelope, held.event
-                )
+                with bound(**envelope_ids(held.envelope)):  # its messages are the held event's
+                    done.jobs += plan_deliveries(
+                        batch, self.cipher, self.settings, held.envelope, held.event
+                    )
                 done.released.append(held)
         return done
 
@@ -117,7 +119,9 @@ class NotifierProjection:
         jobs = []
         outcomes: list[EventOutcome] = []
         for envelope, event in events:
-            done = projector.apply(batch, envelope, event)
+            # Each event's lines name it (the consumer binds a batch's ids only one at a time).
+            with bound(**envelope_ids(envelope)):
+                done = projector.apply(batch, envelope, event)
             published += done.published
             jobs += done.jobs
             outcomes.append(done)

@@ -156,7 +156,7 @@ class DeadLetterSealer:
 
 class OutboxSealer:
     """Seals an outbox row (the event as the contract publishes it names suspects; a dead
-    letter's copy is anyone's bytes and its ``dlq.error`` header may quote them) with the
+    letter's copy is anyone's bytes) with the
     service's cipher, the row's id as associated data: a value moved to another row does not
     open. The relay opens it just before producing, so the bytes on Kafka are the contract's.
 
