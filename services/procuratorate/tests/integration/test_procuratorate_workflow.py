@@ -498,6 +498,37 @@ async def test_procedural_decisions_move_the_review_deadline(
     assert third.status_code == 409 and at_fault(third) == ["#/kind"]
 
 
+async def test_a_re_transfer_under_the_first_transfer_number_restarts_the_review_period(
+    service: RunningService, producer: AIOKafkaProducer
+) -> None:
+    body = case(suspect(), district="和平区")
+    case_id = (await service.client.post("/cases", json=body)).json()["case_id"]
+    url = f"/cases/{case_id}/procedural-decisions"
+    returned = await service.client.post(
+        url, json={"kind": "return_for_supplementary_investigation"}
+    )
+    assert returned.status_code == 200, returned.text
+    particulars = {k: v for k, v in body.items() if k not in ("received_at", "prosecutor")}
+    event = CaseTransferred.model_validate(
+        {
+            **particulars,
+            "transfer_kind": "after_supplementary_investigation",
+            "transferred_at": "2026-05-04T09:00:00+08:00",
+        }
+    )
+    # The agency's own case id for it is not ours: the unit's transfer number names the case.
+    await publish(producer, service.settings.topic_intake, event, uuid.uuid4(), "tj-psb-hedong")
+
+    async def under_review() -> Any:
+        got = (await service.client.get(f"/cases/{case_id}")).json()
+        return got["review_status"] == "under_review" and got
+
+    got = await eventually(under_review)
+    # CPL Art. 172, 175: a month again from the re-transfer's receipt (its arrival, today).
+    assert got["received_at"] > "2026-05-04" and got["review_deadline"]["due_on"] > "2026-06-04"
+    assert got["receipt_kind"] == "retransfer_after_supplementary_investigation"
+
+
 async def test_duty_lawyer_may_not_witness_when_a_defense_lawyer_acts(
     service: RunningService,
 ) -> None:

@@ -107,3 +107,37 @@ async def test_a_re_transfer_restarts_the_review_period_of_a_returned_case_only(
     reviews = [c for c in uow.cases.clocks if c.kind == ClockKind.REVIEW_PERIOD.value]
     assert [c.due_on for c in reviews] == [date(2026, 10, 1), date(2026, 12, 2)]
     assert uow.events(CaseReceived)[-1].receipt_kind is retransfer
+
+
+async def test_a_re_transfer_under_the_first_transfer_number_restarts_the_review_period() -> None:
+    uow = FakeUnitOfWork()
+    receipt = await receive_case(uow, ex.CASE, case_id=uuid.uuid4(), received_at=RECEIVED)  # type: ignore[arg-type]
+    retransfer = ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION
+    later = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    case = uow.cases.cases[receipt.case_id]
+    case.review_status, case.review_deadline = "returned", None
+    # The agency sends the case back under the number it first had, and may not repeat the
+    # case id: the unit's transfer number names the case (CPL Art. 175 restarts the period).
+    again = await receive_case(
+        uow,  # type: ignore[arg-type]
+        ex.CASE,
+        case_id=uuid.uuid4(),
+        received_at=later,
+        receipt_kind=retransfer,
+    )
+
+    assert (again.case_id, again.created) == (receipt.case_id, False)
+    assert case.review_status == "under_review" and case.received_at == later
+    assert case.review_deadline == date(2026, 12, 2)
+    assert uow.events(CaseReceived)[-1].receipt_kind is retransfer
+    # The same re-transfer delivered twice is one receipt: no second restart.
+    events = len(uow.emitted)
+    twice = await receive_case(
+        uow,  # type: ignore[arg-type]
+        ex.CASE,
+        case_id=receipt.case_id,
+        received_at=datetime(2026, 11, 3, 1, 0, tzinfo=UTC),
+        receipt_kind=retransfer,
+    )
+    assert (twice.case_id, twice.created) == (receipt.case_id, False)
+    assert len(uow.emitted) == events and case.received_at == later

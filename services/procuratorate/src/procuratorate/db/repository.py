@@ -269,8 +269,24 @@ class CaseRepository:
         ).one()
 
     async def add_transfer(self, **values: Any) -> None:
-        """Record a receipt of a transfer (the same transfer twice is one case)."""
-        await self._session.execute(sa.insert(case_transfers).values(**values))
+        """Record a receipt of a transfer (the same transfer twice is one case). A re-transfer
+        under the first transfer's number keeps that number on its case, with the latest
+        receipt."""
+        insert = pg_insert(case_transfers).values(**values)
+        await self._session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[
+                    case_transfers.c.procuratorate_unit,
+                    case_transfers.c.transferring_agency,
+                    case_transfers.c.transfer_number,
+                ],
+                set_={
+                    "receipt_kind": insert.excluded.receipt_kind,
+                    "received_at": insert.excluded.received_at,
+                },
+                where=case_transfers.c.case_id == insert.excluded.case_id,
+            )
+        )
 
     async def add_suspects(
         self, case_id: UUID, people: Iterable[tuple[SuspectParticulars, Iterable[Ground]]]

@@ -81,7 +81,16 @@ async def receive_case(
         case_id,
         ids,
     )
+    retransfer = receipt_kind is ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION
     if earlier.known is not None:
+        # The unit's transfer number names the case. An agency may send a returned case back
+        # under the number it first had: that is the re-transfer (CPL Art. 175), not the first
+        # transfer again, so it restarts the review period; anything else under a known number
+        # (a duplicate delivery, the re-transfer itself again) is the case already received.
+        if retransfer:
+            case = await uow.cases.case(earlier.known, lock=True)
+            if case.review_status == ReviewStatus.RETURNED:
+                await _restart_review(uow, earlier.known, particulars, received_at, caused_by)
         return Receipt(earlier.known, created=False)
     if earlier.case_unit is not None and earlier.case_unit != particulars.procuratorate_unit:
         case_id = uuid.uuid4()
@@ -89,7 +98,7 @@ async def receive_case(
         particulars = _fresh_suspect_ids(particulars, set(earlier.taken_elsewhere))
     existing = earlier.case_unit == particulars.procuratorate_unit
     taken = earlier.taken_here
-    if receipt_kind is ReceiptKind.RETRANSFER_AFTER_SUPPLEMENTARY_INVESTIGATION:
+    if retransfer:
         if not existing:
             raise Conflict(
                 f"case {case_id} was never received, so it cannot be re-transferred",
