@@ -13,12 +13,13 @@ schemas, which the API never sends, are removed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
+from fastapi.openapi.utils import get_fields_from_routes, get_openapi
 from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
 
 from service_runtime.errors import (
     AUTH_RESPONSES,
@@ -369,6 +370,48 @@ def describe(schema: dict[str, Any], descriptions: Mapping[str, str]) -> dict[st
     return schema
 
 
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _model_examples(routes: Sequence[Any]) -> dict[str, list[list[Any]]]:
+    """Every model's ``examples`` as its class declares them, by the model's title, for each
+    model a route takes or answers and every model nested in one."""
+    found: dict[str, list[list[Any]]] = {}
+    for field in get_fields_from_routes(list(routes)):
+        if field.field_info.annotation is None:
+            continue
+        generated = TypeAdapter(field.field_info.annotation).json_schema(mode=field.mode)
+        for schema in (generated, *generated.get("$defs", {}).values()):
+            if "examples" in schema and "title" in schema:
+                found.setdefault(schema["title"], []).append(schema["examples"])
+    return found
+
+
+def restore_example_nulls(schema: dict[str, Any], routes: Sequence[Any]) -> dict[str, Any]:
+    """Put back the ``null`` members of the models' examples, in place.
+
+    FastAPI encodes the document with ``exclude_none``, which also drops every ``null`` inside
+    an example: an example of a model with a required nullable field (``next_cursor: null`` on
+    a last page) would then lack the field and contradict its own schema. Each component's
+    examples are replaced by the declared ones they came from (the same title, equal once the
+    nulls are dropped)."""
+    declared = _model_examples(routes)
+    for component in schema.get("components", {}).get("schemas", {}).values():
+        examples = component.get("examples")
+        if examples is None:
+            continue
+        for candidate in declared.get(component.get("title", ""), []):
+            if _without_nulls(candidate) == examples:
+                component["examples"] = candidate
+                break
+    return schema
+
+
 def install_openapi(app: FastAPI, descriptions: Mapping[str, str] | None = None) -> None:
     """``app.openapi()`` builds the document once, shaped as this module says."""
 
@@ -384,6 +427,7 @@ def install_openapi(app: FastAPI, descriptions: Mapping[str, str] | None = None)
                 tags=app.openapi_tags,
                 servers=app.servers,
             )
+            restore_example_nulls(schema, app.routes)
             app.openapi_schema = describe(document_problems(schema), descriptions or {})
         return app.openapi_schema
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, ResponsibleParty
 from legal_calendar import closes_at, legal_date
@@ -27,6 +27,34 @@ router = APIRouter(
 
 
 class ClockView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "clock_id": "d2c4e6f8-0a1b-4c3d-9e5f-7a8b9c0d1e2f",
+                    "case_id": "3f6c2a1e-8b4d-4c2a-9e1f-5a7b9c0d1e2f",
+                    "kind": "assignment",
+                    "suspect_id": "9b2e4d6f-1a3c-4e5b-8d7f-0a1b2c3d4e5f",
+                    "responsible": "aid_center",
+                    "agency": "天津市河东区法律援助中心",
+                    "district": "河东区",
+                    "started_on": "2026-03-04",
+                    "due_on": "2026-03-09",
+                    "provisional": False,
+                    "missing_years": [],
+                    "reason": "津河东检〔2026〕12号",
+                    "open": True,
+                    "overdue": False,
+                    "days_left": 2,
+                    "approaching_sent_at": "2026-03-06T09:00:00+08:00",
+                    "breached_at": None,
+                    "outcome": None,
+                    "stopped_at": None,
+                }
+            ]
+        }
+    )
+
     clock_id: UUID
     case_id: UUID
     kind: ClockKind

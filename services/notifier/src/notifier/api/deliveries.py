@@ -5,12 +5,12 @@ message are decrypted for the response."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from defense_schemas.vocabulary import DeliveryChannel, RecipientRole
 from notifier.api.access import BOARD_READERS, BoardReader, UnitOfWorkDep, visible_to
@@ -24,7 +24,32 @@ router = APIRouter(tags=["deliveries"], responses=AUTH_RESPONSES, dependencies=[
 DeliveryStatus = Literal["pending", "delivered", "failed", "skipped"]
 
 
+_DELIVERY_EXAMPLE: dict[str, Any] = {
+    "notification_id": "a7b9c1d3-e5f7-4a9b-8c1d-3e5f7a9b1c3d",
+    "case_id": "3f6c2a1e-8b4d-4c2a-9e1f-5a7b9c0d1e2f",
+    "suspect_id": "9b2e4d6f-1a3c-4e5b-8d7f-0a1b2c3d4e5f",
+    "about_event_id": "6b8d0f2a-4c6e-4f1a-9b3d-5e7f9a1c3e5a",
+    "about_event_type": "LawyerAssigned",
+    "recipient_role": "lawyer",
+    "recipient_name": "王律师",
+    "channel": "sms",
+    "address": "13800000001",
+    "subject": "法律援助指派通知：李某某",
+    "body": "王律师：您已被指派为犯罪嫌疑人李某某（天津市河东区人民检察院审查起诉案件，"
+    "津公东诉字〔2026〕101号）提供辩护。请及时阅卷、会见犯罪嫌疑人（《实施办法》第七条）。",
+    "status": "delivered",
+    "attempts": 1,
+    "last_error": None,
+    "next_attempt_at": None,
+    "created_at": "2026-03-06T11:20:05+08:00",
+    "delivered_at": "2026-03-06T11:20:07+08:00",
+    "failed_at": None,
+}
+
+
 class DeliveryView(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_DELIVERY_EXAMPLE]})
+
     notification_id: UUID
     case_id: UUID
     suspect_id: UUID | None
@@ -51,6 +76,22 @@ class DeliveryView(BaseModel):
 class DeliveryLog(Page[DeliveryView]):
     """A page of the case's deliveries (``items``, by creation, then id) with the counts of
     all of them (of the status asked for, if any)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [_DELIVERY_EXAMPLE],
+                    "next_cursor": None,
+                    "case_id": "3f6c2a1e-8b4d-4c2a-9e1f-5a7b9c0d1e2f",
+                    "delivered": 3,
+                    "failed": 0,
+                    "pending": 1,
+                    "skipped": 0,
+                }
+            ]
+        }
+    )
 
     case_id: UUID
     delivered: int

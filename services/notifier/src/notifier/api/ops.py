@@ -11,7 +11,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from notifier.api.access import UnitOfWorkDep
 from notifier.db.tables import clocks, held_deliveries
@@ -30,6 +30,20 @@ router = APIRouter(
 
 
 class HeldDeliveryView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_id": "6b8d0f2a-4c6e-4f1a-9b3d-5e7f9a1c3e5a",
+                    "case_id": "3f6c2a1e-8b4d-4c2a-9e1f-5a7b9c0d1e2f",
+                    "waits_for": "notice",
+                    "held_at": "2026-03-06T11:20:03+08:00",
+                    "age_seconds": 4.2,
+                }
+            ]
+        }
+    )
+
     event_id: UUID = Field(description="The held event (its messages are planned when released).")
     case_id: UUID
     waits_for: Literal["case", "notice"] = Field(

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from notifier.api.access import OPERATORS, UnitOfWorkDep
 from notifier.db.tables import templates
@@ -28,6 +28,22 @@ router = APIRouter(
 
 
 class TemplateView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_type": "LawyerAssigned",
+                    "recipient_role": "lawyer",
+                    "subject": "法律援助指派通知：{{ suspect_name }}",
+                    "body": "{{ recipient_name }}律师：您已被指派为犯罪嫌疑人{{ suspect_name }}"
+                    "（{{ case.transfer_number }}）提供辩护。请及时阅卷、会见犯罪嫌疑人。",
+                    "version": 3,
+                    "updated_at": "2026-03-01T08:30:00+08:00",
+                }
+            ]
+        }
+    )
+
     event_type: str = Field(description="The event the message reports, or `*` (any).")
     recipient_role: str = Field(description="The recipient's role, or `*` (any).")
     subject: str
@@ -37,6 +53,18 @@ class TemplateView(BaseModel):
 
 
 class TemplateEdit(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "法律援助指派通知：{{ suspect_name }}",
+                    "body": "{{ recipient_name }}律师：您已被指派为犯罪嫌疑人{{ suspect_name }}"
+                    "（{{ case.transfer_number }}）提供辩护。请及时阅卷、会见犯罪嫌疑人。",
+                }
+            ]
+        }
+    )
+
     subject: str = Field(min_length=1, max_length=500)
     body: str = Field(min_length=1, max_length=20_000)
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from defense_schemas.events.common import (
     CaseParticulars,
@@ -27,6 +27,7 @@ from defense_schemas.vocabulary import (
     Ground,
     SentenceBand,
 )
+from procuratorate.api import examples as x
 from procuratorate.api.access import (
     IN_CALLERS_UNIT,
     READERS,
@@ -36,6 +37,7 @@ from procuratorate.api.access import (
     Staff,
     UnitOfWorkDep,
 )
+from procuratorate.api.examples import examples
 from procuratorate.api.views import CaseView, SuspectView, case_view
 from procuratorate.db.case_search import CaseCriteria, search_cases
 from procuratorate.db.personal import open_payload
@@ -73,6 +75,8 @@ reads = APIRouter(
 class SuspectIn(SuspectParticulars):
     """A suspect as entered over REST: the contract's particulars, the birth date bounded."""
 
+    model_config = ConfigDict(json_schema_extra=examples(x.SUSPECT_IN))
+
     birth_date: ApiDate = Field(description="Date of birth; decides minority (LAL Art. 25(1)(1)).")
     offence_date: ApiDate | None = Field(
         None,
@@ -84,6 +88,8 @@ class SuspectIn(SuspectParticulars):
 class CaseTransferIn(CaseParticulars):
     """A case transferred for review, as entered in the procuratorate's UI: the same particulars
     an agency's CaseTransferred carries, validated by the same model."""
+
+    model_config = ConfigDict(json_schema_extra=examples(x.CASE_TRANSFER_IN))
 
     suspects: tuple[SuspectIn, ...] = Field(
         min_length=1,
@@ -128,6 +134,8 @@ async def post_case(
 
 
 class SuspectSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.SUSPECT_SUMMARY))
+
     suspect_id: UUID
     name: str
     defense_status: DefenseStatus
@@ -135,6 +143,8 @@ class SuspectSummary(BaseModel):
 
 class CaseSummary(BaseModel):
     """A case as a search finds it; ``GET /cases/{case_id}`` has the rest."""
+
+    model_config = ConfigDict(json_schema_extra=examples(x.CASE_SUMMARY))
 
     case_id: UUID
     transfer_number: str
@@ -217,6 +227,8 @@ async def get_case_view(case_id: UUID, scope: ReadableCase, uow: UnitOfWorkDep) 
 
 
 class TimelineEntry(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.TIMELINE_ENTRY))
+
     event_id: UUID
     event_type: str
     producer: str
@@ -259,7 +271,7 @@ def _as_seen_by(scope: CaseScope, payload: dict[str, Any]) -> dict[str, Any]:
 class SuspectFactsPatch(BaseModel):
     """Facts that came to light after receipt; only the fields given change."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples(x.SUSPECT_FACTS_PATCH))
 
     birth_date: ApiDate | None = None
     offence_date: ApiDate | None = None
@@ -277,6 +289,8 @@ class SuspectFactsPatch(BaseModel):
 
 
 class Reassessment(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.REASSESSMENT))
+
     grounds: dict[UUID, list[Ground]] = Field(description="Every suspect's grounds now.")
     discovered: dict[UUID, list[Ground]] = Field(description="Grounds newly found, by suspect.")
 
@@ -343,12 +357,16 @@ async def patch_suspect(
 class InformedPersonIn(InformedPerson):
     """A person told, as entered over REST: the contract's fields, the instant bounded."""
 
+    model_config = ConfigDict(json_schema_extra=examples(x.INFORMED_PERSON))
+
     informed_at: ApiDatetime | None = Field(
         default=None, description="When this person was told; the notification's when absent."
     )
 
 
 class RightsNotificationIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.RIGHTS_NOTIFICATION_IN))
+
     informed: list[InformedPersonIn] = Field(
         min_length=1,
         description="Everyone told: the suspect and the close relatives or guardian (Art. 3).",
@@ -362,6 +380,8 @@ class RightsNotificationIn(BaseModel):
 
 
 class RightsNotificationOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.RIGHTS_NOTIFICATION_OUT))
+
     suspect_id: UUID
     notified_at: datetime
     legal_aid_warning_given: bool

@@ -6,14 +6,16 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from defense_schemas.events.common import Officer, RetainedCounsel
 from defense_schemas.events.procuratorate import NoticeOfDefenseLetter
 from defense_schemas.fields import Note, ShortText
 from defense_schemas.vocabulary import DefenseChoice, NoticeItem, PersonRole, RefusalOutcome
 from official_documents import PdfUnavailable, TemplateError, content_disposition, converter
+from procuratorate.api import examples as x
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
+from procuratorate.api.examples import examples
 from procuratorate.api.views import DeadlineView, NoticeView
 from procuratorate.db.personal import open_notice
 from procuratorate.documents.letter import issue_date, letter_docx, letter_filename
@@ -43,6 +45,8 @@ PDF = "application/pdf"
 
 
 class DecisionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.DEFENSE_DECISION_IN))
+
     choice: DefenseChoice
     decided_by: PersonRole = PersonRole.SUSPECT
     decided_at: ApiDatetime | None = None
@@ -54,6 +58,8 @@ class DecisionIn(BaseModel):
 
 
 class DecisionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.DEFENSE_DECISION_OUT))
+
     notice_id: UUID | None = Field(description="The letter sent, for a mandatory-scope suspect.")
     duty_lawyer_request_id: UUID | None = Field(
         description="The duty-lawyer request, for a suspect outside the scope (Art. 15)."
@@ -149,12 +155,16 @@ async def get_letter_pdf(case_id: UUID, notice_id: UUID, uow: UnitOfWorkDep) -> 
 
 
 class SupplementIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.SUPPLEMENT_IN))
+
     items: list[NoticeItem] = Field(min_length=1)
     added_materials: list[ShortText] = Field(default_factory=list)
     supplemented_at: ApiDatetime | None = None
 
 
 class SupplementOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.SUPPLEMENT_OUT))
+
     review_deadline: DeadlineView
     days_left: int
     warning: str | None = Field(description="Set when little time is left before the deadline.")
@@ -181,6 +191,8 @@ async def post_supplement(
 
 
 class RefusalIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.REFUSAL_IN))
+
     assignment_id: UUID
     refusal_reason: Note
     outcome: RefusalOutcome
@@ -188,6 +200,8 @@ class RefusalIn(BaseModel):
 
 
 class RefusalOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.REFUSAL_OUT))
+
     reappointment_request_id: UUID | None
 
 
@@ -213,6 +227,8 @@ async def post_refusal(
 
 
 class ReappointmentIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.REAPPOINTMENT_IN))
+
     assignment_id: UUID
 
 
@@ -233,6 +249,8 @@ async def post_reappointment(
 
 
 class SelfDefenseIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.SELF_DEFENSE_IN))
+
     statement: Note
 
 
@@ -250,6 +268,8 @@ async def post_self_defense(
 
 
 class CounselIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.COUNSEL_IN))
+
     counsel: RetainedCounsel
     retained_by: PersonRole = PersonRole.SUSPECT
     suspect_accepts: bool | None = Field(
@@ -258,6 +278,8 @@ class CounselIn(BaseModel):
 
 
 class CounselOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.COUNSEL_OUT))
+
     retention_id: UUID | None = Field(description="None when the suspect declined the counsel.")
 
 
@@ -282,10 +304,14 @@ async def post_private_counsel(
 
 
 class DismissalIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.DISMISSAL_IN))
+
     note: Note | None = None
 
 
 class DismissalOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.DISMISSAL_OUT))
+
     renotify: bool = Field(description="Legal aid must be notified again (Art. 6).")
     notice_id: UUID | None
 

@@ -8,12 +8,14 @@ from datetime import datetime
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from defense_schemas.events.procuratorate import LawyerOpinion
 from defense_schemas.fields import Note, Place, Reference
 from defense_schemas.vocabulary import WitnessMode
+from procuratorate.api import examples as x
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
+from procuratorate.api.examples import examples
 from procuratorate.api.views import DeadlineView
 from procuratorate.workflow import defense_work
 from service_runtime.api_types import ApiDatetime
@@ -30,10 +32,14 @@ router = APIRouter(
 
 
 class FileReviewRequestIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.FILE_REVIEW_REQUEST_IN))
+
     requested_at: ApiDatetime | None = Field(None, description="When asked; now when absent.")
 
 
 class FileReviewRequestOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.FILE_REVIEW_REQUEST_OUT))
+
     request_id: UUID
     suspect_id: UUID
     defender_name: str
@@ -61,6 +67,8 @@ async def post_file_review_request(
 
 
 class SchedulingIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.SCHEDULING_IN))
+
     location: Place = Field(description="Where, or the electronic file-review channel.")
     review_starts_at: ApiDatetime | None = Field(
         None, description="When the review starts; absent: at once (the arrangement's time)."
@@ -72,6 +80,8 @@ class SchedulingIn(BaseModel):
 
 
 class SchedulingOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.SCHEDULING_OUT))
+
     request_id: UUID
     review_starts_at: datetime
     location: str
@@ -101,6 +111,8 @@ async def post_file_review_scheduling(
 
 
 class FileReviewView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.FILE_REVIEW_VIEW))
+
     request_id: UUID
     suspect_id: UUID
     defender_name: str
@@ -124,6 +136,8 @@ async def get_file_reviews(
 
 
 class WrittenOpinionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.WRITTEN_OPINION_IN))
+
     received_at: ApiDatetime | None = Field(None, description="When received; now if absent.")
     covers_plea_matters: bool = Field(
         False, description="In a plea case, it addresses the matters of CPL Art. 173(2)."
@@ -132,6 +146,8 @@ class WrittenOpinionIn(BaseModel):
 
 
 class WrittenOpinionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.WRITTEN_OPINION_OUT))
+
     opinion_id: UUID
     defender_name: str
     received_at: datetime
@@ -166,6 +182,8 @@ async def post_written_opinion(
 
 
 class ConsultationIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.CONSULTATION_IN))
+
     recommendation: Note = Field(description="The sentencing recommendation reached (量刑建议).")
     recording_ref: Reference = Field(description="The audio-video recording (同步录音录像).")
     lawyer_attendance: WitnessMode = Field(
@@ -178,6 +196,8 @@ class ConsultationIn(BaseModel):
 
 
 class ConsultationOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.CONSULTATION_OUT))
+
     consultation_id: UUID
 
 

@@ -9,12 +9,14 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from defense_schemas.vocabulary import DefenseStatus, Ground
 from legal_calendar import LEGAL_TIMEZONE
 from official_documents import content_disposition
+from procuratorate.api import examples as x
 from procuratorate.api.access import STAFF, Staff, UnitOfWorkDep
+from procuratorate.api.examples import examples
 from procuratorate.api.views import DeadlineView
 from procuratorate.db.repository import DueDay
 from procuratorate.domain.ledger import LedgerLine, ledger_workbook
@@ -73,6 +75,8 @@ FilterDep = Annotated[LedgerFilter, Depends(ledger_filter)]
 
 
 class LedgerClockView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.LEDGER_CLOCK))
+
     kind: str
     scope: str = Field(description="`suspect`, or `case` for the review period.")
     subject: str | None
@@ -87,6 +91,8 @@ class LedgerClockView(BaseModel):
 
 
 class LedgerDefenderView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.LEDGER_DEFENDER))
+
     kind: str
     name: str
     firm: str | None
@@ -95,6 +101,8 @@ class LedgerDefenderView(BaseModel):
 
 
 class LedgerRow(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.LEDGER_ROW))
+
     case_id: UUID
     transfer_number: str
     procuratorate_unit: str
@@ -134,6 +142,8 @@ async def get_ledger(criteria: FilterDep, uow: UnitOfWorkDep, paging: Paging) ->
 
 
 class ClockRateView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.CLOCK_RATE))
+
     kind: str
     settled: int = Field(description="Clocks met, on time or late (cancelled ones excluded).")
     on_time: int
@@ -142,12 +152,16 @@ class ClockRateView(BaseModel):
 
 
 class LawyerLoadView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.LAWYER_LOAD))
+
     lawyer: str
     appointments: int
     active: int
 
 
 class StatisticsView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.STATISTICS))
+
     suspects: int
     covered: int = Field(description="Suspects with any defense status but `none`.")
     coverage_rate: float | None
@@ -190,12 +204,16 @@ def statistics_view(stats: Statistics) -> StatisticsView:
 
 
 class StatisticsGroupView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.STATISTICS_GROUP))
+
     district: str
     period: str = Field(description="e.g. 2026-03, 2026-Q1, 2026, or all.")
     statistics: StatisticsView
 
 
 class StatisticsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.STATISTICS_OUT))
+
     granularity: Granularity
     total: StatisticsView = Field(description="Every suspect the filter selects.")
     groups: list[StatisticsGroupView] = Field(description="By district and period.")

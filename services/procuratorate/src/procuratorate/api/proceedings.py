@@ -7,11 +7,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from defense_schemas.fields import Note, OrgName, PersonName, Reference
 from defense_schemas.vocabulary import ProceduralDecisionKind, WitnessMode, WitnessRole
+from procuratorate.api import examples as x
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
+from procuratorate.api.examples import examples
 from procuratorate.api.views import DeadlineView, review_deadline_view
 from procuratorate.domain.commands import DecideProcedure
 from procuratorate.workflow import proceedings
@@ -28,6 +30,8 @@ router = APIRouter(
 
 
 class DecisionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.PROCEDURAL_DECISION_IN))
+
     kind: ProceduralDecisionKind
     suspect_ids: list[UUID] | None = Field(None, description="Default: every suspect.")
     decided_at: ApiDatetime | None = None
@@ -40,6 +44,8 @@ class DecisionIn(BaseModel):
 
 
 class DecisionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.PROCEDURAL_DECISION_OUT))
+
     decision_id: UUID
     review_status: str
     review_deadline: DeadlineView | None
@@ -76,11 +82,15 @@ async def post_procedural_decision(
 
 
 class ExpeditedIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.EXPEDITED_IN))
+
     suspect_ids: list[UUID] = Field(min_length=1)
     decided_at: ApiDatetime | None = None
 
 
 class ExpeditedOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.EXPEDITED_OUT))
+
     review_deadline: DeadlineView
 
 
@@ -97,6 +107,8 @@ async def post_expedited(case_id: UUID, body: ExpeditedIn, uow: UnitOfWorkDep) -
 
 
 class WitnessIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.WITNESS_IN))
+
     witness_role: WitnessRole
     witness_name: PersonName
     lawyer_id: UUID | None = None

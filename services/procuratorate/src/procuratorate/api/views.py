@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from procuratorate.api import examples as x
+from procuratorate.api.examples import examples
 from procuratorate.db.personal import open_facts, open_name, open_notice
 from procuratorate.db.repository import review_due
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
@@ -19,7 +21,7 @@ class DeadlineView(BaseModel):
     yet, so only weekends and the fixed-date holidays were known — with those years. A
     provisional day is counted again when the year is loaded (``PUT /ops/calendar/{year}``)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=examples(x.DEADLINE))
 
     due_on: date = Field(description="The last day (Asia/Shanghai).")
     provisional: bool = Field(description="Counted on a guessed calendar; recounted on loading.")
@@ -34,6 +36,8 @@ def review_deadline_view(case: Any) -> DeadlineView | None:
 
 
 class ClockView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.CLOCK))
+
     kind: str
     subject: str | None
     trigger_on: date
@@ -46,6 +50,8 @@ class ClockView(BaseModel):
 
 
 class DefenderView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.DEFENDER))
+
     kind: str
     name: str
     firm: str | None
@@ -63,6 +69,8 @@ class DefenderView(BaseModel):
 
 
 class NoticeView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.NOTICE))
+
     notice_id: UUID
     suspect_id: UUID
     document_number: str
@@ -74,6 +82,8 @@ class NoticeView(BaseModel):
 
 
 class SuspectView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.SUSPECT_VIEW))
+
     suspect_id: UUID
     name: str
     grounds: list[str]
@@ -88,6 +98,8 @@ class SuspectView(BaseModel):
 
 
 class CaseView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(x.CASE_VIEW))
+
     case_id: UUID
     transfer_number: str
     transferring_agency: str

@@ -232,6 +232,19 @@ async def get_calendar(runtime: RuntimeDep, paging: Paging) -> Page[CalendarYear
 class CalendarYearView(BaseModel):
     """One year of the calendar as the service uses it (what ``PUT`` loads, read back)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2026,
+                    "holidays": ["2026-01-01", "2026-02-16", "2026-02-17", "2026-10-01"],
+                    "makeup_workdays": ["2026-02-14", "2026-09-27"],
+                    "source": "国务院办公厅关于2026年部分节假日安排的通知",
+                }
+            ]
+        }
+    )
+
     year: int
     holidays: list[date]
     makeup_workdays: list[date]

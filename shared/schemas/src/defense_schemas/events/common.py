@@ -6,7 +6,7 @@ from datetime import date
 from typing import Self
 from uuid import UUID
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from defense_schemas.base import ContractModel
 from defense_schemas.fields import (
@@ -72,12 +72,22 @@ class Officer(ContractModel):
     """An official handling the case: a prosecutor or case handler (检察人员/案件承办人), or the
     transferring agency's officer."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "王检察官", "contact": "022-24000000"}]}
+    )
+
     name: PersonName = Field(description="The official's name.")
     contact: ContactInfo = Field(description="The official's phone number or e-mail.")
 
 
 class Guardian(ContractModel):
     """A minor suspect's legal guardian (法定代理人/监护人)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "李某", "relationship": "父亲", "contact": "13900000003"}]
+        }
+    )
 
     name: PersonName = Field(description="The guardian's name.")
     relationship: ShortText | None = Field(
@@ -89,6 +99,12 @@ class Guardian(ContractModel):
 class CloseRelative(ContractModel):
     """A close relative (近亲属) to be informed of the right to counsel (Measures Art. 3)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "张某", "relationship": "母亲", "contact": "13900000004"}]
+        }
+    )
+
     name: PersonName = Field(description="The relative's name.")
     relationship: ShortText = Field(description="The relationship to the suspect, e.g. 配偶.")
     contact: ContactInfo | None = Field(
@@ -98,6 +114,19 @@ class CloseRelative(ContractModel):
 
 class RetainedCounsel(ContractModel):
     """A defender the suspect (or a relative or guardian) retained (委托辩护人)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "赵律师",
+                    "law_firm": "天津某某律师事务所",
+                    "contact": "13800000011",
+                    "license_number": "11201201010123456",
+                }
+            ]
+        }
+    )
 
     name: PersonName = Field(description="The defender's name.")
     law_firm: OrgName | None = Field(
@@ -249,6 +278,19 @@ class SuspectParticulars(ContractModel):
 class OrganisationSuspect(ContractModel):
     """An organisation (单位) suspected in the case. Not a suspect for appointed defense; listed
     so that nothing tries to appoint a lawyer for it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "suspect_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+                    "name": "天津某某商贸有限公司",
+                    "credit_code": "91120102MA05XXXX1Q",
+                    "charges": ["单位行贿罪"],
+                }
+            ]
+        }
+    )
 
     suspect_id: UUID = Field(description="The organisation's suspect id in this case.")
     name: OrgName = Field(description="The organisation's registered name.")

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from defense_schemas.base import BaseEvent, ContractModel
 from defense_schemas.events.common import (
@@ -571,6 +571,18 @@ class StageHandedOver(ProcuratorateEvent):
 
 class LawyerOpinion(ContractModel):
     """One opinion the lawyer raised in a sentencing consultation and its answer."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "opinion": "犯罪嫌疑人系初犯、偶犯，建议从轻处罚",
+                    "response": "adopted",
+                    "explanation": None,
+                }
+            ]
+        }
+    )
 
     opinion: Note = Field(description="The lawyer's opinion.")
     response: OpinionResponse = Field(description="Adopted, or explained and not adopted.")
