@@ -96,6 +96,25 @@ async def test_a_use_cases_state_and_event_commit_together_or_not_at_all(
     assert await _count(running, outbox, outbox.c.event_id == lost_event.event_id) == 0
 
 
+async def test_after_commit_callbacks_run_once_on_commit_and_never_on_rollback(
+    running: RunningService,
+) -> None:
+    """What a metric observes after the commit (the notice→assignment latency) must not count
+    a transaction that rolled back, such as a batch that falls back to one event at a time."""
+    runtime = running.runtime
+    ran: list[str] = []
+    async with runtime.unit_of_work() as uow:
+        uow.after_commit(lambda: ran.append("first"))
+        uow.after_commit(lambda: ran.append("second"))
+        assert ran == [], "not before the commit"
+    assert ran == ["first", "second"]
+    with pytest.raises(RuntimeError):
+        async with runtime.unit_of_work() as uow:
+            uow.after_commit(lambda: ran.append("rolled back"))
+            raise RuntimeError("the use case fails")
+    assert ran == ["first", "second"]
+
+
 async def _send(running: RunningService, *envelopes: Envelope) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=running.settings.kafka_bootstrap_servers)
     await producer.start()

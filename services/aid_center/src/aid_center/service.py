@@ -22,6 +22,7 @@ from aid_center.calendar_recount import recount_provisional_periods
 from aid_center.db.tables import metadata, platform
 from aid_center.errors import install_domain_errors
 from aid_center.handlers import event_handlers
+from aid_center.metrics import declare as declare_metrics
 from aid_center.settings import AidCenterSettings
 from aid_center.unit_of_work import AidCenterUnitOfWork
 from service_runtime.app import Runtime, ServiceDefinition, build_app
@@ -85,6 +86,7 @@ def definition() -> ServiceDefinition:
         personal_fields=PERSONAL_FIELDS,
         install_domain_errors=install_domain_errors,
         on_calendar_changed=recount_provisional,
+        declare_metrics=declare_metrics,
     )
 
 

@@ -375,6 +375,7 @@ class FakeUnitOfWork:
     now_is: datetime = NOW
     published: list[Published] = field(default_factory=list)
     aid: FakeAid = field(default_factory=FakeAid)
+    assignments_made: list[Envelope | None] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.now_is
@@ -384,6 +385,9 @@ class FakeUnitOfWork:
     ) -> Envelope:
         self.published.append(Published(event, case_id))
         return Envelope.for_event(event, case_id=case_id, producer="aid-center")
+
+    def assignment_made(self, caused_by: Envelope | None) -> None:
+        self.assignments_made.append(caused_by)
 
     def events(self, kind: type[BaseEvent]) -> list[Any]:
         return [p.event for p in self.published if isinstance(p.event, kind)]

@@ -164,6 +164,9 @@ class ServiceDefinition:
     api_version: str = API_VERSION
     """The API's version (``info.version``), as service_runtime.openapi.API_VERSION says."""
     on_calendar_changed: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
+    declare_metrics: Callable[[ServiceMetrics], None] | None = None
+    """Makes the service's own series when the app is built (``metrics.gauge``,
+    ``metrics.histogram``), so they are in ``/metrics`` from the first scrape, at zero."""
     """Recompute what a calendar change settles (provisional deadlines); run in every replica
     after it has re-read the calendar (service_runtime.calendar_watch)."""
 
@@ -177,6 +180,8 @@ def kafka_connection(definition: ServiceDefinition, settings: ServiceSettings) -
 
 def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
     metrics = ServiceMetrics(definition.name)
+    if definition.declare_metrics is not None:
+        definition.declare_metrics(metrics)
     shutdown = ShutdownState()
     tracing = tracer_provider(definition.name, settings)
 

@@ -63,6 +63,7 @@ class ServiceMetrics:
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
         self._own_gauges: dict[tuple[str, tuple[str, ...]], Gauge] = {}
+        self._own_histograms: dict[str, Histogram] = {}
         self.info = Gauge(
             PREFIX + "service_info",
             "Always 1; names the service this process runs",
@@ -190,6 +191,23 @@ class ServiceMetrics:
                 PREFIX + name, documentation, labels, registry=self.registry
             )
         return gauge
+
+    def histogram(
+        self,
+        name: str,
+        documentation: str,
+        labels: tuple[str, ...] = (),
+        *,
+        buckets: tuple[float, ...],
+    ) -> Histogram:
+        """A service's own histogram in this app's registry, made on first use (``name``
+        without the ``defense_`` prefix)."""
+        histogram = self._own_histograms.get(name)
+        if histogram is None:
+            histogram = self._own_histograms[name] = Histogram(
+                PREFIX + name, documentation, labels, registry=self.registry, buckets=buckets
+            )
+        return histogram
 
     def record_liveness(self, checks: dict[str, str], relay_failing_seconds: float) -> None:
         """What ``/health`` would say of each loop, as gauges (no I/O)."""

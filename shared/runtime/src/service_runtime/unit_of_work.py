@@ -23,6 +23,7 @@ aggregates) subclasses :class:`UnitOfWork` and names the subclass in its
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast, runtime_checkable
@@ -41,6 +42,8 @@ from service_runtime.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from service_runtime.app import Runtime
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -98,6 +101,32 @@ class AuditTrail:
         )
 
 
+_AFTER_COMMIT = "defense_after_commit"
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Queue ``callback`` to run when ``session``'s transaction commits; dropped on rollback."""
+    queued: list[Callable[[], None]] | None = session.info.get(_AFTER_COMMIT)
+    if queued is None:
+        queued = session.info[_AFTER_COMMIT] = []
+        sync = session.sync_session
+
+        def committed(_: Any) -> None:
+            callbacks, queued[:] = list(queued), []
+            for run in callbacks:
+                try:
+                    run()
+                except Exception:  # the commit happened; a metric's failure must not undo it
+                    log.exception("an after-commit callback failed")
+
+        def rolled_back(_: Any) -> None:
+            queued.clear()
+
+        sa.event.listen(sync, "after_commit", committed)
+        sa.event.listen(sync, "after_rollback", rolled_back)
+    queued.append(callback)
+
+
 class UnitOfWork(Generic[SettingsT]):
     """One transaction of a service and what its use cases need (see the module docstring).
 
@@ -123,6 +152,12 @@ class UnitOfWork(Generic[SettingsT]):
             clock=runtime.clock,
             deferred=deferred_audit,
         )
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` (no I/O: a metric, say) once this transaction has committed; never
+        when it rolls back (a batch that falls back to one event at a time rolls back first,
+        and its events' callbacks come again from the transactions that do commit)."""
+        on_commit(self.session, callback)
 
     @classmethod
     def joining(

@@ -274,6 +274,7 @@ async def appoint(
             document_number=number,
         )
     await uow.publish(event, case_id=notice["case_id"], caused_by=caused_by)
+    uow.assignment_made(caused_by)
     return Appointment(decision, assignment_id)
 
 
