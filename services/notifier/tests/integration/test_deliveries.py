@@ -18,7 +18,12 @@ from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.events.common import Lawyer, Officer
-from defense_schemas.vocabulary import ReceiptKind, TerminationReason
+from defense_schemas.vocabulary import (
+    AssignmentEndReason,
+    ReceiptKind,
+    ReplacementReason,
+    TerminationReason,
+)
 from notifier.service import create_app
 from tests.infrastructure import operator, run_service
 from tests.problems import at_fault
@@ -406,3 +411,120 @@ async def test_the_assignment_applied_before_the_case_and_letter_still_reaches_t
             # Facts that arrived after the clock closed still describe it.
             assert assignment[0]["agency"] == ex.CENTER
             assert assignment[0]["district"] == ex.CASE.district
+
+
+async def test_an_ended_appointment_and_a_moved_review_deadline_tell_those_concerned(
+    notifier_settings: Callable[..., Any], tmp_path: Path
+) -> None:
+    """AssignmentEnded (an allowed refusal, Measures Art. 5 ¶1) reaches the lawyer who stops,
+    the case handler, the procuratorate's system and the guardian; ReviewDeadlineRecounted
+    reaches the lawyer defending now, who must file the written opinion before it (Art. 9)."""
+    sms_file = tmp_path / "sms.jsonl"
+    with SmtpServer() as smtp:
+        async with WebhookReceiver(secret="test-secret") as agency:
+            settings = await notifier_settings(
+                "ended",
+                smtp_port=smtp.port,
+                sms_file_path=sms_file,
+                procuratorate_webhook_url=agency.url,
+            )
+            bootstrap = settings.kafka_bootstrap_servers
+            case_id = uuid4()
+            async with run_service(create_app(settings), settings) as svc:
+                svc.client.headers.update(operator(settings))
+                client = svc.client
+                await publish(
+                    bootstrap,
+                    settings.topic_procuratorate,
+                    [
+                        wrap(case_received(), case_id, "procuratorate"),
+                        wrap(letter_sent(), case_id, "procuratorate"),
+                    ],
+                )
+                await case_known(client, case_id)
+                ended = aid.AssignmentEnded(
+                    assignment_id=ex.ASSIGNMENT,
+                    suspect_id=ex.LI,
+                    lawyer_id=LAWYER.lawyer_id,
+                    notice_id=ex.NOTICE,
+                    reason=AssignmentEndReason.REFUSAL_ALLOWED,
+                    ended_at=ex.at(8),
+                )
+                successor = Lawyer(
+                    **{**LAWYER.model_dump(), "name": "周律师", "contact": "zhou@firm-b.example"}
+                )
+                await publish(
+                    bootstrap,
+                    settings.topic_aid_center,
+                    [
+                        wrap(lawyer_assigned(), case_id, "aid-center"),
+                        wrap(ended, case_id, "aid-center"),
+                        wrap(
+                            aid.LawyerReplaced(
+                                suspect_id=ex.LI,
+                                previous_assignment_id=ex.ASSIGNMENT,
+                                assignment_id=ex.ASSIGNMENT_2,
+                                lawyer=successor,
+                                reason=ReplacementReason.REFUSAL_REAPPOINTMENT,
+                                replaced_at=ex.at(10),
+                            ),
+                            case_id,
+                            "aid-center",
+                        ),
+                    ],
+                )
+
+                async def log() -> dict[str, Any]:
+                    response = await client.get(f"/cases/{case_id}/deliveries")
+                    return response.json() if response.status_code == 200 else {}
+
+                # 3 for the assignment, 4 for its end, 3 for the replacement.
+                await eventually(log, lambda body: body.get("delivered") == 10)
+                recount = pr.ReviewDeadlineRecounted(
+                    counted_from=date(2026, 3, 2),
+                    review_deadline=date(2026, 4, 3),
+                    previous_review_deadline=date(2026, 4, 2),
+                    review_deadline_provisional=False,
+                    recounted_at=ex.at(11),
+                )
+                await publish(
+                    bootstrap,
+                    settings.topic_procuratorate,
+                    [wrap(recount, case_id, "procuratorate")],
+                )
+                final = await eventually(log, lambda body: body.get("delivered") == 11)
+                told = {
+                    (d["about_event_type"], d["recipient_role"], d["channel"])
+                    for d in final["items"]
+                    if d["about_event_type"] in ("AssignmentEnded", "ReviewDeadlineRecounted")
+                }
+                assert told == {
+                    ("AssignmentEnded", "lawyer", "email"),
+                    ("AssignmentEnded", "prosecutor", "email"),
+                    ("AssignmentEnded", "procuratorate", "webhook"),
+                    ("AssignmentEnded", "guardian", "sms"),
+                    ("ReviewDeadlineRecounted", "lawyer", "email"),
+                }
+
+                def mail(to: str, about: str) -> str:
+                    [message] = [
+                        m for m in smtp.messages if to in m["To"] and about in str(m["Subject"])
+                    ]
+                    return str(message.get_content())
+
+                stop = mail("chen@firm-a.example", "指派结束")
+                assert "理由正当，已予准许" in stop and "请停止以辩护人身份履职" in stop
+                handler = mail("wang@hedong", "不再辩护")
+                assert "书面通知法律援助机构另行指派律师" in handler
+                assert "2026年3月8日" in handler
+                moved = mail("zhou@firm-b.example", "期限变更")
+                assert "2026年4月2日变更为2026年4月3日" in moved and "李某某" in moved
+                # The lawyer who stopped hears nothing more of the case.
+                assert not any(
+                    "chen@firm-a.example" in m["To"] and "期限" in str(m["Subject"])
+                    for m in smtp.messages
+                )
+                sms = [json.loads(line) for line in sms_file.read_text().splitlines()]
+                assert any("不再为其辩护" in s["text"] for s in sms)
+                hooks = [body["about_event_type"] for body in agency.received]
+                assert hooks.count("AssignmentEnded") == 1 and agency.rejected == 0

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
-from defense_schemas.vocabulary import DeliveryChannel, RecipientRole, TerminationReason
+from defense_schemas.events import procuratorate as pr
+from defense_schemas.vocabulary import (
+    AssignmentEndReason,
+    DeliveryChannel,
+    RecipientRole,
+    TerminationReason,
+)
 from notifier.domain.deliveries import Contact, channel_for, recipients_for, retry_delay
 from notifier.domain.signature import sign, verify
 from notifier.domain.templates import TemplateProblem, cn_date, render, sample_context
@@ -60,6 +66,49 @@ def test_aid_terminated_reaches_this_suspects_family_only_where_reachable() -> N
     assert found == {
         (RecipientRole.GUARDIAN, "13900000003"),
         (RecipientRole.LAWYER, "chen@firm-a.example"),
+    }
+
+
+@pytest.mark.parametrize("reason", list(AssignmentEndReason))
+def test_an_ended_appointment_reaches_the_lawyer_the_handler_and_the_family(
+    reason: AssignmentEndReason,
+) -> None:
+    event = aid.AssignmentEnded(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        lawyer_id=ex.LAWYER.lawyer_id,
+        notice_id=ex.NOTICE,
+        reason=reason,
+        ended_at=ex.at(8),
+    )
+    hooks = {RecipientRole.PROCURATORATE: "https://jcy.example/hooks"}
+    found = {(r.role, r.address) for r in recipients_for(event, CONTACTS, hooks)}
+    # Art. 5: the lawyer stops; the case handler must see the suspect defended again (counsel
+    # retained, or the written request; after a failed replacement, the center's 3 days run);
+    # the guardian or relatives may retain counsel for the suspect (Art. 6).
+    assert found == {
+        (RecipientRole.LAWYER, "chen@firm-a.example"),
+        (RecipientRole.PROSECUTOR, "wang@hedong.jcy.example"),
+        (RecipientRole.PROCURATORATE, "https://jcy.example/hooks"),
+        (RecipientRole.GUARDIAN, "13900000003"),
+    }
+
+
+def test_a_recounted_review_deadline_reaches_every_suspects_lawyer() -> None:
+    event = pr.ReviewDeadlineRecounted(
+        counted_from=date(2026, 3, 2),
+        review_deadline=date(2026, 4, 3),
+        previous_review_deadline=date(2026, 4, 2),
+        review_deadline_provisional=False,
+        recounted_at=ex.at(9),
+    )
+    zhangs = Contact(RecipientRole.LAWYER, "赵律师", "zhao@firm-b.example", ex.ZHANG)
+    found = recipients_for(event, [*CONTACTS, zhangs], {})
+    # The written opinions are due before the review period ends (Art. 9): the case-wide
+    # event concerns every suspect, so each defending lawyer hears of it, about their suspect.
+    assert {(r.role, r.address, r.suspect_id) for r in found} == {
+        (RecipientRole.LAWYER, "chen@firm-a.example", ex.LI),
+        (RecipientRole.LAWYER, "zhao@firm-b.example", ex.ZHANG),
     }
 
 

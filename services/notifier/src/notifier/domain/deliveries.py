@@ -139,6 +139,21 @@ AUDIENCE: Mapping[str, tuple[RecipientRole, ...]] = {
     "DutyLawyerAssigned": (RecipientRole.DUTY_LAWYER,),
     # Art. 5: the center must appoint another lawyer.
     "ReappointmentRequested": (RecipientRole.AID_CENTER,),
+    # Art. 5 ¶1: an appointment ended while aid goes on (an allowed refusal, or a replacement
+    # nobody could take). The lawyer must stop; the case handler must see the suspect defended
+    # again (counsel retained, or the written request for another lawyer; after a failed
+    # replacement the center's Art. 4 period runs); the guardian or relatives may retain
+    # counsel for the suspect (Art. 6), as after a termination.
+    "AssignmentEnded": (
+        RecipientRole.LAWYER,
+        RecipientRole.PROSECUTOR,
+        RecipientRole.PROCURATORATE,
+        RecipientRole.GUARDIAN,
+        RecipientRole.CLOSE_RELATIVE,
+    ),
+    # Art. 9-10: the review period's last day moved (its year's calendar was loaded); each
+    # lawyer's written opinion is due before it.
+    "ReviewDeadlineRecounted": (RecipientRole.LAWYER,),
 }
 
 _AGENCY_ROLES = (RecipientRole.PROCURATORATE, RecipientRole.AID_CENTER)
@@ -161,9 +176,12 @@ def recipients_for(
     """Every delivery an event needs: for each role in its audience, each known contact of that
     role (for the suspects it concerns, or case-wide), through the channel its address allows.
     Agencies are reached through their systems' webhooks. Duplicates (one lawyer for two
-    suspects) are delivered once."""
+    suspects) are delivered once. An event of the whole case (it names no suspect, e.g. the
+    review period moved) concerns every suspect: each suspect's contacts of the roles hear of
+    it."""
     audience = AUDIENCE.get(event.event_type, ())
     suspects = set(suspects_of(event))
+    whole_case = not suspects
     known = list(contacts)
     found: dict[tuple[RecipientRole, str, DeliveryChannel], Recipient] = {}
     first_suspect = next(iter(sorted(suspects, key=str)), None)
@@ -179,7 +197,7 @@ def recipients_for(
         for contact in known:
             if contact.role is not role:
                 continue
-            if role not in _CASE_WIDE and contact.suspect_id not in suspects:
+            if role not in _CASE_WIDE and not whole_case and contact.suspect_id not in suspects:
                 continue
             channel = channel_for(contact.address)
             if channel is None:

@@ -24,19 +24,20 @@ def upgrade() -> None:
     )
     op.add_column(
         "suspects",
-        sa.Column(
-            "legal_aid_law_ground", sa.Boolean, nullable=False, server_default=sa.false()
-        ),
+        sa.Column("legal_aid_law_ground", sa.Boolean, nullable=False, server_default=sa.false()),
     )
     op.add_column(
         "clocks",
-        sa.Column(
-            "missing_years", pg.JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")
-        ),
+        sa.Column("missing_years", pg.JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     )
 
 
 def downgrade() -> None:
     op.drop_column("clocks", "missing_years")
-    for column in ("legal_aid_law_ground", "aid_terminated", "letter_reopened_at", "notice_sent_at"):
+    for column in (
+        "legal_aid_law_ground",
+        "aid_terminated",
+        "letter_reopened_at",
+        "notice_sent_at",
+    ):
         op.drop_column("suspects", column)
