@@ -9,7 +9,15 @@ cluster and the code cannot disagree (tests/deploy/test_k8s_chart.py fails when 
   rendered as Strimzi ``KafkaUser`` resources (SCRAM-SHA-512, simple authorization);
 - ``defense-coverage-data/files/audit_guard.sql``: the audit log's guard
   (``service_runtime.security.audit.audit_guard_sql``), run by CloudNativePG as the superuser
-  in each service's new database, as docker-compose's database init runs it.
+  in each service's new database, as docker-compose's database init runs it;
+
+and the services chart's copies of the observability files (Helm reads files inside its chart
+only):
+
+- ``defense-coverage/files/dashboards/*.json``: the Grafana dashboards of
+  ``deploy/observability/grafana/dashboards/``, shipped as ConfigMaps for Grafana's sidecar;
+- ``defense-coverage/files/alerts.yml``: ``deploy/observability/alerts.yml``, shipped as a
+  PrometheusRule.
 
 Run it after changing either: ``.venv/bin/python deploy/k8s/generate.py`` (``--check`` only
 compares).
@@ -29,6 +37,8 @@ from service_runtime.security.audit import audit_guard_sql
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "deploy" / "k8s" / "defense-coverage-data" / "files"
+SERVICES_FILES = ROOT / "deploy" / "k8s" / "defense-coverage" / "files"
+OBSERVABILITY = ROOT / "deploy" / "observability"
 
 PARTITIONS = 6
 REPLICATION_FACTOR = 3  # the data chart's three brokers
@@ -61,15 +71,28 @@ def acl_declarations() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def rendered() -> dict[str, str]:
+def observability_copies() -> dict[Path, str]:
+    """The dashboards and the alert rules, as the services chart ships them."""
+    copies = {
+        SERVICES_FILES / "dashboards" / path.name: path.read_text(encoding="utf-8")
+        for path in sorted((OBSERVABILITY / "grafana" / "dashboards").glob("*.json"))
+    }
+    copies[SERVICES_FILES / "alerts.yml"] = (OBSERVABILITY / "alerts.yml").read_text(
+        encoding="utf-8"
+    )
+    return copies
+
+
+def rendered() -> dict[Path, str]:
     acls = acl_declarations()
     return {
-        "topics.json": json.dumps(
+        FILES / "topics.json": json.dumps(
             topic_declarations(), indent=2, sort_keys=True, ensure_ascii=False
         )
         + "\n",
-        "acls.json": json.dumps(acls, indent=2, ensure_ascii=False) + "\n",
-        "audit_guard.sql": audit_guard_sql(),
+        FILES / "acls.json": json.dumps(acls, indent=2, ensure_ascii=False) + "\n",
+        FILES / "audit_guard.sql": audit_guard_sql(),
+        **observability_copies(),
     }
 
 
@@ -78,11 +101,18 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="compare only; exit 1 on a diff")
     args = parser.parse_args()
     stale = []
-    for name, text in rendered().items():
-        path = FILES / name
+    expected = rendered()
+    # A dashboard removed from deploy/observability must not live on in the chart.
+    dashboards = SERVICES_FILES / "dashboards"
+    for old in sorted(dashboards.glob("*.json")) if dashboards.is_dir() else []:
+        if old not in expected:
+            stale.append(str(old.relative_to(ROOT)))
+            if not args.check:
+                old.unlink()
+    for path, text in expected.items():
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
-        stale.append(name)
+        stale.append(str(path.relative_to(ROOT)))
         if not args.check:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")

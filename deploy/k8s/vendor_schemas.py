@@ -10,7 +10,9 @@ validation needs no network. Run by hand when the Kubernetes version or an opera
 - CRD_DIR: folders of CustomResourceDefinition YAML: ``config/crd/bases`` of the Go module
   ``github.com/cloudnative-pg/cloudnative-pg@v1.27.1`` (``go mod download -json`` prints where it
   went), and the folder ``deploy/k8s/strimzi-crds.sh`` writes Strimzi's into (the release's
-  ``packaging/install/cluster-operator/`` CRDs of the strimzi-kafka-operator repository). The
+  ``packaging/install/cluster-operator/`` CRDs of the strimzi-kafka-operator repository), and
+  the folder ``deploy/k8s/prometheus-operator-crds.sh`` writes prometheus-operator's
+  PrometheusRule and PodMonitor CRDs into (the services chart's monitoring, v0.85.0). The
   schemas a CRD no longer serves are removed: a chart still on a dropped API version then fails
   validation instead of passing against a stale file. Each version's
   ``openAPIV3Schema`` becomes ``<kind>-<group prefix>-<version>.json``, kubeconform's file

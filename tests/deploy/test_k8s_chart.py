@@ -65,6 +65,13 @@ def _run(*command: str | Path, stdin: str | None = None) -> subprocess.Completed
     )
 
 
+# The optional monitoring resources too, so that kubeconform checks them against
+# prometheus-operator's vendored schemas.
+MONITORING = [
+    "--set=monitoring.prometheusRule.enabled=true",
+    "--set=monitoring.podMonitor.enabled=true",
+]
+
 RELEASES = {APP: "defense", DATA: "defense-data"}
 """The release names README's install commands use (the app chart's ``data.release``)."""
 
@@ -106,7 +113,7 @@ def test_helm_lint(chart: Path) -> None:
 
 @pytest.mark.parametrize("chart", [APP, DATA], ids=lambda path: path.name)
 def test_the_rendered_manifests_validate_strictly(chart: Path) -> None:
-    manifests = _template(chart, *(PRODUCTION if chart == APP else []))
+    manifests = _template(chart, *([*PRODUCTION, *MONITORING] if chart == APP else []))
     result = _run(
         _tool("kubeconform"),
         "-strict",
@@ -154,6 +161,8 @@ def test_production_without_the_services_keys_does_not_render() -> None:
 
 def test_every_setting_passed_is_one_the_service_reads(app_manifests: str) -> None:
     for config in _of_kind(app_manifests, "ConfigMap"):
+        if "grafana_dashboard" in config["metadata"]["labels"]:
+            continue  # a dashboard, not settings
         service = next(
             s
             for s in SETTINGS
@@ -412,3 +421,73 @@ async def test_the_migration_jobs_command_brings_the_database_to_head(
         alembic_config(notifier_definition().migrations_dir, url)
     ).get_heads()
     assert [revision] == heads
+
+
+def test_the_dashboards_ship_as_configmaps_for_grafanas_sidecar(app_manifests: str) -> None:
+    """One ConfigMap per dashboard of deploy/observability, labelled as the sidecar looks for,
+    holding the dashboard's JSON as it is."""
+    sources = {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in (ROOT / "deploy" / "observability" / "grafana" / "dashboards").glob("*.json")
+    }
+    shipped = {
+        key: json.loads(value)
+        for config in _of_kind(app_manifests, "ConfigMap")
+        if config["metadata"]["labels"].get("grafana_dashboard") == "1"
+        for key, value in config["data"].items()
+    }
+    assert len(sources) == 4 and shipped == sources
+    relabelled = _template(
+        APP,
+        *PRODUCTION,
+        "--set=monitoring.dashboards.label=find_me",
+        "--set=monitoring.dashboards.labelValue=yes",
+        "--set=monitoring.dashboards.annotations.grafana_folder=defense",
+    )
+    boards = [
+        config
+        for config in _of_kind(relabelled, "ConfigMap")
+        if config["metadata"]["labels"].get("find_me") == "yes"
+    ]
+    assert len(boards) == 4
+    assert all(
+        board["metadata"]["annotations"] == {"grafana_folder": "defense"} for board in boards
+    )
+    off = _template(APP, *PRODUCTION, "--set=monitoring.dashboards.enabled=false")
+    assert not [c for c in _of_kind(off, "ConfigMap") if "dashboard" in c["metadata"]["name"]]
+
+
+def test_the_alert_rules_ship_as_a_prometheusrule_behind_a_value(app_manifests: str) -> None:
+    assert _of_kind(app_manifests, "PrometheusRule") == [], "off unless the CRD is there"
+    manifests = _template(
+        APP, *PRODUCTION, *MONITORING, "--set=monitoring.prometheusRule.labels.release=kps"
+    )
+    (rule,) = _of_kind(manifests, "PrometheusRule")
+    source = yaml.safe_load((ROOT / "deploy" / "observability" / "alerts.yml").read_text())
+    assert rule["spec"] == source, "the rules as promtool tests them, templates left as text"
+    assert rule["metadata"]["labels"]["release"] == "kps"
+    summaries = [r["annotations"]["summary"] for g in rule["spec"]["groups"] for r in g["rules"]]
+    assert "{{ $labels.job }} does not answer its /metrics scrape" in summaries
+
+
+def test_the_podmonitors_scrape_under_the_job_names_the_rules_use() -> None:
+    manifests = _template(APP, *PRODUCTION, *MONITORING)
+    monitors = _of_kind(manifests, "PodMonitor")
+    jobs = {
+        endpoint["relabelings"][0]["replacement"]
+        for monitor in monitors
+        for endpoint in monitor["spec"]["podMetricsEndpoints"]
+    }
+    assert jobs == set(SETTINGS)
+    rules = (ROOT / "deploy" / "observability" / "alerts.yml").read_text(encoding="utf-8")
+    assert 'up{job=~"procuratorate|aid_center|notifier"}' in rules
+    deployments = {
+        d["metadata"]["name"]: d["spec"]["template"]["metadata"]["labels"]
+        for d in _of_kind(manifests, "Deployment")
+    }
+    for monitor in monitors:
+        selected = monitor["spec"]["selector"]["matchLabels"]
+        assert [n for n, labels in deployments.items() if selected.items() <= labels.items()] == [
+            monitor["metadata"]["name"]
+        ]
+        assert monitor["spec"]["podMetricsEndpoints"][0]["port"] == "http"
