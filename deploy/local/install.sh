@@ -5,6 +5,8 @@
 #   - for the printable documents: LibreOffice headless (DOCX/XLSX → PDF), the Noto CJK fonts
 #     (fallbacks for the fonts GB/T 9704 names) and poppler-utils (the render check's
 #     pdftotext, pdfinfo, pdftoppm), when missing;
+#   - Chromium (Debian package) when missing, for the headless render of the dashboards'
+#     queries (tests/observability);
 #   - uv, pinned, in a private tool venv under .local/ (the system Python stays untouched);
 #   - the Python workspace, exactly as locked in uv.lock (.venv);
 #   - the Kafka broker jars from Maven Central (deploy/kafka/lib), via kafka.sh;
@@ -30,10 +32,11 @@ doc_packages=()
 command -v soffice >/dev/null || doc_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui)
 fc-list 2>/dev/null | grep -q "Noto Serif CJK" || doc_packages+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null || doc_packages+=(poppler-utils)
+command -v chromium >/dev/null || doc_packages+=(chromium)
 if ((${#doc_packages[@]})) && [[ $(id -u) -ne 0 ]]; then
   # Optional: without them the services still serve DOCX and XLSX (PDF is a 503) and the
-  # render check is skipped.
-  say "for PDF documents and the render check, run:" \
+  # render checks (documents, dashboards) are skipped.
+  say "for PDF documents and the render checks, run:" \
     "sudo apt-get install --no-install-recommends ${doc_packages[*]}"
   doc_packages=()
 fi
