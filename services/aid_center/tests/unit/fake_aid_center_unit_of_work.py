@@ -4,29 +4,70 @@ intake and appointment use cases run on it as they run on the database (they rea
 through ``uow.aid`` and ``uow.publish``), in milliseconds. The fake answers the engine's
 questions (the need, the roster with its caseloads) from the same rows the use cases write, with
 the repository's own pure translation (``_need_of``, ``_candidate``), so a lawyer's place freed
-or taken, a leave, or a new ground shows at once."""
+or taken, a leave, or a new ground shows at once.
+
+Its lists page like the repository's: the same documented order (ending with a unique column)
+and the same cursors, cut by ``PageRequest.slice`` from the sort keys the real query orders by.
+:func:`page_request` and :func:`next_page` give a use case the pages a client would walk."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 from aid_center.db.repository import AidRequest, Roster, _candidate, _need_of
 from aid_center.domain.assignment import AssignmentNeed, Candidate
-from aid_center.domain.status import REFUSAL_ALLOWED, AssignmentStatus, NoticeStatus
+from aid_center.domain.commands import AssignmentsQuery
+from aid_center.domain.status import (
+    REFUSAL_ALLOWED,
+    AssignmentStatus,
+    DutyRequestStatus,
+    NoticeStatus,
+)
 from aid_center.settings import AidCenterSettings
 from defense_schemas import BaseEvent, Envelope
 from defense_schemas.vocabulary import AppointmentBasis, SentenceBand
 from legal_calendar import Deadline, LegalCalendar, legal_date, load_bundled_calendar
+from service_runtime.paging import CursorSigner, PageRequest
 from service_runtime.security.fields import FieldCipher, generate_key
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 CIPHER = FieldCipher({"k1": generate_key()}, "k1", generate_key())
+SIGNER = CursorSigner(b"unit-test cursor key")
+
+
+def page_request(path: str, limit: int, cursor: str | None = None) -> PageRequest:
+    """The page a client asks for at ``path``: the first, or the one after ``cursor`` (decoded
+    and checked as the route's dependency does)."""
+    after = SIGNER.decode(path, cursor) if cursor is not None else None
+    # No HTTP exchange: a use case never touches them (only ``Page``'s Link header does).
+    return PageRequest(
+        limit=limit,
+        after=after,
+        path=path,
+        signer=SIGNER,
+        request=None,
+        response=None,  # type: ignore[arg-type]
+    )
+
+
+def next_page(page: PageRequest) -> PageRequest | None:
+    """The page after ``page`` (already answered), or None when it was the last."""
+    if page.next_cursor is None:
+        return None
+    return page_request(page.path, page.limit, page.next_cursor)
+
+
+def _paged(rows: list[dict[str, Any]], key: Any, page: PageRequest | None) -> list[dict[str, Any]]:
+    """``rows`` in the list's order, one page of them when ``page`` is given."""
+    if page is None:
+        return sorted(rows, key=key)
+    return page.slice(rows, key=key)
 
 
 class FakeAid:
@@ -45,6 +86,13 @@ class FakeAid:
         self.locked_cases: list[UUID] = []
         self.document_counters: dict[tuple[str, int], int] = {}
         self.held_lawyers: list[UUID] = []
+        self.firm_rows: dict[UUID, dict[str, Any]] = {}
+        self.previous_stage_notes: dict[UUID, str | None] = {}
+        self.activities: dict[UUID, dict[str, Any]] = {}
+        self.quality_reviews: dict[UUID, dict[str, Any]] = {}
+        self.duty_requests: dict[UUID, dict[str, Any]] = {}
+        self.stations: dict[UUID, dict[str, Any]] = {}
+        self.shift_rows: dict[UUID, dict[str, Any]] = {}
 
     # -- setting up
 
@@ -59,6 +107,16 @@ class FakeAid:
     ) -> UUID:
         firm_id = next((k for k, v in self.firms.items() if v == firm), None) or uuid.uuid4()
         self.firms[firm_id] = firm
+        self.firm_rows.setdefault(
+            firm_id,
+            {
+                "firm_id": firm_id,
+                "name": firm,
+                "district": None,
+                "contact": "022-00000000",
+                "created_at": NOW,
+            },
+        )
         lawyer_id = uuid.uuid4()
         self.lawyers[lawyer_id] = {
             "lawyer_id": lawyer_id,
@@ -73,6 +131,7 @@ class FakeAid:
             "districts": [],
             "active": True,
             "contact": "022-00000000",
+            "created_at": NOW,
         }
         return lawyer_id
 
@@ -86,6 +145,7 @@ class FakeAid:
             "wishes": None,
             "district": None,
             "addressee_center": "天津市河东区法律援助中心",
+            "received_at": NOW,
             **values,
         }
         self.notices[notice["notice_id"]] = notice
@@ -300,6 +360,7 @@ class FakeAid:
         self, suspect_id: UUID, *, lawyer_id: UUID, note: str | None
     ) -> None:
         self.previous_stage[suspect_id] = lawyer_id
+        self.previous_stage_notes[suspect_id] = note
 
     async def hold_lawyer(self, lawyer_id: UUID) -> int | None:
         self.held_lawyers.append(lawyer_id)
@@ -357,6 +418,253 @@ class FakeAid:
             "end_reason": reason,
             "end_detail": detail,
         }
+
+    async def add_activity(self, activity: dict[str, Any]) -> dict[str, Any]:
+        # Logged in order: a microsecond apart, as the database's clock would have them.
+        logged_at = NOW + timedelta(microseconds=len(self.activities))
+        row = {**activity, "logged_at": logged_at}
+        self.activities[activity["activity_id"]] = row
+        return dict(row)
+
+    async def activity_kinds(self, assignment_id: UUID) -> list[str]:
+        return [a["kind"] for a in self.activities.values() if a["assignment_id"] == assignment_id]
+
+    async def add_quality_review(self, review: dict[str, Any]) -> None:
+        self.quality_reviews[review["review_id"]] = dict(review)
+
+    async def duty_request(self, request_id: UUID) -> dict[str, Any] | None:
+        found = self.duty_requests.get(request_id)
+        return dict(found) if found is not None else None
+
+    async def add_duty_request(self, request: dict[str, Any]) -> None:
+        self.duty_requests[request["request_id"]] = {
+            "requested_station": None,
+            "note": None,
+            "shift_id": None,
+            "station_id": None,
+            "lawyer_id": None,
+            "mode": None,
+            "assigned_at": None,
+            "unassigned_reason": None,
+            **request,
+            "status": DutyRequestStatus.UNASSIGNED,
+            "decision": {},
+        }
+
+    async def record_duty_outcome(self, request_id: UUID, values: dict[str, Any]) -> None:
+        self.duty_requests[request_id] |= values
+
+    # -- what the routes list and show (the repository's orders and paging)
+
+    async def notices_of_center(
+        self,
+        center: str,
+        *,
+        status: NoticeStatus | None = None,
+        case_id: UUID | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        rows = [
+            dict(n)
+            for n in self.notices.values()
+            if n["addressee_center"] == center
+            and status in (None, n["status"])
+            and case_id in (None, n["case_id"])
+        ]
+        return _paged(rows, lambda n: (n["received_at"], n["notice_id"]), page)
+
+    async def store_firm(self, firm: dict[str, Any]) -> bool:
+        if any(row["name"] == firm["name"] for row in self.firm_rows.values()):
+            return False
+        self.firm_rows[firm["firm_id"]] = {**firm, "created_at": NOW}
+        self.firms[firm["firm_id"]] = firm["name"]
+        return True
+
+    async def firm(self, firm_id: UUID) -> dict[str, Any] | None:
+        found = self.firm_rows.get(firm_id)
+        return dict(found) if found is not None else None
+
+    async def firms_by_name(self, page: PageRequest | None = None) -> list[dict[str, Any]]:
+        rows = [dict(f) for f in self.firm_rows.values()]
+        return _paged(rows, lambda f: (f["name"], f["firm_id"]), page)
+
+    async def store_lawyer(self, lawyer: dict[str, Any]) -> bool:
+        if any(r["license_number"] == lawyer["license_number"] for r in self.lawyers.values()):
+            return False
+        self.lawyers[lawyer["lawyer_id"]] = {**lawyer, "created_at": NOW}
+        return True
+
+    async def lock_lawyer(self, lawyer_id: UUID) -> None:
+        self.held_lawyers.append(lawyer_id)
+
+    async def update_lawyer(self, lawyer_id: UUID, values: dict[str, Any]) -> None:
+        self.lawyers[lawyer_id] |= values
+
+    async def lawyers_with_caseload(
+        self,
+        *,
+        lawyer_ids: list[UUID] | None = None,
+        firm_id: UUID | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        rows = [
+            {
+                **row,
+                "firm_name": self.firms[row["firm_id"]],
+                "active_cases": self._active_cases(row["lawyer_id"]),
+            }
+            for row in self.lawyers.values()
+            if (lawyer_ids is None or row["lawyer_id"] in lawyer_ids)
+            and firm_id in (None, row["firm_id"])
+        ]
+        found = _paged(rows, lambda r: (r["license_number"], r["lawyer_id"]), page)
+        return [
+            {
+                **row,
+                "leaves": sorted(
+                    (dict(v) for v in self.leaves.values() if v["lawyer_id"] == row["lawyer_id"]),
+                    key=lambda v: v["starts_on"],
+                ),
+            }
+            for row in found
+        ]
+
+    async def previous_stage_lawyer(
+        self, suspect_id: UUID, *, lock: bool = False
+    ) -> dict[str, Any] | None:
+        if suspect_id not in self.previous_stage:
+            return None
+        return {
+            "lawyer_id": self.previous_stage[suspect_id],
+            "note": self.previous_stage_notes.get(suspect_id),
+        }
+
+    def _in_center(self, assignment: dict[str, Any], center: str) -> bool:
+        request = self.notices.get(assignment["notice_id"]) or self.applications.get(
+            assignment.get("application_id")
+        )
+        return request is not None and request["addressee_center"] == center
+
+    async def assignments_where(
+        self, wanted: AssignmentsQuery, page: PageRequest | None = None
+    ) -> list[dict[str, Any]]:
+        rows = [
+            dict(a)
+            for a in self.assignments.values()
+            if (
+                a["lawyer_id"] == wanted.own_lawyer_id
+                if wanted.own_lawyer_id is not None
+                else self._in_center(a, wanted.center or "")
+            )
+            and wanted.suspect_id in (None, a["suspect_id"])
+            and wanted.case_id in (None, a["case_id"])
+            and wanted.lawyer_id in (None, a["lawyer_id"])
+            and wanted.status in (None, a["status"])
+        ]
+        return _paged(rows, lambda a: (a["assigned_at"], a["assignment_id"]), page)
+
+    async def active_assignments_of_center(self, center: str) -> list[dict[str, Any]]:
+        return [
+            {
+                **a,
+                "met": any(
+                    v["assignment_id"] == a["assignment_id"] and v["kind"] == "meeting"
+                    for v in self.activities.values()
+                ),
+            }
+            for a in self.assignments.values()
+            if a["status"] == AssignmentStatus.ACTIVE and self._in_center(a, center)
+        ]
+
+    async def activities_of(
+        self, assignment_id: UUID, page: PageRequest | None = None
+    ) -> list[dict[str, Any]]:
+        rows = [dict(a) for a in self.activities.values() if a["assignment_id"] == assignment_id]
+        return _paged(rows, lambda a: (a["performed_on"], a["logged_at"], a["activity_id"]), page)
+
+    async def quality_reviews_of(
+        self, assignment_id: UUID, page: PageRequest | None = None
+    ) -> list[dict[str, Any]]:
+        rows = [
+            dict(r) for r in self.quality_reviews.values() if r["assignment_id"] == assignment_id
+        ]
+        return _paged(rows, lambda r: (r["reviewed_at"], r["review_id"]), page)
+
+    async def duty_requests_where(
+        self,
+        *,
+        status: DutyRequestStatus | None = None,
+        case_id: UUID | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        rows = [
+            dict(r)
+            for r in self.duty_requests.values()
+            if status in (None, r["status"]) and case_id in (None, r["case_id"])
+        ]
+        return _paged(rows, lambda r: (r["requested_at"], r["request_id"]), page)
+
+    async def store_work_station(self, station: dict[str, Any]) -> bool:
+        if any(s["name"] == station["name"] for s in self.stations.values()):
+            return False
+        self.stations[station["station_id"]] = {**station, "created_at": NOW}
+        return True
+
+    async def work_station(self, station_id: UUID) -> dict[str, Any] | None:
+        found = self.stations.get(station_id)
+        return dict(found) if found is not None else None
+
+    async def work_stations(
+        self, *, district: str | None = None, page: PageRequest | None = None
+    ) -> list[dict[str, Any]]:
+        rows = [dict(s) for s in self.stations.values() if district in (None, s["district"])]
+        return _paged(rows, lambda s: (s["name"], s["station_id"]), page)
+
+    async def store_shifts(self, shifts: list[dict[str, Any]]) -> bool:
+        taken = {(s["station_id"], s["lawyer_id"], s["on_date"]) for s in self.shift_rows.values()}
+        if any((s["station_id"], s["lawyer_id"], s["on_date"]) in taken for s in shifts):
+            return False
+        for shift in shifts:
+            self.shift_rows[shift["shift_id"]] = dict(shift)
+        return True
+
+    async def shifts(
+        self,
+        *,
+        shift_ids: list[UUID] | None = None,
+        starts_on: date | None = None,
+        ends_on: date | None = None,
+        station_id: UUID | None = None,
+        lawyer_id: UUID | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        rows = [
+            {
+                **s,
+                "station_name": self.stations[s["station_id"]]["name"],
+                "lawyer_name": self.lawyers[s["lawyer_id"]]["name"],
+                "license_number": self.lawyers[s["lawyer_id"]]["license_number"],
+            }
+            for s in self.shift_rows.values()
+            if (shift_ids is None or s["shift_id"] in shift_ids)
+            and (starts_on is None or s["on_date"] >= starts_on)
+            and (ends_on is None or s["on_date"] <= ends_on)
+            and station_id in (None, s["station_id"])
+            and lawyer_id in (None, s["lawyer_id"])
+        ]
+        return _paged(
+            rows,
+            lambda s: (s["on_date"], s["station_name"], s["license_number"], s["shift_id"]),
+            page,
+        )
+
+    async def shift_served(self, shift_id: UUID) -> bool | None:
+        if shift_id not in self.shift_rows:
+            return None
+        return any(r["shift_id"] == shift_id for r in self.duty_requests.values())
+
+    async def remove_shift(self, shift_id: UUID) -> None:
+        del self.shift_rows[shift_id]
 
 
 @dataclass

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from aid_center.api.access import (
     OWN_ASSIGNMENT,
@@ -17,13 +17,16 @@ from aid_center.api.access import (
     STAFF_OR_LAWYER,
     Staff,
     StaffOrLawyer,
-    assignment_in_center,
-    assignments_of,
     center_of,
+    lawyer_uuid,
 )
-from aid_center.db.tables import activities, assignments, quality_reviews
-from aid_center.domain.commands import LogActivity, ReplaceLawyer, ReportConflict, ReviewQuality
-from aid_center.domain.quality import meeting_overdue
+from aid_center.domain.commands import (
+    AssignmentsQuery,
+    LogActivity,
+    ReplaceLawyer,
+    ReportConflict,
+    ReviewQuality,
+)
 from aid_center.domain.status import AssignmentStatus
 from aid_center.unit_of_work import UnitOfWorkDep
 from aid_center.use_cases import assignments as use_cases
@@ -34,7 +37,6 @@ from defense_schemas.vocabulary import (
     QualityRating,
     ReplacementReason,
 )
-from legal_calendar import legal_date
 from service_runtime.api_types import ApiDate
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from service_runtime.paging import Page, Paging
@@ -47,8 +49,73 @@ router = APIRouter(
     dependencies=[STAFF_OR_LAWYER],
 )
 
+_ASSIGNMENT_ID = "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a00"
+_SUSPECT_ID = "3f9a6e21-7b4c-4d5e-8f60-718293a4b5c6"
+_LAWYER_ID = "8d7f2a51-6c3b-4e0a-b1d2-3c4e5f607182"
+_DECISION: JsonDict = {
+    "chosen_lawyer_id": _LAWYER_ID,
+    "reasons": ["juvenile specialist for a minor (Measures Art. 12)"],
+    "unmet_wishes": [],
+    "failure": None,
+    "continued_from_previous_stage": False,
+    "passed_over": [
+        {
+            "lawyer_id": "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a",
+            "name": "李建国",
+            "reasons": ["insufficient_experience"],
+            "explanation": "2 years of criminal practice; a possible life or death sentence "
+            "needs 3+ (LAL Art. 26)",
+        }
+    ],
+}
+_REPLACEMENT: JsonDict = {
+    "previous_assignment_id": _ASSIGNMENT_ID,
+    "assignment_id": "1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9",
+    "decision": {**_DECISION, "reasons": ["the firm reported a conflict; another firm's lawyer"]},
+}
+_ACTIVITY: JsonDict = {
+    "kind": "meeting",
+    "performed_on": "2026-03-05",
+    "duration_minutes": 90,
+    "note": "在天津市河东区看守所会见犯罪嫌疑人张小明，告知诉讼权利",
+}
+_QUALITY_REVIEW: JsonDict = {
+    "measures": ["court_attendance", "file_inspection"],
+    "rating": "satisfactory",
+    "reviewer": "赵敏",
+    "findings": "会见及时，辩护意见书面提交",
+}
+
 
 class AssignmentOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "assignment_id": _ASSIGNMENT_ID,
+                    "case_id": "6c5b4a39-2817-4f06-a5b4-c3d2e1f0a9b8",
+                    "suspect_id": _SUSPECT_ID,
+                    "notice_id": "7d6c5b4a-3928-4170-b6c5-d4e3f2a1b0c9",
+                    "application_id": None,
+                    "lawyer_id": _LAWYER_ID,
+                    "firm_id": "5b0e7c3e-2f0a-4d47-9d0e-6f1f3b1c2a01",
+                    "status": "active",
+                    "manual": False,
+                    "continued_from_previous_stage": False,
+                    "previous_assignment_id": None,
+                    "decision": _DECISION,
+                    "assigned_at": "2026-03-03T10:00:00+08:00",
+                    "ended_at": None,
+                    "end_reason": None,
+                    "end_detail": None,
+                    "stage_outcome": None,
+                    "trial_court": None,
+                    "handed_over_at": None,
+                }
+            ]
+        }
+    )
+
     assignment_id: UUID
     case_id: UUID
     suspect_id: UUID
@@ -73,28 +140,62 @@ class AssignmentOut(BaseModel):
 
 
 class ReplacementIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "quality_concern",
+                    "lawyer_id": "1b2c3d4e-5f60-4172-8394-a5b6c7d8e9f0",
+                    "detail": "质量评估不合格：未按规定会见犯罪嫌疑人",
+                }
+            ]
+        }
+    )
+
     reason: ReplacementReason
     lawyer_id: UUID | None = Field(default=None, description="Staff's choice, else the engine.")
     detail: str | None = Field(default=None, min_length=1, max_length=4000)
 
 
 class ReplacementOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_REPLACEMENT]})
+
     previous_assignment_id: UUID
     assignment_id: UUID | None = Field(description="None when nobody could be assigned.")
     decision: dict[str, Any]
 
 
 class ConflictIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "co_suspect_same_firm",
+                    "conflicting_suspect_ids": ["4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d"],
+                    "detail": "本所已接受同案犯罪嫌疑人刘强的委托",
+                }
+            ]
+        }
+    )
+
     kind: ConflictKind
     conflicting_suspect_ids: list[UUID] = Field(default_factory=list)
     detail: str | None = Field(default=None, min_length=1, max_length=4000)
 
 
 class ConflictOut(ReplacementOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**_REPLACEMENT, "report_id": "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"}]
+        }
+    )
+
     report_id: UUID
 
 
 class ActivityIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ACTIVITY]})
+
     kind: ActivityKind
     performed_on: ApiDate
     duration_minutes: int | None = Field(default=None, ge=1, le=1440)
@@ -102,6 +203,20 @@ class ActivityIn(BaseModel):
 
 
 class ActivityOut(ActivityIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_ACTIVITY,
+                    "activity_id": "3d4e5f6a-7b8c-4d9e-8f01-2a3b4c5d6e7f",
+                    "assignment_id": _ASSIGNMENT_ID,
+                    "lawyer_id": _LAWYER_ID,
+                    "logged_at": "2026-03-05T17:40:00+08:00",
+                }
+            ]
+        }
+    )
+
     activity_id: UUID
     assignment_id: UUID
     lawyer_id: UUID
@@ -109,6 +224,8 @@ class ActivityOut(ActivityIn):
 
 
 class QualityReviewIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_QUALITY_REVIEW]})
+
     measures: list[QualityMeasure] = Field(
         min_length=1,
         description="Art. 14 measures used: court attendance, file inspection, "
@@ -120,6 +237,26 @@ class QualityReviewIn(BaseModel):
 
 
 class QualityReviewOut(QualityReviewIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_QUALITY_REVIEW,
+                    "review_id": "4e5f6a7b-8c9d-4e0f-9a1b-2c3d4e5f6a7b",
+                    "assignment_id": _ASSIGNMENT_ID,
+                    "checklist": {
+                        "meeting": True,
+                        "file_review": True,
+                        "investigation": True,
+                        "written_opinion": True,
+                    },
+                    "service_standard_met": True,
+                    "reviewed_at": "2026-05-20T15:00:00+08:00",
+                }
+            ]
+        }
+    )
+
     review_id: UUID
     assignment_id: UUID
     checklist: dict[str, bool] = Field(description="The national service standard's acts.")
@@ -128,6 +265,20 @@ class QualityReviewOut(QualityReviewIn):
 
 
 class OverdueMeeting(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "assignment_id": _ASSIGNMENT_ID,
+                    "suspect_id": _SUSPECT_ID,
+                    "lawyer_id": _LAWYER_ID,
+                    "assigned_on": "2026-03-03",
+                    "days_since_assignment": 7,
+                }
+            ]
+        }
+    )
+
     assignment_id: UUID
     suspect_id: UUID
     lawyer_id: UUID
@@ -150,18 +301,17 @@ async def list_assignments(
     status: Annotated[AssignmentStatus | None, Query(description="active or ended")] = None,
 ) -> Page[AssignmentOut]:
     # A lawyer sees their own only; staff their center's.
-    query = sa.select(assignments).where(assignments_of(principal))
-    for column, value in (
-        (assignments.c.suspect_id, suspect_id),
-        (assignments.c.case_id, case_id),
-        (assignments.c.lawyer_id, lawyer_id),
-        (assignments.c.status, status),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    order = [assignments.c.assigned_at, assignments.c.assignment_id]
-    rows = await paging.fetch(uow.session, query, order)
-    return paging.page([AssignmentOut.model_validate(dict(r._mapping)) for r in rows])
+    own = lawyer_uuid(principal)
+    wanted = AssignmentsQuery(
+        center=center_of(principal) if own is None else None,
+        own_lawyer_id=own,
+        suspect_id=suspect_id,
+        case_id=case_id,
+        lawyer_id=lawyer_id,
+        status=status,
+    )
+    rows = await use_cases.assignments_where(uow, wanted, paging)
+    return paging.page([AssignmentOut.model_validate(row) for row in rows])
 
 
 @router.get(
@@ -179,33 +329,8 @@ async def overdue_meetings(
         Query(description="The legal date to judge on (default: today, Asia/Shanghai)."),
     ] = None,
 ) -> Page[OverdueMeeting]:
-    settings = uow.settings
-    met = sa.exists().where(
-        activities.c.assignment_id == assignments.c.assignment_id,
-        activities.c.kind == ActivityKind.MEETING.value,
-    )
-    rows = await uow.session.execute(
-        sa.select(assignments, met.label("met")).where(
-            assignments.c.status == AssignmentStatus.ACTIVE, assignment_in_center(center_of(staff))
-        )
-    )
-    today = as_of or legal_date(uow.now())
-    flagged = []
-    for row in rows.mappings():
-        assigned_on = legal_date(row["assigned_at"])
-        if meeting_overdue(
-            assigned_on, today, met_suspect=row["met"], flag_after_days=settings.meeting_flag_days
-        ):
-            flagged.append(
-                OverdueMeeting(
-                    assignment_id=row["assignment_id"],
-                    suspect_id=row["suspect_id"],
-                    lawyer_id=row["lawyer_id"],
-                    assigned_on=assigned_on,
-                    days_since_assignment=(today - assigned_on).days,
-                )
-            )
-    return paging.page(paging.slice(flagged, key=lambda m: (m.assigned_on, m.assignment_id)))
+    rows = await use_cases.overdue_meetings(uow, center_of(staff), as_of=as_of, page=paging)
+    return paging.page([OverdueMeeting.model_validate(row) for row in rows])
 
 
 @router.get(
@@ -299,13 +424,8 @@ async def log_activity(assignment_id: UUID, body: ActivityIn, uow: UnitOfWorkDep
 async def list_activities(
     assignment_id: UUID, uow: UnitOfWorkDep, paging: Paging
 ) -> Page[ActivityOut]:
-    await use_cases.assignment_of(uow, assignment_id)
-    rows = await paging.fetch(
-        uow.session,
-        sa.select(activities).where(activities.c.assignment_id == assignment_id),
-        [activities.c.performed_on, activities.c.logged_at, activities.c.activity_id],
-    )
-    return paging.page([ActivityOut.model_validate(dict(r._mapping)) for r in rows])
+    rows = await use_cases.activities(uow, assignment_id, paging)
+    return paging.page([ActivityOut.model_validate(row) for row in rows])
 
 
 @router.post(
@@ -347,10 +467,5 @@ async def review_quality(
 async def list_quality_reviews(
     assignment_id: UUID, uow: UnitOfWorkDep, paging: Paging
 ) -> Page[QualityReviewOut]:
-    await use_cases.assignment_of(uow, assignment_id)
-    rows = await paging.fetch(
-        uow.session,
-        sa.select(quality_reviews).where(quality_reviews.c.assignment_id == assignment_id),
-        [quality_reviews.c.reviewed_at, quality_reviews.c.review_id],
-    )
-    return paging.page([QualityReviewOut.model_validate(dict(r._mapping)) for r in rows])
+    rows = await use_cases.quality_reviews(uow, assignment_id, paging)
+    return paging.page([QualityReviewOut.model_validate(row) for row in rows])

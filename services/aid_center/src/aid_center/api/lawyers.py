@@ -5,36 +5,29 @@ A lawyer's caseload is never stored: ``active_cases`` counts their live assignme
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from aid_center.api.access import STAFF
-from aid_center.db.tables import (
-    assignments,
-    law_firms,
-    lawyer_leaves,
-    lawyers,
-    previous_stage_lawyers,
+from aid_center.domain.commands import (
+    AddLawyer,
+    CancelLeave,
+    RecordLeave,
+    SetPreviousStageLawyer,
+    UpdateLawyer,
 )
-from aid_center.domain.commands import CancelLeave, RecordLeave, SetPreviousStageLawyer
-from aid_center.domain.status import AssignmentStatus
 from aid_center.unit_of_work import UnitOfWorkDep
-from aid_center.use_cases.roster import cancel_leave as cancel_lawyers_leave
-from aid_center.use_cases.roster import record_leave
-from aid_center.use_cases.roster import set_previous_stage_lawyer as record_previous_stage_lawyer
+from aid_center.use_cases import roster
 from defense_schemas.vocabulary import Gender
-from legal_calendar import legal_date
 from service_runtime.api_types import ApiDate
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
 from service_runtime.etags import PRECONDITION_RESPONSES, IfMatch, tag
-from service_runtime.paging import Page, PageRequest, Paging
+from service_runtime.paging import Page, Paging
 
 router = APIRouter(
     tags=["roster"],
@@ -44,8 +37,32 @@ router = APIRouter(
 
 Tag = Annotated[str, Field(min_length=1, max_length=50)]
 
+_LAWYER: JsonDict = {
+    "firm_id": "5b0e7c3e-2f0a-4d47-9d0e-6f1f3b1c2a01",
+    "name": "王丽华",
+    "license_number": "11201201510123456",
+    "contact": "13820001234",
+    "gender": "female",
+    "criminal_practice_years": 9,
+    "specialties": ["juvenile"],
+    "districts": ["河东区"],
+    "languages": ["普通话", "天津话"],
+    "max_concurrent_cases": 8,
+    "active": True,
+}
+_LEAVE: JsonDict = {"starts_on": "2026-04-13", "ends_on": "2026-04-17", "reason": "年休假"}
+_LAWYER_ID = "8d7f2a51-6c3b-4e0a-b1d2-3c4e5f607182"
+_LEAVE_OUT: JsonDict = {
+    **_LEAVE,
+    "leave_id": "c2a1b3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    "lawyer_id": _LAWYER_ID,
+}
+_PREVIOUS_STAGE: JsonDict = {"lawyer_id": _LAWYER_ID, "note": "侦查阶段由其担任辩护人"}
+
 
 class LawyerIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_LAWYER]})
+
     firm_id: UUID = Field(description="The lawyer's law firm (所属单位).")
     name: str = Field(min_length=1, max_length=100)
     license_number: str = Field(
@@ -75,6 +92,22 @@ class LawyerIn(BaseModel):
 class LawyerUpdate(BaseModel):
     """Fields to change; omitted ones stay."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "contact": "13820005678",
+                    "criminal_practice_years": 10,
+                    "specialties": ["juvenile"],
+                    "districts": ["河东区", "河北区"],
+                    "languages": ["普通话", "天津话"],
+                    "max_concurrent_cases": 10,
+                    "active": True,
+                }
+            ]
+        }
+    )
+
     contact: str | None = Field(default=None, min_length=1, max_length=200)
     criminal_practice_years: int | None = Field(default=None, ge=0, le=70)
     specialties: list[Tag] | None = None
@@ -85,17 +118,37 @@ class LawyerUpdate(BaseModel):
 
 
 class LeaveIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_LEAVE]})
+
     starts_on: ApiDate
     ends_on: ApiDate
     reason: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class LeaveOut(LeaveIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [_LEAVE_OUT]})
+
     leave_id: UUID
     lawyer_id: UUID
 
 
 class LawyerOut(LawyerIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_LAWYER,
+                    "lawyer_id": _LAWYER_ID,
+                    "firm_name": "天津津河律师事务所",
+                    "active_cases": 3,
+                    "on_leave_today": False,
+                    "leaves": [_LEAVE_OUT],
+                    "created_at": "2026-03-02T09:20:00+08:00",
+                }
+            ]
+        }
+    )
+
     lawyer_id: UUID
     firm_name: str
     active_cases: int = Field(description="Live legal-aid assignments (derived).")
@@ -105,95 +158,35 @@ class LawyerOut(LawyerIn):
 
 
 class PreviousStageLawyerIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_PREVIOUS_STAGE]})
+
     lawyer_id: UUID = Field(description="The lawyer the center appointed in the previous stage.")
     note: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class PreviousStageLawyerOut(PreviousStageLawyerIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**_PREVIOUS_STAGE, "suspect_id": "3f9a6e21-7b4c-4d5e-8f60-718293a4b5c6"}]
+        }
+    )
+
     suspect_id: UUID
 
 
-async def _lawyer_out(
-    uow: UnitOfWorkDep,
-    lawyer_ids: list[UUID] | None = None,
-    *,
-    firm_id: UUID | None = None,
-    page: PageRequest | None = None,
-) -> list[LawyerOut]:
-    active_cases = (
-        sa.select(sa.func.count())
-        .where(
-            assignments.c.lawyer_id == lawyers.c.lawyer_id,
-            assignments.c.status == AssignmentStatus.ACTIVE,
-        )
-        .scalar_subquery()
-    )
-    query = sa.select(
-        lawyers, law_firms.c.name.label("firm_name"), active_cases.label("active_cases")
-    ).join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
-    if lawyer_ids is not None:
-        query = query.where(lawyers.c.lawyer_id.in_(lawyer_ids))
-    if firm_id is not None:
-        query = query.where(lawyers.c.firm_id == firm_id)
-    order = [lawyers.c.license_number, lawyers.c.lawyer_id]
-    if page is None:
-        found = (await uow.session.execute(query.order_by(*order))).all()
-    else:
-        found = await page.fetch(uow.session, query, order)
-    rows = [row._mapping for row in found]
-    leaves_rows = (
-        await uow.session.execute(
-            sa.select(lawyer_leaves)
-            .where(lawyer_leaves.c.lawyer_id.in_([r["lawyer_id"] for r in rows]))
-            .order_by(lawyer_leaves.c.starts_on)
-        )
-    ).mappings()
-    leaves: dict[UUID, list[LeaveOut]] = {}
-    for leave in leaves_rows:
-        leaves.setdefault(leave["lawyer_id"], []).append(LeaveOut.model_validate(dict(leave)))
-    today = legal_date(uow.now())
-    return [
-        LawyerOut.model_validate(
-            {
-                **row,
-                "leaves": leaves.get(row["lawyer_id"], []),
-                "on_leave_today": any(
-                    lv.starts_on <= today <= lv.ends_on for lv in leaves.get(row["lawyer_id"], [])
-                ),
-            }
-        )
-        for row in rows
-    ]
-
-
-async def _one(uow: UnitOfWorkDep, lawyer_id: UUID) -> LawyerOut:
-    found = await _lawyer_out(uow, [lawyer_id])
-    if not found:
-        raise NotFound("lawyer", lawyer_id)
-    return found[0]
+def _lawyer(row: dict[str, Any]) -> LawyerOut:
+    return LawyerOut.model_validate(row)
 
 
 @router.post("/lawyers", status_code=201, response_model=LawyerOut, summary="Add a lawyer")
 async def add_lawyer(body: LawyerIn, uow: UnitOfWorkDep) -> LawyerOut:
-    if (
-        await uow.session.scalar(
-            sa.select(law_firms.c.firm_id).where(law_firms.c.firm_id == body.firm_id)
-        )
-        is None
-    ):
-        raise InvalidInput(f"firm {body.firm_id} is not on the roster", field="firm_id")
-    lawyer_id = uuid.uuid4()
-    values = body.model_dump(mode="json")
-    values["firm_id"] = body.firm_id
-    try:
-        async with uow.session.begin_nested():
-            await uow.session.execute(sa.insert(lawyers).values(lawyer_id=lawyer_id, **values))
-    except IntegrityError as error:
-        raise Conflict(
-            f"licence number {body.license_number} is already on the roster",
-            field="license_number",
-        ) from error
-    return await _one(uow, lawyer_id)
+    command = AddLawyer(
+        **body.model_dump(exclude={"specialties", "districts", "languages"}),
+        specialties=tuple(body.specialties),
+        districts=tuple(body.districts),
+        languages=tuple(body.languages),
+    )
+    return _lawyer(await roster.add_lawyer(uow, command))
 
 
 @router.get(
@@ -204,12 +197,14 @@ async def add_lawyer(body: LawyerIn, uow: UnitOfWorkDep) -> LawyerOut:
 async def list_lawyers(
     uow: UnitOfWorkDep, paging: Paging, firm_id: Annotated[UUID | None, Query()] = None
 ) -> Page[LawyerOut]:
-    return paging.page(await _lawyer_out(uow, firm_id=firm_id, page=paging))
+    return paging.page(
+        [_lawyer(row) for row in await roster.lawyers(uow, firm_id=firm_id, page=paging)]
+    )
 
 
 @router.get("/lawyers/{lawyer_id}", response_model=LawyerOut, summary="One lawyer (with its ETag)")
 async def get_lawyer(lawyer_id: UUID, uow: UnitOfWorkDep, response: Response) -> LawyerOut:
-    found = await _one(uow, lawyer_id)
+    found = _lawyer(await roster.lawyer(uow, lawyer_id))
     tag(response, found)
     return found
 
@@ -224,16 +219,9 @@ async def update_lawyer(
     lawyer_id: UUID, body: LawyerUpdate, uow: UnitOfWorkDep, preconditions: IfMatch
 ) -> LawyerOut:
     # Locked before it is compared: a concurrent writer waits, then finds its If-Match stale.
-    await uow.session.execute(
-        sa.select(lawyers.c.lawyer_id).where(lawyers.c.lawyer_id == lawyer_id).with_for_update()
-    )
-    preconditions.check(await _one(uow, lawyer_id))
-    values = body.model_dump(exclude_unset=True, exclude_none=True)
-    if values:
-        await uow.session.execute(
-            sa.update(lawyers).where(lawyers.c.lawyer_id == lawyer_id).values(**values)
-        )
-    updated = await _one(uow, lawyer_id)
+    preconditions.check(_lawyer(await roster.lawyer(uow, lawyer_id, lock=True)))
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    updated = _lawyer(await roster.update_lawyer(uow, UpdateLawyer(lawyer_id, changes)))
     preconditions.tag(updated)
     return updated
 
@@ -245,7 +233,7 @@ async def update_lawyer(
     summary="Record a leave period (no assignments while on it)",
 )
 async def add_leave(lawyer_id: UUID, body: LeaveIn, uow: UnitOfWorkDep) -> LeaveOut:
-    leave_id = await record_leave(uow, RecordLeave(lawyer_id=lawyer_id, **body.model_dump()))
+    leave_id = await roster.record_leave(uow, RecordLeave(lawyer_id=lawyer_id, **body.model_dump()))
     return LeaveOut(leave_id=leave_id, lawyer_id=lawyer_id, **body.model_dump())
 
 
@@ -253,20 +241,17 @@ async def add_leave(lawyer_id: UUID, body: LeaveIn, uow: UnitOfWorkDep) -> Leave
     "/lawyers/{lawyer_id}/leaves/{leave_id}", status_code=204, summary="Cancel a leave period"
 )
 async def cancel_leave(lawyer_id: UUID, leave_id: UUID, uow: UnitOfWorkDep) -> Response:
-    await cancel_lawyers_leave(uow, CancelLeave(lawyer_id=lawyer_id, leave_id=leave_id))
+    await roster.cancel_leave(uow, CancelLeave(lawyer_id=lawyer_id, leave_id=leave_id))
     return Response(status_code=204)
 
 
 async def _previous_stage_lawyer(
     uow: UnitOfWorkDep, suspect_id: UUID, *, lock: bool = False
 ) -> PreviousStageLawyerOut | None:
-    query = sa.select(previous_stage_lawyers).where(
-        previous_stage_lawyers.c.suspect_id == suspect_id
-    )
-    row = (await uow.session.execute(query.with_for_update() if lock else query)).first()
-    if row is None:
+    found = await roster.previous_stage_lawyer(uow, suspect_id, lock=lock)
+    if found is None:
         return None
-    return PreviousStageLawyerOut(suspect_id=suspect_id, lawyer_id=row.lawyer_id, note=row.note)
+    return PreviousStageLawyerOut(suspect_id=suspect_id, **found)
 
 
 @router.get(
@@ -296,7 +281,7 @@ async def set_previous_stage_lawyer(
     suspect_id: UUID, body: PreviousStageLawyerIn, uow: UnitOfWorkDep, preconditions: IfMatch
 ) -> PreviousStageLawyerOut:
     preconditions.check(await _previous_stage_lawyer(uow, suspect_id, lock=True))
-    await record_previous_stage_lawyer(
+    await roster.set_previous_stage_lawyer(
         uow,
         SetPreviousStageLawyer(suspect_id=suspect_id, lawyer_id=body.lawyer_id, note=body.note),
     )

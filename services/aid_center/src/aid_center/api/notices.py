@@ -7,18 +7,17 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
-from aid_center.api.access import NOTICE_OF_CENTER, STAFF, Staff, center_of, notice_in_center
-from aid_center.db.personal import open_notice
-from aid_center.db.tables import notices
+from aid_center.api.access import NOTICE_OF_CENTER, STAFF, Staff, center_of
 from aid_center.domain.commands import AssignRequest
 from aid_center.domain.status import NoticeStatus
 from aid_center.unit_of_work import UnitOfWorkDep
+from aid_center.use_cases import notices as use_cases
 from aid_center.use_cases.assignments import assign_request
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from service_runtime.paging import Page, Paging
 
 router = APIRouter(
@@ -28,8 +27,51 @@ router = APIRouter(
     dependencies=[STAFF],
 )
 
+_LAWYER_ID = "8d7f2a51-6c3b-4e0a-b1d2-3c4e5f607182"
+_DECISION: JsonDict = {
+    "chosen_lawyer_id": _LAWYER_ID,
+    "reasons": ["juvenile specialist for a minor (Measures Art. 12)"],
+    "unmet_wishes": [],
+    "failure": None,
+    "continued_from_previous_stage": False,
+    "passed_over": [],
+}
+
 
 class NoticeOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "notice_id": "7d6c5b4a-3928-4170-b6c5-d4e3f2a1b0c9",
+                    "case_id": "6c5b4a39-2817-4f06-a5b4-c3d2e1f0a9b8",
+                    "suspect_id": "3f9a6e21-7b4c-4d5e-8f60-718293a4b5c6",
+                    "suspect_name": "张小明",
+                    "document_number": "津河东检〔2026〕12号",
+                    "procuratorate_unit": "天津市河东区人民检察院",
+                    "district": "河东区",
+                    "status": "assigned",
+                    "grounds": ["minor"],
+                    "materials": ["起诉意见书", "犯罪嫌疑人身份证明"],
+                    "missing_items": [],
+                    "missing_materials": [],
+                    "wishes": {"lawyer_gender": "female", "language": "普通话"},
+                    "received_at": "2026-03-02T09:30:00+08:00",
+                    "accepted_at": "2026-03-02T09:30:05+08:00",
+                    "assignment_due_on": "2026-03-05",
+                    "assignment_due_provisional": False,
+                    "assignment_missing_years": [],
+                    "assignment_started_at": "2026-03-02T09:30:00+08:00",
+                    "unassignable_reason": None,
+                    "last_decision": _DECISION,
+                    "closed_reason": None,
+                    "closed_detail": None,
+                    "closed_at": None,
+                }
+            ]
+        }
+    )
+
     notice_id: UUID
     case_id: UUID
     suspect_id: UUID
@@ -75,6 +117,14 @@ class NoticeOut(BaseModel):
 
 
 class AssignIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"lawyer_id": _LAWYER_ID, "reason": "该律师熟悉未成年人案件，且曾会见该犯罪嫌疑人"}
+            ]
+        }
+    )
+
     lawyer_id: UUID | None = Field(
         default=None, description="Staff's choice; omitted runs the assignment engine again."
     )
@@ -84,15 +134,16 @@ class AssignIn(BaseModel):
 
 
 class AssignOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"assignment_id": "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a00", "decision": _DECISION}
+            ]
+        }
+    )
+
     assignment_id: UUID | None
     decision: dict[str, Any]
-
-
-async def _notice(uow: UnitOfWorkDep, notice_id: UUID) -> dict[str, Any]:
-    row = await uow.aid.notice(notice_id)
-    if row is None:
-        raise NotFound("notice", notice_id)
-    return open_notice(uow.cipher, row)
 
 
 @router.get(
@@ -107,15 +158,10 @@ async def list_notices(
     status: Annotated[NoticeStatus | None, Query(description="Filter by status.")] = None,
     case_id: Annotated[UUID | None, Query()] = None,
 ) -> Page[NoticeOut]:
-    query = sa.select(notices).where(notice_in_center(center_of(staff)))
-    if status is not None:
-        query = query.where(notices.c.status == status)
-    if case_id is not None:
-        query = query.where(notices.c.case_id == case_id)
-    rows = await paging.fetch(uow.session, query, [notices.c.received_at, notices.c.notice_id])
-    return paging.page(
-        [NoticeOut.model_validate(open_notice(uow.cipher, r._mapping)) for r in rows]
+    rows = await use_cases.notices(
+        uow, center_of(staff), status=status, case_id=case_id, page=paging
     )
+    return paging.page([NoticeOut.model_validate(row) for row in rows])
 
 
 @router.get(
@@ -125,7 +171,7 @@ async def list_notices(
     dependencies=[NOTICE_OF_CENTER],
 )
 async def get_notice(notice_id: UUID, uow: UnitOfWorkDep) -> NoticeOut:
-    return NoticeOut.model_validate(await _notice(uow, notice_id))
+    return NoticeOut.model_validate(await use_cases.notice(uow, notice_id))
 
 
 @router.post(

@@ -4,23 +4,22 @@ serving on site, by phone or online."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from aid_center.api.access import STAFF
-from aid_center.db.tables import duty_requests, duty_shifts, lawyers, work_stations
+from aid_center.domain.commands import AddWorkStation, PutOnRota
 from aid_center.unit_of_work import UnitOfWorkDep
+from aid_center.use_cases import rota as use_cases
 from defense_schemas.vocabulary import ServiceMode
 from service_runtime.api_types import ApiDate
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Conflict, InvalidInput, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput
 from service_runtime.paging import Page, Paging
 
 router = APIRouter(
@@ -29,7 +28,15 @@ router = APIRouter(
     dependencies=[STAFF],
 )
 
-MAX_SHIFT_SPAN_DAYS = 366
+_STATION: JsonDict = {
+    "name": "河东区人民检察院法律援助工作站",
+    "district": "河东区",
+    "host_kind": "procuratorate",
+    "host_name": "天津市河东区人民检察院",
+    "contact": "022-24320000",
+}
+_STATION_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
+_LAWYER_ID = "8d7f2a51-6c3b-4e0a-b1d2-3c4e5f607182"
 
 
 class HostKind(StrEnum):
@@ -43,6 +50,8 @@ class HostKind(StrEnum):
 
 
 class WorkStationIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_STATION]})
+
     name: str = Field(min_length=1, max_length=200, description="The station's name, as requested.")
     district: str = Field(min_length=1, max_length=50, description="The district it serves.")
     host_kind: HostKind
@@ -51,11 +60,32 @@ class WorkStationIn(BaseModel):
 
 
 class WorkStationOut(WorkStationIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {**_STATION, "station_id": _STATION_ID, "created_at": "2026-03-01T08:30:00+08:00"}
+            ]
+        }
+    )
+
     station_id: UUID
     created_at: datetime
 
 
 class ShiftsIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lawyer_id": _LAWYER_ID,
+                    "starts_on": "2026-03-09",
+                    "ends_on": "2026-03-13",
+                    "mode": "on_site",
+                }
+            ]
+        }
+    )
+
     lawyer_id: UUID
     starts_on: ApiDate = Field(description="First day of duty.")
     ends_on: ApiDate = Field(description="Last day of duty (inclusive); the same day for one day.")
@@ -63,6 +93,22 @@ class ShiftsIn(BaseModel):
 
 
 class ShiftOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "shift_id": "6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c",
+                    "station_id": _STATION_ID,
+                    "station_name": "河东区人民检察院法律援助工作站",
+                    "lawyer_id": _LAWYER_ID,
+                    "lawyer_name": "王丽华",
+                    "on_date": "2026-03-09",
+                    "mode": "on_site",
+                }
+            ]
+        }
+    )
+
     shift_id: UUID
     station_id: UUID
     station_name: str
@@ -72,34 +118,12 @@ class ShiftOut(BaseModel):
     mode: ServiceMode
 
 
-async def _station(uow: UnitOfWorkDep, station_id: UUID) -> dict[str, object]:
-    row = (
-        (
-            await uow.session.execute(
-                sa.select(work_stations).where(work_stations.c.station_id == station_id)
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound("work station", station_id)
-    return dict(row)
-
-
 @router.post(
     "/work-stations", status_code=201, response_model=WorkStationOut, summary="Add a work station"
 )
 async def add_station(body: WorkStationIn, uow: UnitOfWorkDep) -> WorkStationOut:
-    station_id = uuid.uuid4()
-    try:
-        async with uow.session.begin_nested():
-            await uow.session.execute(
-                sa.insert(work_stations).values(station_id=station_id, **body.model_dump())
-            )
-    except IntegrityError as error:
-        raise Conflict(f"a work station named {body.name!r} exists", field="name") from error
-    return WorkStationOut.model_validate(await _station(uow, station_id))
+    station = await use_cases.add_work_station(uow, AddWorkStation(**body.model_dump()))
+    return WorkStationOut.model_validate(station)
 
 
 @router.get(
@@ -110,34 +134,13 @@ async def add_station(body: WorkStationIn, uow: UnitOfWorkDep) -> WorkStationOut
 async def list_stations(
     uow: UnitOfWorkDep, paging: Paging, district: Annotated[str | None, Query()] = None
 ) -> Page[WorkStationOut]:
-    query = sa.select(work_stations)
-    if district is not None:
-        query = query.where(work_stations.c.district == district)
-    order = [work_stations.c.name, work_stations.c.station_id]
-    rows = await paging.fetch(uow.session, query, order)
-    return paging.page([WorkStationOut.model_validate(dict(r._mapping)) for r in rows])
+    rows = await use_cases.work_stations(uow, district=district, page=paging)
+    return paging.page([WorkStationOut.model_validate(row) for row in rows])
 
 
 @router.get("/work-stations/{station_id}", response_model=WorkStationOut, summary="One station")
 async def get_station(station_id: UUID, uow: UnitOfWorkDep) -> WorkStationOut:
-    return WorkStationOut.model_validate(await _station(uow, station_id))
-
-
-def _shift_query() -> sa.Select[tuple[object, ...]]:
-    return (
-        sa.select(
-            duty_shifts.c.shift_id,
-            duty_shifts.c.station_id,
-            work_stations.c.name.label("station_name"),
-            duty_shifts.c.lawyer_id,
-            lawyers.c.name.label("lawyer_name"),
-            duty_shifts.c.on_date,
-            duty_shifts.c.mode,
-        )
-        .join(work_stations, work_stations.c.station_id == duty_shifts.c.station_id)
-        .join(lawyers, lawyers.c.lawyer_id == duty_shifts.c.lawyer_id)
-        .order_by(duty_shifts.c.on_date, work_stations.c.name, lawyers.c.license_number)
-    )
+    return WorkStationOut.model_validate(await use_cases.work_station(uow, station_id))
 
 
 @router.post(
@@ -149,42 +152,17 @@ def _shift_query() -> sa.Select[tuple[object, ...]]:
     "station's rota on one of those days → 409; an unknown lawyer → 400.",
 )
 async def add_shifts(station_id: UUID, body: ShiftsIn, uow: UnitOfWorkDep) -> list[ShiftOut]:
-    await _station(uow, station_id)
-    if body.ends_on < body.starts_on:
-        raise InvalidInput("ends_on is before starts_on", field="ends_on")
-    if (body.ends_on - body.starts_on).days >= MAX_SHIFT_SPAN_DAYS:
-        raise InvalidInput(f"at most {MAX_SHIFT_SPAN_DAYS} days at once", field="ends_on")
-    known = await uow.session.scalar(
-        sa.select(lawyers.c.lawyer_id).where(lawyers.c.lawyer_id == body.lawyer_id)
+    shifts = await use_cases.put_on_rota(
+        uow,
+        PutOnRota(
+            station_id=station_id,
+            lawyer_id=body.lawyer_id,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            mode=body.mode,
+        ),
     )
-    if known is None:
-        raise InvalidInput(f"lawyer {body.lawyer_id} is not on the roster", field="lawyer_id")
-    days = [
-        body.starts_on + timedelta(days=n) for n in range((body.ends_on - body.starts_on).days + 1)
-    ]
-    ids = [uuid.uuid4() for _ in days]
-    try:
-        async with uow.session.begin_nested():
-            await uow.session.execute(
-                sa.insert(duty_shifts),
-                [
-                    {
-                        "shift_id": shift_id,
-                        "station_id": station_id,
-                        "lawyer_id": body.lawyer_id,
-                        "on_date": day,
-                        "mode": body.mode.value,
-                    }
-                    for shift_id, day in zip(ids, days, strict=True)
-                ],
-            )
-    except IntegrityError as error:
-        raise Conflict(
-            "the lawyer is already on this station's rota on one of those days",
-            field="starts_on",
-        ) from error
-    rows = await uow.session.execute(_shift_query().where(duty_shifts.c.shift_id.in_(ids)))
-    return [ShiftOut.model_validate(dict(r)) for r in rows.mappings()]
+    return [ShiftOut.model_validate(shift) for shift in shifts]
 
 
 @router.get(
@@ -203,20 +181,15 @@ async def rota(
     last = ends_on or starts_on
     if last < starts_on:
         raise InvalidInput("ends_on is before starts_on", field="ends_on", where="query")
-    query = _shift_query().where(duty_shifts.c.on_date.between(starts_on, last))
-    if station_id is not None:
-        query = query.where(duty_shifts.c.station_id == station_id)
-    if lawyer_id is not None:
-        query = query.where(duty_shifts.c.lawyer_id == lawyer_id)
-    order = [
-        duty_shifts.c.on_date,
-        work_stations.c.name,
-        lawyers.c.license_number,
-        duty_shifts.c.shift_id,
-    ]
-    # The shared query's own order is replaced by the page's (the same, made total).
-    rows = await paging.fetch(uow.session, query.order_by(None), order)
-    return paging.page([ShiftOut.model_validate(dict(r._mapping)) for r in rows])
+    rows = await use_cases.rota(
+        uow,
+        starts_on=starts_on,
+        ends_on=last,
+        station_id=station_id,
+        lawyer_id=lawyer_id,
+        page=paging,
+    )
+    return paging.page([ShiftOut.model_validate(row) for row in rows])
 
 
 @router.delete(
@@ -226,15 +199,5 @@ async def rota(
     summary="Take a shift off the rota (409 once a request was served on it)",
 )
 async def delete_shift(shift_id: UUID, uow: UnitOfWorkDep) -> Response:
-    exists = await uow.session.scalar(
-        sa.select(duty_shifts.c.shift_id).where(duty_shifts.c.shift_id == shift_id)
-    )
-    if exists is None:
-        raise NotFound("duty shift", shift_id)
-    used = await uow.session.scalar(
-        sa.select(sa.func.count()).where(duty_requests.c.shift_id == shift_id)
-    )
-    if used:
-        raise Conflict("a request was served on this shift; it stays on record", field="shift_id")
-    await uow.session.execute(sa.delete(duty_shifts).where(duty_shifts.c.shift_id == shift_id))
+    await use_cases.remove_shift(uow, shift_id)
     return Response(status_code=204)

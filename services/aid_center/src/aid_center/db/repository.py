@@ -20,6 +20,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aid_center.db.tables import (
@@ -41,6 +42,7 @@ from aid_center.db.tables import (
     work_stations,
 )
 from aid_center.domain.assignment import AssignmentNeed, Candidate, Wishes
+from aid_center.domain.commands import AssignmentsQuery
 from aid_center.domain.duty import DutyShiftView
 from aid_center.domain.status import (
     REFUSAL_ALLOWED,
@@ -49,8 +51,16 @@ from aid_center.domain.status import (
     NoticeStatus,
 )
 from defense_schemas.events.common import Lawyer
-from defense_schemas.vocabulary import AppointmentBasis, Gender, Ground, SentenceBand, ServiceMode
+from defense_schemas.vocabulary import (
+    ActivityKind,
+    AppointmentBasis,
+    Gender,
+    Ground,
+    SentenceBand,
+    ServiceMode,
+)
 from legal_calendar import Deadline, legal_date
+from service_runtime.paging import PageRequest
 
 # Built once (every appointment change runs it); the case's key is bound at execution.
 _LOCK_CASE = sa.select(
@@ -386,21 +396,6 @@ class AidRepository:
             .first()
         )
         return row
-
-    async def notices_of_center(
-        self, center: str, *, status: NoticeStatus | None, case_id: UUID | None
-    ) -> list[Mapping[Any, Any]]:
-        """The notices addressed to ``center``, oldest letter first."""
-        query = (
-            sa.select(notices)
-            .where(notices.c.addressee_center == center)
-            .order_by(notices.c.received_at)
-        )
-        if status is not None:
-            query = query.where(notices.c.status == status)
-        if case_id is not None:
-            query = query.where(notices.c.case_id == case_id)
-        return list((await self.session.execute(query)).mappings())
 
     async def store_notice(self, values: dict[str, Any]) -> Mapping[Any, Any] | None:
         """The letter with its check's outcome and the case's district, in one statement that
@@ -913,3 +908,284 @@ class AidRepository:
             )
             for r in rows
         ]
+
+    # --- what the routes list and show ------------------------------------------------
+    # Every list is read in one documented order that ends with a unique column; with a
+    # ``page`` it is that page (keyset from the cursor on, its rows carrying their sort keys).
+
+    async def _rows(
+        self, query: sa.Select[Any], order: list[Any], page: PageRequest | None
+    ) -> list[dict[str, Any]]:
+        if page is None:
+            found = (await self.session.execute(query.order_by(*order))).all()
+        else:
+            found = await page.fetch(self.session, query, order)
+        return [dict(row._mapping) for row in found]
+
+    async def _insert_unique(self, statement: Any) -> bool:
+        """Whether the row went in; False when a unique key already held it (the savepoint
+        keeps the transaction usable for the refusal)."""
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(statement)
+        except IntegrityError:
+            return False
+        return True
+
+    async def notices_of_center(
+        self,
+        center: str,
+        *,
+        status: NoticeStatus | None = None,
+        case_id: UUID | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        """The notices addressed to ``center``, by receipt (received_at, notice_id)."""
+        query = sa.select(notices).where(notices.c.addressee_center == center)
+        if status is not None:
+            query = query.where(notices.c.status == status)
+        if case_id is not None:
+            query = query.where(notices.c.case_id == case_id)
+        return await self._rows(query, [notices.c.received_at, notices.c.notice_id], page)
+
+    async def store_firm(self, firm: dict[str, Any]) -> bool:
+        """False when a firm of that name is on the roster."""
+        return await self._insert_unique(sa.insert(law_firms).values(**firm))
+
+    async def firm(self, firm_id: UUID) -> dict[str, Any] | None:
+        row = (
+            (await self.session.execute(sa.select(law_firms).where(law_firms.c.firm_id == firm_id)))
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    async def firms_by_name(self, page: PageRequest | None = None) -> list[dict[str, Any]]:
+        """The law firms by name (name, firm_id)."""
+        return await self._rows(sa.select(law_firms), [law_firms.c.name, law_firms.c.firm_id], page)
+
+    async def store_lawyer(self, lawyer: dict[str, Any]) -> bool:
+        """False when the licence number is on the roster."""
+        return await self._insert_unique(sa.insert(lawyers).values(**lawyer))
+
+    async def lock_lawyer(self, lawyer_id: UUID) -> None:
+        """Hold the lawyer's roster row until the transaction ends (a concurrent edit waits)."""
+        await self.hold_lawyer(lawyer_id)
+
+    async def update_lawyer(self, lawyer_id: UUID, values: dict[str, Any]) -> None:
+        await self.session.execute(
+            sa.update(lawyers).where(lawyers.c.lawyer_id == lawyer_id).values(**values)
+        )
+
+    async def lawyers_with_caseload(
+        self,
+        *,
+        lawyer_ids: list[UUID] | None = None,
+        firm_id: UUID | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        """Lawyers by licence number (license_number, lawyer_id), each with the firm's name,
+        ``active_cases`` (their live assignments, counted) and ``leaves`` (by first day)."""
+        active_cases = (
+            sa.select(sa.func.count())
+            .where(
+                assignments.c.lawyer_id == lawyers.c.lawyer_id,
+                assignments.c.status == AssignmentStatus.ACTIVE,
+            )
+            .scalar_subquery()
+        )
+        query = sa.select(
+            lawyers, law_firms.c.name.label("firm_name"), active_cases.label("active_cases")
+        ).join(law_firms, law_firms.c.firm_id == lawyers.c.firm_id)
+        if lawyer_ids is not None:
+            query = query.where(lawyers.c.lawyer_id.in_(lawyer_ids))
+        if firm_id is not None:
+            query = query.where(lawyers.c.firm_id == firm_id)
+        rows = await self._rows(query, [lawyers.c.license_number, lawyers.c.lawyer_id], page)
+        leaves: dict[UUID, list[dict[str, Any]]] = {}
+        for leave in (
+            await self.session.execute(
+                sa.select(lawyer_leaves)
+                .where(lawyer_leaves.c.lawyer_id.in_([r["lawyer_id"] for r in rows]))
+                .order_by(lawyer_leaves.c.starts_on)
+            )
+        ).mappings():
+            leaves.setdefault(leave["lawyer_id"], []).append(dict(leave))
+        return [{**row, "leaves": leaves.get(row["lawyer_id"], [])} for row in rows]
+
+    async def previous_stage_lawyer(
+        self, suspect_id: UUID, *, lock: bool = False
+    ) -> dict[str, Any] | None:
+        """The lawyer recorded for the suspect's previous stage and the note, if any."""
+        query = sa.select(previous_stage_lawyers.c.lawyer_id, previous_stage_lawyers.c.note).where(
+            previous_stage_lawyers.c.suspect_id == suspect_id
+        )
+        row = (
+            (await self.session.execute(query.with_for_update() if lock else query))
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    async def assignments_where(
+        self, wanted: AssignmentsQuery, page: PageRequest | None = None
+    ) -> list[dict[str, Any]]:
+        """The assignments ``wanted`` names, by assignment time (assigned_at, assignment_id)."""
+        if wanted.own_lawyer_id is not None:
+            query = sa.select(assignments).where(assignments.c.lawyer_id == wanted.own_lawyer_id)
+        else:
+            query = sa.select(assignments).where(_assignment_in_center(wanted.center or ""))
+        for column, value in (
+            (assignments.c.suspect_id, wanted.suspect_id),
+            (assignments.c.case_id, wanted.case_id),
+            (assignments.c.lawyer_id, wanted.lawyer_id),
+            (assignments.c.status, wanted.status),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        order = [assignments.c.assigned_at, assignments.c.assignment_id]
+        return await self._rows(query, order, page)
+
+    async def active_assignments_of_center(self, center: str) -> list[dict[str, Any]]:
+        """The center's active assignments, each with ``met``: whether a meeting with the
+        suspect is logged."""
+        met = sa.exists().where(
+            activities.c.assignment_id == assignments.c.assignment_id,
+            activities.c.kind == ActivityKind.MEETING.value,
+        )
+        query = sa.select(assignments, met.label("met")).where(
+            assignments.c.status == AssignmentStatus.ACTIVE, _assignment_in_center(center)
+        )
+        return [dict(row) for row in (await self.session.execute(query)).mappings()]
+
+    async def activities_of(
+        self, assignment_id: UUID, page: PageRequest | None = None
+    ) -> list[dict[str, Any]]:
+        """The lawyer's work by day performed (performed_on, logged_at, activity_id)."""
+        query = sa.select(activities).where(activities.c.assignment_id == assignment_id)
+        order = [activities.c.performed_on, activities.c.logged_at, activities.c.activity_id]
+        return await self._rows(query, order, page)
+
+    async def quality_reviews_of(
+        self, assignment_id: UUID, page: PageRequest | None = None
+    ) -> list[dict[str, Any]]:
+        """The assignment's quality reviews by review time (reviewed_at, review_id)."""
+        query = sa.select(quality_reviews).where(quality_reviews.c.assignment_id == assignment_id)
+        order = [quality_reviews.c.reviewed_at, quality_reviews.c.review_id]
+        return await self._rows(query, order, page)
+
+    async def duty_requests_where(
+        self,
+        *,
+        status: DutyRequestStatus | None = None,
+        case_id: UUID | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        """Duty-lawyer requests by request time (requested_at, request_id)."""
+        query = sa.select(duty_requests)
+        if status is not None:
+            query = query.where(duty_requests.c.status == status)
+        if case_id is not None:
+            query = query.where(duty_requests.c.case_id == case_id)
+        order = [duty_requests.c.requested_at, duty_requests.c.request_id]
+        return await self._rows(query, order, page)
+
+    async def store_work_station(self, station: dict[str, Any]) -> bool:
+        """False when a station of that name exists."""
+        return await self._insert_unique(sa.insert(work_stations).values(**station))
+
+    async def work_station(self, station_id: UUID) -> dict[str, Any] | None:
+        row = (
+            (
+                await self.session.execute(
+                    sa.select(work_stations).where(work_stations.c.station_id == station_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    async def work_stations(
+        self, *, district: str | None = None, page: PageRequest | None = None
+    ) -> list[dict[str, Any]]:
+        """Work stations by name (name, station_id)."""
+        query = sa.select(work_stations)
+        if district is not None:
+            query = query.where(work_stations.c.district == district)
+        return await self._rows(query, [work_stations.c.name, work_stations.c.station_id], page)
+
+    async def store_shifts(self, shifts: list[dict[str, Any]]) -> bool:
+        """False when the lawyer is already on the station's rota on one of the days."""
+        return await self._insert_unique(sa.insert(duty_shifts).values(shifts))
+
+    async def shifts(
+        self,
+        *,
+        shift_ids: list[UUID] | None = None,
+        starts_on: date | None = None,
+        ends_on: date | None = None,
+        station_id: UUID | None = None,
+        lawyer_id: UUID | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        """Shifts with their station's and lawyer's names, by day, station name and licence
+        number (on_date, station name, license_number, shift_id)."""
+        query = (
+            sa.select(
+                duty_shifts.c.shift_id,
+                duty_shifts.c.station_id,
+                work_stations.c.name.label("station_name"),
+                duty_shifts.c.lawyer_id,
+                lawyers.c.name.label("lawyer_name"),
+                duty_shifts.c.on_date,
+                duty_shifts.c.mode,
+            )
+            .join(work_stations, work_stations.c.station_id == duty_shifts.c.station_id)
+            .join(lawyers, lawyers.c.lawyer_id == duty_shifts.c.lawyer_id)
+        )
+        if shift_ids is not None:
+            query = query.where(duty_shifts.c.shift_id.in_(shift_ids))
+        if starts_on is not None:
+            query = query.where(duty_shifts.c.on_date >= starts_on)
+        if ends_on is not None:
+            query = query.where(duty_shifts.c.on_date <= ends_on)
+        if station_id is not None:
+            query = query.where(duty_shifts.c.station_id == station_id)
+        if lawyer_id is not None:
+            query = query.where(duty_shifts.c.lawyer_id == lawyer_id)
+        order = [
+            duty_shifts.c.on_date,
+            work_stations.c.name,
+            lawyers.c.license_number,
+            duty_shifts.c.shift_id,
+        ]
+        return await self._rows(query, order, page)
+
+    async def shift_served(self, shift_id: UUID) -> bool | None:
+        """Whether a request was served on the shift; None when there is no such shift."""
+        found = (
+            await self.session.execute(
+                sa.select(
+                    sa.exists().where(duty_requests.c.shift_id == duty_shifts.c.shift_id)
+                ).where(duty_shifts.c.shift_id == shift_id)
+            )
+        ).scalar_one_or_none()
+        return None if found is None else bool(found)
+
+    async def remove_shift(self, shift_id: UUID) -> None:
+        await self.session.execute(sa.delete(duty_shifts).where(duty_shifts.c.shift_id == shift_id))
+
+
+def _assignment_in_center(center: str) -> sa.ColumnElement[bool]:
+    """An assignment belongs to the center its notice or application was addressed to."""
+    return sa.or_(
+        assignments.c.notice_id.in_(
+            sa.select(notices.c.notice_id).where(notices.c.addressee_center == center)
+        ),
+        assignments.c.application_id.in_(
+            sa.select(applications.c.application_id).where(
+                applications.c.addressee_center == center
+            )
+        ),
+    )

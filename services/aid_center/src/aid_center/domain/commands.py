@@ -3,16 +3,21 @@ already parsed and authorised by the route."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from uuid import UUID
 
+from aid_center.domain.status import AssignmentStatus
 from defense_schemas.vocabulary import (
     ActivityKind,
     ConflictKind,
+    Gender,
     QualityMeasure,
     QualityRating,
     ReplacementReason,
+    ServiceMode,
 )
 
 
@@ -90,3 +95,68 @@ class SetPreviousStageLawyer:
     suspect_id: UUID
     lawyer_id: UUID
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class AddFirm:
+    name: str
+    contact: str
+    district: str | None = None
+
+
+@dataclass(frozen=True)
+class AddLawyer:
+    """A lawyer put on the roster (their caseload is never stored: it is counted)."""
+
+    firm_id: UUID
+    name: str
+    license_number: str
+    contact: str
+    gender: Gender
+    criminal_practice_years: int
+    max_concurrent_cases: int
+    specialties: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class UpdateLawyer:
+    """The roster fields staff change; those absent from ``changes`` stay."""
+
+    lawyer_id: UUID
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AddWorkStation:
+    name: str
+    district: str
+    host_kind: str
+    host_name: str
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class PutOnRota:
+    """A lawyer on a station's duty rota for every day from ``starts_on`` to ``ends_on``."""
+
+    station_id: UUID
+    lawyer_id: UUID
+    starts_on: date
+    ends_on: date
+    mode: ServiceMode
+
+
+@dataclass(frozen=True)
+class AssignmentsQuery:
+    """Which assignments a list shows: a lawyer's own (``own_lawyer_id``) or those of the
+    center a staff member acts for (``center``), narrowed by the filters given."""
+
+    center: str | None = None
+    own_lawyer_id: UUID | None = None
+    suspect_id: UUID | None = None
+    case_id: UUID | None = None
+    lawyer_id: UUID | None = None
+    status: AssignmentStatus | None = None

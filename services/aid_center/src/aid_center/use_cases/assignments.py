@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from aid_center.domain.commands import (
+    AssignmentsQuery,
     AssignRequest,
     LogActivity,
     ReplaceLawyer,
@@ -17,7 +19,7 @@ from aid_center.domain.commands import (
     ReviewQuality,
 )
 from aid_center.domain.errors import NotKnown, RuleViolation, StateConflict
-from aid_center.domain.quality import Checklist, service_standard_checklist
+from aid_center.domain.quality import Checklist, meeting_overdue, service_standard_checklist
 from aid_center.domain.status import FIRST_ASSIGNABLE, AssignmentStatus
 from aid_center.unit_of_work import AidCenterUnitOfWork
 from aid_center.use_cases.appointing import Appointment, appoint
@@ -28,6 +30,7 @@ from defense_schemas.events.aid_center import (
 )
 from defense_schemas.vocabulary import ActivityKind, ConflictKind, ReplacementReason
 from legal_calendar import legal_date
+from service_runtime.paging import PageRequest
 
 
 async def assign_request(uow: AidCenterUnitOfWork, command: AssignRequest) -> Appointment:
@@ -234,3 +237,67 @@ async def review_quality(uow: AidCenterUnitOfWork, command: ReviewQuality) -> Qu
         case_id=current["case_id"],
     )
     return QualityReview(review_id, checklist, at)
+
+
+async def assignments_where(
+    uow: AidCenterUnitOfWork, wanted: AssignmentsQuery, page: PageRequest | None = None
+) -> list[dict[str, Any]]:
+    """The assignments ``wanted`` names (a lawyer's own, or a center's), by assignment time
+    (assigned_at, assignment_id)."""
+    return await uow.aid.assignments_where(wanted, page)
+
+
+async def overdue_meetings(
+    uow: AidCenterUnitOfWork,
+    center: str,
+    *,
+    as_of: date | None = None,
+    page: PageRequest | None = None,
+) -> list[dict[str, Any]]:
+    """The center's active assignments whose lawyer has not met the suspect the settings' days
+    after the assignment (Measures Art. 7), judged on the legal date ``as_of`` (default today),
+    by assignment day (assigned_on, assignment_id)."""
+    today = as_of or legal_date(uow.now())
+    flagged = []
+    for row in await uow.aid.active_assignments_of_center(center):
+        assigned_on = legal_date(row["assigned_at"])
+        if meeting_overdue(
+            assigned_on,
+            today,
+            met_suspect=row["met"],
+            flag_after_days=uow.settings.meeting_flag_days,
+        ):
+            flagged.append(
+                {
+                    "assignment_id": row["assignment_id"],
+                    "suspect_id": row["suspect_id"],
+                    "lawyer_id": row["lawyer_id"],
+                    "assigned_on": assigned_on,
+                    "days_since_assignment": (today - assigned_on).days,
+                }
+            )
+
+    # The flag is judged per day, so the page is cut from the judged list (same keyset).
+    def order(item: dict[str, Any]) -> tuple[Any, ...]:
+        return (item["assigned_on"], item["assignment_id"])
+
+    if page is None:
+        return sorted(flagged, key=order)
+    return page.slice(flagged, key=order)
+
+
+async def activities(
+    uow: AidCenterUnitOfWork, assignment_id: UUID, page: PageRequest | None = None
+) -> list[dict[str, Any]]:
+    """The lawyer's work on the assignment by day performed (performed_on, logged_at,
+    activity_id)."""
+    await assignment_of(uow, assignment_id)
+    return await uow.aid.activities_of(assignment_id, page)
+
+
+async def quality_reviews(
+    uow: AidCenterUnitOfWork, assignment_id: UUID, page: PageRequest | None = None
+) -> list[dict[str, Any]]:
+    """The assignment's quality reviews by review time (reviewed_at, review_id)."""
+    await assignment_of(uow, assignment_id)
+    return await uow.aid.quality_reviews_of(assignment_id, page)

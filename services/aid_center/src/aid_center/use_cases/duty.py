@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from aid_center.domain.commands import RetryDutyRequest
 from aid_center.domain.duty import DutyChoice, DutyNeed, choose_duty_lawyer
@@ -18,6 +19,7 @@ from defense_schemas import Envelope
 from defense_schemas.events.aid_center import DutyLawyerAssigned
 from defense_schemas.vocabulary import DutyLawyerPurpose
 from legal_calendar import legal_date
+from service_runtime.paging import PageRequest
 
 
 def request_date(requested_at: datetime) -> date:
@@ -109,3 +111,22 @@ async def retry_duty_request(uow: AidCenterUnitOfWork, command: RetryDutyRequest
         )
     at = uow.now()
     await assign_duty_lawyer(uow, request, on_date=legal_date(at), caused_by=None, at=at)
+
+
+async def duty_request(uow: AidCenterUnitOfWork, request_id: UUID) -> dict[str, Any]:
+    found = await uow.aid.duty_request(request_id)
+    if found is None:
+        raise NotKnown("duty request", request_id)
+    return found
+
+
+async def duty_requests(
+    uow: AidCenterUnitOfWork,
+    *,
+    status: DutyRequestStatus | None = None,
+    case_id: UUID | None = None,
+    page: PageRequest | None = None,
+) -> list[dict[str, Any]]:
+    """Duty-lawyer requests by request time (requested_at, request_id); an unassigned one
+    keeps its reasons until staff retry."""
+    return await uow.aid.duty_requests_where(status=status, case_id=case_id, page=page)
