@@ -16,7 +16,15 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from tests.security.test_route_access_matrix import FACTORIES
 
-SERVICES = ["procuratorate", "notifier"]
+SERVICES = ["procuratorate", "notifier", "aid_center"]
+
+NOT_YET: dict[str, dict[str, str]] = {
+    "aid_center": {
+        "ApplicationOut": "the applications' routes are being reworked; their models get their "
+        "examples with that work",
+    },
+}
+"""Models known to lack an example, each with the reason; an entry leaves once it has one."""
 
 
 def _document(service: str) -> dict[str, Any]:
@@ -45,7 +53,7 @@ def test_every_object_schema_has_an_example(service: str) -> None:
     objects = _objects(document)
     assert len(objects) >= 20
     without = sorted(name for name, schema in objects.items() if not schema.get("examples"))
-    assert without == [], without
+    assert without == sorted(NOT_YET.get(service, {})), without
 
 
 @pytest.mark.parametrize("service", SERVICES)
