@@ -6,7 +6,8 @@
 #     (fallbacks for the fonts GB/T 9704 names) and poppler-utils (the render check's
 #     pdftotext, pdfinfo, pdftoppm), when missing;
 #   - Chromium (Debian package) when missing, for the headless render of the dashboards'
-#     queries (tests/observability);
+#     queries (tests/observability) and the console's browser tests (driven by Playwright,
+#     never its own browser download);
 #   - uv, pinned, in a private tool venv under .local/ (the system Python stays untouched);
 #   - the Python workspace, exactly as locked in uv.lock (.venv);
 #   - the Kafka broker jars from Maven Central (deploy/kafka/lib), via kafka.sh;
@@ -35,7 +36,7 @@ command -v pdftotext >/dev/null || doc_packages+=(poppler-utils)
 command -v chromium >/dev/null || doc_packages+=(chromium)
 if ((${#doc_packages[@]})) && [[ $(id -u) -ne 0 ]]; then
   # Optional: without them the services still serve DOCX and XLSX (PDF is a 503) and the
-  # render checks (documents, dashboards) are skipped.
+  # render checks (documents, dashboards) and the console's browser tests are skipped.
   say "for PDF documents and the render checks, run:" \
     "sudo apt-get install --no-install-recommends ${doc_packages[*]}"
   doc_packages=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The three services as local background processes (uvicorn), each on its own port:
-#   procuratorate 8101, aid_center 8102, notifier 8103 (override with <SERVICE>_HTTP_PORT).
+# The three services and the agency console as local background processes (uvicorn), each on
+# its own port: procuratorate 8101, aid_center 8102, notifier 8103, console 8104 (override with
+# <SERVICE>_HTTP_PORT).
 #
 #   deploy/local/services.sh start|stop|status
 #
@@ -10,7 +11,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 RUN="$ROOT/.local/services"
 PY="$ROOT/.venv/bin/python"
-SERVICES=(procuratorate aid_center notifier)
+SERVICES=(procuratorate aid_center notifier console)
 READY_TIMEOUT=90
 # A developer's machine: the services run with the published local keys, which they refuse
 # to use in any other mode.
@@ -22,8 +23,12 @@ port_of() {
     procuratorate) echo "${!var:-8101}" ;;
     aid_center) echo "${!var:-8102}" ;;
     notifier) echo "${!var:-8103}" ;;
+    console) echo "${!var:-8104}" ;;
   esac
 }
+
+# The console holds no connection of its own to wait for: it is ready when it answers.
+probe_of() { [[ "$1" == console ]] && echo /health || echo /ready; }
 
 pid_of() {
   local pid
@@ -33,7 +38,7 @@ pid_of() {
     && echo "$pid"
 }
 
-ready() { curl -fs -o /dev/null "http://127.0.0.1:$(port_of "$1")/ready"; }
+ready() { curl -fs -o /dev/null "http://127.0.0.1:$(port_of "$1")$(probe_of "$1")"; }
 
 start() {
   mkdir -p "$RUN"

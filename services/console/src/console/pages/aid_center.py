@@ -1,0 +1,152 @@
+"""法律援助中心: the notices queue with its 3-day clock, a notice with the engine's decision
+explained, the unassignable queue, manual assignment, the roster with load and leave, the
+duty-lawyer stations and rota."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import Response
+
+from console.api import ApiProblem
+from console.pages.procuratorate import today
+from console.web import Visit, field_errors, form_visit, visit
+from service_runtime.security.principal import Role
+
+router = APIRouter(prefix="/aid-center")
+VisitDep = Annotated[Visit, Depends(visit)]
+FormDep = Annotated[Visit, Depends(form_visit)]
+STAFF = Role.AID_CENTER_STAFF
+CursorDep = Annotated[str | None, Query(max_length=2000)]
+
+
+async def _notices(current: Visit, status: str | None, cursor: str | None) -> Response:
+    found = await current.api.get("aid_center", "/notices", limit=50, status=status, cursor=cursor)
+    return current.render(
+        "aid_center/notices.html",
+        title="无法指派" if status == "unassignable" else "通知辩护队列",
+        found=found,
+        status_filter=status,
+        on=today(),
+    )
+
+
+@router.get("/notices")
+async def notices_page(current: VisitDep, cursor: CursorDep = None) -> Response:
+    current.require(STAFF)
+    return await _notices(current, None, cursor)
+
+
+@router.get("/unassignable")
+async def unassignable_page(current: VisitDep, cursor: CursorDep = None) -> Response:
+    current.require(STAFF)
+    return await _notices(current, "unassignable", cursor)
+
+
+async def _notice_context(current: Visit, notice_id: UUID) -> dict[str, Any]:
+    notice = await current.api.get("aid_center", f"/notices/{notice_id}")
+    lawyers = await current.api.get("aid_center", "/lawyers", limit=1000)
+    names = {lawyer["lawyer_id"]: lawyer for lawyer in lawyers["items"]}
+    assignments = await current.api.get(
+        "aid_center", "/assignments", limit=100, case_id=notice["case_id"]
+    )
+    mine = [a for a in assignments["items"] if a.get("notice_id") == notice["notice_id"]]
+    return {
+        "notice": notice,
+        "lawyer_options": [("", "由指派引擎按规则选择")]
+        + [
+            (
+                lawyer["lawyer_id"],
+                f"{lawyer['name']}（{lawyer['firm_name']}，承办 "
+                f"{lawyer['active_cases']}/{lawyer['max_concurrent_cases']}）",
+            )
+            for lawyer in lawyers["items"]
+        ],
+        "names": names,
+        "assignments": mine,
+        "title": f"通知辩护公函 {notice['document_number']}",
+    }
+
+
+@router.get("/notices/{notice_id}")
+async def notice_page(notice_id: UUID, current: VisitDep) -> Response:
+    current.require(STAFF)
+    return current.render("aid_center/notice.html", **await _notice_context(current, notice_id))
+
+
+@router.post("/notices/{notice_id}/assignment")
+async def assign(notice_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body: dict[str, Any] = {"lawyer_id": current.optional("lawyer_id")}
+    if reason := current.optional("reason"):
+        body["reason"] = reason
+    try:
+        await current.api.post("aid_center", f"/notices/{notice_id}/assignment", body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return current.render(
+            "aid_center/notice.html",
+            status=problem.status,
+            errors=field_errors(problem, ("lawyer_id", "reason")),
+            **await _notice_context(current, notice_id),
+        )
+    current.flash("已指派。")
+    return current.redirect(f"/aid-center/notices/{notice_id}")
+
+
+@router.get("/lawyers")
+async def lawyers_page(current: VisitDep, cursor: CursorDep = None) -> Response:
+    current.require(STAFF)
+    found = await current.api.get("aid_center", "/lawyers", limit=100, cursor=cursor)
+    return current.render("aid_center/lawyers.html", title="律师名册", found=found)
+
+
+@router.post("/lawyers/{lawyer_id}/leaves")
+async def add_leave(lawyer_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {
+        "starts_on": current.text("starts_on"),
+        "ends_on": current.text("ends_on"),
+        "reason": current.optional("reason"),
+    }
+    try:
+        await current.api.post("aid_center", f"/lawyers/{lawyer_id}/leaves", body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        found = await current.api.get("aid_center", "/lawyers", limit=100)
+        return current.render(
+            "aid_center/lawyers.html",
+            status=problem.status,
+            title="律师名册",
+            found=found,
+            errors=field_errors(problem, ("starts_on", "ends_on", "reason")),
+            active_form=str(lawyer_id),
+        )
+    current.flash("已记录休假。")
+    return current.redirect("/aid-center/lawyers")
+
+
+@router.get("/stations")
+async def stations_page(current: VisitDep) -> Response:
+    current.require(STAFF)
+    stations = await current.api.get("aid_center", "/work-stations", limit=200)
+    on = today()
+    rota = await current.api.get(
+        "aid_center",
+        "/duty-rota",
+        limit=500,
+        starts_on=on.isoformat(),
+        ends_on=(on + timedelta(days=6)).isoformat(),
+    )
+    return current.render(
+        "aid_center/stations.html",
+        title="值班工作站",
+        stations=stations["items"],
+        rota=rota["items"],
+        on=on,
+    )

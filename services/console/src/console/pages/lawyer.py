@@ -1,0 +1,91 @@
+"""律师: my assignments and their deadlines, logging my work, the case's procedural information
+(read-only, only for my own suspects: the procuratorate's API decides what a lawyer sees)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from console.api import ApiProblem
+from console.pages.procuratorate import today
+from console.web import Visit, field_errors, form_visit, visit
+from service_runtime.security.principal import Role
+
+router = APIRouter(prefix="/lawyer")
+VisitDep = Annotated[Visit, Depends(visit)]
+FormDep = Annotated[Visit, Depends(form_visit)]
+LAWYER = Role.LAWYER
+ACTIVITY_FIELDS = ("kind", "performed_on", "duration_minutes", "note")
+
+
+@router.get("/assignments")
+async def assignments_page(current: VisitDep) -> Response:
+    current.require(LAWYER)
+    found = await current.api.get("aid_center", "/assignments", limit=200)
+    return current.render("lawyer/assignments.html", title="我的指派", found=found)
+
+
+async def _assignment_context(current: Visit, assignment_id: UUID) -> dict[str, Any]:
+    assignment = await current.api.get("aid_center", f"/assignments/{assignment_id}")
+    activities = await current.api.get(
+        "aid_center", f"/assignments/{assignment_id}/activities", limit=200
+    )
+    case: dict[str, Any] | None = None
+    case_problem: ApiProblem | None = None
+    try:
+        case = await current.api.get("procuratorate", f"/cases/{assignment['case_id']}")
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        case_problem = problem
+    suspect = None
+    if case is not None:
+        suspect = next(
+            (s for s in case.get("suspects", []) if s["suspect_id"] == assignment["suspect_id"]),
+            None,
+        )
+    return {
+        "assignment": assignment,
+        "activities": activities["items"],
+        "case": case,
+        "suspect": suspect,
+        "case_problem": case_problem,
+        "on": today(),
+        "title": "指派详情",
+    }
+
+
+@router.get("/assignments/{assignment_id}")
+async def assignment_page(assignment_id: UUID, current: VisitDep) -> Response:
+    current.require(LAWYER)
+    return current.render(
+        "lawyer/assignment.html", **await _assignment_context(current, assignment_id)
+    )
+
+
+@router.post("/assignments/{assignment_id}/activities")
+async def log_activity(assignment_id: UUID, current: FormDep) -> Response:
+    current.require(LAWYER)
+    duration = current.text("duration_minutes")
+    body: dict[str, Any] = {
+        "kind": current.text("kind"),
+        "performed_on": current.text("performed_on"),
+        "duration_minutes": int(duration) if duration.isdigit() else (duration or None),
+        "note": current.optional("note"),
+    }
+    try:
+        await current.api.post("aid_center", f"/assignments/{assignment_id}/activities", body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return current.render(
+            "lawyer/assignment.html",
+            status=problem.status,
+            errors=field_errors(problem, ACTIVITY_FIELDS),
+            **await _assignment_context(current, assignment_id),
+        )
+    current.flash("已记录工作。")
+    return current.redirect(f"/lawyer/assignments/{assignment_id}")

@@ -1,0 +1,332 @@
+"""The console in headless Chromium against the real services, broker and database: each role
+does its part of the workflow through the pages, and sees only what its token allows.
+
+Screenshots of each main page go to build/console-screenshots/ (git-ignored)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from console.app import create_app
+from console.settings import ConsoleSettings
+from service_runtime.security.principal import Role
+from tests.e2e.platform import Platform, running_platform
+from tests.infrastructure import ROOT, bearer, eventually, operator
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = ROOT / "build" / "console-screenshots"
+HEDONG = "天津市河东区人民检察院"
+HEDONG_CENTER = "天津市河东区法律援助中心"
+
+
+@contextlib.asynccontextmanager
+async def serving_console(platform: Platform) -> AsyncIterator[str]:
+    """The console on a port of its own, calling the in-process services."""
+    settings = ConsoleSettings(deployment_mode="development")
+    transports = {
+        "procuratorate": httpx.ASGITransport(app=platform.procuratorate.app),
+        "aid_center": httpx.ASGITransport(app=platform.aid_center.app),
+        "notifier": httpx.ASGITransport(app=platform.notifier.app),
+    }
+    app = create_app(settings, transports=transports)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        await eventually(lambda: _started(server), timeout=20, what="the console to listen")
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+async def _started(server: uvicorn.Server) -> bool:
+    return server.started
+
+
+async def sign_in(
+    browser: Browser, base: str, role: str, *, agency: str = "", lawyer_id: str = ""
+) -> Page:
+    context = await browser.new_context(base_url=base, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto("/signin")
+    await expect(page.get_by_role("note")).to_contain_text("开发模式")
+    await page.get_by_label("角色").select_option(role)
+    if agency:
+        await page.get_by_label("所属单位").fill(agency)
+    if lawyer_id:
+        await page.get_by_label("律师名册编号").fill(lawyer_id)
+    await page.get_by_role("button", name="登录").click()
+    await expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
+    return page
+
+
+async def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def reload_until(page: Page, check: Callable[[], Any], what: str) -> None:
+    async def ready() -> bool:
+        await page.reload()
+        return bool(await check())
+
+    await eventually(ready, timeout=45, what=what)
+
+
+def _minor_case() -> dict[str, Any]:
+    return {
+        "transfer_number": f"津公东诉字〔2026〕{uuid.uuid4().int % 100000}号",
+        "transferring_agency": "天津市公安局河东分局",
+        "transferring_agency_kind": "public_security",
+        "procuratorate_unit": HEDONG,
+        "district": "河东区",
+        "charges": ["盗窃罪"],
+        "suspects": [
+            {
+                "suspect_id": str(uuid.uuid4()),
+                "name": "王小明",
+                "birth_date": "2010-01-01",
+                "gender": "male",
+                "limited_capacity": False,
+                "custody_status": "detained",
+                "place_of_detention_or_residence": "天津市河东区看守所",
+                "contacts": ["022-12345678"],
+                "charges": ["盗窃罪"],
+                "likely_sentence": "one_year_or_less",
+                "pleads_guilty": True,
+                "guardian": {"name": "王大明", "relationship": "父亲", "contact": "13800000000"},
+            }
+        ],
+        "major_and_complex": False,
+        "social_impact": False,
+        "prosecutor": {"name": "李检察官", "contact": "022-87654321"},
+    }
+
+
+async def _roster(platform: Platform) -> str:
+    center = platform.aid_center.client
+    firm = await center.post("/firms", json={"name": "天津甲律师事务所", "contact": "022-1"})
+    assert firm.status_code == 201, firm.text
+    lawyer = await center.post(
+        "/lawyers",
+        json={
+            "firm_id": firm.json()["firm_id"],
+            "name": "赵律师",
+            "license_number": "11201200000001",
+            "contact": "13900000001",
+            "gender": "female",
+            "criminal_practice_years": 6,
+            "specialties": ["juvenile"],
+            "max_concurrent_cases": 5,
+        },
+    )
+    assert lawyer.status_code == 201, lawyer.text
+    return str(lawyer.json()["lawyer_id"])
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (install.sh)")
+async def test_each_role_does_its_part_in_the_browser(
+    service_settings: Callable[..., Any],
+) -> None:
+    async with (
+        running_platform(service_settings, "console") as platform,
+        serving_console(platform) as base,
+        async_playwright() as playwright,
+    ):
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        try:
+            lawyer_id = await _roster(platform)
+            body = _minor_case()
+            created = await platform.procuratorate.client.post("/cases", json=body)
+            assert created.status_code == 201, created.text
+            case_id = created.json()["case_id"]
+            await _clerk(browser, base, body["transfer_number"], case_id)
+            await _aid_officer(browser, base)
+            await _lawyer(browser, base, platform, lawyer_id, case_id, body["transfer_number"])
+            await _operator(browser, base, platform)
+            await _roles_see_only_their_own(browser, base, case_id)
+        finally:
+            await browser.close()
+
+
+async def _clerk(browser: Browser, base: str, transfer_number: str, case_id: str) -> None:
+    page = await sign_in(browser, base, "procuratorate_staff", agency=HEDONG)
+    await expect(page.get_by_role("heading", name="今日工作")).to_be_visible()
+    # The minor not yet informed: the 3 days for the rights notification run.
+    await expect(page.get_by_role("cell", name="告知诉讼权利（3日）")).to_be_visible()
+    await shot(page, "procuratorate-today")
+
+    await page.get_by_role("link", name="案件").click()
+    await page.get_by_label("移送案号").fill(transfer_number)
+    await page.get_by_role("button", name="查找").click()
+    await expect(page).to_have_url(f"{base}/procuratorate/cases")  # no search terms in the URL
+    await shot(page, "procuratorate-cases")
+    await page.get_by_role("link", name=transfer_number).click()
+    await expect(page.get_by_test_id("rights-notified")).to_have_text("尚未告知")
+
+    # The API's refusal lands at the field its pointer names.
+    rights = page.locator("details", has_text="记录权利告知")
+    await rights.get_by_label("姓名").first.fill("")
+    await rights.get_by_label("告知时间").fill("2026-03-03T10:00")
+    await rights.get_by_role("button", name="记录权利告知").click()
+    name_field = rights.locator('[name="informed/0/name"]')
+    await expect(name_field).to_have_attribute("aria-invalid", "true")
+    await expect(rights.locator("#err-informed-0-name")).to_be_visible()
+    await shot(page, "procuratorate-case-field-error")
+
+    await name_field.fill("王小明")
+    await rights.locator('[name="informed/1/role"]').select_option("guardian")
+    await rights.locator('[name="informed/1/name"]').fill("王大明")
+    await rights.get_by_label("告知时间").fill("2026-03-03T10:00")
+    await rights.get_by_role("button", name="记录权利告知").click()
+    await expect(page.get_by_role("status")).to_have_text("已记录权利告知。")
+    await expect(page.get_by_test_id("rights-notified")).to_contain_text("已告知")
+
+    decision = page.locator("details", has_text="记录辩护决定")
+    await decision.get_by_label("决定", exact=True).select_option("no_counsel")
+    await decision.get_by_label("决定时间").fill("2026-03-03T11:00")
+    await decision.get_by_label("随函材料").fill("起诉意见书")
+    await decision.get_by_role("button", name="记录辩护决定").click()
+    await expect(page.get_by_role("status")).to_have_text("已记录辩护决定。")
+    await expect(page.get_by_test_id("decision")).to_have_text("不自行委托")
+    await expect(page.get_by_role("link", name="下载 DOCX")).to_be_visible()
+    async with page.expect_download() as download:
+        await page.get_by_role("link", name="下载 DOCX").click()
+    assert (await download.value).suggested_filename.endswith(".docx")
+    await shot(page, "procuratorate-case")
+
+    await page.get_by_role("link", name="台账与统计").click()
+    await expect(page.get_by_role("cell", name="王小明")).to_be_visible()
+    await shot(page, "procuratorate-ledger")
+    await page.context.close()
+
+
+async def _aid_officer(browser: Browser, base: str) -> None:
+    page = await sign_in(browser, base, "aid_center_staff", agency=HEDONG_CENTER)
+    link = page.get_by_role("link", name="津河东")
+    await reload_until(page, link.count, "the notice to reach the aid center's queue")
+    await shot(page, "aid-center-notices")
+    await link.first.click()
+    decision = page.get_by_test_id("decision")
+    await reload_until(page, decision.count, "the engine's decision")
+    await expect(decision).to_contain_text("选定律师：赵律师")
+    await expect(page.get_by_test_id("notice-status")).to_have_text("已指派")
+    await shot(page, "aid-center-notice")
+    for name, label in (("aid-center-lawyers", "律师名册"), ("aid-center-stations", "值班工作站")):
+        await page.get_by_role("link", name=label).click()
+        await expect(page.get_by_role("heading", level=1)).to_be_visible()
+        await shot(page, name)
+    await expect(page.get_by_role("cell", name="赵律师")).to_have_count(0)
+    await page.get_by_role("link", name="律师名册").click()
+    await expect(page.get_by_role("cell", name="赵律师")).to_be_visible()
+    await page.context.close()
+
+
+async def _lawyer(
+    browser: Browser,
+    base: str,
+    platform: Platform,
+    lawyer_id: str,
+    case_id: str,
+    transfer_number: str,
+) -> None:
+    procuratorate = platform.procuratorate
+    as_lawyer = bearer(procuratorate.settings, Role.LAWYER, lawyer_id=lawyer_id)
+    answer = await procuratorate.client.get(f"/cases/{case_id}", headers=as_lawyer)
+    lawyers_may_read_cases = answer.status_code == 200
+    page = await sign_in(browser, base, "lawyer", lawyer_id=lawyer_id)
+    await page.get_by_role("link", name="查看与记录工作").first.click()
+    await page.get_by_label("工作类别").select_option("meeting")
+    await page.get_by_label("时长（分钟）").fill("90")
+    await page.get_by_label("说明").fill("看守所会见")
+    await page.get_by_role("button", name="记录").click()
+    await expect(page.get_by_role("status")).to_have_text("已记录工作。")
+    await expect(page.get_by_test_id("activities")).to_contain_text("会见")
+    await expect(page.get_by_test_id("activities")).to_contain_text("看守所会见")
+    if lawyers_may_read_cases:
+        await expect(page.get_by_test_id("case-info")).to_contain_text(transfer_number)
+    else:
+        # Until the procuratorate serves lawyers, the page shows its refusal as it came.
+        await expect(page.get_by_test_id("case-info-refused")).to_contain_text("403")
+    await shot(page, "lawyer-assignment")
+    await page.context.close()
+
+
+async def _operator(browser: Browser, base: str, platform: Platform) -> None:
+    service = platform.procuratorate
+    consumer = service.runtime.consumer
+    assert consumer is not None
+    producer = AIOKafkaProducer(bootstrap_servers=service.settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(consumer.topics[0], b"\xff not json", key=b"garbage")
+    finally:
+        await producer.stop()
+
+    async def filed() -> Any:
+        letters = (
+            await service.client.get("/ops/dead-letters", headers=operator(service.settings))
+        ).json()["items"]
+        return letters and letters[0]
+
+    await eventually(filed, what="the procuratorate to dead-letter the garbage")
+    letter = await filed()
+    page = await sign_in(browser, base, "operator")
+    await expect(page.get_by_role("heading", name="消费延迟")).to_be_visible()
+    await expect(page.locator("svg.chart polyline").first).to_be_attached()
+    await shot(page, "ops-lag")
+    await page.get_by_role("link", name="死信").click()
+    row = page.get_by_test_id(f"dead-letter-procuratorate-{letter['id']}")
+    await expect(row).to_contain_text("contract_violation")
+    await shot(page, "ops-dead-letters")
+    await row.get_by_role("button", name="重放").click()
+    await expect(page.get_by_role("status")).to_contain_text(f"死信 {letter['id']}")
+    await expect(row).to_contain_text("已重放")
+    for name, label in (("ops-calendar", "法定日历"), ("ops-readiness", "服务就绪")):
+        await page.get_by_role("link", name=label).click()
+        await shot(page, name)
+    await expect(page.get_by_text("就绪", exact=True)).to_have_count(3)
+    await page.context.close()
+
+
+async def _roles_see_only_their_own(browser: Browser, base: str, case_id: str) -> None:
+    lawyer = await sign_in(browser, base, "lawyer", lawyer_id=str(uuid.uuid4()))
+    response = await lawyer.goto("/procuratorate/cases")
+    assert response is not None and response.status == 403
+    await expect(lawyer.get_by_role("heading", name="无权访问")).to_be_visible()
+    assert (await lawyer.goto("/ops/dead-letters")).status == 403  # type: ignore[union-attr]
+    await lawyer.context.close()
+
+    other_unit = await sign_in(
+        browser, base, "procuratorate_staff", agency="天津市西青区人民检察院"
+    )
+    response = await other_unit.goto(f"/procuratorate/cases/{case_id}")
+    assert response is not None and response.status == 404  # the API's answer, passed on
+    await other_unit.goto("/procuratorate/today")
+    await expect(other_unit.get_by_text("没有待办期限。")).to_be_visible()
+    await other_unit.context.close()
+
+    other_center = await sign_in(
+        browser, base, "aid_center_staff", agency="天津市西青区法律援助中心"
+    )
+    await expect(other_center.get_by_role("cell", name="暂无。")).to_be_visible()
+    await other_center.context.close()
