@@ -1,4 +1,4 @@
-# One image for the three services; docker-compose.yml picks the service by its command.
+# One image for the three services and the console; docker-compose.yml picks one by its command.
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1
 RUN pip install --no-cache-dir uv==0.13.8

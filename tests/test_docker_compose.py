@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from aid_center.settings import AidCenterSettings
+from console.settings import ConsoleSettings
 from notifier.settings import NotifierSettings
 from procuratorate.settings import ProcuratorateSettings
 from service_runtime.settings import ServiceSettings
@@ -32,6 +33,8 @@ def compose() -> dict:
 
 
 ONE_SHOT = {"topics", "demo"}
+# Not a ServiceSettings service: no database, no broker, only the three APIs.
+CONSOLE = "console"
 
 
 def test_compose_runs_broker_database_and_every_service(compose: dict) -> None:
@@ -41,6 +44,7 @@ def test_compose_runs_broker_database_and_every_service(compose: dict) -> None:
         "prometheus",
         "grafana",
         *SERVICES,
+        CONSOLE,
         *ONE_SHOT,
     }
     assert compose["services"]["kafka"]["image"].startswith("apache/kafka:")
@@ -65,7 +69,7 @@ def test_the_event_log_and_the_databases_are_kept_in_volumes(compose: dict) -> N
     assert {"kafkadata", "pgdata"} <= set(compose["volumes"])
 
 
-@pytest.mark.parametrize("name", ["kafka", "postgres", *sorted(SERVICES)])
+@pytest.mark.parametrize("name", ["kafka", "postgres", CONSOLE, *sorted(SERVICES)])
 def test_every_long_running_service_is_health_checked_and_restarted(
     compose: dict, name: str
 ) -> None:
@@ -181,3 +185,28 @@ def _exit_code(command: list[str], port: int, *, answer: int) -> int:
             ).returncode
         finally:
             server.shutdown()
+
+
+def test_the_console_calls_the_services_by_their_compose_names(compose: dict) -> None:
+    service = compose["services"][CONSOLE]
+    environment = service["environment"]
+    prefix = ConsoleSettings.model_config["env_prefix"]
+    known = {prefix + field.upper() for field in ConsoleSettings.model_fields} | {"DEFENSE_ENV"}
+    assert set(environment) <= known, f"unknown variables: {set(environment) - known}"
+    settings = ConsoleSettings(
+        **{
+            key.removeprefix(prefix).lower() if key.startswith(prefix) else key: v
+            for key, v in environment.items()
+        }
+    )
+    assert settings.development, "the compose stack signs in with the development sign-in"
+    assert service["command"] == ["python", "-m", "console"]
+    assert service["ports"] == [f"{settings.http_port}:{settings.http_port}"]
+    assert settings.http_port == ConsoleSettings().http_port, "compose and local ports differ"
+    for name, settings_class in SERVICES.items():
+        url = urlsplit(getattr(settings, f"{name}_url"))
+        assert (url.hostname, url.port) == (name, settings_class().http_port)
+        assert service["depends_on"][name]["condition"] == "service_healthy"
+    check = service["healthcheck"]["test"]
+    assert f"http://127.0.0.1:{settings.http_port}/health" in " ".join(check)
+    assert _exit_code(check[1:], settings.http_port, answer=200) == 0
