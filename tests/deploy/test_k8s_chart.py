@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -21,6 +22,7 @@ import yaml
 from alembic.script import ScriptDirectory
 
 from aid_center.settings import AidCenterSettings
+from console.settings import ConsoleSettings
 from notifier.service import definition as notifier_definition
 from notifier.settings import NotifierSettings
 from procuratorate.settings import ProcuratorateSettings
@@ -38,11 +40,24 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "aid_center": AidCenterSettings,
     "notifier": NotifierSettings,
 }
-# Production mode needs each service's own keys: the tests name a Secret managed elsewhere.
-PRODUCTION = [
-    f"--set=secrets.{service}.existingSecret={service.replace('_', '-')}-keys"
-    for service in SETTINGS
+# Production mode needs each service's own keys: the tests name a Secret managed elsewhere;
+# the console needs its session key and an OIDC provider to sign people in.
+CONSOLE_PRODUCTION = [
+    "--set=console.existingSecret=console-keys",
+    "--set=console.oidc.issuer=https://sso.example.org/realms/justice",
+    "--set=console.oidc.clientId=agency-console",
+    "--set=console.auth.jwksUrl=https://sso.example.org/realms/justice/protocol/openid-connect/certs",
+    "--set=console.auth.issuer=https://sso.example.org/realms/justice",
+    "--set=console.publicUrl=https://console.example.org",
 ]
+PRODUCTION = [
+    *(
+        f"--set=secrets.{service}.existingSecret={service.replace('_', '-')}-keys"
+        for service in SETTINGS
+    ),
+    *CONSOLE_PRODUCTION,
+]
+CONSOLE = "defense-console"
 
 
 def _tool(name: str) -> Path:
@@ -154,15 +169,85 @@ def test_kubeconform_refuses_a_field_the_schema_does_not_know(
 
 
 def test_production_without_the_services_keys_does_not_render() -> None:
-    result = _run(_tool("helm"), "template", RELEASES[APP], APP)
+    result = _run(_tool("helm"), "template", RELEASES[APP], APP, *CONSOLE_PRODUCTION)
     assert result.returncode != 0
     assert "existingSecret" in result.stderr
+
+
+@pytest.mark.parametrize("left_out", CONSOLE_PRODUCTION[:4])
+def test_production_without_the_consoles_key_or_provider_does_not_render(left_out: str) -> None:
+    values = [value for value in PRODUCTION if value != left_out]
+    result = _run(_tool("helm"), "template", RELEASES[APP], APP, *values)
+    assert result.returncode != 0
+    assert "console" in result.stderr
+
+
+def test_the_console_reads_its_settings_calls_the_apis_and_reaches_nothing_else(
+    app_manifests: str,
+) -> None:
+    [config] = [c for c in _of_kind(app_manifests, "ConfigMap") if c["metadata"]["name"] == CONSOLE]
+    prefix = ConsoleSettings.model_config["env_prefix"]
+    fields = {prefix + name.upper() for name in ConsoleSettings.model_fields}
+    assert set(config["data"]) <= fields | {"DEFENSE_ENV", "DEFENSE_SECRETS_DIR"}
+    settings = ConsoleSettings(
+        deployment_mode=config["data"]["DEFENSE_ENV"],
+        session_key="the-mounted-secret-0123456789",
+        **{
+            key.removeprefix(prefix).lower(): value
+            for key, value in config["data"].items()
+            if key.startswith(prefix)
+        },
+    )
+    services = {
+        s["metadata"]["name"]: s["spec"]["ports"][0]["port"]
+        for s in _of_kind(app_manifests, "Service")
+    }
+    for name in SETTINGS:
+        url = urlsplit(getattr(settings, f"{name}_url"))
+        assert services[url.hostname or ""] == url.port == SETTINGS[name]().http_port
+    [deployment] = [
+        d for d in _of_kind(app_manifests, "Deployment") if d["metadata"]["name"] == CONSOLE
+    ]
+    pod = deployment["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["command"] == ["python", "-m", "console"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert "env" not in container  # the session key is a file in DEFENSE_SECRETS_DIR
+    [keys] = [v for v in pod["volumes"] if v["name"] == "keys"]
+    assert keys["secret"]["secretName"] == "console-keys"
+    policies = {p["metadata"]["name"]: p for p in _of_kind(app_manifests, "NetworkPolicy")}
+    egress = policies[CONSOLE]["spec"]["egress"]
+    reached = [rule["to"][0]["podSelector"]["matchLabels"] for rule in egress]
+    assert reached == [
+        {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": "defense"}
+        for name in ("procuratorate", "aid-center", "notifier")
+    ] + [{"k8s-app": "kube-dns"}]
+
+
+def test_the_services_let_the_console_in_when_their_clients_are_restricted() -> None:
+    manifests = _template(APP, *PRODUCTION, "--set=networkPolicy.apiClients.team=ingress")
+    for policy in _of_kind(manifests, "NetworkPolicy"):
+        if policy["metadata"]["name"] == CONSOLE:
+            continue
+        sources = policy["spec"]["ingress"][0]["from"]
+        assert {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/name": "console",
+                    "app.kubernetes.io/instance": "defense",
+                }
+            }
+        } in sources
 
 
 def test_every_setting_passed_is_one_the_service_reads(app_manifests: str) -> None:
     for config in _of_kind(app_manifests, "ConfigMap"):
         if "grafana_dashboard" in config["metadata"]["labels"]:
             continue  # a dashboard, not settings
+        if config["metadata"]["name"] == CONSOLE:
+            continue  # not a ServiceSettings service: test_the_console_…
         service = next(
             s
             for s in SETTINGS
@@ -190,7 +275,9 @@ def test_deployments_probes_replicas_and_security(app_manifests: str) -> None:
         "defense-procuratorate",
         "defense-aid-center",
         "defense-notifier",
+        CONSOLE,
     }
+    deployments = [d for d in deployments if d["metadata"]["name"] != CONSOLE]
     scalers = {
         h["spec"]["scaleTargetRef"]["name"]: h
         for h in _of_kind(app_manifests, "HorizontalPodAutoscaler")
@@ -251,6 +338,8 @@ def test_the_services_connect_to_what_the_data_chart_creates(
     [kafka] = _of_kind(data_manifests, "Kafka")
     [listener] = kafka["spec"]["kafka"]["listeners"]
     for deployment in _of_kind(app_manifests, "Deployment"):
+        if deployment["metadata"]["name"] == CONSOLE:
+            continue  # no database, no Kafka
         volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
         assert volumes["database"]["secret"]["secretName"].removesuffix("-app") in clusters
         assert volumes["kafka-user"]["secret"]["secretName"] in users

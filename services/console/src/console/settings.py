@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 from service_runtime.security.defaults import (
     LOCAL_AUDIENCE,
@@ -13,12 +19,31 @@ from service_runtime.security.defaults import (
     LOCAL_JWT_SECRET,
     PUBLISHED_SECRETS,
 )
+from service_runtime.settings import SECRETS_DIR_VARIABLE
 
 LOCAL_SESSION_KEY = "defense-coverage-LOCAL-DEVELOPMENT-ONLY-console-session-key-0001"
 
 
 class ConsoleSettings(BaseSettings):
+    """Read from the environment and, like the services' secrets, from the directory
+    ``$DEFENSE_SECRETS_DIR`` (one file per setting, named like its variable:
+    ``CONSOLE_SESSION_KEY``, ``CONSOLE_OIDC_CLIENT_SECRET``)."""
+
     model_config = SettingsConfigDict(env_prefix="CONSOLE_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings, dotenv_settings]
+        if secrets_dir := os.environ.get(SECRETS_DIR_VARIABLE):
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
 
     deployment_mode: Literal["development", "production"] = Field(
         "production",

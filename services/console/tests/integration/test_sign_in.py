@@ -249,3 +249,20 @@ async def test_a_staff_sign_in_without_its_unit_is_refused_at_the_field() -> Non
         assert refused.status_code == 422
         assert 'id="f-agency"' in refused.text
         assert 'aria-invalid="true" aria-describedby="err-agency"' in refused.text
+
+
+def test_the_session_key_and_client_secret_are_read_from_the_secrets_folder(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "CONSOLE_SESSION_KEY").write_text("from-a-mounted-secret-0123456789")
+    (tmp_path / "CONSOLE_OIDC_CLIENT_SECRET").write_text("client-secret")
+    monkeypatch.setenv("DEFENSE_SECRETS_DIR", str(tmp_path))
+    settings = ConsoleSettings(
+        deployment_mode="production",
+        oidc_issuer="https://sso.example.org",
+        oidc_client_id=CLIENT_ID,
+        auth_jwks_url="https://sso.example.org/jwks",
+    )
+    assert settings.session_key.get_secret_value() == "from-a-mounted-secret-0123456789"
+    assert settings.oidc_client_secret is not None
+    assert settings.oidc_client_secret.get_secret_value() == "client-secret"
