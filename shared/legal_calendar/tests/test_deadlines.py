@@ -97,3 +97,13 @@ def test_a_termination_reopens_the_letter_only_where_a_letter_is_still_owed_here
     # Any other ending leaves the suspect without a defender at this stage.
     assert letter_after_termination("other") is AfterTermination.REOPENS
     assert letter_after_termination("no_longer_eligible") is AfterTermination.REOPENS
+    # LAL Art. 48's grounds on the recipient's conduct or request: the lawyer goes, the duty
+    # to defend a suspect in the scope stays.
+    for reason in (
+        "obtained_by_deception",
+        "facts_concealed",
+        "unlawful_use",
+        "economic_situation_changed",
+        "recipient_request",
+    ):
+        assert letter_after_termination(reason) is AfterTermination.REOPENS

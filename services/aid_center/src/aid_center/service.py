@@ -14,6 +14,7 @@ from aid_center.api import (
     lawyers,
     notices,
     replies,
+    terminations,
     work_stations,
 )
 from aid_center.api.descriptions import DESCRIPTIONS
@@ -77,6 +78,7 @@ def definition() -> ServiceDefinition:
             applications.router,
             assignments.router,
             replies.router,
+            terminations.router,
             work_stations.router,
             duty_requests.router,
         ],

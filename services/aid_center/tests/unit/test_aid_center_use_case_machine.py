@@ -2,7 +2,10 @@
 staff's commands, on the fake unit of work (Hypothesis stateful testing, no I/O): notices sent
 complete or incomplete and supplemented, applications, refusals allowed and rejected, changes of
 lawyer, written requests for another lawyer, escalation to a possible life or death sentence,
-self-defense and retained counsel, lawyers' leave recorded and cancelled, staff retrying.
+self-defense and retained counsel, staff ending aid on any ground of LAL Art. 48 (the
+procuratorate's grounds and Art. 48(4) on a notice refused), a change of jurisdiction, a new
+letter after a termination that leaves the suspect owed one, lawyers' leave recorded and
+cancelled, staff retrying.
 
 After every step: no lawyer holds more places than their maximum; co-suspects of one case never
 have lawyers of one firm (Measures Art. 13); every active lawyer of a suspect facing a possible
@@ -10,7 +13,9 @@ life or death sentence has 3+ years of criminal practice (LAL Art. 26); and ever
 request is on its way to a lawyer — ``assigned`` with exactly one active assignment, or
 ``unassignable`` with the reason and its assignment period running, or
 ``awaiting_reappointment`` with no lawyer active after an allowed refusal (the procuratorate's
-written request is due then) — never ``assigned`` without a lawyer.
+written request is due then) — never ``assigned`` without a lawyer; and every ending of aid
+is told: a terminated assignment has its ``AidTerminated`` with the same reason, and a suspect
+whose requests are all closed has no lawyer active.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from aid_center.domain.assignment import LIFE_OR_DEATH_MIN_YEARS
-from aid_center.domain.commands import AssignRequest, CancelLeave, RecordLeave
+from aid_center.domain.commands import AssignRequest, CancelLeave, RecordLeave, TerminateAid
 from aid_center.domain.errors import DomainError
 from aid_center.domain.status import AssignmentStatus, NoticeStatus
 from aid_center.use_cases import aid_changes
@@ -42,8 +47,10 @@ from aid_center.use_cases.intake import (
     supplement_notice,
 )
 from aid_center.use_cases.roster import cancel_leave, record_leave
+from aid_center.use_cases.terminations import end_on_jurisdiction_change, terminate_by_decision
 from defense_schemas import BaseEvent
 from defense_schemas import examples as ex
+from defense_schemas.events.aid_center import AidTerminated
 from defense_schemas.events.procuratorate import (
     CaseReceived,
     DefenseNoticeSent,
@@ -61,8 +68,10 @@ from defense_schemas.vocabulary import (
     ReappointmentReason,
     RefusalOutcome,
     SentenceBand,
+    TerminationReason,
 )
 from legal_calendar import legal_date
+from legal_calendar.deadlines import AfterTermination, letter_after_termination
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_aid_center_unit_of_work import NOW, FakeUnitOfWork
@@ -170,10 +179,20 @@ class AidCenter(RuleBasedStateMachine):
         )
         self.suspects += [(case_id, s.suspect_id) for s in suspects]
 
+    def _letter_owed(self, suspect_id: UUID) -> bool:
+        """No request yet, or every one closed on a reason after which the procuratorate owes
+        a new letter (the shared definition)."""
+        requests = self._requests_of(suspect_id)
+        return all(
+            r["status"] == NoticeStatus.CLOSED
+            and letter_after_termination(r["closed_reason"]) is AfterTermination.REOPENS
+            for r in requests
+        )
+
     @rule(index=SUSPECT, complete=st.booleans(), minor=st.booleans())
     def notice_sent(self, index: int, complete: bool, minor: bool) -> None:
         picked = self._pick(index)
-        if picked is None or self._requests_of(picked[1]):
+        if picked is None or not self._letter_owed(picked[1]):
             return
         case_id, suspect_id = picked
         sent: DefenseNoticeSent = example(DefenseNoticeSent)
@@ -305,6 +324,33 @@ class AidCenter(RuleBasedStateMachine):
             )
         self._run(step)
 
+    @rule(index=SUSPECT, reason=st.sampled_from(list(TerminationReason)))
+    def staff_terminate(self, index: int, reason: TerminationReason) -> None:
+        """Staff end aid on any ground: the procuratorate's, and Art. 48(4) on a notice, are
+        refused (and change nothing)."""
+        picked = self._pick(index)
+        if picked is None or (active := self._active(picked[1])) is None:
+            return
+        command = TerminateAid(assignment_id=active["assignment_id"], reason=reason, detail="x")
+        self._run(terminate_by_decision(self.uow, command))  # type: ignore[arg-type]
+
+    @rule(index=SUSPECT)
+    def jurisdiction_changed(self, index: int) -> None:
+        picked = self._pick(index)
+        if picked is None:
+            return
+        self._run(
+            end_on_jurisdiction_change(
+                self.uow,  # type: ignore[arg-type]
+                case_id=picked[0],
+                suspect_id=picked[1],
+                receiving_unit="天津市西青区人民检察院",
+                decision_number=None,
+                caused_by=None,
+                at=self.clock,
+            )
+        )
+
     @rule(lawyer=st.integers(0, 5), days=st.integers(0, 5))
     def leave_recorded(self, lawyer: int, days: int) -> None:
         """A lawyer goes on leave from today: only later choices see it."""
@@ -364,6 +410,18 @@ class AidCenter(RuleBasedStateMachine):
                 years = self.uow.aid.lawyers[a["lawyer_id"]]["criminal_practice_years"]
                 assert years >= LIFE_OR_DEATH_MIN_YEARS, "LAL Art. 26 broken"
         assert all(count == 1 for count in per_suspect.values())
+
+    @invariant()
+    def every_ending_of_aid_is_told_and_leaves_no_lawyer_behind(self) -> None:
+        told = {e.assignment_id: e.reason for e in self.uow.events(AidTerminated)}
+        terminations = {r.value for r in TerminationReason}
+        for a in self.uow.aid.assignments.values():
+            if a["status"] == AssignmentStatus.ENDED and a["end_reason"] in terminations:
+                assert told.get(a["assignment_id"]) == a["end_reason"], a
+        for _, suspect_id in self.suspects:
+            requests = self._requests_of(suspect_id)
+            if requests and all(r["status"] == NoticeStatus.CLOSED for r in requests):
+                assert self._active(suspect_id) is None
 
     @invariant()
     def every_accepted_request_is_on_its_way_to_a_lawyer(self) -> None:

@@ -47,7 +47,11 @@ Art. 42):
   defend at review), it went to another procuratorate (``jurisdiction_changed``: the receiving
   unit informs the suspect and counts its own period from its own receipt, CPL Art. 34), or it
   was handed over to the court (``stage_ended``, Measures Art. 13). Nor when aid ended because
-  the suspect has another defender (counsel retained, self-defense permitted).
+  the suspect has another defender (counsel retained, self-defense permitted). Every other
+  ground of LAL Art. 48 — deception, concealed facts or false evidence, unlawful use, a changed
+  economic situation, the recipient's justified request, another ground by law — ends the
+  appointed lawyer's work but not the duty to defend a suspect in the mandatory scope (CPL
+  Art. 35): the letter is owed again, and a new appointment follows it.
 - **Not again after a dismissal** (Measures Art. 6 ¶2, 原则上不再通知): once aid was terminated
   because counsel was retained, dismissing that counsel starts the period only on an LAL Art.
   25(1) ground — :func:`letter_owed_after_dismissal`.
@@ -149,7 +153,21 @@ _AFTER_TERMINATION: dict[str, AfterTermination] = {
     "stage_ended": AfterTermination.HANDED_OVER,
     "proceedings_ended": AfterTermination.DUTY_ENDS,
     "jurisdiction_changed": AfterTermination.DUTY_ENDS,
+    # LAL Art. 48(1)-(4), (7), (8) and a lost ground: the lawyer goes, the duty stays.
+    "obtained_by_deception": AfterTermination.REOPENS,
+    "facts_concealed": AfterTermination.REOPENS,
+    "unlawful_use": AfterTermination.REOPENS,
+    "economic_situation_changed": AfterTermination.REOPENS,
+    "recipient_request": AfterTermination.REOPENS,
+    "no_longer_eligible": AfterTermination.REOPENS,
+    "other": AfterTermination.REOPENS,
 }
+
+
+def termination_reasons_defined() -> frozenset[str]:
+    """The termination reasons this module names explicitly (every ``TerminationReason`` should
+    be one: a reason left to the default is a reason nobody decided about)."""
+    return frozenset(_AFTER_TERMINATION)
 
 
 def letter_after_termination(reason: str) -> AfterTermination:

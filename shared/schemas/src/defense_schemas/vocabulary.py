@@ -437,7 +437,17 @@ class TerminationReason(StrEnum):
     - `jurisdiction_changed` — the case moved to another procuratorate's area.
     - `stage_ended` — indicted, and the lawyer does not continue into the trial stage (Art. 13).
     - `no_longer_eligible` — no ground applies any more (e.g. a corrected birth date).
-    - `other` — see the detail.
+    - `obtained_by_deception` — aid obtained by deception or other improper means
+      (以欺骗或者其他不正当手段获得法律援助, LAL Art. 48(1)).
+    - `facts_concealed` — important facts of the case deliberately concealed, or false evidence
+      given (故意隐瞒与案件有关的重要事实或者提供虚假证据, LAL Art. 48(2)).
+    - `unlawful_use` — aid used for unlawful activity (利用法律援助从事违法活动, LAL Art. 48(3)).
+    - `economic_situation_changed` — the recipient's economic situation changed and no longer
+      meets the conditions (LAL Art. 48(4)); never for aid given without the economic test.
+    - `recipient_request` — the recipient asks, with a justified reason, for aid to end
+      (受援人有正当理由要求终止法律援助, LAL Art. 48(7)).
+    - `other` — another ground laid down by laws or regulations (LAL Art. 48(8)); see the
+      detail.
     """
 
     COUNSEL_RETAINED = "counsel_retained"
@@ -446,6 +456,11 @@ class TerminationReason(StrEnum):
     JURISDICTION_CHANGED = "jurisdiction_changed"
     STAGE_ENDED = "stage_ended"
     NO_LONGER_ELIGIBLE = "no_longer_eligible"
+    OBTAINED_BY_DECEPTION = "obtained_by_deception"
+    FACTS_CONCEALED = "facts_concealed"
+    UNLAWFUL_USE = "unlawful_use"
+    ECONOMIC_SITUATION_CHANGED = "economic_situation_changed"
+    RECIPIENT_REQUEST = "recipient_request"
     OTHER = "other"
 
 

@@ -18,6 +18,7 @@ from defense_schemas.vocabulary import (
     QualityRating,
     ReplacementReason,
     ServiceMode,
+    TerminationReason,
 )
 
 
@@ -160,3 +161,13 @@ class AssignmentsQuery:
     case_id: UUID | None = None
     lawyer_id: UUID | None = None
     status: AssignmentStatus | None = None
+
+
+@dataclass(frozen=True)
+class TerminateAid:
+    """Staff's decision to end legal aid on a ground of LAL Art. 48 (终止法律援助决定)."""
+
+    assignment_id: UUID
+    reason: TerminationReason
+    detail: str
+    decision_number: str | None = None

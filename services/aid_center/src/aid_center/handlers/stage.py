@@ -1,6 +1,6 @@
-"""The end of the review stage for a suspect: non-prosecution (不起诉) ends the aid; at
-indictment (StageHandedOver) the assignment continues into the trial stage or ends
-(Measures Art. 10, 13)."""
+"""The end of the review stage for a suspect: non-prosecution (不起诉) and a change of
+jurisdiction (改变管辖) end the aid; at indictment (StageHandedOver) the assignment continues
+into the trial stage or ends (Measures Art. 10, 13)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 
 from aid_center.unit_of_work import AidCenterUnitOfWork
 from aid_center.use_cases.appointing import record_handover, terminate
+from aid_center.use_cases.terminations import end_on_jurisdiction_change
 from defense_schemas import Envelope
 from defense_schemas.events.procuratorate import ProceduralDecisionMade, StageHandedOver
 from defense_schemas.vocabulary import DefenseStatus, ProceduralDecisionKind, TerminationReason
@@ -20,11 +21,24 @@ _APPOINTED = {DefenseStatus.APPOINTED_ON_NOTICE, DefenseStatus.APPOINTED_ON_APPL
 async def on_procedural_decision(
     uow: AidCenterUnitOfWork, envelope: Envelope, event: ProceduralDecisionMade
 ) -> None:
-    """Only non-prosecution changes the aid here: the case ends at this stage, so does the aid
-    (``proceedings_ended``). A return for supplementary investigation, an extension or a change
-    of jurisdiction leave the appointment in place (the lawyer is told by the procuratorate,
-    Art. 10); indictment is acted on when the case is handed over (``StageHandedOver``), which
-    says whether the lawyer continues."""
+    """Non-prosecution ends the case at this stage, and the aid with it
+    (``proceedings_ended``). A change of jurisdiction ends the aid here and keeps the lawyer
+    for the hand-over (``use_cases/terminations.py``). A return for supplementary
+    investigation or an extension leave the appointment in place (the lawyer is told by the
+    procuratorate, Art. 10); indictment is acted on when the case is handed over
+    (``StageHandedOver``), which says whether the lawyer continues."""
+    if event.kind is ProceduralDecisionKind.JURISDICTION_CHANGE:
+        for suspect_id in event.suspect_ids:
+            await end_on_jurisdiction_change(
+                uow,
+                case_id=envelope.case_id,
+                suspect_id=suspect_id,
+                receiving_unit=event.receiving_unit,
+                decision_number=event.document_number,
+                caused_by=envelope,
+                at=envelope.occurred_at,
+            )
+        return
     if event.kind is not ProceduralDecisionKind.NON_PROSECUTION:
         return
     for suspect_id in event.suspect_ids:

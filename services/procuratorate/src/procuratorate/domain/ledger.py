@@ -67,6 +67,11 @@ TERMINATION_LABELS: dict[str, str] = {
     TerminationReason.JURISDICTION_CHANGED.value: "移送管辖",
     TerminationReason.STAGE_ENDED.value: "诉讼阶段结束",
     TerminationReason.NO_LONGER_ELIGIBLE.value: "不再符合条件",
+    TerminationReason.OBTAINED_BY_DECEPTION.value: "以不正当手段获得援助",
+    TerminationReason.FACTS_CONCEALED.value: "隐瞒事实或提供虚假证据",
+    TerminationReason.UNLAWFUL_USE.value: "利用援助从事违法活动",
+    TerminationReason.ECONOMIC_SITUATION_CHANGED.value: "经济状况变化",
+    TerminationReason.RECIPIENT_REQUEST.value: "受援人要求终止",
     TerminationReason.OTHER.value: "其他",
 }
 

@@ -1,0 +1,211 @@
+"""Every ground for ending legal aid (LAL Art. 48), who may bring it and what follows, on the
+fake unit of work: staff decide the center's grounds, the procuratorate's are refused by hand
+and acted on as its events, a change of jurisdiction ends aid here and hands the suspect over
+to the same lawyer when the receiving procuratorate's letter comes to this center."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from aid_center.domain.commands import TerminateAid
+from aid_center.domain.errors import RuleViolation, StateConflict
+from aid_center.domain.status import AssignmentStatus, NoticeStatus
+from aid_center.domain.termination import GROUNDS, TerminatedBy
+from aid_center.use_cases.appointing import appoint
+from aid_center.use_cases.terminations import end_on_jurisdiction_change, terminate_by_decision
+from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned
+from defense_schemas.vocabulary import TerminationReason
+from legal_calendar.deadlines import (
+    AfterTermination,
+    letter_after_termination,
+    termination_reasons_defined,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fake_aid_center_unit_of_work import NOW, FakeUnitOfWork
+
+CENTER_GROUNDS = [r for r, g in GROUNDS.items() if g.brought_by is TerminatedBy.CENTER]
+PROCURATORATE_GROUNDS = [
+    r for r, g in GROUNDS.items() if g.brought_by is TerminatedBy.PROCURATORATE
+]
+
+
+def _uow() -> FakeUnitOfWork:
+    uow = FakeUnitOfWork()
+    uow.aid.add_lawyer("甲律师事务所", "王律师")
+    uow.aid.add_lawyer("乙律师事务所", "李律师")
+    return uow
+
+
+async def _appointed_on_notice(uow: FakeUnitOfWork) -> tuple[dict[str, Any], UUID]:
+    notice = uow.aid.add_notice(uuid.uuid4())
+    appointed = await appoint(uow, notice["notice_id"], caused_by=None)
+    assert appointed.assignment_id is not None
+    return notice, appointed.assignment_id
+
+
+async def _appointed_on_application(uow: FakeUnitOfWork) -> tuple[dict[str, Any], UUID]:
+    application_id = uuid.uuid4()
+    row = {
+        "application_id": application_id,
+        "case_id": uuid.uuid4(),
+        "suspect_id": uuid.uuid4(),
+        "status": NoticeStatus.ACCEPTED,
+        "district": None,
+        "addressee_center": "天津市河东区法律援助中心",
+    }
+    uow.aid.applications[application_id] = row
+    appointed = await appoint(uow, None, application_id=application_id, caused_by=None)
+    assert appointed.assignment_id is not None
+    return row, appointed.assignment_id
+
+
+def test_every_termination_reason_is_a_ground_with_its_consequence_decided() -> None:
+    """No reason falls to a default: each has its legal basis, who brings it, and what it means
+    for the procuratorate's letter (the shared definition, not a copy of it)."""
+    assert set(GROUNDS) == set(TerminationReason)
+    assert {r.value for r in TerminationReason} <= termination_reasons_defined()
+
+
+@pytest.mark.parametrize("reason", CENTER_GROUNDS, ids=str)
+async def test_staff_end_aid_on_the_centers_grounds(reason: TerminationReason) -> None:
+    uow = _uow()
+    if GROUNDS[reason].economic_test_only:
+        request, assignment_id = await _appointed_on_application(uow)
+        requests = uow.aid.applications
+        key = "application_id"
+    else:
+        request, assignment_id = await _appointed_on_notice(uow)
+        requests = uow.aid.notices
+        key = "notice_id"
+
+    ended = await terminate_by_decision(
+        uow,
+        TerminateAid(
+            assignment_id=assignment_id,
+            reason=reason,
+            detail="依据法律援助法第四十八条作出终止决定",
+            decision_number="津河东援终〔2026〕1号",
+        ),
+    )
+
+    assert ended == assignment_id
+    (terminated,) = uow.events(AidTerminated)
+    assert (terminated.assignment_id, terminated.reason) == (assignment_id, reason)
+    assert terminated.decision_number == "津河东援终〔2026〕1号"
+    assert terminated.terminated_at == NOW
+    assignment = uow.aid.assignments[assignment_id]
+    assert (assignment["status"], assignment["end_reason"]) == (AssignmentStatus.ENDED, reason)
+    closed = requests[request[key]]
+    assert (closed["status"], closed["closed_reason"]) == (NoticeStatus.CLOSED, reason.value)
+    # What follows: the suspect in the scope is owed a new letter (and so a new lawyer),
+    # except for a case that ended here.
+    expected = (
+        AfterTermination.DUTY_ENDS
+        if reason is TerminationReason.PROCEEDINGS_ENDED
+        else AfterTermination.REOPENS
+    )
+    assert letter_after_termination(reason.value) is expected
+
+
+@pytest.mark.parametrize("reason", PROCURATORATE_GROUNDS, ids=str)
+async def test_the_procuratorates_grounds_are_not_recorded_by_hand(
+    reason: TerminationReason,
+) -> None:
+    uow = _uow()
+    _, assignment_id = await _appointed_on_notice(uow)
+    before = repr(uow.aid.assignments)
+
+    with pytest.raises(RuleViolation) as refused:
+        await terminate_by_decision(
+            uow, TerminateAid(assignment_id=assignment_id, reason=reason, detail="x")
+        )
+
+    assert refused.value.field == "reason"
+    assert "procuratorate" in refused.value.message
+    assert repr(uow.aid.assignments) == before and not uow.events(AidTerminated)
+
+
+async def test_a_changed_economic_situation_never_ends_aid_given_on_a_notice() -> None:
+    """LAL Art. 25: a notice of defense does not depend on the suspect's means, so Art. 48(4)
+    cannot end it."""
+    uow = _uow()
+    _, assignment_id = await _appointed_on_notice(uow)
+
+    with pytest.raises(RuleViolation) as refused:
+        await terminate_by_decision(
+            uow,
+            TerminateAid(
+                assignment_id=assignment_id,
+                reason=TerminationReason.ECONOMIC_SITUATION_CHANGED,
+                detail="收入增加",
+            ),
+        )
+
+    assert refused.value.field == "reason"
+    assert uow.aid.assignments[assignment_id]["status"] == AssignmentStatus.ACTIVE
+
+
+async def test_an_ended_assignment_is_not_terminated_twice() -> None:
+    uow = _uow()
+    _, assignment_id = await _appointed_on_notice(uow)
+    command = TerminateAid(
+        assignment_id=assignment_id, reason=TerminationReason.RECIPIENT_REQUEST, detail="要求终止"
+    )
+    await terminate_by_decision(uow, command)
+
+    with pytest.raises(StateConflict):
+        await terminate_by_decision(uow, command)
+    assert len(uow.events(AidTerminated)) == 1
+
+
+async def test_a_change_of_jurisdiction_ends_aid_here_and_hands_over_to_the_same_lawyer() -> None:
+    uow = _uow()
+    notice, assignment_id = await _appointed_on_notice(uow)
+    lawyer_id = uow.aid.assignments[assignment_id]["lawyer_id"]
+
+    ended = await end_on_jurisdiction_change(
+        uow,
+        case_id=notice["case_id"],
+        suspect_id=notice["suspect_id"],
+        receiving_unit="天津市西青区人民检察院",
+        decision_number="津河东检改管〔2026〕1号",
+        caused_by=None,
+        at=NOW,
+    )
+
+    assert ended == assignment_id
+    (terminated,) = uow.events(AidTerminated)
+    assert terminated.reason is TerminationReason.JURISDICTION_CHANGED
+    assert "天津市西青区人民检察院" in (terminated.detail or "")
+    assert letter_after_termination(terminated.reason) is AfterTermination.DUTY_ENDS
+    # The receiving procuratorate's own letter to this center: the same lawyer continues.
+    again = uow.aid.add_notice(notice["case_id"], suspect_id=notice["suspect_id"])
+    await appoint(uow, again["notice_id"], caused_by=None)
+    assert uow.events(LawyerAssigned)[-1].lawyer.lawyer_id == lawyer_id
+    assert uow.events(LawyerAssigned)[-1].continued_from_previous_stage
+
+
+async def test_a_change_of_jurisdiction_before_any_lawyer_closes_the_notice() -> None:
+    uow = _uow()
+    notice = uow.aid.add_notice(uuid.uuid4())
+
+    ended = await end_on_jurisdiction_change(
+        uow,
+        case_id=notice["case_id"],
+        suspect_id=notice["suspect_id"],
+        receiving_unit=None,
+        decision_number=None,
+        caused_by=None,
+        at=NOW,
+    )
+
+    assert ended is None and not uow.events(AidTerminated)
+    closed = uow.aid.notices[notice["notice_id"]]
+    assert closed["closed_reason"] == TerminationReason.JURISDICTION_CHANGED.value
