@@ -75,6 +75,8 @@ ADDED = {
         "AssignmentEnded",
         "DutyLawyerAssigned",
         "AidCenterAuditChainAnchored",
+        "ApplicationMaterialsRequested",
+        "ApplicationDecided",
     },
     Producer.NOTIFIER: {"ClockScheduled", "ClockStopped", "NotifierAuditChainAnchored"},
     Producer.AGENCY: set(),

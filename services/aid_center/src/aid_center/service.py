@@ -31,11 +31,15 @@ from service_runtime.settings import ServiceSettings
 
 # What routes expose of suspects' and lawyers' personal data (for the audit log).
 _NOTICE = ("suspect_name", "place_of_detention_or_residence", "letter")
+_APPLICATION = ("applied_by", "applicant_name", "applicant_contact", "hardship_statement")
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "/notices": _NOTICE,
     "/notices/{notice_id}": _NOTICE,
-    "/applications": ("applied_by",),
-    "/applications/{application_id}": ("applied_by",),
+    "/applications": _APPLICATION,
+    "/applications/{application_id}": _APPLICATION,
+    "/applications/{application_id}/materials-request": _APPLICATION,
+    "/applications/{application_id}/materials": _APPLICATION,
+    "/applications/{application_id}/decision": _APPLICATION,
     "/lawyers": ("contact",),
     "/lawyers/{lawyer_id}": ("contact",),
     "/firms": ("contact",),

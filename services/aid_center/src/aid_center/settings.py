@@ -44,6 +44,23 @@ class AidCenterSettings(ServiceSettings):
         "(aid_center/documents/templates/assignment_reply.docx): staff restyle a copy without "
         "a release. Its tags are listed in the service's README.",
     )
+    application_materials_days: int = Field(
+        7,
+        ge=1,
+        le=60,
+        description="Days the applicant is given to supply the missing material the center "
+        "asks for (LAL Art. 43 sets no period: the center's own rule, stated in each request, "
+        "which staff may set otherwise). Not supplied by then, the application is deemed "
+        "withdrawn.",
+    )
+    justice_bureaus: dict[str, str] = Field(
+        default_factory=lambda: {
+            "天津市河东区法律援助中心": "天津市河东区司法局",
+            "天津市西青区法律援助中心": "天津市西青区司法局",
+        },
+        description="Center name → the justice bureau that set it up, to which an applicant "
+        "may object to a refusal (LAL Art. 49). JSON map in the env var.",
+    )
     recent_assignment_window_days: int = Field(
         90,
         ge=1,

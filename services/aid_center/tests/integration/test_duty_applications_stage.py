@@ -59,6 +59,18 @@ async def poll(get: Callable[[], Awaitable[Any]], timeout: float = 20) -> list[d
         await asyncio.sleep(0.05)
 
 
+async def poll_one(get: Callable[[], Awaitable[Any]], timeout: float = 20) -> dict[str, Any]:
+    """Poll a resource until it exists (the consumer applies events asynchronously)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        response = await get()
+        if response.status_code == 200:
+            return dict(response.json())
+        assert response.status_code == 404 and loop.time() < deadline, response.text
+        await asyncio.sleep(0.05)
+
+
 async def test_duty_lawyer_from_the_rota_and_an_explicit_unassigned_request(
     service_settings: Callable[..., Any],
 ) -> None:
@@ -161,9 +173,19 @@ async def test_application_appointment_then_non_prosecution_ends_aid(
             applied_at=datetime.now(UTC),
             forwarded_at=datetime.now(UTC),
             addressee_center="天津市河东区法律援助中心",
+            economic_hardship_statement="家庭无固定收入",
         )
         await center.publish(application, case_id)
+        # The center reviews the application (LAL Art. 43) and grants it: a lawyer at once.
+        url = f"/applications/{application.application_id}"
+        reviewed = await poll_one(lambda: center.client.get(url))
+        assert reviewed["status"] == "under_review" and reviewed["review_due_on"]
+        granted = await center.client.post(
+            f"{url}/decision", json={"decision": "granted", "reasons": "申请人经济困难"}
+        )
+        assert granted.status_code == 200, granted.text
         assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        assert granted.json()["assignment_id"] == str(assigned.assignment_id)
         assert assigned.basis is AppointmentBasis.APPLICATION
         assert assigned.application_id == application.application_id
         assert assigned.notice_id is None

@@ -24,6 +24,7 @@ from aid_center.db.repository import AidRequest, Roster, _candidate, _need_of
 from aid_center.domain.assignment import AssignmentNeed, Candidate
 from aid_center.domain.commands import AssignmentsQuery
 from aid_center.domain.status import (
+    FINISHED,
     REFUSAL_ALLOWED,
     AssignmentStatus,
     DutyRequestStatus,
@@ -222,11 +223,29 @@ class FakeAid:
         self.notices[notice_id] |= values
         return dict(self.notices[notice_id])
 
+    async def application(
+        self, application_id: UUID, *, for_update: bool = False
+    ) -> dict[str, Any] | None:
+        found = self.applications.get(application_id)
+        return dict(found) if found is not None else None
+
+    async def update_application(
+        self, application_id: UUID, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        self.applications[application_id] |= values
+        return dict(self.applications[application_id])
+
     async def store_application(self, values: dict[str, Any]) -> dict[str, Any] | None:
         if values["application_id"] in self.applications:
             return None
         case = self.cases.get(values["case_id"])
-        row = {"district": case["district"] if case else None, **values}
+        row = {
+            "district": case["district"] if case else None,
+            "missing_materials": None,
+            "materials_due_on": None,
+            "decision": None,
+            **values,
+        }
         self.applications[values["application_id"]] = row
         return dict(row)
 
@@ -276,7 +295,7 @@ class FakeAid:
         self, suspect_id: UUID, *, reason: str, detail: str | None, at: datetime
     ) -> None:
         for notice in (*self.notices.values(), *self.applications.values()):
-            if notice["suspect_id"] == suspect_id and notice["status"] != NoticeStatus.CLOSED:
+            if notice["suspect_id"] == suspect_id and notice["status"] not in FINISHED:
                 notice |= {
                     "status": NoticeStatus.CLOSED,
                     "closed_reason": reason,
@@ -472,6 +491,23 @@ class FakeAid:
             and case_id in (None, n["case_id"])
         ]
         return _paged(rows, lambda n: (n["received_at"], n["notice_id"]), page)
+
+    async def applications_of_center(
+        self,
+        center: str,
+        *,
+        status: NoticeStatus | None = None,
+        case_id: UUID | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        rows = [
+            dict(a)
+            for a in self.applications.values()
+            if a["addressee_center"] == center
+            and status in (None, a["status"])
+            and case_id in (None, a["case_id"])
+        ]
+        return _paged(rows, lambda a: (a["received_at"], a["application_id"]), page)
 
     async def store_firm(self, firm: dict[str, Any]) -> bool:
         if any(row["name"] == firm["name"] for row in self.firm_rows.values()):

@@ -15,6 +15,7 @@ import pytest
 
 from aid_center.domain.errors import NotKnown
 from aid_center.domain.status import NoticeStatus
+from aid_center.use_cases.applications import DecideApplication, decide
 from aid_center.use_cases.intake import (
     receive_application,
     receive_case,
@@ -34,7 +35,7 @@ from defense_schemas.events.procuratorate import (
     LegalAidApplicationForwarded,
     NoticeSupplemented,
 )
-from defense_schemas.vocabulary import AppointmentBasis
+from defense_schemas.vocabulary import ApplicationDecision, AppointmentBasis
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_aid_center_unit_of_work import NOW, FakeUnitOfWork
@@ -133,7 +134,7 @@ async def test_a_supplement_to_a_letter_never_received_is_refused() -> None:
         )
 
 
-async def test_a_forwarded_application_is_appointed_on_application() -> None:
+async def test_a_forwarded_application_is_reviewed_then_appointed_on_application() -> None:
     uow = FakeUnitOfWork()
     uow.aid.add_lawyer("甲律师事务所", "王律师")
     case_id, received = await _received(uow)
@@ -145,6 +146,14 @@ async def test_a_forwarded_application_is_appointed_on_application() -> None:
 
     await receive_application(uow, forwarded, case_id=case_id, caused_by=None, at=NOW)
     await receive_application(uow, forwarded, case_id=case_id, caused_by=None, at=NOW)
+    # The center reviews it first (LAL Art. 43): no lawyer on receipt.
+    assert not uow.events(LawyerAssigned)
+    assert uow.aid.applications[forwarded.application_id]["status"] == NoticeStatus.UNDER_REVIEW
+
+    await decide(
+        uow,  # type: ignore[arg-type]
+        DecideApplication(forwarded.application_id, ApplicationDecision.GRANTED),
+    )
 
     (assigned,) = uow.events(LawyerAssigned)
     assert assigned.basis is AppointmentBasis.APPLICATION

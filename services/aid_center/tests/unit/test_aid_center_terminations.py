@@ -50,7 +50,9 @@ async def _appointed_on_notice(uow: FakeUnitOfWork) -> tuple[dict[str, Any], UUI
     return notice, appointed.assignment_id
 
 
-async def _appointed_on_application(uow: FakeUnitOfWork) -> tuple[dict[str, Any], UUID]:
+async def _appointed_on_application(
+    uow: FakeUnitOfWork, *, exempt: bool = False
+) -> tuple[dict[str, Any], UUID]:
     application_id = uuid.uuid4()
     row = {
         "application_id": application_id,
@@ -59,6 +61,7 @@ async def _appointed_on_application(uow: FakeUnitOfWork) -> tuple[dict[str, Any]
         "status": NoticeStatus.ACCEPTED,
         "district": None,
         "addressee_center": "天津市河东区法律援助中心",
+        "exemption_grounds": ["assistance_recipient"] if exempt else [],
     }
     uow.aid.applications[application_id] = row
     appointed = await appoint(uow, None, application_id=application_id, caused_by=None)
@@ -150,6 +153,23 @@ async def test_a_changed_economic_situation_never_ends_aid_given_on_a_notice() -
 
     assert refused.value.field == "reason"
     assert uow.aid.assignments[assignment_id]["status"] == AssignmentStatus.ACTIVE
+
+
+async def test_nor_aid_granted_without_the_economic_test() -> None:
+    """LAL Art. 32, 42: an application exempt from the test does not depend on means either."""
+    uow = _uow()
+    _, assignment_id = await _appointed_on_application(uow, exempt=True)
+
+    with pytest.raises(RuleViolation) as refused:
+        await terminate_by_decision(
+            uow,
+            TerminateAid(
+                assignment_id=assignment_id,
+                reason=TerminationReason.ECONOMIC_SITUATION_CHANGED,
+                detail="收入增加",
+            ),
+        )
+    assert refused.value.field == "reason"
 
 
 async def test_an_ended_assignment_is_not_terminated_twice() -> None:

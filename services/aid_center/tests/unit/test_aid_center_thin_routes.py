@@ -16,8 +16,6 @@ NOT_YET = {
     # The object-level access checks are SQL conditions by design (each list and lookup carries
     # its caller's scope inside the query); they stay as they are.
     "access.py": "access checks are queries by design",
-    # Being reworked with the applications' own use cases; its lists still page in the route.
-    "applications.py": "applications rework under way",
 }
 
 

@@ -2,10 +2,10 @@
 staff's commands, on the fake unit of work (Hypothesis stateful testing, no I/O): notices sent
 complete or incomplete and supplemented, applications, refusals allowed and rejected, changes of
 lawyer, written requests for another lawyer, escalation to a possible life or death sentence,
-self-defense and retained counsel, staff ending aid on any ground of LAL Art. 48 (the
-procuratorate's grounds and Art. 48(4) on a notice refused), a change of jurisdiction, a new
-letter after a termination that leaves the suspect owed one, lawyers' leave recorded and
-cancelled, staff retrying.
+self-defense and retained counsel, applications granted or refused after review, staff ending
+aid on any ground of LAL Art. 48 (the procuratorate's grounds and Art. 48(4) on a notice
+refused), a change of jurisdiction, a new letter after a termination that leaves the suspect
+owed one, lawyers' leave recorded and cancelled, staff retrying.
 
 After every step: no lawyer holds more places than their maximum; co-suspects of one case never
 have lawyers of one firm (Measures Art. 13); every active lawyer of a suspect facing a possible
@@ -39,6 +39,7 @@ from aid_center.domain.commands import AssignRequest, CancelLeave, RecordLeave, 
 from aid_center.domain.errors import DomainError
 from aid_center.domain.status import AssignmentStatus, NoticeStatus
 from aid_center.use_cases import aid_changes
+from aid_center.use_cases.applications import DecideApplication, decide
 from aid_center.use_cases.assignments import assign_request
 from aid_center.use_cases.intake import (
     receive_application,
@@ -63,6 +64,7 @@ from defense_schemas.events.procuratorate import (
     SelfDefensePermitted,
 )
 from defense_schemas.vocabulary import (
+    ApplicationDecision,
     AssessmentTrigger,
     Ground,
     ReappointmentReason,
@@ -242,6 +244,20 @@ class AidCenter(RuleBasedStateMachine):
         self._run(
             receive_application(self.uow, event, case_id=case_id, caused_by=None, at=self.clock)
         )
+
+    @rule(index=SUSPECT, decision=st.sampled_from(list(ApplicationDecision)))
+    def application_decided(self, index: int, decision: ApplicationDecision) -> None:
+        """Staff decide on an application (LAL Art. 43): a grant is appointed at once; a
+        withdrawal before any material was asked for is refused."""
+        picked = self._pick(index)
+        if picked is None:
+            return
+        for application in list(self.uow.aid.applications.values()):
+            if application["suspect_id"] == picked[1]:
+                command = DecideApplication(
+                    application["application_id"], decision, reasons="不符合条件"
+                )
+                self._run(decide(self.uow, command))  # type: ignore[arg-type]
 
     @rule(index=SUSPECT, outcome=st.sampled_from(list(RefusalOutcome)))
     def refusal_ruled(self, index: int, outcome: RefusalOutcome) -> None:
@@ -444,7 +460,14 @@ class AidCenter(RuleBasedStateMachine):
                 )
             else:
                 # Accepted is never where a step leaves a request: it is appointed at once.
-                assert status in (NoticeStatus.SUPPLEMENT_REQUESTED, NoticeStatus.CLOSED), status
+                assert status in (
+                    NoticeStatus.SUPPLEMENT_REQUESTED,
+                    NoticeStatus.CLOSED,
+                    NoticeStatus.UNDER_REVIEW,
+                    NoticeStatus.REFUSED,
+                ), status
+                if status != NoticeStatus.CLOSED:
+                    assert active is None or status == NoticeStatus.SUPPLEMENT_REQUESTED
 
 
 AidCenter.TestCase.settings = settings.get_profile(PROFILE)

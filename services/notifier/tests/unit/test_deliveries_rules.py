@@ -15,7 +15,13 @@ from defense_schemas.vocabulary import (
     RecipientRole,
     TerminationReason,
 )
-from notifier.domain.deliveries import Contact, channel_for, recipients_for, retry_delay
+from notifier.domain.deliveries import (
+    Contact,
+    channel_for,
+    contacts_from,
+    recipients_for,
+    retry_delay,
+)
 from notifier.domain.signature import sign, verify
 from notifier.domain.templates import TemplateProblem, cn_date, render, sample_context
 
@@ -145,3 +151,63 @@ def test_webhook_signature_covers_timestamp_and_body() -> None:
     assert verify("secret", 1700000000, b'{"a":1}', signature)
     assert not verify("secret", 1700000001, b'{"a":1}', signature)
     assert not verify("other", 1700000000, b'{"a":1}', signature)
+
+
+def _application_templates() -> dict[str, tuple[str, str]]:
+    """The applicant's templates as the notifier's migration seeds them."""
+    import importlib.util
+    from pathlib import Path
+
+    import notifier
+
+    path = (
+        Path(notifier.__file__).parent
+        / "migrations/versions/0016_application_decision_templates.py"
+    )
+    spec = importlib.util.spec_from_file_location("application_templates", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {event: (subject, body) for event, _, subject, body in module._TEMPLATES}
+
+
+def test_the_applicant_is_told_the_refusal_with_reasons_and_where_to_object() -> None:
+    """LAL Art. 43, 49: the contact comes with the decision itself; nobody else is told."""
+    refused = next(e for e in ex.EXAMPLES if isinstance(e, aid.ApplicationDecided))
+    found, replaced = contacts_from(refused)
+    assert replaced == {(RecipientRole.APPLICANT, refused.suspect_id)}
+
+    (recipient,) = recipients_for(refused, [*CONTACTS, *found], {})
+    assert (recipient.role, recipient.address) == (RecipientRole.APPLICANT, "13800000003")
+    assert recipient.channel is DeliveryChannel.SMS
+
+    subject, body = _application_templates()["ApplicationDecided"]
+    context = {
+        "suspect_name": "张某某",
+        "recipient_name": refused.applicant_name,
+        "event": refused.model_dump(mode="json"),
+    }
+    message = render(subject, body, context)
+    assert message.subject == "不予法律援助决定书"
+    assert "申请人家庭经济状况不符合经济困难标准" in message.body
+    assert "天津市河东区司法局" in message.body and "第四十九条" in message.body
+
+
+def test_the_applicant_is_asked_for_the_missing_material_by_a_day() -> None:
+    asked = next(e for e in ex.EXAMPLES if isinstance(e, aid.ApplicationMaterialsRequested))
+    found, _ = contacts_from(asked)
+    (recipient,) = recipients_for(asked, found, {})
+    assert recipient.role is RecipientRole.APPLICANT
+
+    subject, body = _application_templates()["ApplicationMaterialsRequested"]
+    message = render(
+        subject,
+        body,
+        {
+            "suspect_name": "张某某",
+            "recipient_name": "张父",
+            "event": asked.model_dump(mode="json"),
+        },
+    )
+    assert "经济困难状况说明表" in message.body and "2026年3月10日" in message.body
+    assert "视为撤回申请" in message.body

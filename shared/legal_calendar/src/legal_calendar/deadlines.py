@@ -56,6 +56,21 @@ Art. 42):
   because counsel was retained, dismissing that counsel starts the period only on an LAL Art.
   25(1) ground — :func:`letter_owed_after_dismissal`.
 
+The review of an application for legal aid (LAL Art. 43):
+    法律援助机构应当自收到法律援助申请之日起七日内进行审查，作出是否给予法律援助的决定；决定给予法律
+    援助的，应当自作出决定之日起三日内指派法律援助人员为受援人提供法律援助；决定不给予法律援助的，
+    应当书面告知申请人，并说明理由。申请人提交的申请材料不齐全的，法律援助机构应当一次性告知申请人需要
+    补充的材料或者要求申请人作出说明。申请人未按要求补充材料或者作出说明的，视为撤回申请。
+- **Starts** when the center receives the application (a forwarded one: its forwarding,
+  ``LegalAidApplicationForwarded.forwarded_at``, as for letters in electronic flow).
+- **Restarts** when the applicant supplies the material the center asked for: the complete
+  application is received that day (the time to supplement is not the center's to count, as
+  for an incomplete letter above).
+- **Length**: 7 days by CPL Art. 105 — :data:`APPLICATION_REVIEW`.
+- **Stops** at the decision: granted, refused, or deemed withdrawn.
+- A grant starts the assignment of the application: 3 days from the decision —
+  :data:`APPLICATION_ASSIGNMENT`.
+
 The rights notification (Measures Art. 3 ¶1, CPL Art. 34): within 3 days of receiving the case.
 The file review (Measures Art. 8): within 3 working days of a request not arranged at once.
 """
@@ -116,6 +131,19 @@ FILE_REVIEW = StatutoryPeriod(
     name="file_review",
     period=WorkingDays(3),
     basis="Measures Art. 8: arrange a deferred file review within 3 working days",
+)
+
+
+APPLICATION_REVIEW = StatutoryPeriod(
+    name="application_review",
+    period=CalendarDays(7),
+    basis="LAL Art. 43: decide on an application within 7 days of receiving it",
+)
+
+APPLICATION_ASSIGNMENT = StatutoryPeriod(
+    name="application_assignment",
+    period=CalendarDays(3),
+    basis="LAL Art. 43: a lawyer within 3 days of the decision to grant legal aid",
 )
 
 

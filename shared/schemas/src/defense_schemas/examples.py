@@ -17,6 +17,7 @@ from defense_schemas.events import intake
 from defense_schemas.events import notifier as nt
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.events.common import (
+    Applicant,
     CaseParticulars,
     CloseRelative,
     DefenderRef,
@@ -30,6 +31,7 @@ from defense_schemas.events.common import (
 from defense_schemas.topics import Producer
 from defense_schemas.vocabulary import (
     ActivityKind,
+    ApplicationDecision,
     AppointmentBasis,
     AssessmentTrigger,
     AssignmentEndReason,
@@ -214,6 +216,28 @@ EXAMPLES: tuple[BaseEvent, ...] = (
         applied_at=at(3),
         forwarded_at=at(3, 14),
         addressee_center=CENTER,
+        applicant=Applicant(name="张父", contact="13800000003"),
+        economic_hardship_statement="家庭无固定收入，无力委托律师",
+        materials=("法律援助申请表", "身份证明"),
+    ),
+    aid.ApplicationMaterialsRequested(
+        application_id=example_id("application"),
+        suspect_id=ZHANG,
+        missing=("经济困难状况说明表",),
+        requested_at=at(3, 16),
+        due_on=date(2026, 3, 10),
+        applicant_name="张父",
+        applicant_contact="13800000003",
+    ),
+    aid.ApplicationDecided(
+        application_id=example_id("application"),
+        suspect_id=ZHANG,
+        decision=ApplicationDecision.REFUSED,
+        decided_at=at(5, 10),
+        reasons="申请人家庭经济状况不符合经济困难标准",
+        objection_to="天津市河东区司法局",
+        applicant_name="张父",
+        applicant_contact="13800000003",
     ),
     pr.DefenseNoticeSent(
         notice_id=NOTICE,

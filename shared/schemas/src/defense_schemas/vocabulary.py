@@ -503,7 +503,7 @@ class DeliveryChannel(StrEnum):
 
 
 class RecipientRole(StrEnum):
-    """Whom a notification is for."""
+    """Whom a notification is for (`applicant`: whoever applied for legal aid, LAL Art. 43)."""
 
     LAWYER = "lawyer"
     DUTY_LAWYER = "duty_lawyer"
@@ -512,6 +512,49 @@ class RecipientRole(StrEnum):
     GUARDIAN = "guardian"
     AID_CENTER = "aid_center"
     PROCURATORATE = "procuratorate"
+    APPLICANT = "applicant"
+
+
+class EconomicTestExemption(StrEnum):
+    """A ground that exempts an application from the economic-hardship test.
+
+    LAL Art. 42 (免予核查经济困难状况):
+    - `special_group_without_income` — a minor, elderly or disabled person without a fixed
+      source of livelihood (无固定生活来源的未成年人、老年人、残疾人等特定群体), Art. 42(1);
+    - `assistance_recipient` — a recipient of social assistance, judicial assistance or special
+      care (社会救助、司法救助或者优抚对象), Art. 42(2);
+    - `migrant_worker_claim` — a migrant worker claiming wages or work-injury damages, Art. 42(3);
+    - `other_by_law_art_42` — others named by laws, regulations or rules, Art. 42(4).
+    LAL Art. 32 (不受经济困难条件的限制):
+    - `hero_martyr_relative` — a close relative of a hero or martyr protecting their
+      personality rights, Art. 32(1);
+    - `good_samaritan` — civil rights claimed for an act of bravery (见义勇为), Art. 32(2);
+    - `retrial_acquittal_compensation` — state compensation after acquittal on retrial,
+      Art. 32(3);
+    - `abuse_victim` — a victim of abuse, abandonment or domestic violence, Art. 32(4);
+    - `other_by_law_art_32` — others named by laws, regulations or rules, Art. 32(5).
+    """
+
+    SPECIAL_GROUP_WITHOUT_INCOME = "special_group_without_income"
+    ASSISTANCE_RECIPIENT = "assistance_recipient"
+    MIGRANT_WORKER_CLAIM = "migrant_worker_claim"
+    OTHER_BY_LAW_ART_42 = "other_by_law_art_42"
+    HERO_MARTYR_RELATIVE = "hero_martyr_relative"
+    GOOD_SAMARITAN = "good_samaritan"
+    RETRIAL_ACQUITTAL_COMPENSATION = "retrial_acquittal_compensation"
+    ABUSE_VICTIM = "abuse_victim"
+    OTHER_BY_LAW_ART_32 = "other_by_law_art_32"
+
+
+class ApplicationDecision(StrEnum):
+    """The center's decision on an application for legal aid (LAL Art. 43): `granted`
+    (给予法律援助; a lawyer within 3 days), `refused` (不予法律援助; in writing with reasons, and
+    the applicant may object to the justice bureau, Art. 49), `deemed_withdrawn` (视为撤回申请:
+    the missing material asked for was not supplied as asked)."""
+
+    GRANTED = "granted"
+    REFUSED = "refused"
+    DEEMED_WITHDRAWN = "deemed_withdrawn"
 
 
 class ClockKind(StrEnum):

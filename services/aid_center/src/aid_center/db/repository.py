@@ -45,6 +45,7 @@ from aid_center.domain.assignment import AssignmentNeed, Candidate, Wishes
 from aid_center.domain.commands import AssignmentsQuery
 from aid_center.domain.duty import DutyShiftView
 from aid_center.domain.status import (
+    FINISHED,
     REFUSAL_ALLOWED,
     AssignmentStatus,
     DutyRequestStatus,
@@ -427,6 +428,35 @@ class AidRepository:
         )
         return row
 
+    async def application(
+        self, application_id: UUID, *, for_update: bool = False
+    ) -> Mapping[Any, Any] | None:
+        """One application; ``for_update`` holds its row until the transaction ends, so two
+        staff members deciding at once are judged one after the other."""
+        query = sa.select(applications).where(applications.c.application_id == application_id)
+        if for_update:
+            query = query.with_for_update()
+        row: Mapping[Any, Any] | None = (await self.session.execute(query)).mappings().first()
+        return row
+
+    async def update_application(
+        self, application_id: UUID, values: dict[str, Any]
+    ) -> Mapping[Any, Any]:
+        """The application's columns changed; the row as written."""
+        row: Mapping[Any, Any] = (
+            (
+                await self.session.execute(
+                    sa.update(applications)
+                    .where(applications.c.application_id == application_id)
+                    .values(**values)
+                    .returning(*applications.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return row
+
     async def store_application(self, values: dict[str, Any]) -> Mapping[Any, Any] | None:
         """The application with the case's district, in one statement that hands the row back;
         an application already stored inserts nothing and returns None."""
@@ -566,11 +596,12 @@ class AidRepository:
     async def close_requests(
         self, suspect_id: UUID, *, reason: str, detail: str | None, at: datetime
     ) -> None:
-        """Every open notice and application of the suspect closed, with the reason kept."""
+        """Every open notice and application of the suspect closed, with the reason kept (a
+        refused or withdrawn application stays as decided)."""
         for table in (notices, applications):
             await self.session.execute(
                 sa.update(table)
-                .where(table.c.suspect_id == suspect_id, table.c.status != NoticeStatus.CLOSED)
+                .where(table.c.suspect_id == suspect_id, table.c.status.not_in(FINISHED))
                 .values(
                     status=NoticeStatus.CLOSED,
                     closed_reason=reason,
@@ -947,6 +978,23 @@ class AidRepository:
         if case_id is not None:
             query = query.where(notices.c.case_id == case_id)
         return await self._rows(query, [notices.c.received_at, notices.c.notice_id], page)
+
+    async def applications_of_center(
+        self,
+        center: str,
+        *,
+        status: NoticeStatus | None = None,
+        case_id: UUID | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        """The applications addressed to ``center``, by receipt (received_at, application_id)."""
+        query = sa.select(applications).where(applications.c.addressee_center == center)
+        if status is not None:
+            query = query.where(applications.c.status == status)
+        if case_id is not None:
+            query = query.where(applications.c.case_id == case_id)
+        order = [applications.c.received_at, applications.c.application_id]
+        return await self._rows(query, order, page)
 
     async def store_firm(self, firm: dict[str, Any]) -> bool:
         """False when a firm of that name is on the roster."""

@@ -117,6 +117,24 @@ applications = sa.Table(
     sa.Column("closed_detail", sa.Text, nullable=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
+    # The review (LAL Art. 41-43): the applicant (name and contact sealed with the row's id),
+    # the hardship statement or the exemption grounds, the 7-day period, the one request for
+    # missing material, the decision and, on a grant, the 3 days to appoint.
+    sa.Column("applicant_name", sa.Text, nullable=True),
+    sa.Column("applicant_contact", sa.Text, nullable=True),
+    sa.Column("hardship_statement", sa.Text, nullable=True),
+    sa.Column("exemption_grounds", pg.JSONB, nullable=False, server_default="[]"),
+    sa.Column("materials", pg.JSONB, nullable=False, server_default="[]"),
+    sa.Column("review_started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("review_due_on", sa.Date, nullable=True),
+    sa.Column("review_due_provisional", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("missing_materials", pg.JSONB, nullable=True),
+    sa.Column("materials_requested_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("materials_due_on", sa.Date, nullable=True),
+    sa.Column("decision", sa.Text, nullable=True),
+    sa.Column("decision_reasons", sa.Text, nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("assignment_due_on", sa.Date, nullable=True),
 )
 
 law_firms = sa.Table(

@@ -23,8 +23,17 @@ class NoticeStatus(StrEnum):
       (the request closes) or the procuratorate's written request for another lawyer starts a
       new assignment period;
     - ``closed`` — aid ended (``closed_reason``).
+
+    An application is first reviewed (LAL Art. 43): ``under_review`` (the 7-day period runs),
+    ``materials_requested`` (missing material asked for once; the period restarts when it
+    comes), then ``accepted`` on a grant (and appointed at once, as above), ``refused`` (the
+    written decision sent to the applicant), or ``withdrawn`` (not completed as asked).
     """
 
+    UNDER_REVIEW = "under_review"
+    MATERIALS_REQUESTED = "materials_requested"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
     SUPPLEMENT_REQUESTED = "supplement_requested"
     ACCEPTED = "accepted"
     ASSIGNED = "assigned"
@@ -35,6 +44,12 @@ class NoticeStatus(StrEnum):
 
 FIRST_ASSIGNABLE = (NoticeStatus.ACCEPTED, NoticeStatus.UNASSIGNABLE)
 """The states in which a request gets a first assignment."""
+
+IN_REVIEW = (NoticeStatus.UNDER_REVIEW, NoticeStatus.MATERIALS_REQUESTED)
+"""An application the center has not decided on yet (LAL Art. 43)."""
+
+FINISHED = (NoticeStatus.CLOSED, NoticeStatus.REFUSED, NoticeStatus.WITHDRAWN)
+"""A request no event or command opens again: aid ended, or an application turned down."""
 
 
 class AssignmentStatus(StrEnum):

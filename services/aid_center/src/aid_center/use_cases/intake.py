@@ -1,6 +1,7 @@
 """Intake: the case and its suspects, the notice of defense (通知辩护公函) checked, supplemented
 and accepted (Measures Art. 3-4), and the legal-aid application forwarded (申请指派); an accepted
-request is appointed at once, in the same unit of work.
+notice is appointed at once, in the same unit of work; an application waits for the center's
+review (``use_cases/applications.py``).
 
 Each takes the procuratorate's event as its command, with the case, the event's envelope (the
 cause of what is emitted) and its time; storage only through ``uow.aid``, personal data sealed
@@ -26,6 +27,7 @@ from aid_center.domain.minors import is_minor_on
 from aid_center.domain.notice_intake import LetterFacts, NoticeCheck, check_notice
 from aid_center.domain.status import NoticeStatus
 from aid_center.unit_of_work import AidCenterUnitOfWork
+from aid_center.use_cases.applications import review_period, seal_applicant
 from aid_center.use_cases.appointing import appoint
 from defense_schemas import Envelope
 from defense_schemas.events.aid_center import NoticeAccepted, SupplementRequested
@@ -266,29 +268,26 @@ async def receive_application(
     caused_by: Envelope | None,
     at: datetime,
 ) -> None:
-    """A suspect outside the mandatory scope applied for legal aid; the center appoints with the
-    same engine and rules as on a notice (Art. 12-13, LAL Art. 26). The same application again
-    changes nothing."""
-    application = await uow.aid.store_application(
-        {
-            "application_id": event.application_id,
-            "case_id": case_id,
-            "suspect_id": event.suspect_id,
-            "status": NoticeStatus.ACCEPTED,
-            "applied_by": event.applied_by.value,
-            "applied_at": event.applied_at,
-            "forwarded_at": event.forwarded_at,
-            "addressee_center": event.addressee_center,
-            "received_at": at,
-        }
-    )
-    if application is None:
-        return
-    await appoint(
-        uow,
-        None,
-        application_id=event.application_id,
-        caused_by=caused_by,
-        at=at,
-        request_row=application,
-    )
+    """A suspect outside the mandatory scope (or a relative) applied for legal aid and the
+    procuratorate forwarded the application: the center reviews it within 7 days of receipt
+    (LAL Art. 43, ``use_cases/applications.py``); a lawyer follows a grant. The application is
+    received when forwarded (electronic flow). The same application again changes nothing."""
+    values: dict[str, Any] = {
+        "application_id": event.application_id,
+        "case_id": case_id,
+        "suspect_id": event.suspect_id,
+        "status": NoticeStatus.UNDER_REVIEW,
+        "applied_by": event.applied_by.value,
+        "applied_at": event.applied_at,
+        "forwarded_at": event.forwarded_at,
+        "addressee_center": event.addressee_center,
+        "received_at": at,
+        "applicant_name": event.applicant.name if event.applicant else None,
+        "applicant_contact": event.applicant.contact if event.applicant else None,
+        "hardship_statement": event.economic_hardship_statement,
+        "exemption_grounds": [g.value for g in event.exemption_grounds],
+        "materials": list(event.materials),
+        **review_period(uow, event.forwarded_at),
+    }
+    seal_applicant(uow, event.application_id, values)
+    await uow.aid.store_application(values)

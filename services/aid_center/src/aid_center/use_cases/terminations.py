@@ -33,8 +33,12 @@ async def terminate_by_decision(uow: AidCenterUnitOfWork, command: TerminateAid)
         if current["application_id"] is not None
         else AppointmentBasis.NOTICE
     )
+    economic_test_applied = False
+    if basis is AppointmentBasis.APPLICATION:
+        application = await uow.aid.application(current["application_id"])
+        economic_test_applied = application is not None and not application["exemption_grounds"]
     refused = refusal_of_staff_termination(
-        command.reason, basis, economic_test_applied=basis is AppointmentBasis.APPLICATION
+        command.reason, basis, economic_test_applied=economic_test_applied
     )
     if refused is not None:
         raise RuleViolation(refused, field="reason")

@@ -107,6 +107,21 @@ def contacts_from(event: BaseEvent) -> tuple[list[Contact], set[tuple[RecipientR
                 [Contact(RecipientRole.DUTY_LAWYER, lawyer.name, lawyer.contact, event.suspect_id)],
                 {(RecipientRole.DUTY_LAWYER, event.suspect_id)},
             )
+        case aid.ApplicationMaterialsRequested() | aid.ApplicationDecided():
+            # LAL Art. 43: the center answers whoever applied, as the application names them.
+            if event.applicant_contact is None:
+                return [], set()
+            return (
+                [
+                    Contact(
+                        RecipientRole.APPLICANT,
+                        event.applicant_name,
+                        event.applicant_contact,
+                        event.suspect_id,
+                    )
+                ],
+                {(RecipientRole.APPLICANT, event.suspect_id)},
+            )
         case aid.AidTerminated():
             # The appointed lawyer no longer acts; later messages must not reach them.
             return [], set()
@@ -154,6 +169,10 @@ AUDIENCE: Mapping[str, tuple[RecipientRole, ...]] = {
     # Art. 9-10: the review period's last day moved (its year's calendar was loaded); each
     # lawyer's written opinion is due before it.
     "ReviewDeadlineRecounted": (RecipientRole.LAWYER,),
+    # LAL Art. 43, 49: the applicant is asked once for what is missing, and told the decision
+    # (a refusal in writing, with its reasons and where to object).
+    "ApplicationMaterialsRequested": (RecipientRole.APPLICANT,),
+    "ApplicationDecided": (RecipientRole.APPLICANT,),
 }
 
 _AGENCY_ROLES = (RecipientRole.PROCURATORATE, RecipientRole.AID_CENTER)

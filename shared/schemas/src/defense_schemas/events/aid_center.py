@@ -18,10 +18,21 @@ from defense_schemas.events.common import (
     Lawyer,
     given_exactly_when,
 )
-from defense_schemas.fields import Day, Instant, Note, OrgName, PersonName, Reference, Unique
+from defense_schemas.fields import (
+    ContactInfo,
+    Day,
+    Instant,
+    Note,
+    OrgName,
+    PersonName,
+    Reference,
+    ShortText,
+    Unique,
+)
 from defense_schemas.topics import Producer
 from defense_schemas.vocabulary import (
     ActivityKind,
+    ApplicationDecision,
     AppointmentBasis,
     AssignmentEndReason,
     AssignmentFailureReason,
@@ -265,3 +276,61 @@ class AidCenterAuditChainAnchored(AidCenterEvent, AuditChainAnchor):
     """The aid center's audit log head, anchored outside its database."""
 
     event_type = "AidCenterAuditChainAnchored"
+
+
+class ApplicationMaterialsRequested(AidCenterEvent):
+    """The application lacks material: the center tells the applicant, once and all of it at a
+    time, what to supplement or explain (一次性告知, LAL Art. 43). Not supplied as asked by the
+    day given, the application is deemed withdrawn."""
+
+    event_type = "ApplicationMaterialsRequested"
+
+    application_id: UUID = Field(description="The application.")
+    suspect_id: UUID = Field(description="The suspect the application is for.")
+    missing: Unique[ShortText] = Field(
+        min_length=1, max_length=50, description="Every material to supplement or explain."
+    )
+    requested_at: Instant = Field(description="When the center asked.")
+    due_on: Day = Field(description="The last day to supply them (Asia/Shanghai).")
+    applicant_name: PersonName | None = Field(default=None, description="The applicant.")
+    applicant_contact: ContactInfo | None = Field(
+        default=None, description="How to reach the applicant."
+    )
+
+
+class ApplicationDecided(AidCenterEvent):
+    """The center's decision on an application for legal aid (LAL Art. 43): granted (a lawyer
+    within 3 days of the decision), refused in writing with the reasons and the right to object
+    to the justice bureau that set up the center (Art. 49), or deemed withdrawn."""
+
+    event_type = "ApplicationDecided"
+
+    application_id: UUID = Field(description="The application.")
+    suspect_id: UUID = Field(description="The suspect the application is for.")
+    decision: ApplicationDecision = Field(description="The decision.")
+    decided_at: Instant = Field(description="When the center decided.")
+    reasons: Note | None = Field(
+        default=None,
+        validate_default=True,
+        description="Why (required for a refusal and a deemed withdrawal: the written decision "
+        "states its reasons).",
+    )
+    objection_to: OrgName | None = Field(
+        default=None,
+        description="For a refusal: the justice bureau the applicant may object to (LAL Art. 49).",
+    )
+    assignment_due_on: Day | None = Field(
+        default=None, description="For a grant: the last day to appoint a lawyer (3 days)."
+    )
+    applicant_name: PersonName | None = Field(default=None, description="The applicant.")
+    applicant_contact: ContactInfo | None = Field(
+        default=None, description="How to reach the applicant."
+    )
+
+    @field_validator("reasons")
+    @classmethod
+    def _reasons_unless_granted(cls, value: str | None, info: ValidationInfo) -> str | None:
+        decision = info.data.get("decision")
+        if decision is not None and decision is not ApplicationDecision.GRANTED and not value:
+            raise ValueError("a refusal or a deemed withdrawal states its reasons")
+        return value

@@ -96,6 +96,15 @@ class Guardian(ContractModel):
     contact: ContactInfo = Field(description="The guardian's phone number or address.")
 
 
+class Applicant(ContractModel):
+    """Whoever applied for legal aid (申请人): the suspect, a close relative or a guardian."""
+
+    name: PersonName = Field(description="The applicant's name.")
+    contact: ContactInfo | None = Field(
+        default=None, description="The applicant's phone number, e-mail or postal address."
+    )
+
+
 class CloseRelative(ContractModel):
     """A close relative (近亲属) to be informed of the right to counsel (Measures Art. 3)."""
 

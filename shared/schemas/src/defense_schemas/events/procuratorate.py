@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from defense_schemas.base import BaseEvent, ContractModel
 from defense_schemas.events.common import (
+    Applicant,
     AuditChainAnchor,
     CaseParticulars,
     DefenderRef,
@@ -44,6 +45,7 @@ from defense_schemas.vocabulary import (
     DefenseChoice,
     DefenseStatus,
     DutyLawyerPurpose,
+    EconomicTestExemption,
     Ground,
     GroundBasis,
     NoticeItem,
@@ -219,6 +221,20 @@ class LegalAidApplicationForwarded(ProcuratorateEvent):
     applied_at: Instant = Field(description="When the application was made.")
     forwarded_at: Instant = Field(description="When it was forwarded to the center.")
     addressee_center: OrgName = Field(description="The legal aid center it was sent to.")
+    applicant: Applicant | None = Field(
+        default=None, description="Who applied and how to reach them (the center answers them)."
+    )
+    economic_hardship_statement: Note | None = Field(
+        default=None,
+        description="The applicant's statement of economic hardship (LAL Art. 41).",
+    )
+    exemption_grounds: Unique[EconomicTestExemption] = Field(
+        default=(),
+        description="Grounds exempting the application from the economic test (LAL Art. 32, 42).",
+    )
+    materials: tuple[ShortText, ...] = Field(
+        default=(), max_length=50, description="The materials submitted with the application."
+    )
 
 
 # --- the notice-of-defense letter ---------------------------------------------------------

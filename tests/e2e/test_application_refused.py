@@ -1,0 +1,95 @@
+"""An application for legal aid reviewed and refused (LAL Art. 43, 49) through the services on
+the real broker: the case received by the procuratorate, the application forwarded with the
+applicant's form, the center's written refusal, and the applicant told by the notifier with
+the reasons and the justice bureau to object to."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from defense_schemas import Envelope
+from defense_schemas.events.common import Applicant
+from defense_schemas.events.procuratorate import LegalAidApplicationForwarded
+from defense_schemas.vocabulary import PersonRole
+from tests.e2e.platform import running_platform
+from tests.e2e.test_workflow import _minor_in_hedong
+from tests.infrastructure import eventually
+
+pytestmark = pytest.mark.integration
+
+
+async def test_an_application_refused_in_writing_and_the_applicant_told(
+    service_settings: Callable[..., Any],
+) -> None:
+    async with running_platform(service_settings, "application") as platform:
+        procuratorate, aid_center = platform.procuratorate.client, platform.aid_center.client
+        body = _minor_in_hedong()
+        suspect = body["suspects"][0]
+        # An adult pleading guilty to a minor charge: outside the mandatory scope, he applies.
+        suspect |= {"name": "赵大", "birth_date": "1990-01-01", "guardian": None}
+        case = await procuratorate.post("/cases", json=body)
+        assert case.status_code == 201, case.text
+        case_id = uuid.UUID(case.json()["case_id"])
+
+        # The procuratorate forwards the application form (转交申请) with the applicant's data.
+        application = LegalAidApplicationForwarded(
+            application_id=uuid.uuid4(),
+            suspect_id=uuid.UUID(suspect["suspect_id"]),
+            applied_by=PersonRole.CLOSE_RELATIVE,
+            applied_at=datetime.now(UTC),
+            forwarded_at=datetime.now(UTC),
+            addressee_center="天津市河东区法律援助中心",
+            applicant=Applicant(name="赵父", contact="13700000007"),
+            economic_hardship_statement="家庭收入微薄",
+        )
+        settings = platform.procuratorate.settings
+        producer = AIOKafkaProducer(**settings.kafka.options())
+        await producer.start()
+        try:
+            envelope = Envelope.for_event(application, case_id=case_id, producer="procuratorate")
+            await producer.send_and_wait(
+                settings.topic_procuratorate, envelope.to_bytes(), key=envelope.key
+            )
+        finally:
+            await producer.stop()
+
+        url = f"/applications/{application.application_id}"
+
+        async def under_review() -> Any:
+            got = await aid_center.get(url)
+            return got.status_code == 200 and got.json()["status"] == "under_review"
+
+        await eventually(under_review, what="the application to reach the center")
+        decided = await aid_center.post(
+            f"{url}/decision",
+            json={"decision": "refused", "reasons": "申请人家庭经济状况不符合经济困难标准"},
+        )
+        assert decided.status_code == 200, decided.text
+
+        notifier = platform.notifier.client
+
+        async def applicant_told() -> Any:
+            log = (await notifier.get(f"/cases/{case_id}/deliveries")).json()
+            return [
+                d
+                for d in log.get("items", [])
+                if d["about_event_type"] == "ApplicationDecided"
+                and d["recipient_role"] == "applicant"
+                and d["status"] == "delivered"
+            ]
+
+        await eventually(applicant_told, what="the notifier to tell the applicant")
+        (told,) = await applicant_told()
+        assert told["address"] == "13700000007"
+        assert told["subject"] == "不予法律援助决定书"
+        assert "申请人家庭经济状况不符合经济困难标准" in told["body"]
+        assert "天津市河东区司法局" in told["body"] and "赵大" in told["body"]
+        # Refused: no lawyer.
+        assignments = (await aid_center.get("/assignments")).json()["items"]
+        assert assignments == []
