@@ -102,7 +102,7 @@ async def test_an_allowed_refusal_brings_a_new_lawyer_the_procuratorate_sees(
         procuratorate = platform.procuratorate.client
 
         await _refuse_with_leave(platform, case_id, suspect_id)
-        await _request_another(platform, case_id, suspect_id)
+        request_id = await _request_another(platform, case_id, suspect_id)
 
         async def replaced() -> Any:
             got = (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]
@@ -133,6 +133,11 @@ async def test_an_allowed_refusal_brings_a_new_lawyer_the_procuratorate_sees(
         assert notice["assignment_due_on"] == expected
         assert clocks[1]["due_on"] == expected
         assert clocks[1]["outcome"] == "met"
+        # The procuratorate counts the same period from its written request, and the
+        # replacement meets it there too.
+        got = (await procuratorate.get(f"/cases/{case_id}")).json()["suspects"][0]
+        [here] = [c for c in got["clocks"] if c["subject"] == request_id]
+        assert (here["kind"], here["due_on"], here["outcome"]) == ("assignment", expected, "met")
 
 
 async def test_a_request_the_center_cannot_answer_leaves_the_suspect_uncovered_with_a_clock(

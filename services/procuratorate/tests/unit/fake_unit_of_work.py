@@ -267,6 +267,7 @@ class FakeCases:
                 for d in self.defenders
                 if d.suspect_id == sid and d.end_reason is not None
             },
+            assignment_clock_open=bool(self.open_clocks(sid, ClockKind.ASSIGNMENT)),
         )
 
     async def active_defenders(self, suspect_id: UUID) -> list[Any]:

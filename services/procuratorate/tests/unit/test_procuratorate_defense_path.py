@@ -305,12 +305,20 @@ def test_a_failed_reappointment_is_no_longer_in_flight_and_the_centers_period_ru
     path.lawyer_assigned(assignment, DefenseStatus.APPOINTED_ON_NOTICE)
     path.rule_refusal(assignment, RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL)
     path.request_reappointment()
+    # The written request restarted the center's period: it runs here from the request.
+    assert path.assignment_clock_open
 
-    assert path.assignment_failed() is True  # an assignment clock opens
+    assert path.assignment_failed() is False  # one clock: the failure does not restart it
     assert not path.letter_in_flight and not path.has_defender
     assert path.status is DefenseStatus.NONE
     assert path.assignment_clock_open
-    assert path.assignment_failed() is False  # one clock: the period is not restarted
+
+    # A request made before its clock opened with it (stored without one): the failure opens
+    # the period then.
+    earlier = SuspectDefense(
+        uuid.uuid4(), grounds=(Ground.MINOR,), informed=True, letter_in_flight=True
+    )
+    assert earlier.assignment_failed() is True and earlier.assignment_clock_open
 
     # Staff at the center then appoint by hand: the clock is met.
     path.lawyer_assigned(uuid.uuid4(), DefenseStatus.APPOINTED_ON_NOTICE)

@@ -117,6 +117,9 @@ class DefensePath(RuleBasedStateMachine):
         super().__init__()
         self.suspects: list[SuspectDefense] = []
         self.left_stage: set[int] = set()
+        self.awaiting_center: set[int] = set()
+        """Suspects whose written request for another lawyer (Art. 5) the center has not
+        answered with a lawyer yet, nor made moot by counsel or permitted self-defense."""
 
     @initialize(first=GROUND_SETS, second=GROUND_SETS)
     def receive(self, first: tuple[Ground, ...], second: tuple[Ground, ...]) -> None:
@@ -159,12 +162,15 @@ class DefensePath(RuleBasedStateMachine):
     @rule(index=st.integers(0, 1))
     def permit_self_defense(self, index: int) -> None:
         self._apply(index, "permit_self_defense", POLICY)
+        if self.suspects[index].self_defense_permitted:
+            self.awaiting_center.discard(index)
 
     @rule(target=retentions, index=st.integers(0, 1))
     def retain_counsel(self, index: int) -> object:
         retention_id = uuid.uuid4()
         if self._apply(index, "retain_counsel", retention_id) is None:
             return multiple()
+        self.awaiting_center.discard(index)
         return (index, retention_id)
 
     @rule(retention=consumes(retentions))
@@ -176,24 +182,31 @@ class DefensePath(RuleBasedStateMachine):
     def rule_refusal(self, index: int, outcome: RefusalOutcome) -> None:
         suspect = self.suspects[index]
         target = suspect.appointments[-1].ref if suspect.appointments else uuid.uuid4()
-        self._apply(index, "rule_refusal", target, outcome)
+        if self._apply(index, "rule_refusal", target, outcome):
+            self.awaiting_center.add(index)  # a justified change: asked in writing at once
 
     @rule(index=st.integers(0, 1))
     def request_reappointment(self, index: int) -> None:
-        self._apply(index, "request_reappointment")
+        suspect = self.suspects[index]
+        try:
+            suspect.request_reappointment()
+        except DomainError:
+            return
+        self.awaiting_center.add(index)
 
     @rule(index=st.integers(0, 1))
     def center_reappoints(self, index: int) -> None:
         """The center answers a reappointment request after an allowed refusal."""
         suspect = self.suspects[index]
         if suspect.letter_in_flight and not suspect.appointments:
-            self._apply(
+            if self._apply(
                 index,
                 "lawyer_replaced",
                 uuid.uuid4(),
                 uuid.uuid4(),
                 DefenseStatus.APPOINTED_ON_NOTICE,
-            )
+            ):
+                self.awaiting_center.discard(index)
 
     @rule(index=st.integers(0, 1))
     def duty_lawyer_helps(self, index: int) -> None:
@@ -209,12 +222,14 @@ class DefensePath(RuleBasedStateMachine):
         )
         if self.suspects[index].letter_in_flight:
             self._apply(index, "lawyer_assigned", uuid.uuid4(), kind)
+            self.awaiting_center.discard(index)  # answered (or superseded by counsel)
 
     @rule(index=st.integers(0, 1))
     def center_replaces(self, index: int) -> None:
         suspect = self.suspects[index]
         if suspect.appointments:
             self._apply(index, "lawyer_replaced", suspect.appointments[0].ref, uuid.uuid4())
+            self.awaiting_center.discard(index)
 
     @rule(index=st.integers(0, 1))
     def center_finds_nobody(self, index: int) -> None:
@@ -239,6 +254,17 @@ class DefensePath(RuleBasedStateMachine):
     @rule(index=st.integers(0, 1))
     def hand_over(self, index: int) -> None:
         self._apply(index, "hand_over")
+
+    @invariant()
+    def a_written_request_runs_the_centers_period_here(self) -> None:
+        """Measures Art. 4-5: the center counts a new assignment period from the written
+        request for another lawyer; the procuratorate runs the same one from the request until
+        a lawyer answers it or counsel makes it moot — never beside retained counsel."""
+        for index in self.awaiting_center:
+            assert self.suspects[index].assignment_clock_open, self.suspects[index]
+        for suspect in self.suspects:
+            retained = any(d.kind is DefenseStatus.RETAINED for d in suspect.defenders)
+            assert not (retained and suspect.assignment_clock_open), suspect
 
     @invariant()
     def every_suspect_in_scope_is_on_its_way_to_a_defender(self) -> None:

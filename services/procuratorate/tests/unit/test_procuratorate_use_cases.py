@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -14,7 +14,12 @@ from uuid import UUID
 import pytest
 
 from defense_schemas import Envelope
-from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned, LawyerReplaced
+from defense_schemas.events.aid_center import (
+    AidTerminated,
+    AssignmentFailed,
+    LawyerAssigned,
+    LawyerReplaced,
+)
 from defense_schemas.events.common import Lawyer, RetainedCounsel, SuspectParticulars
 from defense_schemas.events.procuratorate import (
     DefenseDecisionRecorded,
@@ -29,6 +34,7 @@ from defense_schemas.events.procuratorate import (
 )
 from defense_schemas.vocabulary import (
     AppointmentBasis,
+    AssignmentFailureReason,
     ClockKind,
     ClockOutcome,
     DefenseChoice,
@@ -40,7 +46,8 @@ from defense_schemas.vocabulary import (
     ReplacementReason,
     TerminationReason,
 )
-from legal_calendar.deadlines import LETTER
+from legal_calendar import legal_date
+from legal_calendar.deadlines import ASSIGNMENT, LETTER
 from procuratorate.domain.commands import (
     CorrectFacts,
     DismissCounsel,
@@ -51,7 +58,12 @@ from procuratorate.domain.commands import (
     RuleRefusal,
 )
 from procuratorate.domain.defense_path import StateConflict
-from procuratorate.handlers import on_aid_terminated, on_lawyer_assigned, on_lawyer_replaced
+from procuratorate.handlers import (
+    on_aid_terminated,
+    on_assignment_failed,
+    on_lawyer_assigned,
+    on_lawyer_replaced,
+)
 from procuratorate.workflow import defense
 from procuratorate.workflow.intake import correct_facts
 from service_runtime.errors import Conflict
@@ -202,6 +214,67 @@ async def test_an_allowed_change_of_lawyer_asks_the_center_for_another() -> None
     assert asked.previous_assignment_id == assignment
     assert asked.reason is ReappointmentReason.CHANGE_OF_LAWYER_ALLOWED
     assert asked.addressee_center == "天津市河东区法律援助中心"
+
+
+async def test_a_written_request_for_another_lawyer_starts_the_centers_period_here() -> None:
+    """Measures Art. 4-5: the center counts a new 3-day assignment period from the written
+    request; the procuratorate tracks the same one from the request, by the same definition
+    (legal_calendar.deadlines.ASSIGNMENT), not only once the center finds nobody."""
+    uow, case, suspect = a_minor()
+    refused, changed = uuid.uuid4(), uuid.uuid4()
+    uow.cases.appoint(suspect.suspect_id, refused)
+    await defense.rule_refusal(
+        uow,  # type: ignore[arg-type]
+        RuleRefusal(
+            case.case_id,
+            suspect.suspect_id,
+            refused,
+            refusal_reason="与律师存在利害关系",
+            outcome=RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL,
+        ),
+    )
+    assert uow.cases.open_clocks(suspect.suspect_id, ClockKind.ASSIGNMENT) == []
+    request_id = await defense.request_reappointment(
+        uow,  # type: ignore[arg-type]
+        RequestReappointment(case.case_id, suspect.suspect_id, refused),
+    )
+
+    (clock,) = uow.cases.open_clocks(suspect.suspect_id, ClockKind.ASSIGNMENT)
+    assert clock.subject == str(request_id) and clock.trigger_on == legal_date(NOW)
+    assert clock.due_on == ASSIGNMENT.due(NOW, uow.calendar).due_on
+
+    # The center finds nobody: its period runs on, still the one from the request.
+    failed = AssignmentFailed(
+        suspect_id=suspect.suspect_id,
+        reason=AssignmentFailureReason.NO_QUALIFIED_LAWYER,
+        failed_at=NOW + timedelta(days=1),
+    )
+    await on_assignment_failed(uow, _envelope(case, failed), failed)  # type: ignore[arg-type]
+    assert uow.cases.open_clocks(suspect.suspect_id, ClockKind.ASSIGNMENT) == [clock]
+
+    # A justified change of lawyer asks in writing too: the same period, from that request.
+    other_uow, other_case, other = a_minor()
+    other_uow.cases.appoint(other.suspect_id, changed)
+    change_id = await defense.rule_refusal(
+        other_uow,  # type: ignore[arg-type]
+        RuleRefusal(
+            other_case.case_id,
+            other.suspect_id,
+            changed,
+            refusal_reason="沟通不畅",
+            outcome=RefusalOutcome.CHANGE_OF_LAWYER,
+        ),
+    )
+    (change_clock,) = other_uow.cases.open_clocks(other.suspect_id, ClockKind.ASSIGNMENT)
+    assert change_clock.subject == str(change_id)
+
+    # Counsel retained meanwhile: the center's period falls away, as the notifier has it.
+    await defense.retain_counsel(
+        uow,  # type: ignore[arg-type]
+        RetainCounsel(case.case_id, suspect.suspect_id, COUNSEL),
+    )
+    assert uow.cases.open_clocks(suspect.suspect_id, ClockKind.ASSIGNMENT) == []
+    assert clock.outcome == ClockOutcome.CANCELLED.value
 
 
 async def test_a_rejected_refusal_keeps_the_lawyer_and_asks_for_no_other() -> None:

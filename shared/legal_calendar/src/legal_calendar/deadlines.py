@@ -22,8 +22,11 @@ The assignment period (Measures Art. 4; LAL Art. 36):
   reappointment), met if that happened before the period closed; it falls away when counsel
   is retained or self-defense permitted. A stopping fact that happened at or after the start
   closes the period whatever order the events arrive in.
-- A written request to appoint another lawyer (Art. 5, ``ReappointmentRequested``) starts a
-  new 3-day period from the request.
+- A written request to appoint another lawyer (Art. 5, ``ReappointmentRequested``: after an
+  allowed refusal, or a justified change of lawyer) starts a new 3-day period from the request
+  (``requested_at``; received when sent, as the letter is). The center restarts its period
+  then, the notifier opens its clock then, and the procuratorate opens its own then too — an
+  earlier period still open gives way to it — not only when the center finds nobody.
 
 The letter period (Measures Art. 3 ¶2; the procuratorate's rules, SPP Criminal Procedure Rules
 Art. 42):

@@ -306,6 +306,7 @@ class SuspectDefense:
             raise StateConflict("self-defense is already permitted")
         self.self_defense_permitted = True
         self.letter_clocks.clear()
+        self.assignment_clock_open = False  # the center's period falls away with the need
 
     def retain_counsel(self, retention_id: UUID) -> list[UUID]:
         """Art. 6: counsel retained. Aid ends: the appointments are superseded at once (the
@@ -315,6 +316,7 @@ class SuspectDefense:
         self.defenders = [d for d in self.defenders if d.kind not in APPOINTED_KINDS]
         self.defenders.append(Defender(DefenseStatus.RETAINED, retention_id))
         self.letter_clocks.clear()
+        self.assignment_clock_open = False  # the center's period falls away with the need
         return superseded
 
     def dismiss_counsel(self, retention_id: UUID) -> bool:
@@ -339,7 +341,8 @@ class SuspectDefense:
 
     def rule_refusal(self, assignment_id: UUID, outcome: RefusalOutcome) -> bool:
         """Art. 5: rule on a refusal. Returns whether the center is asked for another lawyer at
-        once (a justified change of lawyer).
+        once (a justified change of lawyer): that written request restarts the center's
+        assignment period (``legal_calendar.deadlines.ASSIGNMENT``), which runs here too.
 
         An allowed refusal (正当理由, Art. 5 ¶1) ends the refused appointment now: the suspect
         is no longer defended by that lawyer and counts as a gap until they retain counsel or
@@ -350,12 +353,17 @@ class SuspectDefense:
         if outcome is RefusalOutcome.ALLOWED_MUST_RETAIN_COUNSEL:
             self.defenders.remove(refused)
             self._open_letter_clock(LETTER_CLOCK_AT_REFUSAL)
-        return outcome is RefusalOutcome.CHANGE_OF_LAWYER
+        if outcome is RefusalOutcome.CHANGE_OF_LAWYER:
+            self.assignment_clock_open = True
+            return True
+        return False
 
     def request_reappointment(self) -> None:
         """Art. 5 ¶1: the refusal was allowed and the suspect retained no one: the center is
         asked in writing for another lawyer. The request stands in for the letter: it meets the
-        open letter clocks and is in flight until the center answers."""
+        open letter clocks and is in flight until the center answers. The center counts a new
+        assignment period from the request (``legal_calendar.deadlines.ASSIGNMENT``), and so
+        does the procuratorate: it opens here now, not only when the center finds nobody."""
         self._require_stage()
         if any(d.kind is DefenseStatus.RETAINED for d in self.defenders):
             raise StateConflict("the suspect retained counsel: no reappointment is needed")
@@ -366,6 +374,7 @@ class SuspectDefense:
             )
         self.letter_in_flight = True
         self.letter_clocks.clear()
+        self.assignment_clock_open = True
 
     def hand_over(self) -> None:
         """Indictment: the suspect goes to the court with its defense. A suspect on an LAL
@@ -406,6 +415,7 @@ class SuspectDefense:
             if defender.ref == previous:
                 self.defenders.remove(defender)
                 self.defenders.append(Defender(defender.kind, assignment_id))
+                self.assignment_clock_open = False  # a written request for a change answered
                 return defender.kind
         if self.letter_in_flight and kind is not None:
             self.letter_in_flight = False
@@ -420,8 +430,8 @@ class SuspectDefense:
         """AssignmentFailed: the center found no lawyer for the letter or the written request.
         That answer is no longer in flight — the suspect shows without a defender and is not
         covered — and the center's assignment period runs on while its staff retry or choose by
-        hand (Measures Art. 4). Returns whether an assignment clock opens here (none ran: the
-        written request for another lawyer had none yet)."""
+        hand (Measures Art. 4). Returns whether an assignment clock opens here (none ran: a
+        written request for another lawyer made before its clock opened with the request)."""
         self.letter_in_flight = False
         if not self.needs_letter or self.assignment_clock_open:
             return False

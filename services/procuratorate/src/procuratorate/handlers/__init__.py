@@ -286,8 +286,9 @@ async def on_assignment_failed(
 ) -> None:
     """The center found nobody: the letter or the written request is answered, not in flight
     (the suspect shows without a defender, not covered), and the center's assignment period
-    (Measures Art. 4) runs on while its staff retry. A written request for another lawyer had
-    no such clock here yet: it opens, counted from the request, as the notifier counts it."""
+    (Measures Art. 4) runs on while its staff retry. A written request for another lawyer
+    opened that period here when it was made; one stored before it did has none yet: it opens
+    now, counted from the request, as the center and the notifier count it."""
     path = await defense_of(uow, envelope, event.suspect_id)
     await set_notice(uow, event.notice_id, status=NoticeStatus.ASSIGNMENT_FAILED.value)
     if path.assignment_failed():

@@ -37,7 +37,7 @@ from defense_schemas.vocabulary import (
     RefusalOutcome,
 )
 from legal_calendar import legal_date
-from legal_calendar.deadlines import LETTER
+from legal_calendar.deadlines import ASSIGNMENT, LETTER
 from procuratorate.db.repository import review_due
 from procuratorate.domain.commands import (
     DismissCounsel,
@@ -390,8 +390,22 @@ async def _reappoint(
     at: datetime,
     caused_by: Any = None,
 ) -> UUID:
-    """``case``: its row, as the caller locked it."""
+    """``case``: its row, as the caller locked it. The written request restarts the center's
+    assignment period from the request (Measures Art. 4-5, ``legal_calendar.deadlines.
+    ASSIGNMENT``, as the center and the notifier count it): an earlier period still open here
+    gives way to it."""
     request_id = uuid.uuid4()
+    await uow.cases.settle_clocks(
+        kind=ClockKind.ASSIGNMENT, suspect_id=suspect_id, at=at, cancel=True
+    )
+    await uow.cases.start_clock(
+        case_id=case.case_id,
+        suspect_id=suspect_id,
+        kind=ClockKind.ASSIGNMENT,
+        started_at=at,
+        period=ASSIGNMENT.period,
+        subject=str(request_id),
+    )
     await uow.emit(
         ReappointmentRequested(
             request_id=request_id,
@@ -461,9 +475,9 @@ async def permit_self_defense(uow: ProcuratorateUnitOfWork, command: PermitSelfD
         case_id=case_id,
         suspect_id=suspect_id,
     )
-    await uow.cases.settle_clocks(
-        kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
-    )
+    # The letter and the center's assignment period fall away: a defender is found.
+    for kind in (ClockKind.NOTICE_DISPATCH, ClockKind.ASSIGNMENT):
+        await uow.cases.settle_clocks(kind=kind, suspect_id=suspect_id, at=at, cancel=True)
     await refresh_status(uow, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=permitted)
 
 
@@ -524,9 +538,9 @@ async def retain_counsel(uow: ProcuratorateUnitOfWork, command: RetainCounsel) -
         case_id=case_id,
         suspect_id=suspect_id,
     )
-    await uow.cases.settle_clocks(
-        kind=ClockKind.NOTICE_DISPATCH, suspect_id=suspect_id, at=at, cancel=True
-    )
+    # The letter and the center's assignment period fall away: a defender is found.
+    for kind in (ClockKind.NOTICE_DISPATCH, ClockKind.ASSIGNMENT):
+        await uow.cases.settle_clocks(kind=kind, suspect_id=suspect_id, at=at, cancel=True)
     await refresh_status(uow, case_id=case_id, suspect_id=suspect_id, at=at, caused_by=retained)
     return retention_id
 
