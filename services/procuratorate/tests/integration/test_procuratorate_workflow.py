@@ -340,10 +340,14 @@ async def test_mandatory_suspect_gets_letter_and_appointed_lawyer(
     )
 
     async def terminated() -> Any:
-        got = (await service.client.get(f"/cases/{case_id}")).json()["suspects"][0]
-        return all(d["ended_at"] for d in got["defenders"] if d["assignment_id"]) and got
+        # The retention already ended the appointment here: wait for the center's termination
+        # itself, or the dismissal below may come before it and find aid not yet terminated.
+        timeline = (await service.client.get(f"/cases/{case_id}/timeline")).json()["items"]
+        return any(e["event_type"] == "AidTerminated" for e in timeline)
 
-    person = await eventually(terminated)
+    await eventually(terminated)
+    person = (await service.client.get(f"/cases/{case_id}")).json()["suspects"][0]
+    assert all(d["ended_at"] for d in person["defenders"] if d["assignment_id"])
     assert person["defense_status"] == "retained"
     dismissed = await service.client.post(
         f"/cases/{case_id}/suspects/{suspect_id}/private-counsel/{retention_id}/dismissal",
