@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -315,6 +316,58 @@ async def test_a_case_and_a_rights_notification_retried_with_their_keys_happen_o
     # A malformed key is a 400 naming the header.
     bad = await running.client.post(url, json=told, headers={**staff, "Idempotency-Key": "a b"})
     assert bad.status_code == 400 and "Idempotency-Key" in bad.text
+
+
+class _ProcessDied(BaseException):
+    """The process ends at this point: nothing after it runs in this request."""
+
+
+def _dying_on_the_way_out(app: Any) -> Any:
+    """The app, behind a connection that dies as the response starts to leave: the route ran
+    to its end, its response is never sent."""
+
+    async def dying(scope: Any, receive: Any, send: Any) -> None:
+        async def lost(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                raise _ProcessDied
+            await send(message)
+
+        await app(scope, receive, lost)
+
+    return dying
+
+
+async def test_a_response_lost_after_its_effect_committed_is_replayed_not_run_again(
+    services: dict[str, RunningService],
+) -> None:
+    """The effect and the stored response commit together: there is no moment where the one
+    is committed and the other not, so the retry of a request whose answer never left gets
+    that answer (and not a second effect, nor a 409 until the key expires)."""
+    running = services["procuratorate"]
+    staff = _caller("procuratorate", "POST", "/cases", running)
+    created = await running.client.post("/cases", json=case(), headers=staff)
+    assert created.status_code == 201, created.text
+    view = created.json()
+    url = f"/cases/{view['case_id']}/suspects/{view['suspects'][0]['suspect_id']}"
+    told = {
+        "informed": [{"role": "suspect", "name": "张三"}],
+        "relatives_not_informed_reason": "无近亲属",
+    }
+    keyed = {**staff, "Idempotency-Key": uuid.uuid4().hex}
+    before = await _outbox(running)
+    transport = httpx.ASGITransport(app=_dying_on_the_way_out(running.app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as dying:
+        with pytest.raises(_ProcessDied):
+            await dying.post(f"{url}/rights-notification", json=told, headers=keyed)
+    effect = await _outbox(running)
+    assert effect > before  # the notification was recorded and its events queued
+    retry = await running.client.post(f"{url}/rights-notification", json=told, headers=keyed)
+    assert retry.status_code == 200, retry.text
+    assert retry.headers.get("idempotent-replayed") == "true"
+    assert retry.json()["suspect_id"] == view["suspects"][0]["suspect_id"]
+    assert await _outbox(running) == effect
+    read = await running.client.get(url, headers=staff)
+    assert read.json()["rights_notified_at"] == retry.json()["notified_at"]
 
 
 async def test_a_refused_post_frees_its_key_for_the_retry(

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_runtime.app import Runtime
+from service_runtime.idempotency import idempotent_session
 from service_runtime.unit_of_work import UnitOfWork
 
 
@@ -24,7 +25,13 @@ async def _runtime_dependency(request: Request) -> Runtime:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session whose transaction commits when the route returns and rolls back on error."""
+    """A session whose transaction commits when the route returns and rolls back on error;
+    for a POST with an ``Idempotency-Key``, the claim's transaction, which the middleware
+    commits together with the stored response."""
+    claimed = idempotent_session(request.scope)
+    if claimed is not None:
+        yield claimed
+        return
     async with get_runtime(request).sessions() as session, session.begin():
         yield session
 
@@ -32,8 +39,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 async def get_unit_of_work(request: Request) -> AsyncIterator[Any]:
     """The request's unit of work (the service's class of it): committed when the route
     returns, rolled back on an error. One per request: every dependency that asks for it (an
-    access check, the route) gets the same one."""
-    async with get_runtime(request).unit_of_work() as uow:
+    access check, the route) gets the same one. For a POST with an ``Idempotency-Key`` it joins
+    the claim's transaction: the middleware commits the effect with the stored response."""
+    runtime = get_runtime(request)
+    claimed = idempotent_session(request.scope)
+    if claimed is not None:
+        yield runtime.definition.unit_of_work.joining(runtime, claimed)
+        return
+    async with runtime.unit_of_work() as uow:
         yield uow
 
 

@@ -5,20 +5,26 @@ A client that may retry a POST (a timeout, a dropped connection) sends ``Idempot
 unique value it chose, 1–255 printable ASCII characters>``. Keys are the caller's own: stored
 per token subject, so two callers never see each other's responses.
 
-- The first request with a key claims it (a row committed before the route runs), then runs;
-  a 2xx response is stored (status, body sealed with the field cipher, and the headers a
-  client needs: ``Content-Type``, ``Location``, ``ETag``, ``Link``, ``Content-Disposition``).
+- The first request with a key claims it (a row inserted in a transaction the route then runs
+  in: its unit of work joins it), then runs; a 2xx response is stored in that transaction
+  (status, body sealed with the field cipher, and the headers a client needs:
+  ``Content-Type``, ``Location``, ``ETag``, ``Link``, ``Content-Disposition``) and committed
+  with the route's effect; the response is sent after that commit. The effect and its stored
+  response are never apart: a process that dies before the commit leaves neither (nor the
+  claim), so the retry runs anew; one that dies after it leaves both, so the retry is a replay.
 - A retry with the same key and the same request (method, path, query and body, by SHA-256)
   gets the stored response again, with ``Idempotent-Replayed: true``, and the route does not
   run: nothing happens twice.
-- The same key for a different request is a 422; a retry while the first is still running is
-  a 409 (retry later).
-- A response that is not a 2xx is not stored and frees the key: the route's transaction
-  rolled back, so nothing happened, and the retry runs again (a 404 for a case not yet
-  received may be a 201 a second later).
+- The same key for a different request is a 422; a retry while the first is still running
+  waits briefly for it (the uncommitted claim) and is then a 409 (retry later).
+- A response that is not a 2xx is not stored: its transaction, the claim included, rolls back,
+  so nothing happened, and the retry runs again (a 404 for a case not yet received may be a 201
+  a second later).
 - Keys expire ``idempotency_key_ttl_hours`` after their first use (24 by default); expired
-  rows are purged as new keys are claimed. A request the process died in the middle of keeps
-  its key claimed (409) until then, so it is never run twice.
+  rows are purged as new keys are claimed.
+
+Only what the route writes through the request's unit of work or session (``deps.py``) is in
+the claim's transaction; a route that opened transactions of its own would commit them apart.
 
 A POST without the header behaves as before. The header is validated and documented (OpenAPI)
 on every POST; other methods ignore it (PUT, PATCH and DELETE are idempotent by their
@@ -35,6 +41,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_runtime.errors import ApiError, Conflict, InvalidInput
@@ -47,6 +54,9 @@ REPLAYED = "idempotent-replayed"
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
 STORED_HEADERS = frozenset({b"content-type", b"location", b"etag", b"link", b"content-disposition"})
 BODY_FIELD = "idempotent_response"
+SESSION_SCOPE_KEY = "service_runtime.idempotent_session"
+LOCK_NOT_AVAILABLE = "55P03"
+_CLAIM_WAIT_MS = 250
 _PURGE_BATCH = 100
 
 
@@ -159,95 +169,133 @@ class IdempotencyMiddleware:
             scope["method"], scope["path"], scope.get("query_string", b""), body
         )
         now = datetime.now(UTC)
-        async with runtime.sessions() as session, session.begin():
-            mine = sa.and_(table.c.caller == caller, table.c.key == key)
-            # This key's own expired claim goes first, whatever the purge's batch holds.
-            await session.execute(sa.delete(table).where(mine, table.c.expires_at < now))
-            await _purge_expired(session, table, now)
-            claimed = await session.execute(
-                postgresql.insert(table)
-                .values(
-                    caller=caller,
-                    key=key,
-                    request_hash=fingerprint,
-                    created_at=now,
-                    expires_at=now + self.ttl,
+        mine = sa.and_(table.c.caller == caller, table.c.key == key)
+        async with runtime.sessions() as session:
+            transaction = await session.begin()
+            try:
+                # A claim is the row this transaction inserts: while it runs, the uncommitted
+                # row makes another request's claim of the key wait; that wait is bounded, and
+                # its end (lock_not_available) means "still being processed".
+                await session.execute(sa.text(f"SET LOCAL lock_timeout = '{_CLAIM_WAIT_MS}ms'"))
+                # This key's own expired claim goes first, whatever the purge's batch holds.
+                await session.execute(sa.delete(table).where(mine, table.c.expires_at < now))
+                await _purge_expired(session, table, now)
+                claimed = await session.execute(
+                    postgresql.insert(table)
+                    .values(
+                        caller=caller,
+                        key=key,
+                        request_hash=fingerprint,
+                        created_at=now,
+                        expires_at=now + self.ttl,
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(table.c.key)
                 )
-                .on_conflict_do_nothing()
-                .returning(table.c.key)
-            )
-            first = claimed.first() is not None
-            stored = None
-            if not first:
+                first = claimed.first() is not None
+                if first:
+                    await session.execute(sa.text("SET LOCAL lock_timeout TO DEFAULT"))
+                    await self._run(
+                        scope, _replayed_receive(body, more, receive), send, session, caller, key
+                    )
+                    return
                 stored = (await session.execute(sa.select(table).where(mine))).first()
-        if not first:
-            if stored is not None and stored.request_hash != fingerprint:
-                await _error(
-                    scope,
-                    receive,
-                    send,
-                    _Unprocessable(
-                        "this Idempotency-Key was used for a different request; use a new key",
-                        field="Idempotency-Key",
-                        where="header",
-                    ),
-                )
-            elif stored is None or stored.status is None:
-                # Still running, or (gone between the two statements) just refused and freed.
-                await _error(
-                    scope,
-                    receive,
-                    send,
-                    Conflict(
-                        "a request with this Idempotency-Key is still being processed; retry later",
-                        field="Idempotency-Key",
-                        where="header",
-                    ),
-                )
-            else:
-                await _replay(send, runtime.cipher, stored, caller)
-            return
-        await self._run(scope, _replayed_receive(body, more, receive), send, caller, key)
+            except DBAPIError as error:
+                if _sqlstate(error) != LOCK_NOT_AVAILABLE:
+                    raise
+                stored = None
+            finally:
+                if transaction.is_active:
+                    await transaction.rollback()
+        if stored is not None and stored.request_hash != fingerprint:
+            await _error(
+                scope,
+                receive,
+                send,
+                _Unprocessable(
+                    "this Idempotency-Key was used for a different request; use a new key",
+                    field="Idempotency-Key",
+                    where="header",
+                ),
+            )
+        elif stored is None or stored.status is None:
+            # Still running; or (gone between the two statements) just expired; or a claim
+            # left by a version that stored the response after the commit.
+            await _error(
+                scope,
+                receive,
+                send,
+                Conflict(
+                    "a request with this Idempotency-Key is still being processed; retry later",
+                    field="Idempotency-Key",
+                    where="header",
+                ),
+            )
+        else:
+            await _replay(send, runtime.cipher, stored, caller)
 
-    async def _run(self, scope: Scope, receive: Receive, send: Send, caller: str, key: str) -> None:
+    async def _run(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        session: Any,
+        caller: str,
+        key: str,
+    ) -> None:
+        """Runs the route in the claim's transaction and holds its response back: a 2xx is
+        stored in that transaction and committed with the route's effect, and only then sent.
+        No moment exists where the effect is committed and the response not stored: a process
+        that dies before the commit leaves neither the effect nor the claim, and the retry
+        runs anew."""
         runtime = scope["app"].state.runtime
         table: sa.Table = runtime.definition.tables.idempotency
-        start: Message | None = None
-        chunks: list[bytes] = []
-        done = False
-
-        async def capture(message: Message) -> None:
-            nonlocal start, done
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    done = True
+        messages: list[Message] = []
+        await self.app({**scope, SESSION_SCOPE_KEY: session}, receive, _held(messages))
+        start = next((m for m in messages if m["type"] == "http.response.start"), None)
+        status = start["status"] if start is not None else 500
+        complete = bool(messages) and not messages[-1].get("more_body", False)
+        if start is not None and complete and 200 <= status < 300:
+            headers = [
+                [name.decode("latin-1"), value.decode("latin-1")]
+                for name, value in start.get("headers", [])
+                if name.lower() in STORED_HEADERS
+            ]
+            content = b"".join(
+                m.get("body", b"") for m in messages if m["type"] == "http.response.body"
+            )
+            sealed = runtime.cipher.encrypt_bytes(
+                content, field=BODY_FIELD, record_id=_record(caller, key)
+            )
+            await session.execute(
+                sa.update(table)
+                .where(table.c.caller == caller, table.c.key == key)
+                .values(status=status, headers=headers, body=sealed)
+            )
+            await session.commit()
+        else:
+            # Not a 2xx: the effect (if any) and the claim go; the retry runs again.
+            await session.rollback()
+        for message in messages:
             await send(message)
 
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            status = start["status"] if start is not None else 500
-            async with runtime.sessions() as session, session.begin():
-                where = sa.and_(table.c.caller == caller, table.c.key == key)
-                if done and start is not None and 200 <= status < 300:
-                    headers = [
-                        [name.decode("latin-1"), value.decode("latin-1")]
-                        for name, value in start.get("headers", [])
-                        if name.lower() in STORED_HEADERS
-                    ]
-                    sealed = runtime.cipher.encrypt_bytes(
-                        b"".join(chunks), field=BODY_FIELD, record_id=_record(caller, key)
-                    )
-                    await session.execute(
-                        sa.update(table)
-                        .where(where)
-                        .values(status=status, headers=headers, body=sealed)
-                    )
-                else:
-                    await session.execute(sa.delete(table).where(where))
+
+def _held(messages: list[Message]) -> Send:
+    async def hold(message: Message) -> None:
+        messages.append(message)
+
+    return hold
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+
+
+def idempotent_session(scope: Scope) -> Any:
+    """The claim's open transaction a keyed POST's route runs in (its owner, the middleware,
+    commits it); None for any other request."""
+    return scope.get(SESSION_SCOPE_KEY)
 
 
 class _Unprocessable(InvalidInput):
