@@ -171,6 +171,8 @@ def documents() -> Iterator[Expected]:
             "审查起诉中",
             "通知辩护",
             "未成年人",
+            "指派函告文号",
+            "津河东援函〔2026〕1号",
             "送达通知辩护公函",
             "不委托辩护人的决定后",
             "覆盖率",  # headers wrap inside their cells: the end of one
@@ -242,6 +244,7 @@ def _ledger_line(n: int) -> LedgerLine:
             firm="天津某某律师事务所",
             contact=None,
             started_at=received,
+            reply_number=f"津河东援函〔2026〕{n + 1}号",
         ),
         clocks=clocks,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from openpyxl import load_workbook
 
@@ -339,6 +340,21 @@ async def test_ledger_filters_statistics_and_xlsx(
     assert await names(received_to="2026-03-02") == ["王小明", "李四"]
     assert await names(overdue="true") == ["王小明", "李四", "赵五"]
     assert await names(overdue="false") == []
+    # The overdue filter is a predicate of the query: a page reads its limit and one row more,
+    # not every row after the cursor.
+    read: list[int] = []
+
+    def ledger_reads(_c: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "JOIN suspects" in statement and "review_deadline_missing_years" in statement:
+            read.append(cursor.rowcount)
+
+    engine = service.runtime.engine.sync_engine
+    sa.event.listen(engine, "after_cursor_execute", ledger_reads)
+    try:
+        assert await names(overdue="true", limit=1) == ["王小明"]
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", ledger_reads)
+    assert read == [2]
     assert "孙六" in [r["suspect_name"] for r in (await client.get("/ledger")).json()["items"]]
     backwards = await client.get(
         "/ledger", params={"received_from": "2026-05-01", "received_to": "2026-04-01"}

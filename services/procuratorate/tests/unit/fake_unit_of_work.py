@@ -275,7 +275,16 @@ class FakeCases:
 
     def _defender(self, suspect_id: UUID, **values: Any) -> SimpleNamespace:
         base = dict.fromkeys(
-            ("name", "firm", "contact", "lawyer_id", "assignment_id", "retention_id"), None
+            (
+                "name",
+                "firm",
+                "contact",
+                "lawyer_id",
+                "assignment_id",
+                "retention_id",
+                "reply_number",
+            ),
+            None,
         )
         base.update(retained_by=None, ended_at=None, end_reason=None)
         return SimpleNamespace(**{**base, "suspect_id": suspect_id, **values})
@@ -485,8 +494,8 @@ class FakeCases:
         status: DefenseStatus | None = None,
         received_from: datetime | None = None,
         received_before: datetime | None = None,
+        overdue: tuple[bool, datetime] | None = None,
         page: Any = None,
-        bounded: bool = True,
     ) -> list[Any]:
         # Paging is the real repository's (keyset SQL); the use cases read whole ledgers here.
         assert page is None
@@ -499,6 +508,7 @@ class FakeCases:
                 or (status is not None and suspect.defense_status != status.value)
                 or (received_from is not None and case.received_at < received_from)
                 or (received_before is not None and case.received_at >= received_before)
+                or (overdue is not None and self._overdue(suspect, *overdue) != overdue[0])
             ):
                 continue
             rows.append(SimpleNamespace(**{**vars(case), **vars(suspect)}))
@@ -506,6 +516,14 @@ class FakeCases:
 
     def suspect_name(self, row: Any) -> str:
         return str(row.name)
+
+    def _overdue(self, suspect: Any, _wanted: bool, now: datetime) -> bool:
+        return any(
+            c.met_at is None and c.outcome != "cancelled" and c.closes_at <= now
+            for c in self.clocks
+            if c.suspect_id == suspect.suspect_id
+            or (c.suspect_id is None and c.case_id == suspect.case_id)
+        )
 
     # -- the calendar recount
 

@@ -210,6 +210,7 @@ def _ledger_line(*clocks: LedgerClock) -> LedgerLine:
             firm="天津某某律师事务所",
             contact=None,
             started_at=received,
+            reply_number="津河东援函〔2026〕3号",
         ),
         clocks=clocks,
     )
@@ -255,7 +256,9 @@ def test_ledger_workbook_has_chinese_headers_and_a_row_per_suspect() -> None:
         datetime(2026, 4, 2, 0, 0),
     )
     assert rows[1][6:11] == ("王小明", "通知辩护", "未成年人", "赵律师", "天津某某律师事务所")
-    assert rows[1][11] == "送达通知辩护公函 2026-03-06 已超期" and rows[1][12] == "是"
+    # The center's reply that named the lawyer (函告), by its number.
+    assert rows[1][11] == "津河东援函〔2026〕3号"
+    assert rows[1][12] == "送达通知辩护公函 2026-03-06 已超期" and rows[1][13] == "是"
     sheet = workbook["工作台账"]
     assert sheet["D2"].number_format == "yyyy-mm-dd hh:mm"
     assert sheet["F2"].number_format == "yyyy-mm-dd"

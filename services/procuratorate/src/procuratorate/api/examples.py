@@ -408,6 +408,7 @@ LEDGER_DEFENDER: dict[str, Any] = {
     "firm": "天津某某律师事务所",
     "contact": "13800000001",
     "started_at": ASSIGNED_AT,
+    "reply_number": "津河东援函〔2026〕3号",
 }
 
 LEDGER_ROW: dict[str, Any] = {

@@ -98,6 +98,11 @@ class LedgerDefenderView(BaseModel):
     firm: str | None
     contact: str | None
     started_at: datetime
+    reply_number: str | None = Field(
+        None,
+        description="For an appointed lawyer: the number of the center's reply that named them "
+        "(函告, Measures Art. 4).",
+    )
 
 
 class LedgerRow(BaseModel):

@@ -817,12 +817,14 @@ class CaseRepository:
         status: DefenseStatus | None = None,
         received_from: datetime | None = None,
         received_before: datetime | None = None,
+        overdue: tuple[bool, datetime] | None = None,
         page: PageRequest | None = None,
-        bounded: bool = True,
     ) -> list[Any]:
         """One row per suspect (with the case's columns the ledger shows), by receipt, case and
-        the transfer's order; ``received_before`` is exclusive. With ``page``: from its cursor
-        on, with the sort keys (``paging.sort_keys``), ``limit + 1`` rows when ``bounded``."""
+        the transfer's order; ``received_before`` is exclusive. ``overdue`` = (wanted, now):
+        only suspects that have (or have not) a clock open past its close at ``now``, their
+        own or the case's review period. With ``page``: from its cursor on, with the sort keys
+        (``paging.sort_keys``), ``limit + 1`` rows."""
         order = [cases.c.received_at, cases.c.case_id, suspects.c.position]
         query = (
             sa.select(
@@ -851,10 +853,28 @@ class CaseRepository:
             query = query.where(cases.c.received_at >= received_from)
         if received_before is not None:
             query = query.where(cases.c.received_at < received_before)
+        if overdue is not None:
+            wanted, now = overdue
+            # The rule of procuratorate.domain.statistics.is_overdue, as a predicate: the page
+            # is cut by the query, not after reading every row past the cursor.
+            open_past_close = (
+                sa.exists()
+                .where(
+                    sa.or_(
+                        clocks.c.suspect_id == suspects.c.suspect_id,
+                        sa.and_(clocks.c.suspect_id.is_(None), clocks.c.case_id == cases.c.case_id),
+                    ),
+                    clocks.c.met_at.is_(None),
+                    sa.func.coalesce(clocks.c.outcome, "") != "cancelled",
+                    clocks.c.closes_at <= now,
+                )
+                .correlate(suspects, cases)
+            )
+            query = query.where(open_past_close if wanted else ~open_past_close)
         if page is None:
             query = query.order_by(*order)
         else:
-            query = page.keyset(query, order, bounded=bounded)
+            query = page.keyset(query, order)
         return list((await self._session.execute(query)).all())
 
     def suspect_name(self, row: Any) -> str:

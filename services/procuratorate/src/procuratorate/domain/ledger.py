@@ -117,6 +117,8 @@ class LedgerDefender:
     firm: str | None
     contact: str | None
     started_at: datetime
+    reply_number: str | None = None
+    """For an appointed lawyer: the number of the center's reply that named them (函告)."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ LEDGER_HEADERS = (
     "应当通知辩护情形",
     "辩护人",
     "律师事务所",
+    "指派函告文号",
     "期限及结果",
     "是否超期",
 )
@@ -440,6 +443,7 @@ def ledger_workbook(
                 "、".join(GROUND_LABELS[g] for g in line.grounds) or "不属于应当通知辩护情形",
                 line.current_defender.name if line.current_defender else None,
                 line.current_defender.firm if line.current_defender else None,
+                line.current_defender.reply_number if line.current_defender else None,
                 "；".join(_clock_summary(c) for c in line.clocks),
                 "是" if line.overdue else "否",
             )

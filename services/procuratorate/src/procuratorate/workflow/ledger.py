@@ -57,9 +57,8 @@ async def load_ledger(
         received_before=_start_of(criteria.received_to + timedelta(days=1))
         if criteria.received_to
         else None,
+        overdue=(criteria.overdue, now) if criteria.overdue is not None else None,
         page=page,
-        # The overdue filter is judged on the clocks, after the query: its page is cut here.
-        bounded=criteria.overdue is None,
     )
     if not rows:
         return []
@@ -103,7 +102,12 @@ async def load_ledger(
         mine = by_suspect.get(row.suspect_id, [])
         views = [
             LedgerDefender(
-                kind=d.kind, name=d.name, firm=d.firm, contact=d.contact, started_at=d.started_at
+                kind=d.kind,
+                name=d.name,
+                firm=d.firm,
+                contact=d.contact,
+                started_at=d.started_at,
+                reply_number=d.reply_number,
             )
             for d in mine
         ]
@@ -133,8 +137,7 @@ async def load_ledger(
                 if d.kind in APPOINTED
             ),
         )
-        if criteria.overdue is None or line.overdue == criteria.overdue:
-            lines.append((line, row))
+        lines.append((line, row))
     if page is not None:
         lines = page.take(
             lines, key=lambda pair: (pair[1].received_at, pair[1].case_id, pair[1].position)
