@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import shutil
 import socket
 import uuid
@@ -21,9 +22,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from console.app import create_app
 from console.settings import ConsoleSettings
-from service_runtime.security.principal import Role
 from tests.e2e.platform import Platform, running_platform
-from tests.infrastructure import ROOT, bearer, eventually, operator
+from tests.infrastructure import ROOT, eventually, operator
 
 pytestmark = pytest.mark.integration
 
@@ -161,7 +161,8 @@ async def test_each_role_does_its_part_in_the_browser(
             case_id = created.json()["case_id"]
             await _clerk(browser, base, body["transfer_number"], case_id)
             await _aid_officer(browser, base)
-            await _lawyer(browser, base, platform, lawyer_id, case_id, body["transfer_number"])
+            await _clerk_sees_the_defender(browser, base, case_id)
+            await _lawyer(browser, base, lawyer_id, body["transfer_number"])
             await _operator(browser, base, platform)
             await _roles_see_only_their_own(browser, base, case_id)
         finally:
@@ -220,6 +221,22 @@ async def _clerk(browser: Browser, base: str, transfer_number: str, case_id: str
     await page.context.close()
 
 
+async def _clerk_sees_the_defender(browser: Browser, base: str, case_id: str) -> None:
+    page = await sign_in(browser, base, "procuratorate_staff", agency=HEDONG)
+    await page.goto(f"/procuratorate/cases/{case_id}")
+    status = page.get_by_test_id("defense-status")
+    await reload_until(
+        page, lambda: _has_text(status, "通知辩护"), "the appointment to reach the procuratorate"
+    )
+    await expect(page.get_by_text("处理拒绝指派律师（第5条）")).to_be_visible()
+    await expect(page.get_by_role("heading", name="程序决定（第10条）")).to_be_visible()
+    await page.context.close()
+
+
+async def _has_text(locator: Any, text: str) -> bool:
+    return text in (await locator.inner_text())
+
+
 async def _aid_officer(browser: Browser, base: str) -> None:
     page = await sign_in(browser, base, "aid_center_staff", agency=HEDONG_CENTER)
     link = page.get_by_role("link", name="津河东")
@@ -241,19 +258,13 @@ async def _aid_officer(browser: Browser, base: str) -> None:
     await page.context.close()
 
 
-async def _lawyer(
-    browser: Browser,
-    base: str,
-    platform: Platform,
-    lawyer_id: str,
-    case_id: str,
-    transfer_number: str,
-) -> None:
-    procuratorate = platform.procuratorate
-    as_lawyer = bearer(procuratorate.settings, Role.LAWYER, lawyer_id=lawyer_id)
-    answer = await procuratorate.client.get(f"/cases/{case_id}", headers=as_lawyer)
-    lawyers_may_read_cases = answer.status_code == 200
+async def _lawyer(browser: Browser, base: str, lawyer_id: str, transfer_number: str) -> None:
     page = await sign_in(browser, base, "lawyer", lawyer_id=lawyer_id)
+    await expect(page.get_by_role("cell", name=transfer_number)).to_be_visible()
+    await expect(page.get_by_test_id("review-deadline")).to_have_text(
+        re.compile(r"\d{4}-\d{2}-\d{2}")
+    )
+    await shot(page, "lawyer-assignments")
     await page.get_by_role("link", name="查看与记录工作").first.click()
     await page.get_by_label("工作类别").select_option("meeting")
     await page.get_by_label("时长（分钟）").fill("90")
@@ -262,11 +273,10 @@ async def _lawyer(
     await expect(page.get_by_role("status")).to_have_text("已记录工作。")
     await expect(page.get_by_test_id("activities")).to_contain_text("会见")
     await expect(page.get_by_test_id("activities")).to_contain_text("看守所会见")
-    if lawyers_may_read_cases:
-        await expect(page.get_by_test_id("case-info")).to_contain_text(transfer_number)
-    else:
-        # Until the procuratorate serves lawyers, the page shows its refusal as it came.
-        await expect(page.get_by_test_id("case-info-refused")).to_contain_text("403")
+    # The procuratorate's procedural information, read with the lawyer's own token.
+    await expect(page.get_by_test_id("case-info")).to_contain_text(transfer_number)
+    await expect(page.get_by_test_id("case-info")).to_contain_text("未成年人")
+    await expect(page.get_by_test_id("case-timeline")).to_contain_text("LawyerAssigned")
     await shot(page, "lawyer-assignment")
     await page.context.close()
 

@@ -98,6 +98,50 @@ async def assign(notice_id: UUID, current: FormDep) -> Response:
     return current.redirect(f"/aid-center/notices/{notice_id}")
 
 
+async def _assignment_action(
+    current: Visit, assignment_id: UUID, action: str, body: dict[str, Any], fields: tuple[str, ...]
+) -> Response:
+    """Replacement or a firm's conflict report on an assignment; back to its notice."""
+    assignment = await current.api.get("aid_center", f"/assignments/{assignment_id}")
+    notice_id = assignment.get("notice_id")
+    try:
+        await current.api.post("aid_center", f"/assignments/{assignment_id}/{action}", body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401 or notice_id is None:
+            raise
+        return current.render(
+            "aid_center/notice.html",
+            status=problem.status,
+            errors=field_errors(problem, fields),
+            active_form=f"{action}-{assignment_id}",
+            **await _notice_context(current, UUID(notice_id)),
+        )
+    current.flash("已更换律师。" if action == "replacement" else "已记录利益冲突并另行指派。")
+    if notice_id is None:
+        return current.redirect("/aid-center/notices")
+    return current.redirect(f"/aid-center/notices/{notice_id}")
+
+
+@router.post("/assignments/{assignment_id}/replacement")
+async def replace(assignment_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {
+        "reason": current.text("reason"),
+        "lawyer_id": current.optional("lawyer_id"),
+        "detail": current.optional("detail"),
+    }
+    return await _assignment_action(
+        current, assignment_id, "replacement", body, ("reason", "lawyer_id", "detail")
+    )
+
+
+@router.post("/assignments/{assignment_id}/conflicts")
+async def conflict(assignment_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {"kind": current.text("kind"), "detail": current.optional("detail")}
+    return await _assignment_action(current, assignment_id, "conflicts", body, ("kind", "detail"))
+
+
 @router.get("/lawyers")
 async def lawyers_page(current: VisitDep, cursor: CursorDep = None) -> Response:
     current.require(STAFF)
@@ -131,10 +175,9 @@ async def add_leave(lawyer_id: UUID, current: FormDep) -> Response:
     return current.redirect("/aid-center/lawyers")
 
 
-@router.get("/stations")
-async def stations_page(current: VisitDep) -> Response:
-    current.require(STAFF)
+async def _stations_context(current: Visit) -> dict[str, Any]:
     stations = await current.api.get("aid_center", "/work-stations", limit=200)
+    lawyers = await current.api.get("aid_center", "/lawyers", limit=1000)
     on = today()
     rota = await current.api.get(
         "aid_center",
@@ -143,10 +186,41 @@ async def stations_page(current: VisitDep) -> Response:
         starts_on=on.isoformat(),
         ends_on=(on + timedelta(days=6)).isoformat(),
     )
-    return current.render(
-        "aid_center/stations.html",
-        title="值班工作站",
-        stations=stations["items"],
-        rota=rota["items"],
-        on=on,
-    )
+    return {
+        "title": "值班工作站",
+        "stations": stations["items"],
+        "rota": rota["items"],
+        "on": on,
+        "lawyer_options": [(lawyer["lawyer_id"], lawyer["name"]) for lawyer in lawyers["items"]],
+    }
+
+
+@router.get("/stations")
+async def stations_page(current: VisitDep) -> Response:
+    current.require(STAFF)
+    return current.render("aid_center/stations.html", **await _stations_context(current))
+
+
+@router.post("/stations/{station_id}/shifts")
+async def add_shifts(station_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {
+        "lawyer_id": current.text("lawyer_id"),
+        "starts_on": current.text("starts_on"),
+        "ends_on": current.text("ends_on") or current.text("starts_on"),
+        "mode": current.text("mode"),
+    }
+    try:
+        await current.api.post("aid_center", f"/work-stations/{station_id}/shifts", body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return current.render(
+            "aid_center/stations.html",
+            status=problem.status,
+            errors=field_errors(problem, ("lawyer_id", "starts_on", "ends_on", "mode")),
+            active_form=str(station_id),
+            **await _stations_context(current),
+        )
+    current.flash("已排班。")
+    return current.redirect("/aid-center/stations")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -21,11 +22,34 @@ LAWYER = Role.LAWYER
 ACTIVITY_FIELDS = ("kind", "performed_on", "duration_minutes", "note")
 
 
+async def _deadlines(current: Visit, assignment: dict[str, Any]) -> dict[str, Any]:
+    """The assignment's case as the procuratorate shows it to this lawyer: the review
+    deadline and the suspect's open clocks, or nothing when it answers no."""
+    try:
+        case = await current.api.get("procuratorate", f"/cases/{assignment['case_id']}")
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        return {}
+    suspect: dict[str, Any] = next(
+        (s for s in case.get("suspects", []) if s["suspect_id"] == assignment["suspect_id"]), {}
+    )
+    return {
+        "transfer_number": case.get("transfer_number"),
+        "suspect_name": suspect.get("name"),
+        "review_deadline": (case.get("review_deadline") or {}).get("due_on"),
+        "open_clocks": [c for c in suspect.get("clocks", []) if c.get("outcome") is None],
+    }
+
+
 @router.get("/assignments")
 async def assignments_page(current: VisitDep) -> Response:
     current.require(LAWYER)
     found = await current.api.get("aid_center", "/assignments", limit=200)
-    return current.render("lawyer/assignments.html", title="我的指派", found=found)
+    active = [a for a in found["items"] if a["status"] == "active"]
+    deadlines = await asyncio.gather(*(_deadlines(current, a) for a in active))
+    cases = {a["assignment_id"]: d for a, d in zip(active, deadlines, strict=True)}
+    return current.render("lawyer/assignments.html", title="我的指派", found=found, cases=cases)
 
 
 async def _assignment_context(current: Visit, assignment_id: UUID) -> dict[str, Any]:
@@ -34,9 +58,16 @@ async def _assignment_context(current: Visit, assignment_id: UUID) -> dict[str, 
         "aid_center", f"/assignments/{assignment_id}/activities", limit=200
     )
     case: dict[str, Any] | None = None
+    timeline: list[dict[str, Any]] = []
     case_problem: ApiProblem | None = None
     try:
+        # The procuratorate answers a lawyer only about the suspects they defend.
         case = await current.api.get("procuratorate", f"/cases/{assignment['case_id']}")
+        timeline = (
+            await current.api.get(
+                "procuratorate", f"/cases/{assignment['case_id']}/timeline", limit=200
+            )
+        )["items"]
     except ApiProblem as problem:
         if problem.status == 401:
             raise
@@ -51,6 +82,7 @@ async def _assignment_context(current: Visit, assignment_id: UUID) -> dict[str, 
         "assignment": assignment,
         "activities": activities["items"],
         "case": case,
+        "timeline": timeline,
         "suspect": suspect,
         "case_problem": case_problem,
         "on": today(),

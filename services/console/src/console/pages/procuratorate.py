@@ -111,7 +111,15 @@ async def search_cases(current: FormDep) -> Response:
 async def _case_context(current: Visit, case_id: UUID) -> dict[str, Any]:
     case = await current.api.get("procuratorate", f"/cases/{case_id}")
     timeline = await current.api.get("procuratorate", f"/cases/{case_id}/timeline", limit=200)
-    return {"case": case, "timeline": timeline["items"], "title": case["transfer_number"]}
+    reviews = await current.api.get(
+        "procuratorate", f"/cases/{case_id}/file-review-requests", limit=200
+    )
+    return {
+        "case": case,
+        "timeline": timeline["items"],
+        "file_reviews": reviews["items"],
+        "title": case["transfer_number"],
+    }
 
 
 @router.get("/cases/{case_id}")
@@ -123,7 +131,7 @@ async def case_page(case_id: UUID, current: VisitDep) -> Response:
 async def _act(
     current: Visit,
     case_id: UUID,
-    suspect_id: UUID,
+    suspect_id: UUID | str,
     form_name: str,
     path: str,
     body: dict[str, Any],
@@ -131,9 +139,10 @@ async def _act(
     done: str,
 ) -> Response:
     """Posts one workflow action; the page again with the API's errors at the form's fields,
-    or back to the case with a message."""
+    or back to the case with a message. ``suspect_id`` (or another id) names the form among
+    the page's forms of the same kind, and the part of the page to come back to."""
     try:
-        await current.api.post("procuratorate", path, body)
+        answer = await current.api.post("procuratorate", path, body)
     except ApiProblem as problem:
         if problem.status >= 500 or problem.status == 401:
             raise
@@ -145,8 +154,9 @@ async def _act(
             active_form=f"{form_name}-{suspect_id}",
             **context,
         )
-    current.flash(done)
-    return current.redirect(f"/procuratorate/cases/{case_id}#suspect-{suspect_id}")
+    warning = answer.get("warning") if isinstance(answer, dict) else None
+    current.flash(f"{done}{warning}" if warning else done)
+    return current.redirect(f"/procuratorate/cases/{case_id}#{form_name}-{suspect_id}")
 
 
 def _when(value: str | None) -> str | None:
@@ -255,6 +265,90 @@ async def self_defense(case_id: UUID, suspect_id: UUID, current: FormDep) -> Res
     )
 
 
+@router.post("/cases/{case_id}/suspects/{suspect_id}/refusals")
+async def refusal(case_id: UUID, suspect_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {
+        "assignment_id": current.text("assignment_id"),
+        "refusal_reason": current.text("refusal_reason"),
+        "outcome": current.text("outcome"),
+        "explanation": current.optional("explanation"),
+    }
+    return await _act(
+        current,
+        case_id,
+        suspect_id,
+        "refusal",
+        f"/cases/{case_id}/suspects/{suspect_id}/refusals",
+        body,
+        ("assignment_id", "refusal_reason", "outcome", "explanation"),
+        "已记录对拒绝辩护的处理。",
+    )
+
+
+@router.post("/cases/{case_id}/notices/{notice_id}/supplements")
+async def supplement(case_id: UUID, notice_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {
+        "items": current.form_lists.get("items", []),
+        "added_materials": current.lines("added_materials"),
+        "supplemented_at": _when(current.text("supplemented_at")),
+    }
+    return await _act(
+        current,
+        case_id,
+        str(notice_id),
+        "supplement",
+        f"/cases/{case_id}/notices/{notice_id}/supplements",
+        body,
+        ("items", "added_materials", "supplemented_at"),
+        "已补充通知辩护公函。",
+    )
+
+
+@router.post("/cases/{case_id}/file-review-requests/{request_id}/scheduling")
+async def schedule_file_review(case_id: UUID, request_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {
+        "location": current.text("location"),
+        "review_starts_at": _when(current.text("review_starts_at")),
+        "delay_explanation": current.optional("delay_explanation"),
+    }
+    return await _act(
+        current,
+        case_id,
+        str(request_id),
+        "review",
+        f"/cases/{case_id}/file-review-requests/{request_id}/scheduling",
+        body,
+        ("location", "review_starts_at", "delay_explanation"),
+        "已安排阅卷。",
+    )
+
+
+@router.post("/cases/{case_id}/procedural-decisions")
+async def procedural_decision(case_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {
+        "kind": current.text("kind"),
+        "decided_at": _when(current.text("decided_at")),
+        "document_number": current.optional("document_number"),
+        "court": current.optional("court"),
+        "receiving_unit": current.optional("receiving_unit"),
+        "note": current.optional("note"),
+    }
+    return await _act(
+        current,
+        case_id,
+        str(case_id),
+        "proceedings",
+        f"/cases/{case_id}/procedural-decisions",
+        body,
+        ("kind", "decided_at", "document_number", "court", "receiving_unit", "note"),
+        "已记录程序决定。",
+    )
+
+
 @router.get("/cases/{case_id}/notices/{notice_id}/letter.docx")
 async def letter_docx(case_id: UUID, notice_id: UUID, current: VisitDep) -> Response:
     current.require(STAFF)
@@ -279,3 +373,14 @@ async def ledger_page(
 async def ledger_xlsx(current: VisitDep) -> Response:
     current.require(STAFF)
     return await proxy_download(current, "procuratorate", "/ledger.xlsx")
+
+
+@router.get("/ledger/report.xlsx")
+async def monthly_report(
+    current: VisitDep, month: Annotated[str | None, Query(max_length=20)] = None
+) -> Response:
+    """The month is checked by the API (its 422 names ``month``); blank is the default."""
+    current.require(STAFF)
+    return await proxy_download(
+        current, "procuratorate", "/ledger/report.xlsx", {"month": month} if month else None
+    )

@@ -9,8 +9,10 @@ from console.web import Visit
 PASSED_HEADERS = ("content-type", "content-disposition")
 
 
-async def proxy_download(current: Visit, service: str, path: str) -> Response:
-    upstream = await current.api.request(service, "GET", path)
+async def proxy_download(
+    current: Visit, service: str, path: str, params: dict[str, str] | None = None
+) -> Response:
+    upstream = await current.api.request(service, "GET", path, params=params)
     response = Response(
         upstream.content,
         headers={k: v for k, v in upstream.headers.items() if k.lower() in PASSED_HEADERS},
