@@ -453,15 +453,18 @@ async def test_each_patch_and_put_applies_only_on_the_current_etag(
         {"subject": "新指派", "body": "您被指派。"},
         operator,
     )
+    # The calendar is loaded at the procuratorate (the others follow its events).
+    procuratorate = services["procuratorate"]
+    owner = bearer(procuratorate.settings, Role.OPERATOR)
     await _guarded(
-        notifier,
+        procuratorate,
         "/ops/calendar/2026",
         "PUT",
         {
-            **(await notifier.client.get("/ops/calendar/2026", headers=operator)).json(),
+            **(await procuratorate.client.get("/ops/calendar/2026", headers=owner)).json(),
             "source": "operator upload",
         },
-        operator,
+        owner,
     )
 
     center = services["aid_center"]

@@ -69,6 +69,7 @@ ADDED = {
         "StageHandedOver",
         "ProcuratorateAuditChainAnchored",
         "ReviewDeadlineRecounted",
+        "LegalCalendarYearLoaded",
     },
     Producer.AID_CENTER: {
         "AssignmentFailed",

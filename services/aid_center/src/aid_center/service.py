@@ -27,6 +27,7 @@ from aid_center.metrics import declare as declare_metrics
 from aid_center.settings import AidCenterSettings
 from aid_center.unit_of_work import AidCenterUnitOfWork
 from service_runtime.app import Runtime, ServiceDefinition, build_app
+from service_runtime.calendar_events import CalendarRole
 from service_runtime.settings import ServiceSettings
 
 # What routes expose of suspects' and lawyers' personal data (for the audit log).
@@ -93,6 +94,7 @@ def definition() -> ServiceDefinition:
         install_domain_errors=install_domain_errors,
         on_calendar_changed=recount_provisional,
         declare_metrics=declare_metrics,
+        calendar=CalendarRole.FOLLOWER,
     )
 
 

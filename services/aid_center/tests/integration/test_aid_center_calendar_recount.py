@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from aid_center.db.tables import notices
+from defense_schemas.events.procuratorate import LegalCalendarYearLoaded, legal_calendar_key
 from services.aid_center.tests.integration.center import running_center
 from services.aid_center.tests.integration.test_aid_center_flow import new_case, notice_for
-from tests.infrastructure import operator
 
 pytestmark = pytest.mark.integration
 
@@ -64,16 +64,15 @@ async def test_loading_the_year_moves_a_provisional_assignment_due_day(
                 .values(assignment_started_at=None, assignment_missing_years=[])
             )
 
-        year = {
-            "year": 2027,
-            "holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"],
-            "makeup_workdays": [],
-            "source": "test",
-        }
-        loaded = await center.client.put(
-            "/ops/calendar/2027", json=year, headers=operator(center.settings)
+        # The year is loaded at the procuratorate, which keeps the platform's calendar.
+        year = LegalCalendarYearLoaded(
+            year=2027,
+            holidays=tuple(date(2027, 1, day) for day in (1, 2, 3, 4)),
+            source="test",
+            revision=1,
+            loaded_at=datetime.now(UTC),
         )
-        assert loaded.status_code == 200, loaded.text
+        await center.publish(year, legal_calendar_key(2027))
 
         async def settled() -> dict[str, Any]:
             got = await notice()

@@ -18,6 +18,7 @@ from notifier.workers.calendar import recompute_provisional_clocks
 from notifier.workers.deadlines import run_deadline_scanner
 from notifier.workers.delivery import channels_from, run_delivery_worker
 from service_runtime.app import Runtime, ServiceDefinition, build_app
+from service_runtime.calendar_events import CalendarRole
 from service_runtime.settings import ServiceSettings
 
 
@@ -59,6 +60,7 @@ def definition() -> ServiceDefinition:
         operation_descriptions=DESCRIPTIONS,
         background=background,
         on_calendar_changed=recompute_provisional,
+        calendar=CalendarRole.FOLLOWER,
         refresh_metrics=ops.refresh_metrics,
         audited=True,
         personal_fields={

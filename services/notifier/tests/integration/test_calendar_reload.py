@@ -1,10 +1,11 @@
-"""A calendar year loaded on one replica reaches the other and recounts provisional clocks."""
+"""A calendar year published by the procuratorate, applied by one replica's consumer, reaches
+the other replica too and recounts provisional clocks."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -58,15 +59,29 @@ async def test_a_year_loaded_on_one_replica_recounts_provisional_clocks_on_every
         assert guessed["provisional"] is True
         assert guessed["due_on"] == "2027-01-04"  # Sat -> Mon, guessed from weekends
 
-        # The official 2027 calendar (here: 1–4 January off) is loaded through the first replica.
+        # The official 2027 calendar (here: 1–4 January off) is loaded at the procuratorate,
+        # which keeps the platform's calendar; the notifier takes no load of its own.
         year = {
             "year": 2027,
             "holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"],
             "makeup_workdays": [],
             "source": "test",
         }
-        loaded = await first.client.put("/ops/calendar/2027", json=year)
-        assert loaded.status_code == 200, loaded.text
+        refused = await first.client.put("/ops/calendar/2027", json=year)
+        assert refused.status_code == 409, refused.text
+        loaded = pr.LegalCalendarYearLoaded(
+            year=2027,
+            holidays=tuple(date.fromisoformat(day) for day in year["holidays"]),
+            source="test",
+            revision=1,
+            loaded_at=datetime.now(UTC),
+        )
+        # One replica's consumer stores it; its NOTIFY makes the other reload and recount too.
+        await publish(
+            settings.kafka_bootstrap_servers,
+            settings.topic_procuratorate,
+            [wrap(loaded, pr.legal_calendar_key(2027), "procuratorate")],
+        )
 
         async def second_knows_2027() -> list[int]:
             return [y["year"] for y in (await second.client.get("/ops/calendar")).json()["items"]]

@@ -16,6 +16,7 @@ from procuratorate.settings import ProcuratorateSettings
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.calendar import recount_provisional_clocks, recount_review_deadlines
 from service_runtime.app import Runtime, ServiceDefinition, build_app
+from service_runtime.calendar_events import CalendarRole
 from service_runtime.settings import ServiceSettings
 
 # What the case routes expose or change of the suspects' personal data (for the audit log).
@@ -83,6 +84,7 @@ def definition() -> ServiceDefinition:
         personal_fields=PERSONAL_FIELDS,
         install_domain_errors=install_domain_errors,
         on_calendar_changed=recount_provisional,
+        calendar=CalendarRole.OWNER,
     )
 
 

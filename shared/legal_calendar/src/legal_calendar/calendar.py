@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     field_serializer,
     model_validator,
@@ -88,7 +89,8 @@ class CalendarYear(BaseModel):
     year: int = Field(ge=1949, le=9999)
     holidays: frozenset[date]
     makeup_workdays: frozenset[date] = frozenset()
-    source: str = Field(min_length=1)
+    # Bounded as the LegalCalendarYearLoaded event's source, which carries it to the services.
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
     @model_validator(mode="after")
     def _check_dates(self) -> CalendarYear:

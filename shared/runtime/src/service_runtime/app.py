@@ -42,6 +42,7 @@ from defense_messaging.topics import TopicsMissing, ensure_topics
 from defense_schemas import BaseEvent
 from defense_schemas.topics import Producer, TopicPolicy
 from legal_calendar import LegalCalendar
+from service_runtime.calendar_events import CalendarFollower, CalendarRole
 from service_runtime.calendar_store import load_calendar
 from service_runtime.calendar_watch import watch_calendar
 from service_runtime.database import create_engine, session_factory
@@ -169,6 +170,9 @@ class ServiceDefinition:
     ``metrics.histogram``), so they are in ``/metrics`` from the first scrape, at zero."""
     """Recompute what a calendar change settles (provisional deadlines); run in every replica
     after it has re-read the calendar (service_runtime.calendar_watch)."""
+    calendar: CalendarRole = CalendarRole.LOCAL
+    """Where its legal calendar comes from: loaded here and published (the owner), from the
+    owner's events (a follower), or loaded here only (service_runtime.calendar_events)."""
 
 
 def kafka_connection(definition: ServiceDefinition, settings: ServiceSettings) -> KafkaConnection:
@@ -420,7 +424,10 @@ def _loop_ended(loop: OutboxRelay | EventConsumer, task: asyncio.Task[None]) -> 
 
 
 def _applier(definition: ServiceDefinition, runtime: Runtime) -> EventApplier:
-    return as_applier(definition.handlers(runtime))
+    applier = as_applier(definition.handlers(runtime))
+    if definition.calendar is CalendarRole.FOLLOWER:
+        return CalendarFollower(runtime, applier)
+    return applier
 
 
 async def stop_runtime(runtime: Runtime) -> None:

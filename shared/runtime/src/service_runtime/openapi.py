@@ -91,7 +91,9 @@ SHARED_DESCRIPTIONS: dict[str, str] = {
     "PUT /ops/calendar/{year}": (
         "Loads or corrects one year of the official holiday calendar, without a release; every "
         "replica re-reads it and deadlines counted on a guessed calendar are recounted. The "
-        "body's year must be the path's. Operators only."
+        "procuratorate keeps the platform's calendar: a load there is published "
+        "(`LegalCalendarYearLoaded`) and the aid center and the notifier store it and recount "
+        "too; they answer 409 here. The body's year must be the path's. Operators only."
     ),
     "GET /ops/lag": (
         "Per consumer group, topic and partition: the committed offset, the end offset and the "

@@ -362,6 +362,14 @@ EXAMPLES: tuple[BaseEvent, ...] = (
         review_deadline_provisional=False,
         recounted_at=at(12),
     ),
+    pr.LegalCalendarYearLoaded(
+        year=2027,
+        holidays=(date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3)),
+        makeup_workdays=(),
+        source="国务院办公厅 2026-11 notice",
+        revision=1,
+        loaded_at=at(12),
+    ),
     pr.FileReviewRequested(
         request_id=example_id("file-review"),
         suspect_id=LI,

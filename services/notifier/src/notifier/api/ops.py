@@ -129,7 +129,7 @@ async def refresh_deadline_gauges(runtime: Runtime) -> None:
     runtime.metrics.gauge(
         "deadline_clocks_provisional",
         "Open clocks whose due day was counted without the legal calendar of its year "
-        "(load that year: PUT /ops/calendar/{year})",
+        "(load that year at the procuratorate: PUT /ops/calendar/{year} there)",
     ).set(provisional or 0)
 
 

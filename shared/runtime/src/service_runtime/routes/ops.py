@@ -17,6 +17,7 @@ from defense_messaging.dead_letters import (
     replay_dead_letter,
 )
 from legal_calendar import CalendarYear, InvalidCalendarYear, parse_calendar_year
+from service_runtime.calendar_events import OWNER_SERVICE, CalendarRole, publish_calendar_year
 from service_runtime.calendar_store import store_calendar_year
 from service_runtime.calendar_watch import announce_calendar_change
 from service_runtime.deps import RuntimeDep, SessionDep
@@ -281,15 +282,26 @@ async def get_calendar_year(
 @router.put(
     "/calendar/{year}",
     summary="Load or correct one year's official holiday calendar (no release needed)",
-    responses={**ERROR_RESPONSES, **PRECONDITION_RESPONSES},
+    responses={
+        **ERROR_RESPONSES,
+        409: {"description": "This service follows the procuratorate's calendar: load it there"},
+        **PRECONDITION_RESPONSES,
+    },
 )
 async def put_calendar_year(
-    year: Annotated[int, Path(ge=1900, le=2200)],
+    # The dates an event may carry end with 2199 (defense_schemas.fields.Day).
+    year: Annotated[int, Path(ge=1900, le=2199)],
     calendar_year: CalendarYear,
     runtime: RuntimeDep,
     session: SessionDep,
     preconditions: IfMatch,
 ) -> CalendarYearSummary:
+    if runtime.definition.calendar is CalendarRole.FOLLOWER:
+        # Two places loading one year would leave the services counting on different days.
+        raise Conflict(
+            f"the legal calendar is loaded at the {OWNER_SERVICE} (PUT /ops/calendar/{year} "
+            f"there); {runtime.definition.name} follows its LegalCalendarYearLoaded events"
+        )
     if preconditions.if_match is not None:
         calendar = runtime.definition.tables.legal_calendar
         stored = await session.scalar(
@@ -306,7 +318,13 @@ async def put_calendar_year(
         checked = parse_calendar_year(calendar_year.to_json())
     except InvalidCalendarYear as exc:
         raise InvalidInput(str(exc), field="") from None
-    await store_calendar_year(session, runtime.definition.tables.legal_calendar, checked)
+    revision, loaded_at = await store_calendar_year(
+        session, runtime.definition.tables.legal_calendar, checked
+    )
+    if runtime.definition.calendar is CalendarRole.OWNER:
+        await publish_calendar_year(
+            runtime, session, checked, revision=revision, loaded_at=loaded_at
+        )
     # Every replica (this one included) re-reads the calendar and recomputes what it settles.
     await announce_calendar_change(session, checked.year)
     await session.commit()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, ClassVar
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
@@ -450,6 +450,41 @@ class ReviewDeadlineRecounted(ProcuratorateEvent):
     )
     review_deadline_missing_years: MissingYears = ()
     recounted_at: Instant = Field(description="When the day was counted again.")
+
+
+class LegalCalendarYearLoaded(ProcuratorateEvent):
+    """One year of the official holiday calendar (the State Council's notice of the year's
+    holidays and makeup workdays) was loaded or corrected at the procuratorate, which keeps the
+    platform's legal calendar. Every deadline counted in days skips rest days (CPL Art. 105;
+    Measures Art. 4, 6, 7), so the three services count on one calendar: the others store the
+    year when its ``revision`` is newer than the one they hold (a redelivered or late older
+    revision changes nothing) and count again the deadlines guessed without it. Keyed by
+    :func:`legal_calendar_key` of the year, so one year's revisions stay in order."""
+
+    event_type = "LegalCalendarYearLoaded"
+
+    year: int = Field(ge=1949, le=2199, description="The calendar year.")
+    holidays: tuple[Day, ...] = Field(
+        min_length=1,
+        description="Every statutory day off of the year (法定节假日), the bridged rest days "
+        "(调休放假) and the weekend days inside a holiday span included; sorted.",
+    )
+    makeup_workdays: tuple[Day, ...] = Field(
+        default=(), description="Saturdays and Sundays that are working days (调休上班); sorted."
+    )
+    source: ShortText = Field(description="Where the data came from, as the operator said.")
+    revision: int = Field(
+        ge=1,
+        description="The year's load count at the procuratorate (1 for the first load, then one "
+        "more per correction): the higher revision wins, whatever the order of arrival.",
+    )
+    loaded_at: Instant = Field(description="When the procuratorate stored this revision.")
+
+
+def legal_calendar_key(year: int) -> UUID:
+    """The Kafka key (envelope ``case_id``) of :class:`LegalCalendarYearLoaded` for ``year``:
+    one per year, so a year's revisions are on one partition, in order."""
+    return uuid5(NAMESPACE_URL, f"defense-coverage:legal-calendar:{year}")
 
 
 class FileReviewRequested(ProcuratorateEvent):
