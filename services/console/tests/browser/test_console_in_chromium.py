@@ -311,9 +311,27 @@ async def _operator(browser: Browser, base: str, platform: Platform) -> None:
     await row.get_by_role("button", name="重放").click()
     await expect(page.get_by_role("status")).to_contain_text(f"死信 {letter['id']}")
     await expect(row).to_contain_text("已重放")
-    for name, label in (("ops-calendar", "法定日历"), ("ops-readiness", "服务就绪")):
-        await page.get_by_role("link", name=label).click()
-        await shot(page, name)
+    # A year is loaded at the procuratorate; the other two store it from its event.
+    await page.get_by_role("link", name="法定日历").click()
+    await page.get_by_label("年份").fill("2031")
+    await page.get_by_label("法定节假日").fill("2031-01-01\n2031-10-01")
+    await page.get_by_label("来源").fill("国务院办公厅通知")
+    await page.get_by_role("button", name="载入").click()
+    await expect(page.get_by_role("status")).to_contain_text("2031 年日历已在检察院服务载入")
+
+    async def everywhere() -> bool:
+        for running in (platform.procuratorate, platform.aid_center, platform.notifier):
+            got = await running.client.get("/ops/calendar/2031", headers=operator(running.settings))
+            if got.status_code != 200:
+                return False
+        return True
+
+    await eventually(everywhere, what="the year to reach the three services")
+    await page.reload()
+    await expect(page.get_by_role("cell", name="2031", exact=True)).to_have_count(3)
+    await shot(page, "ops-calendar")
+    await page.get_by_role("link", name="服务就绪").click()
+    await shot(page, "ops-readiness")
     await expect(page.get_by_text("就绪", exact=True)).to_have_count(3)
     await page.context.close()
 

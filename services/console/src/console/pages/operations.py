@@ -20,6 +20,8 @@ FormDep = Annotated[Visit, Depends(form_visit)]
 OPERATOR = Role.OPERATOR
 HISTORY = 60  # readings kept per group for the chart (five minutes at one reading per 5 s)
 CALENDAR_FIELDS = ("year", "holidays", "makeup_workdays", "source")
+CALENDAR_OWNER = "procuratorate"
+"""Where a calendar year is loaded (service_runtime.calendar_events)."""
 
 
 async def _lag_readings(current: Visit) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -140,7 +142,8 @@ async def calendar_page(current: VisitDep) -> Response:
 
 @router.post("/calendar")
 async def load_year(current: FormDep) -> Response:
-    """Loads one year into every service: each keeps its own copy of the calendar."""
+    """Loads one year at the procuratorate, which keeps the platform's calendar and publishes
+    it: the aid center and the notifier store it from its event (they refuse a load)."""
     current.require(OPERATOR)
     year = current.text("year")
     body = {
@@ -149,26 +152,20 @@ async def load_year(current: FormDep) -> Response:
         "makeup_workdays": current.lines("makeup_workdays"),
         "source": current.text("source"),
     }
-    loaded: list[str] = []
-    for service in SERVICES:
-        try:
-            await current.api.put(service, f"/ops/calendar/{year or 0}", body)
-        except ApiProblem as problem:
-            if problem.status >= 500 or problem.status == 401:
-                raise
-            errors = field_errors(problem, CALENDAR_FIELDS)
-            if loaded:
-                errors.setdefault("", []).append(
-                    "已载入：" + "、".join(SERVICE_NAMES[s] for s in loaded) + "；其余未载入。"
-                )
-            return current.render(
-                "ops/calendar.html",
-                status=problem.status,
-                errors=errors,
-                **await _calendar(current),
-            )
-        loaded.append(service)
-    current.flash(f"{year} 年日历已载入全部服务。")
+    try:
+        await current.api.put(CALENDAR_OWNER, f"/ops/calendar/{year or 0}", body)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return current.render(
+            "ops/calendar.html",
+            status=problem.status,
+            errors=field_errors(problem, CALENDAR_FIELDS),
+            **await _calendar(current),
+        )
+    current.flash(
+        f"{year} 年日历已在{SERVICE_NAMES[CALENDAR_OWNER]}载入；其他服务随其事件同步（见下表）。"
+    )
     return current.redirect("/ops/calendar")
 
 
