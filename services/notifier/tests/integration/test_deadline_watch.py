@@ -15,6 +15,7 @@ from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import PersonRole, ReceiptKind
 from notifier.service import create_app
 from notifier.workers.deadlines import scan_deadlines
+from service_runtime.unit_of_work import utc_now
 from tests.infrastructure import operator, run_service
 
 from .helpers import TopicReader, eventually, publish, wrap
@@ -89,6 +90,26 @@ async def test_restart_with_open_clocks_neither_loses_nor_repeats_an_alert(
         stopped = await open_clocks(svc.client, case_id=str(case_id), include_stopped=True)
         li = next(c for c in stopped if c["suspect_id"] == str(ex.LI))
         assert (li["open"], li["outcome"]) == (False, "met")
+
+        # Paging the board across midnight: on the review period's last day, Zhang's clock is
+        # overdue, Li's stopped and the review period due today; a client reads two pages, the
+        # day turns (the review period is overdue now), it reads on. Each clock once.
+        seen = []
+        cursor = None
+        for day in (2, 2, 3, 3):
+            moment = datetime(2026, 4, day, 23 if day == 2 else 0, 30, tzinfo=SH)
+            svc.runtime.clock = lambda moment=moment: moment
+            params: dict[str, Any] = {"case_id": str(case_id), "include_stopped": True, "limit": 1}
+            if cursor is not None:
+                params["cursor"] = cursor
+            page = await svc.client.get("/clocks", params=params)
+            assert page.status_code == 200, page.text
+            seen += [c["clock_id"] for c in page.json()["items"]]
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted(c["clock_id"] for c in stopped)
+        svc.runtime.clock = utc_now
 
         # The day before Zhang's due day: one reminder, for the open clock only.
         result = await scan_deadlines(svc.runtime, datetime(2026, 3, 4, 9, tzinfo=SH))

@@ -1,4 +1,4 @@
-"""The deadline board (期限看板): open clocks by due day, overdue first; each caller sees the
+"""The deadline board (期限看板): open clocks by due day (the overdue first); each caller sees the
 clocks of the cases of their own agency (api/access.py)."""
 
 from __future__ import annotations
@@ -81,7 +81,10 @@ class ClockView(BaseModel):
 @router.get(
     "",
     summary="The deadline board",
-    description="Open clocks (or all, with `include_stopped`), overdue first, then by due day.",
+    description="Open clocks (or all, with `include_stopped`) by due day, then case, kind and "
+    "id; an open clock is overdue once its day has passed, so the overdue ones come first among "
+    "the open. The order never depends on today's date, so a client paging across midnight "
+    "sees each clock once.",
     response_model=Page[ClockView],
 )
 async def board(
@@ -109,14 +112,11 @@ async def board(
     ):
         if value is not None:
             query = query.where(column == value)
-    overdue = sa.and_(clocks.c.status == "open", clocks.c.due_on < today)
-    order = [
-        sa.case((overdue, 0), else_=1),
-        clocks.c.due_on,
-        clocks.c.case_id,
-        clocks.c.kind,
-        clocks.c.clock_id,
-    ]
+    # The order depends on the rows alone, never on "today": a client paging across midnight
+    # would otherwise see a clock that turned overdue jump ahead of its cursor (skipped) or
+    # behind it (twice). An open clock's day passed is what makes it overdue, so the open
+    # overdue ones still come first among the open; the status is computed per row.
+    order = [clocks.c.due_on, clocks.c.case_id, clocks.c.kind, clocks.c.clock_id]
     rows = [row._mapping for row in await paging.fetch(uow.session, query, order)]
     return paging.page(
         [
