@@ -1,8 +1,8 @@
-"""SIGTERM under load stops a real service process within Kubernetes' 30 s grace period, in
-order: ``/ready`` fails first while the API still answers, the consumer's batch is finished and
-its offsets committed, the relay's publish is finished, the process exits 0. Nothing is lost or
-done twice: what was applied is exactly what was committed, what the outbox marks sent is
-exactly what is on the topic, and a second process takes up the rest."""
+"""SIGTERM under load stops a real service process (each of the three) within Kubernetes' 30 s
+grace period, in order: ``/ready`` fails first while the API still answers, the consumer's batch
+is finished and its offsets committed, the relay's publish is finished, the process exits 0.
+Nothing is lost or done twice: what was applied is exactly what was committed, what the outbox
+marks sent is exactly what is on the topic, and a second process takes up the rest."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,16 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from aid_center.settings import AidCenterSettings
 from defense_schemas import Envelope
+from defense_schemas import examples as ex
 from defense_schemas.events.intake import CaseTransferred
+from defense_schemas.events.procuratorate import CaseReceived
+from defense_schemas.vocabulary import ReceiptKind
+from notifier.settings import NotifierSettings
 from procuratorate.settings import ProcuratorateSettings
+from service_runtime.settings import ServiceSettings
+from services.aid_center.tests.integration.test_aid_center_flow import new_case, notice_for
 from tests.infrastructure import ROOT, own_topics
 
 pytestmark = pytest.mark.integration
@@ -34,10 +43,13 @@ pytestmark = pytest.mark.integration
 GRACE_PERIOD_SECONDS = 30.0  # Kubernetes' default terminationGracePeriodSeconds
 DRAIN_SECONDS = 2.0
 TRANSFERS = 240
+"""Cases in the load: one transfer each for the procuratorate, one case received for the
+notifier, and a case received and its letter for the aid center."""
 FIRST_APPLIED = 10  # SIGTERM once this many transfers are applied, the rest still to do
 
 
-def _transfer(index: int) -> tuple[uuid.UUID, CaseTransferred]:
+def _transfer(index: int) -> list[Envelope]:
+    """A case transfer from an agency, the procuratorate's input."""
     event = CaseTransferred.model_validate(
         {
             "transfer_number": f"津公东诉字〔2026〕{index}号",
@@ -68,7 +80,70 @@ def _transfer(index: int) -> tuple[uuid.UUID, CaseTransferred]:
             "transferred_at": "2026-03-02T08:00:00+08:00",
         }
     )
-    return uuid.uuid4(), event
+    return [Envelope.for_event(event, case_id=uuid.uuid4(), producer="tj-psb-hedong")]
+
+
+def _case_received(index: int) -> list[Envelope]:
+    """A case received by the procuratorate, the aid center's and the notifier's input: each
+    one a new case with a new suspect (the notifier opens its clocks and publishes them)."""
+    suspect = ex.SUSPECTS[0].model_copy(update={"suspect_id": uuid.uuid4()})
+    case = ex.CASE.model_copy(
+        update={"transfer_number": f"津公河(刑)移诉字〔2026〕{index}号", "suspects": (suspect,)}
+    )
+    event = CaseReceived(
+        **dict(case),
+        receipt_kind=ReceiptKind.TRANSFER,
+        received_at=datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+        review_deadline=date(2026, 4, 2),
+        pilot_district=True,
+        prosecutor=ex.PROSECUTOR,
+    )
+    return [Envelope.for_event(event, case_id=uuid.uuid4(), producer="procuratorate")]
+
+
+def _case_and_letter(index: int) -> list[Envelope]:
+    """A case received and the letter for its minor: the aid center accepts the notice and,
+    with nobody on its roster, publishes what it found (its relay has work)."""
+    case_id, received, suspect_ids = new_case()
+    letter = notice_for(suspect_ids[1], minor=True)
+    return [
+        Envelope.for_event(event, case_id=case_id, producer="procuratorate")
+        for event in (received, letter)
+    ]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One service as this test drives it: what it consumes, what it writes."""
+
+    module: str
+    settings_class: type[ServiceSettings]
+    consumed: str
+    """The settings' attribute naming the topic the load goes to."""
+    own: str
+    """The settings' attribute naming the topic it writes."""
+    load: Callable[[int], list[Envelope]]
+    """The events of one case, in order (one key: one partition)."""
+
+    @property
+    def per_case(self) -> int:
+        return len(self.load(0))
+
+    @property
+    def prefix(self) -> str:
+        prefix: str = self.settings_class.model_config["env_prefix"]
+        return prefix
+
+
+SUBJECTS = [
+    Subject(
+        "procuratorate", ProcuratorateSettings, "topic_intake", "topic_procuratorate", _transfer
+    ),
+    Subject(
+        "aid_center", AidCenterSettings, "topic_procuratorate", "topic_aid_center", _case_and_letter
+    ),
+    Subject("notifier", NotifierSettings, "topic_procuratorate", "topic_notifier", _case_received),
+]
 
 
 def _free_port() -> int:
@@ -79,9 +154,10 @@ def _free_port() -> int:
 
 
 class ServiceProcess:
-    """``python -m procuratorate`` configured through its environment, as a pod runs it."""
+    """``python -m <service>`` configured through its environment, as a pod runs it."""
 
-    def __init__(self, settings: ProcuratorateSettings, log: Path) -> None:
+    def __init__(self, subject: Subject, settings: ServiceSettings, log: Path) -> None:
+        self.subject = subject
         self.settings = settings
         self.port = _free_port()
         self.log = log
@@ -106,13 +182,13 @@ class ServiceProcess:
         return {
             **os.environ,
             "DEFENSE_ENV": "development",
-            **{f"PROCURATORATE_{key}": value for key, value in values.items()},
+            **{f"{self.subject.prefix}{key}": value for key, value in values.items()},
         }
 
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "procuratorate"],
+                [sys.executable, "-m", self.subject.module],
                 cwd=ROOT,
                 env=self.environment(),
                 stdout=out,
@@ -150,22 +226,26 @@ class ServiceProcess:
             self.process.wait()
 
 
-@pytest.fixture
+@pytest.fixture(params=SUBJECTS, ids=lambda subject: subject.module)
 async def service(
-    service_settings: Callable[..., Any], tmp_path: Path
+    service_settings: Callable[..., Any], tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[ServiceProcess]:
+    subject: Subject = request.param
+    label = f"graceful-{subject.module.replace('_', '-')}"
     settings = await service_settings(
-        ProcuratorateSettings, "graceful", topic_partitions=4, **own_topics("graceful")
+        subject.settings_class, label, topic_partitions=4, **own_topics(label)
     )
-    running = ServiceProcess(settings, tmp_path / "procuratorate.log")
+    running = ServiceProcess(subject, settings, tmp_path / f"{subject.module}.log")
     try:
         yield running
     finally:
         running.kill()
 
 
-async def _publish(settings: ProcuratorateSettings, count: int, published: list[int]) -> None:
-    """The load: ``count`` transfers, a few dozen at a time, for several seconds."""
+async def _publish(service: ServiceProcess, count: int, published: list[int]) -> None:
+    """The load: ``count`` events, a few dozen at a time, for several seconds."""
+    settings = service.settings
+    topic = getattr(settings, service.subject.consumed)
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=True
     )
@@ -174,25 +254,21 @@ async def _publish(settings: ProcuratorateSettings, count: int, published: list[
         for start in range(0, count, 40):
             sends = []
             for index in range(start, min(start + 40, count)):
-                case_id, event = _transfer(index)
-                envelope = Envelope.for_event(event, case_id=case_id, producer="tj-psb-hedong")
-                sends.append(
-                    await producer.send(
-                        settings.topic_intake, envelope.to_bytes(), key=envelope.key
-                    )
-                )
+                for envelope in service.subject.load(index):
+                    sends.append(await producer.send(topic, envelope.to_bytes(), key=envelope.key))
             await asyncio.gather(*sends)
-            published.append(len(sends))
+            published.append(min(start + 40, count) - start)
             await asyncio.sleep(0.1)
     finally:
         await producer.stop()
 
 
-def _database(settings: ProcuratorateSettings) -> str:
+def _database(settings: ServiceSettings) -> str:
     return str(settings.database_url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def _effects(settings: ProcuratorateSettings) -> dict[str, int]:
+async def _effects(service: ServiceProcess) -> dict[str, int]:
+    settings = service.settings
     connection = await asyncpg.connect(_database(settings))
     try:
         row = await connection.fetchrow(
@@ -202,7 +278,7 @@ async def _effects(settings: ProcuratorateSettings) -> dict[str, int]:
                    (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL) AS sent,
                    (SELECT count(*) FROM outbox) AS outbox
             """,
-            settings.topic_intake,
+            getattr(settings, service.subject.consumed),
         )
         assert row is not None
         return dict(row)
@@ -210,8 +286,10 @@ async def _effects(settings: ProcuratorateSettings) -> dict[str, int]:
         await connection.close()
 
 
-async def _committed(settings: ProcuratorateSettings) -> int:
-    """How many intake records the group has committed (offsets start at 0)."""
+async def _committed(service: ServiceProcess) -> int:
+    """How many input records the group has committed (offsets start at 0)."""
+    settings = service.settings
+    consumed = getattr(settings, service.subject.consumed)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
@@ -221,24 +299,24 @@ async def _committed(settings: ProcuratorateSettings) -> int:
     return sum(
         meta.offset
         for partition, meta in offsets.items()
-        if partition.topic == settings.topic_intake and meta.offset > 0
+        if partition.topic == consumed and meta.offset > 0
     )
 
 
-async def _on_the_wire(settings: ProcuratorateSettings) -> int:
+async def _on_the_wire(service: ServiceProcess) -> int:
     """How many records the service's own topic holds (no transactions: end offsets count)."""
+    settings = service.settings
+    own = getattr(settings, service.subject.own)
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(settings.topic_procuratorate)
+        partitions = consumer.partitions_for_topic(own)
         if partitions is None:
             await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(settings.topic_procuratorate) or set()
+            partitions = consumer.partitions_for_topic(own) or set()
         from aiokafka import TopicPartition
 
-        ends = await consumer.end_offsets(
-            [TopicPartition(settings.topic_procuratorate, p) for p in partitions]
-        )
+        ends = await consumer.end_offsets([TopicPartition(own, p) for p in partitions])
         return sum(ends.values())
     finally:
         await consumer.stop()
@@ -262,18 +340,17 @@ async def _watch_readiness(url: str, seen: list[tuple[float, int | None, str]]) 
 async def test_sigterm_under_load_stops_in_order_within_the_grace_period(
     service: ServiceProcess,
 ) -> None:
-    settings = service.settings
     began = time.monotonic()
     service.start()
     await service.wait_ready()
     print(f"\nready in {time.monotonic() - began:.1f}s")
     published: list[int] = []
-    load = asyncio.create_task(_publish(settings, TRANSFERS, published))
+    load = asyncio.create_task(_publish(service, TRANSFERS, published))
     deadline = time.monotonic() + 120
-    while (await _effects(settings))["applied"] < FIRST_APPLIED:
-        assert time.monotonic() < deadline, (await _effects(settings), published, load)
+    while (await _effects(service))["applied"] < FIRST_APPLIED:
+        assert time.monotonic() < deadline, (await _effects(service), published, load)
         await asyncio.sleep(0.1)
-    print(f"\nSIGTERM with {len(published) * 40} of {TRANSFERS} transfers sent")
+    print(f"\nSIGTERM with {sum(published)} of {TRANSFERS} cases sent")
 
     seen: list[tuple[float, int | None, str]] = []
     watcher = asyncio.create_task(_watch_readiness(service.url, seen))
@@ -299,13 +376,14 @@ async def test_sigterm_under_load_stops_in_order_within_the_grace_period(
     assert closed - terminated >= DRAIN_SECONDS - 0.5, (closed - terminated, seen[-3:])
 
     # The consumer finished its batch and committed it: the applied are exactly the committed.
-    first = await _effects(settings)
+    first = await _effects(service)
     assert first["applied"] >= FIRST_APPLIED, first
     print(f"at exit: {first}")
-    assert await _committed(settings) == first["applied"], (first, output)
-    assert first["cases"] == first["applied"]
+    assert await _committed(service) == first["applied"], (first, output)
+    # A case is stored by its first event; the aid center's letter follows it (one partition).
+    assert first["cases"] <= first["applied"] <= first["cases"] * service.subject.per_case
     # The relay finished its publish: every row marked sent is on the topic, once.
-    assert await _on_the_wire(settings) == first["sent"], first
+    assert await _on_the_wire(service) == first["sent"], first
 
     # The next process takes up the rest; every transfer is applied once, every event sent once.
     service.start()
@@ -313,15 +391,16 @@ async def test_sigterm_under_load_stops_in_order_within_the_grace_period(
     deadline = time.monotonic() + 180
 
     async def all_done() -> dict[str, int]:
-        effects = await _effects(settings)
+        effects = await _effects(service)
         return effects
 
-    while (now := await all_done())["applied"] < TRANSFERS or now["sent"] < now["outbox"]:
+    events = TRANSFERS * service.subject.per_case
+    while (now := await all_done())["applied"] < events or now["sent"] < now["outbox"]:
         assert time.monotonic() < deadline, (now, service.output())
         await asyncio.sleep(0.2)
-    assert now["cases"] == TRANSFERS and now["applied"] == TRANSFERS, now
-    assert await _committed(settings) == TRANSFERS
-    assert await _on_the_wire(settings) == now["sent"] == now["outbox"], now
+    assert now["cases"] == TRANSFERS and now["applied"] == events, now
+    assert await _committed(service) == events
+    assert await _on_the_wire(service) == now["sent"] == now["outbox"], now
     assert service.process is not None
     service.process.send_signal(signal.SIGTERM)
     assert await asyncio.to_thread(service.process.wait, GRACE_PERIOD_SECONDS) == 0
