@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -156,9 +156,19 @@ def create_app(
         )
         return current.render("error.html", status=422, problem=problem)
 
-    @app.exception_handler(Exception)
+    @app.middleware("http")
+    async def contain_bugs(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Caught here, inside Starlette's error middleware, which would log the traceback (an
+        # exception's message may hold case data) after any handler of its own had answered.
+        try:
+            return await call_next(request)
+        except Exception as exc:
+            return await bug(request, exc)
+
     async def bug(request: Request, exc: Exception) -> Response:
-        # The type and a reference only: an exception's message may hold case data.
+        # The type and a reference only.
         reference = uuid.uuid4().hex[:12]
         log.error("console error %s: %s", reference, type(exc).__name__)
         current = await visit(request)

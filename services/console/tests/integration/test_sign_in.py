@@ -266,3 +266,23 @@ def test_the_session_key_and_client_secret_are_read_from_the_secrets_folder(
     assert settings.session_key.get_secret_value() == "from-a-mounted-secret-0123456789"
     assert settings.oidc_client_secret is not None
     assert settings.oidc_client_secret.get_secret_value() == "client-secret"
+
+
+async def test_a_bug_is_an_error_page_and_its_message_stays_out_of_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app(ConsoleSettings(deployment_mode="development"))
+
+    async def broken() -> None:
+        raise ValueError("王小明 at 天津市河东区看守所")
+
+    app.add_api_route("/broken", broken)
+    async with app.router.lifespan_context(app):
+        # Nothing reaches the server either: it would log the traceback, message and all.
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=CONSOLE) as client:
+            answer = await client.get("/broken")
+    assert answer.status_code == 500
+    assert "控制台内部错误" in answer.text and "王小明" not in answer.text
+    assert "ValueError" in caplog.text
+    assert "王小明" not in caplog.text
