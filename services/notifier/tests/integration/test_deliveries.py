@@ -417,7 +417,8 @@ async def test_an_ended_appointment_and_a_moved_review_deadline_tell_those_conce
     notifier_settings: Callable[..., Any], tmp_path: Path
 ) -> None:
     """AssignmentEnded (an allowed refusal, Measures Art. 5 ¶1) reaches the lawyer who stops,
-    the case handler, the procuratorate's system and the guardian; ReviewDeadlineRecounted
+    the case handler, the procuratorate's system, the guardian and the suspect on bail;
+    ReviewDeadlineRecounted
     reaches the lawyer defending now, who must file the written opinion before it (Art. 9)."""
     sms_file = tmp_path / "sms.jsonl"
     with SmtpServer() as smtp:
@@ -478,8 +479,8 @@ async def test_an_ended_appointment_and_a_moved_review_deadline_tell_those_conce
                     response = await client.get(f"/cases/{case_id}/deliveries")
                     return response.json() if response.status_code == 200 else {}
 
-                # 3 for the assignment, 4 for its end, 3 for the replacement.
-                await eventually(log, lambda body: body.get("delivered") == 10)
+                # 3 for the assignment, 5 for its end, 3 for the replacement.
+                await eventually(log, lambda body: body.get("delivered") == 11)
                 recount = pr.ReviewDeadlineRecounted(
                     counted_from=date(2026, 3, 2),
                     review_deadline=date(2026, 4, 3),
@@ -492,13 +493,14 @@ async def test_an_ended_appointment_and_a_moved_review_deadline_tell_those_conce
                     settings.topic_procuratorate,
                     [wrap(recount, case_id, "procuratorate")],
                 )
-                final = await eventually(log, lambda body: body.get("delivered") == 11)
+                final = await eventually(log, lambda body: body.get("delivered") == 12)
                 told = {
                     (d["about_event_type"], d["recipient_role"], d["channel"])
                     for d in final["items"]
                     if d["about_event_type"] in ("AssignmentEnded", "ReviewDeadlineRecounted")
                 }
                 assert told == {
+                    ("AssignmentEnded", "suspect", "sms"),  # on bail, at his own phone
                     ("AssignmentEnded", "lawyer", "email"),
                     ("AssignmentEnded", "prosecutor", "email"),
                     ("AssignmentEnded", "procuratorate", "webhook"),
@@ -524,7 +526,11 @@ async def test_an_ended_appointment_and_a_moved_review_deadline_tell_those_conce
                     "chen@firm-a.example" in m["To"] and "期限" in str(m["Subject"])
                     for m in smtp.messages
                 )
-                sms = [json.loads(line) for line in sms_file.read_text().splitlines()]
-                assert any("不再为其辩护" in s["text"] for s in sms)
+                sms = {
+                    s["phone"]: s["text"]
+                    for s in map(json.loads, sms_file.read_text().splitlines())
+                }
+                assert "不再为其辩护" in sms["13900000003"]  # the guardian
+                assert "您应当另行委托辩护人" in sms["13900000002"]  # the suspect
                 hooks = [body["about_event_type"] for body in agency.received]
                 assert hooks.count("AssignmentEnded") == 1 and agency.rejected == 0

@@ -12,6 +12,7 @@ from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import (
     AssignmentEndReason,
     DeliveryChannel,
+    ReceiptKind,
     RecipientRole,
     TerminationReason,
 )
@@ -98,6 +99,34 @@ def test_an_ended_appointment_reaches_the_lawyer_the_handler_and_the_family(
         (RecipientRole.PROCURATORATE, "https://jcy.example/hooks"),
         (RecipientRole.GUARDIAN, "13900000003"),
     }
+
+
+def test_a_suspect_at_liberty_is_reachable_and_one_in_custody_is_not() -> None:
+    received = pr.CaseReceived(
+        **dict(ex.CASE),
+        receipt_kind=ReceiptKind.TRANSFER,
+        received_at=ex.at(2),
+        review_deadline=date(2026, 4, 2),
+        pilot_district=True,
+    )
+    found, replaced = contacts_from(received)
+    # Li is on bail with a phone of his own; Zhang is detained: the procuratorate tells him
+    # in person, and no message goes to the detention center's line.
+    assert [c for c in found if c.role is RecipientRole.SUSPECT] == [
+        Contact(RecipientRole.SUSPECT, "李某某", "13900000002", ex.LI)
+    ]
+    assert {(RecipientRole.SUSPECT, ex.LI), (RecipientRole.SUSPECT, ex.ZHANG)} <= replaced
+
+    ended = aid.AssignmentEnded(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        lawyer_id=ex.LAWYER.lawyer_id,
+        reason=AssignmentEndReason.REFUSAL_ALLOWED,
+        ended_at=ex.at(8),
+    )
+    told = {(r.role, r.address) for r in recipients_for(ended, found, {})}
+    # Art. 5 ¶1: the suspect must retain counsel or wait for another appointed lawyer.
+    assert (RecipientRole.SUSPECT, "13900000002") in told
 
 
 def test_a_recounted_review_deadline_reaches_every_suspects_lawyer() -> None:

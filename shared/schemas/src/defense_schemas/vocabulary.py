@@ -503,7 +503,8 @@ class DeliveryChannel(StrEnum):
 
 
 class RecipientRole(StrEnum):
-    """Whom a notification is for (`applicant`: whoever applied for legal aid, LAL Art. 43)."""
+    """Whom a notification is for (`applicant`: whoever applied for legal aid, LAL Art. 43;
+    `suspect`: a suspect not in custody, at the suspect's own contact)."""
 
     LAWYER = "lawyer"
     DUTY_LAWYER = "duty_lawyer"
@@ -513,6 +514,7 @@ class RecipientRole(StrEnum):
     AID_CENTER = "aid_center"
     PROCURATORATE = "procuratorate"
     APPLICANT = "applicant"
+    SUSPECT = "suspect"
 
 
 class EconomicTestExemption(StrEnum):

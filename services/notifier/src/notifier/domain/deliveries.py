@@ -15,7 +15,7 @@ from uuid import UUID
 from defense_schemas import BaseEvent
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
-from defense_schemas.vocabulary import DeliveryChannel, RecipientRole
+from defense_schemas.vocabulary import CustodyStatus, DeliveryChannel, RecipientRole
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,18 @@ def contacts_from(event: BaseEvent) -> tuple[list[Contact], set[tuple[RecipientR
                 replaced.add((RecipientRole.PROSECUTOR, None))
             for suspect in event.suspects:
                 sid = suspect.suspect_id
-                replaced |= {(RecipientRole.GUARDIAN, sid), (RecipientRole.CLOSE_RELATIVE, sid)}
+                replaced |= {
+                    (RecipientRole.GUARDIAN, sid),
+                    (RecipientRole.CLOSE_RELATIVE, sid),
+                    (RecipientRole.SUSPECT, sid),
+                }
+                if suspect.custody_status is not CustodyStatus.DETAINED:
+                    # A detained suspect is told in person by the procuratorate; a message to
+                    # the contact on file would reach the detention center, not the suspect.
+                    found += [
+                        Contact(RecipientRole.SUSPECT, suspect.name, contact, sid)
+                        for contact in suspect.contacts
+                    ]
                 if suspect.guardian is not None:
                     found.append(
                         Contact(
@@ -157,9 +168,11 @@ AUDIENCE: Mapping[str, tuple[RecipientRole, ...]] = {
     # Art. 5 ¶1: an appointment ended while aid goes on (an allowed refusal, or a replacement
     # nobody could take). The lawyer must stop; the case handler must see the suspect defended
     # again (counsel retained, or the written request for another lawyer; after a failed
-    # replacement the center's Art. 4 period runs); the guardian or relatives may retain
-    # counsel for the suspect (Art. 6), as after a termination.
+    # replacement the center's Art. 4 period runs); the suspect (one at liberty, at their own
+    # contact) must retain counsel or await another lawyer, and the guardian or relatives may
+    # retain counsel for the suspect (Art. 6), as after a termination.
     "AssignmentEnded": (
+        RecipientRole.SUSPECT,
         RecipientRole.LAWYER,
         RecipientRole.PROSECUTOR,
         RecipientRole.PROCURATORATE,
