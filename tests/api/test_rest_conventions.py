@@ -3,9 +3,10 @@ OpenAPI document and its live app (the README's "REST conventions"):
 
 - every list pages: ``limit`` (bounded) and ``cursor`` in, ``{"items", "next_cursor"}`` and a
   ``Link: <…>; rel="next"`` header out; no route answers a bare array;
-- every POST honours ``Idempotency-Key``: documented, and a retry with the key is answered
-  again (``Idempotent-Replayed: true``) without a second effect (the outbox holds no second
-  event), the key for another request is a 422, another caller's key is not theirs;
+- every POST honours ``Idempotency-Key``: documented, and a retry with the key of a valid
+  request (the body's documented example) is answered again (``Idempotent-Replayed: true``)
+  without a second effect (no row of any table changes), the key for another request is a
+  422, another caller's key is not theirs; an effect and its stored response commit together;
 - every ``PATCH``/``PUT`` honours ``If-Match`` (documented, with its 412): the resource's ``GET``
   and the write send its ``ETag``, and a write with a stale one is a 412 that changes nothing.
 """
@@ -235,32 +236,89 @@ async def _outbox(running: RunningService) -> int:
         return int(await session.scalar(sa.select(sa.func.count()).select_from(outbox)) or 0)
 
 
+async def _rows(running: RunningService) -> dict[str, int]:
+    """Every table's row count but the audit log's and the keys' own (a request of any kind,
+    a replay too, is audited): what an effect would change."""
+    tables = running.runtime.definition.tables
+    skipped = {tables.audit_log.name, tables.idempotency.name}
+    counts = {}
+    async with running.runtime.sessions() as session:
+        for table in running.runtime.definition.metadata.sorted_tables:
+            if table.name not in skipped:
+                counted = await session.scalar(sa.select(sa.func.count()).select_from(table))
+                counts[table.fullname] = int(counted or 0)
+    return counts
+
+
+def _example_body(document: dict[str, Any], operation: dict[str, Any]) -> Any:
+    """The request body's own example from the document (tests/api/test_openapi_examples.py
+    holds them valid); none for a POST without a body."""
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None:
+        return None
+    schema = _schema(document, content.get("schema", {}))
+    return schema["examples"][0]
+
+
+# Where a POST needs a body fitted to the live resources its example cannot know: the case the
+# example transfers is for the caller's own unit, with a transfer number and ids of its own.
+def _fitted(service: str, path: str, body: Any) -> Any:
+    if (service, path) == ("procuratorate", "/cases"):
+        fresh = case()
+        return {
+            **body,
+            **{k: fresh[k] for k in ("transfer_number", "procuratorate_unit")},
+            "suspects": [{**body["suspects"][0], "suspect_id": str(uuid.uuid4())}],
+        }
+    if (service, path) == ("aid_center", "/firms"):
+        return {**body, "name": f"{body['name']}{uuid.uuid4().hex[:6]}"}
+    if (service, path) == ("aid_center", "/work-stations"):
+        return {**body, "name": f"{body['name']}{uuid.uuid4().hex[:6]}"}
+    return body
+
+
 @pytest.mark.parametrize("service", list(FACTORIES))
 async def test_every_post_sent_twice_with_one_key_answers_alike_and_acts_at_most_once(
     services: dict[str, RunningService], service: str
 ) -> None:
-    """Whatever each POST answers to an empty body and unknown ids (mostly a 4xx, which is
-    not stored and frees the key), the retry with the same key answers the same, and a 2xx
-    is a replay: the outbox does not grow by it."""
+    """Each POST with a valid body (its documented example; the procuratorate's on a case and
+    suspect that exist): the retry with the same key answers the same, and a 2xx is a replay
+    that changes no row of any table (no second event in the outbox, no second resource)."""
     running = services[service]
+    document = running.app.openapi()
+    ids: dict[str, str] = {}
+    if service == "procuratorate":
+        staff = _caller(service, "POST", "/cases", running)
+        created = await running.client.post("/cases", json=case(), headers=staff)
+        assert created.status_code == 201, created.text
+        ids = {
+            "case_id": created.json()["case_id"],
+            "suspect_id": created.json()["suspects"][0]["suspect_id"],
+        }
     wrong: list[str] = []
-    for method, path, _ in _operations(running.app.openapi()):
+    replayed: list[str] = []
+    for method, path, operation in _operations(document):
         if method != "POST":
             continue
         headers = {**_caller(service, method, path, running), "Idempotency-Key": uuid.uuid4().hex}
-        url = _concrete(path)
-        first = await running.client.post(url, json={}, headers=headers)
-        before = await _outbox(running)
-        again = await running.client.post(url, json={}, headers=headers)
+        url = re.sub(r"\{(\w+)\}", lambda m: ids.get(m.group(1), "{" + m.group(1) + "}"), path)
+        body = _fitted(service, path, _example_body(document, operation))
+        first = await running.client.post(_concrete(url), json=body, headers=headers)
+        before = await _rows(running)
+        again = await running.client.post(_concrete(url), json=body, headers=headers)
         if first.status_code >= 500 or again.status_code != first.status_code:
             wrong.append(f"{path}: {first.status_code} then {again.status_code}")
-        elif 200 <= first.status_code < 300 and (
-            again.content != first.content
-            or again.headers.get("idempotent-replayed") != "true"
-            or await _outbox(running) != before
-        ):
-            wrong.append(f"{path}: the retry was not a replay")
+        elif 200 <= first.status_code < 300:
+            if again.content != first.content or again.headers.get("idempotent-replayed") != "true":
+                wrong.append(f"{path}: the retry was not a replay")
+            elif (after := await _rows(running)) != before:
+                grew = {t: after[t] - before[t] for t in after if after[t] != before[t]}
+                wrong.append(f"{path}: the replay changed rows: {grew}")
+            else:
+                replayed.append(path)
     assert wrong == []
+    # The examples reach the routes' effects, not only their refusals.
+    assert len(replayed) >= {"procuratorate": 8, "aid_center": 2, "notifier": 0}[service], replayed
 
 
 async def test_a_case_and_a_rights_notification_retried_with_their_keys_happen_once(
