@@ -9,6 +9,7 @@ poppler-utils (`deploy/local/install.sh` installs them); skipped, saying so, wit
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import shutil
 import subprocess
@@ -19,11 +20,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Pt
 
 from aid_center.documents.reply import Reply, reply_docx
 from defense_schemas.examples import LETTER
 from defense_schemas.vocabulary import DefenseStatus, Ground
 from official_documents import PdfConverter, chinese_date
+from official_documents.layout import BODY_FONT, HEADING_1_FONT, NUMBER_FONT, TITLE_FONT
 from procuratorate.documents.letter import letter_docx
 from procuratorate.domain.ledger import LedgerClock, LedgerDefender, LedgerLine, ledger_workbook
 from procuratorate.domain.statistics import compute_statistics
@@ -299,3 +304,88 @@ def test_each_document_renders_on_a4_with_its_pages_and_every_field(
     assert "{{" not in text and "}}" not in text
     pngs = sorted(OUTPUT.glob(f"{Path(name).stem}-*.png"))
     assert len(pngs) == expected.pages
+
+
+# --- the CJK face ---------------------------------------------------------------------------
+# Noto CJK ships one collection per style whose faces (JP, KR, SC, TC, HK) share one CFF table:
+# whichever face LibreOffice draws with, `pdffonts` names the embedded font NotoSerifCJKjp-…
+# (the table's own name), so the name cannot tell a Chinese document from a Japanese one. The
+# glyphs can: 骨, 直 and 角 are drawn differently in the Chinese and Japanese standards. Each
+# font name the documents use is rendered beside the Simplified-Chinese and the Japanese face,
+# and must draw exactly as the former.
+PROBE = "骨直角"
+STANDARD_NAMES = {  # the name GB/T 9704 gives → the Noto CJK family it falls back to here
+    BODY_FONT: "Noto Serif CJK",
+    TITLE_FONT: "Noto Serif CJK",
+    NUMBER_FONT: "Noto Serif CJK",
+    HEADING_1_FONT: "Noto Sans CJK",
+}
+
+
+def _probe_docx(fonts: list[tuple[str, bool]]) -> bytes:
+    document = Document()
+    for font, bold in fonts:
+        run = document.add_paragraph().add_run(PROBE)
+        run.font.size = Pt(48)
+        run.font.bold = bold
+        names = run._element.get_or_add_rPr().get_or_add_rFonts()
+        for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            names.set(qn(attribute), font)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _lines_of_ink(pgm: bytes) -> list[list[bytes]]:
+    """The page's lines of text (bands of rows with dark pixels), each cropped to its ink."""
+    header, _, rest = pgm.partition(b"\n255\n")
+    width, height = (int(v) for v in header.split()[1:3])
+    rows = [rest[y * width : (y + 1) * width] for y in range(height)]
+    inked = [any(p < 128 for p in row) for row in rows]
+    bands: list[list[bytes]] = []
+    y = 0
+    while y < height:
+        if not inked[y]:
+            y += 1
+            continue
+        start = y
+        while y < height and inked[y]:
+            y += 1
+        band = rows[start:y]
+        columns = [x for x in range(width) if any(row[x] < 128 for row in band)]
+        bands.append([row[columns[0] : columns[-1] + 1] for row in band])
+    return bands
+
+
+def _difference(a: list[bytes], b: list[bytes]) -> float:
+    """The share of pixels that differ between two bands (their sizes differing count fully)."""
+    if len(a) != len(b) or len(a[0]) != len(b[0]):
+        return 1.0
+    differing = sum(
+        abs(p - q) > 64
+        for row_a, row_b in zip(a, b, strict=True)
+        for p, q in zip(row_a, row_b, strict=True)
+    )
+    return differing / (len(a) * len(a[0]))
+
+
+@pytest.mark.parametrize("name", list(STANDARD_NAMES))
+def test_each_standard_font_name_draws_the_simplified_chinese_glyphs(
+    name: str, tmp_path: Path
+) -> None:
+    family = STANDARD_NAMES[name]
+    bold = name == TITLE_FONT  # 小标宋 is set heavy (fonts.conf)
+    fonts = [(f"{family} SC", bold), (f"{family} JP", bold), (name, bold)]
+    pdf = asyncio.run(PdfConverter().to_pdf(_probe_docx(fonts)))
+    (tmp_path / "probe.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "100", "-gray", str(tmp_path / "probe.pdf"), str(tmp_path / "probe")],
+        check=True,
+    )
+    (page,) = tmp_path.glob("probe*.pgm")
+    simplified, japanese, standard = _lines_of_ink(page.read_bytes())
+    # The check can tell the faces apart at all ...
+    assert _difference(simplified, japanese) > 0.02, "the probe cannot tell SC from JP"
+    # ... and the document's font name draws as the Simplified-Chinese face.
+    difference = _difference(standard, simplified)
+    assert difference < 0.005, f"{name} draws other glyphs than {family} SC ({difference:.0%})"
