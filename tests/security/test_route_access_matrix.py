@@ -56,6 +56,9 @@ AUDIENCE: dict[str, list[tuple[str, set[Role]]]] = {
         (r"^GET /assignments$", {A, L}),
         (r"^GET /assignments/\{assignment_id\}$", {A, L}),
         (r"^(GET|POST) /assignments/\{assignment_id\}/activities$", {A, L}),
+        # A lawyer's own subsidy claims and their closing materials.
+        (r"^GET /subsidy-claims(/\{claim_id\})?$", {A, L}),
+        (r"^POST /subsidy-claims/\{claim_id\}/materials$", {A, L}),
         (r"^/", {A}),
     ],
     "notifier": [
@@ -83,7 +86,10 @@ SCOPE: dict[str, list[tuple[str, str]]] = {
     ],
     "aid_center": [
         (r"^/ops/", "deployment"),
-        (r"^/(notices|applications|assignments)", "center"),
+        # Subsidy claims: the center's staff their center's, a lawyer their own.
+        (r"^/(notices|applications|assignments|subsidy-claims)", "center"),
+        # Subsidy standards are amounts per district and stage, no suspect's data.
+        (r"^/subsidy-standards", "deployment"),
         (r"^/(firms|lawyers|work-stations|duty-rota|duty-shifts)", "deployment"),
         # Duty requests name a district's work station, not a center; previous-stage lawyers
         # are the roster's record of who defended whom before.

@@ -14,6 +14,7 @@ from aid_center.api import (
     lawyers,
     notices,
     replies,
+    subsidies,
     terminations,
     work_stations,
 )
@@ -84,6 +85,8 @@ def definition() -> ServiceDefinition:
             assignments.router,
             replies.router,
             terminations.router,
+            subsidies.standards_router,
+            subsidies.claims_router,
             work_stations.router,
             duty_requests.router,
         ],

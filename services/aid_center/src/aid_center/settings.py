@@ -53,6 +53,18 @@ class AidCenterSettings(ServiceSettings):
         "which staff may set otherwise). Not supplied by then, the application is deemed "
         "withdrawn.",
     )
+    subsidy_payment_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days from a subsidy's approval to the last day to pay it. The notice asks "
+        "for prompt payment (及时足额, §四) without a number of days; 30 is the project's default "
+        "until the local finance rule is configured here.",
+    )
+    subsidy_city: str = Field(
+        "天津市",
+        description="The city whose subsidy standards apply where a district has none of its own.",
+    )
     justice_bureaus: dict[str, str] = Field(
         default_factory=lambda: {
             "天津市河东区法律援助中心": "天津市河东区司法局",

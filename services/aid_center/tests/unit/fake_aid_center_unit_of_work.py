@@ -91,6 +91,8 @@ class FakeAid:
         self.previous_stage_notes: dict[UUID, str | None] = {}
         self.activities: dict[UUID, dict[str, Any]] = {}
         self.quality_reviews: dict[UUID, dict[str, Any]] = {}
+        self.subsidy_standards: dict[UUID, dict[str, Any]] = {}
+        self.claims: dict[UUID, dict[str, Any]] = {}
         self.duty_requests: dict[UUID, dict[str, Any]] = {}
         self.stations: dict[UUID, dict[str, Any]] = {}
         self.shift_rows: dict[UUID, dict[str, Any]] = {}
@@ -450,6 +452,81 @@ class FakeAid:
 
     async def add_quality_review(self, review: dict[str, Any]) -> None:
         self.quality_reviews[review["review_id"]] = dict(review)
+
+    async def latest_quality_rating(self, assignment_id: UUID) -> str | None:
+        mine = [r for r in self.quality_reviews.values() if r["assignment_id"] == assignment_id]
+        if not mine:
+            return None
+        rating: str = max(mine, key=lambda r: (r["reviewed_at"], str(r["review_id"])))["rating"]
+        return rating
+
+    # -- subsidies
+
+    async def list_subsidy_standards(self, page: PageRequest | None = None) -> list[dict[str, Any]]:
+        rows = [dict(r) for r in self.subsidy_standards.values()]
+        key = lambda r: (r["region"], r["stage"], r["case_kind"], r["valid_from"], r["standard_id"])  # noqa: E731
+        return _paged(rows, key, page)
+
+    async def put_subsidy_standard(self, values: dict[str, Any]) -> None:
+        self.subsidy_standards[values["standard_id"]] = dict(values)
+
+    async def lock_subsidy_standards(self) -> None:
+        pass
+
+    async def claim_context(self, assignment_id: UUID) -> dict[str, Any] | None:
+        a = self.assignments.get(assignment_id)
+        if a is None:
+            return None
+        request = self.request_row(a["notice_id"], a["application_id"])
+        case = self.cases.get(a["case_id"]) or {}
+        suspect = self.suspects.get(a["suspect_id"]) or {}
+        return {
+            "assignment_id": assignment_id,
+            "case_id": a["case_id"],
+            "suspect_id": a["suspect_id"],
+            "lawyer_id": a["lawyer_id"],
+            "firm_id": a["firm_id"],
+            "addressee_center": request["addressee_center"],
+            "district": case.get("district", request.get("district")),
+            "likely_sentence": suspect.get("likely_sentence"),
+        }
+
+    async def store_claim(self, values: dict[str, Any]) -> bool:
+        if any(c["assignment_id"] == values["assignment_id"] for c in self.claims.values()):
+            return False
+        self.claims[values["claim_id"]] = {
+            "materials": [],
+            "approved_at": None,
+            "payment_due_on": None,
+            "paid_on": None,
+            **values,
+        }
+        return True
+
+    async def claim(self, claim_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+        found = self.claims.get(claim_id)
+        return dict(found) if found is not None else None
+
+    async def update_claim(self, claim_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+        self.claims[claim_id] |= values
+        return dict(self.claims[claim_id])
+
+    async def list_claims(
+        self,
+        *,
+        center: str | None,
+        lawyer_id: UUID | None = None,
+        status: str | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        rows = [
+            dict(c)
+            for c in self.claims.values()
+            if center in (None, c["addressee_center"])
+            and lawyer_id in (None, c["lawyer_id"])
+            and status in (None, c["status"])
+        ]
+        return _paged(rows, lambda c: (c["opened_at"], c["claim_id"]), page)
 
     async def duty_request(self, request_id: UUID) -> dict[str, Any] | None:
         found = self.duty_requests.get(request_id)

@@ -45,6 +45,9 @@ IdentityNumber = Annotated[str, _text(64)]
 ShortText = Annotated[str, _text(200)]
 """A label or one-line description."""
 
+Fen = Annotated[int, Field(ge=0, le=100_000_000)]
+"""An amount of money in fen (分, 1/100 yuan), an integer: never a float."""
+
 Note = Annotated[str, _text(4000)]
 """Free text: a reason, an explanation, findings."""
 

@@ -494,6 +494,15 @@ class QualityRating(StrEnum):
     UNSATISFACTORY = "unsatisfactory"
 
 
+class CaseKind(StrEnum):
+    """The kind of case a subsidy standard is for (办案补贴标准的案件类别): `ordinary` — a
+    criminal defense at one stage; `major_or_complex` — a major, complex or possible life or
+    death case, which local standards pay more for."""
+
+    ORDINARY = "ordinary"
+    MAJOR_OR_COMPLEX = "major_or_complex"
+
+
 class DeliveryChannel(StrEnum):
     """How the notifier delivers a message: `email`, `sms` or `webhook` (an agency system)."""
 

@@ -38,6 +38,8 @@ from aid_center.db.tables import (
     notices,
     previous_stage_lawyers,
     quality_reviews,
+    subsidy_claims,
+    subsidy_standards,
     suspects,
     work_stations,
 )
@@ -830,6 +832,130 @@ class AidRepository:
 
     async def add_quality_review(self, review: dict[str, Any]) -> None:
         await self.session.execute(sa.insert(quality_reviews).values(**review))
+
+    async def latest_quality_rating(self, assignment_id: UUID) -> str | None:
+        rating: str | None = await self.session.scalar(
+            sa.select(quality_reviews.c.rating)
+            .where(quality_reviews.c.assignment_id == assignment_id)
+            .order_by(quality_reviews.c.reviewed_at.desc(), quality_reviews.c.review_id.desc())
+            .limit(1)
+        )
+        return rating
+
+    # --- subsidies --------------------------------------------------------------------
+
+    async def list_subsidy_standards(self, page: PageRequest | None = None) -> list[dict[str, Any]]:
+        """Every standard, by region, stage, kind and start (standard_id last)."""
+        order = [
+            subsidy_standards.c.region,
+            subsidy_standards.c.stage,
+            subsidy_standards.c.case_kind,
+            subsidy_standards.c.valid_from,
+            subsidy_standards.c.standard_id,
+        ]
+        return await self._rows(sa.select(subsidy_standards), order, page)
+
+    async def put_subsidy_standard(self, values: dict[str, Any]) -> None:
+        await self.session.execute(
+            pg_insert(subsidy_standards)
+            .values(**values)
+            .on_conflict_do_update(index_elements=[subsidy_standards.c.standard_id], set_=values)
+        )
+
+    async def lock_subsidy_standards(self) -> None:
+        """Standards are written one transaction at a time, so two overlapping ones cannot both
+        pass the check."""
+        await self.session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext('subsidy_standards'))")
+        )
+
+    async def claim_context(self, assignment_id: UUID) -> dict[str, Any] | None:
+        """What a claim needs of an assignment: its lawyer, suspect, center and district, and
+        the suspect's likely sentence."""
+        request_center = sa.func.coalesce(
+            sa.select(notices.c.addressee_center)
+            .where(notices.c.notice_id == assignments.c.notice_id)
+            .scalar_subquery(),
+            sa.select(applications.c.addressee_center)
+            .where(applications.c.application_id == assignments.c.application_id)
+            .scalar_subquery(),
+        )
+        row = (
+            (
+                await self.session.execute(
+                    sa.select(
+                        assignments.c.assignment_id,
+                        assignments.c.case_id,
+                        assignments.c.suspect_id,
+                        assignments.c.lawyer_id,
+                        assignments.c.firm_id,
+                        request_center.label("addressee_center"),
+                        cases.c.district,
+                        suspects.c.likely_sentence,
+                    )
+                    .select_from(
+                        assignments.outerjoin(
+                            cases, cases.c.case_id == assignments.c.case_id
+                        ).outerjoin(suspects, suspects.c.suspect_id == assignments.c.suspect_id)
+                    )
+                    .where(assignments.c.assignment_id == assignment_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    async def store_claim(self, values: dict[str, Any]) -> bool:
+        """False when the assignment's claim exists already (one claim per assignment)."""
+        stored = await self.session.execute(
+            pg_insert(subsidy_claims)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[subsidy_claims.c.assignment_id])
+            .returning(subsidy_claims.c.claim_id)
+        )
+        return stored.first() is not None
+
+    async def claim(self, claim_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+        query = sa.select(subsidy_claims).where(subsidy_claims.c.claim_id == claim_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def update_claim(self, claim_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+        row = (
+            (
+                await self.session.execute(
+                    sa.update(subsidy_claims)
+                    .where(subsidy_claims.c.claim_id == claim_id)
+                    .values(**values)
+                    .returning(*subsidy_claims.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return dict(row)
+
+    async def list_claims(
+        self,
+        *,
+        center: str | None,
+        lawyer_id: UUID | None = None,
+        status: str | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        """Claims of a center (or a lawyer's own), by opening (opened_at, claim_id)."""
+        query = sa.select(subsidy_claims)
+        if center is not None:
+            query = query.where(subsidy_claims.c.addressee_center == center)
+        if lawyer_id is not None:
+            query = query.where(subsidy_claims.c.lawyer_id == lawyer_id)
+        if status is not None:
+            query = query.where(subsidy_claims.c.status == status)
+        order = [subsidy_claims.c.opened_at, subsidy_claims.c.claim_id]
+        return await self._rows(query, order, page)
 
     # --- duty lawyers -----------------------------------------------------------------
 

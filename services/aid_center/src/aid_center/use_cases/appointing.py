@@ -28,6 +28,7 @@ from aid_center.domain.book import LAW_RULES
 from aid_center.domain.errors import StateConflict
 from aid_center.domain.status import FIRST_ASSIGNABLE, REFUSAL_ALLOWED, StageOutcome
 from aid_center.unit_of_work import AidCenterUnitOfWork
+from aid_center.use_cases.subsidies import open_claim
 from defense_schemas import Envelope
 from defense_schemas.events.aid_center import (
     AidTerminated,
@@ -155,6 +156,7 @@ async def appoint(
             detail=detail,
             at=at,
         )
+        await open_claim(uow, replacing["assignment_id"], at=at, caused_by=caused_by)
         excluded = frozenset({replacing["lawyer_id"]})
     need, loaded = await aid.need_and_roster(
         request.need_source, at=at, recent_window_days=window, excluded_lawyer_ids=excluded
@@ -300,6 +302,7 @@ async def end_on_allowed_refusal(
     if current is None:
         return None
     await uow.aid.end_assignment(assignment_id, reason=REFUSAL_ALLOWED, detail=detail, at=at)
+    await open_claim(uow, assignment_id, at=at, caused_by=caused_by)
     await uow.aid.await_reappointment(
         notice_id=current["notice_id"], application_id=current["application_id"], at=at
     )
@@ -357,6 +360,7 @@ async def terminate(
     await uow.aid.end_assignment(
         current["assignment_id"], reason=reason.value, detail=detail, at=at
     )
+    await open_claim(uow, current["assignment_id"], at=at, caused_by=caused_by)
     await uow.publish(
         AidTerminated(
             assignment_id=current["assignment_id"],
@@ -399,6 +403,9 @@ async def record_handover(
         handed_over_at=handed_over_at,
     )
     if continues:
+        # The review stage's work is done even though the lawyer goes on at trial: its subsidy
+        # is owed now.
+        await open_claim(uow, current["assignment_id"], at=at, caused_by=caused_by)
         return UUID(str(current["assignment_id"]))
     return await terminate(
         uow,

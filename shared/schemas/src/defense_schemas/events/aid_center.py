@@ -21,6 +21,7 @@ from defense_schemas.events.common import (
 from defense_schemas.fields import (
     ContactInfo,
     Day,
+    Fen,
     Instant,
     Note,
     OrgName,
@@ -36,6 +37,7 @@ from defense_schemas.vocabulary import (
     AppointmentBasis,
     AssignmentEndReason,
     AssignmentFailureReason,
+    CaseKind,
     ConflictKind,
     NoticeItem,
     QualityMeasure,
@@ -334,3 +336,57 @@ class ApplicationDecided(AidCenterEvent):
         if decision is not None and decision is not ApplicationDecision.GRANTED and not value:
             raise ValueError("a refusal or a deemed withdrawal states its reasons")
         return value
+
+
+class SubsidyClaimed(AidCenterEvent):
+    """A lawyer's work on a stage ended (the assignment ended, or the stage was handed over): a
+    case subsidy (办案补贴) is owed, at the standard in force for the district, stage and kind of
+    case (notice §四: paid promptly and in full)."""
+
+    event_type = "SubsidyClaimed"
+
+    claim_id: UUID = Field(description="The claim.")
+    assignment_id: UUID = Field(description="The assignment whose work it pays.")
+    suspect_id: UUID = Field(description="The suspect defended.")
+    lawyer_id: UUID = Field(description="The lawyer owed it.")
+    firm_id: UUID = Field(description="The lawyer's firm.")
+    stage: ShortText = Field(description="The stage the work was for, e.g. review_for_prosecution.")
+    case_kind: CaseKind = Field(description="The kind of case the standard is for.")
+    standard_amount_fen: Fen | None = Field(
+        description="The standard's amount in fen; None when no standard is in force (staff "
+        "load one, then approve)."
+    )
+    opened_at: Instant = Field(description="When the work on the stage ended.")
+
+
+class SubsidyApproved(AidCenterEvent):
+    """Staff checked the closing materials against the service standard (notice §五) and the
+    quality review and approved an amount: the standard's, or less with the reason. The payment
+    is due by ``payment_due_on``."""
+
+    event_type = "SubsidyApproved"
+
+    claim_id: UUID = Field(description="The claim.")
+    lawyer_id: UUID = Field(description="The lawyer owed it.")
+    approved_amount_fen: Fen = Field(description="The amount approved, in fen.")
+    standard_amount_fen: Fen = Field(description="The standard's amount, in fen.")
+    reduction_reason: Note | None = Field(
+        default=None, description="Why less than the standard was approved (required then)."
+    )
+    approved_at: Instant = Field(description="When it was approved.")
+    payment_due_on: Day = Field(description="The last day to pay it.")
+
+
+class SubsidyPaid(AidCenterEvent):
+    """The subsidy was paid (date, amount, reference); late and short payments are flagged."""
+
+    event_type = "SubsidyPaid"
+
+    claim_id: UUID = Field(description="The claim.")
+    lawyer_id: UUID = Field(description="The lawyer paid.")
+    paid_amount_fen: Fen = Field(description="The amount paid, in fen.")
+    paid_on: Day = Field(description="The day it was paid.")
+    reference: Reference = Field(description="The payment's reference (凭证号).")
+    payment_due_on: Day = Field(description="The last day it was due.")
+    late: bool = Field(description="Paid after the day it was due.")
+    short: bool = Field(description="Paid less than the amount approved.")
