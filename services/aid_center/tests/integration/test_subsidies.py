@@ -96,6 +96,8 @@ async def test_a_subsidy_from_claim_to_a_late_payment_with_a_reduced_approval(
         assert due == legal_date_today() + timedelta(days=center.settings.subsidy_payment_days)
         told: SubsidyApproved = await center.log.first(case_id, SubsidyApproved)
         assert told.reduction_reason == "未会见犯罪嫌疑人"
+        # The suspect, so the notifier's board shows the payment with the suspect's center.
+        assert (told.suspect_id, told.payment_due_on) == (claimed.suspect_id, due)
 
         paid = await center.client.post(
             f"{url}/payment",

@@ -38,6 +38,9 @@ LABELS: dict[str, str] = {
     "file_review": "安排阅卷（3个工作日）",
     "written_opinion": "书面辩护意见",
     "review_period": "审查起诉期限",
+    "subsidy_payment": "发放办案补贴",
+    "application_review": "审查法律援助申请（7日）",
+    "application_assignment": "准予援助后指派律师（3日）",
     # review status
     "under_review": "审查中",
     "returned": "退回补充侦查",

@@ -20,6 +20,8 @@ from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import (
+    ApplicationDecision,
+    AppointmentBasis,
     AssessmentTrigger,
     AssignmentEndReason,
     Ground,
@@ -269,3 +271,61 @@ def test_an_appointment_ended_on_an_allowed_refusal_stops_the_lawyer_and_forgets
     opinions = [c for c in got["clocks"] if c[0] == "written_opinion"]
     assert [(c[3], c[4]) for c in opinions] == [("stopped", "cancelled")]
     assert got["suspects"][ex.CASE_ID][ex.LI]["lawyer_assigned"] is False
+
+
+def _application_script(
+    decision: ApplicationDecision,
+) -> tuple[list[Envelope], list[Envelope], dict[Any, BaseEvent]]:
+    """Zhang's relative applies, the procuratorate forwards the application, the center decides
+    it (and, for a grant, appoints at once)."""
+    forwarded = _example(pr.LegalAidApplicationForwarded)
+    decided = _example(aid.ApplicationDecided, decision=decision)
+    if decision is ApplicationDecision.GRANTED:
+        decided = decided.model_copy(update={"reasons": None, "objection_to": None})
+    aid_center: list[BaseEvent] = [decided]
+    if decision is ApplicationDecision.GRANTED:
+        aid_center.append(
+            aid.LawyerAssigned(
+                assignment_id=ex.example_id("assignment-zhang"),
+                suspect_id=ex.ZHANG,
+                basis=AppointmentBasis.APPLICATION,
+                application_id=forwarded.application_id,
+                lawyer=ex.LAWYER,
+                assigned_at=decided.decided_at,
+            )
+        )
+    events: dict[Any, BaseEvent] = {}
+
+    def wrap(event: BaseEvent, producer: str) -> Envelope:
+        envelope = Envelope.for_event(event, case_id=ex.CASE_ID, producer=producer)
+        events[envelope.event_id] = event
+        return envelope
+
+    return (
+        [wrap(e, "procuratorate") for e in (_example(pr.CaseReceived), forwarded)],
+        [wrap(e, "aid-center") for e in aid_center],
+        events,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([ApplicationDecision.GRANTED, ApplicationDecision.REFUSED]), st.data())
+def test_an_application_decided_before_its_forwarding_is_applied_leaves_no_clock_open(
+    decision: ApplicationDecision, data: st.DataObject
+) -> None:
+    """In order, the review is met by the decision (and a grant's three days by the
+    appointment). A decision applied before the forwarding it answers already met the review:
+    no clock is left open that nothing would close, and the suspect's facts are the same."""
+    procuratorate, aid_center, events = _application_script(decision)
+    EVENTS.update(events)
+    in_order = _project(procuratorate + aid_center)
+    application_clocks = [c for c in in_order["clocks"] if c[0].startswith("application_")]
+    expected = {("application_review", "stopped", "met", ex.CENTER)}
+    if decision is ApplicationDecision.GRANTED:
+        expected.add(("application_assignment", "stopped", "met", ex.CENTER))
+    assert {(c[0], c[3], c[4], c[6]) for c in application_clocks} == expected
+    picks = data.draw(st.permutations([True] * len(procuratorate) + [False] * len(aid_center)))
+    left, right = iter(procuratorate), iter(aid_center)
+    got = _project([next(left) if pick else next(right) for pick in picks])
+    assert not [c for c in got["clocks"] if c[3] == "open" and c[0].startswith("application_")]
+    assert got["suspects"] == in_order["suspects"]

@@ -8,6 +8,8 @@ from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import (
+    ApplicationDecision,
+    AppointmentBasis,
     AssignmentEndReason,
     ClockKind,
     ClockOutcome,
@@ -21,7 +23,12 @@ from defense_schemas.vocabulary import (
     TerminationReason,
 )
 from legal_calendar import load_bundled_calendar
-from legal_calendar.deadlines import ASSIGNMENT, LETTER
+from legal_calendar.deadlines import (
+    APPLICATION_ASSIGNMENT,
+    APPLICATION_REVIEW,
+    ASSIGNMENT,
+    LETTER,
+)
 from notifier.domain.clocks import (
     Alert,
     CaseView,
@@ -481,3 +488,133 @@ def test_a_replacement_nobody_took_keeps_the_centers_assignment_period_running()
     assert period.key == ClockKey(ClockKind.ASSIGNMENT, ex.LI)
     assert period.responsible is ResponsibleParty.AID_CENTER
     assert period.due_on == ASSIGNMENT.due(ex.at(10), CAL).due_on
+
+
+CLAIM = ex.example_id("subsidy")
+APPLICATION = ex.example_id("application")
+
+
+def subsidy_approved(due_on: date = date(2026, 5, 1)) -> aid.SubsidyApproved:
+    return aid.SubsidyApproved(
+        claim_id=CLAIM,
+        lawyer_id=ex.LAWYER_2.lawyer_id,
+        approved_amount_fen=150000,
+        standard_amount_fen=150000,
+        approved_at=datetime(2026, 4, 1, 10, tzinfo=SH),
+        payment_due_on=due_on,
+        suspect_id=ex.LI,
+    )
+
+
+def subsidy_paid(paid_on: date) -> aid.SubsidyPaid:
+    return aid.SubsidyPaid(
+        claim_id=CLAIM,
+        lawyer_id=ex.LAWYER_2.lawyer_id,
+        paid_amount_fen=150000,
+        paid_on=paid_on,
+        reference="津河东财付〔2026〕88号",
+        payment_due_on=date(2026, 5, 1),
+        late=paid_on > date(2026, 5, 1),
+        short=False,
+    )
+
+
+def test_an_approved_subsidy_is_due_on_the_day_the_approval_names() -> None:
+    [change] = clock_changes(subsidy_approved(), CaseView(), CAL)
+    assert isinstance(change, Schedule)
+    assert change.key == ClockKey(ClockKind.SUBSIDY_PAYMENT, ex.LI, str(CLAIM))
+    assert change.responsible is ResponsibleParty.AID_CENTER
+    assert (change.started_on, change.due_on) == (date(2026, 4, 1), date(2026, 5, 1))
+
+
+def test_a_subsidy_paid_on_its_due_day_is_met_and_a_day_later_is_late() -> None:
+    key = ClockKey(ClockKind.SUBSIDY_PAYMENT, ex.LI, str(CLAIM))
+    view = CaseView(open_clocks={key})
+    for paid_on, outcome in (
+        (date(2026, 5, 1), ClockOutcome.MET),
+        (date(2026, 5, 2), ClockOutcome.MET_LATE),
+    ):
+        [stop] = clock_changes(subsidy_paid(paid_on), view, CAL)
+        assert isinstance(stop, Stop) and stop.key == key
+        assert stop_outcome(stop, date(2026, 5, 1)) is outcome
+    # Another claim's payment leaves this one running.
+    other = ClockKey(ClockKind.SUBSIDY_PAYMENT, ex.LI, "another claim")
+    assert clock_changes(subsidy_paid(date(2026, 5, 1)), CaseView(open_clocks={other}), CAL) == []
+
+
+def forwarded() -> pr.LegalAidApplicationForwarded:
+    return pr.LegalAidApplicationForwarded(
+        application_id=APPLICATION,
+        suspect_id=ex.ZHANG,
+        applied_by=PersonRole.CLOSE_RELATIVE,
+        applied_at=datetime(2026, 3, 2, 9, tzinfo=SH),
+        forwarded_at=datetime(2026, 3, 2, 14, tzinfo=SH),  # Monday
+        addressee_center=ex.CENTER,
+    )
+
+
+def application_decided(decision: ApplicationDecision, day: int = 6) -> aid.ApplicationDecided:
+    return aid.ApplicationDecided(
+        application_id=APPLICATION,
+        suspect_id=ex.ZHANG,
+        decision=decision,
+        decided_at=datetime(2026, 3, day, 10, tzinfo=SH),
+        reasons=None if decision is ApplicationDecision.GRANTED else "不符合经济困难标准",
+    )
+
+
+REVIEW = ClockKey(ClockKind.APPLICATION_REVIEW, ex.ZHANG, str(APPLICATION))
+GRANT = ClockKey(ClockKind.APPLICATION_ASSIGNMENT, ex.ZHANG, str(APPLICATION))
+
+
+def test_a_forwarded_application_is_decided_within_seven_days_of_its_receipt() -> None:
+    [change] = clock_changes(forwarded(), CaseView(), CAL)
+    assert isinstance(change, Schedule) and change.key == REVIEW
+    assert change.responsible is ResponsibleParty.AID_CENTER
+    due = APPLICATION_REVIEW.due(forwarded().forwarded_at, CAL)
+    assert (change.started_on, change.due_on) == (date(2026, 3, 2), due.due_on)
+
+
+def test_missing_material_moves_the_review_to_count_from_the_day_given() -> None:
+    asked = aid.ApplicationMaterialsRequested(
+        application_id=APPLICATION,
+        suspect_id=ex.ZHANG,
+        missing=("经济困难状况说明表",),
+        requested_at=datetime(2026, 3, 3, 16, tzinfo=SH),
+        due_on=date(2026, 3, 10),
+    )
+    [change] = clock_changes(asked, CaseView(open_clocks={REVIEW}), CAL)
+    assert isinstance(change, Schedule) and change.started_on == date(2026, 3, 10)
+    assert change.due_on == date(2026, 3, 17)
+    assert clock_changes(asked, CaseView(), CAL) == []  # nothing runs to move
+
+
+def test_a_refusal_meets_the_review_and_a_grant_starts_the_three_days_to_appoint() -> None:
+    view = CaseView(open_clocks={REVIEW})
+    [stop] = clock_changes(application_decided(ApplicationDecision.REFUSED), view, CAL)
+    assert isinstance(stop, Stop) and stop.key == REVIEW and stop.duty_done
+    stop_review, grant = clock_changes(application_decided(ApplicationDecision.GRANTED), view, CAL)
+    assert stop_review.key == REVIEW
+    assert isinstance(grant, Schedule) and grant.key == GRANT
+    assert (
+        grant.due_on == APPLICATION_ASSIGNMENT.due(datetime(2026, 3, 6, 10, tzinfo=SH), CAL).due_on
+    )
+    appointed = aid.LawyerAssigned(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.ZHANG,
+        basis=AppointmentBasis.APPLICATION,
+        application_id=APPLICATION,
+        lawyer=ex.LAWYER,
+        assigned_at=datetime(2026, 3, 6, 10, 5, tzinfo=SH),
+    )
+    [met] = clock_changes(appointed, CaseView(open_clocks={GRANT}), CAL)
+    assert isinstance(met, Stop) and met.key == GRANT and met.duty_done
+    # The appointment known first: the grant opens no period it already met.
+    known = CaseView(
+        suspects={
+            ex.ZHANG: SuspectView(lawyer_assigned=True, lawyer_assigned_at=appointed.assigned_at)
+        }
+    )
+    assert [
+        c.key for c in clock_changes(application_decided(ApplicationDecision.GRANTED), known, CAL)
+    ] == []

@@ -475,6 +475,7 @@ EXAMPLES: tuple[BaseEvent, ...] = (
         reduction_reason="未提交书面辩护意见",
         approved_at=at(30),
         payment_due_on=date(2026, 5, 1),
+        suspect_id=LI,
     ),
     aid.SubsidyPaid(
         claim_id=example_id("subsidy"),

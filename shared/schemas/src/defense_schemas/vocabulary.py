@@ -580,6 +580,12 @@ class ClockKind(StrEnum):
     - `file_review` — arrange a deferred file review within 3 working days (Measures Art. 8).
     - `written_opinion` — the lawyer's written opinion before the review period ends (Art. 9).
     - `review_period` — the review-for-prosecution period itself (CPL Art. 172).
+    - `subsidy_payment` — pay an approved case subsidy by its due day (notice §四; the days after
+      approval are the aid center's setting).
+    - `application_review` — decide on an application for legal aid within 7 days of receiving
+      it (LAL Art. 43).
+    - `application_assignment` — appoint a lawyer within 3 days of granting an application
+      (LAL Art. 43).
     """
 
     RIGHTS_NOTIFICATION = "rights_notification"
@@ -588,6 +594,9 @@ class ClockKind(StrEnum):
     FILE_REVIEW = "file_review"
     WRITTEN_OPINION = "written_opinion"
     REVIEW_PERIOD = "review_period"
+    SUBSIDY_PAYMENT = "subsidy_payment"
+    APPLICATION_REVIEW = "application_review"
+    APPLICATION_ASSIGNMENT = "application_assignment"
 
 
 class ResponsibleParty(StrEnum):

@@ -266,6 +266,7 @@ async def approve(uow: AidCenterUnitOfWork, command: ApproveSubsidy) -> dict[str
             reduction_reason=reason,
             approved_at=at,
             payment_due_on=due_on,
+            suspect_id=claim["suspect_id"],
         ),
         case_id=claim["case_id"],
         caused_by=None,

@@ -58,6 +58,12 @@ suspects = sa.Table(
     ),
     sa.Column("aid_terminated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("legal_aid_law_ground", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column(
+        "application_decided_at",
+        sa.DateTime(timezone=True),
+        nullable=True,
+        comment="the latest decision on an application: closes a review started at or before it",
+    ),
 )
 
 held_deliveries = sa.Table(

@@ -25,14 +25,25 @@ The clocks (ClockKind):
 - file_review — 3 working days from the lawyer's request when not arranged at once (Art. 8);
 - written_opinion — before the review period ends (Art. 9): due on the review deadline;
 - review_period — the last day the case carries (CPL Art. 172, 175): set by the procuratorate
-  on receipt, shortened by the expedited procedure, moved by an extension.
+  on receipt, shortened by the expedited procedure, moved by an extension;
+- subsidy_payment — an approved case subsidy paid by the day the approval names (notice §四;
+  the aid center counts it from its setting), one clock per claim; the payment closes it, met
+  if paid on or before that day;
+- application_review — defined once in ``legal_calendar.deadlines.APPLICATION_REVIEW`` (LAL
+  Art. 43): 7 days from the forwarded application's receipt (its forwarding); the decision
+  closes it, and a decision made at or after the forwarding and applied first keeps it from
+  opening. A request for missing material moves it to count from the day given to supply
+  it: the aid center publishes no event when the material comes, so the latest start the law
+  allows is the one the watch can know;
+- application_assignment — ``APPLICATION_ASSIGNMENT``: 3 days from a grant; an appointment on
+  the application at or after the grant closes it, whichever event arrives first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -40,6 +51,7 @@ from defense_schemas import BaseEvent
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import (
+    ApplicationDecision,
     AssessmentTrigger,
     AssignmentEndReason,
     ClockKind,
@@ -60,6 +72,8 @@ from legal_calendar import (
     legal_date,
 )
 from legal_calendar.deadlines import (
+    APPLICATION_ASSIGNMENT,
+    APPLICATION_REVIEW,
     ASSIGNMENT,
     FILE_REVIEW,
     LETTER,
@@ -75,6 +89,8 @@ COUNTED: dict[ClockKind, Period] = {
     ClockKind.NOTICE_DISPATCH: LETTER.period,
     ClockKind.ASSIGNMENT: ASSIGNMENT.period,
     ClockKind.FILE_REVIEW: FILE_REVIEW.period,
+    ClockKind.APPLICATION_REVIEW: APPLICATION_REVIEW.period,
+    ClockKind.APPLICATION_ASSIGNMENT: APPLICATION_ASSIGNMENT.period,
 }
 """The clocks whose due day the watch counts from their start, by the shared definitions
 (``legal_calendar.deadlines``). The review period and the written opinions are due on the day
@@ -132,6 +148,7 @@ class SuspectView:
     letter_reopened_at: datetime | None = None  # a termination or dismissal made it owed again
     aid_terminated: bool = False
     legal_aid_law_ground: bool = False  # an LAL Art. 25(1) ground (Measures Art. 6 ¶2)
+    application_decided_at: datetime | None = None  # the latest decision on an application
 
     @property
     def letter_in_flight(self) -> bool:
@@ -553,13 +570,12 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
 
         case aid.LawyerAssigned() | aid.LawyerReplaced():
             at = event.assigned_at if isinstance(event, aid.LawyerAssigned) else event.replaced_at
-            changes = _stop_open(
-                view,
-                [ClockKey(ClockKind.ASSIGNMENT, event.suspect_id)],
-                duty_done=True,
-                at=at,
-                reason="lawyer assigned",
-            )
+            stopped = [ClockKey(ClockKind.ASSIGNMENT, event.suspect_id)]
+            if isinstance(event, aid.LawyerAssigned) and event.application_id is not None:
+                stopped += _of_subject(
+                    view, ClockKind.APPLICATION_ASSIGNMENT, str(event.application_id)
+                )
+            changes = _stop_open(view, stopped, duty_done=True, at=at, reason="lawyer assigned")
             key = ClockKey(ClockKind.WRITTEN_OPINION, event.suspect_id)
             if view.review_deadline is not None and key not in view.open_clocks:
                 changes.append(
@@ -667,7 +683,102 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
         case pr.ProceduralDecisionMade():
             return _procedural_decision(view, event)
 
+        case aid.SubsidyApproved():
+            return [
+                Schedule(
+                    ClockKey(ClockKind.SUBSIDY_PAYMENT, event.suspect_id, str(event.claim_id)),
+                    ResponsibleParty.AID_CENTER,
+                    min(legal_date(event.approved_at), event.payment_due_on),
+                    event.payment_due_on,
+                    False,
+                    "pay the approved case subsidy promptly and in full (notice §四)",
+                )
+            ]
+
+        case aid.SubsidyPaid():
+            # Paid on a day: the payment made that day meets a period that closes after it.
+            paid_at = datetime.combine(event.paid_on, time.min, LEGAL_TIMEZONE)
+            return _stop_open(
+                view,
+                _of_subject(view, ClockKind.SUBSIDY_PAYMENT, str(event.claim_id)),
+                duty_done=True,
+                at=paid_at,
+                reason=f"subsidy paid ({event.reference})",
+            )
+
+        case pr.LegalAidApplicationForwarded():
+            # The decision is the aid center's fact, on the other topic: one made at or after
+            # the forwarding already answered it, whichever event arrived first.
+            if closed_by(event.forwarded_at, view.suspect(event.suspect_id).application_decided_at):
+                return []
+            return [
+                _schedule(
+                    ClockKey(
+                        ClockKind.APPLICATION_REVIEW, event.suspect_id, str(event.application_id)
+                    ),
+                    ResponsibleParty.AID_CENTER,
+                    event.forwarded_at,
+                    APPLICATION_REVIEW.period,
+                    calendar,
+                    "decide on the application for legal aid within 7 days of receiving it "
+                    "(LAL Art. 43)",
+                )
+            ]
+
+        case aid.ApplicationMaterialsRequested():
+            key = ClockKey(
+                ClockKind.APPLICATION_REVIEW, event.suspect_id, str(event.application_id)
+            )
+            if key not in view.open_clocks:
+                return []
+            return [
+                _schedule(
+                    key,
+                    ResponsibleParty.AID_CENTER,
+                    datetime.combine(event.due_on, time.min, LEGAL_TIMEZONE),
+                    APPLICATION_REVIEW.period,
+                    calendar,
+                    "material asked for: the 7 days run again from its arrival, at the latest "
+                    "the day given to supply it (LAL Art. 43)",
+                )
+            ]
+
+        case aid.ApplicationDecided():
+            changes = _stop_open(
+                view,
+                _of_subject(view, ClockKind.APPLICATION_REVIEW, str(event.application_id)),
+                duty_done=True,
+                at=event.decided_at,
+                reason=f"application decided ({event.decision.value})",
+            )
+            appointed_at = view.suspect(event.suspect_id).lawyer_assigned_at
+            if event.decision is ApplicationDecision.GRANTED and not closed_by(
+                event.decided_at, appointed_at
+            ):
+                changes.append(
+                    _schedule(
+                        ClockKey(
+                            ClockKind.APPLICATION_ASSIGNMENT,
+                            event.suspect_id,
+                            str(event.application_id),
+                        ),
+                        ResponsibleParty.AID_CENTER,
+                        event.decided_at,
+                        APPLICATION_ASSIGNMENT.period,
+                        calendar,
+                        "legal aid granted: appoint a lawyer within 3 days of the decision "
+                        "(LAL Art. 43)",
+                    )
+                )
+            return changes
+
     return []
+
+
+def _of_subject(view: CaseView, kind: ClockKind, subject: str) -> list[ClockKey]:
+    """The open clocks of ``kind`` about ``subject`` (a claim, an application), whichever
+    suspect they name: the event that closes one need not name it."""
+    return [key for key in _open_of_kind(view, kind) if key.subject == subject]
 
 
 def _procedural_decision(view: CaseView, event: pr.ProceduralDecisionMade) -> list[ClockChange]:

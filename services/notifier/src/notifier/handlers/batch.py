@@ -205,6 +205,7 @@ class ProjectionBatch:
                 "letter_reopened_at": None,
                 "aid_terminated": False,
                 "legal_aid_law_ground": False,
+                "application_decided_at": None,
             }
         row.update(values)
         self._dirty_suspects.add((case_id, suspect_id))

@@ -19,8 +19,10 @@ def _agency(
 ) -> tuple[str | None, str | None]:
     """The responsible organisation (for the board's filter) and the case's district."""
     case = batch.case(case_id)
-    if responsible is ResponsibleParty.PROCURATORATE or key.suspect_id is None:
+    if responsible is ResponsibleParty.PROCURATORATE:
         return case["procuratorate_unit"], case["district"]
+    if key.suspect_id is None:
+        return None, case["district"]
     suspect = batch.suspect(case_id, key.suspect_id)
     if suspect is None:
         return None, case["district"]

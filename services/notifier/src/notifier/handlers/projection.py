@@ -43,6 +43,7 @@ def view_of(batch: ProjectionBatch, case_id: UUID) -> CaseView:
             letter_reopened_at=row["letter_reopened_at"],
             aid_terminated=row["aid_terminated"],
             legal_aid_law_ground=row["legal_aid_law_ground"],
+            application_decided_at=row["application_decided_at"],
         )
     view.open_clocks = set(batch.open_clocks.get(case_id, {}))
     return view
@@ -100,6 +101,19 @@ def record_facts(batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -
             )
             batch.backfill_clocks(
                 case_id, event.suspect_id, "agency", event.letter.addressee_center
+            )
+        case pr.LegalAidApplicationForwarded():
+            # The center the application went to answers for its review and the appointment.
+            batch.update_suspect(case_id, event.suspect_id, aid_center=event.addressee_center)
+            batch.backfill_clocks(case_id, event.suspect_id, "agency", event.addressee_center)
+        case aid.ApplicationDecided():
+            known = (batch.suspect(case_id, event.suspect_id) or {}).get("application_decided_at")
+            batch.update_suspect(
+                case_id,
+                event.suspect_id,
+                application_decided_at=event.decided_at
+                if known is None
+                else max(known, event.decided_at),
             )
         case aid.LawyerAssigned() | aid.LawyerReplaced():
             at = event.assigned_at if isinstance(event, aid.LawyerAssigned) else event.replaced_at

@@ -375,6 +375,11 @@ class SubsidyApproved(AidCenterEvent):
     )
     approved_at: Instant = Field(description="When it was approved.")
     payment_due_on: Day = Field(description="The last day to pay it.")
+    suspect_id: UUID | None = Field(
+        default=None,
+        description="The suspect defended (the deadline board shows the payment with the "
+        "suspect's legal aid center).",
+    )
 
 
 class SubsidyPaid(AidCenterEvent):
