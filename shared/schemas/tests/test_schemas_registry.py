@@ -77,6 +77,7 @@ ADDED = {
         "DutyLawyerAssigned",
         "AidCenterAuditChainAnchored",
         "ApplicationMaterialsRequested",
+        "ApplicationMaterialsSupplied",
         "ApplicationDecided",
         "SubsidyClaimed",
         "SubsidyApproved",

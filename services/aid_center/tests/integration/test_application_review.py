@@ -13,6 +13,7 @@ import pytest
 from defense_schemas.events.aid_center import (
     ApplicationDecided,
     ApplicationMaterialsRequested,
+    ApplicationMaterialsSupplied,
     LawyerAssigned,
 )
 from defense_schemas.events.common import Applicant
@@ -73,6 +74,10 @@ async def test_missing_material_asked_once_then_the_application_refused_in_writi
         )
         assert supplied.status_code == 200, supplied.text
         assert supplied.json()["status"] == "under_review"
+        restarted: ApplicationMaterialsSupplied = await center.log.first(
+            case_id, ApplicationMaterialsSupplied
+        )
+        assert restarted.review_due_on.isoformat() == supplied.json()["review_due_on"]
 
         no_reasons = await center.client.post(f"{url}/decision", json={"decision": "refused"})
         assert at_fault(no_reasons, 400) == ["#/reasons"]

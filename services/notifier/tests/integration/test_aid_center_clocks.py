@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import pytest
 
+from defense_schemas import BaseEvent
 from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
@@ -58,12 +59,26 @@ async def test_a_late_subsidy_payment_and_an_application_decided_in_time_on_the_
             suspect_id=ex.ZHANG,
             applied_by=PersonRole.CLOSE_RELATIVE,
             applied_at=datetime(2026, 3, 2, 10, tzinfo=SH),
-            forwarded_at=datetime(2026, 3, 2, 14, tzinfo=SH),  # Monday: due Monday 03-09
+            forwarded_at=datetime(2026, 3, 2, 14, tzinfo=SH),  # Monday
             addressee_center=ex.CENTER,
         ),
     ]
     granted_at = datetime(2026, 3, 6, 10, tzinfo=SH)
-    aid_center = [
+    aid_center: list[BaseEvent] = [
+        aid.ApplicationMaterialsRequested(
+            application_id=application_id,
+            suspect_id=ex.ZHANG,
+            missing=("经济困难状况说明表",),
+            requested_at=datetime(2026, 3, 3, 9, tzinfo=SH),
+            due_on=date(2026, 3, 10),
+        ),
+        # Complete on Wednesday: the 7 days run again, to Wednesday 03-11.
+        aid.ApplicationMaterialsSupplied(
+            application_id=application_id,
+            suspect_id=ex.ZHANG,
+            supplied_at=datetime(2026, 3, 4, 10, tzinfo=SH),
+            review_due_on=date(2026, 3, 11),
+        ),
         aid.ApplicationDecided(
             application_id=application_id,
             suspect_id=ex.ZHANG,
@@ -107,9 +122,11 @@ async def test_a_late_subsidy_payment_and_an_application_decided_in_time_on_the_
             lambda: board(svc.client, case_id, "subsidy_payment"), lambda rows: len(rows) == 1
         )
 
-        # The application was decided and its lawyer appointed in time: both periods met.
+        # The review ran again from the material's arrival; the application was decided and its
+        # lawyer appointed in time: both periods met.
         [review] = await board(svc.client, case_id, "application_review")
-        assert (review["due_on"], review["open"], review["outcome"]) == ("2026-03-09", False, "met")
+        assert (review["started_on"], review["due_on"]) == ("2026-03-04", "2026-03-11")
+        assert (review["open"], review["outcome"]) == (False, "met")
         assert (review["responsible"], review["agency"]) == ("aid_center", ex.CENTER)
         [appointing] = await board(svc.client, case_id, "application_assignment")
         assert (appointing["started_on"], appointing["open"], appointing["outcome"]) == (

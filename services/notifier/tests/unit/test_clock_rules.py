@@ -589,6 +589,19 @@ def test_missing_material_moves_the_review_to_count_from_the_day_given() -> None
     assert clock_changes(asked, CaseView(), CAL) == []  # nothing runs to move
 
 
+def test_the_material_supplied_restarts_the_review_from_its_arrival() -> None:
+    supplied = aid.ApplicationMaterialsSupplied(
+        application_id=APPLICATION,
+        suspect_id=ex.ZHANG,
+        supplied_at=datetime(2026, 3, 4, 10, tzinfo=SH),
+        review_due_on=date(2026, 3, 11),
+    )
+    [change] = clock_changes(supplied, CaseView(open_clocks={REVIEW}), CAL)
+    assert isinstance(change, Schedule) and change.key == REVIEW
+    assert (change.started_on, change.due_on) == (date(2026, 3, 4), date(2026, 3, 11))
+    assert clock_changes(supplied, CaseView(), CAL) == []  # decided already: nothing restarts
+
+
 def test_a_refusal_meets_the_review_and_a_grant_starts_the_three_days_to_appoint() -> None:
     view = CaseView(open_clocks={REVIEW})
     [stop] = clock_changes(application_decided(ApplicationDecision.REFUSED), view, CAL)

@@ -68,7 +68,7 @@ The review of an application for legal aid (LAL Art. 43):
   ``LegalAidApplicationForwarded.forwarded_at``, as for letters in electronic flow).
 - **Restarts** when the applicant supplies the material the center asked for: the complete
   application is received that day (the time to supplement is not the center's to count, as
-  for an incomplete letter above).
+  for an incomplete letter above); ``ApplicationMaterialsSupplied.supplied_at``.
 - **Length**: 7 days by CPL Art. 105 — :data:`APPLICATION_REVIEW`.
 - **Stops** at the decision: granted, refused, or deemed withdrawn.
 - A grant starts the assignment of the application: 3 days from the decision —

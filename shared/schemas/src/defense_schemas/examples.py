@@ -230,6 +230,12 @@ EXAMPLES: tuple[BaseEvent, ...] = (
         applicant_name="张父",
         applicant_contact="13800000003",
     ),
+    aid.ApplicationMaterialsSupplied(
+        application_id=example_id("application"),
+        suspect_id=ZHANG,
+        supplied_at=at(4, 10),
+        review_due_on=date(2026, 3, 11),
+    ),
     aid.ApplicationDecided(
         application_id=example_id("application"),
         suspect_id=ZHANG,

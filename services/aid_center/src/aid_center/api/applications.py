@@ -262,8 +262,9 @@ async def request_materials(
     response_model=ApplicationOut,
     summary="Record the material the applicant supplied; the 7-day review restarts",
     dependencies=[APPLICATION_OF_CENTER],
-    description="Only while material is asked for and by the day given (after it: 409, the "
-    "application is deemed withdrawn).",
+    description="Sends ApplicationMaterialsSupplied (the review restarts from now). Only while "
+    "material is asked for and by the day given (after it: 409, the application is deemed "
+    "withdrawn).",
 )
 async def supply_materials(
     application_id: UUID, body: MaterialsIn, uow: UnitOfWorkDep

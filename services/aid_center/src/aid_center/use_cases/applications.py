@@ -27,7 +27,11 @@ from aid_center.domain.errors import NotKnown, RuleViolation, StateConflict
 from aid_center.domain.status import IN_REVIEW, NoticeStatus
 from aid_center.unit_of_work import AidCenterUnitOfWork
 from aid_center.use_cases.appointing import Appointment, appoint
-from defense_schemas.events.aid_center import ApplicationDecided, ApplicationMaterialsRequested
+from defense_schemas.events.aid_center import (
+    ApplicationDecided,
+    ApplicationMaterialsRequested,
+    ApplicationMaterialsSupplied,
+)
 from defense_schemas.vocabulary import ApplicationDecision, EconomicTestExemption
 from legal_calendar import legal_date
 from legal_calendar.deadlines import APPLICATION_ASSIGNMENT, APPLICATION_REVIEW
@@ -198,7 +202,19 @@ async def supply_materials(uow: AidCenterUnitOfWork, command: SupplyMaterials) -
     if command.hardship_statement is not None:
         values["hardship_statement"] = command.hardship_statement
     seal_applicant(uow, command.application_id, values)
-    return open_application(uow, await uow.aid.update_application(command.application_id, values))
+    written = await uow.aid.update_application(command.application_id, values)
+    # The notifier's review clock restarts from the same instant.
+    await uow.publish(
+        ApplicationMaterialsSupplied(
+            application_id=command.application_id,
+            suspect_id=row["suspect_id"],
+            supplied_at=at,
+            review_due_on=values["review_due_on"],
+        ),
+        case_id=row["case_id"],
+        caused_by=None,
+    )
+    return open_application(uow, written)
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,9 @@ The clocks (ClockKind):
 - application_review — defined once in ``legal_calendar.deadlines.APPLICATION_REVIEW`` (LAL
   Art. 43): 7 days from the forwarded application's receipt (its forwarding); the decision
   closes it, and a decision made at or after the forwarding and applied first keeps it from
-  opening. A request for missing material moves it to count from the day given to supply
-  it: the aid center publishes no event when the material comes, so the latest start the law
-  allows is the one the watch can know;
+  opening. A request for missing material moves it to count from the day given to supply it
+  (the applicant's time is not the center's), and the material's arrival
+  (``ApplicationMaterialsSupplied``) restarts it from that day;
 - application_assignment — ``APPLICATION_ASSIGNMENT``: 3 days from a grant; an appointment on
   the application at or after the grant closes it, whichever event arrives first.
 """
@@ -740,6 +740,24 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                     calendar,
                     "material asked for: the 7 days run again from its arrival, at the latest "
                     "the day given to supply it (LAL Art. 43)",
+                )
+            ]
+
+        case aid.ApplicationMaterialsSupplied():
+            key = ClockKey(
+                ClockKind.APPLICATION_REVIEW, event.suspect_id, str(event.application_id)
+            )
+            if key not in view.open_clocks:
+                return []
+            return [
+                _schedule(
+                    key,
+                    ResponsibleParty.AID_CENTER,
+                    event.supplied_at,
+                    APPLICATION_REVIEW.period,
+                    calendar,
+                    "the material asked for came: the application is complete, decide within 7 "
+                    "days (LAL Art. 43)",
                 )
             ]
 

@@ -300,6 +300,18 @@ class ApplicationMaterialsRequested(AidCenterEvent):
     )
 
 
+class ApplicationMaterialsSupplied(AidCenterEvent):
+    """The applicant supplied, by the day given, the material the center asked for: the
+    application is complete that day, and the 7-day review runs again from it (LAL Art. 43)."""
+
+    event_type = "ApplicationMaterialsSupplied"
+
+    application_id: UUID = Field(description="The application.")
+    suspect_id: UUID = Field(description="The suspect the application is for.")
+    supplied_at: Instant = Field(description="When the center recorded the material.")
+    review_due_on: Day = Field(description="The last day of the review, counted again from now.")
+
+
 class ApplicationDecided(AidCenterEvent):
     """The center's decision on an application for legal aid (LAL Art. 43): granted (a lawyer
     within 3 days of the decision), refused in writing with the reasons and the right to object
