@@ -285,13 +285,21 @@ class FakeAid:
             notice["status"] = NoticeStatus.AWAITING_REAPPOINTMENT
 
     async def restart_assignment_period(
-        self, notice_id: UUID, *, started_at: datetime, due: Deadline
+        self,
+        *,
+        notice_id: UUID | None,
+        application_id: UUID | None,
+        started_at: datetime,
+        due: Deadline,
     ) -> None:
-        self.notices[notice_id] |= {
-            "assignment_started_at": started_at,
-            "assignment_due_on": due.due_on,
-            "assignment_due_provisional": due.provisional,
-        }
+        if notice_id is not None:
+            self.notices[notice_id] |= {
+                "assignment_started_at": started_at,
+                "assignment_due_on": due.due_on,
+                "assignment_due_provisional": due.provisional,
+            }
+        elif application_id is not None:
+            self.applications[application_id] |= {"assignment_due_on": due.due_on}
 
     async def close_requests(
         self, suspect_id: UUID, *, reason: str, detail: str | None, at: datetime

@@ -14,8 +14,12 @@ import pytest
 from aid_center.domain.commands import CancelLeave, RecordLeave, SetPreviousStageLawyer
 from aid_center.domain.errors import NotKnown, RuleViolation, StateConflict
 from aid_center.domain.status import REFUSAL_ALLOWED, AssignmentStatus, NoticeStatus
+from aid_center.use_cases import aid_changes
+from aid_center.use_cases.applications import DecideApplication, decide
 from aid_center.use_cases.appointing import appoint, end_on_allowed_refusal, terminate
+from aid_center.use_cases.intake import receive_application
 from aid_center.use_cases.roster import cancel_leave, record_leave, set_previous_stage_lawyer
+from defense_schemas import examples as ex
 from defense_schemas.events.aid_center import (
     AidTerminated,
     AssignmentEnded,
@@ -23,8 +27,19 @@ from defense_schemas.events.aid_center import (
     LawyerAssigned,
     LawyerReplaced,
 )
-from defense_schemas.vocabulary import AssignmentEndReason, ReplacementReason, TerminationReason
+from defense_schemas.events.procuratorate import (
+    LegalAidApplicationForwarded,
+    ReappointmentRequested,
+)
+from defense_schemas.vocabulary import (
+    ApplicationDecision,
+    AssignmentEndReason,
+    ReappointmentReason,
+    ReplacementReason,
+    TerminationReason,
+)
 from legal_calendar import legal_date
+from legal_calendar.deadlines import ASSIGNMENT
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_aid_center_unit_of_work import NOW, FakeUnitOfWork
@@ -267,3 +282,41 @@ async def test_the_previous_stage_lawyer_must_be_on_the_roster_and_is_preferred(
     ]
     assert assigned["lawyer_id"] == previous
     assert assigned["continued_from_previous_stage"] is True
+
+
+async def test_a_written_request_restarts_the_assignment_period_of_a_granted_application() -> None:
+    """Measures Art. 5: the procuratorate's written request for another lawyer starts a new
+    period of 3 days whether the aid came on its notice or on a granted application; the
+    procuratorate and the notifier count both from the request, so the center must too."""
+    uow = _uow_with_roster()
+    case_id = uuid.uuid4()
+    forwarded = next(
+        e for e in ex.EXAMPLES if isinstance(e, LegalAidApplicationForwarded)
+    ).model_copy(update={"application_id": uuid.uuid4(), "suspect_id": uuid.uuid4()})
+    await receive_application(uow, forwarded, case_id=case_id, caused_by=None, at=EVENT_TIME)
+    await decide(
+        uow,  # type: ignore[arg-type]
+        DecideApplication(forwarded.application_id, ApplicationDecision.GRANTED, reasons=None),
+    )
+    application = uow.aid.applications[forwarded.application_id]
+    (active,) = [a for a in uow.aid.assignments.values() if a["status"] == "active"]
+    granted_due = application["assignment_due_on"]
+
+    requested_at = NOW + timedelta(days=9)
+    await aid_changes.reappoint(
+        uow,
+        ReappointmentRequested(
+            request_id=uuid.uuid4(),
+            suspect_id=forwarded.suspect_id,
+            previous_assignment_id=active["assignment_id"],
+            reason=ReappointmentReason.CHANGE_OF_LAWYER_ALLOWED,
+            requested_at=requested_at,
+            addressee_center=ex.CENTER,
+        ),
+        case_id=case_id,
+        caused_by=None,
+        at=requested_at,
+    )
+
+    due = ASSIGNMENT.due(requested_at, uow.calendar).due_on
+    assert application["assignment_due_on"] == due != granted_due

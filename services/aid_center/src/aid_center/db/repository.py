@@ -580,20 +580,33 @@ class AidRepository:
         )
 
     async def restart_assignment_period(
-        self, notice_id: UUID, *, started_at: datetime, due: Deadline
+        self,
+        *,
+        notice_id: UUID | None,
+        application_id: UUID | None,
+        started_at: datetime,
+        due: Deadline,
     ) -> None:
         """A written request for another lawyer (Measures Art. 5) starts a new assignment
-        period (``legal_calendar.deadlines.ASSIGNMENT``) from the request."""
-        await self.session.execute(
-            sa.update(notices)
-            .where(notices.c.notice_id == notice_id)
-            .values(
-                assignment_started_at=started_at,
-                assignment_due_on=due.due_on,
-                assignment_due_provisional=due.provisional,
-                assignment_missing_years=list(due.missing_years),
+        period (``legal_calendar.deadlines.ASSIGNMENT``) from the request, on the notice or the
+        granted application the aid came on (an application keeps only its due day)."""
+        if notice_id is not None:
+            await self.session.execute(
+                sa.update(notices)
+                .where(notices.c.notice_id == notice_id)
+                .values(
+                    assignment_started_at=started_at,
+                    assignment_due_on=due.due_on,
+                    assignment_due_provisional=due.provisional,
+                    assignment_missing_years=list(due.missing_years),
+                )
             )
-        )
+        elif application_id is not None:
+            await self.session.execute(
+                sa.update(applications)
+                .where(applications.c.application_id == application_id)
+                .values(assignment_due_on=due.due_on)
+            )
 
     async def close_requests(
         self, suspect_id: UUID, *, reason: str, detail: str | None, at: datetime

@@ -106,13 +106,14 @@ async def reappoint(
     if current is None:
         log.info("reappointment %s: assignment already replaced", request.request_id)
         return
-    if current["notice_id"] is not None:
-        started_at = request.requested_at
-        await uow.aid.restart_assignment_period(
-            current["notice_id"],
-            started_at=started_at,
-            due=ASSIGNMENT.due(started_at, uow.calendar),
-        )
+    # The same period whether the aid came on a notice or on a granted application: the
+    # procuratorate and the notifier count it from the request for both.
+    await uow.aid.restart_assignment_period(
+        notice_id=current["notice_id"],
+        application_id=current["application_id"],
+        started_at=request.requested_at,
+        due=ASSIGNMENT.due(request.requested_at, uow.calendar),
+    )
     await _replace(
         uow,
         current,
