@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from defense_schemas import Envelope
 from defense_schemas.events.procuratorate import LegalCalendarYearLoaded, legal_calendar_key
+from service_runtime.unit_of_work import utc_now
 from services.notifier.tests.integration.helpers import publish
 from tests.e2e.platform import Platform, running_platform
 from tests.e2e.test_workflow import _minor_in_hedong
@@ -26,6 +27,9 @@ pytestmark = pytest.mark.integration
 RECEIVED = "2026-12-30T09:00:00+08:00"
 NOTIFIED = "2026-12-30T10:00:00+08:00"
 DECIDED = "2026-12-30T11:00:00+08:00"
+AT_THE_DESK = datetime(2026, 12, 30, 4, 0, tzinfo=UTC)
+"""12:00 in Tianjin that day: the procuratorate's clock while the clerk records, since a time
+recorded after "now" is refused."""
 FIRST = {
     "year": 2027,
     "holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"],
@@ -37,6 +41,14 @@ CORRECTED = {**FIRST, "holidays": ["2027-01-01", "2027-01-02", "2027-01-03"], "s
 
 async def _letter_sent(platform: Platform) -> str:
     """A Hedong minor declining counsel on 30 December 2026; returns the case id."""
+    platform.procuratorate.runtime.clock = lambda: AT_THE_DESK
+    try:
+        return await _record_the_decision(platform)
+    finally:
+        platform.procuratorate.runtime.clock = utc_now
+
+
+async def _record_the_decision(platform: Platform) -> str:
     procuratorate = platform.procuratorate.client
     body = {**_minor_in_hedong(), "received_at": RECEIVED}
     case = await procuratorate.post("/cases", json=body)

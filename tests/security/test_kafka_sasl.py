@@ -414,7 +414,6 @@ async def test_the_three_services_under_their_own_principals_take_a_case_through
                     {"role": "suspect", "name": "王小明"},
                     {"role": "guardian", "name": "王大明"},
                 ],
-                "notified_at": "2026-03-03T10:00:00+08:00",
             },
         )
         assert notified.status_code == 200, notified.text
@@ -422,7 +421,6 @@ async def test_the_three_services_under_their_own_principals_take_a_case_through
             f"{suspect_url}/defense-decision",
             json={
                 "choice": "no_counsel",
-                "decided_at": "2026-03-03T11:00:00+08:00",
                 "materials": ["起诉意见书"],
                 "case_handler": {"name": "李检察官", "contact": "022-87654321"},
             },

@@ -12,7 +12,9 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -101,8 +103,20 @@ async def reload_until(page: Page, check: Callable[[], Any], what: str) -> None:
     await eventually(ready, timeout=45, what=what)
 
 
+RECEIVED = datetime.now(UTC) - timedelta(days=2)
+"""The case came two days ago: what the clerk records happened after it and before now (a time
+outside is refused at the field)."""
+
+
+def _at_the_desk(hours_after_receipt: int) -> str:
+    """A ``datetime-local`` value, Tianjin time, that many hours after the receipt."""
+    moment = RECEIVED + timedelta(hours=hours_after_receipt)
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+
+
 def _minor_case() -> dict[str, Any]:
     return {
+        "received_at": RECEIVED.isoformat(),
         "transfer_number": f"津公东诉字〔2026〕{uuid.uuid4().int % 100000}号",
         "transferring_agency": "天津市公安局河东分局",
         "transferring_agency_kind": "public_security",
@@ -202,7 +216,7 @@ async def _clerk(browser: Browser, base: str, transfer_number: str, case_id: str
     # The API's refusal lands at the field its pointer names.
     rights = page.locator("details", has_text="记录权利告知")
     await rights.get_by_label("姓名").first.fill("")
-    await rights.get_by_label("告知时间").fill("2026-03-03T10:00")
+    await rights.get_by_label("告知时间").fill(_at_the_desk(1))
     await rights.get_by_role("button", name="记录权利告知").click()
     name_field = rights.locator('[name="informed/0/name"]')
     await expect(name_field).to_have_attribute("aria-invalid", "true")
@@ -212,14 +226,14 @@ async def _clerk(browser: Browser, base: str, transfer_number: str, case_id: str
     await name_field.fill("王小明")
     await rights.locator('[name="informed/1/role"]').select_option("guardian")
     await rights.locator('[name="informed/1/name"]').fill("王大明")
-    await rights.get_by_label("告知时间").fill("2026-03-03T10:00")
+    await rights.get_by_label("告知时间").fill(_at_the_desk(1))
     await rights.get_by_role("button", name="记录权利告知").click()
     await expect(page.get_by_role("status")).to_have_text("已记录权利告知。")
     await expect(page.get_by_test_id("rights-notified")).to_contain_text("已告知")
 
     decision = page.locator("details", has_text="记录辩护决定")
     await decision.get_by_label("决定", exact=True).select_option("no_counsel")
-    await decision.get_by_label("决定时间").fill("2026-03-03T11:00")
+    await decision.get_by_label("决定时间").fill(_at_the_desk(2))
     await decision.get_by_label("随函材料").fill("起诉意见书")
     await decision.get_by_role("button", name="记录辩护决定").click()
     await expect(page.get_by_role("status")).to_have_text("已记录辩护决定。")

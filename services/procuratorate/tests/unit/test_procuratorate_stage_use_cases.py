@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,7 @@ async def test_informing_an_in_scope_suspect_meets_the_rights_clock_and_opens_th
     (told,) = uow.events(RightsNotified)
     assert told.informed[0].told_legal_aid_will_appoint is True
     # Told again later: the first instant stays, the clock's outcome is read back.
+    uow.now_is = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
     again = await notify_rights(
         uow,  # type: ignore[arg-type]
         case.case_id,
@@ -275,6 +276,7 @@ async def test_a_file_review_is_due_within_three_working_days_and_met_when_it_st
     uow.cases.appoint(suspect.suspect_id, uuid.uuid4())
     # Asked on Thursday 5 March: three working days end on Tuesday 10 March.
     asked = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
+    uow.now_is = asked
     request = await defense_work.request_file_review(
         uow,  # type: ignore[arg-type]
         case.case_id,
@@ -317,6 +319,7 @@ async def test_a_file_review_is_due_within_three_working_days_and_met_when_it_st
 
 async def test_a_written_opinion_is_timed_against_the_review_deadline() -> None:
     uow, case, suspect = await a_case()
+    uow.now_is = datetime(2026, 4, 4, 2, 0, tzinfo=UTC)
     uow.cases.appoint(suspect.suspect_id, uuid.uuid4())
     received = await defense_work.receive_written_opinion(
         uow,  # type: ignore[arg-type]
@@ -376,3 +379,36 @@ async def test_a_sentencing_consultation_needs_a_plea_and_answers_every_opinion(
     with pytest.raises(InvalidInput) as unanswered:
         await consult()
     assert unanswered.value.field == "opinions.0.explanation"
+
+
+# -- when staff say it happened
+
+
+@pytest.mark.parametrize(
+    ("at", "detail"),
+    [
+        (RECEIVED - timedelta(days=1), "before the case was received"),
+        (NOW + timedelta(days=1), "in the future"),
+    ],
+)
+async def test_a_recorded_time_lies_between_the_receipt_and_now(at: datetime, detail: str) -> None:
+    """A rights notification dated before the files arrived would be "in time" for a clock that
+    had not started; one dated next week would close the clock today on a promise."""
+    uow, case, suspect = await a_case()
+    with pytest.raises(InvalidInput) as refused:
+        await notify_rights(
+            uow,  # type: ignore[arg-type]
+            case.case_id,
+            suspect.suspect_id,
+            informed=(InformedPerson(role=PersonRole.SUSPECT, name="张三"),),
+            notified_at=at,
+            relatives_not_informed_reason=None,
+        )
+    assert refused.value.field == "notified_at" and detail in refused.value.message
+    assert uow.emitted == []
+    with pytest.raises(InvalidInput) as decided:
+        await proceedings.decide_procedure(
+            uow,  # type: ignore[arg-type]
+            DecideProcedure(case.case_id, ProceduralDecisionKind.EXTENSION, decided_at=at),
+        )
+    assert decided.value.field == "decided_at" and uow.emitted == []

@@ -3,7 +3,7 @@ timeline), the clocks, the suspect's derived defense status."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +14,23 @@ from defense_schemas.vocabulary import DefenseStatus
 from procuratorate.domain.clocks import in_custody
 from procuratorate.domain.policy import derive_status
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
+from service_runtime.errors import InvalidInput
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far past this server's clock a recorded time may lie: the recording desk's clock may run
+a little ahead."""
+
+
+def recorded_time(uow: ProcuratorateUnitOfWork, case: Any, at: datetime, *, field: str) -> datetime:
+    """When staff say something happened on the case (a notification, a decision, an opinion
+    received): not before the case reached the procuratorate, and not in the future. Either would
+    close a statutory clock with a time that cannot be true — a rights notification "in time"
+    months before the files arrived, a decision recorded for next week."""
+    if at > uow.now() + CLOCK_SKEW:
+        raise InvalidInput(f"{field} lies in the future", field=field)
+    if at < case.received_at:
+        raise InvalidInput(f"{field} is before the case was received for review", field=field)
+    return at
 
 
 async def case_people(uow: ProcuratorateUnitOfWork, case_id: UUID) -> list[SuspectParticulars]:

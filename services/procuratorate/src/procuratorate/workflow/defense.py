@@ -59,6 +59,7 @@ from procuratorate.domain.letter import render_text
 from procuratorate.domain.statuses import NoticeStatus
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
+    recorded_time,
     refresh_status,
 )
 from service_runtime.errors import Conflict, InvalidInput
@@ -84,8 +85,8 @@ async def record_decision(uow: ProcuratorateUnitOfWork, command: RecordDecision)
     case_id, suspect_id, choice = command.case_id, command.suspect_id, command.choice
     decided_by, note, materials = command.decided_by, command.note, command.materials
     case_handler = command.case_handler
-    decided_at = command.decided_at or uow.now()
     case = await uow.cases.case(case_id, lock=True)
+    decided_at = recorded_time(uow, case, command.decided_at or uow.now(), field="decided_at")
     suspect = await uow.cases.suspect(case_id, suspect_id, lock=True)
     path = await uow.cases.defense(case, suspect)
     what, clock_opened = path.decide(choice, uow.settings.self_defense_policy)

@@ -24,6 +24,7 @@ from procuratorate.domain.statuses import STAGE_ENDED
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     defense_lawyer,
+    recorded_time,
 )
 from service_runtime.errors import Conflict, InvalidInput
 from service_runtime.paging import PageRequest
@@ -54,6 +55,7 @@ async def request_file_review(
     """The lawyer asks to review the files: recorded, with the Art. 8 clock (at the latest
     within 3 working days of the request)."""
     case = await uow.cases.case(case_id, lock=True)
+    requested_at = recorded_time(uow, case, requested_at, field="requested_at")
     await uow.cases.suspect(case_id, suspect_id)
     if case.review_status in STAGE_ENDED:
         raise Conflict(f"the review stage has ended ({case.review_status})")
@@ -187,6 +189,7 @@ async def receive_written_opinion(
     is returned for supplementary investigation no period runs, so it is in time; after the
     decision that ended the stage it is refused."""
     case = await uow.cases.case(case_id, lock=True)
+    received_at = recorded_time(uow, case, received_at, field="received_at")
     suspect = await uow.cases.suspect(case_id, suspect_id)
     lawyer = await acting_lawyer(uow, suspect_id, field="suspect_id")
     if case.review_status in STAGE_ENDED:
@@ -274,6 +277,7 @@ async def hold_sentencing_consultation(
     """A plea case's sentencing consultation with the defense lawyer, each opinion answered,
     recorded on audio-video (Art. 11). Only with an appointed or retained lawyer."""
     case = await uow.cases.case(case_id, lock=True)
+    held_at = recorded_time(uow, case, held_at, field="held_at")
     suspect = await uow.cases.suspect(case_id, suspect_id)
     if case.review_status in STAGE_ENDED:
         raise Conflict(f"the review stage has ended ({case.review_status})")

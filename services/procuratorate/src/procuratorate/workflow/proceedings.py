@@ -41,6 +41,7 @@ from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from procuratorate.workflow.common import (
     case_people,
     defense_lawyer,
+    recorded_time,
 )
 from procuratorate.workflow.defense_work import defender_ref
 
@@ -63,8 +64,8 @@ async def decide_procedure(
     suspect_ids = list(command.suspect_ids) if command.suspect_ids is not None else None
     document_number, receiving_unit = command.document_number, command.receiving_unit
     court = command.court
-    at = command.decided_at or uow.now()
     case = await uow.cases.case(case_id, lock=True)
+    at = recorded_time(uow, case, command.decided_at or uow.now(), field="decided_at")
     if case.review_status != ReviewStatus.UNDER_REVIEW:
         raise StateConflict(f"the case is {case.review_status}, not under review", field="kind")
     ids = suspect_ids or [row.suspect_id for row in await uow.cases.suspects_of(case_id)]
@@ -251,7 +252,8 @@ async def witness_plea(
 ) -> None:
     """The plea agreement's witness (具结): a duty lawyer may not witness where the suspect has a
     defense lawyer, who may witness by video (Measures Art. 11)."""
-    await uow.cases.case(case_id, lock=True)
+    case = await uow.cases.case(case_id, lock=True)
+    at = recorded_time(uow, case, at, field="witnessed_at")
     await uow.cases.suspect(case_id, suspect_id)
     lawyer = await defense_lawyer(uow, suspect_id)
     if witness_role is WitnessRole.DUTY_LAWYER and lawyer is not None:

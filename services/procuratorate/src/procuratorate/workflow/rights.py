@@ -17,6 +17,7 @@ from procuratorate.domain.defense_path import (
     relatives_not_informed,
 )
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
+from procuratorate.workflow.common import recorded_time
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ async def notify_rights(
     relatives_not_informed_reason: str | None,
 ) -> RightsNotification:
     case = await uow.cases.case(case_id, lock=True)
+    notified_at = recorded_time(uow, case, notified_at, field="notified_at")
     suspect = await uow.cases.suspect(case_id, suspect_id, lock=True)
     facts = uow.cases.facts(suspect)
     reason = relatives_not_informed(
