@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -329,3 +330,63 @@ def test_an_application_decided_before_its_forwarding_is_applied_leaves_no_clock
     got = _project([next(left) if pick else next(right) for pick in picks])
     assert not [c for c in got["clocks"] if c[3] == "open" and c[0].startswith("application_")]
     assert got["suspects"] == in_order["suspects"]
+
+
+def _ended_script(
+    ending: BaseEvent,
+) -> tuple[list[Envelope], list[Envelope], dict[Any, BaseEvent]]:
+    """The minor's lawyer is appointed, then the appointment (or the aid) ends, all on the aid
+    center's topic."""
+    procuratorate, aid_center, events = _script()
+    envelope = Envelope.for_event(ending, case_id=ex.CASE_ID, producer="aid-center")
+    events[envelope.event_id] = ending
+    return procuratorate, [*aid_center, envelope], events
+
+
+_ENDINGS = [
+    aid.AssignmentEnded(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        lawyer_id=ex.LAWYER.lawyer_id,
+        notice_id=ex.NOTICE,
+        reason=AssignmentEndReason.REFUSAL_ALLOWED,
+        ended_at=ex.at(10),
+    ),
+    aid.AidTerminated(
+        assignment_id=ex.ASSIGNMENT,
+        suspect_id=ex.LI,
+        reason=TerminationReason.OTHER,
+        terminated_at=ex.at(10),
+    ),
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(_ENDINGS), st.data())
+def test_the_ended_lawyer_is_told_even_when_the_end_waited_for_the_letter(
+    ending: BaseEvent, data: st.DataObject
+) -> None:
+    """An ending applied before the letter is held; the lawyer is forgotten when it is applied,
+    yet the held messages must still reach the lawyer it ended (and the appointment's, the
+    lawyer it appointed): the contacts the aid center's own topic made known are those of the
+    held event's time, the procuratorate's those of its release."""
+    procuratorate, aid_center, events = _ended_script(ending)
+    EVENTS.update(events)
+    in_order = _project(procuratorate + aid_center)
+    ended_id = str(aid_center[-1].event_id)
+    assert (ended_id, "lawyer") in {(m[0], m[1]) for m in in_order["messages"]}
+    picks = data.draw(st.permutations([True] * len(procuratorate) + [False] * len(aid_center)))
+    left, right = iter(procuratorate), iter(aid_center)
+    got = _project([next(left) if pick else next(right) for pick in picks])
+    assert got["messages"] == in_order["messages"]
+    assert got["contacts"] == in_order["contacts"]
+    assert not got["held"]
+
+
+@pytest.mark.parametrize("ending", _ENDINGS, ids=lambda e: e.event_type)
+def test_the_end_applied_before_the_case_still_reaches_the_lawyer(ending: BaseEvent) -> None:
+    """The order the helper found: the aid center's whole topic first."""
+    procuratorate, aid_center, events = _ended_script(ending)
+    EVENTS.update(events)
+    got = _project(aid_center + procuratorate)
+    assert got["messages"] == _project(procuratorate + aid_center)["messages"]

@@ -13,10 +13,13 @@ data of revision 0004, which encrypted the rows written before it: never rename 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
+from defense_schemas.vocabulary import RecipientRole
+from notifier.domain.deliveries import Contact
 from service_runtime.security.fields import FieldCipher
 
 CONTACT_FIELDS = ("address", "name")
@@ -119,3 +122,33 @@ def seal_held(cipher: FieldCipher, event_id: UUID, envelope_json: str) -> str:
 
 def open_held(cipher: FieldCipher, row: Mapping[Any, Any]) -> str:
     return cipher.decrypt(row["envelope"], field=HELD_FIELD, record_id=row["event_id"])
+
+
+HELD_CONTACTS_FIELD = "held_deliveries.kept_contacts"
+
+
+def seal_held_contacts(
+    cipher: FieldCipher, event_id: UUID, kept: Iterable[Contact] | None
+) -> str | None:
+    """The contacts a held event keeps (names and addresses), sealed with its id."""
+    if kept is None:
+        return None
+    plain = json.dumps(
+        [
+            [c.role.value, c.name, c.address, None if c.suspect_id is None else str(c.suspect_id)]
+            for c in kept
+        ],
+        ensure_ascii=False,
+    )
+    return cipher.encrypt(plain, field=HELD_CONTACTS_FIELD, record_id=event_id)
+
+
+def open_held_contacts(cipher: FieldCipher, row: Mapping[Any, Any]) -> tuple[Contact, ...] | None:
+    sealed = row.get("kept_contacts")
+    if sealed is None:
+        return None
+    plain = cipher.decrypt(sealed, field=HELD_CONTACTS_FIELD, record_id=row["event_id"])
+    return tuple(
+        Contact(RecipientRole(role), name, address, None if suspect is None else UUID(suspect))
+        for role, name, address, suspect in json.loads(plain)
+    )

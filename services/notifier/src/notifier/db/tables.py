@@ -73,6 +73,12 @@ held_deliveries = sa.Table(
     sa.Column("case_id", UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("waits_for", sa.Text, nullable=False),
     sa.Column("envelope", sa.Text, nullable=False, comment="encrypted (db/personal.py)"),
+    sa.Column(
+        "kept_contacts",
+        sa.Text,
+        nullable=True,
+        comment="encrypted: the contacts of the aid center's roles when the event was held",
+    ),
     sa.Column("held_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
     comment="Events whose messages wait for a fact of another topic (encrypted envelope)",
 )

@@ -139,6 +139,32 @@ def contacts_from(event: BaseEvent) -> tuple[list[Contact], set[tuple[RecipientR
     return [], set()
 
 
+# The contacts the aid center's own events make known. Its topic is ordered per case, so the
+# ones a held aid-center event would have reached in order are those known when it was applied:
+# a later event of the same topic (the appointment's end, a replacement) must not take them
+# away from it. The other roles come from the procuratorate's topic — the fact the event waits
+# for — and are taken when it is released.
+AID_CENTER_CONTACT_ROLES = frozenset(
+    {RecipientRole.LAWYER, RecipientRole.DUTY_LAWYER, RecipientRole.APPLICANT}
+)
+
+
+def kept_for_held(contacts: Iterable[Contact]) -> tuple[Contact, ...]:
+    """What a held event keeps of the case's contacts when it is held."""
+    return tuple(c for c in contacts if c.role in AID_CENTER_CONTACT_ROLES)
+
+
+def contacts_on_release(
+    kept: Iterable[Contact] | None, current: Iterable[Contact]
+) -> list[Contact]:
+    """The contacts a held event's messages go to when it is released: those it kept of the aid
+    center's roles, the current ones of the others (``kept`` is None for an event held before
+    the contacts were kept: the current ones, as then)."""
+    if kept is None:
+        return list(current)
+    return [c for c in current if c.role not in AID_CENTER_CONTACT_ROLES] + list(kept)
+
+
 # Who must hear about what (Measures Art. 4, 7, 10; Art. 3 for the supplement; Art. 5-6 for a
 # termination). "suspects" means the roles are looked up for each suspect the event concerns.
 _CASE_WIDE = (RecipientRole.PROSECUTOR,)

@@ -19,6 +19,7 @@ from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from legal_calendar import LegalCalendar
 from notifier.domain.clocks import clock_changes
+from notifier.domain.deliveries import contacts_on_release, kept_for_held
 from notifier.handlers.batch import Held, ProjectionBatch
 from notifier.handlers.clocks import apply_clock_changes
 from notifier.handlers.deliveries import insert_deliveries, plan_deliveries, waiting_for
@@ -83,7 +84,7 @@ class Projector:
         if waits_for is None:
             done.jobs += plan_deliveries(batch, self.cipher, self.settings, envelope, event)
         else:
-            batch.hold(Held(envelope, event, waits_for))
+            batch.hold(Held(envelope, event, waits_for, kept_for_held(batch.contacts_of(case_id))))
             done.held = True
         if isinstance(event, aid.AidTerminated | aid.AssignmentEnded):
             forget_lawyer(batch, case_id, event.suspect_id)
@@ -96,7 +97,12 @@ class Projector:
                 batch.release(case_id, held)
                 with bound(**envelope_ids(held.envelope)):  # its messages are the held event's
                     done.jobs += plan_deliveries(
-                        batch, self.cipher, self.settings, held.envelope, held.event
+                        batch,
+                        self.cipher,
+                        self.settings,
+                        held.envelope,
+                        held.event,
+                        known=contacts_on_release(held.kept, batch.contacts_of(case_id)),
                     )
                 done.released.append(held)
         return done
@@ -134,7 +140,7 @@ class NotifierProjection:
                 event, done.contacts_written, envelope.event_id in with_jobs
             )
             if done.held:
-                fields += ("held_deliveries.envelope",)
+                fields += ("held_deliveries.envelope", "held_deliveries.kept_contacts")
             if fields:  # in this transaction: the audit entry commits with the write (issue 7)
                 await uow.audit.record(event_write_entry(envelope, event, fields=fields))
             for held in done.released:

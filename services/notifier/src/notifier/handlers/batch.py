@@ -29,9 +29,11 @@ from defense_schemas.vocabulary import ClockKind, RecipientRole, ResponsiblePart
 from notifier.db.personal import (
     open_contact,
     open_held,
+    open_held_contacts,
     open_suspect,
     seal_contact,
     seal_held,
+    seal_held_contacts,
     seal_suspect_name,
 )
 from notifier.db.tables import cases, clocks, contacts, held_deliveries, suspects, templates
@@ -62,6 +64,9 @@ class Held:
     envelope: Envelope
     event: BaseEvent
     waits_for: str
+    kept: tuple[Contact, ...] | None = None
+    """The contacts of its own topic's roles when it was held (domain/deliveries.py:
+    ``kept_for_held``); None for an event held before they were kept."""
 
 
 @dataclass
@@ -152,7 +157,7 @@ class ProjectionBatch:
         ).mappings():
             envelope, event = decode_event(open_held(cipher, row).encode())
             batch.held.setdefault(row["case_id"], []).append(
-                Held(envelope, event, row["waits_for"])
+                Held(envelope, event, row["waits_for"], open_held_contacts(cipher, row))
             )
         for waiting in batch.held.values():
             waiting.sort(key=lambda held: held.envelope.occurred_at)
@@ -346,6 +351,7 @@ class ProjectionBatch:
                         "case_id": held.envelope.case_id,
                         "waits_for": held.waits_for,
                         "envelope": seal_held(cipher, event_id, held.envelope.to_bytes().decode()),
+                        "kept_contacts": seal_held_contacts(cipher, event_id, held.kept),
                     }
                     for event_id, held in self._new_held.items()
                 ],

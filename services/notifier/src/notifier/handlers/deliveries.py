@@ -21,7 +21,7 @@ from defense_schemas import BaseEvent, Envelope, Producer
 from defense_schemas.vocabulary import RecipientRole
 from notifier.db.personal import address_hash, seal_delivery, seal_last_error
 from notifier.db.tables import deliveries
-from notifier.domain.deliveries import AUDIENCE, Recipient, recipients_for
+from notifier.domain.deliveries import AUDIENCE, Contact, Recipient, recipients_for
 from notifier.domain.templates import Message, TemplateProblem, render
 from notifier.handlers.batch import ProjectionBatch
 from notifier.settings import NotifierSettings
@@ -110,9 +110,11 @@ def plan_deliveries(
     settings: NotifierSettings,
     envelope: Envelope,
     event: BaseEvent,
+    known: list[Contact] | None = None,
 ) -> list[dict[str, Any]]:
-    """One pending job (a ``deliveries`` row, personal fields sealed) per recipient of `event`;
-    a skipped one for an event older than ``deliver_events_since`` (a replay of history)."""
+    """One pending job (a ``deliveries`` row, personal fields sealed) per recipient of `event`
+    among ``known`` (default: the case's current contacts); a skipped one for an event older
+    than ``deliver_events_since`` (a replay of history)."""
     now = batch.now  # the unit of work's clock: a replay plans the same jobs
     since = settings.deliver_events_since
     # Every job of a batch carries the same columns: they go out in one executemany.
@@ -124,7 +126,8 @@ def plan_deliveries(
             "last_error": f"the event occurred before deliver_events_since ({since.isoformat()})",
         }
     jobs = []
-    known = batch.contacts_of(envelope.case_id)
+    if known is None:
+        known = batch.contacts_of(envelope.case_id)
     for recipient in recipients_for(event, known, agency_webhooks(settings)):
         message = compose(batch, envelope, event, recipient)
         notification_id = uuid4()
