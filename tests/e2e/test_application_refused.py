@@ -7,16 +7,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from defense_schemas import Envelope
-from defense_schemas.events.common import Applicant
-from defense_schemas.events.procuratorate import LegalAidApplicationForwarded
-from defense_schemas.vocabulary import PersonRole
 from tests.e2e.platform import running_platform
 from tests.e2e.test_workflow import _minor_in_hedong
 from tests.infrastructure import eventually
@@ -37,29 +31,27 @@ async def test_an_application_refused_in_writing_and_the_applicant_told(
         assert case.status_code == 201, case.text
         case_id = uuid.UUID(case.json()["case_id"])
 
-        # The procuratorate forwards the application form (转交申请) with the applicant's data.
-        application = LegalAidApplicationForwarded(
-            application_id=uuid.uuid4(),
-            suspect_id=uuid.UUID(suspect["suspect_id"]),
-            applied_by=PersonRole.CLOSE_RELATIVE,
-            applied_at=datetime.now(UTC),
-            forwarded_at=datetime.now(UTC),
-            addressee_center="天津市河东区法律援助中心",
-            applicant=Applicant(name="赵父", contact="13700000007"),
-            economic_hardship_statement="家庭收入微薄",
+        # The father applies for him (申请指派): the procuratorate takes the application form and
+        # forwards it (转交申请) with the applicant's data.
+        applied = await procuratorate.post(
+            f"/cases/{case_id}/suspects/{suspect['suspect_id']}/defense-decision",
+            json={
+                "choice": "apply_for_legal_aid",
+                "decided_by": "close_relative",
+                "application": {
+                    "applicant_name": "赵父",
+                    "relationship": "父亲",
+                    "contact": "13700000007",
+                    "economic_hardship_statement": "家庭收入微薄",
+                    "materials": ["法律援助申请表"],
+                },
+            },
         )
-        settings = platform.procuratorate.settings
-        producer = AIOKafkaProducer(**settings.kafka.options())
-        await producer.start()
-        try:
-            envelope = Envelope.for_event(application, case_id=case_id, producer="procuratorate")
-            await producer.send_and_wait(
-                settings.topic_procuratorate, envelope.to_bytes(), key=envelope.key
-            )
-        finally:
-            await producer.stop()
+        assert applied.status_code == 200, applied.text
+        application_id = applied.json()["legal_aid_application_id"]
+        assert application_id is not None, applied.text
 
-        url = f"/applications/{application.application_id}"
+        url = f"/applications/{application_id}"
 
         async def under_review() -> Any:
             got = await aid_center.get(url)

@@ -520,3 +520,68 @@ async def test_an_assignment_on_application_is_recorded(
         return [r for r in rows if r["suspect_id"] == adult["suspect_id"]]
 
     assert (await eventually(appointed))[0]["current_defender"]["name"] == "孙律师"
+
+
+async def test_an_application_forwards_the_applicants_form(service: RunningService) -> None:
+    """The application form taken with the decision (LAL Art. 41-42) travels to the center in
+    `LegalAidApplicationForwarded`; a form with another choice, or 本人 for a relative, is a
+    400 naming the field, and nothing is recorded."""
+    client = service.client
+    adult = suspect(name="吴八")
+    created = (await client.post("/cases", json=case(adult, district="河北区"))).json()
+    url = f"/cases/{created['case_id']}/suspects/{adult['suspect_id']}/defense-decision"
+    form = {
+        "applicant_name": "吴父",
+        "relationship": "父亲",
+        "contact": "13700000008",
+        "economic_hardship_statement": "家庭收入微薄",
+        "exemption_grounds": ["assistance_recipient"],
+        "materials": ["法律援助申请表", "低保证明"],
+    }
+
+    wrong_choice = await client.post(url, json={"choice": "no_counsel", "application": form})
+    assert wrong_choice.status_code == 400 and at_fault(wrong_choice) == ["#/application"]
+    self_for_relative = await client.post(
+        url,
+        json={
+            "choice": "apply_for_legal_aid",
+            "decided_by": "close_relative",
+            "application": form | {"relationship": "本人"},
+        },
+    )
+    assert at_fault(self_for_relative, 400) == ["#/application/relationship"]
+    too_long = await client.post(
+        url,
+        json={
+            "choice": "apply_for_legal_aid",
+            "decided_by": "close_relative",
+            "application": form | {"applicant_name": "吴" * 101},
+        },
+    )
+    assert too_long.status_code in (400, 422)
+    assert at_fault(too_long) == ["#/application/applicant_name"]
+    duplicated = await client.post(
+        url,
+        json={
+            "choice": "apply_for_legal_aid",
+            "decided_by": "close_relative",
+            "application": form | {"exemption_grounds": ["good_samaritan", "good_samaritan"]},
+        },
+    )
+    assert at_fault(duplicated) == ["#/application/exemption_grounds"]
+    assert await published(service, created["case_id"], "DefenseDecisionRecorded") == []
+
+    applied = await client.post(
+        url,
+        json={"choice": "apply_for_legal_aid", "decided_by": "close_relative", "application": form},
+    )
+    assert applied.status_code == 200, applied.text
+    (forwarded,) = await eventually(
+        lambda: published(service, created["case_id"], "LegalAidApplicationForwarded")
+    )
+    payload = forwarded["payload"]
+    assert payload["application_id"] == applied.json()["legal_aid_application_id"]
+    assert payload["applicant"] == {"name": "吴父", "contact": "13700000008"}
+    assert payload["economic_hardship_statement"] == "家庭收入微薄"
+    assert payload["exemption_grounds"] == ["assistance_recipient"]
+    assert payload["materials"] == ["法律援助申请表", "低保证明"]

@@ -8,10 +8,16 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from defense_schemas.events.common import Officer, RetainedCounsel
+from defense_schemas.events.common import Applicant, Officer, RetainedCounsel
 from defense_schemas.events.procuratorate import NoticeOfDefenseLetter
-from defense_schemas.fields import Note, ShortText
-from defense_schemas.vocabulary import DefenseChoice, NoticeItem, PersonRole, RefusalOutcome
+from defense_schemas.fields import ContactInfo, Note, PersonName, ShortText, Unique
+from defense_schemas.vocabulary import (
+    DefenseChoice,
+    EconomicTestExemption,
+    NoticeItem,
+    PersonRole,
+    RefusalOutcome,
+)
 from official_documents import PdfUnavailable, TemplateError, content_disposition, converter
 from procuratorate.api import examples as x
 from procuratorate.api.access import IN_CALLERS_UNIT, STAFF, UnitOfWorkDep
@@ -20,6 +26,7 @@ from procuratorate.api.views import DeadlineView, NoticeView
 from procuratorate.db.personal import open_notice
 from procuratorate.documents.letter import issue_date, letter_docx, letter_filename
 from procuratorate.domain.commands import (
+    ApplicationForm,
     DismissCounsel,
     PermitSelfDefense,
     RecordDecision,
@@ -30,7 +37,7 @@ from procuratorate.domain.commands import (
 )
 from procuratorate.workflow import defense
 from service_runtime.api_types import ApiDatetime
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, Unavailable
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput, Unavailable
 
 router = APIRouter(
     prefix="/cases/{case_id}",
@@ -44,6 +51,38 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 
 
+SELF = "本人"
+
+
+class ApplicationIn(BaseModel):
+    """The application form (申请表) taken with an application for legal aid (LAL Art. 41-42),
+    forwarded to the center so it can assess hardship and tell the applicant its decision."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples(x.LEGAL_AID_APPLICATION_IN)
+    )
+
+    applicant_name: PersonName = Field(description="The applicant's name (申请人).")
+    relationship: ShortText = Field(
+        SELF,
+        description="The applicant's relationship to the suspect (e.g. 父亲), or 本人 when the "
+        "suspect applies; 本人 goes with `decided_by` `suspect` and only with it.",
+    )
+    contact: ContactInfo | None = Field(
+        None, description="Where the applicant is told the decision: phone, e-mail or address."
+    )
+    economic_hardship_statement: Note | None = Field(
+        None, description="The applicant's statement of economic hardship (LAL Art. 41)."
+    )
+    exemption_grounds: Unique[EconomicTestExemption] = Field(
+        (),
+        description="Grounds exempting the application from the economic test (LAL Art. 32, 42).",
+    )
+    materials: list[ShortText] = Field(
+        default_factory=list, max_length=50, description="The materials submitted with it."
+    )
+
+
 class DecisionIn(BaseModel):
     model_config = ConfigDict(json_schema_extra=examples(x.DEFENSE_DECISION_IN))
 
@@ -55,6 +94,31 @@ class DecisionIn(BaseModel):
         None, description="The letter's case handler; defaults to the case's prosecutor."
     )
     materials: list[ShortText] = Field(default_factory=list)
+    application: ApplicationIn | None = Field(
+        None, description="The application form, only with `choice` `apply_for_legal_aid`."
+    )
+
+
+def _application_form(body: DecisionIn) -> ApplicationForm | None:
+    form = body.application
+    if form is None:
+        return None
+    if body.choice is not DefenseChoice.APPLY_FOR_LEGAL_AID:
+        raise InvalidInput(
+            f"an application form goes only with choice {DefenseChoice.APPLY_FOR_LEGAL_AID.value}",
+            field="application",
+        )
+    if (form.relationship.strip() == SELF) != (body.decided_by is PersonRole.SUSPECT):
+        raise InvalidInput(
+            f"relationship {SELF} is the suspect applying: it goes with decided_by suspect only",
+            field="application.relationship",
+        )
+    return ApplicationForm(
+        applicant=Applicant(name=form.applicant_name, contact=form.contact),
+        economic_hardship_statement=form.economic_hardship_statement,
+        exemption_grounds=form.exemption_grounds,
+        materials=tuple(form.materials),
+    )
 
 
 class DecisionOut(BaseModel):
@@ -89,6 +153,7 @@ async def post_decision(
             note=body.note,
             case_handler=body.case_handler,
             materials=tuple(body.materials),
+            application=_application_form(body),
         ),
     )
     return DecisionOut(**outcome)

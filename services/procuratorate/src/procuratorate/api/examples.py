@@ -264,6 +264,15 @@ DEFENSE_DECISION_IN: dict[str, Any] = {
     "materials": ["起诉意见书", "未成年人身份证明"],
 }
 
+LEGAL_AID_APPLICATION_IN: dict[str, Any] = {
+    "applicant_name": "赵父",
+    "relationship": "父亲",
+    "contact": "13700000007",
+    "economic_hardship_statement": "家庭收入微薄，无力委托辩护人",
+    "exemption_grounds": [],
+    "materials": ["法律援助申请表", "经济困难状况说明表"],
+}
+
 DEFENSE_DECISION_OUT: dict[str, Any] = {
     "notice_id": NOTICE_ID,
     "duty_lawyer_request_id": None,

@@ -11,14 +11,26 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from defense_schemas.events.common import Officer, RetainedCounsel
+from defense_schemas.events.common import Applicant, Officer, RetainedCounsel
 from defense_schemas.vocabulary import (
     DefenseChoice,
+    EconomicTestExemption,
     NoticeItem,
     PersonRole,
     ProceduralDecisionKind,
     RefusalOutcome,
 )
+
+
+@dataclass(frozen=True)
+class ApplicationForm:
+    """The application form forwarded with an application for legal aid (LAL Art. 41-42):
+    the center needs it to assess hardship and to tell the applicant its decision."""
+
+    applicant: Applicant
+    economic_hardship_statement: str | None = None
+    exemption_grounds: tuple[EconomicTestExemption, ...] = ()
+    materials: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,7 @@ class RecordDecision:
     case_handler: Officer | None = None
     materials: tuple[str, ...] = ()
     decided_at: datetime | None = None
+    application: ApplicationForm | None = None
 
 
 @dataclass(frozen=True)

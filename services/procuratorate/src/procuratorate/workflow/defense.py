@@ -40,6 +40,7 @@ from legal_calendar import legal_date
 from legal_calendar.deadlines import ASSIGNMENT, LETTER
 from procuratorate.db.repository import review_due
 from procuratorate.domain.commands import (
+    ApplicationForm,
     DismissCounsel,
     PermitSelfDefense,
     RecordDecision,
@@ -139,6 +140,7 @@ async def record_decision(uow: ProcuratorateUnitOfWork, command: RecordDecision)
             applied_by=decided_by,
             applied_at=decided_at,
             caused_by=decided,
+            form=command.application,
         )
     elif what is Decided.DUTY_LAWYER:
         outcome["duty_lawyer_request_id"] = await request_duty_lawyer(
@@ -159,8 +161,18 @@ async def forward_application(
     applied_by: PersonRole,
     applied_at: datetime,
     caused_by: Any = None,
+    form: ApplicationForm | None = None,
 ) -> UUID:
     application_id = uuid.uuid4()
+    # The applicant's personal data travels only inside the event, which the outbox seals.
+    details: dict[str, Any] = {}
+    if form is not None:
+        details = {
+            "applicant": form.applicant,
+            "economic_hardship_statement": form.economic_hardship_statement,
+            "exemption_grounds": form.exemption_grounds,
+            "materials": form.materials,
+        }
     await uow.emit(
         LegalAidApplicationForwarded(
             application_id=application_id,
@@ -169,6 +181,7 @@ async def forward_application(
             applied_at=applied_at,
             forwarded_at=applied_at,
             addressee_center=addressee_center(uow, case.district),
+            **details,
         ),
         case_id=case.case_id,
         suspect_id=suspect_id,
