@@ -207,7 +207,6 @@ async def publish_transfers(data: dict[str, Any], now: datetime, target: Target)
 def record_decisions(
     data: dict[str, Any],
     case_ids: list[uuid.UUID],
-    now: datetime,
     target: Target,
     client: httpx.Client,
 ) -> None:
@@ -227,10 +226,9 @@ def record_decisions(
                 _ok(
                     client.post(
                         f"{url}/rights-notification",
-                        json={
-                            "informed": informed,
-                            "notified_at": (now - timedelta(minutes=5)).isoformat(),
-                        },
+                        # No time given: now, which lies after the case's receipt (a time staff
+                        # record must lie between the receipt and now).
+                        json={"informed": informed},
                         headers=staff,
                     )
                 )
@@ -240,7 +238,6 @@ def record_decisions(
                         f"{url}/defense-decision",
                         json={
                             "choice": suspect["decision"],
-                            "decided_at": now.isoformat(),
                             "materials": ["起诉意见书"],
                             "case_handler": case["prosecutor"],
                         },
@@ -293,7 +290,7 @@ def main() -> None:
         load_roster(data, target, client)
         load_duty_rota(data, now.date(), target, client)
         case_ids = asyncio.run(publish_transfers(data, now, target))
-        record_decisions(data, case_ids, now, target, client)
+        record_decisions(data, case_ids, target, client)
 
 
 if __name__ == "__main__":
