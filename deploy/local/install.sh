@@ -31,7 +31,9 @@ command -v mvn >/dev/null || apt_packages+=(maven)
 # Without --no-install-recommends the -nogui packages pull in most of a desktop.
 doc_packages=()
 command -v soffice >/dev/null || doc_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui)
-fc-list 2>/dev/null | grep -q "Noto Serif CJK" || doc_packages+=(fonts-noto-cjk)
+# fc-list matches the family itself: piped into grep -q, its SIGPIPE failed the pipeline
+# under pipefail and the fonts were "installed" again on every run.
+[[ -n "$(fc-list 'Noto Serif CJK SC' family 2>/dev/null)" ]] || doc_packages+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null || doc_packages+=(poppler-utils)
 command -v chromium >/dev/null || doc_packages+=(chromium)
 if ((${#doc_packages[@]})) && [[ $(id -u) -ne 0 ]]; then
