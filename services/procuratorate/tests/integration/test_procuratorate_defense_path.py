@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from defense_schemas.events.aid_center import AidTerminated, DutyLawyerAssigned, LawyerAssigned
-from procuratorate.service import create_app
-from procuratorate.settings import ProcuratorateSettings
-from service_runtime.security.principal import Role
-from tests.infrastructure import RunningService, bearer, run_service
+from tests.infrastructure import RunningService
 
 sys.path.insert(0, str(Path(__file__).parent))
 from procuratorate_factories import NOW, aid_center, case, eventually, lawyer, suspect
@@ -24,24 +20,6 @@ from procuratorate_factories import NOW, aid_center, case, eventually, lawyer, s
 from tests.problems import at_fault, problem
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-async def service(service_settings: Callable[..., Any]) -> AsyncIterator[RunningService]:
-    settings = await service_settings(ProcuratorateSettings, "procuratorate")
-    async with run_service(create_app(settings), settings) as running:
-        running.client.headers.update(
-            bearer(settings, Role.PROCURATORATE_STAFF, agency="天津市河东区人民检察院")
-        )
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def producer(service: RunningService) -> AsyncIterator[AIOKafkaProducer]:
-    kafka = AIOKafkaProducer(bootstrap_servers=service.settings.kafka_bootstrap_servers)
-    await kafka.start()
-    yield kafka
-    await kafka.stop()
 
 
 async def received(service: RunningService, *people: dict[str, Any], **overrides: Any) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,33 +15,13 @@ from aiokafka import AIOKafkaProducer
 
 from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned
 from defense_schemas.events.common import Lawyer
-from procuratorate.service import create_app
-from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.principal import Role
-from tests.infrastructure import RunningService, bearer, run_service
+from tests.infrastructure import RunningService, bearer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from procuratorate_factories import NOW, aid_center, case, eventually, lawyer, suspect
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-async def service(service_settings: Callable[..., Any]) -> AsyncIterator[RunningService]:
-    settings = await service_settings(ProcuratorateSettings, "procuratorate_lawyer")
-    async with run_service(create_app(settings), settings) as running:
-        running.client.headers.update(
-            bearer(settings, Role.PROCURATORATE_STAFF, agency="天津市河东区人民检察院")
-        )
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def producer(service: RunningService) -> AsyncIterator[AIOKafkaProducer]:
-    kafka = AIOKafkaProducer(bootstrap_servers=service.settings.kafka_bootstrap_servers)
-    await kafka.start()
-    yield kafka
-    await kafka.stop()
 
 
 def as_lawyer(service: RunningService, lawyer_id: Any) -> dict[str, str]:

@@ -8,7 +8,6 @@ import asyncio
 import io
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,8 @@ from openpyxl import load_workbook
 
 from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned
 from procuratorate.domain.ledger import LEDGER_HEADERS
-from procuratorate.service import create_app
-from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.principal import Role
-from tests.infrastructure import RunningService, bearer, run_service
+from tests.infrastructure import RunningService, bearer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from procuratorate_factories import NOW, aid_center, case, eventually, lawyer, published, suspect
@@ -35,23 +32,6 @@ pytestmark = pytest.mark.integration
 
 def staff(settings: Any, unit: str = "天津市河东区人民检察院") -> dict[str, str]:
     return bearer(settings, Role.PROCURATORATE_STAFF, agency=unit)
-
-
-@pytest.fixture(scope="module")
-async def service(service_settings: Callable[..., Any]) -> AsyncIterator[RunningService]:
-    settings = await service_settings(ProcuratorateSettings, "procuratorate_ledger")
-    async with run_service(create_app(settings), settings) as running:
-        # The cases of these tests are Hedong's (河东): its staff call the API.
-        running.client.headers.update(staff(settings))
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def producer(service: RunningService) -> AsyncIterator[AIOKafkaProducer]:
-    kafka = AIOKafkaProducer(bootstrap_servers=service.settings.kafka_bootstrap_servers)
-    await kafka.start()
-    yield kafka
-    await kafka.stop()
 
 
 async def test_file_review_opinions_consultation_and_hand_over(service: RunningService) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -24,10 +23,8 @@ from defense_schemas.events.common import DocumentNumber
 from defense_schemas.events.intake import CaseTransferred
 from official_documents import PdfConverter, docx_text
 from procuratorate.api import defense as defense_api
-from procuratorate.service import create_app
-from procuratorate.settings import ProcuratorateSettings
 from service_runtime.security.principal import Role
-from tests.infrastructure import RunningService, bearer, run_service
+from tests.infrastructure import RunningService, bearer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from procuratorate_factories import (
@@ -48,23 +45,6 @@ pytestmark = pytest.mark.integration
 
 def staff(settings: Any, unit: str = "天津市河东区人民检察院") -> dict[str, str]:
     return bearer(settings, Role.PROCURATORATE_STAFF, agency=unit)
-
-
-@pytest.fixture(scope="module")
-async def service(service_settings: Callable[..., Any]) -> AsyncIterator[RunningService]:
-    settings = await service_settings(ProcuratorateSettings, "procuratorate")
-    async with run_service(create_app(settings), settings) as running:
-        # The cases of these tests are Hedong's (河东): its staff call the API.
-        running.client.headers.update(staff(settings))
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def producer(service: RunningService) -> AsyncIterator[AIOKafkaProducer]:
-    kafka = AIOKafkaProducer(bootstrap_servers=service.settings.kafka_bootstrap_servers)
-    await kafka.start()
-    yield kafka
-    await kafka.stop()
 
 
 async def test_rest_intake_is_idempotent_per_transfer(service: RunningService) -> None:
