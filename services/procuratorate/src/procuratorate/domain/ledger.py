@@ -6,25 +6,25 @@ labels of the official vocabulary and the workbook layout."""
 
 from __future__ import annotations
 
-import io
-import math
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from uuid import UUID
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from defense_schemas.vocabulary import ClockKind, DefenseStatus, Ground, TerminationReason
 from legal_calendar import LEGAL_TIMEZONE
 from legal_calendar.deadlines import LetterTrigger
+from official_documents.workbook import (
+    PERCENT_FORMAT,
+    Column,
+    bold_last_row,
+    wall_time,
+    workbook_bytes,
+    write_table,
+)
 from procuratorate.domain.letter import GROUND_LABELS
 from procuratorate.domain.statistics import (
     Appointment,
@@ -228,12 +228,6 @@ nothing: the kind and the dates say which)."""
 
 PERIOD_ALL = "全部"
 
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-DATE_FORMAT = "yyyy-mm-dd"
-PERCENT_FORMAT = "0.0%"
-MAX_WIDTH = 48  # wider text wraps
-HEADER_WIDTH = 10
-
 
 def subject_label(subject: str | None) -> str | None:
     if subject is None:
@@ -253,11 +247,6 @@ def period_caption(period: str) -> str:
     return f"{year}年{int(rest)}月"
 
 
-def _local(instant: datetime | None) -> datetime | None:
-    """A worksheet holds wall times: the instant in Beijing time, as a real datetime cell."""
-    return instant.astimezone(LEGAL_TIMEZONE).replace(tzinfo=None) if instant else None
-
-
 def _clock_result(clock: LedgerClock) -> str:
     return (
         OVERDUE_LABEL if clock.overdue else OUTCOME_LABELS.get(clock.outcome, clock.outcome or "")
@@ -268,21 +257,6 @@ def _clock_summary(clock: LedgerClock) -> str:
     label = CLOCK_LABELS.get(clock.kind, clock.kind)
     provisional = "（临时）" if clock.provisional else ""
     return f"{label} {clock.due_on.isoformat()}{provisional} {_clock_result(clock)}"
-
-
-def _cells(*values: object) -> tuple[object, ...]:
-    """Text as a worksheet can hold it: XML forbids most control characters, and text that came
-    from another agency's system may carry them."""
-    return tuple(
-        ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
-        for value in values
-    )
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    number_format: str | None = None
 
 
 Measure = tuple[Column, Callable[[Statistics], object]]
@@ -333,87 +307,6 @@ def _terminations(reason: str, stats: Statistics) -> int:
     return stats.terminations.get(reason, 0)
 
 
-def _display_width(value: object) -> float:
-    if isinstance(value, datetime):
-        return 18
-    if isinstance(value, date):
-        return 12
-    if isinstance(value, float):
-        return 8
-    text = "" if value is None else str(value)
-    # A CJK character takes two columns of Excel's width unit (the width of "0").
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _table(
-    sheet: Worksheet,
-    columns: Sequence[Column],
-    rows: Iterable[Sequence[object]],
-    *,
-    title: str | None = None,
-) -> None:
-    """A sheet a clerk can filter, read and print: header frozen and repeated on every printed
-    page, autofilter, dates and times as date cells, rates as percentages, columns as wide as
-    their text (longer text wraps), landscape A4 fitted to the page width."""
-    header_row = 1
-    if title:
-        sheet.append([title])
-        sheet.cell(1, 1).font = Font(bold=True, size=14)
-        sheet.row_dimensions[1].height = 24
-        header_row = 2
-    sheet.append([c.header for c in columns])
-    # A long header wraps (the header row wraps) rather than widening a column of numbers.
-    widths = [min(_display_width(c.header), HEADER_WIDTH) for c in columns]
-    for row in rows:
-        sheet.append(_cells(*row))
-        for index, value in enumerate(row):
-            widths[index] = max(widths[index], _display_width(value))
-    last = sheet.max_row
-    final_widths = [min(width + 2, MAX_WIDTH) for width in widths]
-    for index, column in enumerate(columns, start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = final_widths[index - 1]
-        wrap = widths[index - 1] + 2 > MAX_WIDTH
-        for (cell,) in sheet.iter_rows(
-            min_row=header_row + 1, max_row=last, min_col=index, max_col=index
-        ):
-            if isinstance(cell.value, datetime):
-                cell.number_format = DATETIME_FORMAT
-            elif isinstance(cell.value, date):
-                cell.number_format = DATE_FORMAT
-            elif column.number_format:
-                cell.number_format = column.number_format
-            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
-    for cell in sheet[header_row]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    # Neither Excel nor LibreOffice grows a row for wrapped text when it opens a file: the
-    # header's height is set for the longest header's lines.
-    header_lines = max(
-        math.ceil(
-            _display_width(c.header) / (sheet.column_dimensions[get_column_letter(i)].width - 1)
-        )
-        for i, c in enumerate(columns, start=1)
-    )
-    sheet.row_dimensions[header_row].height = 15 * header_lines
-    sheet.freeze_panes = sheet.cell(header_row + 1, 1).coordinate
-    end = get_column_letter(len(columns))
-    sheet.auto_filter.ref = f"A{header_row}:{end}{max(last, header_row)}"
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    setup = sheet.page_setup
-    setup.orientation = "landscape"
-    setup.paperSize = sheet.PAPERSIZE_A4
-    setup.fitToWidth = 1
-    setup.fitToHeight = 0  # as many pages down as it takes
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.print_options.horizontalCentered = True
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-
-HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
-
-
 def ledger_workbook(
     lines: Sequence[LedgerLine],
     statistics: Sequence[tuple[str, str, Statistics]] = (),
@@ -427,7 +320,7 @@ def ledger_workbook(
     book = Workbook()
     ledger = book.active
     ledger.title = "工作台账"
-    _table(
+    write_table(
         ledger,
         [Column(h) for h in LEDGER_HEADERS],
         (
@@ -435,7 +328,7 @@ def ledger_workbook(
                 line.procuratorate_unit,
                 line.district,
                 line.transfer_number,
-                _local(line.received_at),
+                wall_time(line.received_at),
                 REVIEW_STATUS_LABELS.get(line.review_status, line.review_status),
                 line.review_deadline,
                 line.suspect_name,
@@ -450,7 +343,7 @@ def ledger_workbook(
             for line in lines
         ),
     )
-    _table(
+    write_table(
         book.create_sheet("期限明细"),
         [Column(h) for h in CLOCK_HEADERS],
         (
@@ -462,7 +355,7 @@ def ledger_workbook(
                 clock.trigger_on,
                 clock.due_on,
                 "是" if clock.provisional else "否",
-                _local(clock.met_at),
+                wall_time(clock.met_at),
                 _clock_result(clock),
             )
             for line in lines
@@ -478,18 +371,17 @@ def ledger_workbook(
     if total is not None:
         rows.append(("合计", None, *(value(total) for _, value in measures)))
     summary = book.create_sheet("统计", 0 if title else None)
-    _table(
+    write_table(
         summary,
         [Column("所属区"), Column("统计期间"), *(column for column, _ in measures)],
         rows,
         title=title,
     )
     if total is not None:
-        for cell in summary[summary.max_row]:
-            cell.font = Font(bold=True)
+        bold_last_row(summary)
     if title:
         book.active = 0
-    _table(
+    write_table(
         book.create_sheet("律师承办量"),
         [Column(h) for h in WORKLOAD_HEADERS],
         (
@@ -498,6 +390,4 @@ def ledger_workbook(
             for load in stats.lawyer_workload
         ),
     )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
