@@ -305,7 +305,7 @@ async def _lawyer(browser: Browser, base: str, lawyer_id: str, transfer_number: 
     # The procuratorate's procedural information, read with the lawyer's own token.
     await expect(page.get_by_test_id("case-info")).to_contain_text(transfer_number)
     await expect(page.get_by_test_id("case-info")).to_contain_text("未成年人")
-    await expect(page.get_by_test_id("case-timeline")).to_contain_text("LawyerAssigned")
+    await expect(page.get_by_test_id("case-timeline")).to_contain_text("指派律师")
     await shot(page, "lawyer-assignment")
     await page.context.close()
 
