@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from console.api import ApiClients, ApiProblem
+from console.lag_history import LagHistory
 from console.oidc import OidcClient
 from console.pages import aid_center, lawyer, operations, procuratorate, signin
 from console.session import SessionStore
@@ -92,7 +93,8 @@ def create_app(
         leeway_seconds=settings.auth_leeway_seconds,
         max_lifetime_seconds=settings.auth_max_token_lifetime_seconds,
     )
-    app.state.lag_history = {}
+    # One history per process: a reload shows the last minutes (console.lag_history).
+    app.state.lag_history = LagHistory()
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )

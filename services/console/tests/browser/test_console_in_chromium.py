@@ -370,7 +370,7 @@ async def _operator(browser: Browser, base: str, platform: Platform) -> None:
     await expect(page.get_by_role("cell", name="2031", exact=True)).to_have_count(3)
     await shot(page, "ops-calendar")
     await page.get_by_role("link", name="服务就绪").click()
-    await expect(page.get_by_text("就绪", exact=True)).to_have_count(3)
+    await expect(page.get_by_text("就绪", exact=True)).to_have_count(4)
     await shot(page, "ops-readiness")
     await page.context.close()
 

@@ -1,19 +1,15 @@
 """The console's pure rules: errors mapped to form fields, today's work ordered by urgency, the
-lag chart's scaling, the session cookie's seal."""
+the session cookie's seal."""
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import date
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from starlette.requests import Request
 from starlette.responses import Response
 
 from console.api import ApiProblem
-from console.pages.operations import HISTORY, chart_lines
 from console.pages.procuratorate import due_items
 from console.session import COOKIE, SessionStore, csrf_matches
 from console.web import field_errors
@@ -69,16 +65,6 @@ def test_todays_work_puts_overdue_first_then_approaching_and_skips_met_clocks() 
         ("B", "approaching"),
         ("A", "open"),
     ]
-
-
-@given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=2 * HISTORY))
-def test_the_lag_chart_stays_inside_its_box(lags: list[int]) -> None:
-    series = deque(((float(i), lag) for i, lag in enumerate(lags)), maxlen=HISTORY)
-    chart = chart_lines({"group": series}, width=600, height=160)
-    for point in chart["lines"][0]["points"].split():
-        x, y = map(float, point.split(","))
-        assert 0 <= x <= 600 and 0 <= y <= 160
-    assert chart["lines"][0]["last"] == lags[-1]
 
 
 def _request_with(cookie: str | None) -> Request:

@@ -3,14 +3,14 @@ calendar's years and loading one, every service's readiness."""
 
 from __future__ import annotations
 
-import time
-from collections import deque
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from console.api import SERVICE_NAMES, SERVICES, ApiProblem
+from console.lag_history import LagHistory, chart_lines
 from console.web import Visit, field_errors, form_visit, visit
 from service_runtime.security.principal import Role
 
@@ -18,7 +18,6 @@ router = APIRouter(prefix="/ops")
 VisitDep = Annotated[Visit, Depends(visit)]
 FormDep = Annotated[Visit, Depends(form_visit)]
 OPERATOR = Role.OPERATOR
-HISTORY = 60  # readings kept per group for the chart (five minutes at one reading per 5 s)
 CALENDAR_FIELDS = ("year", "holidays", "makeup_workdays", "source")
 CALENDAR_OWNER = "procuratorate"
 """Where a calendar year is loaded (service_runtime.calendar_events)."""
@@ -38,44 +37,15 @@ async def _lag_readings(current: Visit) -> tuple[list[dict[str, Any]], dict[str,
     return rows, failures
 
 
-def record_lag(history: dict[str, deque[tuple[float, int]]], rows: list[dict[str, Any]]) -> None:
-    totals: dict[str, int] = {}
-    for row in rows:
-        totals[row["group"]] = totals.get(row["group"], 0) + int(row.get("lag") or 0)
-    now = time.time()
-    for group, total in totals.items():
-        history.setdefault(group, deque(maxlen=HISTORY)).append((now, total))
-
-
-def chart_lines(
-    history: dict[str, deque[tuple[float, int]]], *, width: int = 600, height: int = 160
-) -> dict[str, Any]:
-    """Polylines of each group's total lag over the kept readings, scaled to the chart."""
-    peak = max((lag for series in history.values() for _, lag in series), default=0) or 1
-    lines = []
-    for group, series in sorted(history.items()):
-        points = [
-            (
-                round(width * index / max(HISTORY - 1, 1), 1),
-                round(height - height * lag / peak, 1),
-            )
-            for index, (_, lag) in enumerate(series)
-        ]
-        lines.append(
-            {
-                "group": group,
-                "points": " ".join(f"{x},{y}" for x, y in points),
-                "last": series[-1][1] if series else 0,
-            }
-        )
-    return {"lines": lines, "peak": peak, "width": width, "height": height}
-
-
 async def _lag_context(current: Visit) -> dict[str, Any]:
     rows, failures = await _lag_readings(current)
-    history = current.request.app.state.lag_history
-    record_lag(history, rows)
-    return {"rows": rows, "failures": failures, "chart": chart_lines(history)}
+    history: LagHistory = current.request.app.state.lag_history
+    history.record(rows)
+    return {
+        "rows": rows,
+        "failures": failures,
+        "chart": chart_lines(history.series(), window_seconds=history.window),
+    }
 
 
 @router.get("/lag")
@@ -171,10 +141,14 @@ async def load_year(current: FormDep) -> Response:
 
 @router.get("/readiness")
 async def readiness_page(current: VisitDep) -> Response:
+    """Every service's own ``/ready`` (asked at once: one slow service delays only itself),
+    and the console's, which is answering this page."""
     current.require(OPERATOR)
-    states = []
-    for service in SERVICES:
-        status, body = await current.api.probe(service, "/ready")
+    probes = await asyncio.gather(*(current.api.probe(s, "/ready") for s in SERVICES))
+    states: list[dict[str, Any]] = [
+        {"service": "console", "name": "机构控制台", "ready": True, "status": 200, "checks": {}}
+    ]
+    for service, (status, body) in zip(SERVICES, probes, strict=True):
         states.append(
             {
                 "service": service,
