@@ -48,7 +48,7 @@ AUDIENCE: dict[str, list[tuple[str, set[Role]]]] = {
         (r"^/ops/", {OP}),
         # A defense lawyer reads their own suspects' procedural information (Measures Art. 10).
         (r"^GET /cases/\{case_id\}(/timeline|/suspects/\{suspect_id\})?$", {P, L}),
-        (r"^/(cases|ledger|statistics|ledger\.xlsx)", {P}),
+        (r"^/(cases|ledger|statistics|ledger\.xlsx|deadlines)", {P}),
     ],
     "aid_center": [
         (r"^/ops/", {OP}),
@@ -82,7 +82,7 @@ SCOPE: dict[str, list[tuple[str, str]]] = {
         (r"^/ops/", "deployment"),
         # "unit", and for a lawyer the suspects they defend.
         (r"^/cases/\{case_id\}(/timeline|/suspects/\{suspect_id\})?$", "unit"),
-        (r"^/(cases|ledger|statistics|ledger\.xlsx)", "unit"),
+        (r"^/(cases|ledger|statistics|ledger\.xlsx|deadlines)", "unit"),
     ],
     "aid_center": [
         (r"^/ops/", "deployment"),

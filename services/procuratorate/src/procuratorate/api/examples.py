@@ -439,6 +439,23 @@ LEDGER_ROW: dict[str, Any] = {
     "overdue": False,
 }
 
+DUE_CLOCK: dict[str, Any] = {
+    "clock_id": "5c8e1f0a-2b3d-4e6f-9a1b-7c2d3e4f5a6b",
+    "kind": "notice_dispatch",
+    "subject": None,
+    "trigger_on": "2026-03-02",
+    "due_on": "2026-03-05",
+    "closes_at": "2026-03-06T00:00:00+08:00",
+    "provisional": False,
+    "missing_years": [],
+    "urgency": "due_today",
+    "case_id": CASE_ID,
+    "transfer_number": "津公东诉字〔2026〕101号",
+    "district": "河东区",
+    "suspect_id": SUSPECT_ID,
+    "suspect_name": "张某",
+}
+
 CLOCK_RATE: dict[str, Any] = {
     "kind": "assignment",
     "settled": 40,

@@ -19,7 +19,7 @@ from procuratorate.api.access import STAFF, Staff, UnitOfWorkDep
 from procuratorate.api.examples import examples
 from procuratorate.api.views import DeadlineView
 from procuratorate.db.repository import DueDay
-from procuratorate.domain.ledger import LedgerLine, ledger_workbook
+from procuratorate.domain.ledger import LedgerLine, Urgency, ledger_workbook, urgency
 from procuratorate.domain.statistics import (
     Granularity,
     Statistics,
@@ -144,6 +144,78 @@ def ledger_row(line: LedgerLine) -> LedgerRow:
 async def get_ledger(criteria: FilterDep, uow: UnitOfWorkDep, paging: Paging) -> Page[LedgerRow]:
     lines = await load_ledger(uow, criteria, uow.now(), paging)
     return paging.page([ledger_row(line) for line in lines])
+
+
+class DueClockView(BaseModel):
+    """An open clock of the unit, with the case and suspect it belongs to (今日工作)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(x.DUE_CLOCK))
+
+    clock_id: UUID
+    kind: str
+    subject: str | None
+    trigger_on: date
+    due_on: date = Field(description="The last day (Asia/Shanghai), holidays counted.")
+    closes_at: datetime = Field(description="The exclusive close: 00:00 after the due day.")
+    provisional: bool = Field(description="Counted on a guessed calendar: recounted on loading.")
+    missing_years: list[int] = Field(description="The years without an official calendar.")
+    urgency: Urgency = Field(
+        description="`overdue` (open past its close), `due_today`, `approaching` (due within "
+        "`approaching_days` days after today), or `later`; legal days, Asia/Shanghai."
+    )
+    case_id: UUID
+    transfer_number: str
+    district: str
+    suspect_id: UUID | None = Field(description="Null for the case's review period.")
+    suspect_name: str | None = Field(description="Null for the case's review period.")
+
+
+@router.get(
+    "/deadlines",
+    summary="Today's work (今日工作): the unit's open clocks by legal due day, overdue first",
+    description="Every open statutory clock of the caller's unit — each suspect's (rights "
+    "notification, letter, assignment, file review, …) and each case's review period — "
+    "ordered by (due_on, closes_at, clock_id), so what is overdue comes first, then what is "
+    "due today, then what approaches. `due_to` keeps those due on or before a day (e.g. "
+    "tomorrow, for what needs doing now). Each item's `urgency` is judged at the time of the "
+    "request.",
+)
+async def get_deadlines(
+    staff: Staff,
+    uow: UnitOfWorkDep,
+    paging: Paging,
+    due_to: Annotated[
+        ApiDate | None,
+        Query(description="Only clocks due on or before this day (Asia/Shanghai)."),
+    ] = None,
+    approaching_days: Annotated[
+        int,
+        Query(ge=1, le=30, description="Days after today that count as approaching."),
+    ] = 1,
+) -> Page[DueClockView]:
+    now = uow.now()
+    rows = await uow.cases.open_clocks(staff.agency or "", paging, due_to=due_to)
+    return paging.page(
+        [
+            DueClockView(
+                clock_id=row.clock_id,
+                kind=row.kind,
+                subject=row.subject,
+                trigger_on=row.trigger_on,
+                due_on=row.due_on,
+                closes_at=row.closes_at,
+                provisional=row.provisional,
+                missing_years=row.missing_years,
+                urgency=urgency(row.due_on, row.closes_at, now, approaching_days),
+                case_id=row.case_id,
+                transfer_number=row.transfer_number,
+                district=row.district,
+                suspect_id=row.suspect_id,
+                suspect_name=uow.cases.suspect_name(row) if row.suspect_id else None,
+            )
+            for row in rows
+        ]
+    )
 
 
 class ClockRateView(BaseModel):

@@ -877,6 +877,42 @@ class CaseRepository:
             query = page.keyset(query, order)
         return list((await self._session.execute(query)).all())
 
+    async def open_clocks(
+        self, procuratorate_unit: str, page: PageRequest, *, due_to: date | None = None
+    ) -> list[Any]:
+        """One page of the unit's open clocks (the suspects' and the cases' review periods),
+        by (due day, close, clock id), with the case and suspect they belong to: today's work
+        as a query. Walks ``ix_clocks_open_due`` (open clocks only, by due day), so the cost
+        follows the open clocks, not the history."""
+        order = [clocks.c.due_on, clocks.c.closes_at, clocks.c.clock_id]
+        query = (
+            sa.select(
+                clocks.c.clock_id,
+                clocks.c.kind,
+                clocks.c.subject,
+                clocks.c.trigger_on,
+                clocks.c.due_on,
+                clocks.c.closes_at,
+                clocks.c.provisional,
+                clocks.c.missing_years,
+                cases.c.case_id,
+                cases.c.transfer_number,
+                cases.c.district,
+                suspects.c.suspect_id,
+                suspects.c.name,
+            )
+            .join(cases, cases.c.case_id == clocks.c.case_id)
+            .outerjoin(suspects, suspects.c.suspect_id == clocks.c.suspect_id)
+            .where(
+                cases.c.procuratorate_unit == procuratorate_unit,
+                clocks.c.met_at.is_(None),
+                sa.func.coalesce(clocks.c.outcome, "") != ClockOutcome.CANCELLED.value,
+            )
+        )
+        if due_to is not None:
+            query = query.where(clocks.c.due_on <= due_to)
+        return await page.fetch(self._session, query, order)
+
     def suspect_name(self, row: Any) -> str:
         """A suspect's name, opened (``row``: a suspects row or a ledger row)."""
         return open_name(self._cipher, row)

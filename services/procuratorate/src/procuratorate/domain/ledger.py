@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from functools import partial
 from uuid import UUID
 
@@ -169,6 +170,30 @@ def clock_overdue(
         ClockRecord(kind="", closes_at=closes_at, met_at=met_at, cancelled=outcome == "cancelled"),
         now,
     )
+
+
+class Urgency(StrEnum):
+    """How pressing an open clock is on a given legal day (今日工作): past its deadline, due
+    that very day, due within the next few days, or later."""
+
+    OVERDUE = "overdue"
+    DUE_TODAY = "due_today"
+    APPROACHING = "approaching"
+    LATER = "later"
+
+
+def urgency(due_on: date, closes_at: datetime, now: datetime, approaching_days: int) -> Urgency:
+    """An open clock's urgency at ``now``. Overdue is the statistics' rule (open at or after
+    its exclusive close, the 00:00 after the due day); the other states count legal
+    (Asia/Shanghai) days, as the deadline itself is a legal day."""
+    if now >= closes_at:
+        return Urgency.OVERDUE
+    today = now.astimezone(LEGAL_TIMEZONE).date()
+    if due_on <= today:
+        return Urgency.DUE_TODAY
+    if (due_on - today).days <= approaching_days:
+        return Urgency.APPROACHING
+    return Urgency.LATER
 
 
 def current_defender(
