@@ -24,6 +24,14 @@ class SignInFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Tokens:
+    """What a sign-in or a refresh leaves in the session."""
+
+    access_token: str
+    refresh_token: str | None
+
+
+@dataclass(frozen=True)
 class PendingSignIn:
     state: str
     nonce: str
@@ -108,8 +116,8 @@ class OidcClient:
         )
         return f"{endpoint}?{query}"
 
-    async def exchange(self, code: str, pending: PendingSignIn) -> str:
-        """The access token for ``code``, after the ID token is checked."""
+    async def exchange(self, code: str, pending: PendingSignIn) -> Tokens:
+        """The tokens for ``code``, after the ID token is checked."""
         metadata = await self.metadata()
         form = {
             "grant_type": "authorization_code",
@@ -118,6 +126,48 @@ class OidcClient:
             "client_id": self.client_id,
             "code_verifier": pending.verifier,
         }
+        tokens = await self._token_request(metadata, form, refused="身份提供方拒绝了登录码")
+        access, id_token = tokens.get("access_token"), tokens.get("id_token")
+        if not isinstance(access, str) or not isinstance(id_token, str):
+            raise SignInFailed("身份提供方未返回令牌")
+        await self._check_id_token(id_token, pending, metadata)
+        return Tokens(access, _optional_str(tokens.get("refresh_token")))
+
+    async def refresh(self, refresh_token: str) -> Tokens:
+        """New tokens for a refresh token (RFC 6749 §6). A provider that rotates refresh
+        tokens sends a new one; one that does not leaves the old one in force."""
+        metadata = await self.metadata()
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": self.client_id,
+        }
+        tokens = await self._token_request(metadata, form, refused="身份提供方拒绝了续期")
+        access = tokens.get("access_token")
+        if not isinstance(access, str):
+            raise SignInFailed("身份提供方未返回令牌")
+        return Tokens(access, _optional_str(tokens.get("refresh_token")) or refresh_token)
+
+    async def end_session_url(self, post_logout_redirect_uri: str) -> str | None:
+        """Where to send the browser so the provider ends its own session too (OpenID Connect
+        RP-Initiated Logout); None when the provider advertises no such endpoint or cannot be
+        reached: the console's own session is ended either way."""
+        try:
+            endpoint = (await self.metadata()).get("end_session_endpoint")
+        except SignInFailed:
+            return None
+        if not isinstance(endpoint, str) or not endpoint:
+            return None
+        # client_id rather than id_token_hint: the ID token is not kept (the session is one
+        # cookie, and the ID token would take a third of its room).
+        query = urlencode(
+            {"client_id": self.client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
+        )
+        return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
+
+    async def _token_request(
+        self, metadata: dict[str, Any], form: dict[str, str], *, refused: str
+    ) -> dict[str, Any]:
         if self._secret:
             form["client_secret"] = self._secret
         try:
@@ -125,13 +175,14 @@ class OidcClient:
         except httpx.HTTPError as exc:
             raise SignInFailed(f"身份提供方无法访问（{type(exc).__name__}）") from None
         if response.status_code != 200:
-            raise SignInFailed("身份提供方拒绝了登录码")
-        tokens = response.json()
-        access, id_token = tokens.get("access_token"), tokens.get("id_token")
-        if not isinstance(access, str) or not isinstance(id_token, str):
+            raise SignInFailed(refused)
+        try:
+            tokens = response.json()
+        except ValueError:
+            raise SignInFailed("身份提供方的回答无法解析") from None
+        if not isinstance(tokens, dict):
             raise SignInFailed("身份提供方未返回令牌")
-        await self._check_id_token(id_token, pending, metadata)
-        return access
+        return tokens
 
     async def _check_id_token(
         self, id_token: str, pending: PendingSignIn, metadata: dict[str, Any]
@@ -154,3 +205,18 @@ class OidcClient:
             raise SignInFailed(f"ID 令牌无效（{type(exc).__name__}）") from None
         if not secrets.compare_digest(str(claims.get("nonce", "")), pending.nonce):
             raise SignInFailed("ID 令牌的 nonce 不符")
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def expires_at(token: str) -> float | None:
+    """The ``exp`` of a JWT access token, read without checking it (it is checked as the
+    services check it, before any use); None when it has none or is not a JWT."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, int | float) else None

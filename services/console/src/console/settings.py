@@ -84,6 +84,12 @@ class ConsoleSettings(BaseSettings):
         None, description="only for a confidential client; PKCE is used either way"
     )
     oidc_scopes: str = "openid profile"
+    oidc_refresh_margin_seconds: int = Field(
+        60,
+        ge=0,
+        description="an access token this close to its expiry is renewed with the refresh "
+        "token (when the provider gave one) before the page calls an API",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8104",
         description="the console's address as browsers reach it (the redirect URI is "

@@ -3,6 +3,7 @@ pages marked ``no-store``, form checks (CSRF) and the APIs' problems mapped onto
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from console.api import ApiClients, ApiProblem, UserApi
 from console.labels import zh
+from console.oidc import OidcClient, SignInFailed, expires_at
 from console.session import SessionStore, csrf_matches, new_csrf_token
 from console.settings import ConsoleSettings
 from service_runtime.security.principal import Principal, Role
@@ -147,12 +149,15 @@ async def visit(request: Request) -> Visit:
     session.setdefault("csrf", new_csrf_token())
     principal = None
     token = session.get("token")
+    if isinstance(token, str) and app.state.oidc is not None:
+        token = await _renewed(app.state.oidc, settings, session, token)
     if isinstance(token, str):
         try:
             principal = await verifier.verify(token)
         except InvalidToken:
             # Expired or no longer trusted: the person signs in again.
             session.pop("token", None)
+            session.pop("refresh_token", None)
             token = None
     return Visit(
         request=request,
@@ -162,6 +167,31 @@ async def visit(request: Request) -> Visit:
         principal=principal,
         api=clients.as_user(token if principal else None),
     )
+
+
+async def _renewed(
+    oidc: OidcClient, settings: ConsoleSettings, session: dict[str, Any], token: str
+) -> str | None:
+    """The session's access token, renewed with its refresh token when it expires within the
+    margin: a page must not call an API with a token that runs out on the way. A refused
+    renewal ends the session (the person signs in again); without a refresh token the access
+    token serves until it expires."""
+    refresh_token = session.get("refresh_token")
+    if not isinstance(refresh_token, str):
+        return token
+    expiry = expires_at(token)
+    if expiry is not None and expiry - time.time() > settings.oidc_refresh_margin_seconds:
+        return token
+    try:
+        renewed = await oidc.refresh(refresh_token)
+    except SignInFailed:
+        session.pop("token", None)
+        session.pop("refresh_token", None)
+        session["flash"] = "登录已过期，请重新登录。"
+        return None
+    session["token"] = renewed.access_token
+    session["refresh_token"] = renewed.refresh_token
+    return renewed.access_token
 
 
 async def form_visit(request: Request) -> Visit:

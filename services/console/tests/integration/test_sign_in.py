@@ -19,7 +19,7 @@ import jwt
 import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI, Form, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 
@@ -36,10 +36,14 @@ CONSOLE = "https://console.test"
 class Provider:
     """An OIDC provider that remembers each code's PKCE challenge and nonce."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, end_session: bool = True, access_ttl: int = 600) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.issuer = ""
         self.codes: dict[str, dict[str, str]] = {}
+        self.end_session = end_session
+        self.access_ttl = access_ttl
+        self.refresh_tokens: set[str] = set()
+        self.refreshed = 0
         self.app = FastAPI()
         self.app.get("/.well-known/openid-configuration")(self.discovery)
         self.app.get("/authorize")(self.authorize)
@@ -47,12 +51,15 @@ class Provider:
         self.app.get("/jwks")(self.jwks)
 
     async def discovery(self) -> dict[str, str]:
-        return {
+        found = {
             "issuer": self.issuer,
             "authorization_endpoint": f"{self.issuer}/authorize",
             "token_endpoint": f"{self.issuer}/token",
             "jwks_uri": f"{self.issuer}/jwks",
         }
+        if self.end_session:
+            found["end_session_endpoint"] = f"{self.issuer}/logout"
+        return found
 
     async def authorize(self, request: Request) -> RedirectResponse:
         query = request.query_params
@@ -65,36 +72,42 @@ class Provider:
         }
         return RedirectResponse(f"{query['redirect_uri']}?code={code}&state={query['state']}")
 
-    async def token(
-        self,
-        grant_type: str = Form(),
-        code: str = Form(),
-        code_verifier: str = Form(),
-        redirect_uri: str = Form(),
-        client_id: str = Form(),
-    ) -> JSONResponse:
-        issued = self.codes.pop(code, None)
+    async def token(self, request: Request) -> JSONResponse:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if form.get("client_id") != CLIENT_ID:
+            return JSONResponse({"error": "invalid_client"}, status_code=401)
+        if form.get("grant_type") == "refresh_token":
+            # Rotation: each refresh token is good once.
+            if form.get("refresh_token") not in self.refresh_tokens:
+                return JSONResponse({"error": "invalid_grant"}, status_code=400)
+            self.refresh_tokens.discard(form["refresh_token"])
+            self.refreshed += 1
+            return JSONResponse(self.tokens(None))
+        issued = self.codes.pop(form.get("code", ""), None)
         if (
-            grant_type != "authorization_code"
+            form.get("grant_type") != "authorization_code"
             or issued is None
-            or s256(code_verifier) != issued["challenge"]
-            or redirect_uri != issued["redirect_uri"]
-            or client_id != CLIENT_ID
+            or s256(form.get("code_verifier", "")) != issued["challenge"]
+            or form.get("redirect_uri") != issued["redirect_uri"]
         ):
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
-        return JSONResponse(
+        return JSONResponse(self.tokens(issued["nonce"]))
+
+    def tokens(self, nonce: str | None) -> dict[str, str]:
+        refresh = uuid.uuid4().hex
+        self.refresh_tokens.add(refresh)
+        access = self.sign(
             {
-                "access_token": self.sign(
-                    {
-                        "aud": LOCAL_AUDIENCE,
-                        "role": "procuratorate_staff",
-                        "agency": "天津市河东区人民检察院",
-                    }
-                ),
-                "id_token": self.sign({"aud": CLIENT_ID, "nonce": issued["nonce"]}),
-                "token_type": "Bearer",
+                "aud": LOCAL_AUDIENCE,
+                "role": "procuratorate_staff",
+                "agency": "天津市河东区人民检察院",
+                "exp": int(time.time()) + self.access_ttl,
             }
         )
+        found = {"access_token": access, "token_type": "Bearer", "refresh_token": refresh}
+        if nonce is not None:
+            found["id_token"] = self.sign({"aud": CLIENT_ID, "nonce": nonce})
+        return found
 
     async def jwks(self) -> dict[str, Any]:
         public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
@@ -135,8 +148,10 @@ async def console(settings: ConsoleSettings) -> AsyncIterator[httpx.AsyncClient]
 
 
 @contextlib.asynccontextmanager
-async def production_console() -> AsyncIterator[tuple[httpx.AsyncClient, ConsoleSettings]]:
-    provider = Provider()
+async def production_console(
+    provider: Provider | None = None,
+) -> AsyncIterator[tuple[httpx.AsyncClient, ConsoleSettings]]:
+    provider = provider or Provider()
     async with serving(provider.app) as issuer:
         provider.issuer = issuer
         settings = ConsoleSettings(
@@ -195,6 +210,59 @@ async def test_a_callback_with_another_state_is_refused() -> None:
         forged = callback.removeprefix(CONSOLE).replace("state=", "state=x")
         refused = await client.get(forged)
         assert refused.status_code == 400
+        assert (await client.get("/")).headers["location"] == "/signin"
+
+
+async def _signed_in(client: httpx.AsyncClient) -> None:
+    callback, _ = await _authorize(client)
+    assert (await client.get(callback.removeprefix(CONSOLE))).status_code == 200
+
+
+async def test_an_access_token_near_its_expiry_is_renewed_with_the_refresh_token() -> None:
+    provider = Provider(access_ttl=30)  # inside the console's 60 s margin
+    async with production_console(provider) as (client, _):
+        await _signed_in(client)
+        provider.access_ttl = 600
+        assert (await client.get("/")).headers["location"] == "/procuratorate/today"
+        assert provider.refreshed == 1
+        # The renewed token (and the rotated refresh token) are the session's now: good for
+        # ten minutes, the next page renews nothing.
+        assert (await client.get("/")).headers["location"] == "/procuratorate/today"
+        assert provider.refreshed == 1
+
+
+async def test_a_refused_renewal_sends_the_person_back_to_sign_in() -> None:
+    provider = Provider(access_ttl=30)
+    async with production_console(provider) as (client, _):
+        await _signed_in(client)
+        provider.refresh_tokens.clear()  # revoked at the provider
+        assert (await client.get("/")).headers["location"] == "/signin"
+        page = await client.get("/signin")
+        assert "登录已过期，请重新登录。" in page.text
+        assert (await client.get("/")).headers["location"] == "/signin"
+
+
+async def test_sign_out_ends_the_console_session_and_then_the_providers() -> None:
+    async with production_console() as (client, settings):
+        await _signed_in(client)
+        page = await client.get("/signin")
+        out = await client.post("/signout", data={"csrf": _csrf(page.text)})
+        assert out.status_code == 200
+        end_session = (
+            f"{settings.oidc_issuer}/logout?client_id={CLIENT_ID}"
+            "&amp;post_logout_redirect_uri=https%3A%2F%2Fconsole.test%2Fsignin"
+        )
+        assert f'content="0;url={end_session}"' in out.text
+        assert out.headers["cache-control"] == "no-store"
+        assert (await client.get("/")).headers["location"] == "/signin"
+
+
+async def test_sign_out_without_the_providers_logout_endpoint_ends_the_console_session() -> None:
+    async with production_console(Provider(end_session=False)) as (client, _):
+        await _signed_in(client)
+        page = await client.get("/signin")
+        out = await client.post("/signout", data={"csrf": _csrf(page.text)})
+        assert out.status_code == 303 and out.headers["location"] == "/signin"
         assert (await client.get("/")).headers["location"] == "/signin"
 
 

@@ -3,6 +3,7 @@ local sign-in issuing a token for a chosen role with the published development k
 
 from __future__ import annotations
 
+import html
 import uuid
 from datetime import timedelta
 from typing import Annotated
@@ -120,14 +121,14 @@ async def oidc_callback(request: Request, current: VisitDep) -> Response:
         failure = "身份提供方未完成登录：" + request.query_params.get("error", "未知原因")
     if failure is None and code is not None and pending is not None:
         try:
-            token = await oidc.exchange(code, pending)
-            await request.app.state.verifier.verify(token)
+            tokens = await oidc.exchange(code, pending)
+            await request.app.state.verifier.verify(tokens.access_token)
         except SignInFailed as exc:
             failure = str(exc)
         except InvalidToken:
             failure = "访问令牌不被平台接受。"
         else:
-            _start_session(current, token)
+            _start_session(current, tokens.access_token, tokens.refresh_token)
     response: Response
     if failure is not None:
         response = current.render("signin.html", status=400, oidc=True, errors={"": [failure]})
@@ -147,15 +148,36 @@ async def oidc_callback(request: Request, current: VisitDep) -> Response:
 
 @router.post("/signout")
 async def signout(current: FormDep) -> Response:
+    """Ends the console's session (the token leaves the cookie) and, when the provider offers
+    RP-initiated logout, sends the browser on to end the provider's session as well."""
     current.session.clear()
     current.session["csrf"] = new_csrf_token()
-    response = current.redirect("/signin")
-    return response
+    oidc: OidcClient | None = current.request.app.state.oidc
+    end_session = None
+    if oidc is not None:
+        end_session = await oidc.end_session_url(
+            current.settings.public_url.rstrip("/") + "/signin"
+        )
+    if end_session is None:
+        return current.redirect("/signin")
+    # A page that moves on rather than a redirect: the Content-Security-Policy's form-action
+    # 'self' would stop a form's redirect to the provider's origin.
+    target = html.escape(end_session, quote=True)
+    return current.finish(
+        HTMLResponse(
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f'<meta http-equiv="refresh" content="0;url={target}"><title>已退出</title></head>'
+            f'<body><p>已退出控制台。<a href="{target}" data-testid="end-session">'
+            "继续退出统一身份认证</a></p></body></html>"
+        )
+    )
 
 
-def _start_session(current: Visit, token: str) -> None:
+def _start_session(current: Visit, token: str, refresh_token: str | None = None) -> None:
     current.session.clear()
     current.session["token"] = token
+    if refresh_token:
+        current.session["refresh_token"] = refresh_token
     # A fresh CSRF token per sign-in: one seen before signing in is worth nothing after.
     current.session["csrf"] = new_csrf_token()
 
