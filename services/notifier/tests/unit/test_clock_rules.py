@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+
 from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
@@ -22,7 +24,7 @@ from defense_schemas.vocabulary import (
     ResponsibleParty,
     TerminationReason,
 )
-from legal_calendar import load_bundled_calendar
+from legal_calendar import legal_date, load_bundled_calendar
 from legal_calendar.deadlines import (
     APPLICATION_ASSIGNMENT,
     APPLICATION_REVIEW,
@@ -257,6 +259,52 @@ def test_indictment_meets_review_period_and_cancels_pending_opinions() -> None:
         (review, True),
         (opinion, False),
     }
+
+
+@pytest.mark.parametrize(
+    "kind", [ProceduralDecisionKind.NON_PROSECUTION, ProceduralDecisionKind.JURISDICTION_CHANGE]
+)
+def test_a_case_leaving_this_procuratorate_cancels_its_suspects_duties(
+    kind: ProceduralDecisionKind,
+) -> None:
+    """Non-prosecution or a change of jurisdiction: the letter, the assignment, the rights
+    notification and a file review are no longer owed here; another suspect's are."""
+    ending = {
+        ClockKey(ClockKind.NOTICE_DISPATCH, ex.LI),
+        ClockKey(ClockKind.ASSIGNMENT, ex.LI),
+        ClockKey(ClockKind.RIGHTS_NOTIFICATION, ex.LI),
+        ClockKey(ClockKind.FILE_REVIEW, ex.LI, "request-1"),
+    }
+    others = {ClockKey(ClockKind.NOTICE_DISPATCH, ex.ZHANG)}
+    event = pr.ProceduralDecisionMade(
+        decision_id=ex.example_id("d"),
+        kind=kind,
+        suspect_ids=(ex.LI,),
+        decided_at=ex.at(30),
+        receiving_unit="天津市河西区人民检察院"
+        if kind is ProceduralDecisionKind.JURISDICTION_CHANGE
+        else None,
+    )
+    changes = clock_changes(event, CaseView(open_clocks=ending | others), CAL)
+    assert {c.key for c in changes} == ending
+    assert all(isinstance(c, Stop) and not c.duty_done for c in changes)
+    # Not yet due, the duty is cancelled; past its period, it lapsed: a breach on record.
+    stop = changes[0]
+    assert isinstance(stop, Stop)
+    assert stop_outcome(stop, legal_date(stop.at)) is ClockOutcome.CANCELLED
+    assert stop_outcome(stop, legal_date(stop.at) - timedelta(days=1)) is ClockOutcome.LAPSED
+
+
+def test_a_return_for_supplementary_investigation_keeps_the_letter_owed() -> None:
+    letter = ClockKey(ClockKind.NOTICE_DISPATCH, ex.LI)
+    event = pr.ProceduralDecisionMade(
+        decision_id=ex.example_id("d"),
+        kind=ProceduralDecisionKind.RETURN_FOR_SUPPLEMENTARY_INVESTIGATION,
+        suspect_ids=(ex.LI,),
+        decided_at=ex.at(30),
+        supplementary_investigation_round=1,
+    )
+    assert clock_changes(event, CaseView(open_clocks={letter}), CAL) == []
 
 
 def test_counsel_retained_cancels_the_letter_and_the_assignment() -> None:

@@ -306,9 +306,13 @@ async def test_ledger_filters_statistics_and_xlsx(
         ("赵五", "none", ["visual_hearing_or_speech_disability"]),
     ]
     assert rows[0]["current_defender"]["name"] == "钱律师"
-    # The first case's rights notifications and review period are open past their deadlines;
-    # the deaf suspect's letter was due 3 days after the rights notification and never sent.
-    assert [r["overdue"] for r in rows] == [True, True, True]
+    # The first case's rights notifications and review period are open past their deadlines.
+    # The deaf suspect's letter was due 3 days after the rights notification and never sent;
+    # the non-prosecution ended the duty, so it is no longer overdue but lapsed: a breach on
+    # record, not a letter still owed.
+    assert [r["overdue"] for r in rows] == [True, True, False]
+    letter = next(c for c in rows[2]["clocks"] if c["kind"] == "notice_dispatch")
+    assert letter["outcome"] == "lapsed"
 
     async def names(**params: Any) -> list[str]:
         response = await client.get("/ledger", params={"district": district, **params})
@@ -318,8 +322,8 @@ async def test_ledger_filters_statistics_and_xlsx(
     assert await names(status="retained") == ["王小明"]
     assert await names(received_from="2026-04-01", received_to="2026-04-30") == ["赵五"]
     assert await names(received_to="2026-03-02") == ["王小明", "李四"]
-    assert await names(overdue="true") == ["王小明", "李四", "赵五"]
-    assert await names(overdue="false") == []
+    assert await names(overdue="true") == ["王小明", "李四"]
+    assert await names(overdue="false") == ["赵五"]
     # The overdue filter is a predicate of the query: a page reads its limit and one row more,
     # not every row after the cursor.
     read: list[int] = []
@@ -359,7 +363,10 @@ async def test_ledger_filters_statistics_and_xlsx(
     # One review period per case, though the first case has two suspects.
     review = clocks["review_period"]
     assert (review["settled"], review["on_time"], review["overdue_open"]) == (1, 1, 1)
-    assert clocks["notice_dispatch"]["on_time_rate"] == 1.0
+    # The minor's letter went in time; the deaf suspect's lapsed after its breach and counts
+    # as settled late.
+    letters = clocks["notice_dispatch"]
+    assert (letters["settled"], letters["on_time"], letters["overdue_open"]) == (2, 1, 0)
     assert [(g["district"], g["period"], g["statistics"]["suspects"]) for g in stats["groups"]] == [
         (district, "2026-03", 2),
         (district, "2026-04", 1),

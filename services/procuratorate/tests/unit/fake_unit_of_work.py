@@ -391,11 +391,12 @@ class FakeCases:
                 )
             ):
                 continue
-            if cancel:
-                c.outcome = ClockOutcome.CANCELLED.value
-            else:
-                met = c.closes_at > at
-                c.outcome = ClockOutcome.MET.value if met else ClockOutcome.MET_LATE.value
+            in_time, late = (
+                (ClockOutcome.CANCELLED, ClockOutcome.LAPSED)
+                if cancel
+                else (ClockOutcome.MET, ClockOutcome.MET_LATE)
+            )
+            c.outcome = (in_time if c.closes_at > at else late).value
             c.met_at = at
             outcomes.append(c.outcome)
         return outcomes

@@ -28,6 +28,7 @@ from defense_schemas.events.procuratorate import (
 from defense_schemas.vocabulary import (
     ClockKind,
     ClockOutcome,
+    DefenseStatus,
     Ground,
     OpinionResponse,
     PersonRole,
@@ -39,6 +40,7 @@ from legal_calendar.deadlines import RIGHTS_NOTIFICATION
 from procuratorate.domain.clocks import review_period
 from procuratorate.domain.commands import DecideProcedure
 from procuratorate.domain.defense_path import RuleViolation, StateConflict
+from procuratorate.domain.statistics import ClockRecord, SuspectRecord, compute_statistics
 from procuratorate.workflow import defense_work, proceedings
 from procuratorate.workflow.rights import notify_rights
 from service_runtime.errors import Conflict, InvalidInput
@@ -201,6 +203,81 @@ async def test_indictment_hands_each_suspect_over_with_the_defense_lawyer() -> N
     assert handed.defender is not None and handed.defender.assignment_id == assignment
     assert case.review_status == "indicted"
     assert review_clocks(uow)[0].outcome == ClockOutcome.MET.value
+
+
+@pytest.mark.parametrize(
+    "kind", [ProceduralDecisionKind.NON_PROSECUTION, ProceduralDecisionKind.JURISDICTION_CHANGE]
+)
+async def test_a_case_leaving_this_procuratorate_cancels_its_suspects_open_duties(
+    kind: ProceduralDecisionKind,
+) -> None:
+    """Left open, a letter no longer owed would be overdue on the board for ever."""
+    uow, case, suspect = await a_case(Ground.MINOR, birth_date="2010-01-01")
+    for duty in (ClockKind.RIGHTS_NOTIFICATION, ClockKind.NOTICE_DISPATCH):
+        await uow.cases.start_clock(
+            case_id=case.case_id,
+            suspect_id=suspect.suspect_id,
+            kind=duty,
+            started_at=RECEIVED,
+            period=RIGHTS_NOTIFICATION.period,
+        )
+    receiving = (
+        "天津市河西区人民检察院" if kind is ProceduralDecisionKind.JURISDICTION_CHANGE else None
+    )
+    await proceedings.decide_procedure(
+        uow,  # type: ignore[arg-type]
+        DecideProcedure(case.case_id, kind, receiving_unit=receiving),
+    )
+    for duty in (ClockKind.RIGHTS_NOTIFICATION, ClockKind.NOTICE_DISPATCH):
+        assert uow.cases.open_clocks(suspect.suspect_id, duty) == []
+    suspect_clocks = [c for c in uow.cases.clocks if c.suspect_id == suspect.suspect_id]
+    assert {c.outcome for c in suspect_clocks} == {ClockOutcome.CANCELLED.value}
+    assert review_clocks(uow)[0].outcome == ClockOutcome.MET.value
+
+
+async def test_a_duty_that_falls_away_after_its_breach_lapses_and_stays_a_breach() -> None:
+    """The letter was due by 5 March and never sent; the case is not prosecuted on 9 March:
+    the letter is no longer owed, but the statistics keep the breach."""
+    uow, case, suspect = await a_case(Ground.MINOR, birth_date="2010-01-01")
+    await uow.cases.start_clock(
+        case_id=case.case_id,
+        suspect_id=suspect.suspect_id,
+        kind=ClockKind.NOTICE_DISPATCH,
+        started_at=RECEIVED,
+        period=RIGHTS_NOTIFICATION.period,
+    )
+    uow.now_is = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
+    await proceedings.decide_procedure(
+        uow,  # type: ignore[arg-type]
+        DecideProcedure(case.case_id, ProceduralDecisionKind.NON_PROSECUTION),
+    )
+    (letter,) = [c for c in uow.cases.clocks if c.kind == ClockKind.NOTICE_DISPATCH.value]
+    assert letter.outcome == ClockOutcome.LAPSED.value
+    record = ClockRecord(
+        kind=letter.kind,
+        closes_at=letter.closes_at,
+        met_at=letter.met_at,
+        cancelled=letter.outcome == ClockOutcome.CANCELLED.value,
+    )
+    stats = compute_statistics(
+        [SuspectRecord("河东区", DefenseStatus.NONE, True, clocks=(record,))], uow.now_is
+    )
+    (rate,) = stats.clocks
+    assert (rate.settled, rate.on_time, rate.overdue_open) == (1, 0, 0)
+
+
+async def test_a_return_for_supplementary_investigation_keeps_the_letter_owed() -> None:
+    uow, case, suspect = await a_case(Ground.MINOR, birth_date="2010-01-01")
+    await uow.cases.start_clock(
+        case_id=case.case_id,
+        suspect_id=suspect.suspect_id,
+        kind=ClockKind.NOTICE_DISPATCH,
+        started_at=RECEIVED,
+        period=RIGHTS_NOTIFICATION.period,
+    )
+    kind = ProceduralDecisionKind.RETURN_FOR_SUPPLEMENTARY_INVESTIGATION
+    await proceedings.decide_procedure(uow, DecideProcedure(case.case_id, kind))  # type: ignore[arg-type]
+    assert len(uow.cases.open_clocks(suspect.suspect_id, ClockKind.NOTICE_DISPATCH)) == 1
 
 
 async def test_a_court_or_a_receiving_unit_is_given_exactly_for_its_decision() -> None:

@@ -150,6 +150,19 @@ APPLICATION_ASSIGNMENT = StatutoryPeriod(
 )
 
 
+DECISIONS_ENDING_THE_STAGE_HERE = frozenset({"non_prosecution", "jurisdiction_change"})
+"""Procedural decisions (``ProceduralDecisionKind`` values) after which the case is no longer
+this procuratorate's to review: non-prosecution ends the proceedings (CPL Art. 177; the aid
+ends with them, LAL Art. 48), a change of jurisdiction hands the case to a unit that informs
+the suspect and counts its own periods from its own receipt (CPL Art. 34)."""
+
+PERIODS_ENDING_WITH_THE_STAGE = (RIGHTS_NOTIFICATION, LETTER, ASSIGNMENT, FILE_REVIEW)
+"""A suspect's periods that fall away (cancelled) on such a decision, in every service that
+watches them. Left open, a letter no longer owed would show as overdue on the boards and in
+the statistics for ever. (The review period itself ends met by the decision; the written
+opinion's falls away with it.)"""
+
+
 class LetterTrigger(StrEnum):
     """What starts the letter period (besides a newly found ground, whose clock is named by
     the ground itself)."""

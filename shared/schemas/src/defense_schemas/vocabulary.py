@@ -609,9 +609,12 @@ class ResponsibleParty(StrEnum):
 
 
 class ClockOutcome(StrEnum):
-    """How a clock ended: `met` on time, `met_late` after a breach, or `cancelled` because the
-    duty fell away (e.g. counsel retained before the letter was due)."""
+    """How a clock ended: `met` on time, `met_late` after a breach, `cancelled` because the
+    duty fell away before it was due (e.g. counsel retained before the letter was due), or
+    `lapsed` because it fell away after its period had closed unmet (e.g. the case was not
+    prosecuted days after the letter was due): no longer owed, but a breach on record."""
 
     MET = "met"
     MET_LATE = "met_late"
     CANCELLED = "cancelled"
+    LAPSED = "lapsed"

@@ -75,8 +75,10 @@ from legal_calendar.deadlines import (
     APPLICATION_ASSIGNMENT,
     APPLICATION_REVIEW,
     ASSIGNMENT,
+    DECISIONS_ENDING_THE_STAGE_HERE,
     FILE_REVIEW,
     LETTER,
+    PERIODS_ENDING_WITH_THE_STAGE,
     RIGHTS_NOTIFICATION,
     AfterTermination,
     closed_by,
@@ -123,7 +125,8 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Stop:
-    """End the clock: the duty was done (`met`), or it fell away (`cancelled`)."""
+    """End the clock: the duty was done (`met`), or it fell away (`cancelled`; `lapsed` when
+    that was after the period had closed)."""
 
     key: ClockKey
     duty_done: bool
@@ -830,14 +833,30 @@ def _procedural_decision(view: CaseView, event: pr.ProceduralDecisionMade) -> li
         at=at,
         reason=f"review ended by {event.kind.value}",
     )
+    if event.kind.value in DECISIONS_ENDING_THE_STAGE_HERE:
+        suspects = set(event.suspect_ids)
+        ending = [
+            key
+            for period in PERIODS_ENDING_WITH_THE_STAGE
+            for key in _open_of_kind(view, ClockKind(period.name))
+            if key.suspect_id in suspects
+        ]
+        changes += _stop_open(
+            view,
+            ending,
+            duty_done=False,
+            at=at,
+            reason=f"the case is no longer this procuratorate's: {event.kind.value}",
+        )
     return changes
 
 
 def stop_outcome(stop: Stop, due_on: date) -> ClockOutcome:
     """Met on time if done before the period closed (00:00 after the due day), else late."""
+    in_time = stop.at < closes_at(due_on)
     if not stop.duty_done:
-        return ClockOutcome.CANCELLED
-    return ClockOutcome.MET if stop.at < closes_at(due_on) else ClockOutcome.MET_LATE
+        return ClockOutcome.CANCELLED if in_time else ClockOutcome.LAPSED
+    return ClockOutcome.MET if in_time else ClockOutcome.MET_LATE
 
 
 class Alert(StrEnum):

@@ -135,8 +135,12 @@ def _stop(
     batch: ProjectionBatch, publisher: EventPublisher, envelope: Envelope, change: Stop, row: Row
 ) -> Envelope:
     outcome = stop_outcome(change, row["due_on"])
-    if outcome is ClockOutcome.MET and row["breached_at"] is not None:
-        outcome = ClockOutcome.MET_LATE  # a breach was announced; the record must agree
+    if row["breached_at"] is not None:
+        # A breach was announced; the record must agree.
+        outcome = {
+            ClockOutcome.MET: ClockOutcome.MET_LATE,
+            ClockOutcome.CANCELLED: ClockOutcome.LAPSED,
+        }.get(outcome, outcome)
     batch.change_clock(
         envelope.case_id,
         change.key,

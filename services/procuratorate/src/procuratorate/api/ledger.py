@@ -86,7 +86,7 @@ class LedgerClockView(BaseModel):
     provisional: bool = Field(description="Counted on a guessed calendar: recounted on loading.")
     missing_years: list[int] = Field(description="The years without an official calendar.")
     met_at: datetime | None
-    outcome: str | None = Field(description="met, met_late, cancelled; null while open.")
+    outcome: str | None = Field(description="met, met_late, cancelled, lapsed; null while open.")
     overdue: bool = Field(description="Open past its deadline now.")
 
 

@@ -1012,7 +1012,8 @@ class CaseRepository:
         cancel: bool = False,
     ) -> list[str]:
         """Close the open clocks of `kind` (for a suspect, a case or a subject): met, met late,
-        or cancelled when the duty fell away. Returns the outcomes given."""
+        or — when the duty fell away — cancelled, or lapsed if its period had already closed
+        (a breach stays on record). Returns the outcomes given."""
         conditions = [clocks.c.kind == kind.value, clocks.c.outcome.is_(None)]
         if case_id is not None:
             conditions.append(clocks.c.case_id == case_id)
@@ -1020,13 +1021,12 @@ class CaseRepository:
             conditions.append(clocks.c.suspect_id == suspect_id)
         if subject is not None:
             conditions.append(clocks.c.subject == subject)
-        if cancel:
-            outcome: Any = ClockOutcome.CANCELLED.value
-        else:
-            outcome = sa.case(
-                (clocks.c.closes_at > at, ClockOutcome.MET.value),
-                else_=ClockOutcome.MET_LATE.value,
-            )
+        in_time, late = (
+            (ClockOutcome.CANCELLED, ClockOutcome.LAPSED)
+            if cancel
+            else (ClockOutcome.MET, ClockOutcome.MET_LATE)
+        )
+        outcome = sa.case((clocks.c.closes_at > at, in_time.value), else_=late.value)
         result = await self._session.scalars(
             sa.update(clocks)
             .where(*conditions)

@@ -57,6 +57,7 @@ OUTCOME_LABELS: dict[str | None, str] = {
     "met": "按期完成",
     "met_late": "逾期完成",
     "cancelled": "撤销",
+    "lapsed": "逾期后终止",
     None: "进行中",
 }
 OVERDUE_LABEL = "已超期"

@@ -6,7 +6,9 @@ Definitions (one place, used by the ledger, the statistics and the export):
 - mandatory covered: a mandatory-scope suspect with a defense lawyer or a permitted
   self-defense; duty-lawyer help does not satisfy the mandatory scope (Measures Art. 2, 15);
 - a clock is on time when met before its exclusive close instant; cancelled clocks (the duty
-  fell away) count nowhere; an open clock past its close instant is overdue;
+  fell away before it was due) count nowhere; a lapsed clock (the duty fell away after its
+  period had closed unmet) counts as settled late — the breach stays on record; an open clock
+  past its close instant is overdue;
 - terminations: every termination of aid (AidTerminated), by its reason;
 - lawyer workload: the appointments (通知辩护 or 申请指派) each lawyer received, and how many are
   still active.

@@ -25,6 +25,10 @@ from defense_schemas.vocabulary import (
     WitnessRole,
 )
 from legal_calendar import Deadline, legal_date
+from legal_calendar.deadlines import (
+    DECISIONS_ENDING_THE_STAGE_HERE,
+    PERIODS_ENDING_WITH_THE_STAGE,
+)
 from procuratorate.db.repository import review_values
 from procuratorate.domain.clocks import (
     MAX_SUPPLEMENTARY_INVESTIGATIONS,
@@ -132,6 +136,16 @@ async def decide_procedure(
         }[kind]
         values = {"review_status": status.value}
         await uow.cases.settle_clocks(kind=ClockKind.REVIEW_PERIOD, case_id=case_id, at=at)
+        if kind.value in DECISIONS_ENDING_THE_STAGE_HERE:
+            for suspect_id in ids:
+                for period in PERIODS_ENDING_WITH_THE_STAGE:
+                    await uow.cases.settle_clocks(
+                        kind=ClockKind(period.name),
+                        case_id=case_id,
+                        suspect_id=suspect_id,
+                        at=at,
+                        cancel=True,
+                    )
     decision_id = uuid.uuid4()
     await uow.cases.update_case(case_id, **values)
     await uow.cases.add_procedural_decision(
