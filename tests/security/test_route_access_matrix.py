@@ -88,6 +88,8 @@ SCOPE: dict[str, list[tuple[str, str]]] = {
         (r"^/ops/", "deployment"),
         # Subsidy claims: the center's staff their center's, a lawyer their own.
         (r"^/(notices|applications|assignments|subsidy-claims)", "center"),
+        # The finance office's figures and workbook: the staff's center's claims.
+        (r"^/subsidies/", "center"),
         # Subsidy standards are amounts per district and stage, no suspect's data.
         (r"^/subsidy-standards", "deployment"),
         (r"^/(firms|lawyers|work-stations|duty-rota|duty-shifts)", "deployment"),

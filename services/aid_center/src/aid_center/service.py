@@ -87,6 +87,7 @@ def definition() -> ServiceDefinition:
             terminations.router,
             subsidies.standards_router,
             subsidies.claims_router,
+            subsidies.finance_router,
             work_stations.router,
             duty_requests.router,
         ],

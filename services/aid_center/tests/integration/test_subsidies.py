@@ -4,11 +4,13 @@ a reduced approval with its reason, and a late payment flagged."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from defense_schemas.events.aid_center import (
     LawyerAssigned,
@@ -114,6 +116,43 @@ async def test_a_subsidy_from_claim_to_a_late_payment_with_a_reduced_approval(
 
         mine = await center.client.get("/subsidy-claims", headers=lawyer)
         assert [c["claim_id"] for c in mine.json()["items"]] == [str(claimed.claim_id)]
+
+        # The finance office: the figures, and the workbook with the claim's row.
+        stats = await center.client.get(
+            "/subsidies/statistics", params={"basis": "payment", "granularity": "year"}
+        )
+        assert stats.status_code == 200, stats.text
+        total = stats.json()["total"]
+        assert (total["paid_count"], total["paid_fen"], total["late_count"]) == (1, 120000, 1)
+        assert (total["owed_count"], total["short_count"]) == (0, 0)
+        assert [(r["lawyer_name"], r["paid_fen"]) for r in stats.json()["lawyers"]] == [
+            ("律师S001", 120000)
+        ]
+        # By payment, in the year it was paid.
+        paid_year = str((due + timedelta(days=3)).year)
+        assert [p["period"] for p in stats.json()["periods"]] == [paid_year]
+        elsewhere = await center.client.get(
+            "/subsidies/statistics", params={"firm_id": str(claimed.lawyer_id)}
+        )
+        assert elsewhere.json()["total"]["approved_count"] == 0
+        backwards = await center.client.get(
+            "/subsidies/statistics", params={"period_from": "2026-02-01", "period_to": "2026-01-01"}
+        )
+        assert at_fault(backwards, 400) == ["period_to"]
+        denied = await center.client.get("/subsidies/statistics", headers=lawyer)
+        assert denied.status_code == 403
+        workbook = await center.client.get("/subsidies/claims.xlsx")
+        assert workbook.status_code == 200, workbook.text
+        assert "filename*=UTF-8''" in workbook.headers["content-disposition"]
+        sheet = load_workbook(io.BytesIO(workbook.content))["办案补贴明细"]
+        headers = [c.value for c in sheet[1]]
+        (row,) = (dict(zip(headers, (c.value for c in r), strict=True)) for r in sheet.iter_rows(2))
+        assert (row["律师"], row["核定金额（元）"], row["核减理由"]) == (
+            "律师S001",
+            1200,
+            "未会见犯罪嫌疑人",
+        )
+        assert (row["逾期发放"], row["发放凭证号"]) == ("是", "津河东财付〔2026〕9号")
 
 
 def legal_date_today() -> date:

@@ -5,10 +5,10 @@ payment (late or short flagged). Amounts are integers in fen."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
@@ -20,12 +20,15 @@ from aid_center.api.access import (
     center_of,
     lawyer_uuid,
 )
-from aid_center.domain.subsidies import REVIEW_STAGE
+from aid_center.documents.subsidy_workbook import ClaimLine, subsidy_workbook
+from aid_center.domain.subsidies import REVIEW_STAGE, Granularity, PeriodBasis, SubsidyFigures
 from aid_center.unit_of_work import UnitOfWorkDep
 from aid_center.use_cases import subsidies as use_cases
 from defense_schemas.vocabulary import CaseKind
+from legal_calendar import legal_date
+from official_documents import content_disposition
 from service_runtime.api_types import ApiDate
-from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, NotFound
+from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput, NotFound
 from service_runtime.paging import Page, Paging
 from service_runtime.security.principal import Principal
 
@@ -41,6 +44,13 @@ claims_router = APIRouter(
     responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
     dependencies=[STAFF_OR_LAWYER],
 )
+finance_router = APIRouter(
+    prefix="/subsidies",
+    tags=["subsidies"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[STAFF],
+)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _STANDARD: JsonDict = {
     "region": "河东区",
@@ -332,3 +342,290 @@ async def record_payment(
         use_cases.RecordPayment(claim_id, body.amount_fen, body.paid_on, body.reference),
     )
     return ClaimOut.model_validate(row)
+
+
+# --- the finance office ---------------------------------------------------------------------
+
+_FIGURES: JsonDict = {
+    "approved_count": 3,
+    "approved_fen": 420000,
+    "owed_count": 1,
+    "owed_fen": 150000,
+    "overdue_count": 1,
+    "overdue_fen": 150000,
+    "paid_count": 2,
+    "paid_fen": 250000,
+    "late_count": 1,
+    "late_fen": 120000,
+    "short_count": 1,
+    "short_fen": 20000,
+}
+_LAWYER = "4a7e3d5c-9b6f-4c1e-9f5a-6b7c8d9e0f05"
+_FIRM = "5b8f4e6d-0c7a-4d2f-8a6b-7c8d9e0f1a06"
+
+
+class FiguresOut(BaseModel):
+    """Counts and amounts in fen of approved claims: approved; owed (approved, unpaid — at
+    the amount approved) and, of those, overdue (past the day due); paid (at the amount
+    paid) and, of those, late (paid after the day due); short (paid less than approved — at
+    the shortfall)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_FIGURES]})
+
+    approved_count: int
+    approved_fen: int
+    owed_count: int
+    owed_fen: int
+    overdue_count: int
+    overdue_fen: int
+    paid_count: int
+    paid_fen: int
+    late_count: int
+    late_fen: int
+    short_count: int
+    short_fen: int = Field(description="Approved minus paid, over the claims paid short.")
+
+    @classmethod
+    def of(cls, figures: SubsidyFigures, **keys: Any) -> Self:
+        return cls.model_validate({**figures.__dict__, **keys})
+
+
+class LawyerFiguresOut(FiguresOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_FIGURES,
+                    "lawyer_id": _LAWYER,
+                    "lawyer_name": "张律师",
+                    "firm_name": "天津某某律师事务所",
+                }
+            ]
+        }
+    )
+
+    lawyer_id: UUID
+    lawyer_name: str
+    firm_name: str
+
+
+class FirmFiguresOut(FiguresOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**_FIGURES, "firm_id": _FIRM, "firm_name": "天津某某律师事务所"}]
+        }
+    )
+
+    firm_id: UUID
+    firm_name: str
+
+
+class PeriodFiguresOut(FiguresOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_FIGURES, "period": "2026-04"}]})
+
+    period: str = Field(description="2026-04, 2026-Q2 or 2026.")
+
+
+class SubsidyStatisticsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "basis": "approval",
+                    "granularity": "month",
+                    "period_from": "2026-04-01",
+                    "period_to": "2026-06-30",
+                    "firm_id": None,
+                    "total": _FIGURES,
+                    "lawyers": [
+                        {
+                            **_FIGURES,
+                            "lawyer_id": _LAWYER,
+                            "lawyer_name": "张律师",
+                            "firm_name": "天津某某律师事务所",
+                        }
+                    ],
+                    "firms": [{**_FIGURES, "firm_id": _FIRM, "firm_name": "天津某某律师事务所"}],
+                    "periods": [{**_FIGURES, "period": "2026-04"}],
+                }
+            ]
+        }
+    )
+
+    basis: PeriodBasis
+    granularity: Granularity
+    period_from: date | None
+    period_to: date | None
+    firm_id: UUID | None
+    total: FiguresOut
+    lawyers: list[LawyerFiguresOut] = Field(description="By the lawyer's name.")
+    firms: list[FirmFiguresOut] = Field(description="By the firm's name.")
+    periods: list[PeriodFiguresOut] = Field(description="In order.")
+
+
+BasisQuery = Annotated[
+    PeriodBasis,
+    Query(
+        description="What puts a claim in a period: `approval` — the day it was approved; "
+        "`payment` — the day it was paid, or, still owed, the day its payment is due."
+    ),
+]
+GranularityQuery = Annotated[Granularity, Query(description="month, quarter or year.")]
+FromQuery = Annotated[
+    ApiDate | None, Query(description="The first day of the period (by `basis`), inclusive.")
+]
+ToQuery = Annotated[
+    ApiDate | None, Query(description="The last day of the period (by `basis`), inclusive.")
+]
+FirmQuery = Annotated[UUID | None, Query(description="One firm's claims only.")]
+
+
+def _finance_query(
+    staff: Principal,
+    basis: PeriodBasis,
+    granularity: Granularity,
+    period_from: date | None,
+    period_to: date | None,
+    firm_id: UUID | None,
+) -> use_cases.FinanceQuery:
+    if period_from is not None and period_to is not None and period_to < period_from:
+        raise InvalidInput("period_to is before period_from", field="period_to", where="query")
+    return use_cases.FinanceQuery(
+        center=center_of(staff),
+        basis=basis,
+        granularity=granularity,
+        start=period_from,
+        end=period_to,
+        firm_id=firm_id,
+    )
+
+
+@finance_router.get(
+    "/statistics",
+    response_model=SubsidyStatisticsOut,
+    summary="Subsidies owed, paid, late and short: in total, per lawyer, per firm and per period",
+    description="The center's approved claims (counts, and amounts in fen), grouped by "
+    "lawyer, firm and period (month, quarter or year of the approval day, or of the payment "
+    "day — a claim still owed by its day due); `period_from`/`period_to` and `firm_id` "
+    "narrow them. Each grouping adds up to the total. Staff of the center only.",
+)
+async def get_subsidy_statistics(
+    uow: UnitOfWorkDep,
+    staff: Staff,
+    basis: BasisQuery = PeriodBasis.APPROVAL,
+    granularity: GranularityQuery = Granularity.MONTH,
+    period_from: FromQuery = None,
+    period_to: ToQuery = None,
+    firm_id: FirmQuery = None,
+) -> SubsidyStatisticsOut:
+    query = _finance_query(staff, basis, granularity, period_from, period_to, firm_id)
+    report = await use_cases.finance_report(uow, query)
+    stats = report.statistics
+    return SubsidyStatisticsOut(
+        basis=basis,
+        granularity=granularity,
+        period_from=period_from,
+        period_to=period_to,
+        firm_id=firm_id,
+        total=FiguresOut.of(stats.total),
+        lawyers=sorted(
+            (
+                LawyerFiguresOut.of(
+                    figures,
+                    lawyer_id=lawyer_id,
+                    lawyer_name=report.lawyers[lawyer_id][0],
+                    firm_name=report.lawyers[lawyer_id][1],
+                )
+                for lawyer_id, figures in stats.by_lawyer.items()
+            ),
+            key=lambda row: (row.lawyer_name, str(row.lawyer_id)),
+        ),
+        firms=sorted(
+            (
+                FirmFiguresOut.of(figures, firm_id=firm, firm_name=report.firms[firm])
+                for firm, figures in stats.by_firm.items()
+            ),
+            key=lambda row: (row.firm_name, str(row.firm_id)),
+        ),
+        periods=[
+            PeriodFiguresOut.of(figures, period=period)
+            for period, figures in stats.by_period.items()
+        ],
+    )
+
+
+_CAPTIONS = {
+    (PeriodBasis.APPROVAL, Granularity.MONTH): "审核月份",
+    (PeriodBasis.APPROVAL, Granularity.QUARTER): "审核季度",
+    (PeriodBasis.APPROVAL, Granularity.YEAR): "审核年度",
+    (PeriodBasis.PAYMENT, Granularity.MONTH): "发放月份",
+    (PeriodBasis.PAYMENT, Granularity.QUARTER): "发放季度",
+    (PeriodBasis.PAYMENT, Granularity.YEAR): "发放年度",
+}
+
+
+def _line(row: dict[str, Any]) -> ClaimLine:
+    return ClaimLine(
+        lawyer=row["lawyer_name"] or "",
+        firm=row["firm_name"] or "",
+        procuratorate_unit=row["procuratorate_unit"],
+        document_number=row["document_number"],
+        stage=row["stage"],
+        case_kind=row["case_kind"],
+        standard_fen=row["standard_amount_fen"],
+        status=row["status"],
+        overdue=row["overdue"],
+        opened_at=row["opened_at"],
+        materials_submitted_at=row["materials_submitted_at"],
+        approved_fen=row["approved_amount_fen"],
+        reduction_reason=row["reduction_reason"],
+        approved_at=row["approved_at"],
+        due_on=row["payment_due_on"],
+        paid_fen=row["paid_amount_fen"],
+        paid_on=row["paid_on"],
+        reference=row["payment_reference"],
+        paid_late=row["paid_late"],
+        paid_short=row["paid_short"],
+    )
+
+
+@finance_router.get(
+    "/claims.xlsx",
+    summary="The finance office's workbook of subsidy claims (办案补贴发放明细), XLSX",
+    description="One row per claim (lawyer, firm, procuratorate and letter number, stage, "
+    "kind and standard, status, dates, the amount approved and the reduction's reason, the "
+    "payment and its reference, late and short flags), amounts in yuan with two decimals; "
+    "then the statistics per lawyer, per firm and per period with their totals. The same "
+    "selection as `/subsidies/statistics` (claims not approved yet are listed when no period "
+    "is asked for). Downloaded as 办案补贴-<date>.xlsx.",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "The workbook"}},
+)
+async def get_subsidy_claims_xlsx(
+    uow: UnitOfWorkDep,
+    staff: Staff,
+    basis: BasisQuery = PeriodBasis.APPROVAL,
+    granularity: GranularityQuery = Granularity.MONTH,
+    period_from: FromQuery = None,
+    period_to: ToQuery = None,
+    firm_id: FirmQuery = None,
+) -> Response:
+    query = _finance_query(staff, basis, granularity, period_from, period_to, firm_id)
+    report = await use_cases.finance_report(uow, query)
+    workbook = subsidy_workbook(
+        [_line(row) for row in report.claims],
+        report.statistics,
+        lawyers=report.lawyers,
+        firms=report.firms,
+        period_caption=_CAPTIONS[(basis, granularity)],
+    )
+    day = legal_date(uow.now()).isoformat()
+    return Response(
+        workbook,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": content_disposition(
+                f"办案补贴-{day}.xlsx", f"subsidies-{day}.xlsx"
+            )
+        },
+    )

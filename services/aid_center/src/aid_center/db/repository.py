@@ -970,6 +970,35 @@ class AidRepository:
         order = [subsidy_claims.c.opened_at, subsidy_claims.c.claim_id]
         return await self._rows(query, order, page)
 
+    async def finance_claims(
+        self, *, center: str, firm_id: UUID | None = None
+    ) -> list[dict[str, Any]]:
+        """A center's claims (a firm's only, when given) with the lawyer's and the firm's
+        names and the case's procuratorate and letter number, by lawyer and opening."""
+        query = (
+            sa.select(
+                subsidy_claims,
+                lawyers.c.name.label("lawyer_name"),
+                law_firms.c.name.label("firm_name"),
+                cases.c.procuratorate_unit,
+                notices.c.document_number,
+            )
+            .select_from(
+                subsidy_claims.outerjoin(lawyers, lawyers.c.lawyer_id == subsidy_claims.c.lawyer_id)
+                .outerjoin(law_firms, law_firms.c.firm_id == subsidy_claims.c.firm_id)
+                .outerjoin(cases, cases.c.case_id == subsidy_claims.c.case_id)
+                .outerjoin(
+                    assignments, assignments.c.assignment_id == subsidy_claims.c.assignment_id
+                )
+                .outerjoin(notices, notices.c.notice_id == assignments.c.notice_id)
+            )
+            .where(subsidy_claims.c.addressee_center == center)
+            .order_by(lawyers.c.name, subsidy_claims.c.opened_at, subsidy_claims.c.claim_id)
+        )
+        if firm_id is not None:
+            query = query.where(subsidy_claims.c.firm_id == firm_id)
+        return [dict(row) for row in (await self.session.execute(query)).mappings()]
+
     # --- duty lawyers -----------------------------------------------------------------
 
     async def duty_request(self, request_id: UUID) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from uuid import UUID
 
 from defense_schemas.vocabulary import CaseKind, SentenceBand
@@ -103,3 +104,150 @@ def payment_flags(
 def overdue(due_on: date | None, paid_on: date | None, today: date) -> bool:
     """Approved, unpaid, and the day due has passed."""
     return due_on is not None and paid_on is None and today > due_on
+
+
+# --- the finance office's figures -----------------------------------------------------------
+
+
+class PeriodBasis(StrEnum):
+    """Which day puts a claim in a period."""
+
+    APPROVAL = "approval"
+    """The day it was approved (what was committed in the period)."""
+    PAYMENT = "payment"
+    """The day it was paid, or for a claim still owed the day its payment is due (what the
+    period's budget pays out, or should have)."""
+
+
+class Granularity(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+@dataclass(frozen=True)
+class ApprovedClaim:
+    """An approved claim as the finance office counts it: what was approved, when payment was
+    due, and what was paid when."""
+
+    claim_id: UUID
+    lawyer_id: UUID
+    firm_id: UUID
+    approved_fen: int
+    approved_on: date
+    due_on: date
+    paid_fen: int | None = None
+    paid_on: date | None = None
+
+    @property
+    def paid(self) -> bool:
+        return self.paid_on is not None
+
+    def day(self, basis: PeriodBasis) -> date:
+        if basis is PeriodBasis.APPROVAL:
+            return self.approved_on
+        return self.paid_on if self.paid_on is not None else self.due_on
+
+
+@dataclass(frozen=True)
+class SubsidyFigures:
+    """Counts and amounts (fen) of a group of approved claims.
+
+    - approved: every approved claim, at the amount approved;
+    - owed: approved and not paid yet, at the amount approved; overdue: those of them past
+      their day due;
+    - paid: paid, at the amount paid; late: paid after the day due (at the amount paid);
+    - short: paid less than approved, at the shortfall.
+    """
+
+    approved_count: int = 0
+    approved_fen: int = 0
+    owed_count: int = 0
+    owed_fen: int = 0
+    overdue_count: int = 0
+    overdue_fen: int = 0
+    paid_count: int = 0
+    paid_fen: int = 0
+    late_count: int = 0
+    late_fen: int = 0
+    short_count: int = 0
+    short_fen: int = 0
+
+
+def subsidy_figures(claims: Iterable[ApprovedClaim], today: date) -> SubsidyFigures:
+    counts: dict[str, int] = dict.fromkeys(SubsidyFigures.__dataclass_fields__, 0)
+
+    def add(measure: str, fen: int) -> None:
+        counts[f"{measure}_count"] += 1
+        counts[f"{measure}_fen"] += fen
+
+    for claim in claims:
+        add("approved", claim.approved_fen)
+        if claim.paid_on is None or claim.paid_fen is None:
+            add("owed", claim.approved_fen)
+            if overdue(claim.due_on, None, today):
+                add("overdue", claim.approved_fen)
+            continue
+        add("paid", claim.paid_fen)
+        late, short = payment_flags(
+            approved_fen=claim.approved_fen,
+            due_on=claim.due_on,
+            paid_fen=claim.paid_fen,
+            paid_on=claim.paid_on,
+        )
+        if late:
+            add("late", claim.paid_fen)
+        if short:
+            add("short", claim.approved_fen - claim.paid_fen)
+    return SubsidyFigures(**counts)
+
+
+def period_of(day: date, granularity: Granularity) -> str:
+    """`2026-03`, `2026-Q1` or `2026`."""
+    if granularity is Granularity.YEAR:
+        return f"{day.year}"
+    if granularity is Granularity.QUARTER:
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+@dataclass(frozen=True)
+class SubsidyStatistics:
+    total: SubsidyFigures
+    by_lawyer: dict[UUID, SubsidyFigures]
+    by_firm: dict[UUID, SubsidyFigures]
+    by_period: dict[str, SubsidyFigures]
+    """Periods in order."""
+
+
+def in_period(
+    claim: ApprovedClaim, basis: PeriodBasis, start: date | None, end: date | None
+) -> bool:
+    """The claim's day (by ``basis``) falls within ``start``..``end`` (inclusive, open ends)."""
+    day = claim.day(basis)
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def subsidy_statistics(
+    claims: Iterable[ApprovedClaim],
+    *,
+    today: date,
+    basis: PeriodBasis,
+    granularity: Granularity,
+) -> SubsidyStatistics:
+    """The figures in total, per lawyer, per firm and per period (the claim's day by
+    ``basis``); each grouping divides the same claims, so its groups add up to the total."""
+    chosen = list(claims)
+    lawyers: dict[UUID, list[ApprovedClaim]] = {}
+    firms: dict[UUID, list[ApprovedClaim]] = {}
+    periods: dict[str, list[ApprovedClaim]] = {}
+    for claim in chosen:
+        lawyers.setdefault(claim.lawyer_id, []).append(claim)
+        firms.setdefault(claim.firm_id, []).append(claim)
+        periods.setdefault(period_of(claim.day(basis), granularity), []).append(claim)
+    return SubsidyStatistics(
+        total=subsidy_figures(chosen, today),
+        by_lawyer={k: subsidy_figures(v, today) for k, v in lawyers.items()},
+        by_firm={k: subsidy_figures(v, today) for k, v in firms.items()},
+        by_period={k: subsidy_figures(periods[k], today) for k in sorted(periods)},
+    )

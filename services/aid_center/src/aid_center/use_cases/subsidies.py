@@ -16,14 +16,20 @@ from aid_center.domain.errors import NotKnown, RuleViolation, StateConflict
 from aid_center.domain.quality import service_standard_checklist
 from aid_center.domain.subsidies import (
     REVIEW_STAGE,
+    ApprovedClaim,
+    Granularity,
+    PeriodBasis,
     SubsidyStandard,
+    SubsidyStatistics,
     approval_refusal,
     case_kind_of,
+    in_period,
     overdue,
     overlap,
     payment_due,
     payment_flags,
     standard_for,
+    subsidy_statistics,
 )
 from aid_center.unit_of_work import AidCenterUnitOfWork
 from defense_schemas import Envelope
@@ -344,3 +350,67 @@ async def claims(
     return [
         row | {"overdue": overdue(row["payment_due_on"], row["paid_on"], today)} for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class FinanceQuery:
+    """The finance office's selection: a center's approved claims whose day (by ``basis``)
+    falls in ``start``..``end``, of one firm or all."""
+
+    center: str
+    basis: PeriodBasis = PeriodBasis.APPROVAL
+    granularity: Granularity = Granularity.MONTH
+    start: date | None = None
+    end: date | None = None
+    firm_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class FinanceReport:
+    statistics: SubsidyStatistics
+    claims: list[dict[str, Any]]
+    """Every claim selected, approved or not (a claim not approved yet has no day by either
+    basis: it is listed only when no period is asked for)."""
+    lawyers: dict[UUID, tuple[str, str]]
+    """lawyer → (name, firm's name)"""
+    firms: dict[UUID, str]
+
+
+def _approved(row: dict[str, Any]) -> ApprovedClaim | None:
+    if row["approved_at"] is None:
+        return None
+    return ApprovedClaim(
+        claim_id=row["claim_id"],
+        lawyer_id=row["lawyer_id"],
+        firm_id=row["firm_id"],
+        approved_fen=row["approved_amount_fen"],
+        approved_on=legal_date(row["approved_at"]),
+        due_on=row["payment_due_on"],
+        paid_fen=row["paid_amount_fen"],
+        paid_on=row["paid_on"],
+    )
+
+
+async def finance_report(uow: AidCenterUnitOfWork, query: FinanceQuery) -> FinanceReport:
+    """Owed, paid, late and short, in total, per lawyer, per firm and per period, with the
+    claims they count (notice §四: 及时足额)."""
+    today = legal_date(uow.now())
+    rows = await uow.aid.finance_claims(center=query.center, firm_id=query.firm_id)
+    period_asked = query.start is not None or query.end is not None
+    selected: list[dict[str, Any]] = []
+    counted: list[ApprovedClaim] = []
+    for row in rows:
+        approved = _approved(row)
+        if approved is not None and in_period(approved, query.basis, query.start, query.end):
+            counted.append(approved)
+        elif approved is not None or period_asked:
+            continue
+        selected.append(row | {"overdue": overdue(row["payment_due_on"], row["paid_on"], today)})
+    return FinanceReport(
+        statistics=subsidy_statistics(
+            counted, today=today, basis=query.basis, granularity=query.granularity
+        ),
+        claims=selected,
+        lawyers={r["lawyer_id"]: (r["lawyer_name"] or "", r["firm_name"] or "") for r in rows},
+        firms={r["firm_id"]: r["firm_name"] or "" for r in rows},
+    )
