@@ -71,3 +71,38 @@ def test_any_text_renders_or_is_a_template_problem(body: str) -> None:
         render("s", body, sample_context())
     except TemplateProblem:
         pass
+
+
+def test_a_slow_compile_does_not_count_against_the_render_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deadline bounds what a template does when it runs. Compiling is Python's work on
+    text of bounded length, and a full garbage collection that happens to fall into it (0.76 s
+    on a loaded machine) must not turn the default letter to the applicant into a
+    TemplateProblem."""
+    from notifier.domain import templates
+
+    skew = [0.0]
+    real_monotonic = time.monotonic
+    original = templates._ENV.from_string
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return real_monotonic() + skew[0]
+
+    def slow_compile(source: str) -> object:
+        compiled = original(source)
+        skew[0] += 2 * templates.LIMITS.max_seconds
+        return compiled
+
+    monkeypatch.setattr(templates, "time", Clock)
+    monkeypatch.setattr(templates._ENV, "from_string", slow_compile)
+    templates._compiled.cache_clear()
+    try:
+        message = render(
+            "{{ suspect_name }}", "{{ case.district }} slow to compile", sample_context()
+        )
+    finally:
+        templates._compiled.cache_clear()
+    assert (message.subject, message.body) == ("张某", "河东区 slow to compile")
