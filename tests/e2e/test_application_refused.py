@@ -81,7 +81,9 @@ async def test_an_application_refused_in_writing_and_the_applicant_told(
         assert told["address"] == "13700000007"
         assert told["subject"] == "不予法律援助决定书"
         assert "申请人家庭经济状况不符合经济困难标准" in told["body"]
-        assert "天津市河东区司法局" in told["body"] and "赵大" in told["body"]
+        assert "天津市河东区司法局" in told["body"]
+        # The father is answered about the application he made for his son.
+        assert told["body"].startswith("赵父：您作为犯罪嫌疑人赵大的父亲为其提出的法律援助申请")
         # Refused: no lawyer.
         assignments = (await aid_center.get("/assignments")).json()["items"]
         assert assignments == []

@@ -33,7 +33,13 @@ from service_runtime.settings import ServiceSettings
 
 # What routes expose of suspects' and lawyers' personal data (for the audit log).
 _NOTICE = ("suspect_name", "place_of_detention_or_residence", "letter")
-_APPLICATION = ("applied_by", "applicant_name", "applicant_contact", "hardship_statement")
+_APPLICATION = (
+    "applied_by",
+    "applicant_name",
+    "applicant_contact",
+    "applicant_relationship",
+    "hardship_statement",
+)
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "/notices": _NOTICE,
     "/notices/{notice_id}": _NOTICE,

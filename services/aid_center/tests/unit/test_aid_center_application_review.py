@@ -191,3 +191,41 @@ async def test_not_completed_by_the_day_given_the_application_is_deemed_withdraw
     (event,) = uow.events(ApplicationDecided)
     assert event.decision is ApplicationDecision.DEEMED_WITHDRAWN
     assert "视为撤回申请" in (event.reasons or "")
+
+
+async def test_the_applicants_relationship_travels_with_every_message_to_the_applicant() -> None:
+    """The notifier answers the father about his son's application: the relationship the form
+    states reaches the events addressed to the applicant, and is sealed at rest like the name."""
+    uow = _uow()
+    application_id = await _received(
+        uow, applicant=Applicant(name="张父", contact="13800000003", relationship="父亲")
+    )
+    assert "父亲" not in repr(uow.aid.applications[application_id])
+
+    await request_materials(uow, RequestMaterials(application_id, ("户籍证明",)))
+    decided = await decide(
+        uow, DecideApplication(application_id, ApplicationDecision.REFUSED, reasons="不符合条件")
+    )
+
+    (asked,) = uow.events(ApplicationMaterialsRequested)
+    (told,) = uow.events(ApplicationDecided)
+    assert asked.applicant_relationship == told.applicant_relationship == "父亲"
+    assert decided.application["applicant_relationship"] == "父亲"
+
+
+@pytest.mark.parametrize(
+    ("applied_by", "expected"),
+    [(PersonRole.SUSPECT, "本人"), (PersonRole.CLOSE_RELATIVE, None), (PersonRole.GUARDIAN, None)],
+)
+async def test_an_application_forwarded_without_the_relationship_defaults_by_who_applied(
+    applied_by: PersonRole, expected: str | None
+) -> None:
+    """A message written before the form carried the relationship: the suspect's own
+    application is 本人; a relative's exact relationship is not guessed."""
+    uow = _uow()
+    application_id = await _received(uow, applied_by=applied_by)
+
+    decided = await decide(uow, DecideApplication(application_id, ApplicationDecision.GRANTED))
+
+    assert decided.application["applicant_relationship"] == expected
+    assert uow.events(ApplicationDecided)[0].applicant_relationship == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,7 @@ from defense_schemas import examples as ex
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import (
+    ApplicationDecision,
     AssignmentEndReason,
     DeliveryChannel,
     ReceiptKind,
@@ -182,22 +184,26 @@ def test_webhook_signature_covers_timestamp_and_body() -> None:
     assert not verify("other", 1700000000, b'{"a":1}', signature)
 
 
-def _application_templates() -> dict[str, tuple[str, str]]:
-    """The applicant's templates as the notifier's migration seeds them."""
+def _revision(name: str) -> Any:
     import importlib.util
     from pathlib import Path
 
     import notifier
 
-    path = (
-        Path(notifier.__file__).parent
-        / "migrations/versions/0016_application_decision_templates.py"
-    )
-    spec = importlib.util.spec_from_file_location("application_templates", path)
+    path = Path(notifier.__file__).parent / "migrations/versions" / name
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return {event: (subject, body) for event, _, subject, body in module._TEMPLATES}
+    return module
+
+
+def _application_templates() -> dict[str, tuple[str, str]]:
+    """The applicant's templates as the notifier's migrations leave them: subjects seeded by
+    0016, bodies as 0021 rewrote them."""
+    seeded = _revision("0016_application_decision_templates.py")._TEMPLATES
+    bodies = _revision("0021_applicant_relationship_templates.py").BODIES
+    return {event: (subject, bodies[event]) for event, _, subject, _ in seeded}
 
 
 def test_the_applicant_is_told_the_refusal_with_reasons_and_where_to_object() -> None:
@@ -240,3 +246,44 @@ def test_the_applicant_is_asked_for_the_missing_material_by_a_day() -> None:
     )
     assert "经济困难状况说明表" in message.body and "2026年3月10日" in message.body
     assert "视为撤回申请" in message.body
+
+
+def _told(event: aid.ApplicationDecided | aid.ApplicationMaterialsRequested, **update: Any) -> str:
+    subject, body = _application_templates()[event.event_type]
+    changed = event.model_copy(update=update)
+    context = {
+        "suspect_name": "张某某",
+        "recipient_name": changed.applicant_name,
+        "event": changed.model_dump(mode="json"),
+    }
+    return render(subject, body, context).body
+
+
+@pytest.mark.parametrize("event_type", [aid.ApplicationDecided, aid.ApplicationMaterialsRequested])
+def test_the_applicant_is_addressed_as_who_they_are_to_the_suspect(event_type: type) -> None:
+    """A father hears about the application he made for his son; the suspect who applied
+    hears about his own; with no relationship known the suspect is named as before."""
+    event = next(e for e in ex.EXAMPLES if isinstance(e, event_type))
+
+    assert "张父：您作为犯罪嫌疑人张某某的父亲为其提出的法律援助申请" in _told(event)
+    own = _told(event, applicant_name="张某某", applicant_relationship="本人")
+    assert own.startswith("张某某：您提出的法律援助申请") and "犯罪嫌疑人张某某" not in own
+    unknown = _told(event, applicant_relationship=None)
+    assert "您为犯罪嫌疑人张某某提出的法律援助申请" in unknown and "None" not in unknown
+
+
+def test_each_decision_reads_whole_for_the_suspects_own_application() -> None:
+    decided = next(e for e in ex.EXAMPLES if isinstance(e, aid.ApplicationDecided))
+    granted = _told(
+        decided,
+        decision=ApplicationDecision.GRANTED,
+        reasons=None,
+        objection_to=None,
+        assignment_due_on=date(2026, 3, 8),
+        applicant_relationship="本人",
+    )
+    assert "决定给予法律援助，将于2026年3月8日前指派律师为您提供辩护" in granted
+    withdrawn = _told(
+        decided, decision=ApplicationDecision.DEEMED_WITHDRAWN, reasons="视为撤回申请"
+    )
+    assert withdrawn.endswith("提出的法律援助申请，视为撤回申请。")

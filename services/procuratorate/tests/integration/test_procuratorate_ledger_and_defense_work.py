@@ -568,7 +568,11 @@ async def test_an_application_forwards_the_applicants_form(service: RunningServi
     )
     payload = forwarded["payload"]
     assert payload["application_id"] == applied.json()["legal_aid_application_id"]
-    assert payload["applicant"] == {"name": "吴父", "contact": "13700000008"}
+    assert payload["applicant"] == {
+        "name": "吴父",
+        "contact": "13700000008",
+        "relationship": "父亲",
+    }
     assert payload["economic_hardship_statement"] == "家庭收入微薄"
     assert payload["exemption_grounds"] == ["assistance_recipient"]
     assert payload["materials"] == ["法律援助申请表", "低保证明"]

@@ -217,7 +217,7 @@ EXAMPLES: tuple[BaseEvent, ...] = (
         applied_at=at(3),
         forwarded_at=at(3, 14),
         addressee_center=CENTER,
-        applicant=Applicant(name="张父", contact="13800000003"),
+        applicant=Applicant(name="张父", contact="13800000003", relationship="父亲"),
         economic_hardship_statement="家庭无固定收入，无力委托律师",
         materials=("法律援助申请表", "身份证明"),
     ),
@@ -229,6 +229,7 @@ EXAMPLES: tuple[BaseEvent, ...] = (
         due_on=date(2026, 3, 10),
         applicant_name="张父",
         applicant_contact="13800000003",
+        applicant_relationship="父亲",
     ),
     aid.ApplicationMaterialsSupplied(
         application_id=example_id("application"),
@@ -245,6 +246,7 @@ EXAMPLES: tuple[BaseEvent, ...] = (
         objection_to="天津市河东区司法局",
         applicant_name="张父",
         applicant_contact="13800000003",
+        applicant_relationship="父亲",
     ),
     pr.DefenseNoticeSent(
         notice_id=NOTICE,

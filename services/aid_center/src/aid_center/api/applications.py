@@ -55,6 +55,7 @@ APPLICATION_EXAMPLE: dict[str, Any] = {
     "closed_at": None,
     "applicant_name": "张父",
     "applicant_contact": "13800000003",
+    "applicant_relationship": "父亲",
     "hardship_statement": "家庭无固定收入",
     "exemption_grounds": [],
     "materials": ["法律援助申请表", "身份证明"],
@@ -93,6 +94,10 @@ class ApplicationOut(BaseModel):
     closed_at: datetime | None
     applicant_name: str | None = Field(description="Who applied (申请人).")
     applicant_contact: str | None
+    applicant_relationship: str | None = Field(
+        description="The applicant's relationship to the suspect (e.g. 父亲), 本人 when the "
+        "suspect applied; null when the application did not state it."
+    )
     hardship_statement: str | None = Field(
         description="The statement of economic hardship (LAL Art. 41)."
     )

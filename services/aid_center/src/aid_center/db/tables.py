@@ -135,6 +135,8 @@ applications = sa.Table(
     sa.Column("decision_reasons", sa.Text, nullable=True),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("assignment_due_on", sa.Date, nullable=True),
+    # Sealed like the name: 父亲, 本人 (migration 0017).
+    sa.Column("applicant_relationship", sa.Text, nullable=True),
 )
 
 subsidy_standards = sa.Table(

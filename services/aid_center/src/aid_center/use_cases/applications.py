@@ -32,14 +32,19 @@ from defense_schemas.events.aid_center import (
     ApplicationMaterialsRequested,
     ApplicationMaterialsSupplied,
 )
-from defense_schemas.vocabulary import ApplicationDecision, EconomicTestExemption
+from defense_schemas.events.procuratorate import LegalAidApplicationForwarded
+from defense_schemas.vocabulary import ApplicationDecision, EconomicTestExemption, PersonRole
 from legal_calendar import legal_date
 from legal_calendar.deadlines import APPLICATION_ASSIGNMENT, APPLICATION_REVIEW
 from service_runtime.paging import PageRequest
 
 APPLICANT_NAME = "applications.applicant_name"
 APPLICANT_CONTACT = "applications.applicant_contact"
+APPLICANT_RELATIONSHIP = "applications.applicant_relationship"
 HARDSHIP_STATEMENT = "applications.hardship_statement"
+
+SELF = "本人"
+"""The relationship of an applicant who is the suspect, as the application form writes it."""
 
 WITHDRAWN_REASONS = "申请人未按要求补充材料或者作出说明，视为撤回申请（《法律援助法》第四十三条）"
 
@@ -70,11 +75,21 @@ class DecideApplication:
     reasons: str | None = None
 
 
+def applicant_relationship(event: LegalAidApplicationForwarded) -> str | None:
+    """The applicant's relationship to the suspect as the form states it; for an application
+    forwarded before the form carried it, 本人 when the suspect applied, else not known (a
+    relative's or guardian's exact relationship cannot be guessed from ``applied_by``)."""
+    if event.applicant is not None and event.applicant.relationship is not None:
+        return event.applicant.relationship
+    return SELF if event.applied_by is PersonRole.SUSPECT else None
+
+
 def seal_applicant(uow: AidCenterUnitOfWork, application_id: UUID, values: dict[str, Any]) -> None:
     """The applicant's name, contact and statement, sealed with the row's id, in place."""
     for key, field in (
         ("applicant_name", APPLICANT_NAME),
         ("applicant_contact", APPLICANT_CONTACT),
+        ("applicant_relationship", APPLICANT_RELATIONSHIP),
         ("hardship_statement", HARDSHIP_STATEMENT),
     ):
         if values.get(key) is not None:
@@ -87,6 +102,7 @@ def open_application(uow: Any, row: Mapping[Any, Any]) -> dict[str, Any]:
     for key, field in (
         ("applicant_name", APPLICANT_NAME),
         ("applicant_contact", APPLICANT_CONTACT),
+        ("applicant_relationship", APPLICANT_RELATIONSHIP),
         ("hardship_statement", HARDSHIP_STATEMENT),
     ):
         if opened.get(key) is not None:
@@ -170,6 +186,7 @@ async def request_materials(uow: AidCenterUnitOfWork, command: RequestMaterials)
             due_on=due_on,
             applicant_name=row["applicant_name"],
             applicant_contact=row["applicant_contact"],
+            applicant_relationship=row["applicant_relationship"],
         ),
         case_id=row["case_id"],
         caused_by=None,
@@ -280,6 +297,7 @@ async def decide(uow: AidCenterUnitOfWork, command: DecideApplication) -> Decide
             assignment_due_on=assignment_due_on,
             applicant_name=row["applicant_name"],
             applicant_contact=row["applicant_contact"],
+            applicant_relationship=row["applicant_relationship"],
         ),
         case_id=row["case_id"],
         caused_by=None,

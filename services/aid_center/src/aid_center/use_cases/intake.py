@@ -27,7 +27,11 @@ from aid_center.domain.minors import is_minor_on
 from aid_center.domain.notice_intake import LetterFacts, NoticeCheck, check_notice
 from aid_center.domain.status import NoticeStatus
 from aid_center.unit_of_work import AidCenterUnitOfWork
-from aid_center.use_cases.applications import review_period, seal_applicant
+from aid_center.use_cases.applications import (
+    applicant_relationship,
+    review_period,
+    seal_applicant,
+)
 from aid_center.use_cases.appointing import appoint
 from defense_schemas import Envelope
 from defense_schemas.events.aid_center import NoticeAccepted, SupplementRequested
@@ -284,6 +288,7 @@ async def receive_application(
         "received_at": at,
         "applicant_name": event.applicant.name if event.applicant else None,
         "applicant_contact": event.applicant.contact if event.applicant else None,
+        "applicant_relationship": applicant_relationship(event),
         "hardship_statement": event.economic_hardship_statement,
         "exemption_grounds": [g.value for g in event.exemption_grounds],
         "materials": list(event.materials),

@@ -114,7 +114,11 @@ def _application_form(body: DecisionIn) -> ApplicationForm | None:
             field="application.relationship",
         )
     return ApplicationForm(
-        applicant=Applicant(name=form.applicant_name, contact=form.contact),
+        applicant=Applicant(
+            name=form.applicant_name,
+            contact=form.contact,
+            relationship=form.relationship.strip(),
+        ),
         economic_hardship_statement=form.economic_hardship_statement,
         exemption_grounds=form.exemption_grounds,
         materials=tuple(form.materials),

@@ -298,6 +298,12 @@ class ApplicationMaterialsRequested(AidCenterEvent):
     applicant_contact: ContactInfo | None = Field(
         default=None, description="How to reach the applicant."
     )
+    applicant_relationship: ShortText | None = Field(
+        default=None,
+        description="The applicant's relationship to the suspect (e.g. 父亲; 本人 when the "
+        "suspect applied), so the message can say whose application it answers; null when "
+        "the application did not state it.",
+    )
 
 
 class ApplicationMaterialsSupplied(AidCenterEvent):
@@ -339,6 +345,12 @@ class ApplicationDecided(AidCenterEvent):
     applicant_name: PersonName | None = Field(default=None, description="The applicant.")
     applicant_contact: ContactInfo | None = Field(
         default=None, description="How to reach the applicant."
+    )
+    applicant_relationship: ShortText | None = Field(
+        default=None,
+        description="The applicant's relationship to the suspect (e.g. 父亲; 本人 when the "
+        "suspect applied), so the message can say whose application it answers; null when "
+        "the application did not state it.",
     )
 
     @field_validator("reasons")

@@ -99,9 +99,22 @@ class Guardian(ContractModel):
 class Applicant(ContractModel):
     """Whoever applied for legal aid (申请人): the suspect, a close relative or a guardian."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "张父", "contact": "13800000003", "relationship": "父亲"}]
+        }
+    )
+
     name: PersonName = Field(description="The applicant's name.")
     contact: ContactInfo | None = Field(
         default=None, description="The applicant's phone number, e-mail or postal address."
+    )
+    relationship: ShortText | None = Field(
+        default=None,
+        description="The applicant's relationship to the suspect as the application form states "
+        "it (e.g. 父亲), or 本人 when the suspect applies. Absent (null) in messages written "
+        "before it existed: a reader then goes by `applied_by` (`suspect` is 本人; otherwise "
+        "the relationship is not known).",
     )
 
 
