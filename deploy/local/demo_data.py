@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,6 +36,7 @@ from service_runtime.security.tokens import issue_token
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_NAMESPACE = uuid.UUID("6f1d1a52-93f3-4c1a-9d7e-0d5c3b1e9a10")
+AID_CENTER = "天津市河东区法律援助中心"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,16 @@ class Target:
     aid_center: str
     kafka: KafkaConnection
     intake_topic: str
+    sign: Callable[[Principal], str] = issue_token
+    """Signs the demo users' tokens: with the local default key, which the services started by
+    deploy/local accept."""
+
+    def as_user(self, role: Role, agency: str) -> dict[str, str]:
+        token = self.sign(Principal(subject=f"demo-{role.value}", role=role, agency=agency))
+        return {"Authorization": f"Bearer {token}"}
+
+    def aid_center_staff(self) -> dict[str, str]:
+        return self.as_user(Role.AID_CENTER_STAFF, AID_CENTER)
 
     @classmethod
     def from_settings(
@@ -66,80 +77,70 @@ def _base_url(host: str, port: int) -> str:
     return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
 
 
-def _as(role: Role, agency: str) -> dict[str, str]:
-    """Headers of a demo user; the token is signed with the local default secret, which the
-    services started by deploy/local accept."""
-    token = issue_token(Principal(subject=f"demo-{role.value}", role=role, agency=agency))
-    return {"Authorization": f"Bearer {token}"}
-
-
-AID_CENTER_STAFF = _as(Role.AID_CENTER_STAFF, "天津市河东区法律援助中心")
-
-
 def _id(*parts: str) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, "/".join(parts))
 
 
-def load_roster(data: dict[str, Any], target: Target, client: httpx.Client) -> None:
+async def load_roster(data: dict[str, Any], target: Target, client: httpx.AsyncClient) -> None:
+    staff = target.aid_center_staff()
     existing = {
         firm["name"]: firm["firm_id"]
-        for firm in _every(client, f"{target.aid_center}/firms", headers=AID_CENTER_STAFF)
+        for firm in await _every(client, f"{target.aid_center}/firms", headers=staff)
     }
     for firm in data["firms"]:
         if firm["name"] not in existing:
             existing[firm["name"]] = _ok(
-                client.post(f"{target.aid_center}/firms", json=firm, headers=AID_CENTER_STAFF)
+                await client.post(f"{target.aid_center}/firms", json=firm, headers=staff)
             )["firm_id"]
     licences = {
         lawyer["license_number"]
-        for lawyer in _every(client, f"{target.aid_center}/lawyers", headers=AID_CENTER_STAFF)
+        for lawyer in await _every(client, f"{target.aid_center}/lawyers", headers=staff)
     }
     for lawyer in data["lawyers"]:
         if lawyer["license_number"] in licences:
             continue
         body = {key: value for key, value in lawyer.items() if key != "firm"}
         _ok(
-            client.post(
+            await client.post(
                 f"{target.aid_center}/lawyers",
                 json={**body, "firm_id": existing[lawyer["firm"]]},
-                headers=AID_CENTER_STAFF,
+                headers=staff,
             )
         )
     print(f"demo: roster has {len(data['firms'])} firms and {len(data['lawyers'])} lawyers")
 
 
-def load_duty_rota(data: dict[str, Any], today: date, target: Target, client: httpx.Client) -> None:
+async def load_duty_rota(
+    data: dict[str, Any], today: date, target: Target, client: httpx.AsyncClient
+) -> None:
     """Duty lawyers' work stations (法律援助工作站) and their rota from today (Art. 15)."""
+    staff = target.aid_center_staff()
     lawyers = {
         lawyer["license_number"]: lawyer["lawyer_id"]
-        for lawyer in _every(client, f"{target.aid_center}/lawyers", headers=AID_CENTER_STAFF)
+        for lawyer in await _every(client, f"{target.aid_center}/lawyers", headers=staff)
     }
     stations = {
         station["name"]: station["station_id"]
-        for station in _every(
-            client, f"{target.aid_center}/work-stations", headers=AID_CENTER_STAFF
-        )
+        for station in await _every(client, f"{target.aid_center}/work-stations", headers=staff)
     }
-    rota = _every(
+    rota = await _every(
         client,
         f"{target.aid_center}/duty-rota",
         params={"starts_on": today.isoformat(), "ends_on": today.isoformat()},
-        headers=AID_CENTER_STAFF,
+        headers=staff,
     )
     for station in data.get("work_stations", []):
         body = {key: value for key, value in station.items() if key != "duty"}
         if station["name"] not in stations:
             stations[station["name"]] = _ok(
-                client.post(
-                    f"{target.aid_center}/work-stations", json=body, headers=AID_CENTER_STAFF
-                )
+                await client.post(f"{target.aid_center}/work-stations", json=body, headers=staff)
             )["station_id"]
         station_id = stations[station["name"]]
         if any(shift["station_id"] == station_id for shift in rota):
             continue  # the rota was loaded before
         for duty in station["duty"]:
             _ok(
-                client.post(
+                await client.post(
                     f"{target.aid_center}/work-stations/{station_id}/shifts",
                     json={
                         "lawyer_id": lawyers[duty["lawyer"]],
@@ -147,7 +148,7 @@ def load_duty_rota(data: dict[str, Any], today: date, target: Target, client: ht
                         "ends_on": (today + timedelta(days=duty["days"] - 1)).isoformat(),
                         "mode": duty["mode"],
                     },
-                    headers=AID_CENTER_STAFF,
+                    headers=staff,
                 )
             )
     print(f"demo: {len(data.get('work_stations', []))} duty-lawyer work station(s) on the rota")
@@ -204,15 +205,15 @@ async def publish_transfers(data: dict[str, Any], now: datetime, target: Target)
     return case_ids
 
 
-def record_decisions(
+async def record_decisions(
     data: dict[str, Any],
     case_ids: list[uuid.UUID],
     target: Target,
-    client: httpx.Client,
+    client: httpx.AsyncClient,
 ) -> None:
     for case, case_id in zip(data["cases"], case_ids, strict=True):
-        staff = _as(Role.PROCURATORATE_STAFF, case["procuratorate_unit"])  # the case's own unit
-        view = _wait_for_case(client, target, case_id, staff)
+        staff = target.as_user(Role.PROCURATORATE_STAFF, case["procuratorate_unit"])  # its unit
+        view = await _wait_for_case(client, target, case_id, staff)
         for suspect in case["suspects"]:
             if suspect.get("decision") is None:
                 continue  # left open on purpose: the ledger shows the gap
@@ -224,7 +225,7 @@ def record_decisions(
             current = next(s for s in view["suspects"] if s["suspect_id"] == str(suspect_id))
             if current.get("rights_notified_at") is None:
                 _ok(
-                    client.post(
+                    await client.post(
                         f"{url}/rights-notification",
                         # No time given: now, which lies after the case's receipt (a time staff
                         # record must lie between the receipt and now).
@@ -234,7 +235,7 @@ def record_decisions(
                 )
             if current.get("decision") is None:
                 _ok(
-                    client.post(
+                    await client.post(
                         f"{url}/defense-decision",
                         json={
                             "choice": suspect["decision"],
@@ -247,25 +248,26 @@ def record_decisions(
         print(f"demo: {case['transfer_number']}: {case['label']}")
 
 
-def _wait_for_case(
-    client: httpx.Client, target: Target, case_id: uuid.UUID, headers: dict[str, str]
+async def _wait_for_case(
+    client: httpx.AsyncClient, target: Target, case_id: uuid.UUID, headers: dict[str, str]
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        response = client.get(f"{target.procuratorate}/cases/{case_id}", headers=headers)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while loop.time() < deadline:
+        response = await client.get(f"{target.procuratorate}/cases/{case_id}", headers=headers)
         if response.status_code == 200:
             return dict(response.json())
-        time.sleep(0.3)
+        await asyncio.sleep(0.3)
     raise SystemExit(f"demo: case {case_id} never reached the procuratorate")
 
 
-def _every(client: httpx.Client, url: str, **options: Any) -> list[Any]:
+async def _every(client: httpx.AsyncClient, url: str, **options: Any) -> list[Any]:
     """Every item of a list, page after page (each list answers ``items`` and
     ``next_cursor``)."""
     params = dict(options.pop("params", {}))
     items: list[Any] = []
     while True:
-        page = _ok(client.get(url, params=params, **options))
+        page = _ok(await client.get(url, params=params, **options))
         items += page["items"]
         if page["next_cursor"] is None:
             return items
@@ -281,16 +283,31 @@ def _ok(response: httpx.Response) -> Any:
     return response.json()
 
 
-def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "deploy" / "demo" / "tianjin.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
+async def load(
+    data: dict[str, Any], now: datetime, target: Target, client: httpx.AsyncClient
+) -> list[uuid.UUID]:
+    """The whole data set into ``target``; returns the cases' ids."""
+    await load_roster(data, target, client)
+    await load_duty_rota(data, now.date(), target, client)
+    case_ids = await publish_transfers(data, now, target)
+    await record_decisions(data, case_ids, target, client)
+    return case_ids
+
+
+def read_data(path: Path | None = None) -> dict[str, Any]:
+    path = path or ROOT / "deploy" / "demo" / "tianjin.json"
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+async def _main(path: Path | None) -> None:
     now = datetime.now(LEGAL_TIMEZONE).replace(microsecond=0)
     target = Target.from_settings(ProcuratorateSettings(), AidCenterSettings())
-    with httpx.Client(timeout=10) as client:
-        load_roster(data, target, client)
-        load_duty_rota(data, now.date(), target, client)
-        case_ids = asyncio.run(publish_transfers(data, now, target))
-        record_decisions(data, case_ids, target, client)
+    async with httpx.AsyncClient(timeout=10) as client:
+        await load(read_data(path), now, target, client)
+
+
+def main() -> None:
+    asyncio.run(_main(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
 
 
 if __name__ == "__main__":
