@@ -100,8 +100,11 @@ class UserApi:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        if_match: str | None = None,
     ) -> httpx.Response:
         headers = dict(self._headers)
+        if if_match:
+            headers["If-Match"] = if_match
         if method == "POST":
             # A resubmitted form (a double click, a retried request) runs once.
             headers["Idempotency-Key"] = str(uuid.uuid4())
@@ -122,6 +125,17 @@ class UserApi:
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
         return (await self.request(service, "GET", path, params=params)).json()
+
+    async def get_tagged(self, service: str, path: str) -> tuple[Any, str | None]:
+        """A resource a person may edit, with the ``ETag`` to send back as ``If-Match``."""
+        response = await self.request(service, "GET", path)
+        return response.json(), response.headers.get("ETag")
+
+    async def patch(self, service: str, path: str, body: Any, *, if_match: str | None) -> Any:
+        """A change to what the person read: with its ``ETag`` the API refuses (412) a change
+        to a resource someone else changed meanwhile, instead of overwriting it."""
+        response = await self.request(service, "PATCH", path, json=body, if_match=if_match)
+        return response.json() if response.content else None
 
     async def post(self, service: str, path: str, body: Any) -> Any:
         response = await self.request(service, "POST", path, json=body)

@@ -5,102 +5,36 @@ Screenshots of each main page go to build/console-screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
-import shutil
-import socket
+import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
-import uvicorn
 from aiokafka import AIOKafkaProducer
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
-from console.app import create_app
-from console.settings import ConsoleSettings
 from tests.e2e.platform import Platform, running_platform
-from tests.infrastructure import ROOT, eventually, operator
+from tests.infrastructure import eventually, operator
+
+sys.path.insert(0, str(Path(__file__).parent))
+from console_browser import (
+    BROWSER_ERRORS,
+    needs_chromium,
+    reload_until,
+    serving_console,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SHOTS = ROOT / "build" / "console-screenshots"
 HEDONG = "天津市河东区人民检察院"
 HEDONG_CENTER = "天津市河东区法律援助中心"
-BROWSER_ERRORS: list[str] = []
-
-
-@contextlib.asynccontextmanager
-async def serving_console(platform: Platform) -> AsyncIterator[str]:
-    """The console on a port of its own, calling the in-process services."""
-    settings = ConsoleSettings(deployment_mode="development")
-    transports = {
-        "procuratorate": httpx.ASGITransport(app=platform.procuratorate.app),
-        "aid_center": httpx.ASGITransport(app=platform.aid_center.app),
-        "notifier": httpx.ASGITransport(app=platform.notifier.app),
-    }
-    app = create_app(settings, transports=transports)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        await eventually(lambda: _started(server), timeout=20, what="the console to listen")
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
-
-
-async def _started(server: uvicorn.Server) -> bool:
-    return server.started
-
-
-async def sign_in(
-    browser: Browser, base: str, role: str, *, agency: str = "", lawyer_id: str = ""
-) -> Page:
-    context = await browser.new_context(base_url=base, locale="zh-CN")
-    page = await context.new_page()
-    # A script or style the Content-Security-Policy refuses, or a failed asset, shows here
-    # (the 4xx pages the test asks for are not errors).
-    page.on(
-        "console",
-        lambda message: (
-            BROWSER_ERRORS.append(f"{page.url}: {message.text}")
-            if message.type == "error" and "responded with a status of 4" not in message.text
-            else None
-        ),
-    )
-    await page.goto("/signin")
-    await expect(page.get_by_role("note")).to_contain_text("开发模式")
-    await page.get_by_label("角色").select_option(role)
-    if agency:
-        await page.get_by_label("所属单位").fill(agency)
-    if lawyer_id:
-        await page.get_by_label("律师名册编号").fill(lawyer_id)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
-    return page
-
-
-async def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-async def reload_until(page: Page, check: Callable[[], Any], what: str) -> None:
-    async def ready() -> bool:
-        await page.reload()
-        return bool(await check())
-
-    await eventually(ready, timeout=45, what=what)
 
 
 RECEIVED = datetime.now(UTC) - timedelta(days=2)
@@ -166,33 +100,27 @@ async def _roster(platform: Platform) -> str:
     return str(lawyer.json()["lawyer_id"])
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (install.sh)")
+@needs_chromium
 async def test_each_role_does_its_part_in_the_browser(
-    service_settings: Callable[..., Any],
+    service_settings: Callable[..., Any], chromium: Browser
 ) -> None:
     async with (
         running_platform(service_settings, "console") as platform,
         serving_console(platform) as base,
-        async_playwright() as playwright,
     ):
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        try:
-            lawyer_id = await _roster(platform)
-            body = _minor_case()
-            created = await platform.procuratorate.client.post("/cases", json=body)
-            assert created.status_code == 201, created.text
-            case_id = created.json()["case_id"]
-            await _clerk(browser, base, body["transfer_number"], case_id)
-            await _aid_officer(browser, base)
-            await _clerk_sees_the_defender(browser, base, case_id)
-            await _lawyer(browser, base, lawyer_id, body["transfer_number"])
-            await _operator(browser, base, platform)
-            await _roles_see_only_their_own(browser, base, case_id)
-            assert BROWSER_ERRORS == []
-        finally:
-            await browser.close()
+        browser = chromium
+        lawyer_id = await _roster(platform)
+        body = _minor_case()
+        created = await platform.procuratorate.client.post("/cases", json=body)
+        assert created.status_code == 201, created.text
+        case_id = created.json()["case_id"]
+        await _clerk(browser, base, body["transfer_number"], case_id)
+        await _aid_officer(browser, base)
+        await _clerk_sees_the_defender(browser, base, case_id)
+        await _lawyer(browser, base, lawyer_id, body["transfer_number"])
+        await _operator(browser, base, platform)
+        await _roles_see_only_their_own(browser, base, case_id)
+        assert BROWSER_ERRORS == []
 
 
 async def _clerk(browser: Browser, base: str, transfer_number: str, case_id: str) -> None:

@@ -1,16 +1,14 @@
-"""The console's pure rules: errors mapped to form fields, today's work ordered by urgency, the
-the session cookie's seal."""
+"""The console's pure rules: errors mapped to form fields, the case page's records, the
+session cookie's seal."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
 from console.api import ApiProblem
-from console.pages.procuratorate import due_items
+from console.pages.procuratorate import facts_form, facts_patch, records_of
 from console.session import COOKIE, SessionStore, csrf_matches
 from console.web import field_errors
 
@@ -47,24 +45,17 @@ def test_a_problem_without_errors_is_shown_on_the_whole_form() -> None:
     assert field_errors(problem, ["choice"]) == {"": ["the case is closed"]}
 
 
-def _row(number: str, *clocks: dict[str, object]) -> dict[str, object]:
-    return {"transfer_number": number, "clocks": list(clocks)}
-
-
-def test_todays_work_puts_overdue_first_then_approaching_and_skips_met_clocks() -> None:
-    on = date(2026, 3, 10)
-    rows = [
-        _row("A", {"kind": "assignment", "due_on": "2026-03-20", "outcome": None}),
-        _row("B", {"kind": "rights_notification", "due_on": "2026-03-11", "outcome": None}),
-        _row("C", {"kind": "notice_dispatch", "due_on": "2026-03-09", "outcome": None}),
-        _row("D", {"kind": "notice_dispatch", "due_on": "2026-03-01", "outcome": "met"}),
+def test_the_case_page_lists_each_recorded_step_from_the_timeline() -> None:
+    timeline = [
+        {"event_type": "CaseReceived", "occurred_at": "t0", "payload": {}},
+        {"event_type": "WrittenOpinionReceived", "occurred_at": "t1", "payload": {"a": 1}},
+        {"event_type": "PleaAgreementWitnessed", "occurred_at": "t2", "payload": {"b": 2}},
+        {"event_type": "WrittenOpinionReceived", "occurred_at": "t3", "payload": {"a": 3}},
     ]
-    items = due_items(rows, on)  # type: ignore[arg-type]
-    assert [(i["row"]["transfer_number"], i["state"]) for i in items] == [
-        ("C", "overdue"),
-        ("B", "approaching"),
-        ("A", "open"),
-    ]
+    records = records_of(timeline)
+    assert records["opinions"] == [{"a": 1, "occurred_at": "t1"}, {"a": 3, "occurred_at": "t3"}]
+    assert records["pleas"] == [{"b": 2, "occurred_at": "t2"}]
+    assert records["consultations"] == records["expedited"] == records["reappointments"] == []
 
 
 def _request_with(cookie: str | None) -> Request:
@@ -99,3 +90,24 @@ def test_a_form_without_the_sessions_csrf_token_is_refused() -> None:
     assert not csrf_matches({"csrf": "abc"}, "abd")
     assert not csrf_matches({"csrf": "abc"}, None)
     assert not csrf_matches({}, "")
+
+
+def test_a_facts_correction_sends_only_what_the_person_changed() -> None:
+    facts = {
+        "birth_date": "1990-05-01",
+        "disabilities": [],
+        "limited_capacity": False,
+        "charges": ["盗窃罪", "诈骗罪"],
+        "admits_guilt": None,
+        "custody_status": "detained",
+    }
+    read = facts_form(facts)
+    # What a browser posts back: line breaks as CRLF, unchanged fields as they were shown.
+    posted = {**read, "charges": "盗窃罪\r\n诈骗罪\r\n", "custody_status": "bail"}
+    posted_read = {k: v.replace("\n", "\r\n") for k, v in read.items()}
+    assert facts_patch(posted, {"disabilities": ["hearing"]}, posted_read) == {
+        "custody_status": "bail",
+        "disabilities": ["hearing"],
+    }
+    assert facts_patch({**read, "limited_capacity": "true"}, {}, read) == {"limited_capacity": True}
+    assert facts_patch(dict(read), {}, read) == {}

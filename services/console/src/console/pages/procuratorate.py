@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from console.api import ApiProblem
+from console.labels import zh
 from console.pages.proxy import proxy_download
 from console.web import Visit, field_errors, form_visit, visit
 from service_runtime.security.principal import Role
@@ -35,39 +36,27 @@ def today() -> date:
     return datetime.now(SHANGHAI).date()
 
 
-def due_items(rows: list[dict[str, Any]], on: date) -> list[dict[str, Any]]:
-    """Open clocks of the ledger's rows, each marked overdue, approaching (due today or the
-    next day) or open, most urgent first."""
-    items = []
-    for row in rows:
-        for clock in row.get("clocks", []):
-            if clock.get("outcome") is not None:
-                continue
-            due = date.fromisoformat(clock["due_on"])
-            state = (
-                "overdue"
-                if clock.get("overdue") or due < on
-                else "approaching"
-                if due <= on + timedelta(days=APPROACHING_DAYS)
-                else "open"
-            )
-            items.append({"row": row, "clock": clock, "due": due, "state": state})
-    order = {"overdue": 0, "approaching": 1, "open": 2}
-    items.sort(key=lambda i: (order[i["state"]], i["due"], i["row"]["transfer_number"]))
-    return items
-
-
 @router.get("/today")
-async def today_page(current: VisitDep) -> Response:
+async def today_page(
+    current: VisitDep, cursor: Annotated[str | None, Query(max_length=2000)] = None
+) -> Response:
+    """The unit's open clocks as the API orders them (overdue, due today, approaching, later),
+    a page at a time: the API walks the open clocks only, however long the history."""
     current.require(STAFF)
-    ledger = await current.api.get("procuratorate", "/ledger", limit=1000)
-    on = today()
+    found = await current.api.get(
+        "procuratorate",
+        "/deadlines",
+        limit=100,
+        cursor=cursor,
+        approaching_days=APPROACHING_DAYS,
+    )
     return current.render(
         "procuratorate/today.html",
         title="今日工作",
-        items=due_items(ledger["items"], on),
-        on=on,
-        more=ledger.get("next_cursor") is not None,
+        items=found["items"],
+        on=today(),
+        next_cursor=found.get("next_cursor"),
+        paged=cursor is not None,
     )
 
 
@@ -117,9 +106,31 @@ async def _case_context(current: Visit, case_id: UUID) -> dict[str, Any]:
     return {
         "case": case,
         "timeline": timeline["items"],
+        "records": records_of(timeline["items"]),
         "file_reviews": reviews["items"],
         "title": case["transfer_number"],
     }
+
+
+RECORDED = {
+    "WrittenOpinionReceived": "opinions",
+    "SentencingConsultationHeld": "consultations",
+    "PleaAgreementWitnessed": "pleas",
+    "ExpeditedProcedureApplied": "expedited",
+    "ReappointmentRequested": "reappointments",
+    "ProceduralDecisionMade": "decisions",
+}
+
+
+def records_of(timeline: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """What the case page lists under each of its forms, taken from the case's timeline: the
+    API keeps these steps as events and has no list route of its own for them."""
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in RECORDED.values()}
+    for entry in timeline:
+        name = RECORDED.get(entry.get("event_type", ""))
+        if name is not None:
+            found[name].append({**entry.get("payload", {}), "occurred_at": entry["occurred_at"]})
+    return found
 
 
 @router.get("/cases/{case_id}")
@@ -137,6 +148,8 @@ async def _act(
     body: dict[str, Any],
     fields: tuple[str, ...],
     done: str,
+    *,
+    warnings: str = "warning",
 ) -> Response:
     """Posts one workflow action; the page again with the API's errors at the form's fields,
     or back to the case with a message. ``suspect_id`` (or another id) names the form among
@@ -154,7 +167,8 @@ async def _act(
             active_form=f"{form_name}-{suspect_id}",
             **context,
         )
-    warning = answer.get("warning") if isinstance(answer, dict) else None
+    said = answer.get(warnings) if isinstance(answer, dict) else None
+    warning = "；".join(said) if isinstance(said, list) else said
     current.flash(f"{done}{warning}" if warning else done)
     return current.redirect(f"/procuratorate/cases/{case_id}#{form_name}-{suspect_id}")
 
@@ -347,6 +361,291 @@ async def procedural_decision(case_id: UUID, current: FormDep) -> Response:
         ("kind", "decided_at", "document_number", "court", "receiving_unit", "note"),
         "已记录程序决定。",
     )
+
+
+@router.post("/cases/{case_id}/suspects/{suspect_id}/file-review-requests")
+async def file_review_request(case_id: UUID, suspect_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    return await _act(
+        current,
+        case_id,
+        suspect_id,
+        "review-request",
+        f"/cases/{case_id}/suspects/{suspect_id}/file-review-requests",
+        {"requested_at": _when(current.text("requested_at"))},
+        ("requested_at",),
+        "已登记阅卷申请。",
+    )
+
+
+@router.post("/cases/{case_id}/suspects/{suspect_id}/written-opinions")
+async def written_opinion(case_id: UUID, suspect_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {
+        "received_at": _when(current.text("received_at")),
+        "covers_plea_matters": current.text("covers_plea_matters") == "true",
+        "copy_filed": current.text("copy_filed") == "true",
+    }
+    return await _act(
+        current,
+        case_id,
+        suspect_id,
+        "opinion",
+        f"/cases/{case_id}/suspects/{suspect_id}/written-opinions",
+        body,
+        ("received_at", "covers_plea_matters", "copy_filed"),
+        "已登记书面辩护意见。",
+        warnings="warnings",
+    )
+
+
+@router.post("/cases/{case_id}/suspects/{suspect_id}/sentencing-consultations")
+async def sentencing_consultation(case_id: UUID, suspect_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    opinions = []
+    for index in range(3):
+        if opinion := current.text(f"opinions/{index}/opinion"):
+            opinions.append(
+                {
+                    "opinion": opinion,
+                    "response": current.text(f"opinions/{index}/response") or "adopted",
+                    "explanation": current.optional(f"opinions/{index}/explanation"),
+                }
+            )
+    body = {
+        "recommendation": current.text("recommendation"),
+        "recording_ref": current.text("recording_ref"),
+        "lawyer_attendance": current.text("lawyer_attendance"),
+        "opinions": opinions,
+        "held_at": _when(current.text("held_at")),
+    }
+    fields = (
+        "recommendation",
+        "recording_ref",
+        "lawyer_attendance",
+        "held_at",
+        "opinions",
+        *(
+            f"opinions/{i}/{part}"
+            for i in range(3)
+            for part in ("opinion", "response", "explanation")
+        ),
+    )
+    return await _act(
+        current,
+        case_id,
+        suspect_id,
+        "consultation",
+        f"/cases/{case_id}/suspects/{suspect_id}/sentencing-consultations",
+        body,
+        fields,
+        "已记录量刑协商。",
+    )
+
+
+@router.post("/cases/{case_id}/suspects/{suspect_id}/plea-agreements")
+async def plea_agreement(case_id: UUID, suspect_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {
+        "witness_role": current.text("witness_role"),
+        "witness_name": current.text("witness_name"),
+        "mode": current.text("mode") or "in_person",
+        "witnessed_at": _when(current.text("witnessed_at")),
+    }
+    return await _act(
+        current,
+        case_id,
+        suspect_id,
+        "plea",
+        f"/cases/{case_id}/suspects/{suspect_id}/plea-agreements",
+        body,
+        ("witness_role", "witness_name", "lawyer_id", "mode", "witnessed_at"),
+        "已记录认罪认罚具结书的见证。",
+    )
+
+
+@router.post("/cases/{case_id}/suspects/{suspect_id}/reappointment-requests")
+async def reappointment_request(case_id: UUID, suspect_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    return await _act(
+        current,
+        case_id,
+        suspect_id,
+        "reappointment",
+        f"/cases/{case_id}/suspects/{suspect_id}/reappointment-requests",
+        {"assignment_id": current.text("assignment_id")},
+        ("assignment_id",),
+        "已书面通知法律援助机构另行指派律师。",
+    )
+
+
+@router.post("/cases/{case_id}/expedited-procedure")
+async def expedited_procedure(case_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    body = {
+        "suspect_ids": current.form_lists.get("suspect_ids", []),
+        "decided_at": _when(current.text("decided_at")),
+    }
+    return await _act(
+        current,
+        case_id,
+        str(case_id),
+        "expedited",
+        f"/cases/{case_id}/expedited-procedure",
+        body,
+        ("suspect_ids", "decided_at"),
+        "已适用速裁程序。",
+    )
+
+
+FACT_FIELDS = (
+    "birth_date",
+    "offence_date",
+    "disabilities",
+    "limited_capacity",
+    "likely_sentence",
+    "pleads_guilty",
+    "admits_guilt",
+    "custody_status",
+    "place_of_detention_or_residence",
+    "charges",
+)
+
+
+def facts_form(facts: dict[str, Any]) -> dict[str, str]:
+    """The suspect's facts as the form's fields show them."""
+    shown: dict[str, str] = {}
+    for name in FACT_FIELDS:
+        value = facts.get(name)
+        if isinstance(value, bool):
+            shown[name] = "true" if value else "false"
+        elif isinstance(value, list):
+            shown[name] = "\n".join(str(v) for v in value)
+        elif value is not None:
+            shown[name] = str(value)
+    return shown
+
+
+def _lines(value: str) -> str:
+    # A browser posts a textarea's (and a hidden field's) line breaks as CRLF.
+    return "\n".join(line.strip() for line in value.splitlines() if line.strip())
+
+
+def facts_patch(
+    form: dict[str, str], lists: dict[str, list[str]], read: dict[str, str]
+) -> dict[str, Any]:
+    """Only what the person changed from what they read: a field left as it was is not sent,
+    so the correction says exactly what it corrects."""
+    shown = {name: _lines(form.get(name, "")) for name in FACT_FIELDS}
+    shown["disabilities"] = "\n".join(lists.get("disabilities", []))
+    changes: dict[str, Any] = {}
+    for name, value in shown.items():
+        if value == _lines(read.get(name, "")):
+            continue
+        if name in ("disabilities", "charges"):
+            changes[name] = value.split("\n") if value else []
+        elif name in ("limited_capacity", "pleads_guilty", "admits_guilt"):
+            changes[name] = {"true": True, "false": False}.get(value)
+        else:
+            changes[name] = value or None
+    return changes
+
+
+FACT_LABELS = {
+    "birth_date": "出生日期",
+    "offence_date": "犯罪时间（判断是否未成年）",
+    "disabilities": "残疾",
+    "limited_capacity": "不能完全辨认或者控制自己行为的成年人",
+    "likely_sentence": "可能判处的刑罚",
+    "pleads_guilty": "认罪认罚",
+    "admits_guilt": "承认犯罪事实",
+    "custody_status": "强制措施",
+    "place_of_detention_or_residence": "羁押场所或住所",
+    "charges": "涉嫌罪名",
+}
+
+
+async def _facts_page(
+    current: Visit,
+    case_id: UUID,
+    suspect_id: UUID,
+    *,
+    status: int = 200,
+    errors: dict[str, list[str]] | None = None,
+    attempted: dict[str, Any] | None = None,
+) -> Response:
+    """The suspect's facts as read now, with the ``ETag`` to send back. After a refusal at a
+    field the person's entries stay in the form; after a conflict (``attempted``) the form
+    shows what is there now, since what they read is no longer true."""
+    case = await current.api.get("procuratorate", f"/cases/{case_id}")
+    suspect, etag = await current.api.get_tagged(
+        "procuratorate", f"/cases/{case_id}/suspects/{suspect_id}"
+    )
+    read = facts_form(suspect["facts"])
+    shown = dict(read)
+    if errors:
+        shown.update({k: v for k, v in current.form.items() if k in FACT_FIELDS})
+        shown["disabilities"] = "\n".join(current.form_lists.get("disabilities", []))
+    current.form = shown
+    return current.render(
+        "procuratorate/facts.html",
+        status=status,
+        title=f"更正事实 {suspect['name']}",
+        case=case,
+        suspect=suspect,
+        etag=etag or "",
+        read=read,
+        labels=FACT_LABELS,
+        errors=errors or {},
+        conflict=attempted is not None,
+        attempted=attempted or {},
+    )
+
+
+@router.get("/cases/{case_id}/suspects/{suspect_id}/facts")
+async def facts_page(case_id: UUID, suspect_id: UUID, current: VisitDep) -> Response:
+    current.require(STAFF)
+    return await _facts_page(current, case_id, suspect_id)
+
+
+@router.post("/cases/{case_id}/suspects/{suspect_id}/facts")
+async def correct_facts(case_id: UUID, suspect_id: UUID, current: FormDep) -> Response:
+    """A PATCH with the ``ETag`` the person's page was read with: if someone changed the
+    suspect meanwhile, the API refuses (412) and the page shows what is there now, with the
+    person's change not applied, instead of silently overwriting the other change."""
+    current.require(STAFF)
+    read = {k.removeprefix("read/"): v for k, v in current.form.items() if k.startswith("read/")}
+    changes = facts_patch(current.form, current.form_lists, read)
+    if not changes:
+        current.flash("没有修改任何事实。")
+        return current.redirect(f"/procuratorate/cases/{case_id}#suspect-{suspect_id}")
+    try:
+        answer = await current.api.patch(
+            "procuratorate",
+            f"/cases/{case_id}/suspects/{suspect_id}",
+            changes,
+            if_match=current.text("etag") or None,
+        )
+    except ApiProblem as problem:
+        if problem.status in (412, 428):
+            return await _facts_page(
+                current, case_id, suspect_id, status=problem.status, attempted=changes
+            )
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return await _facts_page(
+            current,
+            case_id,
+            suspect_id,
+            status=problem.status,
+            errors=field_errors(problem, FACT_FIELDS),
+        )
+    found = [g for grounds in (answer or {}).get("discovered", {}).values() for g in grounds]
+    message = "已更正事实，已重新评估应当通知辩护的情形。"
+    if found:
+        message += "新发现的情形：" + "、".join(zh(g) for g in found) + "。"
+    current.flash(message)
+    return current.redirect(f"/procuratorate/cases/{case_id}#suspect-{suspect_id}")
 
 
 @router.get("/cases/{case_id}/notices/{notice_id}/letter.docx")
