@@ -176,6 +176,7 @@ LABELS: dict[str, str] = {
     "met": "按期完成",
     "met_late": "逾期完成",
     "cancelled": "已撤销",
+    "lapsed": "逾期未完成，义务已消灭",
     "agency": "移送机关",
     "aid-center": "法律援助中心",
     "notifier": "通知服务",
@@ -227,6 +228,11 @@ LABELS: dict[str, str] = {
     "supervisory_commission": "监察机关",
     "customs_anti_smuggling": "海关缉私部门",
     "prison": "监狱",
+    # today's work: how pressing an open clock is
+    "overdue": "已逾期",
+    "due_today": "今日到期",
+    "approaching": "临近",
+    "later": "尚未临近",
     # the statistics (unified definitions, notice §四)
     "suspects": "犯罪嫌疑人数",
     "covered": "已有辩护人数",

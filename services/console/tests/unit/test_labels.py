@@ -23,7 +23,7 @@ from defense_schemas import topics, vocabulary
 from defense_schemas.base import registered_events
 from notifier.api.deliveries import DeliveryView
 from procuratorate.api.ledger import ClockRateView, LawyerLoadView, StatisticsView
-from procuratorate.domain import statuses
+from procuratorate.domain import ledger, statuses
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 EXCLUDED: set[type[StrEnum]] = {
@@ -44,7 +44,7 @@ def _enums(*modules: ModuleType) -> list[type[StrEnum]]:
 
 
 VOCABULARIES = [
-    *_enums(vocabulary, status, assignment, duty, statuses),
+    *_enums(vocabulary, status, assignment, duty, statuses, ledger),
     work_stations.HostKind,
     topics.Producer,
 ]
@@ -78,7 +78,14 @@ def test_every_code_the_apis_return_has_a_chinese_label(vocabulary_name: str) ->
 def test_the_vocabularies_are_found_in_the_services() -> None:
     """The search above must see the enums it is meant to cover."""
     names = {enum.__name__ for enum in VOCABULARIES}
-    assert {"Ground", "ClockKind", "TerminationReason", "PassOverReason", "NoticeStatus"} <= names
+    assert {
+        "Ground",
+        "ClockKind",
+        "TerminationReason",
+        "PassOverReason",
+        "NoticeStatus",
+        "Urgency",
+    } <= names
     assert "LawyerAssigned" in CODES["event types"]
 
 
