@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, pipeline, rebuild
-from bench.infra import ROOT, Endpoints, Sandbox
+from bench import baseline, history, pipeline, reads, rebuild
+from bench.infra import ENV_PREFIX, ROOT, Endpoints, Sandbox
+from bench.memory import TARGET_MIB, MemoryLog
 from bench.observer import Observer
 from bench.platform import start_platform
 from bench.profiles import summarise
@@ -46,6 +47,19 @@ def _arguments() -> argparse.Namespace:
         "--profile", action="store_true", help="run the services under py-spy; print summaries"
     )
     parser.add_argument("--skip", action="append", default=[], choices=["rate", "rebuild"])
+    parser.add_argument(
+        "--history",
+        type=int,
+        nargs="?",
+        const=1_000_000,
+        default=0,
+        metavar="N",
+        help="then load N suspects of history (default 1,000,000; bench/history.py), time the "
+        "hot reads with their plans, and run the pipeline again",
+    )
+    parser.add_argument(
+        "--plans", action="store_true", help="with --history: print the hot queries' plans"
+    )
     args = parser.parse_args()
     args.rate = args.rate or [5.0, 10.0, 20.0]
     return args
@@ -77,6 +91,7 @@ async def main() -> None:
     if profile_dir:
         profile_dir.mkdir()
     results: dict[str, dict[str, Any]] = {}
+    memory = MemoryLog()
     say = lambda text: print(f"bench: {text}", file=sys.stderr, flush=True)  # noqa: E731
     try:
         say(f"run {sandbox.prefix}; logs in {sandbox.run_dir}")
@@ -85,10 +100,12 @@ async def main() -> None:
         try:
             async with platform.client("aid_center") as aid_center:
                 staged = sum(int(rate * args.rate_seconds) for rate in args.rate)
-                await build_roster(aid_center, args.suspects + staged)
+                again = args.suspects + sum(history.TEMPLATE_MIX.values()) if args.history else 0
+                await build_roster(aid_center, args.suspects + staged + again)
             await observer.start()
             say(f"pipeline at full speed: {args.suspects} suspects")
             results["pipeline"] = await pipeline.full_speed(platform, observer, args.suspects)
+            memory.note("pipeline", platform.services)
             say(json.dumps(results["pipeline"]))
             if "rate" not in args.skip:
                 for rate in args.rate:
@@ -96,6 +113,7 @@ async def main() -> None:
                         platform, observer, rate=rate, seconds=args.rate_seconds
                     )
                     results.setdefault("latency", []).append(latency)
+                    memory.note(f"rate {rate:g}/s", platform.services)
                     say(json.dumps(latency))
             envelope_bytes = round(observer.bytes_seen / max(sum(observer.records.values()), 1))
             await pipeline.wait_quiet(platform)
@@ -105,6 +123,9 @@ async def main() -> None:
                     platform, profile_dir, events=args.rebuild_events
                 )
                 say(json.dumps(results["rebuild"]))
+            if args.history:
+                await _with_history(platform, observer, args, results, memory, say)
+            memory.note("end", platform.services)
         finally:
             await observer.stop()
             await platform.stop()
@@ -117,11 +138,53 @@ async def main() -> None:
         )
     finally:
         await sandbox.cleanup()
+    results["memory"] = {"phases": memory.phases, "peaks": memory.peaks()}
     _report(results, args)
     if profile_dir:
         for path in sorted(profile_dir.glob("*.txt")):
             print(summarise(path), file=sys.stderr)
             (profile_dir / f"{path.stem}.summary").write_text(summarise(path, top=60))
+
+
+async def _with_history(
+    platform: Any,
+    observer: Observer,
+    args: argparse.Namespace,
+    results: dict[str, Any],
+    memory: MemoryLog,
+    say: Any,
+) -> None:
+    """Hot reads on the small projections, history loaded, hot reads again with their plans,
+    then the pipeline with the history held."""
+    say("hot reads before the history")
+    results["reads_before_history"] = await reads.over_rest(platform, repeat=10)
+    say(json.dumps(results["reads_before_history"]))
+    say(f"history: templates through the write path ({history.TEMPLATE_MIX})")
+    complete_before = observer.complete
+    async with platform.client("procuratorate") as procuratorate:
+        template_cases = await history.make_templates(procuratorate)
+    await observer.wait_complete(complete_before + history.TEMPLATE_MIX["complete"], timeout=300)
+    await pipeline.wait_quiet(platform)
+    urls = {
+        name: history.libpq_url(service.env[f"{ENV_PREFIX[name]}_DATABASE_URL"])
+        for name, service in platform.services.items()
+    }
+    await history.wait_deliveries_settled(urls["notifier"])
+    say(f"history: copying to {args.history} suspects")
+    results["history"] = await history.load_history(
+        urls, template_cases, args.history, progress=say
+    )
+    say(json.dumps(results["history"]))
+    memory.note("history loaded", platform.services)
+    say("hot reads with the history")
+    results["reads_with_history"] = await reads.over_rest(platform)
+    say(json.dumps(results["reads_with_history"]))
+    results["plans"] = await reads.plans(platform)
+    memory.note("hot reads", platform.services)
+    say(f"pipeline with the history: {args.suspects} suspects")
+    results["pipeline_with_history"] = await pipeline.full_speed(platform, observer, args.suspects)
+    memory.note("pipeline with history", platform.services)
+    say(json.dumps(results["pipeline_with_history"]))
 
 
 def _report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
@@ -181,8 +244,65 @@ def _report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> Non
                 **r,
             }
         )
+    if "history" in results:
+        h = results["history"]
+        lines.append(
+            {
+                "measure": "history_load",
+                "unit": "suspects/s",
+                "value": round(h["suspects"] / h["seconds"], 1),
+                **h,
+            }
+        )
+        for name, after in results["reads_with_history"].items():
+            before = results["reads_before_history"].get(name, {})
+            lines.append(
+                {
+                    "measure": f"read_{name}",
+                    "unit": "ms p95",
+                    "value": after["p95_ms"],
+                    "with_history": after,
+                    "without_history": before,
+                    "history_suspects": h["suspects"],
+                    "target": f"p95 <= {reads.TARGET_P95_MS:g} ms",
+                }
+            )
+        with_history = results["pipeline_with_history"]["suspects_per_s"]
+        lines.append(
+            {
+                "measure": "pipeline_with_history",
+                "unit": "suspects/s",
+                "value": with_history,
+                "ratio_to_without_history": round(with_history / p["suspects_per_s"], 3),
+                "ratio_to_baseline": round(with_history / base, 5),
+                "target": "ratio_to_without_history >= 0.8",
+                **results["pipeline_with_history"],
+            }
+        )
+    peaks = results["memory"]["peaks"]
+    rebuild_rss = results.get("rebuild", {}).get("rss_mib")
+    if rebuild_rss:
+        peaks = {**peaks, "notifier_rebuild": rebuild_rss["peak_mib"]}
+    lines.append(
+        {
+            "measure": "rss",
+            "unit": "MiB peak (VmHWM) per service",
+            "value": max(peaks.values(), default=None),
+            "peaks": peaks,
+            "target": f"each < {TARGET_MIB} MiB",
+            "met": all(v < TARGET_MIB for v in peaks.values()),
+            "phases": results["memory"]["phases"],
+        }
+    )
     for line in lines:
         print(json.dumps({**line, **common}, ensure_ascii=False), flush=True)
+    if args.plans and "plans" in results:
+        for name, queries in results["plans"].items():
+            for query in queries:
+                print(f"\n-- {name}\n{query['sql']}\n{query['plan']}", file=sys.stderr)
+    if "plans" in results:
+        line = {"measure": "plans", "plans": results["plans"], **common}
+        print(json.dumps(line, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bench.infra import end_offsets
+from bench.memory import reading
 from bench.platform import BenchPlatform, service
 
 _UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -79,6 +80,7 @@ async def rebuild_notifier(
                 raise TimeoutError("rebuild not finished after 600 s")
             await asyncio.sleep(0.05)
         done = time.perf_counter()
+        memory = reading(process)
     finally:
         await admin.close()
         await process.stop()
@@ -90,6 +92,7 @@ async def rebuild_notifier(
         "seconds": round(elapsed, 3),
         "seconds_from_launch": round(done - process.started_at, 3),
         "events_per_s": round(replayed / elapsed, 1),
+        "rss_mib": memory,
     }
 
 
