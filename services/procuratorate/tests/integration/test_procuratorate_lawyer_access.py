@@ -166,3 +166,52 @@ async def test_another_lawyer_and_an_ended_appointment_find_nothing(
         return response.status_code == 404
 
     await eventually(ended)
+
+
+async def test_retained_counsel_linked_to_a_lawyer_account_reads_their_suspect_only(
+    service: RunningService,
+) -> None:
+    """Retained counsel is a defense lawyer as much as an appointed one (CPL Art. 40): staff who
+    record the retention may name the counsel's account, which then reads that suspect's
+    procedural information, until the counsel is dismissed. Counsel recorded without an
+    account gives nobody access."""
+    client = service.client
+    defended, other = suspect(name="钱委托"), suspect(name="孙同案")
+    created = await client.post("/cases", json=case(defended, other))
+    assert created.status_code == 201, created.text
+    case_id = created.json()["case_id"]
+    account = uuid.uuid4()
+    url = f"/cases/{case_id}/suspects/{defended['suspect_id']}/private-counsel"
+    counsel = {"name": "周律师", "law_firm": "某所", "contact": "13700000000"}
+    retained = await client.post(url, json={"counsel": counsel, "lawyer_id": str(account)})
+    assert retained.status_code == 200, retained.text
+    unlinked = await client.post(
+        f"/cases/{case_id}/suspects/{other['suspect_id']}/private-counsel",
+        json={"counsel": {**counsel, "name": "吴律师"}},
+    )
+    assert unlinked.status_code == 200, unlinked.text
+
+    seen = await client.get(f"/cases/{case_id}", headers=as_lawyer(service, account))
+    assert seen.status_code == 200, seen.text
+    assert [s["name"] for s in seen.json()["suspects"]] == ["钱委托"]
+    assert "孙同案" not in seen.text
+    co_suspect = await client.get(
+        f"/cases/{case_id}/suspects/{other['suspect_id']}", headers=as_lawyer(service, account)
+    )
+    assert co_suspect.status_code == 404
+
+    dismissed = await client.post(f"{url}/{retained.json()['retention_id']}/dismissal", json={})
+    assert dismissed.status_code == 200, dismissed.text
+    gone = await client.get(f"/cases/{case_id}", headers=as_lawyer(service, account))
+    assert gone.status_code == 404
+
+
+async def test_a_malformed_counsel_account_is_named(service: RunningService) -> None:
+    person = suspect(name="郑格式")
+    created = await service.client.post("/cases", json=case(person))
+    response = await service.client.post(
+        f"/cases/{created.json()['case_id']}/suspects/{person['suspect_id']}/private-counsel",
+        json={"counsel": {"name": "王律师", "contact": "1"}, "lawyer_id": "not-a-uuid"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["pointer"] == "#/lawyer_id"

@@ -344,6 +344,13 @@ class CounselIn(BaseModel):
     suspect_accepts: bool | None = Field(
         None, description="Required when a relative or guardian retained: the suspect's choice."
     )
+    lawyer_id: UUID | None = Field(
+        None,
+        description="The counsel's lawyer account on the platform (the `lawyer_id` of their "
+        "token), when they have one: it then reads this suspect's procedural information as "
+        "an appointed lawyer does (Measures Art. 10; CPL Art. 40), until dismissed. Staff "
+        "give it after checking the counsel's identity; absent, nobody gains access.",
+    )
 
 
 class CounselOut(BaseModel):
@@ -367,6 +374,7 @@ async def post_private_counsel(
             counsel=body.counsel,
             retained_by=body.retained_by,
             suspect_accepts=body.suspect_accepts,
+            lawyer_id=body.lawyer_id,
         ),
     )
     return CounselOut(retention_id=retention_id)

@@ -304,6 +304,7 @@ COUNSEL_IN: dict[str, Any] = {
     "counsel": RETAINED_COUNSEL,
     "retained_by": "guardian",
     "suspect_accepts": True,
+    "lawyer_id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
 }
 
 COUNSEL_OUT: dict[str, Any] = {"retention_id": "7c9e1a3b-5d7f-4a2c-8e4b-6d8f0a2c4e6b"}

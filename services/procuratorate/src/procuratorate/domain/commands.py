@@ -99,6 +99,8 @@ class RetainCounsel:
     counsel: RetainedCounsel
     retained_by: PersonRole = PersonRole.SUSPECT
     suspect_accepts: bool | None = None
+    lawyer_id: UUID | None = None
+    """The counsel's lawyer account, when staff link one: it reads the suspect's case."""
 
 
 @dataclass(frozen=True)

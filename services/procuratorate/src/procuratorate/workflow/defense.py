@@ -538,6 +538,9 @@ async def retain_counsel(uow: ProcuratorateUnitOfWork, command: RetainCounsel) -
         contact=counsel.contact,
         retention_id=retention_id,
         retained_by=retained_by.value,
+        # The account that reads the suspect's case (api/access.py), as an appointed lawyer's
+        # roster id does; kept here only, not published: access is this service's to grant.
+        lawyer_id=command.lawyer_id,
         started_at=at,
     )
     retained = await uow.emit(
