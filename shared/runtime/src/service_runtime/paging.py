@@ -219,7 +219,12 @@ def sort_keys(row: Any) -> tuple[Any, ...]:
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> Any:
     """Rows strictly after ``values`` in the order ``keys``: (a, b) > (x, y) spelled out as
-    ``a > x OR (a = x AND b > y)``, which also serves mixed directions."""
+    ``a > x OR (a = x AND b > y)``, which also serves mixed directions, and ``a >= x`` beside
+    it (implied, but only a plain range lets an index on the keys start at the cursor: under
+    the OR alone, every row before it is read and filtered out)."""
+    first = keys[0]
+    start = sa.literal(values[0], _type_of(first.expression))
+    lead = first.expression <= start if first.descending else first.expression >= start
     clauses = []
     for index, key in enumerate(keys):
         value = sa.literal(values[index], _type_of(key.expression))
@@ -229,7 +234,7 @@ def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> Any:
             for k, v in zip(keys[:index], values[:index], strict=True)
         ]
         clauses.append(sa.and_(*equal, beyond))
-    return sa.or_(*clauses)
+    return sa.and_(lead, sa.or_(*clauses))
 
 
 async def page_request(
