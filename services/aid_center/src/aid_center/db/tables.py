@@ -96,6 +96,8 @@ notices = sa.Table(
     sa.Column("closed_detail", sa.Text, nullable=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
+    # A center's queue in the list's order (received_at, notice_id), a page from its cursor.
+    sa.Index("ix_notices_center_received", "addressee_center", "received_at", "notice_id"),
 )
 
 applications = sa.Table(

@@ -50,6 +50,8 @@ cases = sa.Table(
     sa.Column("supplementary_investigations", sa.Integer, nullable=False, server_default="0"),
     sa.Column("prosecutor_name", sa.String(100)),
     sa.Column("prosecutor_contact", sa.String(200)),
+    # The ledger: one unit's suspects by receipt and case, a page at a time from its cursor.
+    sa.Index("ix_cases_unit_received", "procuratorate_unit", "received_at", "case_id"),
 )
 
 case_transfers = sa.Table(
@@ -226,6 +228,13 @@ timeline = sa.Table(
     sa.Column("producer", sa.String(200), nullable=False),
     sa.Column("occurred_at", TZ, nullable=False),
     sa.Column("payload", JSONB, nullable=False),
+    # The ledger's terminations of aid per suspect: a sliver of the timeline.
+    sa.Index(
+        "ix_timeline_terminations",
+        "suspect_id",
+        "id",
+        postgresql_where=sa.text("event_type = 'AidTerminated'"),
+    ),
 )
 
 written_opinions = sa.Table(
