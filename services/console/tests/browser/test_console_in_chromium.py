@@ -230,7 +230,10 @@ async def _lawyer(browser: Browser, base: str, lawyer_id: str, transfer_number: 
     await expect(page.get_by_role("status")).to_have_text("已记录工作。")
     await expect(page.get_by_test_id("activities")).to_contain_text("会见")
     await expect(page.get_by_test_id("activities")).to_contain_text("看守所会见")
-    # The procuratorate's procedural information, read with the lawyer's own token.
+    # The procuratorate's procedural information, read with the lawyer's own token: who was
+    # appointed by name, the letter that asked for it.
+    await expect(page.get_by_test_id("appointed")).to_contain_text("赵律师（天津甲律师事务所）")
+    await expect(page.get_by_test_id("case-notices")).to_contain_text("〔")
     await expect(page.get_by_test_id("case-info")).to_contain_text(transfer_number)
     await expect(page.get_by_test_id("case-info")).to_contain_text("未成年人")
     await expect(page.get_by_test_id("case-timeline")).to_contain_text("指派律师")

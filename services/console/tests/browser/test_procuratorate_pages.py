@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
+from service_runtime.security.principal import Role
 from tests.e2e.platform import Platform, running_platform
+from tests.infrastructure import bearer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from console_browser import (
@@ -198,6 +200,20 @@ async def test_a_clerk_works_a_case_through_every_form(
     await expedited.get_by_role("button", name="适用速裁程序").click()
     await _done(page, "已适用速裁程序。")
     await expect(page.get_by_test_id("expedited")).to_contain_text("已适用速裁程序")
+
+    # Retained counsel linked to their lawyer account, which then reads the suspect's case.
+    account, other_id = str(uuid.uuid4()), other.json()["case_id"]
+    counsel = await _opened(page.locator(f"#counsel-{alone['suspect_id']}"))
+    await counsel.get_by_label("辩护人姓名").fill("周律师")
+    await counsel.get_by_label("联系方式").fill("13700000000")
+    await counsel.get_by_label("辩护人的平台律师账号").fill(account)
+    await counsel.get_by_role("button", name="记录委托").click()
+    await _done(page, "已记录委托辩护人。")
+    await expect(page.get_by_test_id("defense-status")).to_have_text("委托辩护")
+    procuratorate = platform.procuratorate
+    as_counsel = bearer(procuratorate.settings, Role.LAWYER, lawyer_id=account)
+    read = await procuratorate.client.get(f"/cases/{other_id}", headers=as_counsel)
+    assert read.status_code == 200 and "周小" in read.text, read.text
     await page.context.close()
     assert BROWSER_ERRORS == []
 

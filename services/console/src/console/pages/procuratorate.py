@@ -244,7 +244,13 @@ async def private_counsel(case_id: UUID, suspect_id: UUID, current: FormDep) -> 
         "contact": current.text("counsel/contact"),
         "license_number": current.optional("counsel/license_number"),
     }
-    body = {"counsel": counsel, "retained_by": current.text("retained_by") or "suspect"}
+    body: dict[str, Any] = {
+        "counsel": counsel,
+        "retained_by": current.text("retained_by") or "suspect",
+        # A relative's or guardian's retention stands on the suspect's own choice (Art. 6).
+        "suspect_accepts": {"true": True, "false": False}.get(current.text("suspect_accepts")),
+        "lawyer_id": current.optional("lawyer_id"),
+    }
     return await _act(
         current,
         case_id,
@@ -259,6 +265,7 @@ async def private_counsel(case_id: UUID, suspect_id: UUID, current: FormDep) -> 
             "counsel/license_number",
             "retained_by",
             "suspect_accepts",
+            "lawyer_id",
         ),
         "已记录委托辩护人。",
     )
