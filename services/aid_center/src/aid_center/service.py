@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -27,6 +29,7 @@ from aid_center.handlers import event_handlers
 from aid_center.metrics import declare as declare_metrics
 from aid_center.settings import AidCenterSettings
 from aid_center.unit_of_work import AidCenterUnitOfWork
+from aid_center.withdrawals import run_withdrawal_check
 from service_runtime.app import Runtime, ServiceDefinition, build_app
 from service_runtime.calendar_events import CalendarRole
 from service_runtime.settings import ServiceSettings
@@ -64,6 +67,11 @@ def settings_from_env() -> AidCenterSettings:
 async def recount_provisional(runtime: Runtime) -> None:
     async with runtime.unit_of_work() as uow:
         await recount_provisional_periods(uow)
+
+
+def background(runtime: Runtime) -> list[Coroutine[Any, Any, None]]:
+    """The check for applications deemed withdrawn (LAL Art. 43)."""
+    return [run_withdrawal_check(runtime)]
 
 
 def definition() -> ServiceDefinition:
@@ -105,6 +113,7 @@ def definition() -> ServiceDefinition:
         on_calendar_changed=recount_provisional,
         declare_metrics=declare_metrics,
         calendar=CalendarRole.FOLLOWER,
+        background=background,
     )
 
 

@@ -53,6 +53,13 @@ class AidCenterSettings(ServiceSettings):
         "which staff may set otherwise). Not supplied by then, the application is deemed "
         "withdrawn.",
     )
+    withdrawal_check_interval_seconds: float = Field(
+        300,
+        gt=0,
+        description="How often the center checks for applications whose day to supply the "
+        "material asked for has passed, and records them deemed withdrawn (LAL Art. 43). "
+        "The day is a legal date, so minutes of delay change nothing the applicant can see.",
+    )
     subsidy_payment_days: int = Field(
         30,
         ge=1,

@@ -231,6 +231,14 @@ class FakeAid:
         found = self.applications.get(application_id)
         return dict(found) if found is not None else None
 
+    async def lapsed_material_requests(self, as_of: date, *, limit: int) -> list[UUID]:
+        lapsed = sorted(
+            (row["materials_due_on"], row["application_id"])
+            for row in self.applications.values()
+            if row["status"] == NoticeStatus.MATERIALS_REQUESTED and row["materials_due_on"] < as_of
+        )
+        return [application_id for _, application_id in lapsed[:limit]]
+
     async def update_application(
         self, application_id: UUID, values: dict[str, Any]
     ) -> dict[str, Any]:
@@ -246,6 +254,7 @@ class FakeAid:
             "missing_materials": None,
             "materials_due_on": None,
             "decision": None,
+            "decided_automatically": False,
             **values,
         }
         self.applications[values["application_id"]] = row

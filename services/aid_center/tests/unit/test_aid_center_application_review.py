@@ -21,6 +21,7 @@ from aid_center.use_cases.applications import (
     decide,
     request_materials,
     supply_materials,
+    withdraw_lapsed,
 )
 from aid_center.use_cases.intake import receive_application
 from defense_schemas import examples as ex
@@ -229,3 +230,33 @@ async def test_an_application_forwarded_without_the_relationship_defaults_by_who
 
     assert decided.application["applicant_relationship"] == expected
     assert uow.events(ApplicationDecided)[0].applicant_relationship == expected
+
+
+async def test_the_center_records_a_lapsed_application_withdrawn_without_staff() -> None:
+    """LAL Art. 43 deems it withdrawn: the center's check records it the day after the day
+    given, with the day and the article in the written reasons, and leaves alone what is
+    still within its day, what was supplied and what is under review."""
+    uow = _uow()
+    lapsing = await _received(uow)
+    await request_materials(uow, RequestMaterials(lapsing, ("身份证明",), due_on=date(2026, 3, 20)))
+    later = await _received(uow)
+    await request_materials(uow, RequestMaterials(later, ("户籍证明",), due_on=date(2026, 3, 25)))
+    untouched = await _received(uow)
+
+    uow.now_is = NOW.replace(year=2026, month=3, day=20, hour=15)  # the last day itself
+    assert await withdraw_lapsed(uow) == []
+    uow.now_is = NOW.replace(year=2026, month=3, day=21, hour=0, minute=30)
+    assert await withdraw_lapsed(uow) == [lapsing]
+    assert await withdraw_lapsed(uow) == []  # once
+
+    row = uow.aid.applications[lapsing]
+    assert row["status"] == NoticeStatus.WITHDRAWN and row["decided_automatically"]
+    (event,) = uow.events(ApplicationDecided)
+    assert event.decision is ApplicationDecision.DEEMED_WITHDRAWN
+    assert event.reasons == (
+        "申请人未于2026年3月20日前按要求补充材料或者作出说明，视为撤回申请（《法律援助法》第四十三条）"
+    )
+    assert (event.applicant_name, event.applicant_contact) == ("张父", "13800000003")
+    assert uow.aid.applications[later]["status"] == NoticeStatus.MATERIALS_REQUESTED
+    assert uow.aid.applications[untouched]["status"] == NoticeStatus.UNDER_REVIEW
+    assert not uow.events(LawyerAssigned)

@@ -69,6 +69,7 @@ APPLICATION_EXAMPLE: dict[str, Any] = {
     "decision_reasons": "申请人家庭经济状况不符合经济困难标准",
     "decided_at": "2026-03-05T10:00:00+08:00",
     "assignment_due_on": None,
+    "decided_automatically": False,
 }
 
 
@@ -125,6 +126,10 @@ class ApplicationOut(BaseModel):
     decided_at: datetime | None
     assignment_due_on: date | None = Field(
         description="After a grant: the last day to appoint a lawyer (3 days)."
+    )
+    decided_automatically: bool = Field(
+        description="Deemed withdrawn by the center's own check once the day to supply the "
+        "material passed without it (LAL Art. 43), not by staff."
     )
     model_config = ConfigDict(json_schema_extra={"examples": [APPLICATION_EXAMPLE]})
 

@@ -441,6 +441,23 @@ class AidRepository:
         row: Mapping[Any, Any] | None = (await self.session.execute(query)).mappings().first()
         return row
 
+    async def lapsed_material_requests(self, as_of: date, *, limit: int) -> list[UUID]:
+        """Applications whose day to supply the material asked for ended before ``as_of``
+        without it, oldest day first, each row locked until the transaction ends. ``SKIP
+        LOCKED``: a row another replica's check (or a staff member's decision) holds is that
+        transaction's to finish, never taken twice nor waited for."""
+        ids = await self.session.scalars(
+            sa.select(applications.c.application_id)
+            .where(
+                applications.c.status == NoticeStatus.MATERIALS_REQUESTED,
+                applications.c.materials_due_on < as_of,
+            )
+            .order_by(applications.c.materials_due_on, applications.c.application_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(ids)
+
     async def update_application(
         self, application_id: UUID, values: dict[str, Any]
     ) -> Mapping[Any, Any]:

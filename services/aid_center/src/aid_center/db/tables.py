@@ -139,6 +139,8 @@ applications = sa.Table(
     sa.Column("assignment_due_on", sa.Date, nullable=True),
     # Sealed like the name: 父亲, 本人 (migration 0017).
     sa.Column("applicant_relationship", sa.Text, nullable=True),
+    # Deemed withdrawn by the center's own check, without staff (LAL Art. 43; migration 0018).
+    sa.Column("decided_automatically", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 subsidy_standards = sa.Table(

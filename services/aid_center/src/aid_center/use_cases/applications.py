@@ -46,7 +46,11 @@ HARDSHIP_STATEMENT = "applications.hardship_statement"
 SELF = "本人"
 """The relationship of an applicant who is the suspect, as the application form writes it."""
 
-WITHDRAWN_REASONS = "申请人未按要求补充材料或者作出说明，视为撤回申请（《法律援助法》第四十三条）"
+
+def withdrawn_reasons(materials_due_on: date) -> str:
+    """The written reasons of a deemed withdrawal: the day given, and the article."""
+    day = f"{materials_due_on.year}年{materials_due_on.month}月{materials_due_on.day}日"
+    return f"申请人未于{day}前按要求补充材料或者作出说明，视为撤回申请（《法律援助法》第四十三条）"
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class DecideApplication:
     application_id: UUID
     decision: ApplicationDecision
     reasons: str | None = None
+    automatic: bool = False
+    """Decided by the center's own check, not by staff (a deemed withdrawal only)."""
 
 
 def applicant_relationship(event: LegalAidApplicationForwarded) -> str | None:
@@ -282,8 +288,8 @@ async def decide(uow: AidCenterUnitOfWork, command: DecideApplication) -> Decide
                 "material asked for has passed without it (LAL Art. 43)",
                 field="decision",
             )
-        reasons = reasons or WITHDRAWN_REASONS
-        values |= {"status": NoticeStatus.WITHDRAWN}
+        reasons = reasons or withdrawn_reasons(row["materials_due_on"])
+        values |= {"status": NoticeStatus.WITHDRAWN, "decided_automatically": command.automatic}
     values["decision_reasons"] = reasons
     written = await uow.aid.update_application(command.application_id, values)
     await uow.publish(
@@ -310,3 +316,24 @@ async def decide(uow: AidCenterUnitOfWork, command: DecideApplication) -> Decide
     after = await uow.aid.application(command.application_id)
     assert after is not None
     return Decided(open_application(uow, after or written), appointment)
+
+
+WITHDRAWAL_BATCH = 100
+"""Applications deemed withdrawn per transaction: a short lock on each row taken."""
+
+
+async def withdraw_lapsed(uow: AidCenterUnitOfWork, *, limit: int = WITHDRAWAL_BATCH) -> list[UUID]:
+    """视为撤回申请 (LAL Art. 43) without staff: every application whose day to supply the
+    material asked for has passed without it is recorded withdrawn, with the written reasons
+    naming the day and the article, and ``ApplicationDecided`` tells the applicant (through
+    the notifier) and closes the 7-day review clock. The law deems it so, so nobody needs to
+    decide; the center's check only records it. Rows another transaction holds are skipped
+    (``lapsed_material_requests``): each application is withdrawn once, whichever replica
+    runs the check. Returns those withdrawn, at most ``limit``."""
+    lapsed = await uow.aid.lapsed_material_requests(legal_date(uow.now()), limit=limit)
+    for application_id in lapsed:
+        await decide(
+            uow,
+            DecideApplication(application_id, ApplicationDecision.DEEMED_WITHDRAWN, automatic=True),
+        )
+    return lapsed
