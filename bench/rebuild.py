@@ -4,8 +4,9 @@ The notifier is the service whose whole state is a projection of the other two s
 events (the procuratorate's and the aid center's also hold what their users typed, which no
 topic carries). A second notifier process gets a fresh database and a new consumer group on
 replay topics; its own output goes to a topic of its own, so the replay does not feed the
-platform. Measured from its /ready to its committed offsets reaching the end offsets taken
-before it started.
+platform, and it is told the replay's end offsets (``NOTIFIER_REPLAY_UNTIL``), so it records the
+messages of the replayed events as skipped and publishes no clock event again. Measured from
+its /ready to its committed offsets reaching the end offsets taken before it started.
 
 The pipeline's few thousand events would be over before the consumer has warmed up, so the
 history is first made longer: the pipeline's own records, copied ``copies`` times with every
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import math
 import re
 import time
@@ -59,7 +61,12 @@ async def rebuild_notifier(
         topics,
         label="notifier_rebuild",
         profile_dir=profile_dir,
-        extra_env={"NOTIFIER_SMS_FILE_PATH": str(sandbox.run_dir / "sms" / "rebuild-sms.jsonl")},
+        extra_env={
+            "NOTIFIER_SMS_FILE_PATH": str(sandbox.run_dir / "sms" / "rebuild-sms.jsonl"),
+            # A rebuild replays what the original run sent: nothing is sent or published again
+            # up to the end offsets taken before it started (notifier.replay).
+            "NOTIFIER_REPLAY_UNTIL": json.dumps(replay_until(ends)),
+        },
     )
     group = sandbox.group("notifier_rebuild")
     admin = AIOKafkaAdminClient(bootstrap_servers=sandbox.endpoints.kafka)
@@ -93,6 +100,17 @@ async def rebuild_notifier(
         "seconds_from_launch": round(done - process.started_at, 3),
         "events_per_s": round(replayed / elapsed, 1),
         "rss_mib": memory,
+    }
+
+
+def replay_until(ends: dict[TopicPartition, int]) -> dict[str, list[int]]:
+    """End offsets as ``NOTIFIER_REPLAY_UNTIL`` takes them: topic → one per partition."""
+    topics: dict[str, dict[int, int]] = {}
+    for tp, end in ends.items():
+        topics.setdefault(tp.topic, {})[tp.partition] = end
+    return {
+        topic: [by_partition.get(p, 0) for p in range(max(by_partition) + 1)]
+        for topic, by_partition in topics.items()
     }
 
 

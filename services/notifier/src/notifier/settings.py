@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, PostgresDsn, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from notifier.replay import ReplayBoundary
 from service_runtime.security.defaults import LOCAL_WEBHOOK_SECRET
 from service_runtime.settings import ServiceSettings
 
@@ -44,6 +45,17 @@ class NotifierSettings(ServiceSettings):
         "set it to the moment a rebuild of the projection starts, so that replaying old events "
         "does not message everyone again",
     )
+
+    replay_until: dict[str, list[int]] | None = Field(
+        None,
+        description="a rebuild's end offsets of the consumed topics (topic → end offset of each "
+        "partition, JSON), taken when it starts: events before them were applied by the original "
+        "run, so their messages are recorded as `skipped` and their clock events not published "
+        "again (notifier.replay; `python -m notifier.replay_until` prints them)",
+    )
+
+    def replay_boundary(self) -> ReplayBoundary | None:
+        return ReplayBoundary(self.replay_until) if self.replay_until else None
 
     # --- SMS ---
     sms_gateway: Literal["file", "http"] = Field(

@@ -146,10 +146,10 @@ async def test_a_batch_binds_each_events_ids_to_the_lines_logged_while_applying_
     bound_while_applying: list[tuple[str | None, str | None]] = []
     original = Projector.apply
 
-    def spying(self: Projector, batch: Any, envelope: Envelope, event: Any) -> Any:
+    def spying(self: Projector, batch: Any, envelope: Envelope, event: Any, **options: Any) -> Any:
         ids = current()
         bound_while_applying.append((ids.get("event_id"), ids.get("case_id")))
-        return original(self, batch, envelope, event)
+        return original(self, batch, envelope, event, **options)
 
     monkeypatch.setattr(Projector, "apply", spying)
     history = interleaved_history()[:6]

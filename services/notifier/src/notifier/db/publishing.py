@@ -17,9 +17,11 @@ async def publish_in_thread(
     case_id: UUID,
     correlation_id: UUID,
     causation_id: UUID | None,
+    event_id: UUID | None = None,
 ) -> Envelope:
     """Queue `event` in the unit of work's transaction, in the workflow thread (`correlation_id`) of
-    the event that started the job; `causation_id` names that event."""
+    the event that started the job; `causation_id` names that event. ``event_id``: an id derived
+    from what the event is about (notifier.domain.ids) instead of a new one."""
     envelope = Envelope.for_event(
         event,
         case_id=case_id,
@@ -27,5 +29,7 @@ async def publish_in_thread(
         correlation_id=correlation_id,
         causation_id=causation_id,
     )
+    if event_id is not None:
+        envelope = envelope.model_copy(update={"event_id": event_id})
     await uow.publisher.publish_many(uow.session, [envelope])
     return envelope

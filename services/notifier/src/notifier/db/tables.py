@@ -186,5 +186,6 @@ clocks = sa.Table(
         postgresql_where=sa.text("status = 'open'"),
     ),
     sa.Index("ix_clocks_open_due", "due_on", postgresql_where=sa.text("status = 'open'")),
+    sa.Index("ix_clocks_case", "case_id"),
     comment="The deadline watch: every clock built from the events, with its alert flags",
 )

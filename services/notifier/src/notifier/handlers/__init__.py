@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
 
 from defense_messaging import Applied, EventPublisher
 from defense_messaging.log_context import bound, envelope_ids
@@ -24,6 +27,7 @@ from notifier.handlers.batch import Held, ProjectionBatch
 from notifier.handlers.clocks import apply_clock_changes
 from notifier.handlers.deliveries import insert_deliveries, plan_deliveries, waiting_for
 from notifier.handlers.projection import forget_lawyer, record_facts, view_of
+from notifier.replay import replayed_events
 from notifier.settings import NotifierSettings
 from notifier.unit_of_work import NotifierUnitOfWork
 from service_runtime.app import Runtime
@@ -75,20 +79,33 @@ class Projector:
     cipher: FieldCipher
     settings: NotifierSettings
 
-    def apply(self, batch: ProjectionBatch, envelope: Envelope, event: BaseEvent) -> EventOutcome:
+    def apply(
+        self,
+        batch: ProjectionBatch,
+        envelope: Envelope,
+        event: BaseEvent,
+        *,
+        replayed: bool = False,
+    ) -> EventOutcome:
+        """``replayed``: the original run applied this event already (notifier.replay): its
+        messages, and those it releases, were sent then, and its clock events published."""
         done = EventOutcome()
         case_id = envelope.case_id
         changes = clock_changes(event, view_of(batch, case_id), self.calendar)
         done.contacts_written = record_facts(batch, envelope, event)
         waits_for = waiting_for(batch, envelope, event)
         if waits_for is None:
-            done.jobs += plan_deliveries(batch, self.cipher, self.settings, envelope, event)
+            done.jobs += plan_deliveries(
+                batch, self.cipher, self.settings, envelope, event, replayed=replayed
+            )
         else:
             batch.hold(Held(envelope, event, waits_for, kept_for_held(batch.contacts_of(case_id))))
             done.held = True
         if isinstance(event, aid.AidTerminated | aid.AssignmentEnded):
             forget_lawyer(batch, case_id, event.suspect_id)
-        done.published += apply_clock_changes(batch, self.publisher, envelope, changes)
+        published = apply_clock_changes(batch, self.publisher, envelope, changes)
+        if not replayed:
+            done.published += published
         # The fact this event brought may be the one held messages were waiting for.
         for held in list(batch.held.get(case_id, ())):
             if held.envelope.event_id == envelope.event_id:
@@ -103,6 +120,7 @@ class Projector:
                         held.envelope,
                         held.event,
                         known=contacts_on_release(held.kept, batch.contacts_of(case_id)),
+                        replayed=replayed,
                     )
                 done.released.append(held)
         return done
@@ -111,6 +129,11 @@ class Projector:
 class NotifierProjection:
     """The notifier's applier: a consumer transaction's events, together, in its unit of work
     (``service_runtime.unit_of_work.UnitOfWorkApplier``)."""
+
+    def __init__(self, inbox: sa.Table | None = None, consumer: str = "notifier") -> None:
+        # The inbox holds each applied event's position, which says whether it is replayed.
+        self._inbox = inbox
+        self._consumer = consumer
 
     def handles(self, event: BaseEvent) -> bool:
         return type(event) in CONSUMED
@@ -121,13 +144,16 @@ class NotifierProjection:
             session, (envelope.case_id for envelope, _ in events), cipher=uow.cipher, now=uow.now()
         )
         projector = Projector(uow.calendar, uow.publisher, uow.cipher, uow.settings)
+        replayed = await self._replayed(uow, events)
         published: list[Envelope] = []
         jobs = []
         outcomes: list[EventOutcome] = []
         for envelope, event in events:
             # Each event's lines name it (the consumer binds a batch's ids only one at a time).
             with bound(**envelope_ids(envelope)):
-                done = projector.apply(batch, envelope, event)
+                done = projector.apply(
+                    batch, envelope, event, replayed=envelope.event_id in replayed
+                )
             published += done.published
             jobs += done.jobs
             outcomes.append(done)
@@ -153,7 +179,26 @@ class NotifierProjection:
                         )
                     )
 
+    async def _replayed(self, uow: NotifierUnitOfWork, events: Applied) -> set[UUID]:
+        """The events of the transaction a rebuild replays (``NOTIFIER_REPLAY_UNTIL``)."""
+        boundary = uow.settings.replay_boundary()
+        if boundary is None or self._inbox is None:
+            return set()
+        return await replayed_events(
+            uow.session,
+            self._inbox,
+            self._consumer,
+            boundary,
+            (envelope.event_id for envelope, _ in events),
+        )
+
 
 def event_handlers(runtime: Runtime) -> HandlersInUnitOfWork:
     """Each consumer transaction is one unit of work, applied by the projection whole."""
-    return HandlersInUnitOfWork(runtime, NotifierProjection())
+    return HandlersInUnitOfWork(
+        runtime,
+        NotifierProjection(
+            runtime.definition.tables.messaging.inbox,
+            runtime.settings.consumer_group or runtime.definition.name,
+        ),
+    )

@@ -4,7 +4,7 @@ together.
 Applying an event used to cost 15–20 sequential statements (read the case, its suspects, its
 contacts, its open clocks, the templates; write each row), so the notifier could not follow, let
 alone rebuild, faster than the database answered one statement after another. A batch instead
-reads every row the transaction's events touch in five statements, the handlers change these
+reads every row the transaction's events touch in one statement per table, the handlers change these
 rows in memory in event order — exactly as they would have changed the tables — and
 :meth:`ProjectionBatch.flush` writes what changed in a few multi-row statements. Nothing else
 writes these rows meanwhile: cases, suspects and contacts are the consumer's alone, the open
@@ -86,6 +86,9 @@ class ProjectionBatch:
     """(event type, recipient role or ``*``) → (subject, body)."""
     held: dict[UUID, list[Held]] = field(default_factory=dict)
     """case → events whose messages wait, in arrival order."""
+    opened: dict[UUID, dict[ClockKey, int]] = field(default_factory=dict)
+    """case → how many clocks of each key it has had, stopped ones included (the next clock
+    of a key is named by this count: notifier.domain.ids.clock_id)."""
 
     _dirty_cases: set[UUID] = field(default_factory=set)
     _dirty_suspects: set[tuple[UUID, UUID]] = field(default_factory=set)
@@ -128,6 +131,19 @@ class ProjectionBatch:
                 opened["suspect_id"],
             )
             batch.contacts.setdefault(row["case_id"], []).append((row["id"], contact))
+        for case_id, kind, suspect_id, subject, count in await session.execute(
+            sa.select(
+                clocks.c.case_id,
+                clocks.c.kind,
+                clocks.c.suspect_id,
+                clocks.c.subject,
+                sa.func.count(),
+            )
+            .where(clocks.c.case_id.in_(ids))
+            .group_by(clocks.c.case_id, clocks.c.kind, clocks.c.suspect_id, clocks.c.subject)
+        ):
+            key = ClockKey(ClockKind(kind), suspect_id, subject)
+            batch.opened.setdefault(case_id, {})[key] = count
         for row in (
             await session.execute(
                 sa.select(clocks)
@@ -244,8 +260,14 @@ class ProjectionBatch:
     def open_clock(self, case_id: UUID, key: ClockKey) -> Row | None:
         return self.open_clocks.get(case_id, {}).get(key)
 
+    def clocks_opened(self, case_id: UUID, key: ClockKey) -> int:
+        """How many clocks of ``key`` the case has had so far."""
+        return self.opened.get(case_id, {}).get(key, 0)
+
     def start_clock(self, case_id: UUID, key: ClockKey, row: Row) -> None:
         self.open_clocks.setdefault(case_id, {})[key] = row
+        opened = self.opened.setdefault(case_id, {})
+        opened[key] = opened.get(key, 0) + 1
         self._new_clocks[row["clock_id"]] = row
 
     def change_clock(self, case_id: UUID, key: ClockKey, **values: object) -> None:

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from datetime import UTC
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from defense_messaging import EventPublisher
 from defense_schemas import Envelope
 from defense_schemas.events.notifier import ClockScheduled, ClockStopped
 from defense_schemas.vocabulary import ClockKind, ClockOutcome, ResponsibleParty
+from notifier.domain import ids
 from notifier.domain.clocks import ClockChange, ClockKey, Schedule, Stop, stop_outcome
 from notifier.handlers.batch import ProjectionBatch, Row
 
@@ -40,16 +41,21 @@ def apply_clock_changes(
     envelope: Envelope,
     changes: list[ClockChange],
 ) -> list[Envelope]:
-    """Change the batch's clocks; returns the events to publish, in order."""
+    """Change the batch's clocks; returns the events to publish, in order. A new clock's id
+    and each event's id are derived (``notifier.domain.ids``): a replay of the same history
+    names them as the original run did."""
     published = []
-    for change in changes:
+    for index, change in enumerate(changes):
         row = batch.open_clock(envelope.case_id, change.key)
+        made: Envelope | None = None
         if isinstance(change, Schedule):
-            scheduled = _schedule(batch, publisher, envelope, change, row)
-            if scheduled is not None:
-                published.append(scheduled)
+            made = _schedule(batch, publisher, envelope, change, row)
         elif row is not None:
-            published.append(_stop(batch, publisher, envelope, change, row))
+            made = _stop(batch, publisher, envelope, change, row)
+        if made is not None:
+            published.append(
+                made.model_copy(update={"event_id": ids.caused_event_id(envelope.event_id, index)})
+            )
     return published
 
 
@@ -63,7 +69,13 @@ def _schedule(
     case_id = envelope.case_id
     agency, district = _agency(batch, case_id, change.key, change.responsible)
     if row is None:
-        clock_id = uuid4()
+        clock_id = ids.clock_id(
+            case_id,
+            change.key.kind.value,
+            change.key.suspect_id,
+            change.key.subject,
+            batch.clocks_opened(case_id, change.key),
+        )
         batch.start_clock(
             case_id,
             change.key,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,9 +21,11 @@ from defense_schemas import BaseEvent, Envelope, Producer
 from defense_schemas.vocabulary import RecipientRole
 from notifier.db.personal import address_hash, seal_delivery, seal_last_error
 from notifier.db.tables import deliveries
+from notifier.domain import ids
 from notifier.domain.deliveries import AUDIENCE, Contact, Recipient, recipients_for
 from notifier.domain.templates import Message, TemplateProblem, render
 from notifier.handlers.batch import ProjectionBatch
+from notifier.replay import REPLAYED_REASON
 from notifier.settings import NotifierSettings
 from service_runtime.security.fields import FieldCipher
 
@@ -111,15 +113,20 @@ def plan_deliveries(
     envelope: Envelope,
     event: BaseEvent,
     known: list[Contact] | None = None,
+    *,
+    replayed: bool = False,
 ) -> list[dict[str, Any]]:
     """One pending job (a ``deliveries`` row, personal fields sealed) per recipient of `event`
-    among ``known`` (default: the case's current contacts); a skipped one for an event older
-    than ``deliver_events_since`` (a replay of history)."""
+    among ``known`` (default: the case's current contacts); a skipped one for an event the
+    original run already delivered (``replayed``, see notifier.replay) or older than
+    ``deliver_events_since``."""
     now = batch.now  # the unit of work's clock: a replay plans the same jobs
     since = settings.deliver_events_since
     # Every job of a batch carries the same columns: they go out in one executemany.
     fate: dict[str, Any] = {"status": "pending", "next_attempt_at": now, "last_error": None}
-    if since is not None and envelope.occurred_at < since:
+    if replayed:
+        fate = {"status": "skipped", "next_attempt_at": None, "last_error": REPLAYED_REASON}
+    elif since is not None and envelope.occurred_at < since:
         fate = {
             "status": "skipped",
             "next_attempt_at": None,
@@ -130,7 +137,10 @@ def plan_deliveries(
         known = batch.contacts_of(envelope.case_id)
     for recipient in recipients_for(event, known, agency_webhooks(settings)):
         message = compose(batch, envelope, event, recipient)
-        notification_id = uuid4()
+        hashed = address_hash(cipher, recipient.address)
+        notification_id = ids.notification_id(
+            envelope.event_id, recipient.role.value, hashed, recipient.channel.value
+        )
         personal = seal_delivery(
             cipher,
             notification_id,
@@ -151,7 +161,7 @@ def plan_deliveries(
                 "correlation_id": envelope.correlation_id,
                 "recipient_role": recipient.role.value,
                 "channel": recipient.channel.value,
-                "address_hash": address_hash(cipher, recipient.address),
+                "address_hash": hashed,
                 **fate,
                 "last_error": seal_last_error(cipher, notification_id, fate["last_error"]),
                 **personal,

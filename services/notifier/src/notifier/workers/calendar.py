@@ -9,12 +9,18 @@ under an advisory lock, and only on clocks still provisional.
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 import sqlalchemy as sa
 
+from defense_schemas import Envelope
 from defense_schemas.events.notifier import ClockScheduled
 from defense_schemas.vocabulary import ClockKind, ResponsibleParty
 from notifier.db.tables import clocks
+from notifier.domain import ids
 from notifier.domain.clocks import recount
+from notifier.replay import replay_over
 from service_runtime.app import Runtime
 
 _LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("clock-recompute", 0)))
@@ -51,7 +57,8 @@ async def recompute_provisional_clocks(runtime: Runtime) -> int:
                 # Alerts are about a due day: a new one deserves its own reminder and breach.
                 values |= {"approaching_sent_at": None, "breached_at": None}
             published.append(
-                uow.publisher.envelope(
+                _envelope(
+                    uow,
                     ClockScheduled(
                         clock_id=row["clock_id"],
                         kind=ClockKind(row["kind"]),
@@ -64,12 +71,19 @@ async def recompute_provisional_clocks(runtime: Runtime) -> int:
                         trigger_event_id=row["trigger_event_id"],
                         reason="recounted with the legal calendar now loaded for its year",
                     ),
-                    case_id=row["case_id"],
+                    row["case_id"],
+                    ids.recount_event_id(row["clock_id"], due_on, list(missing)),
                 )
             )
             await session.execute(
                 sa.update(clocks).where(clocks.c.clock_id == row["clock_id"]).values(**values)
             )
             changed += 1
-        await uow.publisher.publish_many(session, published)
+        if await replay_over(runtime):
+            await uow.publisher.publish_many(session, published)
     return changed
+
+
+def _envelope(uow: Any, event: ClockScheduled, case_id: UUID, event_id: UUID) -> Envelope:
+    made: Envelope = uow.publisher.envelope(event, case_id=case_id)
+    return made.model_copy(update={"event_id": event_id})

@@ -22,7 +22,9 @@ from defense_schemas.vocabulary import ClockKind, ResponsibleParty
 from legal_calendar import legal_date
 from notifier.db.publishing import publish_in_thread
 from notifier.db.tables import clocks
+from notifier.domain import ids
 from notifier.domain.clocks import Alert, alert_due, days_left
+from notifier.replay import replay_over
 from notifier.settings import NotifierSettings
 from service_runtime.app import Runtime
 
@@ -40,6 +42,8 @@ async def scan_deadlines(runtime: Runtime, now: datetime) -> ScanResult:
     settings = runtime.settings
     assert isinstance(settings, NotifierSettings)
     result = ScanResult()
+    if not await replay_over(runtime):
+        return result
     horizon = legal_date(now) + timedelta(days=settings.deadline_lead_days)
     async with runtime.unit_of_work() as uow:
         session = uow.session
@@ -97,6 +101,8 @@ async def scan_deadlines(runtime: Runtime, now: datetime) -> ScanResult:
                 case_id=row["case_id"],
                 correlation_id=row["correlation_id"],
                 causation_id=row["trigger_event_id"],
+                # Once per clock and due day whoever scans: a second alert is a duplicate.
+                event_id=ids.alert_event_id(row["clock_id"], alert.value, row["due_on"]),
             )
     return result
 
