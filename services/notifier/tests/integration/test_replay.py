@@ -58,6 +58,7 @@ PROCESS_LOCAL = {
         "created_at",
         "delivered_at",
         "failed_at",
+        "traceparent",  # the trace of the run that applied the event
     },
     "held_deliveries": {"held_at"},
 }

@@ -103,9 +103,9 @@ class Projector:
             done.held = True
         if isinstance(event, aid.AidTerminated | aid.AssignmentEnded):
             forget_lawyer(batch, case_id, event.suspect_id)
-        published = apply_clock_changes(batch, self.publisher, envelope, changes)
-        if not replayed:
-            done.published += published
+        done.published += apply_clock_changes(
+            batch, self.publisher, envelope, changes, publish=not replayed
+        )
         # The fact this event brought may be the one held messages were waiting for.
         for held in list(batch.held.get(case_id, ())):
             if held.envelope.event_id == envelope.event_id:

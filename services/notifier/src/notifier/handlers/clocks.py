@@ -40,18 +40,21 @@ def apply_clock_changes(
     publisher: EventPublisher,
     envelope: Envelope,
     changes: list[ClockChange],
+    *,
+    publish: bool = True,
 ) -> list[Envelope]:
-    """Change the batch's clocks; returns the events to publish, in order. A new clock's id
-    and each event's id are derived (``notifier.domain.ids``): a replay of the same history
-    names them as the original run did."""
+    """Change the batch's clocks; returns the events to publish, in order (none when not
+    ``publish``: a replayed event's were published by the original run). A new clock's id and
+    each event's id are derived (``notifier.domain.ids``): a replay of the same history names
+    them as the original run did."""
     published = []
     for index, change in enumerate(changes):
         row = batch.open_clock(envelope.case_id, change.key)
         made: Envelope | None = None
         if isinstance(change, Schedule):
-            made = _schedule(batch, publisher, envelope, change, row)
+            made = _schedule(batch, publisher, envelope, change, row, publish)
         elif row is not None:
-            made = _stop(batch, publisher, envelope, change, row)
+            made = _stop(batch, publisher, envelope, change, row, publish)
         if made is not None:
             published.append(
                 made.model_copy(update={"event_id": ids.caused_event_id(envelope.event_id, index)})
@@ -65,6 +68,7 @@ def _schedule(
     envelope: Envelope,
     change: Schedule,
     row: Row | None,
+    publish: bool,
 ) -> Envelope | None:
     case_id = envelope.case_id
     agency, district = _agency(batch, case_id, change.key, change.responsible)
@@ -125,6 +129,8 @@ def _schedule(
             # Alerts are about a due day: a later one deserves its own reminder and breach.
             values |= {"approaching_sent_at": None, "breached_at": None}
         batch.change_clock(case_id, change.key, **values)
+    if not publish:
+        return None
     return publisher.envelope(
         ClockScheduled(
             clock_id=clock_id,
@@ -144,8 +150,13 @@ def _schedule(
 
 
 def _stop(
-    batch: ProjectionBatch, publisher: EventPublisher, envelope: Envelope, change: Stop, row: Row
-) -> Envelope:
+    batch: ProjectionBatch,
+    publisher: EventPublisher,
+    envelope: Envelope,
+    change: Stop,
+    row: Row,
+    publish: bool,
+) -> Envelope | None:
     outcome = stop_outcome(change, row["due_on"])
     if row["breached_at"] is not None:
         # A breach was announced; the record must agree.
@@ -161,6 +172,8 @@ def _stop(
         stopped_at=change.at,
         stop_event_id=envelope.event_id,
     )
+    if not publish:
+        return None
     return publisher.envelope(
         ClockStopped(
             clock_id=row["clock_id"],

@@ -165,8 +165,9 @@ def plan_deliveries(
                 **fate,
                 "last_error": seal_last_error(cipher, notification_id, fate["last_error"]),
                 **personal,
-                # The worker sends later, in a task of its own: it continues this trace.
-                "traceparent": _traceparent(envelope.event_id),
+                # The worker sends later, in a task of its own: it continues this trace. A
+                # replayed job is never sent.
+                "traceparent": None if replayed else _traceparent(envelope.event_id),
             }
         )
     return jobs
