@@ -1,15 +1,15 @@
 """Applications deemed withdrawn by the center's own check (LAL Art. 43: the material asked
 for not supplied by the day given), told apart from staff's decisions.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
