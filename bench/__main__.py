@@ -180,6 +180,13 @@ async def _with_history(
     results["reads_with_history"] = await reads.over_rest(platform)
     say(json.dumps(results["reads_with_history"]))
     results["plans"] = await reads.plans(platform)
+    # Printed now: the plans are the figure a later failure must not take with it.
+    line = {"measure": "plans", "plans": results["plans"], "machine": _machine()}
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+    if args.plans:
+        for name, queries in results["plans"].items():
+            for query in queries:
+                print(f"\n-- {name}\n{query['sql']}\n{query['plan']}", file=sys.stderr)
     memory.note("hot reads", platform.services)
     say(f"pipeline with the history: {args.suspects} suspects")
     results["pipeline_with_history"] = await pipeline.full_speed(platform, observer, args.suspects)
@@ -296,13 +303,6 @@ def _report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> Non
     )
     for line in lines:
         print(json.dumps({**line, **common}, ensure_ascii=False), flush=True)
-    if args.plans and "plans" in results:
-        for name, queries in results["plans"].items():
-            for query in queries:
-                print(f"\n-- {name}\n{query['sql']}\n{query['plan']}", file=sys.stderr)
-    if "plans" in results:
-        line = {"measure": "plans", "plans": results["plans"], **common}
-        print(json.dumps(line, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ How the rows are made (the documented bulk path):
    template case ids) is read back; the tables that are not per case (outbox, audit log,
    templates, counters, calendars, idempotency keys) are left out.
 3. **Copies.** Each copy of the templates is another set of cases: every UUID is mapped to a new
-   one (uuid5 per copy, so references between rows and between services still hold), every
+   one (XOR with a mask of its own per copy: references between rows and services hold), every
    date and time moved back by the copy's own number of days (spread over ``YEARS`` years, so
    receipts, due days and clocks spread over years and most past clocks are closed or
    overdue), the district (河东) replaced by the copy's district in every text, transfer and
@@ -62,7 +62,10 @@ from service_runtime.settings import LOCAL_FIELD_KEY, LOCAL_FIELD_KEY_ID, LOCAL_
 TEMPLATE_MIX = {"complete": 12, "awaiting_decision": 4, "received": 4}
 YEARS = 3
 COPIES_PER_LAWYER_GROUP = 8
-SEQUENCE_STRIDE = 10_000  # a copy's letter numbers: the template's + copy × this
+# Letter and reply numbers of a copy: SEQUENCE_BASE + copy × (letters per copy) + the
+# template's number modulo that (the templates' letters, and their replies, are numbered one
+# after another, so they differ modulo their count). A number has at most six digits.
+SEQUENCE_BASE = 1000  # above the numbers the bench's own runs draw
 HOME = "河东"  # the templates' district (bench/workload.py)
 DISTRICTS = (
     "和平", "河东", "河西", "南开", "河北", "红桥", "东丽", "西青",
@@ -317,16 +320,29 @@ _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 _UNIQUE_NUMBER = re.compile(r"(〔\d{4}〕)([0-9a-z]+)(号)")  # transfer and document numbers
 
 
+# The version and variant bits of a UUID: a mask leaves them as they were.
+_KEEP = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+
+
+def _mask(label: str) -> int:
+    """A copy's UUID map: XOR with a mask drawn from its label, one to one within the copy
+    (uuid5 per value cost half the copying time)."""
+    return uuid.uuid5(uuid.NAMESPACE_OID, label).int & _KEEP
+
+
 class Copier:
     """Maps one template's values into copy ``copy``; the same value always maps the same way
     within a copy, so every reference (between rows, between services) holds."""
 
-    def __init__(self, copy: Copy, ids: set[uuid.UUID], roster_ids: set[uuid.UUID]) -> None:
+    def __init__(
+        self, copy: Copy, ids: set[uuid.UUID], roster_ids: set[uuid.UUID], letters: int
+    ) -> None:
+        self.letters = max(letters, 1)
         self.copy = copy
         self.ids = ids
         self.roster_ids = roster_ids
-        self._ns = uuid.uuid5(uuid.NAMESPACE_OID, f"bench-history-{copy.index}")
-        self._roster_ns = uuid.uuid5(uuid.NAMESPACE_OID, f"bench-roster-{copy.lawyer_group}")
+        self._mask = _mask(f"bench-history-{copy.index}")
+        self._roster_mask = _mask(f"bench-roster-{copy.lawyer_group}")
         self.shift = timedelta(days=copy.days_back)
         self._uuids: dict[uuid.UUID, uuid.UUID] = {}
         self._texts: dict[str, str] = {}
@@ -335,9 +351,9 @@ class Copier:
         mapped = self._uuids.get(value)
         if mapped is None:
             if value in self.roster_ids:
-                mapped = uuid.uuid5(self._roster_ns, str(value))
+                mapped = uuid.UUID(int=value.int ^ self._roster_mask)
             elif value in self.ids:
-                mapped = uuid.uuid5(self._ns, str(value))
+                mapped = uuid.UUID(int=value.int ^ self._mask)
             else:
                 mapped = value
             self._uuids[value] = mapped
@@ -364,8 +380,11 @@ class Copier:
         (free text) gets the copy's mark."""
         year, number, end = match.groups()
         if number.isdigit():
-            return f"{year}{int(number) + self.copy.index * SEQUENCE_STRIDE}{end}"
+            return f"{year}{self.sequence(int(number))}{end}"
         return f"{year}{number}c{self.copy.index}{end}"
+
+    def sequence(self, number: int) -> int:
+        return SEQUENCE_BASE + self.copy.index * self.letters + number % self.letters
 
     def roster_text(self, value: str) -> str:
         """Names of a lawyer group's copies: unique per group (firm names, licence numbers)."""
@@ -408,6 +427,11 @@ def copy_rows(
         (name, columns.index(name), columns.index(how.id_column), how) for name, how in spec.items()
     ]
     value = copier.value
+    alerts = None
+    if table.name == "clocks" and "breached_at" in columns:
+        alerts = tuple(
+            columns.index(c) for c in ("status", "due_on", "approaching_sent_at", "breached_at")
+        )
     for r, row in enumerate(table.rows):
         out = list(row)
         for c in plain_columns:
@@ -415,7 +439,7 @@ def copy_rows(
         if identity is not None:
             out[identity] = row[identity] + copy.index * table.stride
         if sequence is not None:
-            out[sequence] = row[sequence] + copy.index * SEQUENCE_STRIDE
+            out[sequence] = copier.sequence(row[sequence])
         for c in unique:
             if row[c] is not None:
                 out[c] = copier.roster_text(row[c])
@@ -431,19 +455,19 @@ def copy_rows(
                 sealed = seal(cipher, json.loads(text), how.keys, record=how.record,
                               record_id=record_id)  # fmt: skip
                 out[c] = json.dumps(sealed, ensure_ascii=False)
-        if table.name == "clocks" and "breached_at" in table.columns:
-            _alerts_sent(table.columns, out, today)
+        if alerts is not None:
+            _alerts_sent(alerts, out, today)
         yield tuple(out)
 
 
-def _alerts_sent(columns: list[str], row: list[Any], today: date) -> None:
+def _alerts_sent(at: tuple[int, ...], row: list[Any], today: date) -> None:
     """What the notifier's deadline watch would have set on a clock open past its due day."""
-    values = dict(zip(columns, row, strict=True))
-    if values["status"] != "open" or values["due_on"] >= today:
+    status, due_on, approaching, breached = at
+    if row[status] != "open" or row[due_on] >= today:
         return
-    due = datetime.combine(values["due_on"], datetime.min.time(), tzinfo=UTC)
-    row[columns.index("approaching_sent_at")] = due - timedelta(days=1)
-    row[columns.index("breached_at")] = due + timedelta(days=1)
+    due = datetime.combine(row[due_on], datetime.min.time(), tzinfo=UTC)
+    row[approaching] = due - timedelta(days=1)
+    row[breached] = due + timedelta(days=1)
 
 
 async def write_copies(
@@ -455,6 +479,7 @@ async def write_copies(
     cipher: FieldCipher,
     *,
     roster: set[uuid.UUID],
+    letters: int,
     chunk: int = 500,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
@@ -466,7 +491,7 @@ async def write_copies(
     started = time.perf_counter()
     for first in range(0, len(copies), chunk):
         batch = copies[first : first + chunk]
-        copiers = [Copier(copy, ids, roster) for copy in batch]
+        copiers = [Copier(copy, ids, roster, letters) for copy in batch]
         async with conn.transaction():
             for name in order:
                 table = tables[name]
@@ -559,7 +584,15 @@ async def load_history(
             if service == "procuratorate" and len(tables["cases"].rows) != len(template_cases):
                 raise RuntimeError("the templates' rows reach other cases")
             rows = await write_copies(
-                conn, service, tables, ids, copies, cipher, roster=roster, progress=progress
+                conn,
+                service,
+                tables,
+                ids,
+                copies,
+                cipher,
+                roster=roster,
+                letters=(mix or TEMPLATE_MIX)["complete"],
+                progress=progress,
             )
             return service, rows, time.perf_counter() - began
         finally:

@@ -100,6 +100,7 @@ async def over_rest(
         if cursor:
             further = {"limit": 50, "cursor": cursor}
             timed.append(await _time(procuratorate, "ledger_next_page", "/ledger", repeat, further))
+        timed.append(await _time(procuratorate, "deadlines", "/deadlines", repeat, ledger))
         timed.append(await _time(procuratorate, "statistics", "/statistics", statistics_repeat))
     async with platform.client("aid_center") as aid_center:
         timed.append(await _time(aid_center, "notices_queue", "/notices", repeat, {"limit": 50}))
