@@ -81,6 +81,7 @@ ADDED = {
         "ApplicationDecided",
         "SubsidyClaimed",
         "SubsidyApproved",
+        "SubsidyPaymentDueRecounted",
         "SubsidyPaid",
     },
     Producer.NOTIFIER: {"ClockScheduled", "ClockStopped", "NotifierAuditChainAnchored"},

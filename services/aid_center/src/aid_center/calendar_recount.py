@@ -9,6 +9,11 @@ under a transaction-scoped advisory lock, and only for notices still waiting for
 still provisional, so a second replica finds nothing left to do. The procuratorate and the
 notifier recount their own copies of the same period the same way.
 
+The same load counts again the day due of every approved, unpaid case subsidy whose day was
+guessed (:func:`recount_subsidy_payments`): from the approval, with the days it was counted
+with; ``SubsidyPaymentDueRecounted`` tells the notifier, whose payment clock takes the day the
+center counts (the number of days is the center's setting, so the notifier does not count it).
+
 Notices stored before migration 0009 have no recorded start: the period started either at the
 letter's receipt or at the supplement that completed it (which the center accepted it on), and
 which one was not kept. The start is recovered as the first of those two instants from which
@@ -24,9 +29,11 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from aid_center.db.tables import notices
+from aid_center.db.tables import notices, subsidy_claims
 from aid_center.domain.status import NoticeStatus
+from aid_center.domain.subsidies import payment_due
 from aid_center.unit_of_work import AidCenterUnitOfWork
+from defense_schemas.events.aid_center import SubsidyPaymentDueRecounted
 from legal_calendar import LegalCalendar
 from legal_calendar.deadlines import ASSIGNMENT
 
@@ -89,8 +96,67 @@ async def _recover_unrecorded_starts(uow: AidCenterUnitOfWork) -> None:
             )
 
 
+async def recount_subsidy_payments(uow: AidCenterUnitOfWork) -> int:
+    """Count again the day due of every approved, unpaid subsidy counted on a guessed
+    calendar; returns how many changed."""
+    changed = 0
+    rows = (
+        await uow.session.execute(
+            sa.select(
+                subsidy_claims.c.claim_id,
+                subsidy_claims.c.case_id,
+                subsidy_claims.c.lawyer_id,
+                subsidy_claims.c.suspect_id,
+                subsidy_claims.c.approved_at,
+                subsidy_claims.c.payment_days,
+                subsidy_claims.c.payment_due_on,
+                subsidy_claims.c.payment_due_missing_years,
+            )
+            .where(
+                subsidy_claims.c.payment_due_provisional.is_(True),
+                subsidy_claims.c.approved_at.is_not(None),
+                subsidy_claims.c.paid_on.is_(None),
+            )
+            .order_by(subsidy_claims.c.claim_id)
+            .with_for_update()
+        )
+    ).all()
+    for row in rows:
+        days = row.payment_days or uow.settings.subsidy_payment_days
+        due = payment_due(row.approved_at, days, uow.calendar)
+        missing = list(due.missing_years)
+        if due.due_on == row.payment_due_on and missing == row.payment_due_missing_years:
+            continue
+        await uow.session.execute(
+            sa.update(subsidy_claims)
+            .where(subsidy_claims.c.claim_id == row.claim_id)
+            .values(
+                payment_due_on=due.due_on,
+                payment_due_provisional=due.provisional,
+                payment_due_missing_years=missing,
+            )
+        )
+        await uow.publish(
+            SubsidyPaymentDueRecounted(
+                claim_id=row.claim_id,
+                lawyer_id=row.lawyer_id,
+                suspect_id=row.suspect_id,
+                approved_at=row.approved_at,
+                payment_due_on=due.due_on,
+                previous_payment_due_on=row.payment_due_on,
+                payment_due_provisional=due.provisional,
+                payment_due_missing_years=due.missing_years,
+                recounted_at=uow.now(),
+            ),
+            case_id=row.case_id,
+        )
+        changed += 1
+    return changed
+
+
 async def recount_provisional_periods(uow: AidCenterUnitOfWork) -> int:
-    """Recount every running provisional assignment period; returns how many changed."""
+    """Recount every running provisional assignment period and subsidy payment; returns how
+    many changed."""
     changed = 0
     session = uow.session
     await session.execute(_LOCK)
@@ -127,4 +193,4 @@ async def recount_provisional_periods(uow: AidCenterUnitOfWork) -> int:
             )
         )
         changed += 1
-    return changed
+    return changed + await recount_subsidy_payments(uow)

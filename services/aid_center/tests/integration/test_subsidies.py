@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from aid_center.domain.subsidies import payment_due
 from defense_schemas.events.aid_center import (
     LawyerAssigned,
     SubsidyApproved,
@@ -95,7 +96,11 @@ async def test_a_subsidy_from_claim_to_a_late_payment_with_a_reduced_approval(
         body = approved.json()
         assert body["checklist"]["meeting"] is False and body["service_standard_met"] is False
         due = date.fromisoformat(body["payment_due_on"])
-        assert due == legal_date_today() + timedelta(days=center.settings.subsidy_payment_days)
+        # Counted on the legal calendar from the approval (a rest day moves to a working day).
+        days = center.settings.subsidy_payment_days
+        approved_at = datetime.fromisoformat(body["approved_at"])
+        assert due == payment_due(approved_at, days, center.service.runtime.calendar).due_on
+        assert due >= legal_date(approved_at) + timedelta(days=days)
         told: SubsidyApproved = await center.log.first(case_id, SubsidyApproved)
         assert told.reduction_reason == "未会见犯罪嫌疑人"
         # The suspect, so the notifier's board shows the payment with the suspect's center.
@@ -153,9 +158,3 @@ async def test_a_subsidy_from_claim_to_a_late_payment_with_a_reduced_approval(
             "未会见犯罪嫌疑人",
         )
         assert (row["逾期发放"], row["发放凭证号"]) == ("是", "津河东财付〔2026〕9号")
-
-
-def legal_date_today() -> date:
-    from datetime import UTC, datetime
-
-    return legal_date(datetime.now(UTC))

@@ -291,6 +291,7 @@ LABELS: dict[str, str] = {
     "ApplicationDecided": "作出法律援助决定",
     "SubsidyClaimed": "申请办案补贴",
     "SubsidyApproved": "核定办案补贴",
+    "SubsidyPaymentDueRecounted": "重新计算办案补贴发放期限",
     "SubsidyPaid": "发放办案补贴",
     "NotificationDelivered": "通知已送达",
     "NotificationFailed": "通知发送失败",

@@ -590,6 +590,35 @@ def test_a_subsidy_paid_on_its_due_day_is_met_and_a_day_later_is_late() -> None:
     assert clock_changes(subsidy_paid(date(2026, 5, 1)), CaseView(open_clocks={other}), CAL) == []
 
 
+def test_a_guessed_subsidy_day_is_provisional_and_moves_when_the_center_counts_it_again() -> None:
+    guessed = subsidy_approved(date(2027, 1, 19)).model_copy(
+        update={"payment_due_provisional": True, "payment_due_missing_years": (2027,)}
+    )
+    [change] = clock_changes(guessed, CaseView(), CAL)
+    assert isinstance(change, Schedule)
+    assert (change.provisional, change.missing_years) == (True, (2027,))
+    recounted = aid.SubsidyPaymentDueRecounted(
+        claim_id=CLAIM,
+        lawyer_id=ex.LAWYER_2.lawyer_id,
+        suspect_id=ex.LI,
+        approved_at=datetime(2026, 4, 1, 10, tzinfo=SH),
+        payment_due_on=date(2027, 1, 21),
+        previous_payment_due_on=date(2027, 1, 19),
+        payment_due_provisional=False,
+        recounted_at=datetime(2026, 12, 1, 9, tzinfo=SH),
+    )
+    key = ClockKey(ClockKind.SUBSIDY_PAYMENT, ex.LI, str(CLAIM))
+    [moved] = clock_changes(recounted, CaseView(open_clocks={key}), CAL)
+    assert isinstance(moved, Schedule) and moved.key == key
+    assert (moved.started_on, moved.due_on, moved.provisional) == (
+        date(2026, 4, 1),
+        date(2027, 1, 21),
+        False,
+    )
+    # Paid already: the closed clock stays as it ended.
+    assert clock_changes(recounted, CaseView(), CAL) == []
+
+
 def forwarded() -> pr.LegalAidApplicationForwarded:
     return pr.LegalAidApplicationForwarded(
         application_id=APPLICATION,

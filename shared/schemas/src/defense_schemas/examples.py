@@ -485,6 +485,16 @@ EXAMPLES: tuple[BaseEvent, ...] = (
         payment_due_on=date(2026, 5, 1),
         suspect_id=LI,
     ),
+    aid.SubsidyPaymentDueRecounted(
+        claim_id=example_id("subsidy"),
+        lawyer_id=LAWYER_2.lawyer_id,
+        suspect_id=LI,
+        approved_at=at(30),
+        payment_due_on=date(2027, 1, 21),
+        previous_payment_due_on=date(2027, 1, 19),
+        payment_due_provisional=False,
+        recounted_at=at(31),
+    ),
     aid.SubsidyPaid(
         claim_id=example_id("subsidy"),
         lawyer_id=LAWYER_2.lawyer_id,

@@ -90,6 +90,8 @@ _CLAIM: JsonDict = {
     "reduction_reason": "未开展调查取证",
     "approved_at": "2026-04-03T10:00:00+08:00",
     "payment_due_on": "2026-05-03",
+    "payment_due_provisional": False,
+    "payment_due_missing_years": [],
     "paid_amount_fen": 120000,
     "paid_on": "2026-05-10",
     "payment_reference": "津河东财付〔2026〕88号",
@@ -159,7 +161,18 @@ class ClaimOut(BaseModel):
     approved_amount_fen: int | None
     reduction_reason: str | None
     approved_at: datetime | None
-    payment_due_on: date | None
+    payment_due_on: date | None = Field(
+        description="The approval's day + AID_CENTER_SUBSIDY_PAYMENT_DAYS, counted on the legal "
+        "calendar (a rest day moves to the next working day)."
+    )
+    payment_due_provisional: bool = Field(
+        default=False,
+        description="Counted on a guessed calendar (a year without data); counted again when "
+        "the year is loaded.",
+    )
+    payment_due_missing_years: list[int] = Field(
+        default_factory=list, description="The years the day due was guessed for."
+    )
     paid_amount_fen: int | None
     paid_on: date | None
     payment_reference: str | None

@@ -185,6 +185,14 @@ subsidy_claims = sa.Table(
     sa.Column("reduction_reason", sa.Text, nullable=True),
     sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("payment_due_on", sa.Date, nullable=True),
+    # The days the day due was counted with (the setting may change later), and whether it was
+    # counted on a guessed calendar (a year without data): counted again when the year is
+    # loaded, while the claim is unpaid.
+    sa.Column("payment_days", sa.Integer, nullable=True),
+    sa.Column("payment_due_provisional", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column(
+        "payment_due_missing_years", pg.JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")
+    ),
     sa.Column("paid_amount_fen", sa.BigInteger, nullable=True),
     sa.Column("paid_on", sa.Date, nullable=True),
     sa.Column("payment_reference", sa.Text, nullable=True),

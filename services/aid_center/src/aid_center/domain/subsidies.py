@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
 from defense_schemas.vocabulary import CaseKind, SentenceBand
+from legal_calendar import Deadline, LegalCalendar
+from legal_calendar.deadlines import StatutoryPeriod
+from legal_calendar.periods import CalendarDays
 
 REVIEW_STAGE = "review_for_prosecution"
 """The stage this platform covers (审查起诉阶段)."""
@@ -89,9 +92,22 @@ def approval_refusal(
     return None
 
 
-def payment_due(approved_on: date, days: int) -> date:
-    """The last day to pay: ``days`` calendar days after the approval's day."""
-    return approved_on + timedelta(days=days)
+def payment_period(days: int) -> StatutoryPeriod:
+    """The time to pay an approved subsidy, counted like the platform's other periods (the
+    approval's day not counted; a last day that is a rest day moves to the next working day,
+    on the legal calendar): the notice asks for prompt payment (及时) without a number of
+    days, so the number is the local finance rule's (``AID_CENTER_SUBSIDY_PAYMENT_DAYS``)."""
+    return StatutoryPeriod(
+        name="subsidy_payment",
+        period=CalendarDays(days),
+        basis=f"notice §四 (及时足额), local rule: within {days} days of the approval",
+    )
+
+
+def payment_due(approved_at: datetime, days: int, calendar: LegalCalendar) -> Deadline:
+    """The last day to pay; provisional (naming the years) when the calendar lacks a year the
+    count needs, and counted again when that year is loaded (``calendar_recount.py``)."""
+    return payment_period(days).due(approved_at, calendar)
 
 
 def payment_flags(

@@ -246,7 +246,8 @@ async def approve(uow: AidCenterUnitOfWork, command: ApproveSubsidy) -> dict[str
     kinds = [ActivityKind(k) for k in await uow.aid.activity_kinds(claim["assignment_id"])]
     checklist = service_standard_checklist(kinds)
     at = uow.now()
-    due_on = payment_due(legal_date(at), uow.settings.subsidy_payment_days)
+    due = payment_due(at, uow.settings.subsidy_payment_days, uow.calendar)
+    due_on = due.due_on
     reason = command.reduction_reason if approved_fen < standard_fen else None
     written = await uow.aid.update_claim(
         command.claim_id,
@@ -260,6 +261,9 @@ async def approve(uow: AidCenterUnitOfWork, command: ApproveSubsidy) -> dict[str
             "reduction_reason": reason,
             "approved_at": at,
             "payment_due_on": due_on,
+            "payment_days": uow.settings.subsidy_payment_days,
+            "payment_due_provisional": due.provisional,
+            "payment_due_missing_years": list(due.missing_years),
             "status": APPROVED,
         },
     )
@@ -273,6 +277,8 @@ async def approve(uow: AidCenterUnitOfWork, command: ApproveSubsidy) -> dict[str
             approved_at=at,
             payment_due_on=due_on,
             suspect_id=claim["suspect_id"],
+            payment_due_provisional=due.provisional,
+            payment_due_missing_years=due.missing_years,
         ),
         case_id=claim["case_id"],
         caused_by=None,

@@ -693,8 +693,27 @@ def clock_changes(event: BaseEvent, view: CaseView, calendar: LegalCalendar) -> 
                     ResponsibleParty.AID_CENTER,
                     min(legal_date(event.approved_at), event.payment_due_on),
                     event.payment_due_on,
-                    False,
+                    event.payment_due_provisional,
                     "pay the approved case subsidy promptly and in full (notice §四)",
+                    tuple(event.payment_due_missing_years),
+                )
+            ]
+
+        case aid.SubsidyPaymentDueRecounted():
+            # The center counts the days (its setting) and says the day again when a year it
+            # guessed is loaded; a clock already closed by the payment stays as it ended.
+            key = ClockKey(ClockKind.SUBSIDY_PAYMENT, event.suspect_id, str(event.claim_id))
+            if key not in view.open_clocks:
+                return []
+            return [
+                Schedule(
+                    key,
+                    ResponsibleParty.AID_CENTER,
+                    min(legal_date(event.approved_at), event.payment_due_on),
+                    event.payment_due_on,
+                    event.payment_due_provisional,
+                    "last day to pay counted again with the legal calendar loaded for its year",
+                    tuple(event.payment_due_missing_years),
                 )
             ]
 

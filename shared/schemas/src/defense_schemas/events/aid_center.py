@@ -6,7 +6,7 @@ handling, termination, lawyers' activity, quality review and the duty-lawyer rot
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -46,6 +46,15 @@ from defense_schemas.vocabulary import (
     ServiceMode,
     TerminationReason,
 )
+
+PaymentMissingYears = Annotated[
+    tuple[Annotated[int, Field(ge=1900, le=2199)], ...],
+    Field(
+        max_length=10,
+        description="The calendar years the last day to pay was guessed for (no official "
+        "calendar yet); empty unless provisional.",
+    ),
+]
 
 
 class AidCenterEvent(BaseEvent):
@@ -404,6 +413,33 @@ class SubsidyApproved(AidCenterEvent):
         description="The suspect defended (the deadline board shows the payment with the "
         "suspect's legal aid center).",
     )
+    payment_due_provisional: bool = Field(
+        default=False,
+        description="The last day to pay was counted on a guessed calendar (a year without "
+        "the official one); SubsidyPaymentDueRecounted follows when the year is loaded.",
+    )
+    payment_due_missing_years: PaymentMissingYears = ()
+
+
+class SubsidyPaymentDueRecounted(AidCenterEvent):
+    """The last day to pay an approved subsidy, counted on a guessed calendar, was counted
+    again because the official calendar of a year it needs was loaded (the days from the
+    approval are counted like the platform's other periods: a last day that is a rest day moves
+    to the next working day). Only the calendar changed; the subsidy is still unpaid."""
+
+    event_type = "SubsidyPaymentDueRecounted"
+
+    claim_id: UUID = Field(description="The claim.")
+    lawyer_id: UUID = Field(description="The lawyer owed it.")
+    suspect_id: UUID | None = Field(default=None, description="The suspect defended.")
+    approved_at: Instant = Field(description="When it was approved (the days count from it).")
+    payment_due_on: Day = Field(description="The last day to pay it, counted again.")
+    previous_payment_due_on: Day = Field(description="The last day published before.")
+    payment_due_provisional: bool = Field(
+        description="Still counted on a guessed calendar (another year it needs is missing)."
+    )
+    payment_due_missing_years: PaymentMissingYears = ()
+    recounted_at: Instant = Field(description="When the day was counted again.")
 
 
 class SubsidyPaid(AidCenterEvent):
