@@ -141,8 +141,8 @@ class UserApi:
         response = await self.request(service, "POST", path, json=body)
         return response.json() if response.content else None
 
-    async def put(self, service: str, path: str, body: Any) -> Any:
-        response = await self.request(service, "PUT", path, json=body)
+    async def put(self, service: str, path: str, body: Any, *, if_match: str | None = None) -> Any:
+        response = await self.request(service, "PUT", path, json=body, if_match=if_match)
         return response.json() if response.content else None
 
     async def probe(self, service: str, path: str) -> tuple[int, Any]:

@@ -18,7 +18,16 @@ from starlette.responses import Response
 from console.api import ApiClients, ApiProblem
 from console.lag_history import LagHistory
 from console.oidc import OidcClient
-from console.pages import aid_center, lawyer, operations, procuratorate, signin
+from console.pages import (
+    aid_center,
+    applications,
+    lawyer,
+    notifier,
+    operations,
+    procuratorate,
+    signin,
+    subsidies,
+)
 from console.session import SessionStore
 from console.settings import ConsoleSettings
 from console.web import CsrfRefused, NotSignedIn, WrongRole, visit
@@ -98,7 +107,16 @@ def create_app(
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
-    for module in (signin, procuratorate, aid_center, lawyer, operations):
+    for module in (
+        signin,
+        procuratorate,
+        aid_center,
+        applications,
+        subsidies,
+        lawyer,
+        operations,
+        notifier,
+    ):
         app.include_router(module.router)
 
     @app.get("/health", include_in_schema=False)

@@ -141,6 +141,7 @@ LABELS: dict[str, str] = {
     "needs_improvement": "基本合格，需改进",
     "unsatisfactory": "不合格",
     # subsidies
+    "review_for_prosecution": "审查起诉阶段",
     "ordinary": "普通案件",
     "major_or_complex": "重大复杂案件",
     "open": "待提交结案材料",

@@ -41,9 +41,13 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     ],
     Role.AID_CENTER_STAFF: [
         ("/aid-center/notices", "通知辩护队列"),
+        ("/aid-center/applications", "法律援助申请"),
         ("/aid-center/unassignable", "无法指派"),
+        ("/aid-center/duty-requests", "值班律师申请"),
         ("/aid-center/lawyers", "律师名册"),
         ("/aid-center/stations", "值班工作站"),
+        ("/aid-center/subsidies", "办案补贴"),
+        ("/notifier/deadlines", "期限看板"),
     ],
     Role.LAWYER: [("/lawyer/assignments", "我的指派")],
     Role.OPERATOR: [
@@ -51,6 +55,8 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/ops/dead-letters", "死信"),
         ("/ops/calendar", "法定日历"),
         ("/ops/readiness", "服务就绪"),
+        ("/ops/templates", "通知模板"),
+        ("/notifier/deadlines", "期限看板"),
     ],
 }
 
@@ -203,6 +209,12 @@ async def form_visit(request: Request) -> Visit:
     if not csrf_matches(current.session, current.form.get("csrf")):
         raise CsrfRefused
     return current
+
+
+def correctable(problem: ApiProblem) -> bool:
+    """A refusal the person can act on (a 4xx other than 401), shown with the form at its
+    fields; anything else is the error page."""
+    return 400 <= problem.status < 500 and problem.status != 401
 
 
 def field_errors(problem: ApiProblem, fields: Iterable[str] = ()) -> dict[str, list[str]]:

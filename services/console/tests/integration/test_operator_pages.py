@@ -112,3 +112,67 @@ async def test_readiness_names_every_service_and_a_failing_ones_checks() -> None
     assert rows == ["console", "procuratorate", "aid_center", "notifier"]
     assert page.text.count("未就绪（503）") == 1
     assert "database: unreachable" in page.text
+
+
+class TemplateStore:
+    """The notifier's template routes: a version, its ETag, and If-Match honoured."""
+
+    def __init__(self) -> None:
+        self.version = 1
+        self.subject = "法律援助指派通知"
+        self.if_match_seen: list[str | None] = []
+
+    def view(self) -> dict[str, object]:
+        return {
+            "event_type": "LawyerAssigned",
+            "recipient_role": "lawyer",
+            "subject": self.subject,
+            "body": "正文",
+            "version": self.version,
+            "updated_at": "2026-11-30T08:00:00+08:00",
+        }
+
+    def transport(self) -> httpx.MockTransport:
+        def answer(request: httpx.Request) -> httpx.Response:
+            etag = f'"v{self.version}"'
+            if request.url.path != "/templates/LawyerAssigned/lawyer":
+                return httpx.Response(404, json={"title": "Not Found"})
+            if request.method == "PUT":
+                sent = request.headers.get("if-match")
+                self.if_match_seen.append(sent)
+                if sent is not None and sent != etag:
+                    return httpx.Response(412, json={"title": "Precondition Failed"})
+                self.version += 1
+                self.subject = httpx.Response(200, content=request.content).json()["subject"]
+            return httpx.Response(200, json=self.view(), headers={"ETag": f'"v{self.version}"'})
+
+        return httpx.MockTransport(answer)
+
+
+async def test_a_template_edited_meanwhile_is_not_overwritten() -> None:
+    store = TemplateStore()
+    transports = {"notifier": store.transport()}
+    app = create_app(ConsoleSettings(deployment_mode="development"), transports=transports)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=CONSOLE) as client,
+    ):
+        await _operator(client)
+        page = await client.get("/ops/templates/LawyerAssigned/lawyer")
+        assert 'name="etag" value="&#34;v1&#34;"' in page.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        store.version, store.subject = 2, "另一位运维人员的修改"
+        form = {"csrf": csrf.group(1), "etag": '"v1"', "subject": "我的修改", "body": "正文"}
+        refused = await client.post("/ops/templates/LawyerAssigned/lawyer", data=form)
+        assert refused.status_code == 412
+        assert "模板已被他人修改" in refused.text
+        assert store.subject == "另一位运维人员的修改"  # not overwritten
+        # The form comes back with the stored version's tag: sent again, it is accepted.
+        assert 'name="etag" value="&#34;v2&#34;"' in refused.text
+        saved = await client.post(
+            "/ops/templates/LawyerAssigned/lawyer", data={**form, "etag": '"v2"'}
+        )
+        assert saved.status_code == 303
+    assert store.subject == "我的修改"
+    assert store.if_match_seen == ['"v1"', '"v2"']

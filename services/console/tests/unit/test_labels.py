@@ -17,6 +17,7 @@ from pydantic import BaseModel
 import defense_schemas.events  # noqa: F401  (registers every event)
 from aid_center.api import work_stations
 from aid_center.domain import assignment, duty, status
+from aid_center.domain import subsidies as subsidy_rules
 from aid_center.use_cases import subsidies
 from console.labels import LABELS, zh
 from defense_schemas import topics, vocabulary
@@ -59,6 +60,7 @@ CODES: dict[str, list[str]] = {
     "event types": sorted({event.event_type for event in registered_events()}),
     "statistics": _field_names(StatisticsView, ClockRateView, LawyerLoadView),
     "delivery statuses": list(typing.get_args(DeliveryView.model_fields["status"].annotation)),
+    "subsidy stages": [subsidy_rules.REVIEW_STAGE],
     "subsidy claim statuses": [
         subsidies.OPEN,
         subsidies.SUBMITTED,

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from console.api import ApiProblem
+from console.labels import zh
 from console.pages.procuratorate import today
-from console.web import Visit, field_errors, form_visit, visit
+from console.web import Visit, correctable, field_errors, form_visit, visit
+from defense_schemas.vocabulary import QualityMeasure, QualityRating
 from service_runtime.security.principal import Role
 
 router = APIRouter(prefix="/aid-center")
@@ -46,35 +48,62 @@ async def unassignable_page(current: VisitDep, cursor: CursorDep = None) -> Resp
     return await _notices(current, "unassignable", cursor)
 
 
-async def _notice_context(current: Visit, notice_id: UUID) -> dict[str, Any]:
+async def _lawyers(current: Visit) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = (await current.api.get("aid_center", "/lawyers", limit=1000))[
+        "items"
+    ]
+    return found
+
+
+async def lawyer_options(current: Visit, first: str | None = None) -> list[tuple[str, str]]:
+    """The roster as a select's options, each with its firm and load; ``first`` is an empty
+    choice (the engine's)."""
+    options = [("", first)] if first else []
+    return options + [
+        (
+            lawyer["lawyer_id"],
+            f"{lawyer['name']}（{lawyer['firm_name']}，承办 "
+            f"{lawyer['active_cases']}/{lawyer['max_concurrent_cases']}）",
+        )
+        for lawyer in await _lawyers(current)
+    ]
+
+
+async def previous_stage(current: Visit, suspect_id: str) -> dict[str, Any]:
+    """The lawyer recorded for the suspect's previous stage (Art. 13 continuity) and the
+    version to send back with a change."""
+    try:
+        found, etag = await current.api.get_tagged(
+            "aid_center", f"/suspects/{suspect_id}/previous-stage-lawyer"
+        )
+    except ApiProblem as problem:
+        if problem.status != 404:
+            raise
+        found, etag = None, None
+    return {"previous_stage": found, "previous_stage_etag": etag, "suspect_id": suspect_id}
+
+
+async def notice_context(current: Visit, notice_id: UUID) -> dict[str, Any]:
     notice = await current.api.get("aid_center", f"/notices/{notice_id}")
-    lawyers = await current.api.get("aid_center", "/lawyers", limit=1000)
-    names = {lawyer["lawyer_id"]: lawyer for lawyer in lawyers["items"]}
+    lawyers = await _lawyers(current)
     assignments = await current.api.get(
         "aid_center", "/assignments", limit=100, case_id=notice["case_id"]
     )
     mine = [a for a in assignments["items"] if a.get("notice_id") == notice["notice_id"]]
     return {
         "notice": notice,
-        "lawyer_options": [("", "由指派引擎按规则选择")]
-        + [
-            (
-                lawyer["lawyer_id"],
-                f"{lawyer['name']}（{lawyer['firm_name']}，承办 "
-                f"{lawyer['active_cases']}/{lawyer['max_concurrent_cases']}）",
-            )
-            for lawyer in lawyers["items"]
-        ],
-        "names": names,
+        "lawyer_options": await lawyer_options(current, "由指派引擎按规则选择"),
+        "names": {lawyer["lawyer_id"]: lawyer for lawyer in lawyers},
         "assignments": mine,
         "title": f"通知辩护公函 {notice['document_number']}",
+        **await previous_stage(current, notice["suspect_id"]),
     }
 
 
 @router.get("/notices/{notice_id}")
 async def notice_page(notice_id: UUID, current: VisitDep) -> Response:
     current.require(STAFF)
-    return current.render("aid_center/notice.html", **await _notice_context(current, notice_id))
+    return current.render("aid_center/notice.html", **await notice_context(current, notice_id))
 
 
 @router.post("/notices/{notice_id}/assignment")
@@ -92,7 +121,7 @@ async def assign(notice_id: UUID, current: FormDep) -> Response:
             "aid_center/notice.html",
             status=problem.status,
             errors=field_errors(problem, ("lawyer_id", "reason")),
-            **await _notice_context(current, notice_id),
+            **await notice_context(current, notice_id),
         )
     current.flash("已指派。")
     return current.redirect(f"/aid-center/notices/{notice_id}")
@@ -114,7 +143,7 @@ async def _assignment_action(
             status=problem.status,
             errors=field_errors(problem, fields),
             active_form=f"{action}-{assignment_id}",
-            **await _notice_context(current, UUID(notice_id)),
+            **await notice_context(current, UUID(notice_id)),
         )
     current.flash("已更换律师。" if action == "replacement" else "已记录利益冲突并另行指派。")
     if notice_id is None:
@@ -224,3 +253,84 @@ async def add_shifts(station_id: UUID, current: FormDep) -> Response:
         )
     current.flash("已排班。")
     return current.redirect("/aid-center/stations")
+
+
+QUALITY_FIELDS = ("measures", "rating", "reviewer", "findings")
+
+
+async def _assignment_context(current: Visit, assignment_id: UUID) -> dict[str, Any]:
+    assignment = await current.api.get("aid_center", f"/assignments/{assignment_id}")
+    activities = await current.api.get(
+        "aid_center", f"/assignments/{assignment_id}/activities", limit=200
+    )
+    reviews = await current.api.get(
+        "aid_center", f"/assignments/{assignment_id}/quality-reviews", limit=100
+    )
+    lawyers = {lawyer["lawyer_id"]: lawyer for lawyer in await _lawyers(current)}
+    return {
+        "title": "指派与质量评估",
+        "assignment": assignment,
+        "lawyer": lawyers.get(assignment["lawyer_id"]),
+        "activities": activities["items"],
+        "reviews": reviews["items"],
+        "measures": [(m.value, m.value) for m in QualityMeasure],
+        "ratings": [(r.value, zh(r.value)) for r in QualityRating],
+    }
+
+
+@router.get("/assignments/{assignment_id}")
+async def assignment_page(assignment_id: UUID, current: VisitDep) -> Response:
+    current.require(STAFF)
+    return current.render(
+        "aid_center/assignment.html", **await _assignment_context(current, assignment_id)
+    )
+
+
+@router.post("/assignments/{assignment_id}/quality-reviews")
+async def review_quality(assignment_id: UUID, current: FormDep) -> Response:
+    """A quality review (Art. 14) with the service standard's checklist, which the API
+    computes from the lawyer's logged work."""
+    current.require(STAFF)
+    body = {
+        "measures": current.form_lists.get("measures", []),
+        "rating": current.text("rating"),
+        "reviewer": current.text("reviewer"),
+        "findings": current.optional("findings"),
+    }
+    try:
+        await current.api.post("aid_center", f"/assignments/{assignment_id}/quality-reviews", body)
+    except ApiProblem as problem:
+        if not correctable(problem):
+            raise
+        return current.render(
+            "aid_center/assignment.html",
+            status=problem.status,
+            errors=field_errors(problem, QUALITY_FIELDS),
+            **await _assignment_context(current, assignment_id),
+        )
+    current.flash("已记录质量评估。")
+    return current.redirect(f"/aid-center/assignments/{assignment_id}")
+
+
+@router.get("/duty-requests")
+async def duty_requests_page(current: VisitDep, cursor: CursorDep = None) -> Response:
+    """The procuratorate's requests for a duty lawyer (Art. 15) and whom the rota gave, or why
+    nobody; an unassigned one can be tried again once the rota is completed."""
+    current.require(STAFF)
+    found = await current.api.get("aid_center", "/duty-requests", limit=100, cursor=cursor)
+    lawyers = {lawyer["lawyer_id"]: lawyer for lawyer in await _lawyers(current)}
+    return current.render(
+        "aid_center/duty_requests.html", title="值班律师申请", found=found, names=lawyers
+    )
+
+
+@router.post("/duty-requests/{request_id}/assignment")
+async def retry_duty_request(request_id: UUID, current: FormDep) -> Response:
+    current.require(STAFF)
+    answer = await current.api.post("aid_center", f"/duty-requests/{request_id}/assignment", {})
+    if answer and answer.get("status") == "assigned":
+        current.flash("已按今日值班表安排值班律师。")
+    else:
+        reason = zh((answer or {}).get("unassigned_reason"))
+        current.flash(f"仍未能安排值班律师：{reason}。")
+    return current.redirect("/aid-center/duty-requests")
