@@ -449,6 +449,26 @@ async def _application(platform: Platform) -> str:
     return str(applied.json()["legal_aid_application_id"])
 
 
+async def _duty_lawyer_requested(platform: Platform) -> str:
+    """An adult outside the mandatory scope who retains no one: the procuratorate asks the
+    center for a duty lawyer (Art. 15). Returns the case id."""
+    body = _minor_case()
+    body["transfer_number"] = f"津公东诉字〔2026〕{uuid.uuid4().int % 100000}号"
+    suspect = body["suspects"][0]
+    suspect |= {"suspect_id": str(uuid.uuid4()), "name": "吴二", "birth_date": "1992-02-02"}
+    suspect.pop("guardian")
+    case = await platform.procuratorate.client.post("/cases", json=body)
+    assert case.status_code == 201, case.text
+    case_id = case.json()["case_id"]
+    decided = await platform.procuratorate.client.post(
+        f"/cases/{case_id}/suspects/{suspect['suspect_id']}/defense-decision",
+        json={"choice": "no_counsel"},
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json().get("duty_lawyer_request_id"), decided.text
+    return str(case_id)
+
+
 async def _notice_of(platform: Platform, case_id: str, status: str) -> str | None:
     found = await platform.aid_center.client.get("/notices", params={"case_id": case_id})
     items = found.json().get("items") or []
@@ -568,11 +588,22 @@ async def _aid_officer_forms(
     await page.get_by_role("button", name="排班").click()
     await expect(page.get_by_role("status")).to_have_text("已排班。")
     await expect(page.get_by_role("cell", name="孙律师")).to_be_visible()
+    # With 孙 on the rota, a duty-lawyer request is answered by the rota: the page names him.
+    duty_case = await _duty_lawyer_requested(platform)
+
+    async def duty_assigned() -> bool:
+        got = await platform.aid_center.client.get("/duty-requests", params={"case_id": duty_case})
+        items = got.json().get("items") or []
+        return bool(items) and items[0]["status"] == "assigned"
+
+    await eventually(duty_assigned, what="the duty-lawyer request to be answered by the rota")
+    await page.get_by_role("link", name="值班律师申请").click()
+    await expect(page.get_by_role("cell", name=re.compile("孙律师"))).to_be_visible()
+    await shot(page, "aid-center-duty-requests")
 
     # The pages of the center's other work, and the notifier's deadline board.
     for label, name in (
         ("法律援助申请", "aid-center-applications"),
-        ("值班律师申请", "aid-center-duty-requests"),
         ("办案补贴", "aid-center-subsidies"),
     ):
         await page.get_by_role("link", name=label).click()
