@@ -32,9 +32,9 @@ fire a million stale alerts when the platform starts on the history. What copies
 times written inside event payloads and letters (shown, never queried), the audit log (its hash
 chain is of the requests that ran), the outbox (published rows are history only).
 
-``tests/bench/test_history.py`` checks, at a small N, that copies have the same columns null and
-non-null, the same statuses, clocks and outcomes as the templates the write path made, that
-every sealed value opens for its new record, and that the services' APIs read the copies.
+``tests/e2e/test_history_copies.py`` checks, at 200 suspects, that copies have the same columns
+null and non-null, the same statuses, clocks and outcomes as the templates the write path made,
+that every sealed value opens for its new record, and that the services' APIs read the copies.
 """
 
 from __future__ import annotations
