@@ -16,7 +16,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,13 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from aid_center.documents.reply import Reply, reply_docx
+from aid_center.documents.subsidy_workbook import ClaimLine, subsidy_workbook
+from aid_center.domain.subsidies import (
+    ApprovedClaim,
+    Granularity,
+    PeriodBasis,
+    subsidy_statistics,
+)
 from defense_schemas.examples import LETTER
 from defense_schemas.vocabulary import DefenseStatus, Ground
 from official_documents import PdfConverter, chinese_date
@@ -198,6 +205,80 @@ def documents() -> Iterator[Expected]:
         pages=4,  # 统计, 工作台账, 期限明细, 律师承办量: a page each
         landscape=True,
         fields=(title, "河东区", "西青区", "全部", "合计", "按期率"),
+    )
+    yield Expected(
+        "subsidies.xlsx",
+        _subsidies(),
+        pages=4,  # 办案补贴明细, 按律师, 按律师事务所, 按期间: a page each
+        landscape=True,
+        fields=(
+            "律师事务所",
+            "通知辩护公函文号",
+            "津河东检〔2026〕30号",
+            "1,200.01",
+            "未开展调查取证",
+            "津河东财付〔2026〕89号",
+            "逾期发放",
+            "少发金额",
+            "合计",
+            "2026-09",
+        ),
+    )
+
+
+def _subsidies() -> bytes:
+    """The finance office's workbook: 30 claims of three lawyers, most paid, some late or
+    short, some still owed."""
+    lawyers = {uuid.UUID(int=n): (f"律师{n}", "天津某某律师事务所") for n in (1, 2, 3)}
+    firm = uuid.UUID(int=10)
+    claims, lines = [], []
+    for n in range(30):
+        lawyer = uuid.UUID(int=n % 3 + 1)
+        approved_on, due_on = date(2026, 9, 1 + n % 28), date(2026, 10, 1 + n % 28)
+        paid = n % 4 != 0
+        paid_on = due_on + (timedelta(days=3) if n % 5 == 0 else timedelta(days=-5))
+        paid_fen = 120001 - (10000 if n % 7 == 0 else 0)
+        claims.append(
+            ApprovedClaim(
+                uuid.uuid4(),
+                lawyer,
+                firm,
+                120001,
+                approved_on,
+                due_on,
+                paid_fen if paid else None,
+                paid_on if paid else None,
+            )
+        )
+        lines.append(
+            ClaimLine(
+                lawyer=lawyers[lawyer][0],
+                firm=lawyers[lawyer][1],
+                procuratorate_unit="天津市河东区人民检察院",
+                document_number=f"津河东检〔2026〕{n + 1}号",
+                stage="review_for_prosecution",
+                case_kind="ordinary",
+                standard_fen=150000,
+                status="paid" if paid else "approved",
+                overdue=False,
+                opened_at=datetime(2026, 8, 20, 2, tzinfo=UTC),
+                materials_submitted_at=datetime(2026, 8, 25, 2, tzinfo=UTC),
+                approved_fen=120001,
+                reduction_reason="未开展调查取证",
+                approved_at=datetime.combine(approved_on, datetime.min.time(), UTC),
+                due_on=due_on,
+                paid_fen=paid_fen if paid else None,
+                paid_on=paid_on if paid else None,
+                reference=f"津河东财付〔2026〕{88 + n}号" if paid else None,
+                paid_late=(paid_on > due_on) if paid else None,
+                paid_short=(paid_fen < 120001) if paid else None,
+            )
+        )
+    stats = subsidy_statistics(
+        claims, today=ISSUED, basis=PeriodBasis.APPROVAL, granularity=Granularity.MONTH
+    )
+    return subsidy_workbook(
+        lines, stats, lawyers=lawyers, firms={firm: "天津某某律师事务所"}, period_caption="审核月份"
     )
 
 
