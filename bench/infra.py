@@ -183,7 +183,7 @@ class ServiceProcess:
         self.started_at = time.perf_counter()
         self.process = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=ROOT)
 
-    async def wait_ready(self, timeout: float = 120.0) -> None:
+    async def wait_ready(self, timeout: float = 300.0) -> None:
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(base_url=self.url, timeout=2.0) as client:
             while True:
