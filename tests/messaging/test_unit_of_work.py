@@ -96,6 +96,42 @@ async def test_a_use_cases_state_and_event_commit_together_or_not_at_all(
     assert await _count(running, outbox, outbox.c.event_id == lost_event.event_id) == 0
 
 
+async def test_a_units_events_go_to_the_outbox_in_one_statement_at_the_commit(
+    running: RunningService,
+) -> None:
+    """Published events are queued and written together when the transaction commits, in the
+    order published: one insert, however many events."""
+    runtime = running.runtime
+    case_id = uuid.uuid4()
+    inserts: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO outbox"):
+            inserts.append(statement)
+
+    engine = runtime.engine.sync_engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        async with runtime.unit_of_work() as uow:
+            published = [
+                await uow.publish(decision(note), case_id=case_id) for note in ("a", "b", "c")
+            ]
+            assert inserts == [], "queued, not written yet"
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert len(inserts) == 1
+    outbox = platform.messaging.outbox
+    async with runtime.sessions() as session:
+        stored = (
+            await session.scalars(
+                sa.select(outbox.c.event_id)
+                .where(outbox.c.event_id.in_([e.event_id for e in published]))
+                .order_by(outbox.c.id)
+            )
+        ).all()
+    assert stored == [e.event_id for e in published]
+
+
 async def test_after_commit_callbacks_run_once_on_commit_and_never_on_rollback(
     running: RunningService,
 ) -> None:

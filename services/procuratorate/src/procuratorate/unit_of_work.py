@@ -22,12 +22,16 @@ if TYPE_CHECKING:
     from service_runtime.app import Runtime
 
 
+# Built once: the unit of work queues the timeline's rows for it and writes them together.
+RECORD_ON_TIMELINE = pg_insert(timeline).on_conflict_do_nothing(index_elements=["event_id"])
+
+
 class ProcuratorateUnitOfWork(UnitOfWork[ProcuratorateSettings]):
     def __init__(
         self, runtime: Runtime, session: AsyncSession, *, deferred_audit: bool = False
     ) -> None:
         super().__init__(runtime, session, deferred_audit=deferred_audit)
-        self.cases = CaseRepository(session, self.cipher, self.calendar)
+        self.cases = CaseRepository(session, self.cipher, self.calendar, flush=self.flush)
         """The cases, their suspects' defense (the aggregate), letters and clocks."""
 
     async def emit(
@@ -38,22 +42,23 @@ class ProcuratorateUnitOfWork(UnitOfWork[ProcuratorateSettings]):
         suspect_id: UUID | None = None,
         caused_by: Envelope | None = None,
     ) -> Envelope:
-        """Queue ``event`` in the outbox (this transaction) and put it on the case's timeline."""
+        """Queue ``event`` for the outbox (this transaction) and put it on the case's timeline."""
         envelope = await self.publish(event, case_id=case_id, caused_by=caused_by)
-        await self.record_on_timeline(envelope, suspect_id)
+        self.record_on_timeline(envelope, suspect_id)
         return envelope
 
-    async def record_on_timeline(self, envelope: Envelope, suspect_id: UUID | None) -> None:
-        await self.session.execute(
-            pg_insert(timeline)
-            .values(
-                case_id=envelope.case_id,
-                suspect_id=suspect_id,
-                event_id=envelope.event_id,
-                event_type=envelope.event_type,
-                producer=envelope.producer,
-                occurred_at=envelope.occurred_at,
-                payload=seal_payload(self.cipher, envelope.event_id, dict(envelope.payload)),
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
+    def record_on_timeline(self, envelope: Envelope, suspect_id: UUID | None) -> None:
+        """Queue the event's timeline row (written with the transaction's other queued rows;
+        the repository flushes before it reads the timeline)."""
+        self.insert_later(
+            RECORD_ON_TIMELINE,
+            {
+                "case_id": envelope.case_id,
+                "suspect_id": suspect_id,
+                "event_id": envelope.event_id,
+                "event_type": envelope.event_type,
+                "producer": envelope.producer,
+                "occurred_at": envelope.occurred_at,
+                "payload": seal_payload(self.cipher, envelope.event_id, dict(envelope.payload)),
+            },
         )

@@ -171,11 +171,14 @@ class FakeCases:
         )
         self.transfers.setdefault(key, values["case_id"])
 
-    async def add_suspects(self, case_id: UUID, people: Any) -> None:
+    async def add_suspects(self, case_id: UUID, people: Any) -> list[Any]:
         case = self.cases[case_id]
+        rows = []
         for facts, grounds in people:
             row = self.add_suspect(case, facts, grounds=tuple(grounds))
             row.rights_notified_at = None
+            rows.append(row)
+        return rows
 
     # -- the repository: the case and its suspects
 
@@ -413,9 +416,10 @@ class FakeCases:
         ]
         return min(mine, key=lambda c: c.trigger_on) if mine else None
 
-    async def add_clocks(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            self.clocks.append(SimpleNamespace(**{"outcome": None, "met_at": None, **row}))
+    async def add_clocks(self, rows: list[dict[str, Any]]) -> list[Any]:
+        added = [SimpleNamespace(**{"outcome": None, "met_at": None, **row}) for row in rows]
+        self.clocks.extend(added)
+        return sorted(added, key=lambda c: (c.trigger_on, c.due_on))
 
     # -- procedural decisions and the lawyer's work
 
@@ -582,7 +586,7 @@ class FakeUnitOfWork:
         self.emitted.append(Emitted(event, case_id, suspect_id))
         return Envelope.for_event(event, case_id=case_id, producer="procuratorate")
 
-    async def record_on_timeline(self, envelope: Envelope, suspect_id: UUID | None) -> None:
+    def record_on_timeline(self, envelope: Envelope, suspect_id: UUID | None) -> None:
         self.timeline.append((envelope, suspect_id))
         answered = envelope.payload.get("reappointment_request_id")
         if envelope.event_type == "LawyerReplaced" and answered is not None:

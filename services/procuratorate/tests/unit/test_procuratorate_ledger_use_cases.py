@@ -69,7 +69,7 @@ async def test_the_ledger_filters_by_district_status_and_receipt_and_marks_overd
         reason=TerminationReason.COUNSEL_RETAINED,
         terminated_at=LATER,
     )
-    await uow.record_on_timeline(
+    uow.record_on_timeline(
         Envelope.for_event(terminated, case_id=first.case_id, producer="aid-center"),
         adult.suspect_id,
     )

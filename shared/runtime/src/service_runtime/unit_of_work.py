@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast, r
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.util.concurrency import await_
 
 from defense_messaging import Applied, EventPublisher
 from defense_messaging.log_context import bound, envelope_ids
@@ -137,6 +138,9 @@ class UnitOfWork(Generic[SettingsT]):
         self, runtime: Runtime, session: AsyncSession, *, deferred_audit: bool = False
     ) -> None:
         self.session = session
+        self._outgoing: list[Envelope] = []
+        self._pending: dict[sa.Insert, list[dict[str, Any]]] = {}
+        sa.event.listen(session.sync_session, "before_commit", self._flush_before_commit)
         self.settings = cast(SettingsT, runtime.settings)
         self.calendar: LegalCalendar = runtime.calendar
         self.clock: Clock = runtime.clock
@@ -169,11 +173,38 @@ class UnitOfWork(Generic[SettingsT]):
     async def publish(
         self, event: BaseEvent, *, case_id: Any, caused_by: Envelope | None = None
     ) -> Envelope:
-        """Write ``event`` to the outbox in this transaction; it inherits ``caused_by``'s
-        correlation. Returns its envelope (the cause of what follows from it)."""
-        return await self.publisher.publish(
-            self.session, event, case_id=case_id, caused_by=caused_by
-        )
+        """Queue ``event`` for the outbox of this transaction (written at :meth:`flush`, at the
+        latest just before the commit); it inherits ``caused_by``'s correlation. Returns its
+        envelope (the cause of what follows from it)."""
+        envelope = self.publisher.envelope(event, case_id=case_id, caused_by=caused_by)
+        self._outgoing.append(envelope)
+        return envelope
+
+    def insert_later(self, statement: sa.Insert, row: dict[str, Any]) -> None:
+        """Queue ``row`` for ``statement`` (one insert, built once by the caller): the rows of
+        one statement are written together at :meth:`flush`, in the order queued."""
+        self._pending.setdefault(statement, []).append(row)
+
+    async def flush(self) -> None:
+        """Write what was queued: the outbox entries in one statement (with the relay's
+        notification), then each queued statement with all its rows in one executemany.
+
+        A request or a consumer transaction emits several events and timeline rows; written
+        one by one they cost a round trip each under the case's lock. Queued, they cost one per
+        table. Reads that must see queued rows flush first (the procuratorate's repository
+        does before reading its timeline); the commit always does (``before_commit``), so a
+        queued write commits with the transaction or not at all, like one written at once."""
+        outgoing, self._outgoing = self._outgoing, []
+        if outgoing:
+            await self.publisher.publish_many(self.session, outgoing)
+        pending, self._pending = self._pending, {}
+        for statement, rows in pending.items():
+            await self.session.execute(statement, rows)
+
+    def _flush_before_commit(self, _session: Any) -> None:
+        # Runs inside the commit's greenlet, where awaiting the async session is allowed.
+        if self._outgoing or self._pending:
+            await_(self.flush())
 
     def now(self) -> datetime:
         """The injected clock's time: the one source of "now" for use cases and handlers."""
@@ -231,4 +262,7 @@ class HandlersInUnitOfWork:
             for envelope, event in events:
                 with bound(**envelope_ids(envelope)):
                     await self._handlers[type(event)](uow, envelope, event)
+        # The outbox and queued rows first: the audit chain's lock, taken by its append, is
+        # then held only until the commit.
+        await uow.flush()
         await uow.audit.flush()

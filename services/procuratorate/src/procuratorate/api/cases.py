@@ -38,7 +38,7 @@ from procuratorate.api.access import (
     UnitOfWorkDep,
 )
 from procuratorate.api.examples import examples
-from procuratorate.api.views import CaseView, SuspectView, case_view
+from procuratorate.api.views import CaseView, SuspectView, case_view, case_view_of
 from procuratorate.db.case_search import CaseCriteria, search_cases
 from procuratorate.db.personal import open_payload
 from procuratorate.domain.commands import CorrectFacts
@@ -129,6 +129,9 @@ async def post_case(
     )
     if not receipt.created:
         response.status_code = status.HTTP_200_OK
+    if receipt.case is not None and receipt.suspects is not None and receipt.clocks is not None:
+        # A new case: its rows are the ones just written, no read needed.
+        return case_view_of(uow, receipt.case, receipt.suspects, receipt.clocks, [], [])
     case = receipt.case if receipt.case is not None else await uow.cases.case(receipt.case_id)
     return await case_view(uow, case)
 

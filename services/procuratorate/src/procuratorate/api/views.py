@@ -138,6 +138,20 @@ async def case_view(
     notice_rows = [
         n for n in await uow.cases.notices_of(case.case_id) if only is None or n.suspect_id in only
     ]
+    return case_view_of(uow, case, suspect_rows, clock_rows, defender_rows, notice_rows)
+
+
+def case_view_of(
+    uow: ProcuratorateUnitOfWork,
+    case: Any,
+    suspect_rows: list[Any],
+    clock_rows: list[Any],
+    defender_rows: list[Any],
+    notice_rows: list[Any],
+) -> CaseView:
+    """The case view of rows at hand: its suspects (in the transfer's order), its clocks (by
+    trigger day and due day), their defenders (in the order they came) and letters (in the
+    order sent), as :func:`case_view` reads them."""
     views = []
     for s in suspect_rows:
         mine = [

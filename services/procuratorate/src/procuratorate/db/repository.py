@@ -10,13 +10,14 @@ same way for the database and the fake.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,6 +65,19 @@ CASE_LEFT_STATUSES = (ReviewStatus.NON_PROSECUTED.value, ReviewStatus.TRANSFERRE
 """The case ended here, or went to another procuratorate: the defense path here is closed."""
 
 LETTER_CLOCKS = (ClockKind.NOTICE_DISPATCH.value, ClockKind.RIGHTS_NOTIFICATION.value)
+
+
+@dataclass(frozen=True)
+class ActiveDefender:
+    """What the aggregate reads of an active defender's row."""
+
+    kind: str
+    assignment_id: UUID | None
+    retention_id: UUID | None
+
+
+def _uuid(text: str | None) -> UUID | None:
+    return UUID(text) if text is not None else None
 
 
 def defense_from(
@@ -200,8 +214,17 @@ class EarlierReceipts:
 class CaseRepository:
     """The procuratorate's cases in PostgreSQL, inside the unit of work's transaction."""
 
-    def __init__(self, session: AsyncSession, cipher: FieldCipher, calendar: LegalCalendar) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        cipher: FieldCipher,
+        calendar: LegalCalendar,
+        *,
+        flush: Callable[[], Awaitable[None]],
+    ) -> None:
         self._session = session
+        self._flush = flush
+        """Writes the unit of work's queued rows: called before reading the timeline."""
         self._cipher = cipher
         self.calendar = calendar
         self._locked: Any | None = None
@@ -290,9 +313,9 @@ class CaseRepository:
 
     async def add_suspects(
         self, case_id: UUID, people: Iterable[tuple[SuspectParticulars, Iterable[Ground]]]
-    ) -> None:
+    ) -> list[Any]:
         """Store the case's suspects in the transfer's order, with their grounds (personal
-        fields sealed)."""
+        fields sealed); returns their rows as written, in that order."""
         rows = [
             {
                 "suspect_id": facts.suspect_id,
@@ -306,8 +329,12 @@ class CaseRepository:
             }
             for position, (facts, grounds) in enumerate(people)
         ]
-        if rows:
-            await self._session.execute(sa.insert(suspects).values(rows))
+        if not rows:
+            return []
+        written = (
+            await self._session.execute(sa.insert(suspects).values(rows).returning(suspects))
+        ).all()
+        return sorted(written, key=lambda row: row.position)
 
     # -- the case and its suspects
 
@@ -394,23 +421,18 @@ class CaseRepository:
 
     async def defense(self, case: Any, suspect: Any) -> SuspectDefense:
         """The suspect's defense aggregate (``suspect``: its row, locked by the caller when the
-        step writes)."""
-        open_clocks = (
-            await self._session.execute(
-                sa.select(clocks.c.kind, clocks.c.subject).where(
-                    clocks.c.suspect_id == suspect.suspect_id,
-                    clocks.c.outcome.is_(None),
-                    clocks.c.kind.in_(LETTER_CLOCKS),
-                )
-            )
-        ).all()
-        letter_open = await self._session.scalar(
-            sa.select(
-                sa.exists().where(
-                    notices.c.suspect_id == suspect.suspect_id,
-                    notices.c.status.in_(OPEN_NOTICE_STATUSES),
-                )
-            )
+        step writes), read in one statement: each part a subquery of its own."""
+        await self._flush()  # the timeline is read: events queued in this transaction count
+        sid = suspect.suspect_id
+        open_clocks = sa.select(
+            sa.func.json_agg(sa.func.json_build_array(clocks.c.kind, clocks.c.subject), type_=JSON)
+        ).where(
+            clocks.c.suspect_id == sid,
+            clocks.c.outcome.is_(None),
+            clocks.c.kind.in_(LETTER_CLOCKS),
+        )
+        letter_open = sa.exists().where(
+            notices.c.suspect_id == sid, notices.c.status.in_(OPEN_NOTICE_STATUSES)
         )
         # A written request for another lawyer after an allowed refusal (Art. 5 ¶1) is in
         # flight like a letter until the center answers it: with the replacement, or with an
@@ -418,68 +440,77 @@ class CaseRepository:
         # assignment period, which the aggregate sees as ``assignment_clock_open``).
         answer = timeline_table.alias("answer")
         later = timeline_table.alias("later")
-        reappointment_open = await self._session.scalar(
-            sa.select(
-                sa.exists().where(
-                    timeline_table.c.suspect_id == suspect.suspect_id,
-                    timeline_table.c.event_type == "ReappointmentRequested",
-                    timeline_table.c.payload["reason"].astext
-                    == ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED.value,
-                    ~sa.exists().where(
-                        answer.c.suspect_id == suspect.suspect_id,
-                        answer.c.event_type == "LawyerReplaced",
-                        answer.c.payload["reappointment_request_id"].astext
-                        == timeline_table.c.payload["request_id"].astext,
+        reappointment_open = sa.exists().where(
+            timeline_table.c.suspect_id == sid,
+            timeline_table.c.event_type == "ReappointmentRequested",
+            timeline_table.c.payload["reason"].astext
+            == ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED.value,
+            ~sa.exists().where(
+                answer.c.suspect_id == sid,
+                answer.c.event_type == "LawyerReplaced",
+                answer.c.payload["reappointment_request_id"].astext
+                == timeline_table.c.payload["request_id"].astext,
+            ),
+            ~sa.exists().where(
+                later.c.suspect_id == sid,
+                later.c.event_type.in_(("AssignmentFailed", "LawyerAssigned")),
+                later.c.id > timeline_table.c.id,
+            ),
+        )
+        assignment_clock_open = sa.exists().where(
+            clocks.c.suspect_id == sid,
+            clocks.c.kind == ClockKind.ASSIGNMENT.value,
+            clocks.c.outcome.is_(None),
+        )
+        ended_for = sa.select(sa.func.array_agg(sa.distinct(defenders.c.end_reason))).where(
+            defenders.c.suspect_id == sid, defenders.c.end_reason.is_not(None)
+        )
+        dismissed = sa.exists().where(
+            defenders.c.suspect_id == sid,
+            defenders.c.kind == DefenseStatus.RETAINED.value,
+            defenders.c.end_reason == "dismissed",
+        )
+        active = sa.select(
+            sa.func.json_agg(
+                aggregate_order_by(
+                    sa.func.json_build_array(
+                        defenders.c.kind, defenders.c.assignment_id, defenders.c.retention_id
                     ),
-                    ~sa.exists().where(
-                        later.c.suspect_id == suspect.suspect_id,
-                        later.c.event_type.in_(("AssignmentFailed", "LawyerAssigned")),
-                        later.c.id > timeline_table.c.id,
-                    ),
+                    defenders.c.id,
+                ),
+                type_=JSON,
+            )
+        ).where(defenders.c.suspect_id == sid, defenders.c.ended_at.is_(None))
+        row = (
+            await self._session.execute(
+                sa.select(
+                    open_clocks.scalar_subquery().label("open_clocks"),
+                    letter_open.label("letter_open"),
+                    reappointment_open.label("reappointment_open"),
+                    assignment_clock_open.label("assignment_clock_open"),
+                    ended_for.scalar_subquery().label("ended_for"),
+                    dismissed.label("dismissed"),
+                    active.scalar_subquery().label("active"),
                 )
             )
-        )
-        assignment_clock_open = await self._session.scalar(
-            sa.select(
-                sa.exists().where(
-                    clocks.c.suspect_id == suspect.suspect_id,
-                    clocks.c.kind == ClockKind.ASSIGNMENT.value,
-                    clocks.c.outcome.is_(None),
-                )
-            )
-        )
-        ended_for = list(
-            await self._session.scalars(
-                sa.select(defenders.c.end_reason)
-                .distinct()
-                .where(
-                    defenders.c.suspect_id == suspect.suspect_id,
-                    defenders.c.end_reason.is_not(None),
-                )
-            )
-        )
-        dismissed = await self._session.scalar(
-            sa.select(
-                sa.exists().where(
-                    defenders.c.suspect_id == suspect.suspect_id,
-                    defenders.c.kind == DefenseStatus.RETAINED.value,
-                    defenders.c.end_reason == "dismissed",
-                )
-            )
-        )
+        ).one()
         return defense_from(
             case,
             suspect,
-            active=await self.active_defenders(suspect.suspect_id),
-            open_clocks=[(row.kind, row.subject) for row in open_clocks],
-            letter_in_flight=bool(letter_open or reappointment_open),
-            counsel_dismissed=bool(dismissed),
-            ended_for=ended_for,
-            assignment_clock_open=bool(assignment_clock_open),
+            active=[
+                ActiveDefender(kind, _uuid(assignment_id), _uuid(retention_id))
+                for kind, assignment_id, retention_id in row.active or ()
+            ],
+            open_clocks=[(kind, subject) for kind, subject in row.open_clocks or ()],
+            letter_in_flight=bool(row.letter_open or row.reappointment_open),
+            counsel_dismissed=bool(row.dismissed),
+            ended_for=list(row.ended_for or ()),
+            assignment_clock_open=bool(row.assignment_clock_open),
         )
 
     async def last_reappointment_requested_at(self, suspect_id: UUID) -> datetime | None:
         """When the procuratorate last asked the center in writing for another lawyer."""
+        await self._flush()
         payload = await self._session.scalar(
             sa.select(timeline_table.c.payload)
             .where(
@@ -591,6 +622,7 @@ class CaseRepository:
 
     async def refusal_ruling(self, suspect_id: UUID, assignment_id: UUID) -> str | None:
         """The outcome of the latest ruling on a refusal of this assignment, if any."""
+        await self._flush()
         outcome: str | None = await self._session.scalar(
             sa.select(timeline_table.c.payload["outcome"].astext)
             .where(
@@ -766,6 +798,7 @@ class CaseRepository:
         them when ``page`` is given). With ``suspect_ids``, only what concerns those suspects:
         their own events, and of the case's events those that name one of them or name no
         suspect's data at all (``SUSPECT_NEUTRAL_CASE_EVENTS``)."""
+        await self._flush()
         query = sa.select(timeline_table).where(timeline_table.c.case_id == case_id)
         if suspect_ids is not None:
             wanted = list(suspect_ids)
@@ -794,6 +827,7 @@ class CaseRepository:
 
     async def terminations_of(self, suspect_ids: Iterable[UUID]) -> list[tuple[UUID, str]]:
         """(suspect, reason) of every termination of aid of these suspects, in order."""
+        await self._flush()
         rows = (
             await self._session.execute(
                 sa.select(
@@ -970,10 +1004,15 @@ class CaseRepository:
             )
         )
 
-    async def add_clocks(self, rows: list[dict[str, Any]]) -> None:
-        """Write clock rows made by :func:`clock_row` (or settled as they are recorded)."""
-        if rows:
-            await self._session.execute(sa.insert(clocks).values(rows))
+    async def add_clocks(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """Write clock rows made by :func:`clock_row` (or settled as they are recorded);
+        returns them as written, by trigger day and due day (as :meth:`clocks_of` reads)."""
+        if not rows:
+            return []
+        written = (
+            await self._session.execute(sa.insert(clocks).values(rows).returning(clocks))
+        ).all()
+        return sorted(written, key=lambda row: (row.trigger_on, row.due_on))
 
     async def start_clock(
         self,

@@ -92,7 +92,7 @@ async def on_case_transferred(
 
 async def suspect_of(uow: ProcuratorateUnitOfWork, envelope: Envelope, suspect_id: Any) -> Any:
     row = await uow.cases.suspect(envelope.case_id, suspect_id, lock=True)
-    await uow.record_on_timeline(envelope, suspect_id)
+    uow.record_on_timeline(envelope, suspect_id)
     return row
 
 
@@ -211,7 +211,7 @@ async def on_lawyer_replaced(
     # The aggregate is loaded before the event goes on the timeline: a reappointment request
     # is in flight until its replacement is recorded there.
     path = await uow.cases.defense(await uow.cases.case(envelope.case_id), row)
-    await uow.record_on_timeline(envelope, event.suspect_id)
+    uow.record_on_timeline(envelope, event.suspect_id)
     # The replacement meets the center's assignment period where one runs here (a written
     # request the center first found nobody for).
     await uow.cases.settle_clocks(

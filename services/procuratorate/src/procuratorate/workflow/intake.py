@@ -47,6 +47,10 @@ class Receipt:
     created: bool
     case: Any | None = None
     """The ``cases`` row as written, when the receipt created the case."""
+    suspects: list[Any] | None = None
+    clocks: list[Any] | None = None
+    """The new case's suspects and clocks as written, when nothing written after them
+    changed them (no counsel retained at receipt, no defender): the case view needs no read."""
 
 
 async def receive_case(
@@ -160,7 +164,7 @@ async def receive_case(
         receipt_kind=receipt_kind.value,
         received_at=received_at,
     )
-    await uow.cases.add_suspects(case_id, zip(people, grounds, strict=True))
+    suspect_rows = await uow.cases.add_suspects(case_id, zip(people, grounds, strict=True))
     review_clock, _ = clock_row(
         uow.calendar,
         case_id=case_id,
@@ -182,7 +186,7 @@ async def receive_case(
         )[0]
         for suspect in particulars.suspects
     ]
-    await uow.cases.add_clocks([review_clock, *notification_clocks])
+    clock_rows = await uow.cases.add_clocks([review_clock, *notification_clocks])
     received = await uow.emit(
         CaseReceived(
             **shared_particulars(particulars),
@@ -234,7 +238,9 @@ async def receive_case(
             suspect_id=suspect.suspect_id,
             caused_by=received,
         )
-    return Receipt(case_id, created=True, case=case)
+    if any(suspect.retained_counsel is not None for suspect in particulars.suspects):
+        return Receipt(case_id, created=True, case=case)
+    return Receipt(case_id, created=True, case=case, suspects=suspect_rows, clocks=clock_rows)
 
 
 def _fresh_suspect_ids(particulars: CaseParticulars, taken: set[UUID]) -> CaseParticulars:

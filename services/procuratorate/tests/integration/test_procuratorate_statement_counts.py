@@ -1,0 +1,93 @@
+"""How many SQL statements the pipeline's three requests cost: the case received, the rights
+notification and the decision that sends the letter. Each statement is a round trip to
+PostgreSQL under the request's locks; the counts are pinned so they cannot grow back
+unnoticed."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.infrastructure import RunningService
+
+sys.path.insert(0, str(Path(__file__).parent))
+from procuratorate_factories import NOW, case, suspect
+
+pytestmark = pytest.mark.integration
+
+
+@contextmanager
+def statements_of_this_task(service: RunningService) -> Iterator[list[str]]:
+    """The statements sent while the block runs by the current task (the in-process request:
+    the relay, the consumer and the audit log's group writer run in tasks of their own)."""
+    seen: list[str] = []
+    task = asyncio.current_task()
+    engine = service.runtime.engine.sync_engine
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if asyncio.current_task() is task:
+            seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_the_pipeline_requests_statement_counts(service: RunningService) -> None:
+    suspect_id = str(uuid.uuid4())
+    with statements_of_this_task(service) as received:
+        created = await service.client.post(
+            "/cases",
+            json=case(
+                suspect(
+                    suspect_id=suspect_id,
+                    birth_date="2010-01-01",
+                    guardian={"name": "张大", "relationship": "父亲", "contact": "13800000000"},
+                )
+            ),
+        )
+    assert created.status_code == 201, created.text
+    case_id = created.json()["case_id"]
+    with statements_of_this_task(service) as notified:
+        response = await service.client.post(
+            f"/cases/{case_id}/suspects/{suspect_id}/rights-notification",
+            json={
+                "informed": [
+                    {"role": "suspect", "name": "张三"},
+                    {"role": "guardian", "name": "张大"},
+                ],
+                "notified_at": (NOW + timedelta(minutes=10)).isoformat(),
+            },
+        )
+    assert response.status_code == 200, response.text
+    with statements_of_this_task(service) as decided:
+        response = await service.client.post(
+            f"/cases/{case_id}/suspects/{suspect_id}/defense-decision",
+            json={"choice": "no_counsel", "materials": ["起诉意见书"]},
+        )
+    assert response.status_code in (200, 201), response.text
+    counts = {"case": len(received), "rights": len(notified), "decision": len(decided)}
+    assert counts == {"case": 10, "rights": 9, "decision": 10}, "\n".join(
+        [str(counts), *(" ".join(text.split())[:120] for text in received + notified + decided)]
+    )
+
+
+async def test_a_new_cases_view_is_the_one_read_back(service: RunningService) -> None:
+    """POST /cases answers with the rows it wrote instead of reading them again: the answer
+    must be what GET shows."""
+    created = await service.client.post("/cases", json=case(suspect(), suspect(name="李四")))
+    assert created.status_code == 201, created.text
+    read = await service.client.get(f"/cases/{created.json()['case_id']}")
+    assert read.status_code == 200, read.text
+    assert created.json() == read.json()
