@@ -31,7 +31,12 @@ class ProcuratorateUnitOfWork(UnitOfWork[ProcuratorateSettings]):
         self, runtime: Runtime, session: AsyncSession, *, deferred_audit: bool = False
     ) -> None:
         super().__init__(runtime, session, deferred_audit=deferred_audit)
-        self.cases = CaseRepository(session, self.cipher, self.calendar, flush=self.flush)
+        self.cases = CaseRepository(
+            session,
+            self.cipher,
+            self.calendar,
+            before_timeline_read=lambda: self.flush_rows(RECORD_ON_TIMELINE),
+        )
         """The cases, their suspects' defense (the aggregate), letters and clocks."""
 
     async def emit(

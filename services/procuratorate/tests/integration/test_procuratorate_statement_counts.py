@@ -17,10 +17,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from defense_schemas import Envelope
+from defense_schemas.events.aid_center import LawyerAssigned, NoticeAccepted
+from defense_schemas.events.common import DocumentNumber
+from procuratorate.handlers import event_handlers
 from tests.infrastructure import RunningService
 
 sys.path.insert(0, str(Path(__file__).parent))
-from procuratorate_factories import NOW, case, suspect
+from procuratorate_factories import NOW, case, lawyer, suspect
 
 pytestmark = pytest.mark.integration
 
@@ -77,9 +81,49 @@ async def test_the_pipeline_requests_statement_counts(service: RunningService) -
             json={"choice": "no_counsel", "materials": ["起诉意见书"]},
         )
     assert response.status_code in (200, 201), response.text
-    counts = {"case": len(received), "rights": len(notified), "decision": len(decided)}
-    assert counts == {"case": 10, "rights": 9, "decision": 10}, "\n".join(
-        [str(counts), *(" ".join(text.split())[:120] for text in received + notified + decided)]
+    notice_id = uuid.UUID(response.json()["notice_id"])
+    # The aid center's answer, as the consumer applies a poll's records: one transaction.
+    events = [
+        NoticeAccepted(
+            notice_id=notice_id,
+            suspect_id=uuid.UUID(suspect_id),
+            received_at=NOW,
+            accepted_at=NOW,
+        ),
+        LawyerAssigned(
+            assignment_id=uuid.uuid4(),
+            suspect_id=uuid.UUID(suspect_id),
+            basis="notice",
+            notice_id=notice_id,
+            lawyer=lawyer(),
+            assigned_at=NOW,
+            document_number=DocumentNumber.of("津河东援函", 2026, 3),
+        ),
+    ]
+    applied = [
+        (Envelope.for_event(event, case_id=uuid.UUID(case_id), producer="aid-center"), event)
+        for event in events
+    ]
+    runtime = service.runtime
+    with statements_of_this_task(service) as consumed:
+        async with runtime.sessions() as session, session.begin():
+            await event_handlers(runtime).apply(session, applied)
+    counts = {
+        "case": len(received),
+        "rights": len(notified),
+        "decision": len(decided),
+        "aid center's answer": len(consumed),
+    }
+    assert counts == {"case": 10, "rights": 9, "decision": 10, "aid center's answer": 16}, (
+        "\n".join(
+            [
+                str(counts),
+                *(
+                    " ".join(text.split())[:120]
+                    for text in received + notified + decided + consumed
+                ),
+            ]
+        )
     )
 
 

@@ -191,14 +191,20 @@ class UnitOfWork(Generic[SettingsT]):
 
         A request or a consumer transaction emits several events and timeline rows; written
         one by one they cost a round trip each under the case's lock. Queued, they cost one per
-        table. Reads that must see queued rows flush first (the procuratorate's repository
-        does before reading its timeline); the commit always does (``before_commit``), so a
-        queued write commits with the transaction or not at all, like one written at once."""
+        table. The commit always flushes (``before_commit``), so a queued write commits with
+        the transaction or not at all, like one written at once."""
         outgoing, self._outgoing = self._outgoing, []
         if outgoing:
             await self.publisher.publish_many(self.session, outgoing)
-        pending, self._pending = self._pending, {}
-        for statement, rows in pending.items():
+        for statement in list(self._pending):
+            await self.flush_rows(statement)
+
+    async def flush_rows(self, statement: sa.Insert) -> None:
+        """Write the rows queued for ``statement`` now: a read of its table that must see them
+        calls this first (the procuratorate's repository does before reading its timeline).
+        The outbox is never read back, so it waits for the commit."""
+        rows = self._pending.pop(statement, None)
+        if rows:
             await self.session.execute(statement, rows)
 
     def _flush_before_commit(self, _session: Any) -> None:

@@ -220,11 +220,11 @@ class CaseRepository:
         cipher: FieldCipher,
         calendar: LegalCalendar,
         *,
-        flush: Callable[[], Awaitable[None]],
+        before_timeline_read: Callable[[], Awaitable[None]],
     ) -> None:
         self._session = session
-        self._flush = flush
-        """Writes the unit of work's queued rows: called before reading the timeline."""
+        self._flush = before_timeline_read
+        """Writes the timeline rows the unit of work queued, so a read sees them."""
         self._cipher = cipher
         self.calendar = calendar
         self._locked: Any | None = None

@@ -177,7 +177,7 @@ async def on_supplement_requested(
 async def on_lawyer_assigned(
     uow: ProcuratorateUnitOfWork, envelope: Envelope, event: LawyerAssigned
 ) -> None:
-    await suspect_of(uow, envelope, event.suspect_id)
+    row = await suspect_of(uow, envelope, event.suspect_id)
     await set_notice(uow, event.notice_id, status=NoticeStatus.LAWYER_ASSIGNED.value)
     await uow.cases.settle_clocks(
         kind=ClockKind.ASSIGNMENT, suspect_id=event.suspect_id, at=event.assigned_at
@@ -187,7 +187,8 @@ async def on_lawyer_assigned(
         if event.basis is AppointmentBasis.NOTICE
         else DefenseStatus.APPOINTED_ON_APPLICATION
     )
-    path = await defense_of(uow, envelope, event.suspect_id)
+    # Read after the letter was answered and the clock met: the aggregate sees neither open.
+    path = await uow.cases.defense(await uow.cases.case(envelope.case_id), row)
     current = path.lawyer_assigned(event.assignment_id, kind)
     await appoint(
         uow,
