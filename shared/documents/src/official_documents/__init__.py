@@ -1,5 +1,6 @@
 """Official documents after GB/T 9704-2012: the layout of the bundled DOCX templates, filling a
-template (docxtpl), PDF by LibreOffice headless, 成文日期 in Chinese and download names."""
+template (docxtpl), PDF by LibreOffice headless, 成文日期 in Chinese and download names; and the
+one layout of an XLSX table staff filter and print (``official_documents.workbook``)."""
 
 from official_documents.dates import chinese_date
 from official_documents.downloads import content_disposition
