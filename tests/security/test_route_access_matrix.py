@@ -59,6 +59,9 @@ AUDIENCE: dict[str, list[tuple[str, set[Role]]]] = {
         # A lawyer's own subsidy claims and their closing materials.
         (r"^GET /subsidy-claims(/\{claim_id\})?$", {A, L}),
         (r"^POST /subsidy-claims/\{claim_id\}/materials$", {A, L}),
+        # The appointed lawyer reports a ground for ending aid (LAL Art. 48 ¶2); staff decide.
+        (r"^POST /assignments/\{assignment_id\}/termination-reports$", {L}),
+        (r"^GET /termination-reports$", {A, L}),
         (r"^/", {A}),
     ],
     "notifier": [
@@ -87,7 +90,7 @@ SCOPE: dict[str, list[tuple[str, str]]] = {
     "aid_center": [
         (r"^/ops/", "deployment"),
         # Subsidy claims: the center's staff their center's, a lawyer their own.
-        (r"^/(notices|applications|assignments|subsidy-claims)", "center"),
+        (r"^/(notices|applications|assignments|subsidy-claims|termination-reports)", "center"),
         # The finance office's figures and workbook: the staff's center's claims.
         (r"^/subsidies/", "center"),
         # Subsidy standards are amounts per district and stage, no suspect's data.

@@ -17,6 +17,7 @@ from aid_center.api import (
     notices,
     replies,
     subsidies,
+    termination_reports,
     terminations,
     work_stations,
 )
@@ -55,6 +56,9 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "/lawyers/{lawyer_id}": ("contact",),
     "/firms": ("contact",),
     "/firms/{firm_id}": ("contact",),
+    "/assignments/{assignment_id}/termination-reports": ("statement",),
+    "/termination-reports": ("statement",),
+    "/termination-reports/{report_id}/decision": ("statement",),
     "/assignments/{assignment_id}/reply.docx": ("suspect_name", "lawyer_contact"),
     "/assignments/{assignment_id}/reply.pdf": ("suspect_name", "lawyer_contact"),
 }
@@ -99,6 +103,8 @@ def definition() -> ServiceDefinition:
             assignments.router,
             replies.router,
             terminations.router,
+            termination_reports.report_router,
+            termination_reports.reports_router,
             subsidies.standards_router,
             subsidies.claims_router,
             subsidies.finance_router,

@@ -13,6 +13,7 @@ import pytest
 from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned
 from defense_schemas.events.procuratorate import ProceduralDecisionMade
 from defense_schemas.vocabulary import ProceduralDecisionKind, TerminationReason
+from service_runtime.security.principal import Role
 from services.aid_center.tests.integration.center import running_center
 from services.aid_center.tests.integration.test_aid_center_flow import (
     add_firm,
@@ -20,6 +21,7 @@ from services.aid_center.tests.integration.test_aid_center_flow import (
     new_case,
     notice_for,
 )
+from tests.infrastructure import bearer
 from tests.problems import at_fault
 
 pytestmark = pytest.mark.integration
@@ -114,3 +116,81 @@ async def test_a_change_of_jurisdiction_ends_aid_and_the_same_lawyer_takes_the_n
         handed: LawyerAssigned = await center.log.wait_for(second)
         assert handed.lawyer.lawyer_id == first.lawyer.lawyer_id
         assert handed.continued_from_previous_stage
+
+
+async def test_the_lawyer_reports_a_ground_and_staff_decide_only_the_termination_is_told(
+    service_settings: Callable[..., Any],
+) -> None:
+    """LAL Art. 48 ¶2 on the real database: the appointed lawyer reports on their own
+    assignment (another lawyer gets a 404, staff a 403); staff dismiss one report (nothing is
+    told) and terminate on another (AidTerminated reaches the procuratorate)."""
+    async with running_center(service_settings, "aid-reports") as center:
+        firm = await add_firm(center, "天津报律师事务所")
+        await add_lawyer(center, firm, "R001")
+        case_id, received, (adult_id, _) = new_case()
+        await center.publish(received, case_id)
+        notice = notice_for(adult_id, minor=False)
+        await center.publish(notice, case_id)
+        assigned: LawyerAssigned = await center.log.first(case_id, LawyerAssigned)
+        url = f"/assignments/{assigned.assignment_id}/termination-reports"
+        lawyer = bearer(center.settings, Role.LAWYER, lawyer_id=str(assigned.lawyer.lawyer_id))
+        stranger = bearer(center.settings, Role.LAWYER, lawyer_id=str(uuid4()))
+        found = {"reason": "unlawful_use", "statement": "受援人利用法律援助从事违法活动"}
+
+        assert (await center.client.post(url, json=found, headers=stranger)).status_code == 404
+        assert (await center.client.post(url, json=found)).status_code == 403  # staff
+        counsel = {"reason": "counsel_retained", "statement": "受援人已自行委托律师"}
+        refused = await center.client.post(url, json=counsel, headers=lawyer)
+        assert at_fault(refused, 400) == ["#/reason"]
+
+        first = await center.client.post(url, json=found, headers=lawyer)
+        assert first.status_code == 201, first.text
+        assert (first.json()["status"], first.json()["legal_basis"]) == (
+            "pending",
+            "LAL Art. 48(3)",
+        )
+        mine = (await center.client.get("/termination-reports", headers=lawyer)).json()["items"]
+        assert [r["report_id"] for r in mine] == [first.json()["report_id"]]
+        theirs = await center.client.get("/termination-reports", headers=stranger)
+        assert theirs.json()["items"] == []
+        pending = await center.client.get("/termination-reports", params={"status": "pending"})
+        assert [r["statement"] for r in pending.json()["items"]] == [found["statement"]]
+
+        dismissed = await center.client.post(
+            f"/termination-reports/{first.json()['report_id']}/decision",
+            json={"decision": "dismiss", "reasons": "经核实，情况不属实"},
+        )
+        assert dismissed.status_code == 200, dismissed.text
+        assert dismissed.json()["status"] == "dismissed"
+        still = (await center.client.get(f"/assignments/{assigned.assignment_id}")).json()
+        assert still["status"] == "active"
+
+        second = await center.client.post(
+            url,
+            json={"reason": "facts_concealed", "statement": "受援人隐瞒重要事实"},
+            headers=lawyer,
+        )
+        assert second.status_code == 201, second.text
+        decided = await center.client.post(
+            f"/termination-reports/{second.json()['report_id']}/decision",
+            json={
+                "decision": "terminate",
+                "reasons": "经核实，受援人故意隐瞒与案件有关的重要事实",
+                "decision_number": "津河东援终〔2026〕3号",
+            },
+        )
+        assert decided.status_code == 200, decided.text
+        told: AidTerminated = await center.log.first(case_id, AidTerminated)
+        assert (told.reason, told.decision_number) == (
+            TerminationReason.FACTS_CONCEALED,
+            "津河东援终〔2026〕3号",
+        )
+        # Only the termination was told: one AidTerminated for the case, none for the dismissal.
+        assert [type(e) for e in center.log.of_case(case_id)].count(AidTerminated) == 1
+        closed = (await center.client.get(f"/notices/{notice.notice_id}")).json()
+        assert closed["closed_reason"] == "facts_concealed"
+        twice = await center.client.post(
+            f"/termination-reports/{second.json()['report_id']}/decision",
+            json={"decision": "dismiss", "reasons": "x"},
+        )
+        assert twice.status_code == 409, twice.text

@@ -79,6 +79,7 @@ class FakeAid:
         self.lawyers: dict[UUID, dict[str, Any]] = {}
         self.notices: dict[UUID, dict[str, Any]] = {}
         self.applications: dict[UUID, dict[str, Any]] = {}
+        self.termination_reports: dict[UUID, dict[str, Any]] = {}
         self.cases: dict[UUID, dict[str, Any]] = {}
         self.suspects: dict[UUID, dict[str, Any]] = {}
         self.assignments: dict[UUID, dict[str, Any]] = {}
@@ -230,6 +231,36 @@ class FakeAid:
     ) -> dict[str, Any] | None:
         found = self.applications.get(application_id)
         return dict(found) if found is not None else None
+
+    async def store_report(self, values: dict[str, Any]) -> dict[str, Any]:
+        self.termination_reports[values["report_id"]] = dict(
+            values, decided_at=None, decision_reasons=None, decision_number=None
+        )
+        return dict(self.termination_reports[values["report_id"]])
+
+    async def report(self, report_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+        found = self.termination_reports.get(report_id)
+        return dict(found) if found is not None else None
+
+    async def update_report(self, report_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+        self.termination_reports[report_id] |= values
+        return dict(self.termination_reports[report_id])
+
+    async def reports(
+        self,
+        *,
+        center: str | None,
+        lawyer_id: UUID | None,
+        status: str | None = None,
+        page: Any = None,
+    ) -> list[dict[str, Any]]:
+        rows = [
+            dict(row)
+            for row in self.termination_reports.values()
+            if (row["lawyer_id"] == lawyer_id if lawyer_id else row["addressee_center"] == center)
+            and (status is None or row["status"] == status)
+        ]
+        return sorted(rows, key=lambda row: (row["reported_at"], row["report_id"]))
 
     async def lapsed_material_requests(self, as_of: date, *, limit: int) -> list[UUID]:
         lapsed = sorted(

@@ -13,12 +13,17 @@ from uuid import UUID
 
 import pytest
 
-from aid_center.domain.commands import TerminateAid
+from aid_center.domain.commands import DecideReport, ReportGround, TerminateAid
 from aid_center.domain.errors import RuleViolation, StateConflict
-from aid_center.domain.status import AssignmentStatus, NoticeStatus
+from aid_center.domain.status import AssignmentStatus, NoticeStatus, ReportStatus
 from aid_center.domain.termination import GROUNDS, TerminatedBy
 from aid_center.use_cases.appointing import appoint
-from aid_center.use_cases.terminations import end_on_jurisdiction_change, terminate_by_decision
+from aid_center.use_cases.terminations import (
+    decide_report,
+    end_on_jurisdiction_change,
+    report_ground,
+    terminate_by_decision,
+)
 from defense_schemas.events.aid_center import AidTerminated, LawyerAssigned
 from defense_schemas.vocabulary import TerminationReason
 from legal_calendar.deadlines import (
@@ -229,3 +234,121 @@ async def test_a_change_of_jurisdiction_before_any_lawyer_closes_the_notice() ->
     assert ended is None and not uow.events(AidTerminated)
     closed = uow.aid.notices[notice["notice_id"]]
     assert closed["closed_reason"] == TerminationReason.JURISDICTION_CHANGED.value
+
+
+# --- the lawyer's report (LAL Art. 48 ¶2) ------------------------------------------------
+
+
+async def _reported(
+    uow: FakeUnitOfWork, reason: TerminationReason
+) -> tuple[dict[str, Any], UUID, dict[str, Any]]:
+    if GROUNDS[reason].economic_test_only:
+        request, assignment_id = await _appointed_on_application(uow)
+    else:
+        request, assignment_id = await _appointed_on_notice(uow)
+    report = await report_ground(
+        uow, ReportGround(assignment_id, reason, "会见中发现受援人存在本项情形")
+    )
+    return request, assignment_id, report
+
+
+@pytest.mark.parametrize("reason", CENTER_GROUNDS, ids=str)
+async def test_the_lawyer_reports_a_ground_and_staff_terminate_on_it(
+    reason: TerminationReason,
+) -> None:
+    """Each ground staff may decide, the lawyer may report: nothing ends on the report; staff's
+    termination ends the aid on the ground reported and tells the procuratorate, with what
+    follows for the suspect (the shared definition)."""
+    uow = _uow()
+    _, assignment_id, report = await _reported(uow, reason)
+
+    assert report["status"] == ReportStatus.PENDING and report["reason"] == reason.value
+    assert report["statement"] == "会见中发现受援人存在本项情形"
+    assert "会见中" not in repr(uow.aid.termination_reports)  # sealed at rest
+    assert uow.aid.assignments[assignment_id]["status"] == AssignmentStatus.ACTIVE
+    assert not uow.events(AidTerminated)
+
+    decided = await decide_report(
+        uow, DecideReport(report["report_id"], terminate=True, reasons="经核实，情况属实")
+    )
+
+    assert decided["status"] == ReportStatus.TERMINATED
+    (terminated,) = uow.events(AidTerminated)
+    assert (terminated.assignment_id, terminated.reason) == (assignment_id, reason)
+    assert terminated.detail == "经核实，情况属实"
+    assert uow.aid.assignments[assignment_id]["status"] == AssignmentStatus.ENDED
+    assert letter_after_termination(reason.value) in (
+        AfterTermination.REOPENS,
+        AfterTermination.DUTY_ENDS,
+    )
+    with pytest.raises(StateConflict):
+        await decide_report(
+            uow, DecideReport(report["report_id"], terminate=False, reasons="再次决定")
+        )
+
+
+@pytest.mark.parametrize("reason", CENTER_GROUNDS, ids=str)
+async def test_a_dismissed_report_leaves_the_aid_and_tells_nobody(
+    reason: TerminationReason,
+) -> None:
+    uow = _uow()
+    _, assignment_id, report = await _reported(uow, reason)
+
+    decided = await decide_report(
+        uow, DecideReport(report["report_id"], terminate=False, reasons="经核实，情况不属实")
+    )
+
+    assert (decided["status"], decided["decision_reasons"]) == (
+        ReportStatus.DISMISSED,
+        "经核实，情况不属实",
+    )
+    assert uow.aid.assignments[assignment_id]["status"] == AssignmentStatus.ACTIVE
+    assert not uow.events(AidTerminated)
+
+
+@pytest.mark.parametrize("reason", PROCURATORATE_GROUNDS, ids=str)
+async def test_the_lawyer_tells_the_case_handler_of_the_procuratorates_grounds(
+    reason: TerminationReason,
+) -> None:
+    """Retained counsel, self-defense, a change of jurisdiction, the hand-over: the
+    procuratorate records them (its projection must learn of them) and the center acts on its
+    event, so a report of them is refused naming the reason."""
+    uow = _uow()
+    _, assignment_id = await _appointed_on_notice(uow)
+
+    with pytest.raises(RuleViolation) as refused:
+        await report_ground(uow, ReportGround(assignment_id, reason, "受援人已自行委托律师"))
+
+    assert refused.value.field == "reason" and "procuratorate" in refused.value.message
+    assert not uow.aid.termination_reports
+
+
+async def test_the_lawyer_cannot_report_a_changed_economic_situation_on_a_notice() -> None:
+    uow = _uow()
+    _, assignment_id = await _appointed_on_notice(uow)
+
+    with pytest.raises(RuleViolation) as refused:
+        await report_ground(
+            uow,
+            ReportGround(assignment_id, TerminationReason.ECONOMIC_SITUATION_CHANGED, "已就业"),
+        )
+    assert refused.value.field == "reason"
+
+
+async def test_a_report_on_an_ended_assignment_or_left_pending_after_it_ended_is_a_conflict() -> (
+    None
+):
+    uow = _uow()
+    _, assignment_id, report = await _reported(uow, TerminationReason.UNLAWFUL_USE)
+    await terminate_by_decision(
+        uow,
+        TerminateAid(assignment_id, TerminationReason.RECIPIENT_REQUEST, "受援人要求终止"),
+    )
+
+    with pytest.raises(StateConflict):
+        await report_ground(uow, ReportGround(assignment_id, TerminationReason.OTHER, "另有情形"))
+    with pytest.raises(StateConflict):
+        await decide_report(
+            uow, DecideReport(report["report_id"], terminate=True, reasons="经核实")
+        )
+    assert len(uow.events(AidTerminated)) == 1

@@ -20,7 +20,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from fastapi import Depends
 
-from aid_center.db.tables import applications, assignments, notices
+from aid_center.db.tables import applications, assignments, notices, termination_reports
 from aid_center.unit_of_work import UnitOfWorkDep
 from service_runtime.errors import NotFound
 from service_runtime.security.deps import require_roles
@@ -28,6 +28,7 @@ from service_runtime.security.principal import Principal, Role
 
 STAFF = require_roles(Role.AID_CENTER_STAFF)
 STAFF_OR_LAWYER = require_roles(Role.AID_CENTER_STAFF, Role.LAWYER)
+LAWYER = require_roles(Role.LAWYER)
 StaffOrLawyer = Annotated[Principal, STAFF_OR_LAWYER]
 
 
@@ -113,7 +114,21 @@ async def application_of_callers_center(
     return application_id
 
 
+async def report_of_callers_center(report_id: UUID, staff: Staff, uow: UnitOfWorkDep) -> UUID:
+    found = await uow.session.scalar(
+        sa.select(termination_reports.c.report_id).where(
+            termination_reports.c.report_id == report_id,
+            termination_reports.c.addressee_center == center_of(staff),
+        )
+    )
+    if found is None:
+        raise NotFound("termination report", report_id)
+    return report_id
+
+
 OWN_ASSIGNMENT = Depends(assignment_of_caller)
 """The assignment is the lawyer's own, or made on a notice or application of staff's center."""
 NOTICE_OF_CENTER = Depends(notice_of_callers_center)
 APPLICATION_OF_CENTER = Depends(application_of_callers_center)
+REPORT_OF_CENTER = Depends(report_of_callers_center)
+"""A lawyer's report on an assignment of staff's center."""

@@ -41,6 +41,7 @@ from aid_center.db.tables import (
     subsidy_claims,
     subsidy_standards,
     suspects,
+    termination_reports,
     work_stations,
 )
 from aid_center.domain.assignment import AssignmentNeed, Candidate, Wishes
@@ -440,6 +441,63 @@ class AidRepository:
             query = query.with_for_update()
         row: Mapping[Any, Any] | None = (await self.session.execute(query)).mappings().first()
         return row
+
+    async def store_report(self, values: dict[str, Any]) -> dict[str, Any]:
+        row = (
+            (
+                await self.session.execute(
+                    sa.insert(termination_reports)
+                    .values(**values)
+                    .returning(*termination_reports.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return dict(row)
+
+    async def report(self, report_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+        """One lawyer's report; ``for_update`` holds it, so two staff members deciding at once
+        are judged one after the other."""
+        query = sa.select(termination_reports).where(termination_reports.c.report_id == report_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def update_report(self, report_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+        row = (
+            (
+                await self.session.execute(
+                    sa.update(termination_reports)
+                    .where(termination_reports.c.report_id == report_id)
+                    .values(**values)
+                    .returning(*termination_reports.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return dict(row)
+
+    async def reports(
+        self,
+        *,
+        center: str | None,
+        lawyer_id: UUID | None,
+        status: str | None = None,
+        page: PageRequest | None = None,
+    ) -> list[dict[str, Any]]:
+        """Lawyers' reports by (reported_at, report_id): a lawyer's own, or a center's."""
+        query = sa.select(termination_reports)
+        if lawyer_id is not None:
+            query = query.where(termination_reports.c.lawyer_id == lawyer_id)
+        else:
+            query = query.where(termination_reports.c.addressee_center == (center or ""))
+        if status is not None:
+            query = query.where(termination_reports.c.status == status)
+        order = [termination_reports.c.reported_at, termination_reports.c.report_id]
+        return await self._rows(query, order, page)
 
     async def lapsed_material_requests(self, as_of: date, *, limit: int) -> list[UUID]:
         """Applications whose day to supply the material asked for ended before ``as_of``

@@ -139,7 +139,7 @@ applications = sa.Table(
     sa.Column("assignment_due_on", sa.Date, nullable=True),
     # Sealed like the name: 父亲, 本人 (migration 0017).
     sa.Column("applicant_relationship", sa.Text, nullable=True),
-    # Deemed withdrawn by the center's own check, without staff (LAL Art. 43; migration 0018).
+    # Deemed withdrawn by the center's own check, without staff (LAL Art. 43; migration 0019).
     sa.Column("decided_automatically", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
@@ -156,6 +156,26 @@ subsidy_standards = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
     sa.CheckConstraint("amount_fen > 0", name="ck_subsidy_standard_amount"),
+)
+
+# A lawyer's report of a ground for ending aid (LAL Art. 48 ¶2) and staff's decision on it
+# (migration 0021). The statement is sealed with the report's id.
+termination_reports = sa.Table(
+    "termination_reports",
+    metadata,
+    sa.Column("report_id", UUID, primary_key=True),
+    sa.Column("assignment_id", UUID, nullable=False, index=True),
+    sa.Column("case_id", UUID, nullable=False),
+    sa.Column("suspect_id", UUID, nullable=False),
+    sa.Column("lawyer_id", UUID, nullable=False, index=True),
+    sa.Column("addressee_center", sa.Text, nullable=False, index=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("statement", sa.Text, nullable=False),
+    sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("decision_reasons", sa.Text, nullable=True),
+    sa.Column("decision_number", sa.Text, nullable=True),
 )
 
 subsidy_claims = sa.Table(

@@ -164,6 +164,26 @@ class AssignmentsQuery:
 
 
 @dataclass(frozen=True)
+class ReportGround:
+    """The appointed lawyer reports a ground for ending aid (LAL Art. 48 ¶2)."""
+
+    assignment_id: UUID
+    reason: TerminationReason
+    statement: str
+
+
+@dataclass(frozen=True)
+class DecideReport:
+    """Staff's decision on a lawyer's report: terminate the aid on its ground, or dismiss it;
+    either way with the reasons."""
+
+    report_id: UUID
+    terminate: bool
+    reasons: str
+    decision_number: str | None = None
+
+
+@dataclass(frozen=True)
 class TerminateAid:
     """Staff's decision to end legal aid on a ground of LAL Art. 48 (终止法律援助决定)."""
 

@@ -78,3 +78,14 @@ class DutyRequestStatus(StrEnum):
 
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"
+
+
+class ReportStatus(StrEnum):
+    """A lawyer's report of a ground for ending aid (LAL Art. 48 ¶2)."""
+
+    PENDING = "pending"
+    """Staff have not decided yet."""
+    TERMINATED = "terminated"
+    """Staff ended the aid on the ground reported."""
+    DISMISSED = "dismissed"
+    """Staff found no ground: the aid goes on."""

@@ -8,26 +8,27 @@ same as for the procuratorate's events.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from aid_center.domain.commands import TerminateAid
+from aid_center.domain.commands import DecideReport, ReportGround, TerminateAid
 from aid_center.domain.errors import NotKnown, RuleViolation, StateConflict
-from aid_center.domain.status import AssignmentStatus
+from aid_center.domain.status import AssignmentStatus, ReportStatus
 from aid_center.domain.termination import refusal_of_staff_termination
 from aid_center.unit_of_work import AidCenterUnitOfWork
 from aid_center.use_cases.appointing import terminate
 from defense_schemas import Envelope
 from defense_schemas.vocabulary import AppointmentBasis, TerminationReason
+from service_runtime.paging import PageRequest
 
 
-async def terminate_by_decision(uow: AidCenterUnitOfWork, command: TerminateAid) -> UUID:
-    """The center decides to end aid (LAL Art. 48). Refused with the reason when the ground is
-    the procuratorate's to record or does not apply to this aid; the assignment must still be
-    active. Returns the assignment ended."""
-    current = await uow.aid.assignment(command.assignment_id)
-    if current is None:
-        raise NotKnown("assignment", command.assignment_id)
+async def _ground_applies(
+    uow: AidCenterUnitOfWork, current: dict[str, Any], reason: TerminationReason
+) -> None:
+    """Refused (400 naming ``reason``) when the ground is the procuratorate's to record or
+    does not apply to this aid."""
     basis = (
         AppointmentBasis.APPLICATION
         if current["application_id"] is not None
@@ -38,10 +39,20 @@ async def terminate_by_decision(uow: AidCenterUnitOfWork, command: TerminateAid)
         application = await uow.aid.application(current["application_id"])
         economic_test_applied = application is not None and not application["exemption_grounds"]
     refused = refusal_of_staff_termination(
-        command.reason, basis, economic_test_applied=economic_test_applied
+        reason, basis, economic_test_applied=economic_test_applied
     )
     if refused is not None:
         raise RuleViolation(refused, field="reason")
+
+
+async def terminate_by_decision(uow: AidCenterUnitOfWork, command: TerminateAid) -> UUID:
+    """The center decides to end aid (LAL Art. 48). Refused with the reason when the ground is
+    the procuratorate's to record or does not apply to this aid; the assignment must still be
+    active. Returns the assignment ended."""
+    current = await uow.aid.assignment(command.assignment_id)
+    if current is None:
+        raise NotKnown("assignment", command.assignment_id)
+    await _ground_applies(uow, current, command.reason)
     await uow.aid.lock_case(current["case_id"])
     active = await uow.aid.active_assignment(
         suspect_id=current["suspect_id"], assignment_id=command.assignment_id
@@ -99,3 +110,105 @@ async def end_on_jurisdiction_change(
         at=at,
         decision_number=decision_number,
     )
+
+
+STATEMENT = "termination_reports.statement"
+
+
+def _opened(uow: AidCenterUnitOfWork, row: dict[str, Any]) -> dict[str, Any]:
+    return row | {
+        "statement": uow.cipher.decrypt(
+            row["statement"], field=STATEMENT, record_id=row["report_id"]
+        )
+    }
+
+
+async def report_ground(uow: AidCenterUnitOfWork, command: ReportGround) -> dict[str, Any]:
+    """法律援助人员发现有前款规定情形的，应当及时向法律援助机构报告 (LAL Art. 48 ¶2): the lawyer
+    of an active assignment reports a ground, with what they found. The lawyer may report the
+    grounds staff may decide on, where they apply to this aid; the ones the procuratorate
+    records (retained counsel, self-defense, non-prosecution, a change of jurisdiction, the
+    hand-over) are a 400 naming ``reason``: the case handler records them, and the center
+    acts on its event. Nothing ends and nobody outside the center is told until staff
+    decide."""
+    current = await uow.aid.assignment(command.assignment_id)
+    if current is None:
+        raise NotKnown("assignment", command.assignment_id)
+    await _ground_applies(uow, current, command.reason)
+    if current["status"] != AssignmentStatus.ACTIVE:
+        raise StateConflict(f"assignment {command.assignment_id} has ended", field="status")
+    context = await uow.aid.claim_context(command.assignment_id)
+    assert context is not None
+    report_id = uuid.uuid4()
+    row = await uow.aid.store_report(
+        {
+            "report_id": report_id,
+            "assignment_id": command.assignment_id,
+            "case_id": current["case_id"],
+            "suspect_id": current["suspect_id"],
+            "lawyer_id": current["lawyer_id"],
+            "addressee_center": context["addressee_center"] or "",
+            "reason": command.reason.value,
+            "statement": uow.cipher.encrypt(
+                command.statement, field=STATEMENT, record_id=report_id
+            ),
+            "reported_at": uow.now(),
+            "status": ReportStatus.PENDING,
+        }
+    )
+    return _opened(uow, row)
+
+
+async def decide_report(uow: AidCenterUnitOfWork, command: DecideReport) -> dict[str, Any]:
+    """Staff decide on a lawyer's report, with reasons (the recipient may object to a
+    termination, LAL Art. 49). Terminate: the aid ends on the ground reported exactly as on
+    staff's own decision (``terminate_by_decision``: ``AidTerminated`` tells the procuratorate
+    and the notifier, and what follows for a suspect in the mandatory scope is the shared
+    ``letter_after_termination``). Dismiss: recorded on the report only; the aid goes on and
+    the procuratorate is not told. A report decided already, or whose assignment has ended
+    meanwhile, is a 409."""
+    report = await uow.aid.report(command.report_id, for_update=True)
+    if report is None:
+        raise NotKnown("termination report", command.report_id)
+    if report["status"] != ReportStatus.PENDING:
+        raise StateConflict(f"the report was {report['status']} already", field="status")
+    at = uow.now()
+    if command.terminate:
+        await terminate_by_decision(
+            uow,
+            TerminateAid(
+                assignment_id=report["assignment_id"],
+                reason=TerminationReason(report["reason"]),
+                detail=command.reasons,
+                decision_number=command.decision_number,
+            ),
+        )
+        status = ReportStatus.TERMINATED
+    else:
+        status = ReportStatus.DISMISSED
+    row = await uow.aid.update_report(
+        command.report_id,
+        {
+            "status": status,
+            "decided_at": at,
+            "decision_reasons": command.reasons,
+            "decision_number": command.decision_number,
+        },
+    )
+    return _opened(uow, row)
+
+
+async def reports(
+    uow: AidCenterUnitOfWork,
+    *,
+    center: str | None,
+    lawyer_id: UUID | None,
+    status: ReportStatus | None = None,
+    page: PageRequest | None = None,
+) -> list[dict[str, Any]]:
+    """The reports a caller sees, by (reported_at, report_id): a lawyer their own, staff their
+    center's."""
+    rows = await uow.aid.reports(
+        center=center, lawyer_id=lawyer_id, status=status.value if status else None, page=page
+    )
+    return [_opened(uow, row) for row in rows]
