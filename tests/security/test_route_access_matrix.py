@@ -47,7 +47,8 @@ AUDIENCE: dict[str, list[tuple[str, set[Role]]]] = {
     "procuratorate": [
         (r"^/ops/", {OP}),
         # A defense lawyer reads their own suspects' procedural information (Measures Art. 10).
-        (r"^GET /cases/\{case_id\}(/timeline|/suspects/\{suspect_id\})?$", {P, L}),
+        # …and finds the cases where they defend someone (GET /cases, scoped in the query).
+        (r"^GET /cases(/\{case_id\}(/timeline|/suspects/\{suspect_id\})?)?$", {P, L}),
         (r"^/(cases|ledger|statistics|ledger\.xlsx|deadlines)", {P}),
     ],
     "aid_center": [

@@ -146,8 +146,13 @@ async def test_another_lawyer_and_an_ended_appointment_find_nothing(
         headers=headers,
     )
     assert write.status_code == 403, write.text
+    # Listing finds the lawyer's own case only, with their suspect only.
     listing = await service.client.get("/cases", headers=headers)
-    assert listing.status_code == 403, listing.text
+    assert listing.status_code == 200, listing.text
+    assert [
+        (c["case_id"], [s["suspect_id"] for s in c["suspects"]]) for c in listing.json()["items"]
+    ] == [(case_id, [defended["suspect_id"]])]
+    assert "李小红" not in listing.text
 
     await aid_center(
         service,
@@ -166,6 +171,7 @@ async def test_another_lawyer_and_an_ended_appointment_find_nothing(
         return response.status_code == 404
 
     await eventually(ended)
+    assert (await service.client.get("/cases", headers=headers)).json()["items"] == []
 
 
 async def test_retained_counsel_linked_to_a_lawyer_account_reads_their_suspect_only(
@@ -199,11 +205,22 @@ async def test_retained_counsel_linked_to_a_lawyer_account_reads_their_suspect_o
         f"/cases/{case_id}/suspects/{other['suspect_id']}", headers=as_lawyer(service, account)
     )
     assert co_suspect.status_code == 404
+    # The lawyer's own cases: this one, with their suspect only; another lawyer finds none.
+    mine = await client.get("/cases", headers=as_lawyer(service, account))
+    assert mine.status_code == 200, mine.text
+    assert [(c["case_id"], [s["name"] for s in c["suspects"]]) for c in mine.json()["items"]] == [
+        (case_id, ["钱委托"])
+    ]
+    assert "孙同案" not in mine.text
+    nobody = await client.get("/cases", headers=as_lawyer(service, uuid.uuid4()))
+    assert nobody.status_code == 200 and nobody.json()["items"] == []
 
     dismissed = await client.post(f"{url}/{retained.json()['retention_id']}/dismissal", json={})
     assert dismissed.status_code == 200, dismissed.text
     gone = await client.get(f"/cases/{case_id}", headers=as_lawyer(service, account))
     assert gone.status_code == 404
+    none_left = await client.get("/cases", headers=as_lawyer(service, account))
+    assert none_left.json()["items"] == []
 
 
 async def test_a_malformed_counsel_account_is_named(service: RunningService) -> None:

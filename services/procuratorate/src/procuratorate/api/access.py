@@ -24,7 +24,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
-from defense_schemas.vocabulary import DefenseStatus
+from procuratorate.db.case_search import DEFENDING
 from procuratorate.db.tables import cases, defenders, suspects
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from service_runtime.deps import get_unit_of_work
@@ -65,15 +65,7 @@ async def case_of_callers_unit(
 IN_CALLERS_UNIT = Depends(case_of_callers_unit)
 
 
-# A duty lawyer gives legal help, not a defense (Measures Art. 15): no reading rights from it.
-_DEFENDING = tuple(
-    status.value
-    for status in (
-        DefenseStatus.APPOINTED_ON_NOTICE,
-        DefenseStatus.APPOINTED_ON_APPLICATION,
-        DefenseStatus.RETAINED,
-    )
-)
+_DEFENDING = DEFENDING
 
 
 @dataclass(frozen=True)

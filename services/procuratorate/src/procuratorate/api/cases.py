@@ -34,6 +34,7 @@ from procuratorate.api.access import (
     STAFF,
     CaseScope,
     ReadableCase,
+    Reader,
     Staff,
     UnitOfWorkDep,
 )
@@ -55,6 +56,7 @@ from service_runtime.errors import (
 )
 from service_runtime.etags import PRECONDITION_RESPONSES, IfMatch, tag
 from service_runtime.paging import Page, Paging
+from service_runtime.security.principal import Principal, Role
 
 router = APIRouter(
     prefix="/cases",
@@ -159,18 +161,20 @@ class CaseSummary(BaseModel):
     suspects: list[SuspectSummary]
 
 
-@router.get(
+@reads.get(
     "",
     summary="Find cases of the caller's unit (by transfer number, suspect, status, district, "
-    "receipt period)",
+    "receipt period); a defense lawyer's own cases",
     description="Every filter given must match. `suspect_name` is an exact match of the whole "
     "name (spaces and full-width forms aside): names are stored sealed and found through a "
-    "keyed hash, so there is no partial match. Ordered by receipt (received_at, case_id).",
+    "keyed hash, so there is no partial match. Ordered by receipt (received_at, case_id). "
+    "A defense lawyer (role `lawyer`) finds the cases where they are a suspect's active "
+    "defender, appointed or retained, in any unit, each showing only those suspects.",
     response_model=Page[CaseSummary],
 )
 async def find_cases(
     uow: UnitOfWorkDep,
-    staff: Staff,
+    caller: Reader,
     paging: Paging,
     transfer_number: Annotated[
         str | None, Query(min_length=1, max_length=100, description="移送案号, exactly.")
@@ -193,7 +197,8 @@ async def find_cases(
     found = await search_cases(
         uow,
         CaseCriteria(
-            procuratorate_unit=staff.agency or "",
+            procuratorate_unit=None if caller.role is Role.LAWYER else caller.agency or "",
+            defended_by=_account(caller) if caller.role is Role.LAWYER else None,
             transfer_number=transfer_number,
             suspect_name=suspect_name,
             status=status,
@@ -219,6 +224,13 @@ async def find_cases(
             for c in found
         ]
     )
+
+
+def _account(lawyer: Principal) -> UUID:
+    try:
+        return UUID(lawyer.lawyer_id or "")
+    except ValueError:
+        return uuid.UUID(int=0)  # not a roster id: defends nobody here
 
 
 @reads.get(

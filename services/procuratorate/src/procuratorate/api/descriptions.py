@@ -1,8 +1,8 @@
 """The procuratorate's operation descriptions, by ``"METHOD /path"``, where the route itself
 gives none (service_runtime.openapi: a route's own ``description`` or docstring wins). Every
-route is for procuratorate staff, and a case outside the caller's unit is a 404; the case view, a
-suspect and the timeline are also for the suspect's defense lawyer, read only and limited to
-the suspects they defend (any other case is a 404 to them)."""
+route is for procuratorate staff, and a case outside the caller's unit is a 404; the case search,
+the case view, a suspect and the timeline are also for the suspect's defense lawyer, read only
+and limited to the suspects they defend (any other case is a 404 to them)."""
 
 DESCRIPTIONS: dict[str, str] = {
     "POST /cases": (

@@ -1,18 +1,21 @@
 """Finding cases (``GET /cases``): by transfer number, a suspect's exact name (through its keyed
 hash: the name stays sealed), review status, district and receipt period, in the caller's unit
-only, one page at a time by (received_at, case_id)."""
+only — or, for a defense lawyer, among the cases where they defend a suspect, showing only
+those suspects — one page at a time by (received_at, case_id)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy as sa
 
+from defense_schemas.vocabulary import DefenseStatus
 from legal_calendar import LEGAL_TIMEZONE
 from procuratorate.db.personal import name_hash, open_name
-from procuratorate.db.tables import cases, suspects
+from procuratorate.db.tables import cases, defenders, suspects
 from procuratorate.domain.statuses import ReviewStatus
 from procuratorate.unit_of_work import ProcuratorateUnitOfWork
 from service_runtime.paging import PageRequest
@@ -20,13 +23,24 @@ from service_runtime.paging import PageRequest
 
 @dataclass(frozen=True)
 class CaseCriteria:
-    procuratorate_unit: str
+    procuratorate_unit: str | None
+    """The staff's unit; None for a lawyer, whose cases are those of ``defended_by``."""
+    defended_by: UUID | None = None
+    """A lawyer's account: only the suspects they defend now (appointed or retained)."""
     transfer_number: str | None = None
     suspect_name: str | None = None
     status: ReviewStatus | None = None
     district: str | None = None
     received_from: date | None = None
     received_to: date | None = None  # inclusive
+
+
+DEFENDING = (
+    DefenseStatus.APPOINTED_ON_NOTICE.value,
+    DefenseStatus.APPOINTED_ON_APPLICATION.value,
+    DefenseStatus.RETAINED.value,
+)
+"""A duty lawyer gives legal help, not a defense (Measures Art. 15): no reading rights."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +63,26 @@ def _start_of(day: date) -> datetime:
 async def search_cases(
     uow: ProcuratorateUnitOfWork, criteria: CaseCriteria, page: PageRequest
 ) -> list[FoundCase]:
-    query = sa.select(cases).where(cases.c.procuratorate_unit == criteria.procuratorate_unit)
+    query = sa.select(cases)
+    defended = None
+    if criteria.defended_by is not None:
+        # The rule of api/access.py's case_readable_by_caller, as a predicate of the query.
+        defended = (
+            sa.select(defenders.c.suspect_id)
+            .where(
+                defenders.c.lawyer_id == criteria.defended_by,
+                defenders.c.ended_at.is_(None),
+                defenders.c.kind.in_(DEFENDING),
+            )
+            .scalar_subquery()
+        )
+        query = query.where(
+            sa.exists().where(
+                suspects.c.case_id == cases.c.case_id, suspects.c.suspect_id.in_(defended)
+            )
+        )
+    else:
+        query = query.where(cases.c.procuratorate_unit == criteria.procuratorate_unit)
     if criteria.transfer_number is not None:
         query = query.where(cases.c.transfer_number == criteria.transfer_number)
     if criteria.suspect_name is not None:
@@ -80,7 +113,10 @@ async def search_cases(
                 suspects.c.name,
                 suspects.c.defense_status,
             )
-            .where(suspects.c.case_id.in_([row.case_id for row in rows]))
+            .where(
+                suspects.c.case_id.in_([row.case_id for row in rows]),
+                suspects.c.suspect_id.in_(defended) if defended is not None else sa.true(),
+            )
             .order_by(suspects.c.case_id, suspects.c.position)
         )
     ).all()
