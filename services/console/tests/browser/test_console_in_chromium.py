@@ -265,7 +265,9 @@ async def _aid_officer(browser: Browser, base: str) -> None:
 
 async def _lawyer(browser: Browser, base: str, lawyer_id: str, transfer_number: str) -> None:
     page = await sign_in(browser, base, "lawyer", lawyer_id=lawyer_id)
-    await expect(page.get_by_role("cell", name=transfer_number)).to_be_visible()
+    # The assignment, and the same case among those the procuratorate has them defending in.
+    await expect(page.get_by_role("cell", name=transfer_number).first).to_be_visible()
+    await expect(page.get_by_test_id("defended-cases")).to_contain_text("王小明（通知辩护）")
     await expect(page.get_by_test_id("review-deadline")).to_have_text(
         re.compile(r"\d{4}-\d{2}-\d{2}")
     )

@@ -18,9 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
-from service_runtime.security.principal import Role
 from tests.e2e.platform import Platform, running_platform
-from tests.infrastructure import bearer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from console_browser import (
@@ -210,11 +208,17 @@ async def test_a_clerk_works_a_case_through_every_form(
     await counsel.get_by_role("button", name="记录委托").click()
     await _done(page, "已记录委托辩护人。")
     await expect(page.get_by_test_id("defense-status")).to_have_text("委托辩护")
-    procuratorate = platform.procuratorate
-    as_counsel = bearer(procuratorate.settings, Role.LAWYER, lawyer_id=account)
-    read = await procuratorate.client.get(f"/cases/{other_id}", headers=as_counsel)
-    assert read.status_code == 200 and "周小" in read.text, read.text
     await page.context.close()
+    # The counsel has no assignment at the center, yet finds the case among theirs.
+    counsel_page = await sign_in(chromium, console, "lawyer", lawyer_id=account)
+    cases = counsel_page.get_by_test_id("defended-cases")
+    await expect(cases).to_contain_text("周小（委托辩护）")
+    await cases.get_by_role("link").click()
+    await expect(counsel_page).to_have_url(f"{console}/lawyer/cases/{other_id}")
+    await expect(counsel_page.get_by_test_id("case-info")).to_contain_text("周小")
+    await expect(counsel_page.get_by_test_id("case-timeline")).to_contain_text("委托")
+    await shot(counsel_page, "lawyer-retained-case")
+    await counsel_page.context.close()
     assert BROWSER_ERRORS == []
 
 

@@ -49,7 +49,34 @@ async def assignments_page(current: VisitDep) -> Response:
     active = [a for a in found["items"] if a["status"] == "active"]
     deadlines = await asyncio.gather(*(_deadlines(current, a) for a in active))
     cases = {a["assignment_id"]: d for a, d in zip(active, deadlines, strict=True)}
-    return current.render("lawyer/assignments.html", title="我的指派", found=found, cases=cases)
+    # Every case the procuratorate has the lawyer defending someone in, retained counsel
+    # included (who has no assignment at the center).
+    defended = await current.api.get("procuratorate", "/cases", limit=100)
+    return current.render(
+        "lawyer/assignments.html",
+        title="我的指派",
+        found=found,
+        cases=cases,
+        defended=defended,
+    )
+
+
+@router.get("/cases/{case_id}")
+async def case_page(case_id: UUID, current: VisitDep) -> Response:
+    """A case as the procuratorate shows it to this lawyer: only the suspects they defend
+    (another case is the API's 404, passed on)."""
+    current.require(LAWYER)
+    case = await current.api.get("procuratorate", f"/cases/{case_id}")
+    timeline = await current.api.get("procuratorate", f"/cases/{case_id}/timeline", limit=200)
+    suspects = case.get("suspects", [])
+    return current.render(
+        "lawyer/case.html",
+        title=case["transfer_number"],
+        case=case,
+        suspect=suspects[0] if len(suspects) == 1 else None,
+        timeline=timeline["items"],
+        case_problem=None,
+    )
 
 
 async def _assignment_context(current: Visit, assignment_id: UUID) -> dict[str, Any]:
