@@ -7,8 +7,10 @@ Guarantees (see the README's "Delivery guarantees"):
 - per-case order: rows are claimed in id order with ``FOR UPDATE SKIP LOCKED`` under a
   transaction-level advisory lock, so only one relay replica publishes at a time and an
   earlier row of a case can never be overtaken by a later one claimed by another replica;
-- no stranded rows: the relay wakes on ``LISTEN/NOTIFY`` and also polls, and a failed batch is
-  retried with exponential backoff;
+- no stranded rows: the relay wakes on ``LISTEN/NOTIFY`` (so a row is on its way as soon as its
+  transaction commits, not at the next poll; and once more whenever the LISTEN connection is
+  (re)established, for commits nobody heard), also polls, and a failed batch is retried with
+  exponential backoff;
 - no row blocks the others: a row the broker refuses for good (too large, an invalid topic …)
   is *parked* (``parked_at``, logged at ERROR, listed by ``/ops/outbox/parked``) and the rows
   behind it go on. A transient failure (broker away, timeout) parks nothing: the whole batch is
@@ -349,6 +351,10 @@ class OutboxRelay:
                     driver = raw.driver_connection
                     assert driver is not None
                     await driver.add_listener(self._channel, lambda *_: self._wakeup.set())
+                    # A commit while nobody listened (before the first LISTEN, or while the
+                    # connection was down) sent its NOTIFY to no one: one pass now publishes it,
+                    # rather than the next poll.
+                    self._wakeup.set()
                     # Checked now and then: asyncpg gives no event when the socket dies.
                     while not self._stopping and not driver.is_closed():  # noqa: ASYNC110
                         await asyncio.sleep(5)
