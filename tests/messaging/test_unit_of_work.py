@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 
 from defense_messaging import PermanentEventError
-from defense_schemas import Envelope
+from defense_messaging.outbox import opened_row
+from defense_schemas import Envelope, decode_event
 from defense_schemas.events.procuratorate import DefenseDecisionRecorded
 from service_runtime.app import Runtime, build_app
 from service_runtime.security.audit import AuditEntry
@@ -197,3 +198,53 @@ async def test_a_consumed_event_is_applied_in_one_unit_of_work_with_its_inbox_ro
     # The handler wrote and recorded an audit entry, then refused: none of it committed.
     assert await _count(running, applied, applied.c.event_id == rejected.event_id) == 0
     assert await _count(running, audit_log, audit_log.c.case_id == rejected.case_id) == 0
+
+
+async def publish_two(
+    uow: UnitOfWork[Any], envelope: Envelope, event: DefenseDecisionRecorded
+) -> None:
+    for step in ("first", "second"):
+        await uow.publish(
+            decision(f"{event.note} {step}"), case_id=envelope.case_id, caused_by=envelope
+        )
+
+
+async def test_a_consumer_transactions_events_reach_the_outbox_in_one_statement_in_order(
+    running: RunningService,
+) -> None:
+    """Every event a consumer transaction emits is one outbox row, in emission order (the order
+    the relay publishes in), written together: a statement per event emitted was two round
+    trips each on the notice's way to its lawyer."""
+    runtime = running.runtime
+    applier = HandlersInUnitOfWork(runtime, {DefenseDecisionRecorded: publish_two})
+    case_id = uuid.uuid4()
+    events = [decision(note) for note in ("a", "b", "c")]
+    batch = [
+        (Envelope.for_event(event, case_id=case_id, producer="procuratorate"), event)
+        for event in events
+    ]
+    outbox = platform.messaging.outbox
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(f"INSERT INTO {outbox.name.upper()}"):
+            statements.append(statement)
+
+    engine = runtime.engine.sync_engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        async with runtime.sessions() as session, session.begin():
+            await applier.apply(session, batch)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 1, statements
+    async with runtime.sessions() as session:
+        rows = (
+            await session.execute(
+                sa.select(outbox.c.id, outbox.c.value, outbox.c.headers)
+                .where(outbox.c.key == str(case_id).encode())
+                .order_by(outbox.c.id)
+            )
+        ).all()
+        notes = [decode_event(opened_row(session, row)[0])[1].note for row in rows]
+    assert notes == [f"{note} {step}" for note in "abc" for step in ("first", "second")]
