@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -316,6 +317,98 @@ class AidRequest:
             return cls(AppointmentBasis.NOTICE, notice_id, dict(row))
         assert application_id is not None, "an appointment answers a notice or an application"
         return cls(AppointmentBasis.APPLICATION, application_id, dict(row))
+
+
+def _needs_query() -> sa.Select[Any]:
+    """:func:`_need_query` for several suspects at once (``suspect_ids``, ``case_ids``: arrays
+    paired by position), one row per suspect. The co-suspects' firms and ids are aggregated in
+    one lateral pass, so they pair up by position as in the single need."""
+    # Two unnests in one select list run in step: the n-th suspect with the n-th case.
+    wanted = sa.select(
+        sa.func.unnest(
+            sa.bindparam("suspect_ids", type_=postgresql.ARRAY(sa.Uuid)), type_=sa.Uuid
+        ).label("suspect_id"),
+        sa.func.unnest(
+            sa.bindparam("case_ids", type_=postgresql.ARRAY(sa.Uuid)), type_=sa.Uuid
+        ).label("case_id"),
+    ).subquery("wanted")
+    suspect_id = wanted.c.suspect_id
+    co_suspects = (
+        sa.select(
+            sa.func.array_agg(assignments.c.firm_id).label("firm_ids"),
+            sa.func.array_agg(assignments.c.suspect_id).label("suspect_ids"),
+        )
+        .where(
+            assignments.c.case_id == wanted.c.case_id,
+            assignments.c.status == AssignmentStatus.ACTIVE,
+            assignments.c.suspect_id != suspect_id,
+        )
+        .lateral("co_suspects")
+    )
+    return sa.select(
+        suspect_id,
+        sa.select(suspects.c.minor)
+        .where(suspects.c.suspect_id == suspect_id)
+        .scalar_subquery()
+        .label("minor"),
+        sa.select(suspects.c.likely_sentence)
+        .where(suspects.c.suspect_id == suspect_id)
+        .scalar_subquery()
+        .label("likely_sentence"),
+        co_suspects.c.firm_ids,
+        co_suspects.c.suspect_ids,
+        sa.select(sa.func.array_agg(conflict_reports.c.firm_id))
+        .where(conflict_reports.c.suspect_id == suspect_id)
+        .scalar_subquery()
+        .label("conflicted"),
+        sa.select(sa.func.array_agg(assignments.c.lawyer_id))
+        .where(
+            assignments.c.suspect_id == suspect_id,
+            assignments.c.end_reason == REFUSAL_ALLOWED,
+        )
+        .scalar_subquery()
+        .label("refused"),
+        sa.select(previous_stage_lawyers.c.lawyer_id)
+        .where(previous_stage_lawyers.c.suspect_id == suspect_id)
+        .scalar_subquery()
+        .label("previous"),
+    ).select_from(wanted.join(co_suspects, sa.true()))
+
+
+_NEEDS = _needs_query()
+_ROSTER = sa.select(_roster_query())
+_CASE_KEYS = sa.select(
+    sa.func.unnest(
+        sa.bindparam("case_keys", type_=postgresql.ARRAY(sa.String)), type_=sa.String
+    ).label("case_key")
+).subquery("case_keys")
+_LOCK_CASES = sa.select(
+    sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(_CASE_KEYS.c.case_key, 0))
+).select_from(_CASE_KEYS)
+_HOLD_LAWYERS = (
+    sa.select(lawyers.c.lawyer_id, lawyers.c.max_concurrent_cases)
+    .where(lawyers.c.lawyer_id.in_(sa.bindparam("lawyer_ids", expanding=True)))
+    .order_by(lawyers.c.lawyer_id)
+    .with_for_update()
+)
+_ACTIVE_CASES_OF = (
+    sa.select(assignments.c.lawyer_id, sa.func.count())
+    .where(
+        assignments.c.lawyer_id.in_(sa.bindparam("lawyer_ids", expanding=True)),
+        assignments.c.status == AssignmentStatus.ACTIVE,
+    )
+    .group_by(assignments.c.lawyer_id)
+)
+_MARK_ASSIGNED = (
+    sa.update(notices)
+    .where(notices.c.notice_id == sa.bindparam("b_notice_id"))
+    .values(
+        status=NoticeStatus.ASSIGNED,
+        unassignable_reason=None,
+        last_decision=sa.bindparam("b_decision"),
+        updated_at=sa.bindparam("b_at"),
+    )
+)
 
 
 _HOLD_LAWYER = (
@@ -728,6 +821,100 @@ class AidRepository:
         return _need_of(rows[0], request, excluded_lawyer_ids), Roster(
             candidates=[_candidate(row) for row in on_roster],
             rows={row.lawyer_id: row for row in on_roster},
+        )
+
+    # --- a consumer transaction's letters, together (use_cases/notice_batch.py) ----------
+
+    async def store_notices(self, rows: list[dict[str, Any]]) -> dict[UUID, Mapping[Any, Any]]:
+        """:meth:`store_notice` for several letters in one statement; the rows written, by
+        notice id (a letter already stored is absent)."""
+        result = await self.session.execute(
+            _STORE_NOTICE, [{**values, "district_of_case": values["case_id"]} for values in rows]
+        )
+        return {row["notice_id"]: row for row in result.mappings()}
+
+    async def lock_cases(self, case_ids: list[UUID]) -> None:
+        """:meth:`lock_case` for several cases in one statement, in one order (the cases'
+        keys sorted), so two transactions locking overlapping sets cannot deadlock on them."""
+        keys = sorted({str(case_id) for case_id in case_ids})
+        await self.session.execute(_LOCK_CASES, {"case_keys": keys})
+
+    async def needs_and_roster(
+        self, requests: list[Mapping[str, Any]], *, at: datetime, recent_window_days: int
+    ) -> tuple[dict[UUID, AssignmentNeed], Roster]:
+        """:meth:`need_and_roster` for several suspects of distinct cases: their needs in one
+        statement, the roster (as at ``at``) in another."""
+        needs = {
+            row.suspect_id: row
+            for row in await self.session.execute(
+                _NEEDS,
+                {
+                    "suspect_ids": [request["suspect_id"] for request in requests],
+                    "case_ids": [request["case_id"] for request in requests],
+                },
+            )
+        }
+        on_roster = (
+            await self.session.execute(
+                _ROSTER,
+                {"today": legal_date(at), "recent_since": at - timedelta(days=recent_window_days)},
+            )
+        ).all()
+        return {
+            request["suspect_id"]: _need_of(needs[request["suspect_id"]], request, frozenset())
+            for request in requests
+        }, Roster(
+            candidates=[_candidate(row) for row in on_roster],
+            rows={row.lawyer_id: row for row in on_roster},
+        )
+
+    async def places_left(self, lawyer_ids: list[UUID]) -> dict[UUID, int]:
+        """Hold the lawyers' roster rows (in id order) and count their free places under the
+        locks, as :meth:`has_place` does for one (the count is a statement of its own, so it
+        sees every appointment committed by whoever held a row before)."""
+        maxima = dict(
+            (await self.session.execute(_HOLD_LAWYERS, {"lawyer_ids": sorted(lawyer_ids)})).all()
+        )
+        active: dict[UUID, int] = dict(
+            (await self.session.execute(_ACTIVE_CASES_OF, {"lawyer_ids": list(maxima)})).all()
+        )
+        return {
+            lawyer_id: maximum - active.get(lawyer_id, 0) for lawyer_id, maximum in maxima.items()
+        }
+
+    async def next_document_numbers(self, issuing_unit: str, year: int, count: int) -> list[int]:
+        """:meth:`next_document_number` drawn ``count`` times in one statement: the counter
+        moves by ``count`` under the same row lock, so the numbers stay gap-free."""
+        last = int(
+            await self.session.scalar(
+                pg_insert(document_counters)
+                .values(issuing_unit=issuing_unit, year=year, last_sequence=count)
+                .on_conflict_do_update(
+                    index_elements=["issuing_unit", "year"],
+                    set_={"last_sequence": document_counters.c.last_sequence + count},
+                )
+                .returning(document_counters.c.last_sequence)
+            )
+            or 0
+        )
+        return list(range(last - count + 1, last + 1))
+
+    async def record_notice_assignments(self, rows: list[dict[str, Any]]) -> None:
+        """:meth:`record_assignment` for several notices: the assignments in one insert, the
+        notices marked assigned in one update (executemany: compiled once)."""
+        await self.session.execute(
+            sa.insert(assignments), [{"status": AssignmentStatus.ACTIVE, **row} for row in rows]
+        )
+        await self.session.execute(
+            _MARK_ASSIGNED,
+            [
+                {
+                    "b_notice_id": row["notice_id"],
+                    "b_decision": row["decision"],
+                    "b_at": row["assigned_at"],
+                }
+                for row in rows
+            ],
         )
 
     async def hold_lawyer(self, lawyer_id: UUID) -> int | None:

@@ -185,11 +185,6 @@ async def appoint(
     application_ref = application_id if notice_id is None else None
 
     if decision.chosen is None:
-        assert decision.failure is not None
-        reason_text = "; ".join((*decision.reasons, *decision.unmet_wishes))
-        await aid.mark_unassignable(
-            request, failure=decision.failure.value, decision=explanation, at=at
-        )
         if replacing is not None and not replacing_ended:
             # The lawyer being replaced was let go above and nobody takes over: say so, or the
             # procuratorate would go on counting that lawyer as the suspect's defender.
@@ -207,18 +202,7 @@ async def appoint(
                 case_id=notice["case_id"],
                 caused_by=caused_by,
             )
-        await uow.publish(
-            AssignmentFailed(
-                suspect_id=notice["suspect_id"],
-                notice_id=notice_id,
-                application_id=application_ref,
-                reason=decision.failure,
-                failed_at=at,
-                detail=reason_text[:4000],
-            ),
-            case_id=notice["case_id"],
-            caused_by=caused_by,
-        )
+        await record_unassignable(uow, request, decision, caused_by=caused_by, at=at)
         return Appointment(decision, None)
 
     chosen = decision.chosen
@@ -278,6 +262,35 @@ async def appoint(
     await uow.publish(event, case_id=notice["case_id"], caused_by=caused_by)
     uow.assignment_made(caused_by)
     return Appointment(decision, assignment_id)
+
+
+async def record_unassignable(
+    uow: AidCenterUnitOfWork,
+    request: AidRequest,
+    decision: AssignmentDecision,
+    *,
+    caused_by: Envelope | None,
+    at: datetime,
+) -> None:
+    """Nobody qualifies: the request says so with the engine's reasons, and
+    ``AssignmentFailed`` tells the clock's watcher and staff at once."""
+    assert decision.failure is not None
+    reason_text = "; ".join((*decision.reasons, *decision.unmet_wishes))
+    await uow.aid.mark_unassignable(
+        request, failure=decision.failure.value, decision=decision.explanation(), at=at
+    )
+    await uow.publish(
+        AssignmentFailed(
+            suspect_id=request.row["suspect_id"],
+            notice_id=request.notice_id,
+            application_id=request.application_id,
+            reason=decision.failure,
+            failed_at=at,
+            detail=reason_text[:4000],
+        ),
+        case_id=request.row["case_id"],
+        caused_by=caused_by,
+    )
 
 
 async def end_on_allowed_refusal(

@@ -116,18 +116,21 @@ def _decision(check: NoticeCheck, at: datetime) -> dict[str, Any]:
     }
 
 
-async def _announce(
+async def announce(
     uow: AidCenterUnitOfWork,
     caused_by: Envelope | None,
     notice: Mapping[Any, Any],
     check: NoticeCheck,
     at: datetime,
     period_started_at: datetime,
+    *,
+    appointing: bool = True,
 ) -> None:
     """Emit the decision ``notice`` (the row as written) carries: a supplement request naming
-    exactly what is missing, or the acceptance and then the appointment. The acceptance states
-    when the assignment period started (``legal_calendar.deadlines.ASSIGNMENT``), so every
-    service counts it from the same instant."""
+    exactly what is missing, or the acceptance and then (unless ``appointing`` is False: the
+    caller appoints) the appointment. The acceptance states when the assignment period started
+    (``legal_calendar.deadlines.ASSIGNMENT``), so every service counts it from the same
+    instant."""
     if not check.complete:
         await uow.publish(
             SupplementRequested(
@@ -151,6 +154,8 @@ async def _announce(
         case_id=notice["case_id"],
         caused_by=caused_by,
     )
+    if not appointing:
+        return
     # Assignment runs at once, inside this transaction: the 3-day clock is already running.
     await appoint(uow, notice["notice_id"], caused_by=caused_by, at=at, request_row=notice)
 
@@ -164,7 +169,19 @@ async def receive_notice(
     at: datetime,
 ) -> None:
     """Measures Art. 3-4: the letter checked, and either a supplement asked for or the notice
-    accepted and appointed. The same letter again (another event id) changes nothing."""
+    accepted and appointed. The same letter again (another event id) changes nothing.
+    (``use_cases/notice_batch.py`` does the same for a consumer transaction's letters.)"""
+    values, check = notice_row(uow, event, case_id=case_id, at=at)
+    notice = await uow.aid.store_notice(values)
+    if notice is None:
+        return  # the same letter again under another event id: already handled
+    await announce(uow, caused_by, notice, check, at, values["received_at"])
+
+
+def notice_row(
+    uow: AidCenterUnitOfWork, event: DefenseNoticeSent, *, case_id: UUID, at: datetime
+) -> tuple[dict[str, Any], NoticeCheck]:
+    """The letter's row as stored, with its check's outcome, and the check."""
     # Received when sent (electronic document flow): the period is the law's, and a backlog
     # in this consumer must not lengthen it. Provisional (and flagged) when the year's
     # official calendar is not loaded.
@@ -172,7 +189,7 @@ async def receive_notice(
     deadline = ASSIGNMENT.due(received_at, uow.calendar)
     letter = event.letter.model_dump(mode="json")
     check = check_notice(letter_facts(letter), event.materials, uow.settings.required_materials)
-    notice = await uow.aid.store_notice(
+    return (
         {
             "notice_id": event.notice_id,
             "case_id": case_id,
@@ -198,11 +215,9 @@ async def receive_notice(
             # are the same for each letter.
             "accepted_at": None,
             **_decision(check, at),
-        }
+        },
+        check,
     )
-    if notice is None:
-        return  # the same letter again under another event id: already handled
-    await _announce(uow, caused_by, notice, check, at, received_at)
 
 
 async def supplement_notice(
@@ -261,7 +276,7 @@ async def supplement_notice(
         }
         | _decision(check, at),
     )
-    await _announce(uow, caused_by, decided, check, at, started_at)
+    await announce(uow, caused_by, decided, check, at, started_at)
 
 
 async def receive_application(
