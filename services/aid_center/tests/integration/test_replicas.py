@@ -212,3 +212,84 @@ async def test_two_replicas_never_give_co_suspects_lawyers_of_one_firm(
         for adult, minor in zip(responses[::2], responses[1::2], strict=True):
             chosen = [lawyer_of[r.json()["assignment_id"]] for r in (adult, minor)]
             assert firm_of[chosen[0]] != firm_of[chosen[1]], "co-suspects, one firm"
+
+
+LETTERS = 24
+PLACES = (3, 3)
+
+
+async def test_two_replicas_consuming_letters_never_give_away_more_places_than_a_roster_has(
+    service_settings: Callable[..., Any],
+) -> None:
+    """Two replicas in one consumer group each take half the partitions and appoint their
+    letters (together, a poll's letters in one transaction) at the same time, against one
+    roster with fewer places than letters. Both read the same free places; only the chosen
+    lawyers' row locks and the recount under them keep each lawyer within capacity."""
+    settings: AidCenterSettings = await service_settings(
+        AidCenterSettings, "aid-replicas-letters", **own_topics("aid-replicas-letters")
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        first = await stack.enter_async_context(run_service(create_app(settings), settings))
+        second = await stack.enter_async_context(run_service(create_app(settings), settings))
+        replicas = (first, second)
+        headers = bearer(settings, Role.AID_CENTER_STAFF, agency=CENTER)
+        for replica in replicas:
+            replica.client.headers.update(headers)
+
+        async def both_consuming() -> bool:
+            consumers = [replica.runtime.consumer for replica in replicas]
+            return all(
+                consumer is not None
+                and consumer._consumer is not None
+                and bool(consumer._consumer.assignment())
+                for consumer in consumers
+            )
+
+        await eventually(both_consuming, timeout=60, what="both replicas holding partitions")
+        lawyer_ids = []
+        for index, places in enumerate(PLACES):
+            firm = await first.client.post(
+                "/firms", json={"name": f"天津癸{index}律师事务所", "contact": "022-1"}
+            )
+            lawyer = await first.client.post(
+                "/lawyers",
+                json={
+                    "firm_id": firm.json()["firm_id"],
+                    "name": f"律师Q00{index}",
+                    "license_number": f"Q00{index}",
+                    "contact": f"138Q00{index}",
+                    "gender": "male",
+                    "criminal_practice_years": 5,
+                    "max_concurrent_cases": places,
+                },
+            )
+            assert lawyer.status_code == 201, lawyer.text
+            lawyer_ids.append(lawyer.json()["lawyer_id"])
+
+        producer = AIOKafkaProducer(**settings.kafka.options())
+        await producer.start()
+        stack.push_async_callback(producer.stop)
+        cases = [new_case() for _ in range(LETTERS)]
+        for case_id, received, _ in cases:
+            envelope = Envelope.for_event(received, case_id=case_id, producer="procuratorate")
+            await producer.send(settings.topic_procuratorate, envelope.to_bytes(), key=envelope.key)
+        # The letters go out in one burst, so each replica's polls carry several at once.
+        for case_id, _, (adult_id, _) in cases:
+            letter = notice_for(adult_id, minor=False)
+            envelope = Envelope.for_event(letter, case_id=case_id, producer="procuratorate")
+            await producer.send(settings.topic_procuratorate, envelope.to_bytes(), key=envelope.key)
+        await producer.flush()
+
+        async def every_letter_decided() -> bool:
+            decided = 0
+            for status in ("assigned", "unassignable"):
+                listed = await first.client.get("/notices", params={"status": status})
+                decided += len(listed.json()["items"])
+            return decided == LETTERS
+
+        await eventually(every_letter_decided, timeout=120, what="every letter decided")
+        for lawyer_id, places in zip(lawyer_ids, PLACES, strict=True):
+            load = (await second.client.get(f"/lawyers/{lawyer_id}")).json()
+            assert load["active_cases"] == places, load
+        assigned = (await first.client.get("/notices", params={"status": "assigned"})).json()
+        assert len(assigned["items"]) == sum(PLACES)
