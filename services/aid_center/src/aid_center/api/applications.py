@@ -178,7 +178,8 @@ class DecisionIn(BaseModel):
     decision: ApplicationDecision = Field(
         description="granted (needs a hardship statement or an exemption ground; a lawyer is "
         "appointed at once), refused (with reasons), or deemed_withdrawn (only once the day "
-        "to supply the material asked for has passed)."
+        "to supply the material asked for has passed; the center's own check records it by "
+        "itself soon after that day, so staff rarely need to)."
     )
     reasons: str | None = Field(
         default=None,
