@@ -142,6 +142,19 @@ async def _roster(platform: Platform) -> dict[str, str]:
         },
     )
     assert station.status_code == 201, station.text
+    # The district's subsidy standards: a claim opens at the standard in force when the
+    # lawyer's work on the stage ends.
+    for case_kind, amount in (("ordinary", 150000), ("major_or_complex", 300000)):
+        standard = await platform.aid_center.client.post(
+            "/subsidy-standards",
+            json={
+                "region": "河东区",
+                "case_kind": case_kind,
+                "valid_from": "2026-01-01",
+                "amount_fen": amount,
+            },
+        )
+        assert standard.status_code == 201, standard.text
     return lawyers
 
 
@@ -351,7 +364,13 @@ async def _operator(browser: Browser, base: str, platform: Platform) -> None:
     await expect(page.get_by_role("cell", name="2031", exact=True)).to_have_count(3)
     await shot(page, "ops-calendar")
     await page.get_by_role("link", name="服务就绪").click()
-    await expect(page.get_by_text("就绪", exact=True)).to_have_count(4)
+    ready = page.get_by_text("就绪", exact=True)
+
+    async def all_four() -> bool:
+        return await ready.count() == 4  # the console and the three services
+
+    # A service busy with the shared broker may answer 503 for a moment: the page tells it.
+    await reload_until(page, all_four, "every service to report ready")
     await shot(page, "ops-readiness")
     await page.context.close()
 
@@ -640,6 +659,29 @@ async def _aid_officer_forms(
     await shot(page, "aid-center-application")
     await page.get_by_role("link", name="办案补贴").click()
 
+    # The conflict ended 赵's appointment on the minor's case: its subsidy claim. The closing
+    # materials, a reduced approval (first without its reason, refused at the field), the
+    # payment.
+    await page.get_by_role("link", name="办案补贴").click()
+    await page.locator("tbody a").first.click()
+    await expect(page.get_by_test_id("claim-status")).to_have_text("待提交结案材料")
+    await page.get_by_label("结案材料", exact=True).fill("结案报告\n会见笔录")
+    await page.get_by_role("button", name="提交").click()
+    await expect(page.get_by_role("status")).to_have_text("已提交结案材料。")
+    await page.get_by_label("核定金额（元）").fill("1,000")
+    await page.get_by_role("button", name="核定").click()
+    await expect(page.get_by_label("核减理由")).to_have_attribute("aria-invalid", "true")
+    await page.get_by_label("核定金额（元）").fill("1,000")
+    await page.get_by_label("核减理由").fill("律所利益冲突，未完成本阶段工作")
+    await page.get_by_role("button", name="核定").click()
+    await expect(page.get_by_role("status")).to_have_text("已核定办案补贴。")
+    await expect(page.get_by_test_id("claim-approved")).to_contain_text("1,000.00 元")
+    await page.get_by_label("支付凭证号").fill("津河东财付〔2026〕1号")
+    await page.get_by_role("button", name="记录发放").click()
+    await expect(page.get_by_role("status")).to_have_text("已记录发放。")
+    await expect(page.get_by_test_id("claim-paid")).to_contain_text("1,000.00 元")
+    await shot(page, "aid-center-subsidy")
+    await page.get_by_role("link", name="办案补贴").click()
     # The finance office's workbook (aid center API), passed through with the officer's token.
     async with page.expect_download() as download:
         await page.get_by_role("button", name="下载 XLSX").click()
