@@ -130,6 +130,9 @@ LABELS: dict[str, str] = {
     "all_firms_conflicted": "各律所均有利益冲突",
     "no_capacity": "律师承办量均已满",
     "lawyer_excluded": "受援人已拒绝该律师",
+    # a lawyer's report of a ground for ending aid (LAL Art. 48 ¶2; pending: see BY_VOCABULARY)
+    "terminated": "已终止法律援助",
+    "dismissed": "理由不成立，继续援助",
     "continues_to_trial": "延续至审判阶段",
     "ended_at_indictment": "起诉后结束",
     # quality (Art. 14)
@@ -310,7 +313,10 @@ LABELS: dict[str, str] = {
 ACTIVITY_LABELS: dict[str, str] = {"file_review": "阅卷", "written_opinion": "书面辩护意见"}
 """A lawyer's work: two of its codes are also clocks' (the clock's word names the deadline)."""
 
-BY_VOCABULARY: dict[str, dict[str, str]] = {"activity": ACTIVITY_LABELS}
+REPORT_LABELS: dict[str, str] = {"pending": "待处理"}
+"""A lawyer's report of a ground for ending aid: its ``pending`` is not a delivery's."""
+
+BY_VOCABULARY: dict[str, dict[str, str]] = {"activity": ACTIVITY_LABELS, "report": REPORT_LABELS}
 
 
 def zh(code: object, vocabulary: str | None = None) -> str:

@@ -95,5 +95,6 @@ def test_a_lawyers_work_and_a_clock_sharing_a_code_each_get_their_own_word() -> 
     assert zh("file_review") == "安排阅卷（3个工作日）"
     assert zh("file_review", "activity") == "阅卷"
     assert zh("meeting", "activity") == "会见"
+    assert zh("pending") == "待发送" and zh("pending", "report") == "待处理"
     assert zh("an_unknown_code") == "an_unknown_code"
     assert zh(None) == "—"
