@@ -48,8 +48,9 @@ from defense_schemas.vocabulary import (
 )
 from legal_calendar import CalendarDays, compute_deadline, legal_date
 from official_documents import PdfConverter, chinese_date, docx_text
+from service_runtime.security.principal import Role
 from services.aid_center.tests.integration.center import Center, running_center
-from tests.infrastructure import eventually
+from tests.infrastructure import bearer, eventually
 from tests.problems import at_fault, problem
 
 pytestmark = pytest.mark.integration
@@ -167,6 +168,21 @@ async def test_notice_flows_to_lawyer_assigned_with_juvenile_specialist(
         assert "juvenile specialist" in " ".join(body["last_decision"]["reasons"])
         lawyer = (await center.client.get(f"/lawyers/{specialist}")).json()
         assert lawyer["active_cases"] == 1
+        # Staff read who was passed over and why; the appointed lawyer reads why they were
+        # chosen, never the colleague passed over.
+        path = f"/assignments/{assigned.assignment_id}"
+        staff_view = (await center.client.get(path)).json()["decision"]
+        assert [p["name"] for p in staff_view["passed_over"]] == ["律师A001"]
+        as_lawyer = bearer(center.settings, Role.LAWYER, lawyer_id=specialist)
+        for response in (
+            await center.client.get(path, headers=as_lawyer),
+            await center.client.get("/assignments", headers=as_lawyer),
+        ):
+            assert response.status_code == 200, response.text
+            body = response.json()
+            seen = body["decision"] if "decision" in body else body["items"][0]["decision"]
+            assert seen["passed_over"] == [] and seen["reasons"] == staff_view["reasons"]
+            assert "律师A001" not in response.text
 
         # Measures Art. 4: the reply is a numbered document of the center, LawyerAssigned
         # carries its number, and it prints the lawyer's name, firm and contact.

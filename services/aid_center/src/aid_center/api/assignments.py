@@ -40,6 +40,7 @@ from defense_schemas.vocabulary import (
 from service_runtime.api_types import ApiDate
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES
 from service_runtime.paging import Page, Paging
+from service_runtime.security.principal import Principal
 
 # Staff and lawyers pass the router; each route narrows it (lawyers: their own work only).
 router = APIRouter(
@@ -127,7 +128,10 @@ class AssignmentOut(BaseModel):
     manual: bool
     continued_from_previous_stage: bool
     previous_assignment_id: UUID | None
-    decision: dict[str, Any] = Field(description="Why this lawyer; who was passed over and why.")
+    decision: dict[str, Any] = Field(
+        description="Why this lawyer; who was passed over and why. A lawyer reading their own "
+        "assignment gets `passed_over` empty: it names colleagues and their leave or caseload."
+    )
     assigned_at: datetime
     ended_at: datetime | None
     end_reason: str | None
@@ -311,7 +315,7 @@ async def list_assignments(
         status=status,
     )
     rows = await use_cases.assignments_where(uow, wanted, paging)
-    return paging.page([AssignmentOut.model_validate(row) for row in rows])
+    return paging.page([assignment_seen_by(principal, row) for row in rows])
 
 
 @router.get(
@@ -339,8 +343,20 @@ async def overdue_meetings(
     summary="One assignment",
     dependencies=[OWN_ASSIGNMENT],
 )
-async def get_assignment(assignment_id: UUID, uow: UnitOfWorkDep) -> AssignmentOut:
-    return AssignmentOut.model_validate(await use_cases.assignment_of(uow, assignment_id))
+async def get_assignment(
+    assignment_id: UUID, uow: UnitOfWorkDep, principal: StaffOrLawyer
+) -> AssignmentOut:
+    return assignment_seen_by(principal, await use_cases.assignment_of(uow, assignment_id))
+
+
+def assignment_seen_by(principal: Principal, row: Any) -> AssignmentOut:
+    """An assignment as its reader may see it: the engine's whole explanation for staff; for
+    the lawyer, why they were chosen but not the colleagues passed over (their names, leave and
+    caseload are the center's personnel records, not the appointed lawyer's to read)."""
+    assignment = AssignmentOut.model_validate(row)
+    if lawyer_uuid(principal) is None:
+        return assignment
+    return assignment.model_copy(update={"decision": {**assignment.decision, "passed_over": []}})
 
 
 @router.post(
