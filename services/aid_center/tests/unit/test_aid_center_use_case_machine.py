@@ -35,11 +35,24 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from aid_center.domain.assignment import LIFE_OR_DEATH_MIN_YEARS
-from aid_center.domain.commands import AssignRequest, CancelLeave, RecordLeave, TerminateAid
+from aid_center.domain.commands import (
+    AssignRequest,
+    CancelLeave,
+    DecideReport,
+    RecordLeave,
+    ReportGround,
+    TerminateAid,
+)
 from aid_center.domain.errors import DomainError
 from aid_center.domain.status import AssignmentStatus, NoticeStatus
 from aid_center.use_cases import aid_changes
-from aid_center.use_cases.applications import DecideApplication, decide
+from aid_center.use_cases.applications import (
+    DecideApplication,
+    RequestMaterials,
+    decide,
+    request_materials,
+    withdraw_lapsed,
+)
 from aid_center.use_cases.assignments import assign_request
 from aid_center.use_cases.intake import (
     receive_application,
@@ -48,10 +61,15 @@ from aid_center.use_cases.intake import (
     supplement_notice,
 )
 from aid_center.use_cases.roster import cancel_leave, record_leave
-from aid_center.use_cases.terminations import end_on_jurisdiction_change, terminate_by_decision
+from aid_center.use_cases.terminations import (
+    decide_report,
+    end_on_jurisdiction_change,
+    report_ground,
+    terminate_by_decision,
+)
 from defense_schemas import BaseEvent
 from defense_schemas import examples as ex
-from defense_schemas.events.aid_center import AidTerminated
+from defense_schemas.events.aid_center import AidTerminated, ApplicationDecided
 from defense_schemas.events.procuratorate import (
     CaseReceived,
     DefenseNoticeSent,
@@ -259,6 +277,60 @@ class AidCenter(RuleBasedStateMachine):
                 )
                 self._run(decide(self.uow, command))  # type: ignore[arg-type]
 
+    @rule(index=SUSPECT, days=st.integers(0, 3))
+    def material_asked_and_days_pass(self, index: int, days: int) -> None:
+        """Material is asked for by tomorrow, days pass and the center's check runs (LAL Art.
+        43): whatever lapsed is withdrawn once, told once, and nothing lapsed is left."""
+        for application in list(self.uow.aid.applications.values())[index : index + 1]:
+            if application["status"] == NoticeStatus.UNDER_REVIEW:
+                due_on = legal_date(self.clock) + timedelta(days=1)
+                command = RequestMaterials(application["application_id"], ("身份证明",), due_on)
+                self._run(request_materials(self.uow, command))  # type: ignore[arg-type]
+        self.clock += timedelta(days=days)
+        self.uow.now_is = self.clock
+        told_before = len(self.uow.events(ApplicationDecided))
+        withdrawn: list[UUID] = []
+
+        async def check() -> None:
+            withdrawn.extend(await withdraw_lapsed(self.uow))  # type: ignore[arg-type]
+
+        self._run(check())
+        assert len(withdrawn) == len(set(withdrawn))
+        assert len(self.uow.events(ApplicationDecided)) == told_before + len(withdrawn)
+        today = legal_date(self.uow.now_is - timedelta(hours=1))
+        assert not [
+            a
+            for a in self.uow.aid.applications.values()
+            if a["status"] == NoticeStatus.MATERIALS_REQUESTED and a["materials_due_on"] < today
+        ]
+
+    @rule(
+        index=SUSPECT,
+        reason=st.sampled_from(list(TerminationReason)),
+        terminate=st.booleans(),
+    )
+    def lawyer_reports_and_staff_decide(
+        self, index: int, reason: TerminationReason, terminate: bool
+    ) -> None:
+        """The lawyer reports any ground (the procuratorate's are refused, changing nothing);
+        staff terminate or dismiss. The invariants hold the termination to its AidTerminated.
+        Any active assignment (not the picked suspect's), so the rule rarely finds none."""
+        actives = self._active_rows()
+        if not actives:
+            return
+        active = actives[index % len(actives)]
+        reports = self.uow.aid.termination_reports
+        before = len(reports)
+        self._run(report_ground(self.uow, ReportGround(active["assignment_id"], reason, "x")))  # type: ignore[arg-type]
+        if len(reports) == before:
+            return
+        (report_id,) = [r for r in reports if reports[r]["status"] == "pending"][-1:]
+        ended_before = len(self.uow.events(AidTerminated))
+        self._run(
+            decide_report(self.uow, DecideReport(report_id, terminate, "经核实"))  # type: ignore[arg-type]
+        )
+        assert len(self.uow.events(AidTerminated)) == ended_before + (1 if terminate else 0)
+
     @rule(index=SUSPECT, outcome=st.sampled_from(list(RefusalOutcome)))
     def refusal_ruled(self, index: int, outcome: RefusalOutcome) -> None:
         picked = self._pick(index)
@@ -464,7 +536,9 @@ class AidCenter(RuleBasedStateMachine):
                     NoticeStatus.SUPPLEMENT_REQUESTED,
                     NoticeStatus.CLOSED,
                     NoticeStatus.UNDER_REVIEW,
+                    NoticeStatus.MATERIALS_REQUESTED,
                     NoticeStatus.REFUSED,
+                    NoticeStatus.WITHDRAWN,
                 ), status
                 if status != NoticeStatus.CLOSED:
                     assert active is None or status == NoticeStatus.SUPPLEMENT_REQUESTED
