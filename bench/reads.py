@@ -168,15 +168,19 @@ def _page(path: str) -> PageRequest:
 async def plans(platform: BenchPlatform) -> dict[str, list[dict[str, Any]]]:
     from bench.history import local_cipher
     from procuratorate.db.repository import CaseRepository
-    from procuratorate.workflow.ledger import LedgerFilter, load_ledger
+    from procuratorate.domain.statistics import Granularity
+    from procuratorate.workflow.ledger import LedgerFilter, load_ledger, load_statistics
 
     cipher = local_cipher()
     urls = {name: s.env[f"{p}_DATABASE_URL"] for name, s, p in _envs(platform)}
     case_id = await sample_case(urls["procuratorate"])
     now = datetime.now(UTC)
 
+    async def nothing_queued() -> None:
+        return None
+
     def repo(session: AsyncSession) -> Any:
-        return CaseRepository(session, cipher, None)  # type: ignore[arg-type]
+        return CaseRepository(session, cipher, None, before_timeline_read=nothing_queued)  # type: ignore[arg-type]
 
     async def case_page(session: AsyncSession) -> None:
         cases = repo(session)
@@ -192,7 +196,7 @@ async def plans(platform: BenchPlatform) -> dict[str, list[dict[str, Any]]]:
 
     async def statistics(session: AsyncSession) -> None:
         uow = SimpleNamespace(cases=repo(session))
-        await load_ledger(uow, LedgerFilter(procuratorate_unit=UNIT), now)  # type: ignore[arg-type]
+        await load_statistics(uow, LedgerFilter(procuratorate_unit=UNIT), now, Granularity.MONTH)  # type: ignore[arg-type]
 
     async def deadlines(session: AsyncSession) -> None:
         await repo(session).open_clocks(UNIT, _page("/deadlines"))

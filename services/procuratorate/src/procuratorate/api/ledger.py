@@ -26,7 +26,7 @@ from procuratorate.domain.statistics import (
     compute_statistics,
     group_statistics,
 )
-from procuratorate.workflow.ledger import LedgerFilter, load_ledger
+from procuratorate.workflow.ledger import LedgerFilter, load_ledger, load_statistics
 from service_runtime.api_types import ApiDate
 from service_runtime.errors import AUTH_RESPONSES, ERROR_RESPONSES, InvalidInput
 from service_runtime.paging import Page, Paging
@@ -309,18 +309,17 @@ GranularityQuery = Annotated[
 async def get_statistics(
     criteria: FilterDep, uow: UnitOfWorkDep, granularity: GranularityQuery = Granularity.MONTH
 ) -> StatisticsOut:
-    at = uow.now()
-    records = [line.record() for line in await load_ledger(uow, criteria, at)]
+    total, groups = await load_statistics(uow, criteria, uow.now(), granularity)
     return StatisticsOut(
         granularity=granularity,
-        total=statistics_view(compute_statistics(records, at)),
+        total=statistics_view(total),
         groups=[
             StatisticsGroupView(
                 district=group.district,
                 period=group.period,
                 statistics=statistics_view(group.statistics),
             )
-            for group in group_statistics(records, at, granularity)
+            for group in groups
         ],
     )
 

@@ -30,7 +30,7 @@ from defense_schemas.vocabulary import (
     Ground,
     ReappointmentReason,
 )
-from legal_calendar import Deadline, LegalCalendar, Period, legal_date
+from legal_calendar import LEGAL_TIMEZONE, Deadline, LegalCalendar, Period, legal_date
 from legal_calendar.deadlines import AfterTermination, letter_after_termination
 from procuratorate.db.personal import (
     name_hash,
@@ -56,6 +56,7 @@ from procuratorate.db.tables import (
 from procuratorate.db.tables import timeline as timeline_table
 from procuratorate.domain.clocks import deadline, review_deadline
 from procuratorate.domain.defense_path import Defender, SuspectDefense
+from procuratorate.domain.statistics import APPOINTED, Tally, lawyer_label
 from procuratorate.domain.statuses import OPEN_NOTICE_STATUSES, ReviewStatus
 from service_runtime.errors import NotFound
 from service_runtime.paging import PageRequest
@@ -860,7 +861,7 @@ class CaseRepository:
         own or the case's review period. With ``page``: from its cursor on, with the sort keys
         (``paging.sort_keys``), ``limit + 1`` rows."""
         order = [cases.c.received_at, cases.c.case_id, suspects.c.position]
-        query = (
+        query = self._ledger_selection(
             sa.select(
                 cases.c.case_id,
                 cases.c.transfer_number,
@@ -875,8 +876,33 @@ class CaseRepository:
                 suspects.c.defense_status,
                 suspects.c.grounds,
                 suspects.c.position,
-            )
-        ).join(suspects, suspects.c.case_id == cases.c.case_id)
+            ),
+            procuratorate_unit=procuratorate_unit,
+            district=district,
+            status=status,
+            received_from=received_from,
+            received_before=received_before,
+            overdue=overdue,
+        )
+        if page is None:
+            query = query.order_by(*order)
+        else:
+            query = page.keyset(query, order)
+        return list((await self._session.execute(query)).all())
+
+    @staticmethod
+    def _ledger_selection(
+        columns: sa.Select[Any],
+        *,
+        procuratorate_unit: str | None,
+        district: str | None,
+        status: DefenseStatus | None,
+        received_from: datetime | None,
+        received_before: datetime | None,
+        overdue: tuple[bool, datetime] | None,
+    ) -> sa.Select[Any]:
+        """``columns`` over the suspects (joined to their cases) the ledger's filter selects."""
+        query = columns.select_from(cases).join(suspects, suspects.c.case_id == cases.c.case_id)
         if procuratorate_unit is not None:
             query = query.where(cases.c.procuratorate_unit == procuratorate_unit)
         if district is not None:
@@ -905,11 +931,137 @@ class CaseRepository:
                 .correlate(suspects, cases)
             )
             query = query.where(open_past_close if wanted else ~open_past_close)
-        if page is None:
-            query = query.order_by(*order)
-        else:
-            query = page.keyset(query, order)
-        return list((await self._session.execute(query)).all())
+        return query
+
+    async def statistics_tallies(
+        self,
+        now: datetime,
+        *,
+        procuratorate_unit: str | None = None,
+        district: str | None = None,
+        status: DefenseStatus | None = None,
+        received_from: datetime | None = None,
+        received_before: datetime | None = None,
+        overdue: tuple[bool, datetime] | None = None,
+    ) -> list[tuple[str, date, Tally]]:
+        """The statistics' measures of the suspects ``ledger_rows`` selects, summed by the
+        database per district and receipt month (legal time): four grouped queries whose
+        answer grows with the districts and months, not with the suspects."""
+        await self._flush()
+        month = sa.cast(
+            sa.func.date_trunc("month", sa.func.timezone(str(LEGAL_TIMEZONE), cases.c.received_at)),
+            sa.Date,
+        ).label("month")
+        selected = self._ledger_selection(
+            sa.select(
+                suspects.c.suspect_id,
+                suspects.c.case_id,
+                suspects.c.defense_status,
+                suspects.c.grounds,
+                cases.c.district,
+                month,
+            ),
+            procuratorate_unit=procuratorate_unit,
+            district=district,
+            status=status,
+            received_from=received_from,
+            received_before=received_before,
+            overdue=overdue,
+        ).cte("selected")
+        tallies: dict[tuple[str, date], Tally] = {}
+
+        def tally(row: Any) -> Tally:
+            return tallies.setdefault((row.district, row.month), Tally())
+
+        mandatory = sa.func.jsonb_array_length(selected.c.grounds) > 0
+        for row in await self._session.execute(
+            sa.select(
+                selected.c.district,
+                selected.c.month,
+                selected.c.defense_status,
+                mandatory.label("mandatory"),
+                sa.func.count().label("n"),
+            ).group_by(selected.c.district, selected.c.month, selected.c.defense_status, mandatory)
+        ):
+            tally(row).suspects[(row.defense_status, row.mandatory)] += row.n
+
+        # A suspect's own clocks, and the case's (no suspect) once if any of its suspects is
+        # selected; the rule of compute_statistics: cancelled counts nowhere, met is settled
+        # (on time before the exclusive close), open at or past the close is overdue.
+        case_selected = sa.exists().where(selected.c.case_id == clocks.c.case_id)
+        counted = (
+            sa.select(
+                clocks.c.kind,
+                clocks.c.met_at,
+                clocks.c.closes_at,
+                clocks.c.outcome,
+                selected.c.district,
+                selected.c.month,
+            )
+            .join(selected, selected.c.suspect_id == clocks.c.suspect_id)
+            .union_all(
+                sa.select(
+                    clocks.c.kind,
+                    clocks.c.met_at,
+                    clocks.c.closes_at,
+                    clocks.c.outcome,
+                    cases.c.district,
+                    month,
+                )
+                .join(cases, cases.c.case_id == clocks.c.case_id)
+                .where(clocks.c.suspect_id.is_(None), case_selected)
+            )
+            .subquery("counted")
+        )
+        live = sa.func.coalesce(counted.c.outcome, "") != "cancelled"
+        met = sa.and_(live, counted.c.met_at.is_not(None))
+        for row in await self._session.execute(
+            sa.select(
+                counted.c.district,
+                counted.c.month,
+                counted.c.kind,
+                sa.func.count().filter(met).label("settled"),
+                sa.func.count()
+                .filter(met, counted.c.met_at < counted.c.closes_at)
+                .label("on_time"),
+                sa.func.count()
+                .filter(live, counted.c.met_at.is_(None), counted.c.closes_at <= now)
+                .label("overdue"),
+            ).group_by(counted.c.district, counted.c.month, counted.c.kind)
+        ):
+            tally(row).clocks[row.kind] = [row.settled, row.on_time, row.overdue]
+
+        reason = timeline_table.c.payload["reason"].astext
+        for row in await self._session.execute(
+            sa.select(
+                selected.c.district,
+                selected.c.month,
+                reason.label("reason"),
+                sa.func.count().label("n"),
+            )
+            .join(timeline_table, timeline_table.c.suspect_id == selected.c.suspect_id)
+            .where(timeline_table.c.event_type == "AidTerminated")
+            .group_by(selected.c.district, selected.c.month, reason)
+        ):
+            tally(row).terminations[row.reason] += row.n
+
+        for row in await self._session.execute(
+            sa.select(
+                selected.c.district,
+                selected.c.month,
+                defenders.c.name,
+                defenders.c.firm,
+                sa.func.count().label("n"),
+                sa.func.count().filter(defenders.c.ended_at.is_(None)).label("active"),
+            )
+            .join(defenders, defenders.c.suspect_id == selected.c.suspect_id)
+            .where(defenders.c.kind.in_([kind.value for kind in APPOINTED]))
+            .group_by(selected.c.district, selected.c.month, defenders.c.name, defenders.c.firm)
+        ):
+            load = tally(row).lawyers.setdefault(lawyer_label(row.name, row.firm), [0, 0])
+            load[0] += row.n
+            load[1] += row.active
+        return [(district, day, t) for (district, day), t in tallies.items()]
 
     async def open_clocks(
         self, procuratorate_unit: str, page: PageRequest, *, due_to: date | None = None

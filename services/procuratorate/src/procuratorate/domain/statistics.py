@@ -12,6 +12,10 @@ Definitions (one place, used by the ledger, the statistics and the export):
 - terminations: every termination of aid (AidTerminated), by its reason;
 - lawyer workload: the appointments (通知辩护 or 申请指派) each lawyer received, and how many are
   still active.
+
+`compute_statistics` states these over a list of suspects' records; `Tally` holds the same
+measures as the database sums them per district and receipt month (`GET /statistics` reads no
+suspect row), and a tally test on the real database keeps the two in agreement.
 """
 
 from __future__ import annotations
@@ -99,6 +103,10 @@ COVERED = frozenset(DefenseStatus) - {DefenseStatus.NONE}
 """A suspect is covered with any defense status but `none` (duty-lawyer help counts: Art. 15)."""
 
 
+APPOINTED = frozenset({DefenseStatus.APPOINTED_ON_NOTICE, DefenseStatus.APPOINTED_ON_APPLICATION})
+"""The defenders the workload counts: appointed lawyers (通知辩护, 申请指派)."""
+
+
 def is_overdue(clock: ClockRecord, now: datetime) -> bool:
     """Still open past its exclusive close instant."""
     return clock.met_at is None and not clock.cancelled and now >= clock.closes_at
@@ -150,6 +158,58 @@ def compute_statistics(records: Iterable[SuspectRecord], now: datetime) -> Stati
     return stats
 
 
+def lawyer_label(name: str, firm: str | None) -> str:
+    """How a lawyer is counted in the workload: the name and firm, as the center reported them."""
+    return f"{name}（{firm}）" if firm else name
+
+
+@dataclass
+class Tally:
+    """The measures of a slice of the ledger as counts that add up across slices (a case's
+    clocks stay in its district and receipt month, so no clock is in two slices)."""
+
+    suspects: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    """Suspects by (defense status, in the mandatory scope)."""
+    clocks: dict[str, list[int]] = field(default_factory=dict)
+    """Per kind: [settled, on time, overdue open] (a kind with only cancelled clocks: zeros)."""
+    terminations: Counter[str] = field(default_factory=Counter)
+    lawyers: dict[str, list[int]] = field(default_factory=dict)
+    """Per lawyer label: [appointments, active]."""
+
+    def add(self, other: Tally) -> None:
+        self.suspects.update(other.suspects)
+        self.terminations.update(other.terminations)
+        for mine, theirs in ((self.clocks, other.clocks), (self.lawyers, other.lawyers)):
+            for key, counts in theirs.items():
+                into = mine.setdefault(key, [0] * len(counts))
+                for i, count in enumerate(counts):
+                    into[i] += count
+
+    def statistics(self) -> Statistics:
+        stats = Statistics()
+        statuses: Counter[str] = Counter()
+        for (status, mandatory), count in self.suspects.items():
+            stats.suspects += count
+            statuses[status] += count
+            covered = DefenseStatus(status) in COVERED
+            stats.covered += count * covered
+            if mandatory:
+                stats.mandatory_scope += count
+                stats.mandatory_covered += count * (
+                    covered and status != DefenseStatus.DUTY_LAWYER_ONLY.value
+                )
+        stats.by_status = dict(sorted(statuses.items()))
+        stats.clocks = [ClockRate(kind, *counts) for kind, counts in sorted(self.clocks.items())]
+        stats.terminations = dict(sorted(self.terminations.items()))
+        stats.lawyer_workload = [
+            LawyerLoad(lawyer, total, active)
+            for lawyer, (total, active) in sorted(
+                self.lawyers.items(), key=lambda kv: (-kv[1][0], kv[0])
+            )
+        ]
+        return stats
+
+
 class Granularity(StrEnum):
     """The statistical period a suspect is counted in, by the case's receipt (受理) date."""
 
@@ -188,4 +248,20 @@ def group_statistics(
     return [
         Group(district, period, compute_statistics(members, now))
         for (district, period), members in sorted(buckets.items())
+    ]
+
+
+def group_tallies(
+    tallies: Iterable[tuple[str, date, Tally]], granularity: Granularity
+) -> tuple[Statistics, list[Group]]:
+    """The total and the groups of `group_statistics`, from tallies per (district, first day
+    of the receipt month)."""
+    total = Tally()
+    buckets: dict[tuple[str, str], Tally] = {}
+    for district, month, tally in tallies:
+        total.add(tally)
+        buckets.setdefault((district, period_label(month, granularity)), Tally()).add(tally)
+    return total.statistics(), [
+        Group(district, period, tally.statistics())
+        for (district, period), tally in sorted(buckets.items())
     ]

@@ -1,0 +1,268 @@
+"""`GET /statistics` is summed by the database (`CaseRepository.statistics_tallies`) while
+`domain.statistics.compute_statistics` stays the one definition: over generated ledgers written
+to the real projection (suspects, their clocks and the cases', terminations, defenders), the
+database's answer equals the definition applied to the ledger's lines, for every filter and
+granularity."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from defense_schemas.vocabulary import DefenseStatus
+from procuratorate.db.personal import name_hash, seal_name
+from procuratorate.db.tables import cases, clocks, defenders, suspects, timeline
+from procuratorate.domain.statistics import Granularity, compute_statistics, group_statistics
+from procuratorate.workflow.ledger import LedgerFilter, load_ledger, load_statistics
+from tests.infrastructure import RunningService
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
+DISTRICTS = ("河东区", "和平区")
+KINDS = ("rights_notification", "notice_dispatch", "review_period")
+OUTCOMES = (None, "met", "met_late", "cancelled", "lapsed")
+
+# Instants around the legal (UTC+8) midnight, month, quarter and year ends, and NOW itself.
+instants = st.sampled_from(
+    [
+        datetime(2025, 12, 31, 15, 59, 59, tzinfo=UTC),
+        datetime(2025, 12, 31, 16, 0, tzinfo=UTC),
+        datetime(2026, 3, 31, 16, 0, tzinfo=UTC),
+        datetime(2026, 3, 31, 15, 0, tzinfo=UTC),
+        datetime(2026, 5, 31, 17, 0, tzinfo=UTC),
+        NOW - timedelta(microseconds=1),
+        NOW,
+        NOW + timedelta(days=2),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Clock:
+    kind: str
+    closes_at: datetime
+    outcome: str | None
+    met_after: timedelta | None  # met (or settled) this long after... relative to the close
+
+
+clock_strategy = st.builds(
+    Clock,
+    kind=st.sampled_from(KINDS),
+    closes_at=instants,
+    outcome=st.sampled_from(OUTCOMES),
+    met_after=st.none() | st.sampled_from([timedelta(hours=-1), timedelta(0), timedelta(hours=1)]),
+)
+
+
+@dataclass(frozen=True)
+class Defender:
+    kind: DefenseStatus
+    name: str
+    firm: str | None
+    ended: bool
+
+
+@dataclass(frozen=True)
+class Suspect:
+    status: DefenseStatus
+    grounds: list[str]
+    clocks: list[Clock]
+    terminations: list[str]
+    defenders: list[Defender]
+
+
+@dataclass(frozen=True)
+class Case:
+    district: str
+    received_at: datetime
+    suspects: list[Suspect]
+    clocks: list[Clock]  # the case's own (no suspect), shown on each suspect's line
+
+
+suspect_strategy = st.builds(
+    Suspect,
+    status=st.sampled_from(list(DefenseStatus)),
+    grounds=st.sampled_from([[], ["minor"], ["minor", "limited_capacity_adult"]]),
+    clocks=st.lists(clock_strategy, max_size=3),
+    terminations=st.lists(st.sampled_from(["counsel_retained", "refused"]), max_size=2),
+    defenders=st.lists(
+        st.builds(
+            Defender,
+            kind=st.sampled_from(list(DefenseStatus)),
+            name=st.sampled_from(["赵律师", "钱律师"]),
+            firm=st.sampled_from([None, "", "天津某律师事务所"]),
+            ended=st.booleans(),
+        ),
+        max_size=3,
+    ),
+)
+case_strategy = st.builds(
+    Case,
+    district=st.sampled_from(DISTRICTS),
+    received_at=instants,
+    suspects=st.lists(suspect_strategy, min_size=1, max_size=3),
+    clocks=st.lists(clock_strategy, max_size=2),
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    cases: list[Case]
+    district: str | None
+    status: DefenseStatus | None
+    overdue: bool | None
+    received_from: date | None
+    granularity: Granularity
+
+
+examples_strategy = st.builds(
+    Example,
+    cases=st.lists(case_strategy, max_size=5),
+    district=st.none() | st.sampled_from(DISTRICTS),
+    status=st.none() | st.sampled_from(list(DefenseStatus)),
+    overdue=st.none() | st.booleans(),
+    received_from=st.none() | st.just(date(2026, 4, 1)),
+    granularity=st.sampled_from(list(Granularity)),
+)
+
+
+def _examples() -> list[Example]:
+    """Generated up front: the checks run in the service's event loop."""
+    found: list[Example] = []
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+    )
+    @given(examples_strategy)
+    def collect(example: Example) -> None:
+        found.append(example)
+
+    collect()
+    return found
+
+
+def _clock_row(clock: Clock, case_id: uuid.UUID, suspect_id: uuid.UUID | None) -> dict[str, Any]:
+    met_at = (
+        clock.closes_at + clock.met_after
+        if clock.outcome is not None and clock.met_after is not None
+        else None
+    )
+    return {
+        "clock_id": uuid.uuid4(),
+        "case_id": case_id,
+        "suspect_id": suspect_id,
+        "kind": clock.kind,
+        "subject": None,
+        "trigger_on": date(2026, 1, 1),
+        "due_on": clock.closes_at.date(),
+        "closes_at": clock.closes_at,
+        "provisional": False,
+        "missing_years": [],
+        "met_at": met_at,
+        "outcome": clock.outcome,
+    }
+
+
+async def _write(service: RunningService, unit: str, written: list[Case]) -> None:
+    cipher = service.runtime.cipher
+    case_rows, suspect_rows, clock_rows, defender_rows, timeline_rows = [], [], [], [], []
+    for number, c in enumerate(written):
+        case_id = uuid.uuid4()
+        case_rows.append(
+            {
+                "case_id": case_id,
+                "transfer_number": f"统计〔2026〕{number}号",
+                "transferring_agency": "天津市公安局河东分局",
+                "transferring_agency_kind": "public_security",
+                "procuratorate_unit": unit,
+                "district": c.district,
+                "charges": [],
+                "organisation_suspects": [],
+                "major_and_complex": False,
+                "social_impact": False,
+                "pilot_district": False,
+                "receipt_kind": "transfer_for_prosecution",
+                "received_at": c.received_at,
+                "review_status": "under_review",
+            }
+        )
+        clock_rows += [_clock_row(clock, case_id, None) for clock in c.clocks]
+        for position, s in enumerate(c.suspects):
+            suspect_id = uuid.uuid4()
+            suspect_rows.append(
+                {
+                    "suspect_id": suspect_id,
+                    "case_id": case_id,
+                    "position": position,
+                    "name": seal_name(cipher, suspect_id, "张三"),
+                    "name_hash": name_hash(cipher, "张三"),
+                    "facts": {},
+                    "grounds": s.grounds,
+                    "defense_status": s.status.value,
+                }
+            )
+            clock_rows += [_clock_row(clock, case_id, suspect_id) for clock in s.clocks]
+            defender_rows += [
+                {
+                    "suspect_id": suspect_id,
+                    "kind": d.kind.value,
+                    "name": d.name,
+                    "firm": d.firm,
+                    "started_at": c.received_at,
+                    "ended_at": NOW if d.ended else None,
+                }
+                for d in s.defenders
+            ]
+            timeline_rows += [
+                {
+                    "case_id": case_id,
+                    "suspect_id": suspect_id,
+                    "event_id": uuid.uuid4(),
+                    "event_type": "AidTerminated",
+                    "producer": "legal-aid-center",
+                    "occurred_at": NOW,
+                    "payload": {"reason": reason},
+                }
+                for reason in s.terminations
+            ]
+    async with service.runtime.engine.begin() as conn:
+        for table, rows in (
+            (cases, case_rows),
+            (suspects, suspect_rows),
+            (clocks, clock_rows),
+            (defenders, defender_rows),
+            (timeline, timeline_rows),
+        ):
+            if rows:
+                await conn.execute(sa.insert(table), rows)
+
+
+async def test_the_database_tallies_agree_with_the_definition(service: RunningService) -> None:
+    examples = _examples()
+    assert any(e.cases for e in examples)
+    for example in examples:
+        unit = f"统计检察院{uuid.uuid4().hex[:8]}"
+        await _write(service, unit, example.cases)
+        criteria = LedgerFilter(
+            procuratorate_unit=unit,
+            district=example.district,
+            status=example.status,
+            received_from=example.received_from,
+            overdue=example.overdue,
+        )
+        async with service.runtime.unit_of_work() as uow:
+            records = [line.record() for line in await load_ledger(uow, criteria, NOW)]
+            total, groups = await load_statistics(uow, criteria, NOW, example.granularity)
+        assert total == compute_statistics(records, NOW), example
+        assert groups == group_statistics(records, NOW, example.granularity), example
