@@ -213,7 +213,7 @@ async def test_a_unit_of_work_batch_binds_each_events_ids_while_its_handler_runs
     async def flush() -> None:
         return None
 
-    uow = SimpleNamespace(audit=SimpleNamespace(flush=flush))
+    uow = SimpleNamespace(flush=flush, audit=SimpleNamespace(flush=flush))
     runtime = SimpleNamespace(
         definition=SimpleNamespace(
             unit_of_work=SimpleNamespace(joining=lambda *_, **__: uow),
