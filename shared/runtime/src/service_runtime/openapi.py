@@ -31,14 +31,21 @@ from service_runtime.errors import (
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
 """Each API's version, ``info.version``, by one rule: MAJOR.MINOR.PATCH of the contract, not of
 the code. PATCH: documentation only. MINOR: additions an existing client ignores (a new
 operation, an optional field or parameter, a new member of a response or problem, a new
 ``code``). MAJOR: anything else (a removed or renamed field, a stricter rule, a changed
 meaning). A MAJOR version would be served beside the old one under a path prefix (``/v2``)
 until clients move; the paths carry no ``/v1`` while there is one version, so as not to
-break every client, link and audit entry for nothing."""
+break every client, link and audit entry for nothing.
+
+1.1.0 added, in every service's API: today's work (`GET /deadlines`), the lawyer's read of their
+own cases, retained counsel linked to a lawyer account, the clock outcome `lapsed`, the finance
+office's subsidy figures and workbook, lawyers' reports of a ground for ending aid, and the
+applicant's relationship on applications. Refusing a recorded time outside the case's receipt
+and now (1.0.0 took any) is counted as a correction of input the law never allowed, not as a
+stricter contract."""
 
 # The routes every service has (service_runtime.routes), by "METHOD /path".
 SHARED_OPERATION_IDS: dict[str, str] = {
