@@ -508,32 +508,37 @@ class AidRepository:
         )
         return row
 
+    async def _row(
+        self, key: sa.Column[Any], value: UUID, *, for_update: bool = False
+    ) -> Mapping[Any, Any] | None:
+        """The row of ``key``'s table whose ``key`` is ``value``; ``for_update`` holds it until
+        the transaction ends."""
+        query = sa.select(key.table).where(key == value)
+        if for_update:
+            query = query.with_for_update()
+        row: Mapping[Any, Any] | None = (await self.session.execute(query)).mappings().first()
+        return row
+
+    async def _update_row(
+        self, key: sa.Column[Any], value: UUID, values: dict[str, Any]
+    ) -> Mapping[Any, Any]:
+        """The columns of the row whose ``key`` is ``value`` changed; the row as written."""
+        table = key.table
+        assert isinstance(table, sa.Table)
+        statement = sa.update(table).where(key == value).values(**values).returning(*table.c)
+        row: Mapping[Any, Any] = (await self.session.execute(statement)).mappings().one()
+        return row
+
     async def update_notice(self, notice_id: UUID, values: dict[str, Any]) -> Mapping[Any, Any]:
         """The notice's columns changed; the row as written."""
-        row: Mapping[Any, Any] = (
-            (
-                await self.session.execute(
-                    sa.update(notices)
-                    .where(notices.c.notice_id == notice_id)
-                    .values(**values)
-                    .returning(*notices.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
-        return row
+        return await self._update_row(notices.c.notice_id, notice_id, values)
 
     async def application(
         self, application_id: UUID, *, for_update: bool = False
     ) -> Mapping[Any, Any] | None:
         """One application; ``for_update`` holds its row until the transaction ends, so two
         staff members deciding at once are judged one after the other."""
-        query = sa.select(applications).where(applications.c.application_id == application_id)
-        if for_update:
-            query = query.with_for_update()
-        row: Mapping[Any, Any] | None = (await self.session.execute(query)).mappings().first()
-        return row
+        return await self._row(applications.c.application_id, application_id, for_update=for_update)
 
     async def store_report(self, values: dict[str, Any]) -> dict[str, Any]:
         row = (
@@ -552,26 +557,11 @@ class AidRepository:
     async def report(self, report_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
         """One lawyer's report; ``for_update`` holds it, so two staff members deciding at once
         are judged one after the other."""
-        query = sa.select(termination_reports).where(termination_reports.c.report_id == report_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self.session.execute(query)).mappings().first()
+        row = await self._row(termination_reports.c.report_id, report_id, for_update=for_update)
         return dict(row) if row is not None else None
 
     async def update_report(self, report_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
-        row = (
-            (
-                await self.session.execute(
-                    sa.update(termination_reports)
-                    .where(termination_reports.c.report_id == report_id)
-                    .values(**values)
-                    .returning(*termination_reports.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
-        return dict(row)
+        return dict(await self._update_row(termination_reports.c.report_id, report_id, values))
 
     async def reports(
         self,
@@ -613,19 +603,7 @@ class AidRepository:
         self, application_id: UUID, values: dict[str, Any]
     ) -> Mapping[Any, Any]:
         """The application's columns changed; the row as written."""
-        row: Mapping[Any, Any] = (
-            (
-                await self.session.execute(
-                    sa.update(applications)
-                    .where(applications.c.application_id == application_id)
-                    .values(**values)
-                    .returning(*applications.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
-        return row
+        return await self._update_row(applications.c.application_id, application_id, values)
 
     async def store_application(self, values: dict[str, Any]) -> Mapping[Any, Any] | None:
         """The application with the case's district, in one statement that hands the row back;
@@ -1192,26 +1170,11 @@ class AidRepository:
         return stored.first() is not None
 
     async def claim(self, claim_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
-        query = sa.select(subsidy_claims).where(subsidy_claims.c.claim_id == claim_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self.session.execute(query)).mappings().first()
+        row = await self._row(subsidy_claims.c.claim_id, claim_id, for_update=for_update)
         return dict(row) if row is not None else None
 
     async def update_claim(self, claim_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
-        row = (
-            (
-                await self.session.execute(
-                    sa.update(subsidy_claims)
-                    .where(subsidy_claims.c.claim_id == claim_id)
-                    .values(**values)
-                    .returning(*subsidy_claims.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
-        return dict(row)
+        return dict(await self._update_row(subsidy_claims.c.claim_id, claim_id, values))
 
     async def list_claims(
         self,
