@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import baseline, history, pipeline, reads, rebuild
+from bench.cpu import CpuMeter
 from bench.infra import ENV_PREFIX, ROOT, Endpoints, Sandbox
-from bench.memory import TARGET_MIB, MemoryLog
+from bench.memory import TARGET_MIB, MemoryLog, service_pid
 from bench.observer import Observer
 from bench.platform import start_platform
 from bench.profiles import summarise
@@ -103,14 +104,17 @@ async def main() -> None:
                 again = args.suspects + sum(history.TEMPLATE_MIX.values()) if args.history else 0
                 await build_roster(aid_center, args.suspects + staged + again)
             await observer.start()
+            cpu = CpuMeter(lambda: {n: service_pid(p) for n, p in platform.services.items()})
             say(f"pipeline at full speed: {args.suspects} suspects")
+            cpu.start()
             results["pipeline"] = await pipeline.full_speed(platform, observer, args.suspects)
+            results["pipeline"]["cpu"] = cpu.stop(per=args.suspects)
             memory.note("pipeline", platform.services)
             say(json.dumps(results["pipeline"]))
             if "rate" not in args.skip:
                 for rate in args.rate:
                     latency = await pipeline.fixed_rate(
-                        platform, observer, rate=rate, seconds=args.rate_seconds
+                        platform, observer, rate=rate, seconds=args.rate_seconds, cpu=cpu
                     )
                     results.setdefault("latency", []).append(latency)
                     memory.note(f"rate {rate:g}/s", platform.services)
@@ -124,7 +128,7 @@ async def main() -> None:
                 )
                 say(json.dumps(results["rebuild"]))
             if args.history:
-                await _with_history(platform, observer, args, results, memory, say)
+                await _with_history(platform, observer, args, results, memory, say, cpu)
             memory.note("end", platform.services)
         finally:
             await observer.stop()
@@ -153,6 +157,7 @@ async def _with_history(
     results: dict[str, Any],
     memory: MemoryLog,
     say: Any,
+    cpu: CpuMeter,
 ) -> None:
     """Hot reads on the small projections, history loaded, hot reads again with their plans,
     then the pipeline with the history held."""
@@ -189,7 +194,9 @@ async def _with_history(
                 print(f"\n-- {name}\n{query['sql']}\n{query['plan']}", file=sys.stderr)
     memory.note("hot reads", platform.services)
     say(f"pipeline with the history: {args.suspects} suspects")
+    cpu.start()
     results["pipeline_with_history"] = await pipeline.full_speed(platform, observer, args.suspects)
+    results["pipeline_with_history"]["cpu"] = cpu.stop(per=args.suspects)
     memory.note("pipeline with history", platform.services)
     say(json.dumps(results["pipeline_with_history"]))
 
@@ -233,7 +240,9 @@ def _report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> Non
                 "measure": "notice_to_assignment",
                 "unit": "ms p99",
                 "value": lat.get("p99_ms"),
-                "ratio_to_baseline": round(lat["p99_ms"] / base_p99, 1) if base_p99 else None,
+                "ratio_to_baseline": (
+                    round(lat["p99_ms"] / base_p99, 1) if base_p99 and "p99_ms" in lat else None
+                ),
                 "ratio_note": "p99 / raw Kafka send-to-receive p99 at 100 messages/s",
                 "target": "p99 <= 100 ms at 100/s offered",
                 **lat,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections import Counter
 
+import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
+from bench.cpu import CpuMeter
 from bench.infra import end_offsets
 from bench.observer import Observer
 from bench.platform import BenchPlatform
@@ -68,7 +71,12 @@ async def wait_quiet(platform: BenchPlatform, timeout: float = 300) -> None:
 
 
 async def fixed_rate(
-    platform: BenchPlatform, observer: Observer, *, rate: float, seconds: float
+    platform: BenchPlatform,
+    observer: Observer,
+    *,
+    rate: float,
+    seconds: float,
+    cpu: CpuMeter | None = None,
 ) -> dict[str, object]:
     """Notices offered open-loop at ``rate``/s; latency from DefenseNoticeSent (its occurred_at,
     stamped in the procuratorate's transaction) to LawyerAssigned readable on the broker.
@@ -83,6 +91,11 @@ async def fixed_rate(
         await wait_quiet(platform)
         print(f"bench: offering {rate:g} notices/s for {seconds:g} s", file=sys.stderr)
         late = 0
+        # A request the platform fails (a dropped connection, a 5xx) is a result of the offered
+        # rate, not the end of the run: it is counted, its suspect left out of the latencies.
+        failed: dict[str, str] = {}
+        if cpu:
+            cpu.start()
         start = time.perf_counter()
 
         async def offer(index: int, case_id: str, suspect_id: str) -> None:
@@ -92,14 +105,21 @@ async def fixed_rate(
                 await asyncio.sleep(delay)
             elif delay < -0.05:
                 late += 1
-            await decide_without_counsel(procuratorate, case_id, suspect_id)
+            try:
+                await decide_without_counsel(procuratorate, case_id, suspect_id)
+            except (httpx.HTTPError, RuntimeError) as error:
+                failed[suspect_id] = type(error).__name__
 
         await asyncio.gather(
             *(offer(i, case_id, suspect_id) for i, (case_id, suspect_id) in enumerate(staged))
         )
         offered_for = time.perf_counter() - start
-    ids = {suspect_id for _, suspect_id in staged}
+    ids = {suspect_id for _, suspect_id in staged} - failed.keys()
     await observer.wait_complete(ids, timeout=600)
+    # From the first offer until the last assignment is seen and the platform quiet again: the
+    # CPU the offered notices cost every process.
+    await wait_quiet(platform)
+    spent = cpu.stop(per=count, unit="notice") if cpu else None
     latencies, publishing, assigning = [], [], []
     for suspect_id in ids:
         m = observer.milestones(suspect_id)
@@ -120,6 +140,9 @@ async def fixed_rate(
         "offered_per_s": rate,
         "achieved_offer_per_s": round(count / offered_for, 1),
         "requests_started_late": late,
+        "requests_failed": len(failed),
+        "failures": dict(Counter(failed.values())),
         **percentiles(latencies),
         **split,
+        **({"cpu": spent} if spent else {}),
     }
