@@ -22,7 +22,7 @@ from bench.cpu import CpuMeter
 from bench.infra import ENV_PREFIX, ROOT, Endpoints, Sandbox
 from bench.memory import TARGET_MIB, MemoryLog, service_pid
 from bench.observer import Observer
-from bench.platform import start_platform
+from bench.platform import SERVICES, start_platform
 from bench.profiles import summarise
 from bench.workload import build_roster
 
@@ -61,8 +61,23 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--plans", action="store_true", help="with --history: print the hot queries' plans"
     )
+    parser.add_argument(
+        "--replicas",
+        action="append",
+        default=[],
+        metavar="SERVICE=N",
+        help="run N processes of a service in one consumer group, requests spread over them "
+        "(e.g. procuratorate=2); repeat per service",
+    )
     args = parser.parse_args()
     args.rate = args.rate or [5.0, 10.0, 20.0]
+    replicas: dict[str, int] = {}
+    for item in args.replicas:
+        name, _, count = item.partition("=")
+        if name not in SERVICES or not count.isdigit() or int(count) < 1:
+            parser.error(f"--replicas {item!r}: expected SERVICE=N, SERVICE one of {SERVICES}")
+        replicas[name] = int(count)
+    args.replicas = replicas
     return args
 
 
@@ -96,7 +111,7 @@ async def main() -> None:
     say = lambda text: print(f"bench: {text}", file=sys.stderr, flush=True)  # noqa: E731
     try:
         say(f"run {sandbox.prefix}; logs in {sandbox.run_dir}")
-        platform = await start_platform(sandbox, profile_dir)
+        platform = await start_platform(sandbox, profile_dir, replicas=args.replicas)
         observer = Observer(sandbox.endpoints.kafka, platform.workflow_topics)
         try:
             async with platform.client("aid_center") as aid_center:
@@ -104,12 +119,12 @@ async def main() -> None:
                 again = args.suspects + sum(history.TEMPLATE_MIX.values()) if args.history else 0
                 await build_roster(aid_center, args.suspects + staged + again)
             await observer.start()
-            cpu = CpuMeter(lambda: {n: service_pid(p) for n, p in platform.services.items()})
+            cpu = CpuMeter(lambda: {n: service_pid(p) for n, p in platform.processes.items()})
             say(f"pipeline at full speed: {args.suspects} suspects")
             cpu.start()
             results["pipeline"] = await pipeline.full_speed(platform, observer, args.suspects)
             results["pipeline"]["cpu"] = cpu.stop(per=args.suspects)
-            memory.note("pipeline", platform.services)
+            memory.note("pipeline", platform.processes)
             say(json.dumps(results["pipeline"]))
             if "rate" not in args.skip:
                 for rate in args.rate:
@@ -117,7 +132,7 @@ async def main() -> None:
                         platform, observer, rate=rate, seconds=args.rate_seconds, cpu=cpu
                     )
                     results.setdefault("latency", []).append(latency)
-                    memory.note(f"rate {rate:g}/s", platform.services)
+                    memory.note(f"rate {rate:g}/s", platform.processes)
                     say(json.dumps(latency))
             envelope_bytes = round(observer.bytes_seen / max(sum(observer.records.values()), 1))
             await pipeline.wait_quiet(platform)
@@ -129,7 +144,7 @@ async def main() -> None:
                 say(json.dumps(results["rebuild"]))
             if args.history:
                 await _with_history(platform, observer, args, results, memory, say, cpu)
-            memory.note("end", platform.services)
+            memory.note("end", platform.processes)
         finally:
             await observer.stop()
             await platform.stop()
@@ -180,7 +195,7 @@ async def _with_history(
         urls, template_cases, args.history, progress=say
     )
     say(json.dumps(results["history"]))
-    memory.note("history loaded", platform.services)
+    memory.note("history loaded", platform.processes)
     say("hot reads with the history")
     results["reads_with_history"] = await reads.over_rest(platform)
     say(json.dumps(results["reads_with_history"]))
@@ -192,12 +207,12 @@ async def _with_history(
         for name, queries in results["plans"].items():
             for query in queries:
                 print(f"\n-- {name}\n{query['sql']}\n{query['plan']}", file=sys.stderr)
-    memory.note("hot reads", platform.services)
+    memory.note("hot reads", platform.processes)
     say(f"pipeline with the history: {args.suspects} suspects")
     cpu.start()
     results["pipeline_with_history"] = await pipeline.full_speed(platform, observer, args.suspects)
     results["pipeline_with_history"]["cpu"] = cpu.stop(per=args.suspects)
-    memory.note("pipeline with history", platform.services)
+    memory.note("pipeline with history", platform.processes)
     say(json.dumps(results["pipeline_with_history"]))
 
 
@@ -205,7 +220,7 @@ def _report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> Non
     base = results["baseline"]["messages_per_s"]
     base_p99 = results["baseline_latency"].get("p99_ms")
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    common = {"at": stamp, "machine": _machine()}
+    common = {"at": stamp, "machine": _machine(), "replicas": args.replicas or None}
     lines: list[dict[str, Any]] = [
         {
             "measure": "baseline",

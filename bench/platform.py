@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -29,18 +30,45 @@ CALLERS = {
 }
 
 
+class RoundRobin(httpx.AsyncBaseTransport):
+    """Each request to the next replica of a service, as a load balancer in front of them."""
+
+    def __init__(self, ports: list[int], limits: httpx.Limits) -> None:
+        self._next_port = itertools.cycle(ports)
+        self._transport = httpx.AsyncHTTPTransport(limits=limits)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(port=next(self._next_port))
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
 @dataclass
 class BenchPlatform:
     sandbox: Sandbox
     topics: dict[str, str]
     services: dict[str, ServiceProcess]
+    """The first (often only) process of each service: its database and consumer group."""
+    more_replicas: dict[str, list[ServiceProcess]] = field(default_factory=dict)
+    """Further processes of a service (``--replicas``): the same database and consumer group."""
+
+    @property
+    def processes(self) -> dict[str, ServiceProcess]:
+        """Every service process, named ``<service>`` and ``<service>#<n>`` from the second."""
+        named = dict(self.services)
+        for name, extra in self.more_replicas.items():
+            named.update({f"{name}#{i}": process for i, process in enumerate(extra, start=2)})
+        return named
 
     def client(self, name: str) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        replicas = [self.services[name], *self.more_replicas.get(name, [])]
         return httpx.AsyncClient(
             base_url=self.services[name].url,
             timeout=120.0,
-            limits=limits,
+            transport=RoundRobin([r.port for r in replicas], limits),
             headers={"Authorization": f"Bearer {issue_token(CALLERS[name])}"},
         )
 
@@ -51,7 +79,7 @@ class BenchPlatform:
         ]
 
     async def stop(self) -> None:
-        await asyncio.gather(*(service.stop() for service in self.services.values()))
+        await asyncio.gather(*(process.stop() for process in self.processes.values()))
 
 
 def topic_names(sandbox: Sandbox) -> dict[str, str]:
@@ -89,10 +117,15 @@ async def service(
 
 
 async def start_platform(
-    sandbox: Sandbox, profile_dir: Path | None, settings: Mapping[str, str] | None = None
+    sandbox: Sandbox,
+    profile_dir: Path | None,
+    settings: Mapping[str, str] | None = None,
+    replicas: Mapping[str, int] | None = None,
 ) -> BenchPlatform:
     """``settings`` (unprefixed names, e.g. ``CONSUMER_MAX_POLL_INTERVAL_MS``) go to every
-    service."""
+    service; ``replicas`` runs that many processes of a service (default one), each with its own
+    port and replica id, all on the service's one database and in its one consumer group, as
+    replicas run in a deployment."""
     topics = topic_names(sandbox)
     await sandbox.create_topics(sorted(sandbox.topics))
     sms = {"NOTIFIER_SMS_FILE_PATH": str(sandbox.run_dir / "sms" / "notifier-sms.jsonl")}
@@ -109,6 +142,26 @@ async def start_platform(
     platform = BenchPlatform(sandbox=sandbox, topics=topics, services=services)
     try:
         await asyncio.gather(*(process.wait_ready() for process in services.values()))
+        # Started once the first has migrated its database (the others would wait on its lock).
+        for name, count in (replicas or {}).items():
+            first = services[name]
+            platform.more_replicas[name] = [
+                ServiceProcess(
+                    name=name,
+                    env={**first.env, "DEFENSE_REPLICA_ID": f"{name}-{n}"},
+                    log_path=first.log_path.with_name(f"{name}-{n}.log"),
+                    profile_path=(
+                        first.profile_path.with_name(f"{name}-{n}.txt")
+                        if first.profile_path
+                        else None
+                    ),
+                )
+                for n in range(2, count + 1)
+            ]
+        extra = [p for more in platform.more_replicas.values() for p in more]
+        for process in extra:
+            process.start()
+        await asyncio.gather(*(process.wait_ready() for process in extra))
     except BaseException:
         await platform.stop()
         raise
