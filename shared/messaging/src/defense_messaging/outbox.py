@@ -45,6 +45,15 @@ class Outbox:
         self._table = tables.outbox
         self.channel = channel
         self._notified: weakref.WeakSet[SessionTransaction] = weakref.WeakSet()
+        # Built once: every request and consumer batch writes the outbox, and building these
+        # trees (and their cache keys) each time cost more CPU than sending them.
+        notify = sa.func.pg_notify(channel, "")
+        ids: Any = sa.func.nextval(sa.func.pg_get_serial_sequence(self._table.name, "id"))
+        series = sa.func.generate_series(1, sa.bindparam("count", type_=sa.Integer)).alias("n")
+        self._draw_ids = sa.select(ids).select_from(series)
+        self._draw_ids_and_notify = sa.select(ids, notify).select_from(series)
+        self._notify = sa.select(notify)
+        self._insert_rows = sa.insert(self._table)
 
     async def add(self, session: AsyncSession, envelope: Envelope, topic: str) -> None:
         """Queue ``envelope`` for ``topic``, keyed by its case id, in the caller's transaction."""
@@ -109,25 +118,17 @@ class Outbox:
             # insert; the same round trip notifies the relay.
             await self._seal(session, sealer, rows, notify=notify)
         elif notify:
-            await session.execute(sa.select(sa.func.pg_notify(self.channel, "")))
+            await session.execute(self._notify)
         if notify and transaction is not None:
             self._notified.add(transaction)
         # A list of parameters (not .values(rows)): compiled once, sent as one multi-row insert.
-        await session.execute(sa.insert(self._table), rows)
+        await session.execute(self._insert_rows, rows)
 
     async def _seal(
         self, session: AsyncSession, sealer: Any, rows: list[dict[str, Any]], *, notify: bool
     ) -> None:
-        sequence = sa.func.pg_get_serial_sequence(self._table.name, "id")
-        ids: Any = sa.func.nextval(sequence)
-        query = sa.select(ids)
-        if notify:
-            query = sa.select(ids, sa.func.pg_notify(self.channel, ""))
-        drawn = (
-            await session.execute(
-                query.select_from(sa.func.generate_series(1, len(rows)).alias("n"))
-            )
-        ).scalars()
+        query = self._draw_ids_and_notify if notify else self._draw_ids
+        drawn = (await session.execute(query, {"count": len(rows)})).scalars()
         # Ascending ids in the rows' order: the relay publishes in id order.
         for row, row_id in zip(rows, sorted(drawn), strict=True):
             row["id"] = row_id

@@ -199,6 +199,82 @@ def review_due(case: Any) -> DueDay | None:
     return DueDay(case.review_deadline, tuple(case.review_deadline_missing_years))
 
 
+def _defense_statement() -> sa.Select[Any]:
+    """The defense aggregate's read: each part a subquery of its own, of the suspect ``sid``.
+    Built once: constructing this tree (and its cache key) on every step cost more CPU than
+    running it."""
+    sid = sa.bindparam("sid", type_=sa.Uuid)
+    open_clocks = sa.select(
+        sa.func.json_agg(sa.func.json_build_array(clocks.c.kind, clocks.c.subject), type_=JSON)
+    ).where(
+        clocks.c.suspect_id == sid,
+        clocks.c.outcome.is_(None),
+        clocks.c.kind.in_(LETTER_CLOCKS),
+    )
+    letter_open = sa.exists().where(
+        notices.c.suspect_id == sid, notices.c.status.in_(OPEN_NOTICE_STATUSES)
+    )
+    # A written request for another lawyer after an allowed refusal (Art. 5 ¶1) is in
+    # flight like a letter until the center answers it: with the replacement, or with an
+    # appointment or a failure recorded after it (the center's staff then work within its
+    # assignment period, which the aggregate sees as ``assignment_clock_open``).
+    answer = timeline_table.alias("answer")
+    later = timeline_table.alias("later")
+    reappointment_open = sa.exists().where(
+        timeline_table.c.suspect_id == sid,
+        timeline_table.c.event_type == "ReappointmentRequested",
+        timeline_table.c.payload["reason"].astext
+        == ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED.value,
+        ~sa.exists().where(
+            answer.c.suspect_id == sid,
+            answer.c.event_type == "LawyerReplaced",
+            answer.c.payload["reappointment_request_id"].astext
+            == timeline_table.c.payload["request_id"].astext,
+        ),
+        ~sa.exists().where(
+            later.c.suspect_id == sid,
+            later.c.event_type.in_(("AssignmentFailed", "LawyerAssigned")),
+            later.c.id > timeline_table.c.id,
+        ),
+    )
+    assignment_clock_open = sa.exists().where(
+        clocks.c.suspect_id == sid,
+        clocks.c.kind == ClockKind.ASSIGNMENT.value,
+        clocks.c.outcome.is_(None),
+    )
+    ended_for = sa.select(sa.func.array_agg(sa.distinct(defenders.c.end_reason))).where(
+        defenders.c.suspect_id == sid, defenders.c.end_reason.is_not(None)
+    )
+    dismissed = sa.exists().where(
+        defenders.c.suspect_id == sid,
+        defenders.c.kind == DefenseStatus.RETAINED.value,
+        defenders.c.end_reason == "dismissed",
+    )
+    active = sa.select(
+        sa.func.json_agg(
+            aggregate_order_by(
+                sa.func.json_build_array(
+                    defenders.c.kind, defenders.c.assignment_id, defenders.c.retention_id
+                ),
+                defenders.c.id,
+            ),
+            type_=JSON,
+        )
+    ).where(defenders.c.suspect_id == sid, defenders.c.ended_at.is_(None))
+    return sa.select(
+        open_clocks.scalar_subquery().label("open_clocks"),
+        letter_open.label("letter_open"),
+        reappointment_open.label("reappointment_open"),
+        assignment_clock_open.label("assignment_clock_open"),
+        ended_for.scalar_subquery().label("ended_for"),
+        dismissed.label("dismissed"),
+        active.scalar_subquery().label("active"),
+    )
+
+
+_DEFENSE = _defense_statement()
+
+
 @dataclass(frozen=True)
 class EarlierReceipts:
     """What is already stored for a transfer about to be received."""
@@ -424,77 +500,7 @@ class CaseRepository:
         """The suspect's defense aggregate (``suspect``: its row, locked by the caller when the
         step writes), read in one statement: each part a subquery of its own."""
         await self._flush()  # the timeline is read: events queued in this transaction count
-        sid = suspect.suspect_id
-        open_clocks = sa.select(
-            sa.func.json_agg(sa.func.json_build_array(clocks.c.kind, clocks.c.subject), type_=JSON)
-        ).where(
-            clocks.c.suspect_id == sid,
-            clocks.c.outcome.is_(None),
-            clocks.c.kind.in_(LETTER_CLOCKS),
-        )
-        letter_open = sa.exists().where(
-            notices.c.suspect_id == sid, notices.c.status.in_(OPEN_NOTICE_STATUSES)
-        )
-        # A written request for another lawyer after an allowed refusal (Art. 5 ¶1) is in
-        # flight like a letter until the center answers it: with the replacement, or with an
-        # appointment or a failure recorded after it (the center's staff then work within its
-        # assignment period, which the aggregate sees as ``assignment_clock_open``).
-        answer = timeline_table.alias("answer")
-        later = timeline_table.alias("later")
-        reappointment_open = sa.exists().where(
-            timeline_table.c.suspect_id == sid,
-            timeline_table.c.event_type == "ReappointmentRequested",
-            timeline_table.c.payload["reason"].astext
-            == ReappointmentReason.REFUSAL_ALLOWED_NO_COUNSEL_RETAINED.value,
-            ~sa.exists().where(
-                answer.c.suspect_id == sid,
-                answer.c.event_type == "LawyerReplaced",
-                answer.c.payload["reappointment_request_id"].astext
-                == timeline_table.c.payload["request_id"].astext,
-            ),
-            ~sa.exists().where(
-                later.c.suspect_id == sid,
-                later.c.event_type.in_(("AssignmentFailed", "LawyerAssigned")),
-                later.c.id > timeline_table.c.id,
-            ),
-        )
-        assignment_clock_open = sa.exists().where(
-            clocks.c.suspect_id == sid,
-            clocks.c.kind == ClockKind.ASSIGNMENT.value,
-            clocks.c.outcome.is_(None),
-        )
-        ended_for = sa.select(sa.func.array_agg(sa.distinct(defenders.c.end_reason))).where(
-            defenders.c.suspect_id == sid, defenders.c.end_reason.is_not(None)
-        )
-        dismissed = sa.exists().where(
-            defenders.c.suspect_id == sid,
-            defenders.c.kind == DefenseStatus.RETAINED.value,
-            defenders.c.end_reason == "dismissed",
-        )
-        active = sa.select(
-            sa.func.json_agg(
-                aggregate_order_by(
-                    sa.func.json_build_array(
-                        defenders.c.kind, defenders.c.assignment_id, defenders.c.retention_id
-                    ),
-                    defenders.c.id,
-                ),
-                type_=JSON,
-            )
-        ).where(defenders.c.suspect_id == sid, defenders.c.ended_at.is_(None))
-        row = (
-            await self._session.execute(
-                sa.select(
-                    open_clocks.scalar_subquery().label("open_clocks"),
-                    letter_open.label("letter_open"),
-                    reappointment_open.label("reappointment_open"),
-                    assignment_clock_open.label("assignment_clock_open"),
-                    ended_for.scalar_subquery().label("ended_for"),
-                    dismissed.label("dismissed"),
-                    active.scalar_subquery().label("active"),
-                )
-            )
-        ).one()
+        row = (await self._session.execute(_DEFENSE, {"sid": suspect.suspect_id})).one()
         return defense_from(
             case,
             suspect,
