@@ -86,3 +86,11 @@ class AidCenterSettings(ServiceSettings):
         description="The window of 'recent assignments', the fair-spread tie-break after the "
         "caseload ratio.",
     )
+    replay_until: dict[str, list[int]] | None = Field(
+        None,
+        description="A rebuild's end offsets (topic → end offset of each partition, JSON) of "
+        "the procuratorate's topic and the center's own: `python -m aid_center.replay` applies "
+        "the records before them, deciding and publishing nothing (aid_center.replay); "
+        "without it the rebuild takes the ends when it starts "
+        "(`python -m aid_center.replay ends` prints them).",
+    )

@@ -232,6 +232,18 @@ async def supplement_notice(
     the center asked to complete is checked again; one that completes it restarts the
     assignment period from the supplement. A supplement nothing waited for is kept, and
     decides nothing again."""
+    decided = await record_supplement(uow, event, at=at)
+    if decided is not None:
+        notice, check, started_at = decided
+        await announce(uow, caused_by, notice, check, at, started_at)
+
+
+async def record_supplement(
+    uow: AidCenterUnitOfWork, event: NoticeSupplemented, *, at: datetime
+) -> tuple[Mapping[Any, Any], NoticeCheck, datetime] | None:
+    """The supplement written to the notice; for a letter the center asked to complete, the
+    row checked again, the check and the period's start (what ``announce`` tells), else None.
+    A rebuild (``aid_center.replay``) writes the same and announces nothing."""
     notice = await uow.aid.notice(event.notice_id)
     if notice is None:
         raise NotKnown(
@@ -256,7 +268,7 @@ async def supplement_notice(
         )
     if notice["status"] != NoticeStatus.SUPPLEMENT_REQUESTED:
         await uow.aid.update_notice(event.notice_id, values)
-        return
+        return None
     check = check_notice(letter_facts(letter), materials, uow.settings.required_materials)
     # A letter the center asked to complete is received complete with the supplement that
     # completes it: the assignment period starts again from it
@@ -276,7 +288,7 @@ async def supplement_notice(
         }
         | _decision(check, at),
     )
-    await announce(uow, caused_by, decided, check, at, started_at)
+    return decided, check, started_at
 
 
 async def receive_application(
