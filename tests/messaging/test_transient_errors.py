@@ -1,5 +1,6 @@
-"""Which failures the consumer retries (the database or broker is away) rather than files as
-dead letters: the database shutting down, restarting or crashing is one of them."""
+"""Which failures the consumer retries (the database or broker is away, or the database rolled
+the transaction back for another's sake) rather than files as dead letters: the database
+shutting down, restarting or crashing is one of them, and so is a deadlock."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from sqlalchemy.exc import DBAPIError
 
 from defense_messaging import PermanentEventError
-from defense_messaging.errors import is_transient
+from defense_messaging.errors import is_away, is_transient
 
 
 def _as_sqlalchemy_raises_it(error: Exception) -> DBAPIError:
@@ -37,6 +38,24 @@ def _as_sqlalchemy_raises_it(error: Exception) -> DBAPIError:
 def test_the_database_going_away_is_transient_however_it_is_wrapped(error: Exception) -> None:
     assert is_transient(error)
     assert is_transient(_as_sqlalchemy_raises_it(error))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pg.DeadlockDetectedError("deadlock detected"),
+        pg.SerializationError("could not serialize access due to concurrent update"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_a_transaction_rolled_back_for_another_is_retried_but_not_logged_in_full(
+    error: Exception,
+) -> None:
+    """Two members of a group may briefly apply one case at once after a rebalance, and their
+    locks cross: the database rolls one back, and running it again succeeds. Its message and
+    statement may quote the event, so it is logged by type like a handler's failure."""
+    assert is_transient(_as_sqlalchemy_raises_it(error))
+    assert not is_away(_as_sqlalchemy_raises_it(error))
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ nothing but the number of round trips."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,7 @@ from notifier.db.tables import cases, clocks, contacts, deliveries, platform, su
 from notifier.handlers import CONSUMED, event_handlers
 from notifier.service import create_app
 from service_runtime.security.audit import verify_chain
-from tests.infrastructure import RunningService, run_service
+from tests.infrastructure import RunningService, eventually, run_service
 
 pytestmark = pytest.mark.integration
 
@@ -161,3 +162,47 @@ async def test_a_batch_binds_each_events_ids_to_the_lines_logged_while_applying_
     assert bound_while_applying == [
         (str(envelope.event_id), str(envelope.case_id)) for envelope, _ in history
     ]
+
+
+async def test_two_members_applying_one_case_at_once_apply_it_one_after_the_other(
+    notifier_settings: Callable[..., Any],
+) -> None:
+    """After a rebalance the member that lost a partition may still be applying a batch while
+    the one that gained it starts from the committed offset. The second's transaction on the
+    case waits for the first's commit, and then reads what the first wrote, rather than
+    overwriting it from the rows as they were."""
+    history = [item for item in interleaved_history() if item[0].case_id == CASES[0]]
+    received, later = history[0], history[1:4]
+    settings = await notifier_settings("batch_case_lock")
+    async with run_service(create_app(settings), settings) as running:
+        applier = event_handlers(running.runtime)
+        sessions = running.runtime.sessions
+        async with sessions() as first, first.begin():
+            await applier.apply(first, [received])
+            first_pid = await first.scalar(sa.text("SELECT pg_backend_pid()"))
+
+            async def second_member() -> None:
+                async with sessions() as second, second.begin():
+                    await applier.apply(second, later)
+
+            applying = asyncio.create_task(second_member())
+
+            async def waits_for_the_first() -> bool:
+                async with sessions() as watcher:
+                    blocked_by = await watcher.scalar(
+                        sa.text(
+                            "SELECT pg_blocking_pids(pid) FROM pg_stat_activity "
+                            "WHERE wait_event_type = 'Lock' AND :first = ANY(pg_blocking_pids(pid))"
+                        ),
+                        {"first": first_pid},
+                    )
+                assert not applying.done(), "the second member applied beside the first"
+                return blocked_by is not None
+
+            await eventually(waits_for_the_first, timeout=30, what="the second member to wait")
+        await asyncio.wait_for(applying, timeout=30)
+        async with sessions() as session:
+            case = (await session.execute(sa.select(cases))).mappings().one()
+            suspect_rows = (await session.execute(sa.select(suspects))).mappings().all()
+    assert case["transfer_number"] is not None, "the case as CaseReceived made it"
+    assert suspect_rows, "the second member's events applied to the suspects the first wrote"

@@ -4,7 +4,8 @@ For each message, in ONE database transaction: record ``(consumer, event_id)`` i
 and apply the handler's projection change and outbox writes. A duplicate event finds its inbox
 row and changes nothing. Offsets are committed per partition only after the database commit,
 so a crash re-delivers rather than loses. Auto-commit is off; a new group starts at the
-earliest offset.
+earliest offset. The members of a group split the partitions by number, so that each case's
+partitions of every consumed topic are read by one member (``defense_messaging.assignment``).
 
 Failures:
 - the message breaks its contract (unparseable, unknown type, invalid payload), does not belong
@@ -62,6 +63,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from defense_messaging.assignment import CoPartitionedAssignor, unequal_counts
 from defense_messaging.dead_letters import sealed_error, sealed_value
 from defense_messaging.decoding import (
     HANDLER_ERROR,
@@ -71,7 +73,7 @@ from defense_messaging.decoding import (
     decode_record,
     printable,
 )
-from defense_messaging.errors import PermanentEventError, is_transient
+from defense_messaging.errors import PermanentEventError, is_away, is_transient
 from defense_messaging.inbound import InboundPolicy
 from defense_messaging.kafka_client import KafkaConnection
 from defense_messaging.log_context import bound, envelope_ids, redacted, redacted_traceback
@@ -88,7 +90,7 @@ def _loggable(exc: BaseException) -> str:
     """What a log line may say of ``exc``: a dependency being away (connection refused, a
     timeout) in full, which names hosts, not people; anything else by its type only, since a
     handler's, a parser's or a library's message may quote the event (:func:`redacted`)."""
-    return repr(exc) if is_transient(exc) else redacted(exc)
+    return repr(exc) if is_away(exc) else redacted(exc)
 
 
 def _type_name(exc: BaseException) -> str:
@@ -113,6 +115,24 @@ GROUP_CHANGED = (
     UnknownMemberIdError,
     IllegalStateError,
 )
+
+
+def group_client(
+    topics: Sequence[str], group_id: str, connection: KafkaConnection, **options: Any
+) -> AIOKafkaConsumer:
+    """The client of a member of ``group_id``: offsets committed by the loop, never
+    automatically; a new group from the first offset; only committed transactions; one case's
+    partitions of every topic to the same member (:class:`CoPartitionedAssignor`)."""
+    return AIOKafkaConsumer(
+        *topics,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        partition_assignment_strategy=(CoPartitionedAssignor,),
+        # A connection's extra options (tests, tuning) win over the consumer's own.
+        **{**options, **connection.options("consumer")},
+    )
 
 
 Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
@@ -264,18 +284,16 @@ class EventConsumer:
         """Start a client, again and again while the broker does not answer in time (each try
         bounded, so a stop request is heard); False when asked to stop meanwhile."""
         while not self._stopping:
-            self._consumer = AIOKafkaConsumer(
-                *self.topics,
-                group_id=self.group_id,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                isolation_level="read_committed",
+            self._consumer = group_client(
+                self.topics,
+                self.group_id,
+                self._connection,
                 max_poll_records=self._batch_max_records,
-                # A connection's extra options (tests, tuning) win over the consumer's own.
-                **{**self._client_options, **self._connection.options("consumer")},
+                **self._client_options,
             )
             try:
                 await asyncio.wait_for(self._consumer.start(), timeout=self._client_timeout)
+                self._check_partition_counts()
                 return True
             except (TimeoutError, KafkaError, OSError) as exc:
                 log.warning("consumer %s: start failed (%r); trying again", self.group_id, exc)
@@ -284,6 +302,19 @@ class EventConsumer:
                 self.beat()  # waiting on the broker, not stuck
                 await asyncio.sleep(1)
         return False
+
+    def _check_partition_counts(self) -> None:
+        """Say at start, on every member, what the group's leader will do with topics whose
+        partition counts differ (:mod:`defense_messaging.assignment`)."""
+        assert self._consumer is not None
+        counts = {
+            topic: len(found)
+            for topic in self.topics
+            if (found := self._consumer.partitions_for_topic(topic))
+        }
+        reason = unequal_counts(counts)
+        if reason is not None:
+            log.error("consumer %s: %s", self.group_id, reason)
 
     @property
     def stop_requested(self) -> bool:

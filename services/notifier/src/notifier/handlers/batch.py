@@ -10,6 +10,14 @@ rows in memory in event order — exactly as they would have changed the tables 
 writes these rows meanwhile: cases, suspects and contacts are the consumer's alone, the open
 clocks are read ``FOR UPDATE`` (the deadline scanner sets their alert flags), and deliveries
 are only inserted here.
+
+The consumer's alone, but not always one member's: the group gives each member all the
+partitions of its cases (defense_messaging.assignment), yet when a rebalance moves a partition
+the member losing it may still be applying a batch while the one gaining it starts again from
+the committed offset. The inbox makes the events both read apply once; the case locks
+(:func:`lock_cases`) make the events only the new owner read wait for the old owner's commit
+instead of reading the rows it is about to overwrite, so one case's transactions follow each
+other.
 """
 
 from __future__ import annotations
@@ -44,6 +52,29 @@ from service_runtime.security.fields import FieldCipher
 Row = dict[str, Any]
 
 CONTACT_ID_SEQUENCE = sa.func.pg_get_serial_sequence("contacts", "id")
+
+CASE_LOCKS = 0x6E6F7469
+"""The first key of the cases' transaction-scoped advisory locks (two 32-bit keys, a space the
+single 64-bit keys of the service's other locks do not share)."""
+
+
+def case_lock_key(case_id: UUID) -> int:
+    """A case's second key: 32 of its id's random bits. Two cases that share one wait for each
+    other, nothing worse."""
+    return int.from_bytes(case_id.bytes[-4:], "big", signed=True)
+
+
+async def lock_cases(session: AsyncSession, case_ids: Iterable[UUID]) -> None:
+    """Hold the cases until the transaction ends, in ascending key order (every transaction
+    takes them in the same order, so two never wait for each other)."""
+    keys = sorted({case_lock_key(case_id) for case_id in case_ids})
+    if not keys:
+        return
+    # unnest gives the keys in array order and the locks are taken row by row in that order.
+    await session.execute(
+        sa.text("SELECT pg_advisory_xact_lock(:space, key) FROM unnest(CAST(:keys AS int[])) key"),
+        {"space": CASE_LOCKS, "keys": keys},
+    )
 
 
 @dataclass
@@ -107,6 +138,7 @@ class ProjectionBatch:
         cls, session: AsyncSession, case_ids: Iterable[UUID], *, cipher: FieldCipher, now: datetime
     ) -> ProjectionBatch:
         ids = sorted(set(case_ids))
+        await lock_cases(session, ids)
         batch = cls(now=now, cipher=cipher)
         for row in (
             await session.execute(sa.select(cases).where(cases.c.case_id.in_(ids)))
