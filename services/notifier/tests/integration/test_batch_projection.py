@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from defense_messaging.outbox import opened_row
 from defense_schemas import Envelope, decode_event
 from defense_schemas import examples as ex
+from defense_schemas.events.aid_center import NoticeAccepted
 from notifier.db.personal import open_contact, open_delivery, open_suspect
 from notifier.db.tables import cases, clocks, contacts, deliveries, platform, suspects
 from notifier.handlers import CONSUMED, event_handlers
@@ -115,10 +116,16 @@ async def test_a_batch_leaves_what_one_event_at_a_time_leaves(
 ) -> None:
     history = interleaved_history()
     assert len(history) >= 60, "the examples should exercise most of the projection"
+    # Cut after each case's NoticeAccepted: the second batch loads the case's open clocks,
+    # ends one and opens another of the same key.
+    cut = len(CASES) + next(
+        index for index, (_, event) in enumerate(history) if isinstance(event, NoticeAccepted)
+    )
     results = []
     for label, batches in (
         ("one_by_one", [[item] for item in history]),
         ("together", [history]),
+        ("in_two", [history[:cut], history[cut:]]),
     ):
         settings = await notifier_settings(f"batch_{label}")
         async with run_service(create_app(settings), settings) as running:
@@ -127,12 +134,14 @@ async def test_a_batch_leaves_what_one_event_at_a_time_leaves(
                 async with running.runtime.sessions() as session, session.begin():
                     await applier.apply(session, batch)
             results.append(await snapshot(running))
-    one_by_one, together = results
+    one_by_one, *batched = results
     assert one_by_one["clocks"] and one_by_one["deliveries"] and one_by_one["contacts"]
     assert one_by_one["published"] and one_by_one["audit_entries"] > 0
-    assert together["chain_intact"] and one_by_one["chain_intact"]
-    for table in one_by_one:
-        assert together[table] == one_by_one[table], table
+    assert one_by_one["chain_intact"]
+    for together in batched:
+        assert together["chain_intact"]
+        for table in one_by_one:
+            assert together[table] == one_by_one[table], table
 
 
 async def test_a_batch_binds_each_events_ids_to_the_lines_logged_while_applying_it(

@@ -375,6 +375,19 @@ class ProjectionBatch:
             )
         if self._new_contacts:
             await self._insert_contacts(session)
+        # The clocks the batch stopped first: a clock it opened may take the key of one it
+        # stopped, and only one clock of a key may be open (uq_open_clock).
+        if self._changed_clocks:
+            await session.execute(
+                sa.update(clocks).where(clocks.c.clock_id == sa.bindparam("changed_clock_id")),
+                [
+                    {
+                        **{k: v for k, v in row.items() if k != "clock_id"},
+                        "changed_clock_id": clock_id,
+                    }
+                    for clock_id, row in self._changed_clocks.items()
+                ],
+            )
         if self._new_clocks:
             await session.execute(sa.insert(clocks), list(self._new_clocks.values()))
         if self._backfills:
@@ -408,17 +421,6 @@ class ProjectionBatch:
                         "kept_contacts": seal_held_contacts(cipher, event_id, held.kept),
                     }
                     for event_id, held in self._new_held.items()
-                ],
-            )
-        if self._changed_clocks:
-            await session.execute(
-                sa.update(clocks).where(clocks.c.clock_id == sa.bindparam("changed_clock_id")),
-                [
-                    {
-                        **{k: v for k, v in row.items() if k != "clock_id"},
-                        "changed_clock_id": clock_id,
-                    }
-                    for clock_id, row in self._changed_clocks.items()
                 ],
             )
 
