@@ -20,16 +20,19 @@ import asyncio
 import functools
 import json
 import math
+import os
 import re
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench.infra import end_offsets
+from bench.infra import ROOT, end_offsets, service_env
 from bench.memory import reading
 from bench.platform import BenchPlatform, service
 
@@ -103,6 +106,133 @@ async def rebuild_notifier(
     }
 
 
+STAFF_TABLES = (
+    "law_firms",
+    "lawyers",
+    "lawyer_leaves",
+    "previous_stage_lawyers",
+    "work_stations",
+    "duty_shifts",
+    "subsidy_standards",
+    "termination_reports",
+)
+"""What the aid center's staff typed: restored from a backup before its rebuild (the aid
+center's README, "Rebuilding the projection")."""
+
+_ROSTER_IDS = (
+    "SELECT lawyer_id FROM lawyers UNION SELECT firm_id FROM law_firms "
+    "UNION SELECT station_id FROM work_stations UNION SELECT shift_id FROM duty_shifts"
+)
+
+
+async def rebuild_aid_center(
+    platform: BenchPlatform, profile_dir: Path | None, *, events: int
+) -> dict[str, object]:
+    """The aid center's projection rebuilt on a fresh database (``python -m aid_center.replay``):
+    the staff's tables copied from the bench's aid center as a backup would restore them, then
+    the procuratorate's topic and the center's own replayed, deciding and publishing nothing.
+
+    The history is made longer as for the notifier, but the roster's ids (lawyers, firms,
+    stations, shifts) stay as they are in every copy: the copies' appointments name the
+    restored roster. Measured inside the replay process (its own clock, from its first record to
+    its last commit), with the process's CPU time and peak RSS."""
+    sandbox = platform.sandbox
+    original = platform.services["aid_center"].env["AID_CENTER_DATABASE_URL"]
+    source = await asyncpg.connect(_libpq(original))
+    try:
+        roster = {str(row[0]).encode() for row in await source.fetch(_ROSTER_IDS)}
+    finally:
+        await source.close()
+    sources = [platform.topics["topic_procuratorate"], platform.topics["topic_aid_center"]]
+    replay = {
+        "topic_procuratorate": sandbox.topic("aid-rebuild.procuratorate.events"),
+        "topic_aid_center": sandbox.topic("aid-rebuild.aid-center.events"),
+    }
+    await sandbox.create_topics(sorted(replay.values()))
+    copies = await _amplify(
+        sandbox.endpoints.kafka, sources, list(replay.values()), events, keep=frozenset(roster)
+    )
+    ends = await end_offsets(sandbox.endpoints.kafka, list(replay.values()))
+    env = {
+        "DEFENSE_ENV": "development",
+        **os.environ,
+        **service_env(
+            "aid_center",
+            database_url=await sandbox.database("aid_center_rebuild"),
+            topics={**platform.topics, **replay},
+            group=sandbox.group("aid_center_rebuild"),
+            kafka=sandbox.endpoints.kafka,
+        ),
+        "AID_CENTER_REPLAY_UNTIL": json.dumps(replay_until(ends)),
+    }
+    log_path = sandbox.run_dir / "aid_center_rebuild.log"
+    await _run([sys.executable, "-m", "aid_center", "migrate"], env, log_path)
+    await _copy_tables(original, env["AID_CENTER_DATABASE_URL"], STAFF_TABLES)
+    command = [sys.executable, "-m", "aid_center.replay"]
+    if profile_dir is not None:
+        py_spy = Path(sys.executable).with_name("py-spy")
+        output = profile_dir / "aid_center_rebuild.txt"
+        command = [str(py_spy), "record", "--rate", "200", "--format", "raw", "--output",
+                   str(output), "--", *command]  # fmt: skip
+    started = time.perf_counter()
+    out = await _run(command, env, log_path)
+    launched = time.perf_counter() - started
+    report = json.loads(out.strip().splitlines()[-1])
+    replayed = sum(ends.values())
+    return {
+        "service": "aid_center",
+        "events": replayed,
+        "applied": report["applied"],
+        "skipped": report["skipped"],
+        "history_copies": copies,
+        "seconds": report["seconds"],
+        "seconds_from_launch": round(launched, 3),
+        "events_per_s": round(replayed / report["seconds"], 1),
+        "cpu_seconds": report["cpu_seconds"],
+        "cpu_us_per_event": round(report["cpu_seconds"] / replayed * 1e6, 1),
+        "rss_mib": {"peak_mib": report["peak_rss_mib"]},
+    }
+
+
+async def _run(command: list[str], env: dict[str, str], log_path: Path) -> str:
+    """Run to its end; its stdout, its stderr appended to the log. Fails with the log's tail."""
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        log.write(err)
+    if process.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(command[-3:])} failed:\n{err.decode(errors='replace')[-3000:]}"
+        )
+    return out.decode()
+
+
+async def _copy_tables(source_url: str, target_url: str, tables: tuple[str, ...]) -> None:
+    source = await asyncpg.connect(_libpq(source_url))
+    target = await asyncpg.connect(_libpq(target_url))
+    try:
+        for table in tables:
+            rows = await source.fetch(f"SELECT * FROM {table}")
+            if rows:
+                await target.copy_records_to_table(
+                    table, records=[tuple(row) for row in rows], columns=list(rows[0].keys())
+                )
+    finally:
+        await source.close()
+        await target.close()
+
+
+def _libpq(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
 def replay_until(ends: dict[TopicPartition, int]) -> dict[str, list[int]]:
     """End offsets as ``NOTIFIER_REPLAY_UNTIL`` takes them: topic → one per partition."""
     topics: dict[str, dict[int, int]] = {}
@@ -114,8 +244,16 @@ def replay_until(ends: dict[TopicPartition, int]) -> dict[str, list[int]]:
     }
 
 
-async def _amplify(kafka: str, sources: list[str], targets: list[str], events: int) -> int:
-    """Copy ``sources`` into ``targets`` until they hold at least ``events`` records."""
+async def _amplify(
+    kafka: str,
+    sources: list[str],
+    targets: list[str],
+    events: int,
+    *,
+    keep: frozenset[bytes] = frozenset(),
+) -> int:
+    """Copy ``sources`` into ``targets`` until they hold at least ``events`` records; the UUIDs
+    in ``keep`` stay the same in every copy."""
     history = {source: await _read_all(kafka, source) for source in sources}
     total = sum(len(records) for records in history.values())
     copies = max(1, math.ceil(events / max(total, 1)))
@@ -123,7 +261,7 @@ async def _amplify(kafka: str, sources: list[str], targets: list[str], events: i
     await producer.start()
     try:
         for copy in range(copies):
-            remap = _remapper(copy)
+            remap = _remapper(copy, keep)
             for source, target in zip(sources, targets, strict=True):
                 for key, value, headers in history[source]:
                     await producer.send(
@@ -138,12 +276,16 @@ async def _amplify(kafka: str, sources: list[str], targets: list[str], events: i
     return copies
 
 
-def _remapper(copy: int) -> Callable[[re.Match[bytes]], bytes]:
+def _remapper(
+    copy: int, keep: frozenset[bytes] = frozenset()
+) -> Callable[[re.Match[bytes]], bytes]:
     """The same UUID always maps to the same new one within a copy: references hold."""
     namespace = uuid.uuid5(uuid.NAMESPACE_OID, f"bench-rebuild-copy-{copy}")
 
     @functools.cache
     def mapped(original: bytes) -> bytes:
+        if original in keep:
+            return original
         return str(uuid.uuid5(namespace, original.decode())).encode()
 
     return lambda match: mapped(match.group(0))

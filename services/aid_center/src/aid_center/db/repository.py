@@ -1252,6 +1252,45 @@ class AidRepository:
             .values(**values)
         )
 
+    async def record_duty_assignment(
+        self,
+        request_id: UUID,
+        *,
+        lawyer_id: UUID,
+        station: str,
+        mode: str,
+        rota_day: date,
+        at: datetime,
+    ) -> None:
+        """A duty lawyer assigned as ``DutyLawyerAssigned`` told it (a rebuild: the event names
+        the station and the lawyer; the shift is the lawyer's at that station on the request's
+        rota day)."""
+        station_id = (
+            sa.select(work_stations.c.station_id)
+            .where(work_stations.c.name == station)
+            .scalar_subquery()
+        )
+        await self.session.execute(
+            sa.update(duty_requests)
+            .where(duty_requests.c.request_id == request_id)
+            .values(
+                status=DutyRequestStatus.ASSIGNED,
+                unassigned_reason=None,
+                station_id=station_id,
+                shift_id=sa.select(duty_shifts.c.shift_id)
+                .where(
+                    duty_shifts.c.station_id == station_id,
+                    duty_shifts.c.lawyer_id == lawyer_id,
+                    duty_shifts.c.on_date == rota_day,
+                )
+                .scalar_subquery(),
+                lawyer_id=lawyer_id,
+                mode=mode,
+                assigned_at=at,
+                updated_at=at,
+            )
+        )
+
     async def district_of_case(self, case_id: UUID) -> str | None:
         district: str | None = await self.session.scalar(
             sa.select(cases.c.district).where(cases.c.case_id == case_id)

@@ -313,6 +313,8 @@ async def receive_application(
         "forwarded_at": event.forwarded_at,
         "addressee_center": event.addressee_center,
         "received_at": at,
+        # The event's time, not the writing's: a rebuild writes the same row.
+        "updated_at": at,
         "applicant_name": event.applicant.name if event.applicant else None,
         "applicant_contact": event.applicant.contact if event.applicant else None,
         "applicant_relationship": applicant_relationship(event),
