@@ -41,11 +41,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
+import os
 import random
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -316,12 +319,19 @@ def plan_copies(count: int, seed: int = 19) -> list[Copy]:
     ]
 
 
-_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_UNIQUE_NUMBER = re.compile(r"(〔\d{4}〕)([0-9a-z]+)(号)")  # transfer and document numbers
-
+# Every value a copy changes inside a text: a UUID, a transfer or document number, the district.
+_SLOT = re.compile(
+    r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"|(?P<number>(〔\d{4}〕)([0-9a-z]+)(号))"
+    rf"|(?P<home>{HOME})"
+)
+_NUMBER = re.compile(r"(〔\d{4}〕)([0-9a-z]+)(号)")
 
 # The version and variant bits of a UUID: a mask leaves them as they were.
 _KEEP = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+
+# How a template UUID maps in a copy: unchanged, the copy's mask, the lawyer group's mask.
+_SAME, _OF_COPY, _OF_ROSTER = 0, 1, 2
 
 
 def _mask(label: str) -> int:
@@ -330,133 +340,256 @@ def _mask(label: str) -> int:
     return uuid.uuid5(uuid.NAMESPACE_OID, label).int & _KEEP
 
 
-class Copier:
-    """Maps one template's values into copy ``copy``; the same value always maps the same way
-    within a copy, so every reference (between rows, between services) holds."""
-
-    def __init__(
-        self, copy: Copy, ids: set[uuid.UUID], roster_ids: set[uuid.UUID], letters: int
-    ) -> None:
-        self.letters = max(letters, 1)
-        self.copy = copy
-        self.ids = ids
-        self.roster_ids = roster_ids
-        self._mask = _mask(f"bench-history-{copy.index}")
-        self._roster_mask = _mask(f"bench-roster-{copy.lawyer_group}")
-        self.shift = timedelta(days=copy.days_back)
-        self._uuids: dict[uuid.UUID, uuid.UUID] = {}
-        self._texts: dict[str, str] = {}
-
-    def uuid(self, value: uuid.UUID) -> uuid.UUID:
-        mapped = self._uuids.get(value)
-        if mapped is None:
-            if value in self.roster_ids:
-                mapped = uuid.UUID(int=value.int ^ self._roster_mask)
-            elif value in self.ids:
-                mapped = uuid.UUID(int=value.int ^ self._mask)
-            else:
-                mapped = value
-            self._uuids[value] = mapped
-        return mapped
-
-    def _uuid_text(self, match: re.Match[str]) -> str:
-        text = match.group(0)
-        mapped = self._texts.get(text)
-        if mapped is None:
-            mapped = self._texts[text] = str(self.uuid(uuid.UUID(text)))
-        return mapped
-
-    def text(self, value: str) -> str:
-        if "-" in value:
-            value = _UUID_TEXT.sub(self._uuid_text, value)
-        if "〔" in value:
-            value = _UNIQUE_NUMBER.sub(self._number, value)
-        if HOME in value and self.copy.district != HOME:
-            value = value.replace(HOME, self.copy.district)
-        return value
-
-    def _number(self, match: re.Match[str]) -> str:
-        """A letter's or reply's sequence moves with ``notices.sequence``; a transfer number
-        (free text) gets the copy's mark."""
-        year, number, end = match.groups()
-        if number.isdigit():
-            return f"{year}{self.sequence(int(number))}{end}"
-        return f"{year}{number}c{self.copy.index}{end}"
-
-    def sequence(self, number: int) -> int:
-        return SEQUENCE_BASE + self.copy.index * self.letters + number % self.letters
-
-    def roster_text(self, value: str) -> str:
-        """Names of a lawyer group's copies: unique per group (firm names, licence numbers)."""
-        return f"{self.text(value)}·{self.copy.lawyer_group}"
-
-    def value(self, value: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, uuid.UUID):
-            return self.uuid(value)
-        if isinstance(value, datetime | date):
-            return value - self.shift
-        if isinstance(value, str):
-            return self.text(value)
-        return value
-
-
 ROSTER_UNIQUE = {"law_firms": ("name", "contact"), "lawyers": ("license_number", "name")}
 
 
-def copy_rows(
-    table: TableTemplate,
-    copier: Copier,
-    cipher: FieldCipher,
-    spec: dict[str, Field | Document],
-    *,
-    today: date,
-) -> Iterator[tuple[Any, ...]]:
-    copy = copier.copy
-    if table.name in ROSTER and (copy.index - 1) % COPIES_PER_LAWYER_GROUP != 0:
-        return  # the group's first copy brought its roster
-    columns = table.columns
-    unique = [c for c, name in enumerate(columns) if name in ROSTER_UNIQUE.get(table.name, ())]
-    identity = columns.index(table.identity) if table.identity else None
-    numbered = table.name == "notices" and "sequence" in columns
-    sequence = columns.index("sequence") if numbered else None
-    sealed = {columns.index(name) for name in spec}  # sealed again below, not mapped here
-    plain_columns = [c for c in range(len(columns)) if c not in sealed]
-    sealing = [
-        (name, columns.index(name), columns.index(how.id_column), how) for name, how in spec.items()
-    ]
-    value = copier.value
-    alerts = None
-    if table.name == "clocks" and "breached_at" in columns:
-        alerts = tuple(
-            columns.index(c) for c in ("status", "due_on", "approaching_sent_at", "breached_at")
-        )
-    for r, row in enumerate(table.rows):
-        out = list(row)
-        for c in plain_columns:
-            out[c] = value(row[c])
-        if identity is not None:
-            out[identity] = row[identity] + copy.index * table.stride
-        if sequence is not None:
-            out[sequence] = copier.sequence(row[sequence])
-        for c in unique:
-            if row[c] is not None:
-                out[c] = copier.roster_text(row[c])
-        for name, c, id_column, how in sealing:
-            plain = table.plain.get((r, name))
-            if plain is None:
-                continue
-            record_id = out[id_column]
-            text = copier.text(plain)
-            if isinstance(how, Field):
-                out[c] = cipher.encrypt(text, field=how.name, record_id=record_id)
+@dataclass
+class RowPlan:
+    """One template row, compiled: what stays (``base``) and, per column a copy changes, how.
+    Texts are ``str.format_map`` patterns over the copy's substitutions (``{u<n>}`` a UUID,
+    ``{n<n>}`` a number, ``{d}`` the district, ``{g}`` the lawyer group, ``{s<n>}`` a value
+    sealed for the row), so a copy is a few dictionary look-ups per text, not a regex."""
+
+    base: list[Any]
+    uuids: list[tuple[int, int]] = field(default_factory=list)  # column, UUID index
+    shifted: list[tuple[int, Any]] = field(default_factory=list)  # column, date or time
+    texts: list[tuple[int, str]] = field(default_factory=list)  # column, pattern
+    identity: tuple[int, int] | None = None  # column, template value
+    sequence: tuple[int, int] | None = None  # column, template letter number
+    # column, pattern of the plaintext, field name, id column
+    fields: list[tuple[int, str, str, int]] = field(default_factory=list)
+    # column, pattern of the sealed document, [(slot, pattern of a plaintext, field)], id column
+    documents: list[tuple[int, str, list[tuple[str, str, str]], int]] = field(default_factory=list)
+
+
+@dataclass
+class TablePlan:
+    name: str
+    columns: list[str]
+    rows: list[RowPlan]
+    stride: int
+    roster: bool  # copied once per lawyer group
+    alerts: tuple[int, ...] | None  # the notifier's clocks: status, due_on, approaching, breached
+
+
+@dataclass
+class ServicePlan:
+    """A service's templates compiled once; every copy is then made from it."""
+
+    service: str
+    url: str
+    tables: list[TablePlan]  # parents first
+    uuid_ints: list[int]
+    uuid_kinds: list[int]
+    uuid_values: list[uuid.UUID]
+    text_uuids: list[tuple[str, int]]  # substitution key, UUID index
+    numbers: list[tuple[str, str, str, str]]  # key, 〔year〕, number, 号
+    letters: int
+
+
+class _Recorder:
+    """Stands in for the cipher while a template document is sealed once: each value the write
+    path would seal becomes a slot, so the document's shape (which keys are sealed, under which
+    field names, the list of sealed keys) is the write path's own ``seal``'s."""
+
+    def __init__(self) -> None:
+        self.slots: list[tuple[str, str, str]] = []
+
+    def encrypt(self, plaintext: str, *, field: str, record_id: object) -> str:
+        token = f"@@sealed{len(self.slots)}@@"
+        self.slots.append((token, plaintext, field))
+        return token
+
+
+class _Compiler:
+    def __init__(self, ids: set[uuid.UUID], roster: set[uuid.UUID]) -> None:
+        self.ids = ids
+        self.roster = roster
+        self.uuid_index: dict[uuid.UUID, int] = {}
+        self.text_keys: dict[int, str] = {}
+        self.number_keys: dict[tuple[str, str, str], str] = {}
+
+    def uuid(self, value: uuid.UUID) -> int:
+        index = self.uuid_index.get(value)
+        if index is None:
+            index = self.uuid_index[value] = len(self.uuid_index)
+        return index
+
+    def text(self, value: str) -> str:
+        """``value`` as a pattern (braces doubled, every slot a key)."""
+        out: list[str] = []
+        at = 0
+        for match in _SLOT.finditer(value):
+            out.append(_escape(value[at : match.start()]))
+            at = match.end()
+            if match["uuid"]:
+                index = self.uuid(uuid.UUID(match["uuid"]))
+                key = self.text_keys.setdefault(index, f"u{index}")
+            elif match["number"]:
+                parts = _NUMBER.fullmatch(match["number"])
+                assert parts is not None
+                groups = (parts[1], parts[2], parts[3])
+                key = self.number_keys.setdefault(groups, f"n{len(self.number_keys)}")
             else:
-                sealed = seal(cipher, json.loads(text), how.keys, record=how.record,
-                              record_id=record_id)  # fmt: skip
-                out[c] = json.dumps(sealed, ensure_ascii=False)
-        if alerts is not None:
-            _alerts_sent(alerts, out, today)
+                key = "d"
+            out.append("{" + key + "}")
+        out.append(_escape(value[at:]))
+        return "".join(out)
+
+    def document(self, plain: str, how: Document) -> tuple[str, list[tuple[str, str, str]]]:
+        recorder = _Recorder()
+        skeleton = seal(recorder, json.loads(plain), how.keys, record=how.record, record_id=None)  # type: ignore[arg-type]
+        pattern = self.text(json.dumps(skeleton, ensure_ascii=False))
+        slots = []
+        for n, (token, plaintext, name) in enumerate(recorder.slots):
+            key = f"s{n}"
+            pattern = pattern.replace(f'"{token}"', '"{' + key + '}"')
+            slots.append((key, self.text(plaintext), name))
+        return pattern, slots
+
+    def plan(
+        self, service: str, url: str, tables: dict[str, TableTemplate], letters: int
+    ) -> ServicePlan:
+        spec = _sealing().get(service, {})
+        plans = [self._table(tables[name], spec.get(name, {})) for name in _insert_order(tables)]
+        values = list(self.uuid_index)
+        kinds = [
+            _OF_ROSTER if v in self.roster else _OF_COPY if v in self.ids else _SAME for v in values
+        ]
+        return ServicePlan(
+            service=service,
+            url=url,
+            tables=plans,
+            uuid_ints=[v.int for v in values],
+            uuid_kinds=kinds,
+            uuid_values=values,
+            text_uuids=[(key, index) for index, key in self.text_keys.items()],
+            numbers=[(key, *groups) for groups, key in self.number_keys.items()],
+            letters=max(letters, 1),
+        )
+
+    def _table(self, table: TableTemplate, spec: dict[str, Field | Document]) -> TablePlan:
+        columns = table.columns
+        unique = {columns.index(n) for n in ROSTER_UNIQUE.get(table.name, ()) if n in columns}
+        identity = columns.index(table.identity) if table.identity else None
+        sequence = (
+            columns.index("sequence") if table.name == "notices" and "sequence" in columns else None
+        )
+        sealed = {columns.index(name): how for name, how in spec.items()}
+        alerts = None
+        if table.name == "clocks" and "breached_at" in columns:
+            alerts = tuple(
+                columns.index(c) for c in ("status", "due_on", "approaching_sent_at", "breached_at")
+            )
+        rows = []
+        for r, row in enumerate(table.rows):
+            plan = RowPlan(base=list(row))
+            for c, value in enumerate(row):
+                how = sealed.get(c)
+                if how is not None:
+                    plain = table.plain.get((r, columns[c]))
+                    if plain is None:
+                        continue
+                    id_column = columns.index(how.id_column)
+                    if isinstance(how, Field):
+                        plan.fields.append((c, self.text(plain), how.name, id_column))
+                    else:
+                        pattern, slots = self.document(plain, how)
+                        plan.documents.append((c, pattern, slots, id_column))
+                elif c == identity:
+                    plan.identity = (c, value)
+                elif c == sequence:
+                    plan.sequence = (c, value)
+                elif value is None:
+                    continue
+                elif c in unique:
+                    plan.texts.append((c, self.text(value) + "·{g}"))
+                elif isinstance(value, uuid.UUID):
+                    plan.uuids.append((c, self.uuid(value)))
+                elif isinstance(value, datetime | date):
+                    plan.shifted.append((c, value))
+                elif isinstance(value, str):
+                    pattern = self.text(value)
+                    if pattern != _escape(value):
+                        plan.texts.append((c, pattern))
+            rows.append(plan)
+        return TablePlan(
+            name=table.name,
+            columns=columns,
+            rows=rows,
+            stride=table.stride,
+            roster=table.name in ROSTER,
+            alerts=alerts,
+        )
+
+
+def _escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def sequence_of(copy: Copy, number: int, letters: int) -> int:
+    return SEQUENCE_BASE + copy.index * letters + number % letters
+
+
+def _substitutions(plan: ServicePlan, copy: Copy) -> tuple[list[uuid.UUID], dict[str, str]]:
+    """The copy's UUIDs (by template index) and the values its text patterns take."""
+    own, group = _mask(f"bench-history-{copy.index}"), _mask(f"bench-roster-{copy.lawyer_group}")
+    masks = (0, own, group)
+    mapped = [
+        uuid.UUID(int=value ^ masks[kind]) if kind else same
+        for value, kind, same in zip(plan.uuid_ints, plan.uuid_kinds, plan.uuid_values, strict=True)
+    ]
+    subs = {"d": copy.district, "g": str(copy.lawyer_group)}
+    for key, index in plan.text_uuids:
+        subs[key] = str(mapped[index])
+    for key, year, number, end in plan.numbers:
+        # A letter's or reply's sequence moves with ``notices.sequence``; a transfer number
+        # (free text) gets the copy's mark.
+        if number.isdigit():
+            subs[key] = f"{year}{sequence_of(copy, int(number), plan.letters)}{end}"
+        else:
+            subs[key] = f"{year}{number}c{copy.index}{end}"
+    return mapped, subs
+
+
+def copy_rows(
+    plan: ServicePlan,
+    table: TablePlan,
+    copy: Copy,
+    cipher: FieldCipher,
+    today: date,
+    substitutions: tuple[list[uuid.UUID], dict[str, str]] | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """``table``'s rows in ``copy``; ``substitutions``: ``_substitutions(plan, copy)``, made
+    once per copy for all its tables."""
+    if table.roster and (copy.index - 1) % COPIES_PER_LAWYER_GROUP != 0:
+        return  # the group's first copy brought its roster
+    mapped, subs = substitutions or _substitutions(plan, copy)
+    shift = timedelta(days=copy.days_back)
+    encrypt = cipher.encrypt
+    for row in table.rows:
+        out = list(row.base)
+        for c, index in row.uuids:
+            out[c] = mapped[index]
+        for c, value in row.shifted:
+            out[c] = value - shift
+        for c, pattern in row.texts:
+            out[c] = pattern.format_map(subs)
+        if row.identity is not None:
+            c, value = row.identity
+            out[c] = value + copy.index * table.stride
+        if row.sequence is not None:
+            c, value = row.sequence
+            out[c] = sequence_of(copy, value, plan.letters)
+        for c, pattern, name, id_column in row.fields:
+            out[c] = encrypt(pattern.format_map(subs), field=name, record_id=out[id_column])
+        for c, pattern, slots, id_column in row.documents:
+            record_id = out[id_column]
+            for key, plain, name in slots:
+                subs[key] = encrypt(plain.format_map(subs), field=name, record_id=record_id)
+            out[c] = pattern.format_map(subs)
+        if table.alerts is not None:
+            _alerts_sent(table.alerts, out, today)
         yield tuple(out)
 
 
@@ -470,44 +603,91 @@ def _alerts_sent(at: tuple[int, ...], row: list[Any], today: date) -> None:
     row[breached] = due + timedelta(days=1)
 
 
-async def write_copies(
-    conn: asyncpg.Connection,
+def compile_service(
     service: str,
+    url: str,
     tables: dict[str, TableTemplate],
     ids: set[uuid.UUID],
-    copies: list[Copy],
-    cipher: FieldCipher,
-    *,
     roster: set[uuid.UUID],
     letters: int,
-    chunk: int = 500,
-    progress: Callable[[str], None] | None = None,
-) -> dict[str, int]:
-    """COPY every table's rows for ``copies``; returns the rows written per table."""
-    spec = _sealing().get(service, {})
+) -> ServicePlan:
+    return _Compiler(ids, roster).plan(service, url, tables, letters)
+
+
+# -- the copying processes: each takes a chunk of copies of one service, makes its rows and
+# COPYs them in one transaction. Chunks hold whole lawyer groups (a group's roster rows come
+# with its first copy, and its assignments name them).
+
+_PLANS: dict[str, ServicePlan] = {}
+
+
+def _worker_start(plans: dict[str, ServicePlan]) -> None:
+    _PLANS.update(plans)
+
+
+def _copy_chunk(service: str, copies: list[Copy]) -> dict[str, int]:
+    return asyncio.run(_write_chunk(_PLANS[service], copies))
+
+
+async def _write_chunk(plan: ServicePlan, copies: list[Copy]) -> dict[str, int]:
+    cipher = local_cipher()
     today = datetime.now(UTC).date()
-    written = dict.fromkeys(tables, 0)
-    order = _insert_order(tables)
-    started = time.perf_counter()
-    for first in range(0, len(copies), chunk):
-        batch = copies[first : first + chunk]
-        copiers = [Copier(copy, ids, roster, letters) for copy in batch]
+    written: dict[str, int] = {}
+    made = [(copy, _substitutions(plan, copy)) for copy in copies]
+    conn = await asyncpg.connect(plan.url)
+    try:
         async with conn.transaction():
-            for name in order:
-                table = tables[name]
+            for table in plan.tables:
                 records = [
                     row
-                    for copier in copiers
-                    for row in copy_rows(table, copier, cipher, spec.get(name, {}), today=today)
+                    for copy, substitutions in made
+                    for row in copy_rows(plan, table, copy, cipher, today, substitutions)
                 ]
                 if records:
-                    await conn.copy_records_to_table(name, records=records, columns=table.columns)
-                    written[name] += len(records)
-        if progress:
-            done = first + len(batch)
-            rate = done / (time.perf_counter() - started)
-            progress(f"{service}: {done}/{len(copies)} copies ({rate:.0f} copies/s)")
-    await _after_copy(conn, tables)
+                    await conn.copy_records_to_table(
+                        table.name, records=records, columns=table.columns
+                    )
+                written[table.name] = len(records)
+    finally:
+        await conn.close()
+    return written
+
+
+async def write_copies(
+    plans: list[ServicePlan],
+    copies: list[Copy],
+    *,
+    workers: int,
+    chunk: int = 5 * COPIES_PER_LAWYER_GROUP,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, int]]:
+    """COPY every service's rows for ``copies`` from ``workers`` processes; returns the rows
+    written per service and table."""
+    if chunk % COPIES_PER_LAWYER_GROUP:
+        raise ValueError("a chunk holds whole lawyer groups")
+    written: dict[str, dict[str, int]] = {plan.service: {} for plan in plans}
+    chunks = [copies[first : first + chunk] for first in range(0, len(copies), chunk)]
+    loop = asyncio.get_running_loop()
+    started = last = time.perf_counter()
+    context = multiprocessing.get_context("spawn")  # no copy of the caller's event loop
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker_start,
+        initargs=({plan.service: plan for plan in plans},),
+    ) as pool:  # fmt: skip
+
+        async def one(service: str, part: list[Copy]) -> tuple[str, dict[str, int]]:
+            return service, await loop.run_in_executor(pool, _copy_chunk, service, part)
+
+        tasks = [one(plan.service, part) for part in chunks for plan in plans]
+        for done, finished in enumerate(asyncio.as_completed(tasks), start=1):
+            service, rows = await finished
+            for table, n in rows.items():
+                written[service][table] = written[service].get(table, 0) + n
+            now = time.perf_counter()
+            if progress and (now - last > 10 or done == len(tasks)):
+                last = now
+                rate = done / len(tasks) * len(copies) / (now - started)
+                progress(f"history: {done}/{len(tasks)} chunks written ({rate:.0f} copies/s)")
     return written
 
 
@@ -555,14 +735,17 @@ async def load_history(
     suspects: int,
     *,
     mix: dict[str, int] | None = None,
+    workers: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Copies the template cases' rows in every service until ``suspects`` suspects are held;
-    ``database_urls``: libpq URLs by service."""
+    ``database_urls``: libpq URLs by service; ``workers``: copying processes (one per core)."""
     cipher = local_cipher()
     copies = plan_copies(copies_for(suspects, mix))
     report: dict[str, Any] = {"suspects": len(copies) * sum((mix or TEMPLATE_MIX).values())}
     report["copies"] = len(copies)
+    workers = workers or os.cpu_count() or 2
+    report["workers"] = workers
     started = time.perf_counter()
 
     conn = await asyncpg.connect(database_urls["aid_center"])
@@ -574,34 +757,31 @@ async def load_history(
     # The procuratorate's timeline holds every event of the cases, both sides': its ids seed
     # the others (an event the aid center or the notifier only marks in its inbox).
     seeds = set(template_cases)
-
-    async def one(service: str) -> tuple[str, dict[str, int], float]:
+    plans: list[ServicePlan] = []
+    templates: dict[str, dict[str, TableTemplate]] = {}
+    for service in SERVICES:
         conn = await asyncpg.connect(database_urls[service])
         try:
-            began = time.perf_counter()
             tables, ids = await read_templates(conn, seeds, cipher, service, roster)
-            seeds.update(ids)
-            if service == "procuratorate" and len(tables["cases"].rows) != len(template_cases):
-                raise RuntimeError("the templates' rows reach other cases")
-            rows = await write_copies(
-                conn,
-                service,
-                tables,
-                ids,
-                copies,
-                cipher,
-                roster=roster,
-                letters=(mix or TEMPLATE_MIX)["complete"],
-                progress=progress,
-            )
-            return service, rows, time.perf_counter() - began
         finally:
             await conn.close()
+        seeds.update(ids)
+        if service == "procuratorate" and len(tables["cases"].rows) != len(template_cases):
+            raise RuntimeError("the templates' rows reach other cases")
+        letters = (mix or TEMPLATE_MIX)["complete"]
+        plans.append(compile_service(service, database_urls[service], tables, ids, roster, letters))
+        templates[service] = tables
+    report["compile_seconds"] = round(time.perf_counter() - started, 2)
 
-    # One after another: the three share two cores; running them together only interleaves.
+    written = await write_copies(plans, copies, workers=workers, progress=progress)
+    report["copy_seconds"] = round(time.perf_counter() - started - report["compile_seconds"], 1)
     for service in SERVICES:
-        name, rows, seconds = await one(service)
-        report[name] = {"seconds": round(seconds, 1), "rows": rows}
+        conn = await asyncpg.connect(database_urls[service])
+        try:
+            await _after_copy(conn, templates[service])
+        finally:
+            await conn.close()
+        report[service] = {"rows": written[service]}
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 

@@ -266,3 +266,89 @@ async def test_the_database_tallies_agree_with_the_definition(service: RunningSe
             total, groups = await load_statistics(uow, criteria, NOW, example.granularity)
         assert total == compute_statistics(records, NOW), example
         assert groups == group_statistics(records, NOW, example.granularity), example
+
+
+LATER = NOW + timedelta(days=3)  # past every generated close: open clocks turn overdue
+
+
+async def _statistics(
+    service: RunningService, criteria: LedgerFilter, now: datetime, granularity: Granularity
+) -> None:
+    """The console's statistics (the unit, perhaps a district) equal the definition."""
+    async with service.runtime.unit_of_work() as uow:
+        records = [line.record() for line in await load_ledger(uow, criteria, now)]
+        total, groups = await load_statistics(uow, criteria, now, granularity)
+    assert total == compute_statistics(records, now)
+    assert groups == group_statistics(records, now, granularity)
+
+
+async def test_the_months_kept_follow_every_write_and_the_clock(service: RunningService) -> None:
+    """`statistics_months` answers the unfiltered statistics; a write to any table the
+    tallies read (cases, suspects, clocks, defenders, terminations) makes its month stale,
+    an open clock reaching its close makes its month count again, and so does a TRUNCATE."""
+    examples = [e for e in _examples() if e.cases]
+    for example in examples[:25]:
+        unit = f"统计检察院{uuid.uuid4().hex[:8]}"
+        criteria = LedgerFilter(procuratorate_unit=unit, district=example.district)
+        half = len(example.cases) // 2
+        await _write(service, unit, example.cases[:half])
+        await _statistics(service, criteria, NOW, example.granularity)
+        await _write(service, unit, example.cases[half:])
+        await _statistics(service, criteria, NOW, example.granularity)
+        async with service.runtime.engine.begin() as conn:
+            of_unit = sa.select(cases.c.case_id).where(cases.c.procuratorate_unit == unit)
+            await conn.execute(
+                sa.update(suspects)
+                .where(suspects.c.case_id.in_(of_unit), suspects.c.position == 0)
+                .values(defense_status=DefenseStatus.RETAINED.value, grounds=["minor"])
+            )
+            await conn.execute(
+                sa.update(clocks)
+                .where(clocks.c.case_id.in_(of_unit), clocks.c.met_at.is_(None))
+                .values(met_at=NOW, outcome="met")
+                .execution_options(synchronize_session=False)
+            )
+            await conn.execute(
+                sa.update(defenders)
+                .where(
+                    defenders.c.suspect_id.in_(
+                        sa.select(suspects.c.suspect_id).where(suspects.c.case_id.in_(of_unit))
+                    )
+                )
+                .values(ended_at=None)
+            )
+            await conn.execute(
+                sa.update(cases).where(cases.c.case_id.in_(of_unit)).values(district=DISTRICTS[0])
+            )
+        await _statistics(service, criteria, NOW, example.granularity)
+        await _write(service, unit, example.cases)
+        await _statistics(service, criteria, NOW, example.granularity)
+        await _statistics(service, criteria, LATER, example.granularity)
+    # A TRUNCATE has no rows to name its months: every month kept is counted again.
+    async with service.runtime.engine.begin() as conn:
+        await conn.execute(sa.text("TRUNCATE timeline"))
+    await _statistics(service, criteria, LATER, Granularity.MONTH)
+
+
+async def test_kept_statistics_read_no_suspect_of_the_history(service: RunningService) -> None:
+    """Once counted, the statistics of a unit are read from its months alone: no statement
+    of the read touches the history's tables."""
+    unit = f"统计检察院{uuid.uuid4().hex[:8]}"
+    example = next(e for e in _examples() if len(e.cases) >= 3)
+    await _write(service, unit, example.cases)
+    criteria = LedgerFilter(procuratorate_unit=unit)
+    await _statistics(service, criteria, NOW, Granularity.MONTH)
+    statements: list[str] = []
+
+    def caught(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(service.runtime.engine.sync_engine, "before_cursor_execute", caught)
+    try:
+        async with service.runtime.unit_of_work() as uow:
+            await load_statistics(uow, criteria, NOW, Granularity.MONTH)
+    finally:
+        sa.event.remove(service.runtime.engine.sync_engine, "before_cursor_execute", caught)
+    history = ("cases", "suspects", "clocks", "defenders", "timeline")
+    read = [s for s in statements if any(f" {t} " in f" {s} ".replace("\n", " ") for t in history)]
+    assert statements and not read, read

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -50,13 +50,21 @@ from procuratorate.db.tables import (
     notice_counters,
     notices,
     procedural_decisions,
+    statistics_months,
+    statistics_stale,
     suspects,
     written_opinions,
 )
 from procuratorate.db.tables import timeline as timeline_table
 from procuratorate.domain.clocks import deadline, review_deadline
 from procuratorate.domain.defense_path import Defender, SuspectDefense
-from procuratorate.domain.statistics import APPOINTED, Tally, lawyer_label
+from procuratorate.domain.statistics import (
+    APPOINTED,
+    Tally,
+    lawyer_label,
+    tally_from_json,
+    tally_to_json,
+)
 from procuratorate.domain.statuses import OPEN_NOTICE_STATUSES, ReviewStatus
 from service_runtime.errors import NotFound
 from service_runtime.paging import PageRequest
@@ -949,10 +957,13 @@ class CaseRepository:
         received_from: datetime | None = None,
         received_before: datetime | None = None,
         overdue: tuple[bool, datetime] | None = None,
+        next_change: dict[tuple[str, date], datetime] | None = None,
     ) -> list[tuple[str, date, Tally]]:
         """The statistics' measures of the suspects ``ledger_rows`` selects, summed by the
         database per district and receipt month (legal time): four grouped queries whose
-        answer grows with the districts and months, not with the suspects."""
+        answer grows with the districts and months, not with the suspects. ``next_change``
+        gets, per month that has one, the first close after ``now`` of an open clock (when
+        the month's overdue counts change without a write)."""
         await self._flush()
         month = sa.cast(
             sa.func.date_trunc("month", sa.func.timezone(str(LEGAL_TIMEZONE), cases.c.received_at)),
@@ -1033,9 +1044,15 @@ class CaseRepository:
                 sa.func.count()
                 .filter(live, counted.c.met_at.is_(None), counted.c.closes_at <= now)
                 .label("overdue"),
+                sa.func.min(counted.c.closes_at)
+                .filter(live, counted.c.met_at.is_(None), counted.c.closes_at > now)
+                .label("next_close"),
             ).group_by(counted.c.district, counted.c.month, counted.c.kind)
         ):
             tally(row).clocks[row.kind] = [row.settled, row.on_time, row.overdue]
+            if next_change is not None and row.next_close is not None:
+                key = (row.district, row.month)
+                next_change[key] = min(next_change.get(key, row.next_close), row.next_close)
 
         reason = timeline_table.c.payload["reason"].astext
         for row in await self._session.execute(
@@ -1068,6 +1085,133 @@ class CaseRepository:
             load[0] += row.n
             load[1] += row.active
         return [(district, day, t) for (district, day), t in tallies.items()]
+
+    async def statistics_by_month(
+        self, now: datetime, *, procuratorate_unit: str | None, district: str | None
+    ) -> list[tuple[str, date, Tally]]:
+        """What ``statistics_tallies`` gives with only a unit and a district chosen, read from
+        ``statistics_months``: the months a write made stale since (``statistics_stale``,
+        filled by triggers) or whose next open clock has closed since are counted again
+        first, so the cost follows the months and the writes since the last read, not the
+        history."""
+        await self._flush()
+        of_unit = (
+            [statistics_stale.c.procuratorate_unit == procuratorate_unit]
+            if procuratorate_unit is not None
+            else []
+        )
+        stale = {
+            (row.procuratorate_unit, row.district, row.month)
+            for row in await self._session.execute(
+                sa.delete(statistics_stale)
+                .where(*of_unit)
+                .returning(
+                    statistics_stale.c.procuratorate_unit,
+                    statistics_stale.c.district,
+                    statistics_stale.c.month,
+                )
+            )
+        }
+        months_of_unit = (
+            [statistics_months.c.procuratorate_unit == procuratorate_unit]
+            if procuratorate_unit is not None
+            else []
+        )
+        stale.update(
+            (row.procuratorate_unit, row.district, row.month)
+            for row in await self._session.execute(
+                sa.select(
+                    statistics_months.c.procuratorate_unit,
+                    statistics_months.c.district,
+                    statistics_months.c.month,
+                ).where(*months_of_unit, statistics_months.c.valid_until <= now)
+            )
+        )
+        by_unit: dict[str, set[tuple[str, date]]] = {}
+        for unit, in_district, month in stale:
+            by_unit.setdefault(unit, set()).add((in_district, month))
+        for unit, months in sorted(by_unit.items()):
+            # Readers that found the same unit stale count it one after the other (each
+            # writes what it counted; the later one's count is the newer).
+            await self._session.execute(
+                sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"statistics:{unit}")))
+            )
+            await self._count_months(now, unit, months)
+        rows = await self._session.execute(
+            sa.select(
+                statistics_months.c.district,
+                statistics_months.c.month,
+                statistics_months.c.tallies,
+            ).where(
+                *months_of_unit,
+                *([statistics_months.c.district == district] if district is not None else []),
+            )
+        )
+        tallies: dict[tuple[str, date], Tally] = {}
+        for row in rows:
+            tallies.setdefault((row.district, row.month), Tally()).add(tally_from_json(row.tallies))
+        return [(d, month, t) for (d, month), t in sorted(tallies.items())]
+
+    # Past this many stale months of a unit, one pass over the unit beats a pass per month.
+    WHOLE_UNIT_AFTER = 12
+
+    async def _count_months(self, now: datetime, unit: str, months: set[tuple[str, date]]) -> None:
+        """``statistics_months`` of ``months`` counted again (a month with no suspect left is
+        removed)."""
+        counted: list[tuple[str, date, Tally]] = []
+        next_change: dict[tuple[str, date], datetime] = {}
+        if len(months) > self.WHOLE_UNIT_AFTER:
+            counted = await self.statistics_tallies(
+                now, procuratorate_unit=unit, next_change=next_change
+            )
+            await self._session.execute(
+                sa.delete(statistics_months).where(statistics_months.c.procuratorate_unit == unit)
+            )
+        else:
+            for in_district, month in sorted(months):
+                first = datetime.combine(month, datetime.min.time(), tzinfo=LEGAL_TIMEZONE)
+                following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+                after = datetime.combine(following, datetime.min.time(), tzinfo=LEGAL_TIMEZONE)
+                counted += await self.statistics_tallies(
+                    now,
+                    procuratorate_unit=unit,
+                    district=in_district,
+                    received_from=first,
+                    received_before=after,
+                    next_change=next_change,
+                )
+                await self._session.execute(
+                    sa.delete(statistics_months).where(
+                        statistics_months.c.procuratorate_unit == unit,
+                        statistics_months.c.district == in_district,
+                        statistics_months.c.month == month,
+                    )
+                )
+        if counted:
+            upsert = pg_insert(statistics_months)
+            await self._session.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[
+                        statistics_months.c.procuratorate_unit,
+                        statistics_months.c.district,
+                        statistics_months.c.month,
+                    ],
+                    set_={
+                        "tallies": upsert.excluded.tallies,
+                        "valid_until": upsert.excluded.valid_until,
+                    },
+                ),
+                [
+                    {
+                        "procuratorate_unit": unit,
+                        "district": in_district,
+                        "month": month,
+                        "tallies": tally_to_json(tally),
+                        "valid_until": next_change.get((in_district, month)),
+                    }
+                    for in_district, month, tally in counted
+                ],
+            )
 
     async def open_clocks(
         self, procuratorate_unit: str, page: PageRequest, *, due_to: date | None = None

@@ -258,3 +258,26 @@ written_opinions = sa.Table(
     sa.Column("covers_plea_matters", sa.Boolean, nullable=False),
     sa.Column("copy_filed", sa.Boolean, nullable=False),
 )
+
+# /statistics per (unit, district, receipt month): the tallies as counted, until a write makes
+# the month stale (a statement trigger on cases, suspects, clocks, defenders and the timeline
+# appends it to statistics_stale; migration 0020) or an open clock of it reaches its close.
+statistics_months = sa.Table(
+    "statistics_months",
+    metadata,
+    sa.Column("procuratorate_unit", sa.String(200), primary_key=True),
+    sa.Column("district", sa.String(50), primary_key=True),
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("tallies", JSONB, nullable=False),
+    sa.Column("valid_until", TZ),
+)
+
+statistics_stale = sa.Table(
+    "statistics_stale",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("procuratorate_unit", sa.String(200), nullable=False),
+    sa.Column("district", sa.String(50), nullable=False),
+    sa.Column("month", sa.Date, nullable=False),
+    sa.Index("ix_statistics_stale_unit", "procuratorate_unit"),
+)

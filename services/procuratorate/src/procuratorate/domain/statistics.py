@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from defense_schemas.vocabulary import DefenseStatus
@@ -265,3 +266,22 @@ def group_tallies(
         Group(district, period, tally.statistics())
         for (district, period), tally in sorted(buckets.items())
     ]
+
+
+def tally_to_json(tally: Tally) -> dict[str, Any]:
+    """A tally as stored per month (``statistics_months.tallies``)."""
+    return {
+        "suspects": [[status, mandatory, n] for (status, mandatory), n in tally.suspects.items()],
+        "clocks": tally.clocks,
+        "terminations": dict(tally.terminations),
+        "lawyers": tally.lawyers,
+    }
+
+
+def tally_from_json(stored: dict[str, Any]) -> Tally:
+    return Tally(
+        suspects=Counter({(status, mandatory): n for status, mandatory, n in stored["suspects"]}),
+        clocks={kind: list(counts) for kind, counts in stored["clocks"].items()},
+        terminations=Counter(stored["terminations"]),
+        lawyers={label: list(counts) for label, counts in stored["lawyers"].items()},
+    )

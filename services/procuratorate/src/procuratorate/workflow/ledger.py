@@ -65,7 +65,16 @@ async def load_statistics(
     """The statistics of the suspects the ledger's filter selects, in total and by district
     and period: what `compute_statistics` and `group_statistics` give over the ledger's
     lines, summed by the database instead of read line by line."""
-    tallies = await uow.cases.statistics_tallies(now, **_selection(criteria, now))
+    selection = _selection(criteria, now)
+    unit, district = selection.pop("procuratorate_unit"), selection.pop("district")
+    if any(value is not None for value in selection.values()):
+        tallies = await uow.cases.statistics_tallies(
+            now, procuratorate_unit=unit, district=district, **selection
+        )
+    else:  # what the console asks for: kept per month (statistics_months)
+        tallies = await uow.cases.statistics_by_month(
+            now, procuratorate_unit=unit, district=district
+        )
     return group_tallies(tallies, granularity)
 
 
