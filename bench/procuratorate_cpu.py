@@ -6,8 +6,9 @@ requests of the pipeline: ``POST /cases``, the rights notification and the decis
 the letter, 16 in flight. Its CPU is read from ``/proc/<pid>/stat`` (utime + stime, every
 thread) before and after each phase, once its relay has put everything on the broker, and
 printed as CPU ms per request, with the load average: on a shared machine wall-clock figures
-swing, CPU time per request much less. ``--profile`` runs it under py-spy and prints where the
-time went (``--profile-only``: only the measured phases, through py-spy's ``--pid`` attach).
+swing, CPU time per request much less. Then ``/ready`` is probed one call at a time (its CPU
+per probe: an orchestrator and a load balancer each probe every few seconds). ``--profile FILE``
+attaches py-spy to the service for the measured phases and prints where the time went.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bench.profiles import summarise
 from bench.workload import case_body, decide_without_counsel, post_once, run_workers
 
 CONCURRENCY = 16
+PIPELINE_STEPS = ("post_cases", "rights_notification", "decision_sending_letter")
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -74,7 +76,9 @@ async def _sessions_opened(platform: BenchPlatform) -> int:
         await admin.close()
 
 
-async def measure(suspects: int, profile: Path | None, warmup: int) -> dict[str, Any]:
+async def measure(
+    suspects: int, profile: Path | None, warmup: int, ready_probes: int
+) -> dict[str, Any]:
     sandbox = Sandbox(Endpoints.from_env(), run_dir=Path())
     sandbox.run_dir = ROOT / ".local" / "bench" / sandbox.prefix
     sandbox.run_dir.mkdir(parents=True, exist_ok=True)
@@ -176,8 +180,24 @@ async def measure(suspects: int, profile: Path | None, warmup: int) -> dict[str,
             cases = list(staged)
             await phase("rights_notification", notify, cases)
             await phase("decision_sending_letter", decide, cases)
-        total = sum(r["cpu_ms_per_request"] * r["requests"] for r in results.values())
-        requests = sum(r["requests"] for r in results.values())
+
+            async def probe() -> None:
+                answer = await client.get("/ready")
+                if answer.status_code != 200:
+                    raise RuntimeError(f"/ready: {answer.status_code} {answer.text}")
+
+            cpu_before = cpu_seconds(pid)
+            for _ in range(ready_probes):
+                await probe()
+            results["ready_probe"] = {
+                "requests": ready_probes,
+                "cpu_ms_per_request": round(
+                    1000 * (cpu_seconds(pid) - cpu_before) / ready_probes, 2
+                ),
+            }
+        pipeline = [results[k] for k in PIPELINE_STEPS]
+        total = sum(r["cpu_ms_per_request"] * r["requests"] for r in pipeline)
+        requests = sum(r["requests"] for r in pipeline)
         results["all"] = {
             "requests": requests,
             "cpu_ms_per_request": round(total / requests, 2),
@@ -197,10 +217,13 @@ def main() -> None:
     parser.add_argument("--suspects", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument(
+        "--ready-probes", type=int, default=50, help="then GET /ready this many times, one by one"
+    )
+    parser.add_argument(
         "--profile", type=Path, help="py-spy raw profile of the measured phases to this file"
     )
     args = parser.parse_args()
-    results = asyncio.run(measure(args.suspects, args.profile, args.warmup))
+    results = asyncio.run(measure(args.suspects, args.profile, args.warmup, args.ready_probes))
     print(json.dumps({"measure": "procuratorate_cpu", **results}, ensure_ascii=False))
     if args.profile and args.profile.exists():
         print(summarise(args.profile, top=40), file=sys.stderr)
