@@ -9,13 +9,14 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.sql.cache_key import HasCacheKey
 
 from defense_schemas import Envelope
 from defense_schemas.events.aid_center import LawyerAssigned, NoticeAccepted
@@ -46,6 +47,28 @@ def statements_of_this_task(service: RunningService) -> Iterator[list[str]]:
         yield seen
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def statements_built_in_this_task(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The statements whose cache key SQLAlchemy computed while the block ran, in the current
+    task: one for every statement built for the occasion (a statement built once and kept
+    computes its key once, at its first execution). Building a statement and walking it for
+    its key cost the procuratorate more CPU than PostgreSQL's answer."""
+    built: list[str] = []
+    task = asyncio.current_task()
+    compute = HasCacheKey._generate_cache_key
+
+    def counted(self: HasCacheKey) -> Any:
+        if asyncio.current_task() is task:
+            built.append(" ".join(str(self).split())[:70])
+        return compute(self)
+
+    monkeypatch.setattr(HasCacheKey, "_generate_cache_key", counted)
+    try:
+        yield built
+    finally:
+        monkeypatch.setattr(HasCacheKey, "_generate_cache_key", compute)
 
 
 async def test_the_pipeline_requests_statement_counts(service: RunningService) -> None:
@@ -135,3 +158,52 @@ async def test_a_new_cases_view_is_the_one_read_back(service: RunningService) ->
     read = await service.client.get(f"/cases/{created.json()['case_id']}")
     assert read.status_code == 200, read.text
     assert created.json() == read.json()
+
+
+async def test_the_pipeline_requests_build_few_statements(
+    service: RunningService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statements a request sends on every call are built once and kept; what is still
+    built per request is pinned, so per-request construction cannot creep back unnoticed."""
+    # The first request of each kind builds the kept statements' keys: warm up on another
+    # suspect first.
+    await _three_requests(service, {})
+    built: dict[str, list[str]] = {}
+    await _three_requests(service, built, monkeypatch)
+    counts = {step: len(names) for step, names in built.items()}
+    assert counts == {"case": 0, "rights": 0, "decision": 0}, built
+
+
+async def _three_requests(
+    service: RunningService,
+    built: dict[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> None:
+    def watch(step: str) -> Any:
+        if monkeypatch is None:
+            return nullcontext([])
+        return statements_built_in_this_task(monkeypatch)
+
+    suspect_id = str(uuid.uuid4())
+    body = case(
+        suspect(
+            suspect_id=suspect_id,
+            birth_date="2010-01-01",
+            guardian={"name": "张大", "relationship": "父亲", "contact": "13800000000"},
+        )
+    )
+    with watch("case") as built["case"]:
+        created = await service.client.post("/cases", json=body)
+    assert created.status_code == 201, created.text
+    url = f"/cases/{created.json()['case_id']}/suspects/{suspect_id}"
+    rights = {
+        "informed": [{"role": "suspect", "name": "张三"}, {"role": "guardian", "name": "张大"}],
+        "notified_at": (NOW + timedelta(minutes=10)).isoformat(),
+    }
+    with watch("rights") as built["rights"]:
+        response = await service.client.post(f"{url}/rights-notification", json=rights)
+    assert response.status_code == 200, response.text
+    decision = {"choice": "no_counsel", "materials": ["起诉意见书"]}
+    with watch("decision") as built["decision"]:
+        response = await service.client.post(f"{url}/defense-decision", json=decision)
+    assert response.status_code in (200, 201), response.text

@@ -44,17 +44,26 @@ Reader = Annotated[Principal, READERS]
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
+# Every route under /cases/{case_id} sends one of these: built once, values bound per request.
+_CASE_OF_UNIT = sa.select(cases).where(
+    cases.c.case_id == sa.bindparam("case_id", type_=sa.Uuid),
+    cases.c.procuratorate_unit == sa.bindparam("unit"),
+)
+_CASE_OF_UNIT_LOCKED = _CASE_OF_UNIT.with_for_update()
+_CASE_ID_OF_UNIT = sa.select(cases.c.case_id).where(
+    cases.c.case_id == sa.bindparam("case_id", type_=sa.Uuid),
+    cases.c.procuratorate_unit == sa.bindparam("unit"),
+)
+
 
 async def case_of_callers_unit(
     case_id: UUID, staff: Staff, uow: UnitOfWorkDep, request: Request
 ) -> UUID:
-    query = sa.select(cases).where(
-        cases.c.case_id == case_id, cases.c.procuratorate_unit == staff.agency
-    )
     write = request.method in _WRITES
-    if write:
-        query = query.with_for_update()
-    row = (await uow.session.execute(query)).one_or_none()
+    query = _CASE_OF_UNIT_LOCKED if write else _CASE_OF_UNIT
+    row = (
+        await uow.session.execute(query, {"case_id": case_id, "unit": staff.agency})
+    ).one_or_none()
     if row is None:
         raise NotFound("case", case_id)
     if write:
@@ -104,10 +113,8 @@ async def case_readable_by_caller(case_id: UUID, caller: Reader, uow: UnitOfWork
         if not defended:
             raise NotFound("case", case_id)
         return CaseScope(case_id, frozenset(defended))
-    query = sa.select(cases.c.case_id).where(
-        cases.c.case_id == case_id, cases.c.procuratorate_unit == caller.agency
-    )
-    if (await uow.session.execute(query)).one_or_none() is None:
+    found = await uow.session.execute(_CASE_ID_OF_UNIT, {"case_id": case_id, "unit": caller.agency})
+    if found.one_or_none() is None:
         raise NotFound("case", case_id)
     return CaseScope(case_id)
 
