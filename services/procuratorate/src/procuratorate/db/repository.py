@@ -1431,7 +1431,7 @@ class CaseRepository:
         statement = _settle_clocks_statement(
             case_id is not None, suspect_id is not None, subject is not None, cancel
         )
-        values = {"b_kind": kind.value, "b_at": at}
+        values: dict[str, Any] = {"b_kind": kind.value, "b_at": at}
         filters = {"b_case_id": case_id, "b_suspect_id": suspect_id, "b_subject": subject}
         values.update({key: value for key, value in filters.items() if value is not None})
         result = await self._scalars(statement, values)
