@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from defense_schemas.vocabulary import DefenseStatus
 from procuratorate.db.personal import name_hash, seal_name
-from procuratorate.db.tables import cases, clocks, defenders, suspects, timeline
+from procuratorate.db.tables import cases, clocks, defenders, statistics_stale, suspects, timeline
 from procuratorate.domain.statistics import Granularity, compute_statistics, group_statistics
 from procuratorate.workflow.ledger import LedgerFilter, load_ledger, load_statistics
 from tests.infrastructure import RunningService
@@ -323,6 +323,14 @@ async def test_the_months_kept_follow_every_write_and_the_clock(service: Running
         await _statistics(service, criteria, NOW, example.granularity)
         await _write(service, unit, example.cases)
         await _statistics(service, criteria, NOW, example.granularity)
+        async with service.runtime.engine.begin() as conn:
+            first = sa.select(suspects.c.suspect_id).where(
+                suspects.c.case_id.in_(of_unit), suspects.c.position == 0
+            )
+            await conn.execute(sa.delete(defenders).where(defenders.c.suspect_id.in_(first)))
+            await conn.execute(sa.delete(timeline).where(timeline.c.suspect_id.in_(first)))
+            await conn.execute(sa.delete(clocks).where(clocks.c.suspect_id.in_(first)))
+        await _statistics(service, criteria, NOW, example.granularity)
         await _statistics(service, criteria, LATER, example.granularity)
     # A TRUNCATE has no rows to name its months: every month kept is counted again.
     async with service.runtime.engine.begin() as conn:
@@ -352,3 +360,54 @@ async def test_kept_statistics_read_no_suspect_of_the_history(service: RunningSe
     history = ("cases", "suspects", "clocks", "defenders", "timeline")
     read = [s for s in statements if any(f" {t} " in f" {s} ".replace("\n", " ") for t in history)]
     assert statements and not read, read
+
+
+async def test_only_writes_that_change_a_statistic_mark_its_month(service: RunningService) -> None:
+    """The triggers fire on what the statistics read: another event in the timeline, a
+    column they do not read, or a month already waiting leave `statistics_stale` as it was."""
+    unit = f"统计检察院{uuid.uuid4().hex[:8]}"
+    example = next(e for e in _examples() if any(c.suspects[0].clocks for c in e.cases))
+    await _write(service, unit, example.cases)
+    criteria = LedgerFilter(procuratorate_unit=unit)
+    await _statistics(service, criteria, NOW, Granularity.MONTH)  # takes the stale months
+    of_unit = sa.select(cases.c.case_id).where(cases.c.procuratorate_unit == unit)
+    waiting = (
+        sa.select(sa.func.count())
+        .select_from(statistics_stale)
+        .where(statistics_stale.c.procuratorate_unit == unit)
+    )
+    async with service.runtime.engine.begin() as conn:
+        case_id = (await conn.execute(of_unit.limit(1))).scalar_one()
+        await conn.execute(
+            sa.insert(timeline),
+            {
+                "case_id": case_id,
+                "event_id": uuid.uuid4(),
+                "event_type": "DefenderNoticeIssued",
+                "producer": "procuratorate",
+                "occurred_at": NOW,
+                "payload": {},
+            },
+        )
+        await conn.execute(
+            sa.update(clocks).where(clocks.c.case_id == case_id).values(subject="另一事项")
+        )
+        await conn.execute(
+            sa.update(cases).where(cases.c.case_id == case_id).values(social_impact=True)
+        )
+        assert (await conn.execute(waiting)).scalar_one() == 0
+        for status in (DefenseStatus.SELF_DEFENSE, DefenseStatus.NONE):
+            await conn.execute(
+                sa.update(suspects)
+                .where(suspects.c.case_id.in_(of_unit))
+                .values(defense_status=status.value)
+            )
+        months = (
+            await conn.execute(
+                sa.select(
+                    sa.func.count(sa.distinct(sa.tuple_(cases.c.district, cases.c.received_at)))
+                ).where(cases.c.procuratorate_unit == unit)
+            )
+        ).scalar_one()
+        assert 1 <= (await conn.execute(waiting)).scalar_one() <= months
+    await _statistics(service, criteria, NOW, Granularity.MONTH)

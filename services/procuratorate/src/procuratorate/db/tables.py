@@ -260,8 +260,9 @@ written_opinions = sa.Table(
 )
 
 # /statistics per (unit, district, receipt month): the tallies as counted, until a write makes
-# the month stale (a statement trigger on cases, suspects, clocks, defenders and the timeline
-# appends it to statistics_stale; migration 0020) or an open clock of it reaches its close.
+# the month stale (row triggers on cases, suspects, clocks, defenders and the timeline append
+# it to statistics_stale when a column the statistics read changes; migrations 0020, 0021) or
+# an open clock of it reaches its close.
 statistics_months = sa.Table(
     "statistics_months",
     metadata,
@@ -279,5 +280,5 @@ statistics_stale = sa.Table(
     sa.Column("procuratorate_unit", sa.String(200), nullable=False),
     sa.Column("district", sa.String(50), nullable=False),
     sa.Column("month", sa.Date, nullable=False),
-    sa.Index("ix_statistics_stale_unit", "procuratorate_unit"),
+    sa.Index("ix_statistics_stale_month", "procuratorate_unit", "district", "month"),
 )
