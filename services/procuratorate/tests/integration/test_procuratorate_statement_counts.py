@@ -167,18 +167,22 @@ async def test_the_pipeline_requests_build_few_statements(
     built per request is pinned, so per-request construction cannot creep back unnoticed."""
     # The first request of each kind builds the kept statements' keys: warm up on another
     # suspect first.
-    await _three_requests(service, {})
+    await _aid_centers_answer(service, *await _three_requests(service, {}))
     built: dict[str, list[str]] = {}
-    await _three_requests(service, built, monkeypatch)
+    answered = await _three_requests(service, built, monkeypatch)
+    with statements_built_in_this_task(monkeypatch) as built["aid center's answer"]:
+        await _aid_centers_answer(service, *answered)
     counts = {step: len(names) for step, names in built.items()}
-    assert counts == {"case": 0, "rights": 0, "decision": 0}, built
+    assert counts == {"case": 0, "rights": 0, "decision": 0, "aid center's answer": 0}, built
 
 
 async def _three_requests(
     service: RunningService,
     built: dict[str, list[str]],
     monkeypatch: pytest.MonkeyPatch | None = None,
-) -> None:
+) -> tuple[str, str, str]:
+    """The three requests for a new suspect; returns the case, suspect and letter ids."""
+
     def watch(step: str) -> Any:
         if monkeypatch is None:
             return nullcontext([])
@@ -207,3 +211,33 @@ async def _three_requests(
     with watch("decision") as built["decision"]:
         response = await service.client.post(f"{url}/defense-decision", json=decision)
     assert response.status_code in (200, 201), response.text
+    return created.json()["case_id"], suspect_id, response.json()["notice_id"]
+
+
+async def _aid_centers_answer(
+    service: RunningService, case_id: str, suspect_id: str, notice_id: str
+) -> None:
+    """The letter accepted and a lawyer assigned, applied as the consumer applies a poll."""
+    events = [
+        NoticeAccepted(
+            notice_id=uuid.UUID(notice_id),
+            suspect_id=uuid.UUID(suspect_id),
+            received_at=NOW,
+            accepted_at=NOW,
+        ),
+        LawyerAssigned(
+            assignment_id=uuid.uuid4(),
+            suspect_id=uuid.UUID(suspect_id),
+            basis="notice",
+            notice_id=uuid.UUID(notice_id),
+            lawyer=lawyer(),
+            assigned_at=NOW,
+            document_number=DocumentNumber.of("津河东援函", 2026, 3),
+        ),
+    ]
+    applied = [
+        (Envelope.for_event(event, case_id=uuid.UUID(case_id), producer="aid-center"), event)
+        for event in events
+    ]
+    async with service.runtime.sessions() as session, session.begin():
+        await event_handlers(service.runtime).apply(session, applied)

@@ -376,6 +376,24 @@ def _earlier_receipts_statement() -> sa.Select[Any]:
 
 _EARLIER_RECEIPTS = _earlier_receipts_statement()
 
+# What the aid center's answers (the letter accepted, the lawyer assigned) send.
+_ACTIVE_DEFENDERS = (
+    sa.select(defenders)
+    .where(
+        defenders.c.suspect_id == sa.bindparam("suspect_id", type_=sa.Uuid),
+        defenders.c.ended_at.is_(None),
+    )
+    .order_by(defenders.c.id)
+)
+_INSERT_DEFENDER = sa.insert(defenders)
+_DEFENDER_KIND = sa.select(defenders.c.kind).where(
+    defenders.c.assignment_id == sa.bindparam("assignment_id", type_=sa.Uuid)
+)
+_UPDATE_NOTICE = sa.update(notices).where(
+    notices.c.notice_id == sa.bindparam("b_notice_id", type_=sa.Uuid)
+)
+"""The columns set are the execution's other parameters (named like the columns)."""
+
 
 @functools.cache
 def _settle_clocks_statement(
@@ -624,24 +642,14 @@ class CaseRepository:
     # -- defenders
 
     async def active_defenders(self, suspect_id: UUID) -> list[Any]:
-        return list(
-            (
-                await self._execute(
-                    sa.select(defenders)
-                    .where(defenders.c.suspect_id == suspect_id, defenders.c.ended_at.is_(None))
-                    .order_by(defenders.c.id)
-                )
-            ).all()
-        )
+        return list((await self._execute(_ACTIVE_DEFENDERS, {"suspect_id": suspect_id})).all())
 
     async def add_defender(self, suspect_id: UUID, **values: Any) -> None:
-        await self._execute(sa.insert(defenders).values(suspect_id=suspect_id, **values))
+        await self._execute(_INSERT_DEFENDER, {"suspect_id": suspect_id, **values})
 
     async def defender_kind(self, assignment_id: UUID) -> str | None:
         """The kind of defender an appointment made (on notice or on application)."""
-        kind: str | None = await self._scalar(
-            sa.select(defenders.c.kind).where(defenders.c.assignment_id == assignment_id)
-        )
+        kind: str | None = await self._scalar(_DEFENDER_KIND, {"assignment_id": assignment_id})
         return kind
 
     async def end_defenders(
@@ -698,9 +706,7 @@ class CaseRepository:
         return row
 
     async def update_notice(self, notice_id: UUID, **values: Any) -> None:
-        await self._execute(
-            sa.update(notices).where(notices.c.notice_id == notice_id).values(**values)
-        )
+        await self._execute(_UPDATE_NOTICE, {"b_notice_id": notice_id, **values})
 
     async def earlier_materials(self, suspect_id: UUID) -> tuple[str, ...]:
         """The materials of the suspect's latest earlier letter, supplements included."""
