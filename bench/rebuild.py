@@ -177,7 +177,8 @@ async def rebuild_aid_center(
     started = time.perf_counter()
     out = await _run(command, env, log_path)
     launched = time.perf_counter() - started
-    report = json.loads(out.strip().splitlines()[-1])
+    # Its report is its last JSON line (py-spy, under --profile, writes lines of its own).
+    report = json.loads(next(line for line in reversed(out.splitlines()) if line.startswith("{")))
     replayed = sum(ends.values())
     return {
         "service": "aid_center",

@@ -87,6 +87,27 @@ def _request_key(
 # One statement stores the letter with its check's outcome and the case's district, and hands
 # the row back; a letter already stored (the same one again under another event id) inserts
 # nothing and returns no row. Built once: the columns' values are bound at execution.
+_CASE_INSERT = pg_insert(cases)
+_UPSERT_CASE = _CASE_INSERT.on_conflict_do_update(
+    index_elements=[cases.c.case_id],
+    set_={
+        column: _CASE_INSERT.excluded[column]
+        for column in ("district", "procuratorate_unit", "transferring_agency", "received_at")
+    },
+)
+_SUSPECT_INSERT = pg_insert(suspects)
+_UPSERT_SUSPECTS = _SUSPECT_INSERT.on_conflict_do_update(
+    index_elements=[suspects.c.suspect_id],
+    set_={
+        **{
+            column.name: _SUSPECT_INSERT.excluded[column.name]
+            for column in suspects.c
+            if column.name not in ("suspect_id", "minor")
+        },
+        "minor": suspects.c.minor | _SUSPECT_INSERT.excluded.minor,
+    },
+)
+
 _STORE_NOTICE = (
     pg_insert(notices)
     .values(
@@ -460,31 +481,13 @@ class AidRepository:
     async def receive_case(
         self, case_id: UUID, values: dict[str, Any], suspect_rows: list[dict[str, Any]]
     ) -> None:
-        """Upsert the case and all its suspects in one statement: the case's upsert is a
-        data-modifying WITH, and the suspects' foreign key is checked at the end of the
-        statement, when the case is there. One multi-row upsert is safe because the contract
-        makes suspect ids unique within the event (a row cannot be upserted twice by one
-        statement). A suspect once a minor stays one."""
-        received_case = (
-            pg_insert(cases)
-            .values(case_id=case_id, **values)
-            .on_conflict_do_update(index_elements=[cases.c.case_id], set_=values)
-            .cte("received_case")
-        )
-        upsert_suspects = pg_insert(suspects).values(suspect_rows)
-        await self.session.execute(
-            upsert_suspects.on_conflict_do_update(
-                index_elements=[suspects.c.suspect_id],
-                set_={
-                    **{
-                        column: upsert_suspects.excluded[column]
-                        for column in suspect_rows[0]
-                        if column != "suspect_id"
-                    },
-                    "minor": suspects.c.minor | upsert_suspects.excluded.minor,
-                },
-            ).add_cte(received_case)
-        )
+        """Upsert the case, then all its suspects (one executemany). Both statements are built
+        once: a multi-row ``VALUES`` built per call, as this was, is compiled again on every
+        call (SQLAlchemy caches no multi-values insert), which cost more than the round trip
+        it saved. A suspect once a minor stays one."""
+        await self.session.execute(_UPSERT_CASE, {"case_id": case_id, **values})
+        if suspect_rows:
+            await self.session.execute(_UPSERT_SUSPECTS, suspect_rows)
 
     async def notice(self, notice_id: UUID) -> Mapping[Any, Any] | None:
         row: Mapping[Any, Any] | None = (
