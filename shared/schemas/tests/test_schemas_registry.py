@@ -200,3 +200,25 @@ def test_an_event_must_belong_to_a_producer():
             """No producer."""
 
             event_type = "OrphanHappened"
+
+
+def test_a_topics_event_types_are_computed_once_and_again_when_an_event_registers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every consumed record asks its topic's policy for its owner's event types: sorting the
+    registry for each one cost more than decoding the record."""
+    from defense_schemas import base
+    from defense_schemas.topics import TOPIC_POLICIES
+
+    policy = TOPIC_POLICIES[PRODUCER_TOPICS[Producer.AID_CENTER]]
+    assert registered_events() is registered_events()
+    assert policy.event_types is policy.event_types
+    assert "LawyerAssigned" in policy.event_types
+
+    class LaterEvent:  # stands for a class registered after the first record was read
+        event_type = "LaterEvent"
+        producer = Producer.AID_CENTER
+
+    monkeypatch.setattr(base, "_registry", {**base._registry, ("LaterEvent", 1): LaterEvent})
+    assert LaterEvent in registered_events()
+    assert "LaterEvent" in policy.event_types

@@ -75,6 +75,14 @@ def event_class(event_type: str, schema_version: int) -> type[BaseEvent]:
     return _registry[(event_type, schema_version)]
 
 
+_sorted_registry: tuple[type[BaseEvent], ...] = ()
+
+
 def registered_events() -> tuple[type[BaseEvent], ...]:
     """Every registered event, ordered by (event_type, schema_version)."""
-    return tuple(_registry[key] for key in sorted(_registry))
+    global _sorted_registry
+    # Sorted again only when the registry grew (it never shrinks and a key is never replaced):
+    # every consumed record asks which event types its topic accepts.
+    if len(_sorted_registry) != len(_registry):
+        _sorted_registry = tuple(_registry[key] for key in sorted(_registry))
+    return _sorted_registry

@@ -76,6 +76,11 @@ SERVICE_PRODUCER_IDS: Final = frozenset(p.value for p in Producer if p is not Pr
 """The envelope producers that only the platform's own services may claim."""
 
 
+_EVENT_TYPES: dict[Producer, tuple[tuple[type, ...], frozenset[str]]] = {}
+"""Owner → (the registry it was computed from, its event types): computed again only when the
+registry grew (``registered_events`` returns the same tuple until then)."""
+
+
 @dataclass(frozen=True)
 class TopicPolicy:
     """What may be published on the topic an owner writes: that owner's event types, by that
@@ -90,9 +95,12 @@ class TopicPolicy:
         """Every registered event type the owner publishes."""
         from defense_schemas.base import registered_events  # the registry imports this module
 
-        return frozenset(
-            model.event_type for model in registered_events() if model.producer is self.owner
-        )
+        events = registered_events()
+        known = _EVENT_TYPES.get(self.owner)
+        if known is None or known[0] is not events:
+            types = frozenset(model.event_type for model in events if model.producer is self.owner)
+            known = _EVENT_TYPES[self.owner] = (events, types)
+        return known[1]
 
     def allows_producer(self, producer: str) -> bool:
         if self.owner is Producer.AGENCY:

@@ -22,6 +22,8 @@ other.
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +31,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +55,14 @@ from service_runtime.security.fields import FieldCipher
 Row = dict[str, Any]
 
 CONTACT_ID_SEQUENCE = sa.func.pg_get_serial_sequence("contacts", "id")
+
+
+def _among(column: sa.Column[Any], values: list[Any]) -> sa.ColumnElement[bool]:
+    """``column = ANY(:values)``: one statement text whatever the number of values, so it is
+    prepared once per connection (``IN`` renders one parameter per value, a new statement for
+    every batch size)."""
+    return column == sa.any_(sa.literal(values, ARRAY(column.type)))
+
 
 CASE_LOCKS = 0x6E6F7469
 """The first key of the cases' transaction-scoped advisory locks (two 32-bit keys, a space the
@@ -141,18 +152,18 @@ class ProjectionBatch:
         await lock_cases(session, ids)
         batch = cls(now=now, cipher=cipher)
         for row in (
-            await session.execute(sa.select(cases).where(cases.c.case_id.in_(ids)))
+            await session.execute(sa.select(cases).where(_among(cases.c.case_id, ids)))
         ).mappings():
             batch.cases[row["case_id"]] = dict(row)
         for row in (
-            await session.execute(sa.select(suspects).where(suspects.c.case_id.in_(ids)))
+            await session.execute(sa.select(suspects).where(_among(suspects.c.case_id, ids)))
         ).mappings():
             batch.suspects.setdefault(row["case_id"], {})[row["suspect_id"]] = open_suspect(
                 cipher, row
             )
         for row in (
             await session.execute(
-                sa.select(contacts).where(contacts.c.case_id.in_(ids)).order_by(contacts.c.id)
+                sa.select(contacts).where(_among(contacts.c.case_id, ids)).order_by(contacts.c.id)
             )
         ).mappings():
             opened = open_contact(cipher, row)
@@ -171,7 +182,7 @@ class ProjectionBatch:
                 clocks.c.subject,
                 sa.func.count(),
             )
-            .where(clocks.c.case_id.in_(ids))
+            .where(_among(clocks.c.case_id, ids))
             .group_by(clocks.c.case_id, clocks.c.kind, clocks.c.suspect_id, clocks.c.subject)
         ):
             key = ClockKey(ClockKind(kind), suspect_id, subject)
@@ -179,7 +190,7 @@ class ProjectionBatch:
         for row in (
             await session.execute(
                 sa.select(clocks)
-                .where(clocks.c.case_id.in_(ids), clocks.c.status == "open")
+                .where(_among(clocks.c.case_id, ids), clocks.c.status == "open")
                 .order_by(clocks.c.case_id, clocks.c.clock_id)  # one lock order for everyone
                 .with_for_update()
             )
@@ -198,7 +209,7 @@ class ProjectionBatch:
         for row in (
             await session.execute(
                 sa.select(held_deliveries)
-                .where(held_deliveries.c.case_id.in_(ids))
+                .where(_among(held_deliveries.c.case_id, ids))
                 .order_by(held_deliveries.c.case_id, held_deliveries.c.event_id)
                 .with_for_update()
             )
@@ -390,18 +401,18 @@ class ProjectionBatch:
             )
         if self._new_clocks:
             await session.execute(sa.insert(clocks), list(self._new_clocks.values()))
-        if self._backfills:
-            for case_id, suspect_id, column, value in self._backfills:
-                statement = sa.update(clocks).where(
-                    clocks.c.case_id == case_id, clocks.c[column].is_(None)
-                )
-                if suspect_id is not None:
-                    statement = statement.where(clocks.c.suspect_id == suspect_id)
-                if column == "agency":
-                    statement = statement.where(
-                        clocks.c.responsible == ResponsibleParty.AID_CENTER.value
-                    )
-                await session.execute(statement.values({column: value}))
+        # In order (the first fact fills a column, later ones find it filled), each run of
+        # one form in one executemany.
+        for (column, of_suspect), run in itertools.groupby(
+            self._backfills, key=lambda backfill: (backfill[2], backfill[1] is not None)
+        ):
+            await session.execute(
+                _backfill_statement(column, of_suspect),
+                [
+                    {"backfill_case": case_id, "backfill_suspect": suspect_id, "value": value}
+                    for case_id, suspect_id, _, value in run
+                ],
+            )
         if self._released_held:
             await session.execute(
                 sa.delete(held_deliveries).where(
@@ -450,6 +461,20 @@ class ProjectionBatch:
                 }
             )
         await session.execute(sa.insert(contacts), rows)
+
+
+@functools.cache
+def _backfill_statement(column: str, of_suspect: bool) -> sa.Update:
+    """Fill ``column`` on a case's clocks (a suspect's, ``of_suspect``) that lack it; the
+    center a letter went to describes only the center's clocks."""
+    statement = sa.update(clocks).where(
+        clocks.c.case_id == sa.bindparam("backfill_case"), clocks.c[column].is_(None)
+    )
+    if of_suspect:
+        statement = statement.where(clocks.c.suspect_id == sa.bindparam("backfill_suspect"))
+    if column == "agency":
+        statement = statement.where(clocks.c.responsible == ResponsibleParty.AID_CENTER.value)
+    return statement.values({column: sa.bindparam("value")})
 
 
 async def _upsert(
