@@ -85,6 +85,12 @@ class NotifierSettings(ServiceSettings):
     delivery_backoff_base_seconds: float = Field(30.0, gt=0)
     delivery_backoff_max_seconds: float = Field(3600.0, gt=0)
     delivery_batch_size: int = Field(20, ge=1)
+    delivery_claim_size: int = Field(
+        10,
+        ge=1,
+        description="jobs claimed in one transaction, sent at once and committed together "
+        "(1: a transaction per job; a crash before the commit sends the claimed jobs again)",
+    )
     delivery_shutdown_grace_seconds: float = Field(
         10.0,
         ge=0,

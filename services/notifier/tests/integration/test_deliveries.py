@@ -534,3 +534,81 @@ async def test_an_ended_appointment_and_a_moved_review_deadline_tell_those_conce
                 assert "您应当另行委托辩护人" in sms["13900000002"]  # the suspect
                 hooks = [body["about_event_type"] for body in agency.received]
                 assert hooks.count("AssignmentEnded") == 1 and agency.rejected == 0
+
+
+async def test_due_jobs_are_claimed_sent_and_committed_together_whatever_each_outcome(
+    notifier_settings: Callable[..., Any],
+) -> None:
+    """One transaction claims the due jobs, sends them at once and records every outcome with
+    its event: the webhook's delivery and the dead mail server's failures commit together, and
+    each failure is retried on its own."""
+    import sqlalchemy as sa
+
+    from defense_messaging.outbox import opened_row
+    from notifier.db.tables import platform
+    from notifier.workers.delivery import channels_from, deliver_due
+
+    async with WebhookReceiver(secret="test-secret") as agency:
+        settings = await notifier_settings(
+            "claimed-together",
+            smtp_port=free_port(),
+            procuratorate_webhook_url=agency.url,
+            delivery_poll_interval_seconds=3600,  # the test is the worker
+            delivery_backoff_base_seconds=600,
+            delivery_backoff_max_seconds=3600,
+        )
+        bootstrap = settings.kafka_bootstrap_servers
+        case_id = uuid4()
+        async with run_service(create_app(settings), settings) as svc:
+            svc.client.headers.update(operator(settings))
+            await publish(
+                bootstrap,
+                settings.topic_procuratorate,
+                [
+                    wrap(case_received(), case_id, "procuratorate"),
+                    wrap(letter_sent(), case_id, "procuratorate"),
+                ],
+            )
+            await case_known(svc.client, case_id)
+            await publish(
+                bootstrap,
+                settings.topic_aid_center,
+                [wrap(lawyer_assigned(), case_id, "aid-center")],
+            )
+
+            async def log() -> dict[str, Any]:
+                response = await svc.client.get(f"/cases/{case_id}/deliveries")
+                return response.json() if response.status_code == 200 else {}
+
+            await eventually(log, lambda body: body.get("pending") == 3)
+            runtime = svc.runtime
+            handled = await deliver_due(runtime, channels_from(settings), settings, limit=10)
+            assert handled == 3
+            body = await log()
+            assert (body["delivered"], body["pending"]) == (1, 2)
+            for job in body["items"]:
+                assert job["attempts"] == 1
+                if job["channel"] == "webhook":
+                    assert job["status"] == "delivered"
+                else:
+                    assert "SMTP" in job["last_error"] and job["next_attempt_at"] is not None
+            assert [b["notification_id"] for b in agency.received] == [
+                j["notification_id"] for j in body["items"] if j["channel"] == "webhook"
+            ]
+            outbox = platform.messaging.outbox
+            async with runtime.sessions() as session:
+                queued = [
+                    json.loads(opened_row(session, row)[0])["event_type"]
+                    for row in await session.execute(
+                        sa.select(outbox.c.id, outbox.c.value, outbox.c.headers).where(
+                            outbox.c.key == str(case_id).encode()
+                        )
+                    )
+                ]
+            assert sorted(t for t in queued if t.startswith("Notification")) == [
+                "NotificationDelivered",
+                "NotificationFailed",
+                "NotificationFailed",
+            ]
+            # Nothing else is due: the failures wait for their backoff.
+            assert await deliver_due(runtime, channels_from(settings), settings, limit=10) == 0

@@ -1,14 +1,14 @@
 """The delivery worker: sends pending jobs, retries failures with exponential backoff.
 
-One job per transaction: the row is claimed with ``FOR UPDATE SKIP LOCKED`` (replicas never
-send the same job twice at once), sent, and its outcome and event (NotificationDelivered /
-NotificationFailed, through the outbox) committed together.
+Up to ``delivery_claim_size`` due jobs per transaction: the rows are claimed with ``FOR UPDATE
+SKIP LOCKED`` (replicas never send the same job twice at once), sent at once, and their outcomes
+and events (NotificationDelivered / NotificationFailed, through the outbox) committed together.
 
-A send and its commit are one unit for shutdown: a worker cancelled mid-job lets the job finish
-and commit (up to ``delivery_shutdown_grace_seconds``) before it stops, since a job cut off after
-the channel accepted it would be sent again. Only a crash (or a database lost before the commit)
-re-sends a job: delivery is at least once, and every attempt of a job carries the job's id as the
-idempotency key the receiver de-duplicates on.
+The sends and their commit are one unit for shutdown: a worker cancelled mid-send lets the
+claimed jobs finish and commit (up to ``delivery_shutdown_grace_seconds``) before it stops, since
+a job cut off after the channel accepted it would be sent again. Only a crash (or a database
+lost before the commit) re-sends the claimed jobs: delivery is at least once, and every attempt
+of a job carries the job's id as the idempotency key the receiver de-duplicates on.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from defense_messaging.log_context import bound
 from defense_messaging.tracing import TRACEPARENT, context_from_headers, span
+from defense_schemas import Envelope
 from defense_schemas.events.notifier import NotificationDelivered, NotificationFailed
 from defense_schemas.vocabulary import DeliveryChannel, RecipientRole
 from notifier.channels import Channels, DeliveryError, OutgoingMessage
@@ -32,7 +34,7 @@ from notifier.channels.email import SmtpChannel
 from notifier.channels.sms import FileSmsGateway, HttpSmsGateway, SmsChannel, SmsGateway
 from notifier.channels.webhook import WebhookChannel
 from notifier.db.personal import open_delivery, seal_last_error
-from notifier.db.publishing import publish_in_thread
+from notifier.db.publishing import envelope_in_thread
 from notifier.db.tables import deliveries
 from notifier.domain.deliveries import retry_delay
 from notifier.settings import NotifierSettings
@@ -72,8 +74,14 @@ def channels_from(settings: NotifierSettings) -> Channels:
     }
 
 
-async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSettings) -> bool:
-    """Send the most overdue pending job, if any; True when one was handled."""
+async def deliver_due(
+    runtime: Runtime, channels: Channels, settings: NotifierSettings, *, limit: int
+) -> int:
+    """Send up to ``limit`` of the most overdue pending jobs: claimed in one transaction, sent
+    at once, their outcomes and events committed together; returns how many were handled.
+
+    A transaction per job cost more than composing and sending it (claim, update, the event's
+    outbox row, begin and commit, and the relay's pass after every commit)."""
     async with runtime.unit_of_work() as uow:
         session = uow.session
         claimed = (
@@ -85,68 +93,94 @@ async def deliver_one(runtime: Runtime, channels: Channels, settings: NotifierSe
                         deliveries.c.next_attempt_at <= uow.now(),
                     )
                     .order_by(deliveries.c.next_attempt_at)
-                    .limit(1)
+                    .limit(limit)
                     .with_for_update(skip_locked=True)
                 )
             )
             .mappings()
-            .one_or_none()
+            .all()
         )
-        if claimed is None:
-            return False
-        row = open_delivery(uow.cipher, claimed)  # decrypted only to send
-        attempt = row["attempts"] + 1
-        message = OutgoingMessage(
-            address=row["address"],
-            recipient_name=row["recipient_name"],
-            subject=row["subject"],
-            body=row["body"],
-            metadata={
-                "notification_id": str(row["notification_id"]),
-                "case_id": str(row["case_id"]),
-                "about_event_id": str(row["about_event_id"]),
-                "about_event_type": row["about_event_type"],
-                "recipient_role": row["recipient_role"],
+        if not claimed:
+            return 0
+        rows = [open_delivery(uow.cipher, row) for row in claimed]  # decrypted only to send
+        errors = await asyncio.gather(*(_send(runtime, channels, row) for row in rows))
+        delivered = [row for row, error in zip(rows, errors, strict=True) if error is None]
+        now = uow.now()
+        outgoing = [_delivered(uow, delivered, now)] if delivered else []
+        for row, error in zip(rows, errors, strict=True):
+            if error is not None:
+                outgoing.append(await _failed(uow, settings, row, row["attempts"] + 1, error))
+        if delivered:
+            await session.execute(
+                sa.update(deliveries)
+                .where(deliveries.c.notification_id == sa.bindparam("delivered_id"))
+                .values(
+                    status="delivered",
+                    attempts=sa.bindparam("attempt"),
+                    delivered_at=now,
+                    next_attempt_at=None,
+                ),
+                [
+                    {"delivered_id": row["notification_id"], "attempt": row["attempts"] + 1}
+                    for row in delivered
+                ],
+            )
+        await uow.publisher.publish_many(session, [e for group in outgoing for e in group])
+        return len(rows)
+
+
+async def _send(runtime: Runtime, channels: Channels, row: Mapping[str, Any]) -> str | None:
+    """Send one job's message; the channel's error, or None when it accepted the message."""
+    attempt = row["attempts"] + 1
+    message = OutgoingMessage(
+        address=row["address"],
+        recipient_name=row["recipient_name"],
+        subject=row["subject"],
+        body=row["body"],
+        metadata={
+            "notification_id": str(row["notification_id"]),
+            "case_id": str(row["case_id"]),
+            "about_event_id": str(row["about_event_id"]),
+            "about_event_type": row["about_event_type"],
+            "recipient_role": row["recipient_role"],
+        },
+        idempotency_key=str(row["notification_id"]),
+    )
+    channel = channels[DeliveryChannel(row["channel"])]
+    traceparent = row.get("traceparent")
+    # The sending continues the trace of the event that caused it (and so does the
+    # NotificationDelivered it publishes).
+    with (
+        bound(
+            case_id=row["case_id"],
+            event_id=row["about_event_id"],
+            correlation_id=row["correlation_id"],
+        ),
+        span(
+            tracer_of(runtime.tracing),
+            f"deliver {row['channel']}",
+            parent=context_from_headers([(TRACEPARENT, traceparent)] if traceparent else []),
+            kind=SpanKind.CLIENT,
+            attributes={
+                "defense.notification_id": str(row["notification_id"]),
+                "defense.channel": row["channel"],
+                "defense.event_type": row["about_event_type"],
+                "defense.attempt": attempt,
             },
-            idempotency_key=str(row["notification_id"]),
-        )
-        channel = channels[DeliveryChannel(row["channel"])]
-        traceparent = row.get("traceparent")
-        # The sending continues the trace of the event that caused it (and so does the
-        # NotificationDelivered it publishes).
-        with (
-            bound(
-                case_id=row["case_id"],
-                event_id=row["about_event_id"],
-                correlation_id=row["correlation_id"],
-            ),
-            span(
-                tracer_of(runtime.tracing),
-                f"deliver {row['channel']}",
-                parent=context_from_headers([(TRACEPARENT, traceparent)] if traceparent else []),
-                kind=SpanKind.CLIENT,
-                attributes={
-                    "defense.notification_id": str(row["notification_id"]),
-                    "defense.channel": row["channel"],
-                    "defense.event_type": row["about_event_type"],
-                    "defense.attempt": attempt,
-                },
-            ) as sending,
-        ):
-            try:
-                await channel.send(message)
-            except DeliveryError as error:
-                if sending is not None:
-                    sending.set_status(Status(StatusCode.ERROR, "delivery failed"))
-                await _failed(uow, settings, row, attempt, str(error))
-            except Exception as error:  # a channel bug must not stall every other job
-                log.exception("channel %s raised", row["channel"])
-                if sending is not None:
-                    sending.set_status(Status(StatusCode.ERROR, type(error).__name__))
-                await _failed(uow, settings, row, attempt, repr(error))
-            else:
-                await _delivered(uow, row, attempt)
-        return True
+        ) as sending,
+    ):
+        try:
+            await channel.send(message)
+        except DeliveryError as error:
+            if sending is not None:
+                sending.set_status(Status(StatusCode.ERROR, "delivery failed"))
+            return str(error)
+        except Exception as error:  # a channel bug must not stall every other job
+            log.exception("channel %s raised", row["channel"])
+            if sending is not None:
+                sending.set_status(Status(StatusCode.ERROR, type(error).__name__))
+            return repr(error)
+    return None
 
 
 def _common(row: Mapping[str, Any], attempt: int) -> dict[str, object]:
@@ -163,20 +197,22 @@ def _common(row: Mapping[str, Any], attempt: int) -> dict[str, object]:
     }
 
 
-async def _delivered(uow: NotifierUnitOfWork, row: Mapping[str, Any], attempt: int) -> None:
-    now = uow.now()
-    await uow.session.execute(
-        sa.update(deliveries)
-        .where(deliveries.c.notification_id == row["notification_id"])
-        .values(status="delivered", attempts=attempt, delivered_at=now, next_attempt_at=None)
-    )
-    await publish_in_thread(
-        uow,
-        NotificationDelivered(**_common(row, attempt), delivered_at=now),  # type: ignore[arg-type]
-        case_id=row["case_id"],
-        correlation_id=row["correlation_id"],
-        causation_id=row["about_event_id"],
-    )
+def _delivered(
+    uow: NotifierUnitOfWork, rows: Sequence[Mapping[str, Any]], now: datetime
+) -> list[Envelope]:
+    """The ``NotificationDelivered`` of each job the channels accepted."""
+    return [
+        envelope_in_thread(
+            uow,
+            NotificationDelivered(  # type: ignore[arg-type]
+                **_common(row, row["attempts"] + 1), delivered_at=now
+            ),
+            case_id=row["case_id"],
+            correlation_id=row["correlation_id"],
+            causation_id=row["about_event_id"],
+        )
+        for row in rows
+    ]
 
 
 async def _failed(
@@ -185,7 +221,9 @@ async def _failed(
     row: Mapping[str, Any],
     attempt: int,
     error: str,
-) -> None:
+) -> list[Envelope]:
+    """Record a failed attempt (retried later, or failed for good); returns its
+    ``NotificationFailed`` to publish."""
     now = uow.now()
     will_retry = attempt < settings.delivery_max_attempts
     values: dict[str, object] = {
@@ -205,15 +243,18 @@ async def _failed(
         .where(deliveries.c.notification_id == row["notification_id"])
         .values(values)
     )
-    await publish_in_thread(
-        uow,
-        NotificationFailed(  # type: ignore[arg-type]
-            **_common(row, attempt), failed_at=now, error=error[:4000], will_retry=will_retry
-        ),
-        case_id=row["case_id"],
-        correlation_id=row["correlation_id"],
-        causation_id=row["about_event_id"],
+    failed = NotificationFailed(  # type: ignore[arg-type]
+        **_common(row, attempt), failed_at=now, error=error[:4000], will_retry=will_retry
     )
+    return [
+        envelope_in_thread(
+            uow,
+            failed,
+            case_id=row["case_id"],
+            correlation_id=row["correlation_id"],
+            causation_id=row["about_event_id"],
+        )
+    ]
 
 
 async def run_delivery_worker(runtime: Runtime, channels: Channels) -> None:
@@ -223,12 +264,16 @@ async def run_delivery_worker(runtime: Runtime, channels: Channels) -> None:
     while True:
         try:
             handled = 0
-            while handled < settings.delivery_batch_size and await _finished_before_stopping(
-                deliver_one(runtime, channels, settings),
-                settings.delivery_shutdown_grace_seconds,
-            ):
-                handled += 1
-            if handled == settings.delivery_batch_size:
+            while handled < settings.delivery_batch_size:
+                limit = min(settings.delivery_claim_size, settings.delivery_batch_size - handled)
+                sent = await _finished_before_stopping(
+                    deliver_due(runtime, channels, settings, limit=limit),
+                    settings.delivery_shutdown_grace_seconds,
+                )
+                handled += sent
+                if sent < limit:
+                    break  # nothing more is due
+            if handled >= settings.delivery_batch_size:
                 continue  # more may be due: no sleep
         except asyncio.CancelledError:
             raise
