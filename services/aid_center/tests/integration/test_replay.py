@@ -38,6 +38,7 @@ from aid_center.db.tables import (
     previous_stage_lawyers,
     subsidy_standards,
     suspects,
+    termination_reports,
     work_stations,
 )
 from aid_center.replay import end_offsets, rebuild
@@ -91,6 +92,7 @@ STAFF_TABLES = (
     work_stations,
     duty_shifts,
     subsidy_standards,
+    termination_reports,
 )
 """What staff typed, which no topic carries: restored from a backup before the replay."""
 
