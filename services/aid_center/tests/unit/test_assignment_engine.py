@@ -296,3 +296,35 @@ def test_more_co_suspects_than_firms_leaves_the_rest_unassignable() -> None:
     decision = choose_lawyer(need(co_suspect_firms=held), roster)
     assert decision.chosen is None
     assert decision.failure is AssignmentFailureReason.ALL_FIRMS_CONFLICTED
+
+
+def test_narrowing_a_large_roster_compares_no_lawyer_with_every_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each narrowing (juvenile specialists, language, gender) sets the others aside by id: a
+    centre's roster of thousands takes linear time per letter (comparing each lawyer with each
+    kept one took seconds per letter and stalled the consumer past its session)."""
+    roster = [
+        lawyer(
+            f"{n:05d}",
+            (FIRM_A, FIRM_B, FIRM_C)[n % 3],
+            gender=(Gender.MALE, Gender.FEMALE)[n % 2],
+            specialties=frozenset({"juvenile"}) if n % 3 else frozenset(),
+            languages=frozenset({"普通话", "英语"}) if n % 5 else frozenset({"普通话"}),
+        )
+        for n in range(3000)
+    ]
+    compared = 0
+    equal = Candidate.__eq__
+
+    def counting(self: Candidate, other: object) -> bool:
+        nonlocal compared
+        compared += 1
+        return equal(self, other)
+
+    monkeypatch.setattr(Candidate, "__eq__", counting)
+    decision = choose_lawyer(
+        need(minor=True, wishes=Wishes(lawyer_gender=Gender.FEMALE, language="英语")), roster
+    )
+    assert decision.chosen is not None
+    assert compared < len(roster)

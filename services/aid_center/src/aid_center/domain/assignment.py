@@ -377,11 +377,12 @@ def choose_lawyer(need: AssignmentNeed, roster: Iterable[Candidate]) -> Assignme
     if need.minor:
         specialists = [c for c in pool if JUVENILE_SPECIALTY in c.specialties]
         if specialists:
+            kept = {c.lawyer_id for c in specialists}  # by id: a roster holds thousands
             why.append("juvenile specialist for a minor (Measures Art. 12)")
             others += [
                 (c, PassOverReason.NOT_JUVENILE_SPECIALIST, "a juvenile specialist was available")
                 for c in pool
-                if c not in specialists
+                if c.lawyer_id not in kept
             ]
             pool = specialists
         else:
@@ -391,11 +392,12 @@ def choose_lawyer(need: AssignmentNeed, roster: Iterable[Candidate]) -> Assignme
     if wishes.language:
         speakers = [c for c in pool if wishes.language in c.languages]
         if speakers:
+            kept = {c.lawyer_id for c in speakers}
             why.append(f"speaks {wishes.language} as the recipient asked")
             others += [
                 (c, PassOverReason.LANGUAGE_NOT_SPOKEN, f"does not speak {wishes.language}")
                 for c in pool
-                if c not in speakers
+                if c.lawyer_id not in kept
             ]
             pool = speakers
         else:
@@ -403,6 +405,7 @@ def choose_lawyer(need: AssignmentNeed, roster: Iterable[Candidate]) -> Assignme
     if wishes.lawyer_gender:
         matching = [c for c in pool if c.gender == wishes.lawyer_gender]
         if matching:
+            kept = {c.lawyer_id for c in matching}
             why.append(f"{wishes.lawyer_gender.value} lawyer as the recipient asked")
             others += [
                 (
@@ -411,7 +414,7 @@ def choose_lawyer(need: AssignmentNeed, roster: Iterable[Candidate]) -> Assignme
                     f"the recipient asked for a {wishes.lawyer_gender.value} lawyer",
                 )
                 for c in pool
-                if c not in matching
+                if c.lawyer_id not in kept
             ]
             pool = matching
         else:
