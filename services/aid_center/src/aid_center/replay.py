@@ -54,6 +54,7 @@ from aid_center.db.tables import (
     document_counters,
     platform,
 )
+from aid_center.domain.quality import service_standard_checklist
 from aid_center.domain.status import REFUSAL_ALLOWED, AssignmentStatus, NoticeStatus
 from aid_center.handlers import LETTER_FIELDS, SUSPECT_FIELDS
 from aid_center.settings import AidCenterSettings
@@ -72,6 +73,7 @@ from defense_schemas.errors import ContractViolation
 from defense_schemas.events import aid_center as aid
 from defense_schemas.events import procuratorate as pr
 from defense_schemas.vocabulary import (
+    ActivityKind,
     ApplicationDecision,
     AppointmentBasis,
     AssignmentEndReason,
@@ -446,6 +448,44 @@ async def _duty_lawyer_assigned(
     )
 
 
+async def _activity_logged(
+    uow: ReplayUnitOfWork, envelope: Envelope, event: aid.LawyerActivityLogged
+) -> None:
+    await uow.aid.add_activity(
+        {
+            "activity_id": event.activity_id,
+            "assignment_id": event.assignment_id,
+            "lawyer_id": event.lawyer_id,
+            "kind": event.kind.value,
+            "performed_on": event.performed_on,
+            "duration_minutes": event.duration_minutes,
+            "note": event.note,
+        }
+    )
+
+
+async def _quality_reviewed(
+    uow: ReplayUnitOfWork, envelope: Envelope, event: aid.QualityReviewRecorded
+) -> None:
+    # The checklist was judged from the work logged before the review: those activities came
+    # before it on the same partition, so they are replayed already.
+    kinds = await uow.aid.activity_kinds(event.assignment_id)
+    checklist = service_standard_checklist(ActivityKind(kind) for kind in kinds)
+    await uow.aid.add_quality_review(
+        {
+            "review_id": event.review_id,
+            "assignment_id": event.assignment_id,
+            "measures": [measure.value for measure in event.measures],
+            "rating": event.rating.value,
+            "checklist": checklist.as_json(),
+            "service_standard_met": event.service_standard_met,
+            "reviewer": event.reviewer,
+            "findings": event.findings,
+            "reviewed_at": event.reviewed_at,
+        }
+    )
+
+
 AID_CENTER: Phase = {
     aid.LawyerAssigned: _lawyer_assigned,
     aid.LawyerReplaced: _lawyer_replaced,
@@ -456,6 +496,8 @@ AID_CENTER: Phase = {
     aid.ApplicationMaterialsSupplied: _materials_supplied,
     aid.ApplicationDecided: _application_decided,
     aid.DutyLawyerAssigned: _duty_lawyer_assigned,
+    aid.LawyerActivityLogged: _activity_logged,
+    aid.QualityReviewRecorded: _quality_reviewed,
 }
 """The center's decisions, each written as the original wrote it. ``NoticeAccepted`` and
 ``SupplementRequested`` need nothing: phase one's check of the same letter decided the same."""

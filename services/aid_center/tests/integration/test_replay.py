@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from aid_center.db.personal import SUSPECT_NAME, open_letter, open_notice
 from aid_center.db.tables import (
+    activities,
     applications,
     assignments,
     cases,
@@ -36,6 +37,7 @@ from aid_center.db.tables import (
     notices,
     platform,
     previous_stage_lawyers,
+    quality_reviews,
     subsidy_standards,
     suspects,
     termination_reports,
@@ -50,6 +52,7 @@ from defense_schemas.events.aid_center import (
     DutyLawyerAssigned,
     LawyerAssigned,
     LawyerReplaced,
+    QualityReviewRecorded,
     SupplementRequested,
 )
 from defense_schemas.events.common import Applicant, RetainedCounsel
@@ -99,7 +102,7 @@ STAFF_TABLES = (
 JUNIOR = {"max_concurrent_cases": 9, "criminal_practice_years": 2}
 """Too junior for a possible life sentence (LAL Art. 26): that letter finds nobody."""
 
-PROCESS_LOCAL = {"cases": {"created_at"}}
+PROCESS_LOCAL = {"cases": {"created_at"}, "activities": {"logged_at"}}
 """When the row was written: the rebuild's time, not the events'."""
 
 NOT_ON_THE_EVENTS = {
@@ -120,6 +123,8 @@ REBUILT = {
     "assignments": (assignments, assignments.c.assignment_id),
     "document_counters": (document_counters, document_counters.c.issuing_unit),
     "duty_requests": (duty_requests, duty_requests.c.request_id),
+    "activities": (activities, activities.c.activity_id),
+    "quality_reviews": (quality_reviews, quality_reviews.c.review_id),
 }
 
 
@@ -229,7 +234,26 @@ async def test_a_rebuilt_center_holds_what_the_original_decided_and_publishes_no
             case_1,
         )
         await center.log.first(case_1, LawyerAssigned, suspect_id=adult_1)
-        await center.log.first(case_1, LawyerAssigned, suspect_id=minor_1)
+        minors: LawyerAssigned = await center.log.first(case_1, LawyerAssigned, suspect_id=minor_1)
+
+        # The minor's lawyer logs work; a reviewer judges it against the service standard.
+        path = f"/assignments/{minors.assignment_id}"
+        work_day = legal_date(datetime.now(UTC)).isoformat()
+        for kind in ("meeting", "file_review"):
+            logged = await center.client.post(
+                f"{path}/activities", json={"kind": kind, "performed_on": work_day}
+            )
+            assert logged.status_code == 201, logged.text
+        reviewed = await center.client.post(
+            f"{path}/quality-reviews",
+            json={
+                "measures": ["file_inspection", "recipient_follow_up"],
+                "rating": "needs_improvement",
+                "reviewer": "质量监督员",
+            },
+        )
+        assert reviewed.status_code == 201, reviewed.text
+        await center.log.first(case_1, QualityReviewRecorded)
 
         # A written request for another lawyer, then counsel retained: aid ends.
         case_2, received_2, (adult_2, _) = new_case()
