@@ -222,9 +222,13 @@ async def _with_history(
                 print(f"\n-- {name}\n{query['sql']}\n{query['plan']}", file=sys.stderr)
     memory.note("hot reads", platform.processes)
     say(f"pipeline with the history: {args.suspects} suspects")
+    scanned = await reads.table_reads(urls)
     cpu.start()
     results["pipeline_with_history"] = await pipeline.full_speed(platform, observer, args.suspects)
     results["pipeline_with_history"]["cpu"] = cpu.stop(per=args.suspects)
+    results["pipeline_with_history"]["rows_read"] = reads.rows_read_since(
+        scanned, await reads.table_reads(urls)
+    )
     memory.note("pipeline with history", platform.processes)
     say(json.dumps(results["pipeline_with_history"]))
 

@@ -237,3 +237,45 @@ def _envs(platform: BenchPlatform) -> list[tuple[str, Any, str]]:
     from bench.infra import ENV_PREFIX
 
     return [(name, s, ENV_PREFIX[name]) for name, s in platform.services.items()]
+
+
+async def table_reads(urls: dict[str, str]) -> dict[str, tuple[int, int, int]]:
+    """Rows read so far by sequential and by index scans, and autovacuum runs, per
+    ``service.table`` (the statistics collector's counters)."""
+    import asyncpg
+
+    counts: dict[str, tuple[int, int, int]] = {}
+    for service, url in urls.items():
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("SELECT pg_stat_clear_snapshot()")
+            for row in await conn.fetch(
+                "SELECT relname, coalesce(seq_tup_read, 0) AS seq, "
+                "coalesce(idx_tup_fetch, 0) AS idx, autovacuum_count + autoanalyze_count AS auto "
+                "FROM pg_stat_user_tables"
+            ):
+                counts[f"{service}.{row['relname']}"] = (row["seq"], row["idx"], row["auto"])
+        finally:
+            await conn.close()
+    return counts
+
+
+def rows_read_since(
+    before: dict[str, tuple[int, int, int]],
+    after: dict[str, tuple[int, int, int]],
+    top: int = 8,
+) -> dict[str, dict[str, int]]:
+    """The tables read most between two ``table_reads``: where a measure's reads went (a
+    table read whole by a query that should use an index shows as sequential rows), and
+    the autovacuum and autoanalyze runs on them meanwhile."""
+    deltas = {
+        table: tuple(
+            now - was for now, was in zip(counts, before.get(table, (0, 0, 0)), strict=True)
+        )
+        for table, counts in after.items()
+    }
+    ranked = sorted(deltas.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))[:top]
+    return {
+        table: {"sequential": seq, "by_index": idx, "autovacuum_runs": auto}
+        for table, (seq, idx, auto) in ranked
+    }
