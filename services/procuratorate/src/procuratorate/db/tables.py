@@ -160,6 +160,7 @@ notices = sa.Table(
     sa.Column("supplement_detail", sa.Text),
     sa.Column("supplement_requested_at", TZ),
     sa.UniqueConstraint("issuing_unit", "year", "sequence", name="uq_notice_number"),
+    sa.Index("ix_notices_suspect", "suspect_id"),  # whether a suspect's letter is open
 )
 
 defenders = sa.Table(
@@ -235,6 +236,9 @@ timeline = sa.Table(
         "id",
         postgresql_where=sa.text("event_type = 'AidTerminated'"),
     ),
+    # A suspect's events of one type: the write path's defense state (a reappointment in
+    # flight), refusals and reappointments.
+    sa.Index("ix_timeline_suspect_event", "suspect_id", "event_type"),
 )
 
 written_opinions = sa.Table(
