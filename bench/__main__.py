@@ -68,6 +68,13 @@ def _arguments() -> argparse.Namespace:
         "--plans", action="store_true", help="with --history: print the hot queries' plans"
     )
     parser.add_argument(
+        "--rebuild-processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="notifier processes replaying together in the notifier's rebuild (one group)",
+    )
+    parser.add_argument(
         "--replicas",
         action="append",
         default=[],
@@ -145,7 +152,10 @@ async def main() -> None:
             if not {"rebuild", "rebuild-notifier"} & set(args.skip):
                 say("rebuild of the notifier's projection")
                 results["rebuild"] = await rebuild.rebuild_notifier(
-                    platform, profile_dir, events=args.rebuild_events
+                    platform,
+                    profile_dir,
+                    events=args.rebuild_events,
+                    processes=args.rebuild_processes,
                 )
                 say(json.dumps(results["rebuild"]))
             if not {"rebuild", "rebuild-aid-center"} & set(args.skip):

@@ -32,7 +32,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench.infra import ROOT, end_offsets, service_env
+from bench.infra import ROOT, ServiceProcess, end_offsets, service_env
 from bench.memory import reading
 from bench.platform import BenchPlatform, service
 
@@ -40,8 +40,12 @@ _UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 async def rebuild_notifier(
-    platform: BenchPlatform, profile_dir: Path | None, *, events: int
+    platform: BenchPlatform, profile_dir: Path | None, *, events: int, processes: int = 1
 ) -> dict[str, object]:
+    """``processes``: that many notifiers replay in one consumer group on the one database
+    (a case's partitions of both topics go to one of them: defense_messaging.assignment); the
+    time runs from the first one's ``/ready``, the others' start and the group's rebalances
+    included."""
     sandbox = platform.sandbox
     sources = [platform.topics["topic_procuratorate"], platform.topics["topic_aid_center"]]
     replay = {
@@ -74,10 +78,26 @@ async def rebuild_notifier(
     group = sandbox.group("notifier_rebuild")
     admin = AIOKafkaAdminClient(bootstrap_servers=sandbox.endpoints.kafka)
     await admin.start()
+    # Started once the first has migrated the database (they would wait on its lock).
+    others = [
+        ServiceProcess(
+            name="notifier",
+            env={**process.env, "DEFENSE_REPLICA_ID": f"notifier-rebuild-{n}"},
+            log_path=process.log_path.with_name(f"notifier_rebuild-{n}.log"),
+            profile_path=(
+                process.profile_path.with_name(f"notifier_rebuild-{n}.txt")
+                if process.profile_path
+                else None
+            ),
+        )
+        for n in range(2, processes + 1)
+    ]
     try:
         process.start()
         await process.wait_ready()
         ready = time.perf_counter()
+        for other in others:
+            other.start()
         while True:
             committed = await admin.list_consumer_group_offsets(group)
             if all(
@@ -93,10 +113,12 @@ async def rebuild_notifier(
         memory = reading(process)
     finally:
         await admin.close()
-        await process.stop()
+        for stopping in (*others, process):
+            await stopping.stop()
     elapsed = done - ready
     return {
         "service": "notifier",
+        "processes": processes,
         "events": replayed,
         "history_copies": copies,
         "seconds": round(elapsed, 3),
