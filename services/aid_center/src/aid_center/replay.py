@@ -68,6 +68,7 @@ from aid_center.use_cases.intake import (
     record_supplement,
 )
 from defense_messaging import EventPublisher, Outbox
+from defense_messaging.kafka_client import topic_end_offsets
 from defense_schemas import BaseEvent, Envelope, decode_payload, parse_envelope
 from defense_schemas.errors import ContractViolation
 from defense_schemas.events import aid_center as aid
@@ -114,20 +115,9 @@ class ReplayUnitOfWork(AidCenterUnitOfWork):
 async def end_offsets(settings: AidCenterSettings) -> dict[str, list[int]]:
     """The end offset of each partition of the procuratorate's topic and the center's own, as
     ``AID_CENTER_REPLAY_UNTIL`` takes them: where the original run's history ends."""
-    topics = [settings.topic_procuratorate, settings.topic_aid_center]
-    consumer = AIOKafkaConsumer(enable_auto_commit=False, **settings.kafka.options("replay"))
-    await consumer.start()
-    try:
-        await consumer._client.force_metadata_update()
-        partitions = {topic: sorted(consumer.partitions_for_topic(topic) or ()) for topic in topics}
-        ends = await consumer.end_offsets(
-            [TopicPartition(topic, p) for topic, ps in partitions.items() for p in ps]
-        )
-        return {
-            topic: [ends[TopicPartition(topic, p)] for p in ps] for topic, ps in partitions.items()
-        }
-    finally:
-        await consumer.stop()
+    return await topic_end_offsets(
+        settings.kafka, [settings.topic_procuratorate, settings.topic_aid_center]
+    )
 
 
 @dataclass

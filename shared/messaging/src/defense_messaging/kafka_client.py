@@ -38,3 +38,24 @@ class KafkaConnection:
             opts["ssl_context"] = ssl.create_default_context(cafile=self.ssl_cafile)
         opts.update(self.extra)
         return opts
+
+
+async def topic_end_offsets(connection: KafkaConnection, topics: list[str]) -> dict[str, list[int]]:
+    """The end offset of every partition of ``topics``, in partition order: where a topic's
+    history ends now. A rebuild (``NOTIFIER_REPLAY_UNTIL``, ``AID_CENTER_REPLAY_UNTIL``) takes
+    them in this form, so a replay knows which records the original run already acted on."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, **connection.options("replay"))
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = {topic: sorted(consumer.partitions_for_topic(topic) or ()) for topic in topics}
+        ends = await consumer.end_offsets(
+            [TopicPartition(topic, p) for topic, ps in partitions.items() for p in ps]
+        )
+        return {
+            topic: [ends[TopicPartition(topic, p)] for p in ps] for topic, ps in partitions.items()
+        }
+    finally:
+        await consumer.stop()
