@@ -50,6 +50,11 @@ DECLARED: dict[tuple[str, str, str], tuple[Source, ...]] = {
     ("procuratorate", "cases", "review_status"): (frozenset({"under_review"}),),
     ("procuratorate", "cases", "prosecutor_name"): (fields.PersonName,),
     ("procuratorate", "cases", "prosecutor_contact"): (fields.ContactInfo,),
+    # The statistics' months are keyed by the case's unit and district (copied from cases).
+    ("procuratorate", "statistics_months", "procuratorate_unit"): (fields.OrgName,),
+    ("procuratorate", "statistics_months", "district"): (fields.District,),
+    ("procuratorate", "statistics_stale", "procuratorate_unit"): (fields.OrgName,),
+    ("procuratorate", "statistics_stale", "district"): (fields.District,),
     ("procuratorate", "case_transfers", "procuratorate_unit"): (fields.OrgName,),
     ("procuratorate", "case_transfers", "transferring_agency"): (fields.OrgName,),
     ("procuratorate", "case_transfers", "transfer_number"): (fields.Reference,),
