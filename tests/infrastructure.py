@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -232,3 +233,18 @@ def bearer(
 def operator(settings: ServiceSettings) -> dict[str, str]:
     """Headers of an operator (the /ops routes)."""
     return bearer(settings, Role.OPERATOR)
+
+
+def differences(
+    before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]], table: str
+) -> list[tuple[int, str, object, object]]:
+    """Which columns of which rows of ``table`` differ between two dumps of a projection (an
+    original and its rebuild): what a failure should say first."""
+    if len(before[table]) != len(after[table]):
+        return [(-1, "rows", len(before[table]), len(after[table]))]
+    return [
+        (index, column, row[column], other.get(column))
+        for index, (row, other) in enumerate(zip(before[table], after[table], strict=True))
+        for column in row
+        if row[column] != other.get(column)
+    ]

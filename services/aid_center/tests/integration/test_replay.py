@@ -83,7 +83,7 @@ from services.aid_center.tests.integration.test_aid_center_flow import (
     new_case,
     notice_for,
 )
-from tests.infrastructure import eventually
+from tests.infrastructure import differences, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -165,20 +165,6 @@ def _opened(table: str, row: dict[str, Any], cipher: FieldCipher) -> dict[str, A
     elif table == "applications":
         row = open_application(SimpleNamespace(cipher=cipher), row)
     return row
-
-
-def differences(
-    before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]], table: str
-) -> list[tuple[int, str, object, object]]:
-    """Which columns of which rows differ: what a failure should say first."""
-    if len(before[table]) != len(after[table]):
-        return [(-1, "rows", len(before[table]), len(after[table]))]
-    return [
-        (index, column, row[column], other.get(column))
-        for index, (row, other) in enumerate(zip(before[table], after[table], strict=True))
-        for column in row
-        if row[column] != other.get(column)
-    ]
 
 
 async def copy_staff_tables(source: str, target: str) -> None:

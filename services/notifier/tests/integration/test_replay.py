@@ -40,7 +40,7 @@ from notifier.replay import REPLAYED_REASON
 from notifier.replay_until import end_offsets
 from notifier.service import create_app
 from notifier.settings import NotifierSettings
-from tests.infrastructure import RunningService, eventually, run_service
+from tests.infrastructure import RunningService, differences, eventually, run_service
 
 from .helpers import SmtpServer
 
@@ -197,20 +197,6 @@ async def clock_events(running: RunningService) -> list[tuple[uuid.UUID, str, di
         (envelope.event_id, envelope.event_type, event.model_dump())
         for envelope, event in published
         if envelope.event_type.startswith("Clock")
-    ]
-
-
-def differences(
-    before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]], table: str
-) -> list[tuple[int, str, object, object]]:
-    """Which columns of which rows differ: what a failure should say first."""
-    if len(before[table]) != len(after[table]):
-        return [(-1, "rows", len(before[table]), len(after[table]))]
-    return [
-        (index, column, row[column], other.get(column))
-        for index, (row, other) in enumerate(zip(before[table], after[table], strict=True))
-        for column in row
-        if row[column] != other.get(column)
     ]
 
 
